@@ -1,0 +1,131 @@
+/*
+ * output.h - the HDF5 output file: writer and reader.
+ *
+ * One file per invocation. docs/output-format.md is the contract; in short:
+ *
+ *   /                      attributes cascade_version, format_version,
+ *                          command_line, created, seed, rng, scenario_yaml
+ *   /dims/month            "2019-04", ...          (dimension scale)
+ *   /dims/stage            leaf stage ids          (dimension scale)
+ *   /dims/age              0..17                   (dimension scale)
+ *   /dims/transition       transition ids          (dimension scale)
+ *   /dims/transition_from, /dims/transition_to     what each flow moves
+ *   /dims/run              0..n-1                  (dimension scale)
+ *   /scenarios/<name>/stocks   [run, month, stage, age]  float64, children
+ *                                                   at the end of the month
+ *   /scenarios/<name>/flows    [run, month, transition]  float64, children
+ *                                                   moved during the month
+ *   /scenarios/<name>/summary/mean       [month, stage, age]
+ *   /scenarios/<name>/summary/quantiles  [quantile, month, stage, age]
+ *
+ * The writer works on "<path>.tmp-<pid>" and renames it over <path> only in
+ * cs_output_close after everything is written; cs_output_abort (or a crash)
+ * leaves any earlier file at <path> untouched. An existing <path> that is
+ * not a cascade output is refused unless force is set.
+ *
+ * Runs are written as they finish, one HDF5 chunk per run and year, so
+ * memory does not grow with the number of runs.
+ */
+#ifndef CASCADE_OUTPUT_H
+#define CASCADE_OUTPUT_H
+
+#include <stdint.h>
+
+#include "cascade/error.h"
+
+#define CS_OUTPUT_FORMAT_VERSION 1
+#define CS_N_QUANTILES 7
+/* The quantile levels stored in summary/quantiles, in order. */
+extern const double cs_quantile_levels[CS_N_QUANTILES];
+
+/* The shape and labels shared by every scenario in the file. */
+typedef struct cs_output_dims {
+    int n_months;
+    const char *const *month_labels; /* "YYYY-MM", n_months of them */
+    int n_stages;
+    const char *const *stage_labels;
+    int n_ages;                      /* ages 0..n_ages-1 */
+    int n_transitions;
+    const char *const *transition_labels;
+    const char *const *transition_from; /* stage or group id, or "" (births) */
+    const char *const *transition_to;   /* stage or group id, or "" (leaving) */
+} cs_output_dims;
+
+typedef struct cs_output_meta {
+    const char *cascade_version;
+    const char *command_line;
+    uint64_t seed;
+    const char *rng;           /* e.g. "philox4x32-10" */
+    const char *scenario_yaml; /* root attribute: the first scenario's text */
+} cs_output_meta;
+
+typedef struct cs_output cs_output;
+
+/*
+ * Start a new output file for `path`. Fails with CS_EINPUT if path exists and
+ * is not a cascade output file (unless force), or if its directory is not
+ * writable; nothing at path is touched until cs_output_close.
+ */
+int cs_output_create(const char *path, int force, const cs_output_meta *meta,
+                     const cs_output_dims *dims, cs_output **out,
+                     cs_error *err);
+
+/*
+ * Add /scenarios/<name>/ sized for n_runs runs; returns its index (>= 0) in
+ * *scenario_index. yaml is stored as the group's scenario_yaml attribute.
+ */
+int cs_output_add_scenario(cs_output *output, const char *name,
+                           const char *yaml, int n_runs, int *scenario_index,
+                           cs_error *err);
+
+/*
+ * Write one run. stocks is [month][stage][age] (n_months*n_stages*n_ages
+ * values), flows is [month][transition].
+ */
+int cs_output_write_run(cs_output *output, int scenario_index, int run,
+                        const double *stocks, const double *flows,
+                        cs_error *err);
+
+/*
+ * Compute summary/mean and summary/quantiles for every scenario from the
+ * runs written, flush, close and rename into place. The output is freed
+ * whatever the result.
+ */
+int cs_output_close(cs_output *output, cs_error *err);
+
+/* Close and delete the temporary file; any earlier file at path is kept. */
+void cs_output_abort(cs_output *output);
+
+/* 1 if path is an HDF5 file with a cascade format_version attribute, else 0. */
+int cs_output_is_cascade_file(const char *path);
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct cs_result cs_result;
+
+int cs_result_open(const char *path, cs_result **out, cs_error *err);
+void cs_result_close(cs_result *result);
+
+int cs_result_n_months(const cs_result *result);
+int cs_result_n_stages(const cs_result *result);
+int cs_result_n_ages(const cs_result *result);
+int cs_result_n_transitions(const cs_result *result);
+const char *cs_result_month_label(const cs_result *result, int month);
+const char *cs_result_stage_label(const cs_result *result, int stage);
+const char *cs_result_transition_label(const cs_result *result, int t);
+int cs_result_n_scenarios(const cs_result *result);
+const char *cs_result_scenario_name(const cs_result *result, int scenario);
+/* Index of the named scenario, or -1. */
+int cs_result_find_scenario(const cs_result *result, const char *name);
+int cs_result_n_runs(const cs_result *result, int scenario);
+
+/* Read one run into caller buffers shaped as for cs_output_write_run. */
+int cs_result_read_run(const cs_result *result, int scenario, int run,
+                       double *stocks, double *flows, cs_error *err);
+
+/* Read summary/mean [month][stage][age] and summary/quantiles
+ * [quantile][month][stage][age] (either pointer may be NULL). */
+int cs_result_read_summary(const cs_result *result, int scenario,
+                           double *mean, double *quantiles, cs_error *err);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * scenario.h - a validated scenario: plain data read from a YAML file.
+ *
+ * A scenario says what the population looks like at the base date, which
+ * stages children can be in, how fast they move between them (annual rates,
+ * by age band, by months in the current stage and by history marks), how
+ * many are born, and over what horizon to simulate. docs/scenario-format.md
+ * is the reference for the file format; this header is the in-memory form.
+ *
+ * Loading resolves `extends:` chains and overrides, checks every value and
+ * every reference, and either returns a complete cs_scenario or fails with a
+ * message naming file, line and column. Nothing downstream re-validates.
+ *
+ * Fixed-size arrays keep the struct plain data: it can be copied with
+ * memcpy and freed with one call. The limits below are format version 1's.
+ */
+#ifndef CASCADE_SCENARIO_H
+#define CASCADE_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cascade/error.h"
+
+#define CS_SCENARIO_FORMAT_VERSION 1
+
+#define CS_AGES 18              /* single years of age 0..17; 18 leaves */
+#define CS_ID_MAX 48            /* identifiers, including the NUL */
+#define CS_LABEL_MAX 96         /* human labels, including the NUL */
+#define CS_MAX_STAGES 32        /* leaf stages (placements count singly) */
+#define CS_MAX_GROUPS 8         /* stages split into placements */
+#define CS_MAX_TRANSITIONS 128
+#define CS_MAX_MARKS 4
+#define CS_MAX_DURATION_BANDS 8
+#define CS_MAX_DURATION_MONTHS 120 /* largest duration band boundary */
+#define CS_MAX_YEARS 50            /* horizon limit, in years */
+
+typedef enum cs_intervention {
+    CS_INTERVENTION_NONE = 0, /* universal services: no cost line */
+    CS_INTERVENTION_EARLY = 1,
+    CS_INTERVENTION_LATE = 2,
+} cs_intervention;
+
+/*
+ * A leaf stage: a place a child can be. A stage declared with placements
+ * (looked after) becomes a group, and each placement a leaf stage whose id
+ * is "<group>.<placement>", e.g. "looked_after.residential".
+ */
+typedef struct cs_stage {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    cs_intervention intervention;
+    int group;          /* index into cs_scenario.groups, or -1 */
+    double entry_share; /* placements: share of entries to the group (sum 1) */
+} cs_stage;
+
+typedef struct cs_stage_group {
+    char id[CS_ID_MAX]; /* e.g. "looked_after" */
+    char label[CS_LABEL_MAX];
+    int first_stage;    /* its placements are stages first..first+count-1 */
+    int n_stages;
+} cs_stage_group;
+
+/* A reference to a stage in a transition: a leaf stage or a whole group. */
+typedef struct cs_stage_ref {
+    int is_group; /* 0: index is a stage; 1: index is a group */
+    int index;
+} cs_stage_ref;
+
+typedef struct cs_mark {
+    char id[CS_ID_MAX]; /* e.g. "known": previously known to social care */
+    char label[CS_LABEL_MAX];
+} cs_mark;
+
+/* A rate for the ages lo..hi inclusive (0 <= lo <= hi <= 17). */
+typedef struct cs_age_rate {
+    int age_lo, age_hi;
+    double rate; /* per child per year, >= 0 */
+} cs_age_rate;
+
+/*
+ * A multiplier for children who have spent month_lo..month_hi whole months
+ * in the current stage (month 0 is the first month); month_hi = -1 means
+ * "and longer". Bands of one transition do not overlap and cover 0.. with
+ * the last band open-ended.
+ */
+typedef struct cs_duration_band {
+    int month_lo, month_hi;
+    double factor; /* >= 0 */
+} cs_duration_band;
+
+/*
+ * A transition from one stage (or every placement of a group) to another
+ * (a leaf, or a group whose placement is chosen by entry_share).
+ *
+ * Its annual rate for a child of age a, in the stage for d months, carrying
+ * the marks M, is
+ *     rate(a) * factor(d) * prod_{m in M} mark_factor[m]
+ * where rate(a) is the by-age rate covering a, or `rate` if none does;
+ * factor(d) is the duration band covering d, or 1 if there are no bands.
+ */
+typedef struct cs_transition {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    cs_stage_ref from, to;
+    double rate; /* per child per year, >= 0 */
+    int n_by_age;
+    cs_age_rate by_age[CS_AGES];
+    int n_by_duration;
+    cs_duration_band by_duration[CS_MAX_DURATION_BANDS];
+    double mark_factor[CS_MAX_MARKS]; /* 1.0 where not given */
+    unsigned sets_marks;              /* bit m set: the move sets mark m */
+    unsigned clears_marks;            /* bit m set: the move clears mark m */
+} cs_transition;
+
+typedef struct cs_scenario {
+    int format_version;
+    char name[CS_ID_MAX]; /* [a-z0-9-]+, the output group name */
+    char *description;    /* owned; may be "" */
+    char *source_path;    /* owned; the file it came from ("<builtin>") */
+    char *resolved_yaml;  /* owned; the fully merged scenario, as YAML */
+
+    int base_year, base_month; /* month 1..12 of the first simulated month */
+    int horizon_months;        /* 1 .. 12*CS_MAX_YEARS */
+    uint64_t seed;
+
+    int n_stages;
+    cs_stage stages[CS_MAX_STAGES];
+    int n_groups;
+    cs_stage_group groups[CS_MAX_GROUPS];
+    int n_marks;
+    cs_mark marks[CS_MAX_MARKS];
+    int n_transitions;
+    cs_transition transitions[CS_MAX_TRANSITIONS];
+
+    /* Children at the base date, by leaf stage and age: whole numbers. */
+    double initial[CS_MAX_STAGES][CS_AGES];
+    /* Share of each stage's initial children who carry each mark, 0..1. */
+    double initial_mark_share[CS_MAX_STAGES][CS_MAX_MARKS];
+
+    /* Births into birth_stage at age 0: per financial year, the first entry
+     * for the year starting at the base date; the last entry repeats. */
+    int birth_stage;
+    int n_births;
+    double births_per_year[CS_MAX_YEARS];
+} cs_scenario;
+
+/*
+ * Load and validate a scenario file, resolving `extends:`. On success *out
+ * owns a new scenario (free with cs_scenario_free) and CS_OK is returned. On
+ * failure *out is NULL, CS_EINPUT (bad content, missing file) or another
+ * code is returned, and err->message reads "file:line:column: message".
+ */
+int cs_scenario_load_file(const char *path, cs_scenario **out, cs_error *err);
+
+/*
+ * As cs_scenario_load_file, from text in memory. display_name is what errors
+ * call the text (e.g. "england-baseline.yaml"); base_dir is where relative
+ * `extends:` paths are looked up (NULL: the current directory). The default
+ * name, when the text has no `name:`, is display_name's stem.
+ */
+int cs_scenario_load_string(const char *text, size_t len,
+                            const char *display_name, const char *base_dir,
+                            cs_scenario **out, cs_error *err);
+
+void cs_scenario_free(cs_scenario *scenario);
+
+/* Index of the leaf stage with this id, or -1. */
+int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);
+
+#endif
