@@ -1,0 +1,532 @@
+/*
+ * model.c - compile a validated scenario into the tables the steppers walk
+ * (layout in model_internal.h, equations in docs/model.md).
+ *
+ * Compiling happens once per scenario, before any run; runs then only read
+ * the model, so one model serves any number of threads.
+ */
+#include "model/model_internal.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cs_competing_monthly(int n, const double *rates, double *p)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        total += rates[i];
+    /* 1 - exp(-R/12), computed without cancellation for small R */
+    double leave = total > 0 ? -expm1(-total / 12.0) : 0.0;
+    for (int i = 0; i < n; i++)
+        p[i] = total > 0 ? rates[i] / total * leave : 0.0;
+}
+
+/* Does transition t leave leaf stage s? */
+static int leaves_stage(const cs_scenario *sc, const cs_transition *t, int s)
+{
+    if (t->from.is_group)
+        return sc->stages[s].group == t->from.index;
+    return t->from.index == s;
+}
+
+/* Annual rate of t for age a, months-in-stage d, marks k (section "Rates"
+ * of docs/model.md). */
+static double transition_rate(const cs_scenario *sc, const cs_transition *t,
+                              int a, int d, unsigned k)
+{
+    double rate = t->rate;
+    for (int i = 0; i < t->n_by_age; i++)
+        if (a >= t->by_age[i].age_lo && a <= t->by_age[i].age_hi)
+            rate = t->by_age[i].rate;
+    for (int i = 0; i < t->n_by_duration; i++) {
+        const cs_duration_band *b = &t->by_duration[i];
+        if (d >= b->month_lo && (b->month_hi < 0 || d <= b->month_hi))
+            rate *= b->factor;
+    }
+    for (int m = 0; m < sc->n_marks; m++)
+        if (k & (1u << m))
+            rate *= t->mark_factor[m];
+    return rate;
+}
+
+/*
+ * Destination leaves of t for a child leaving leaf `from`, with shares that
+ * sum to 1, or to 0 when there is nowhere to go (a move between placements
+ * of a one-placement group). Returns the number of destinations.
+ */
+static int destinations(const cs_scenario *sc, const cs_transition *t,
+                        int from, int *leaf, double *share)
+{
+    if (!t->to.is_group) {
+        leaf[0] = t->to.index;
+        share[0] = 1.0;
+        return 1;
+    }
+    const cs_stage_group *g = &sc->groups[t->to.index];
+    double total = 0;
+    int n = 0;
+    for (int i = 0; i < g->n_stages; i++) {
+        int s = g->first_stage + i;
+        if (s == from) /* a move within the group goes elsewhere in it */
+            continue;
+        leaf[n] = s;
+        share[n] = sc->stages[s].entry_share;
+        total += share[n];
+        n++;
+    }
+    for (int i = 0; i < n; i++)
+        share[i] = total > 0 ? share[i] / total : 0.0;
+    return total > 0 ? n : 0;
+}
+
+/*
+ * Split whole number `count` into n parts proportional to weight[] with the
+ * largest-remainder method (ties to the lower index), so parts are whole
+ * and sum exactly to count.
+ */
+static void split_whole(double count, int n, const double *weight,
+                        double *part, double *remainder)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        total += weight[i];
+    if (total <= 0) {
+        for (int i = 0; i < n; i++)
+            part[i] = 0;
+        if (n > 0)
+            part[0] = count;
+        return;
+    }
+    double assigned = 0;
+    for (int i = 0; i < n; i++) {
+        double exact = count * weight[i] / total;
+        part[i] = floor(exact);
+        remainder[i] = exact - part[i];
+        assigned += part[i];
+    }
+    for (double left = count - assigned; left > 0.5; left -= 1) {
+        int best = 0;
+        for (int i = 1; i < n; i++)
+            if (remainder[i] > remainder[best])
+                best = i;
+        part[best] += 1;
+        remainder[best] = -1;
+    }
+}
+
+static void month_calendar(const cs_scenario *sc, int m, int *year,
+                           int *month)
+{
+    int index = sc->base_month - 1 + m;
+    *year = sc->base_year + index / 12;
+    *month = index % 12 + 1;
+}
+
+static int fy_start_year(int year, int month)
+{
+    return month >= 4 ? year : year - 1;
+}
+
+static int compile_calendar(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    int n = m->n_months;
+    m->births = calloc((size_t)n, sizeof *m->births);
+    m->ages = calloc((size_t)n, sizeof *m->ages);
+    m->fy = calloc((size_t)n, sizeof *m->fy);
+    m->month_label = calloc((size_t)n, sizeof *m->month_label);
+    m->fy_label = calloc((size_t)n / 12 + 2, sizeof *m->fy_label);
+    if (!m->births || !m->ages || !m->fy || !m->month_label || !m->fy_label)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    int y0, mo0;
+    month_calendar(sc, 0, &y0, &mo0);
+    int first_fy = fy_start_year(y0, mo0);
+    for (int i = 0; i < n; i++) {
+        int y, mo;
+        month_calendar(sc, i, &y, &mo);
+        snprintf(m->month_label[i], sizeof m->month_label[i], "%04d-%02d", y,
+                 mo);
+        m->ages[i] = mo == 4;
+        int fy = fy_start_year(y, mo) - first_fy;
+        m->fy[i] = fy;
+        if (fy + 1 > m->n_fys) {
+            m->n_fys = fy + 1;
+            snprintf(m->fy_label[fy], sizeof m->fy_label[fy], "%04d/%02d",
+                     fy_start_year(y, mo) % 10000,
+                     (fy_start_year(y, mo) + 1) % 100);
+        }
+        int b = fy < sc->n_births ? fy : sc->n_births - 1;
+        m->births[i] = sc->n_births > 0 ? sc->births_per_year[b] / 12.0 : 0;
+    }
+    return CS_OK;
+}
+
+static int compile_flows(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    m->n_flows = sc->n_transitions + 1 + sc->n_stages;
+    m->births_flow = sc->n_transitions;
+    size_t n = (size_t)m->n_flows;
+    m->flow_label = calloc(n, sizeof *m->flow_label);
+    m->flow_from = calloc(n, sizeof *m->flow_from);
+    m->flow_to = calloc(n, sizeof *m->flow_to);
+    if (!m->flow_label || !m->flow_from || !m->flow_to)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    for (int i = 0; i < sc->n_transitions; i++) {
+        const cs_transition *t = &sc->transitions[i];
+        snprintf(m->flow_label[i], sizeof m->flow_label[i], "%s", t->id);
+        snprintf(m->flow_from[i], sizeof m->flow_from[i], "%s",
+                 t->from.is_group ? sc->groups[t->from.index].id
+                                  : sc->stages[t->from.index].id);
+        snprintf(m->flow_to[i], sizeof m->flow_to[i], "%s",
+                 t->to.is_group ? sc->groups[t->to.index].id
+                                : sc->stages[t->to.index].id);
+    }
+    snprintf(m->flow_label[m->births_flow], sizeof m->flow_label[0], "births");
+    snprintf(m->flow_to[m->births_flow], sizeof m->flow_to[0], "%s",
+             sc->stages[sc->birth_stage].id);
+    for (int s = 0; s < sc->n_stages; s++) {
+        int f = m->births_flow + 1 + s;
+        snprintf(m->flow_label[f], sizeof m->flow_label[f], "age_out.%s",
+                 sc->stages[s].id);
+        snprintf(m->flow_from[f], sizeof m->flow_from[f], "%s",
+                 sc->stages[s].id);
+    }
+    return CS_OK;
+}
+
+/* Lay out compartments: months-in-stage slots per stage from the largest
+ * duration-band boundary of any transition out of it. */
+static int compile_layout(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    int total = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        int cap = 0;
+        for (int i = 0; i < sc->n_transitions; i++) {
+            const cs_transition *t = &sc->transitions[i];
+            if (t->n_by_duration > 0 && leaves_stage(sc, t, s)) {
+                int lo = t->by_duration[t->n_by_duration - 1].month_lo;
+                cap = lo > cap ? lo : cap;
+            }
+        }
+        m->n_dur[s] = cap + 1;
+        m->stage_offset[s] = total;
+        total += CS_AGES * m->n_dur[s] * m->n_mark_sets;
+    }
+    m->stage_offset[sc->n_stages] = total;
+    m->n_compartments = total;
+    if (total <= 0)
+        return cs_error_set(err, CS_EINPUT, "scenario has no compartments");
+    return CS_OK;
+}
+
+/* Fill the outcome table (two passes: count, then fill). */
+static int compile_outcomes(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    int nc = m->n_compartments;
+    m->first_outcome = calloc((size_t)nc + 1, sizeof *m->first_outcome);
+    if (!m->first_outcome)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+
+    double rates[CS_MAX_TRANSITIONS], p[CS_MAX_TRANSITIONS];
+    int leaf[CS_MAX_STAGES];
+    double share[CS_MAX_STAGES];
+
+    for (int pass = 0; pass < 2; pass++) {
+        int n = 0;
+        for (int s = 0; s < sc->n_stages; s++) {
+            for (int a = 0; a < CS_AGES; a++) {
+                for (int d = 0; d < m->n_dur[s]; d++) {
+                    for (int k = 0; k < m->n_mark_sets; k++) {
+                        int c = cs_compartment(m, s, a, d, k);
+                        if (pass == 0)
+                            m->first_outcome[c] = n;
+                        assert(pass == 0 || m->first_outcome[c] == n);
+                        int nt = sc->n_transitions;
+                        for (int i = 0; i < nt; i++) {
+                            const cs_transition *t = &sc->transitions[i];
+                            rates[i] = 0;
+                            if (!leaves_stage(sc, t, s))
+                                continue;
+                            if (destinations(sc, t, s, leaf, share) == 0)
+                                continue;
+                            rates[i] = transition_rate(sc, t, a, d,
+                                                       (unsigned)k);
+                        }
+                        cs_competing_monthly(nt, rates, p);
+                        double stay = 1.0;
+                        int first = n++;
+                        for (int i = 0; i < nt; i++) {
+                            if (p[i] <= 0)
+                                continue;
+                            const cs_transition *t = &sc->transitions[i];
+                            unsigned k2 = ((unsigned)k | t->sets_marks) &
+                                          ~t->clears_marks;
+                            int nd = destinations(sc, t, s, leaf, share);
+                            for (int j = 0; j < nd; j++) {
+                                if (share[j] <= 0)
+                                    continue;
+                                double pj = p[i] * share[j];
+                                stay -= pj;
+                                if (pass == 1) {
+                                    m->outcome_p[n] = pj;
+                                    m->outcome_dest[n] =
+                                        cs_compartment(m, leaf[j], a, 0,
+                                                       (int)k2);
+                                    m->outcome_flow[n] = i;
+                                }
+                                n++;
+                            }
+                        }
+                        if (pass == 1) {
+                            int d2 = d + 1 < m->n_dur[s] ? d + 1 : d;
+                            m->outcome_p[first] = stay > 0 ? stay : 0;
+                            m->outcome_dest[first] =
+                                cs_compartment(m, s, a, d2, k);
+                            m->outcome_flow[first] = -1;
+                        }
+                        if (n - first > m->max_outcomes)
+                            m->max_outcomes = n - first;
+                    }
+                }
+            }
+        }
+        if (pass == 0) {
+            m->first_outcome[nc] = n;
+            m->n_outcomes = n;
+            m->outcome_p = calloc((size_t)n, sizeof *m->outcome_p);
+            m->outcome_dest = calloc((size_t)n, sizeof *m->outcome_dest);
+            m->outcome_flow = calloc((size_t)n, sizeof *m->outcome_flow);
+            if (!m->outcome_p || !m->outcome_dest || !m->outcome_flow)
+                return cs_error_set(err, CS_ENOMEM,
+                                    "out of memory compiling model");
+        }
+    }
+    return CS_OK;
+}
+
+/*
+ * The initial state: each stage-and-age count from the scenario is spread
+ * over months-in-stage in proportion to the steady-state profile of a stage
+ * with these exit probabilities (the chance of still being in the stage
+ * after d months), and over mark combinations by the scenario's mark
+ * shares, then rounded to whole children by largest remainder.
+ */
+static int compile_initial(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    m->initial = calloc((size_t)m->n_compartments, sizeof *m->initial);
+    int max_cells = (CS_MAX_DURATION_MONTHS + 1) << CS_MAX_MARKS;
+    double *weight = calloc((size_t)max_cells, sizeof *weight);
+    double *part = calloc((size_t)max_cells, sizeof *part);
+    double *rem = calloc((size_t)max_cells, sizeof *rem);
+    if (!m->initial || !weight || !part || !rem) {
+        free(weight);
+        free(part);
+        free(rem);
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    }
+    double mark_p[1 << CS_MAX_MARKS];
+    for (int s = 0; s < sc->n_stages; s++) {
+        for (int k = 0; k < m->n_mark_sets; k++) {
+            mark_p[k] = 1;
+            for (int j = 0; j < sc->n_marks; j++) {
+                double q = sc->initial_mark_share[s][j];
+                mark_p[k] *= (k & (1 << j)) ? q : 1 - q;
+            }
+        }
+        int nd = m->n_dur[s];
+        for (int a = 0; a < CS_AGES; a++) {
+            double survive = 1;
+            for (int d = 0; d < nd; d++) {
+                int c = cs_compartment(m, s, a, d, 0);
+                double leave = 1 - m->outcome_p[m->first_outcome[c]];
+                double w = survive;
+                if (d == nd - 1 && nd > 1) /* the open slot: sum of tail */
+                    w = survive / (leave > 1.0 / 120 ? leave : 1.0 / 120);
+                for (int k = 0; k < m->n_mark_sets; k++)
+                    weight[d * m->n_mark_sets + k] = w * mark_p[k];
+                survive *= 1 - leave;
+            }
+            int cells = nd * m->n_mark_sets;
+            split_whole(sc->initial[s][a], cells, weight, part, rem);
+            for (int d = 0; d < nd; d++)
+                for (int k = 0; k < m->n_mark_sets; k++)
+                    m->initial[cs_compartment(m, s, a, d, k)] =
+                        part[d * m->n_mark_sets + k];
+        }
+    }
+    free(weight);
+    free(part);
+    free(rem);
+    return CS_OK;
+}
+
+int cs_model_compile(const cs_scenario *scenario, cs_model **out,
+                     cs_error *err)
+{
+    *out = NULL;
+    cs_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    m->scenario = *scenario;
+    m->scenario.description = NULL;
+    m->scenario.source_path = NULL;
+    m->scenario.resolved_yaml = NULL;
+    const cs_scenario *sc = &m->scenario;
+    m->n_months = sc->horizon_months;
+    m->n_stages = sc->n_stages;
+    m->n_ages = CS_AGES;
+    m->n_marks = sc->n_marks;
+    m->n_mark_sets = 1 << sc->n_marks;
+
+    int rc = compile_calendar(m, err);
+    if (rc == CS_OK)
+        rc = compile_flows(m, err);
+    if (rc == CS_OK)
+        rc = compile_layout(m, err);
+    if (rc == CS_OK)
+        rc = compile_outcomes(m, err);
+    if (rc == CS_OK)
+        rc = compile_initial(m, err);
+    if (rc != CS_OK) {
+        cs_model_free(m);
+        return rc;
+    }
+    m->birth_compartment = cs_compartment(m, sc->birth_stage, 0, 0, 0);
+    *out = m;
+    return CS_OK;
+}
+
+void cs_model_free(cs_model *m)
+{
+    if (!m)
+        return;
+    free(m->first_outcome);
+    free(m->outcome_p);
+    free(m->outcome_dest);
+    free(m->outcome_flow);
+    free(m->initial);
+    free(m->births);
+    free(m->ages);
+    free(m->fy);
+    free(m->month_label);
+    free(m->fy_label);
+    free(m->flow_label);
+    free(m->flow_from);
+    free(m->flow_to);
+    free(m);
+}
+
+const cs_scenario *cs_model_scenario(const cs_model *m)
+{
+    return &m->scenario;
+}
+
+int cs_model_n_months(const cs_model *m)
+{
+    return m->n_months;
+}
+
+int cs_model_n_stages(const cs_model *m)
+{
+    return m->n_stages;
+}
+
+int cs_model_n_compartments(const cs_model *m)
+{
+    return m->n_compartments;
+}
+
+int cs_model_n_flows(const cs_model *m)
+{
+    return m->n_flows;
+}
+
+const char *cs_model_flow_label(const cs_model *m, int flow)
+{
+    return m->flow_label[flow];
+}
+
+const char *cs_model_flow_from(const cs_model *m, int flow)
+{
+    return m->flow_from[flow];
+}
+
+const char *cs_model_flow_to(const cs_model *m, int flow)
+{
+    return m->flow_to[flow];
+}
+
+int cs_model_births_flow(const cs_model *m)
+{
+    return m->births_flow;
+}
+
+int cs_model_age_out_flow(const cs_model *m, int stage)
+{
+    return m->births_flow + 1 + stage;
+}
+
+const char *cs_model_month_label(const cs_model *m, int month)
+{
+    return m->month_label[month];
+}
+
+int cs_model_month_fy(const cs_model *m, int month)
+{
+    return m->fy[month];
+}
+
+int cs_model_n_fys(const cs_model *m)
+{
+    return m->n_fys;
+}
+
+const char *cs_model_fy_label(const cs_model *m, int fy)
+{
+    return m->fy_label[fy];
+}
+
+int cs_model_ages_at(const cs_model *m, int month)
+{
+    return m->ages[month];
+}
+
+void cs_model_initial_stocks(const cs_model *m, double *stocks)
+{
+    for (int s = 0; s < m->n_stages; s++) {
+        int block = m->n_dur[s] * m->n_mark_sets;
+        const double *base = m->initial + m->stage_offset[s];
+        for (int a = 0; a < CS_AGES; a++) {
+            double sum = 0;
+            for (int i = 0; i < block; i++)
+                sum += base[a * block + i];
+            stocks[s * CS_AGES + a] = sum;
+        }
+    }
+}
+
+double cs_model_births(const cs_model *m, int month)
+{
+    return m->births[month];
+}
+
+double cs_model_transition_probability(const cs_model *m, int stage,
+                                       int age, int months_in_stage,
+                                       unsigned marks, int transition)
+{
+    int d = months_in_stage < m->n_dur[stage] ? months_in_stage
+                                               : m->n_dur[stage] - 1;
+    int c = cs_compartment(m, stage, age, d, (int)marks);
+    double p = 0;
+    for (int o = m->first_outcome[c] + 1; o < m->first_outcome[c + 1]; o++)
+        if (m->outcome_flow[o] == transition)
+            p += m->outcome_p[o];
+    return p;
+}

@@ -1,0 +1,70 @@
+/*
+ * model_internal.h - the compiled model's data layout, shared by model/ and
+ * sim/ (and by nothing above them).
+ *
+ * Compartment index of (stage s, age a, months-in-stage slot d, marks k):
+ *
+ *     stage_offset[s] + (a * n_dur[s] + d) * n_mark_sets + k
+ *
+ * so a stage's ages are contiguous blocks (ageing is a block move) and a
+ * compartment's mark combinations are adjacent.
+ *
+ * Every compartment c owns the outcomes first_outcome[c] ..
+ * first_outcome[c + 1] - 1. Outcome first_outcome[c] is always "stay":
+ * to the same stage, age and marks with one more month in the stage (capped
+ * at the last slot). The others are moves, each to a compartment with
+ * months-in-stage 0, carrying the flow index it counts towards. The
+ * probabilities of a compartment's outcomes sum to 1, stay first: placing
+ * the largest category first makes GSL's conditional-binomial multinomial
+ * cheap, since the remaining draws are over few children.
+ */
+#ifndef CASCADE_MODEL_INTERNAL_H
+#define CASCADE_MODEL_INTERNAL_H
+
+#include "cascade/model.h"
+
+struct cs_model {
+    cs_scenario scenario; /* a copy; owned strings are not copied (NULL) */
+    int n_months;
+    int n_stages, n_ages, n_marks, n_mark_sets;
+    int n_flows;   /* n_transitions + 1 (births) + n_stages (age out) */
+    int births_flow;
+    int n_compartments;
+
+    int stage_offset[CS_MAX_STAGES + 1];
+    int n_dur[CS_MAX_STAGES];
+
+    /* outcomes, CSR-style: first_outcome has n_compartments + 1 entries */
+    int *first_outcome;
+    double *outcome_p;
+    int *outcome_dest;
+    int *outcome_flow; /* -1 for stay */
+    int n_outcomes;
+    int max_outcomes; /* the most outcomes of any one compartment */
+
+    /* the initial state, whole children per compartment */
+    double *initial;
+
+    /* per month */
+    double *births;       /* expected births */
+    unsigned char *ages;  /* 1: ageing at the start of the month */
+    int *fy;              /* financial year index */
+    char (*month_label)[16];
+    int n_fys;
+    char (*fy_label)[16];
+
+    /* flow labels */
+    char (*flow_label)[CS_ID_MAX + 16];
+    char (*flow_from)[CS_ID_MAX];
+    char (*flow_to)[CS_ID_MAX];
+
+    int birth_compartment; /* birth stage, age 0, slot 0, no marks */
+};
+
+static inline int cs_compartment(const cs_model *m, int s, int a, int d,
+                                 int k)
+{
+    return m->stage_offset[s] + (a * m->n_dur[s] + d) * m->n_mark_sets + k;
+}
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * sim.c - the stochastic and deterministic steppers (see sim.h).
+ *
+ * Both walk the compiled outcome table of model_internal.h month by month:
+ * ageing at April, then moves, then births. The state is a vector of
+ * children per compartment, double-buffered: a month reads `now` and writes
+ * `next`. Counts are doubles in both modes; in the stochastic mode they
+ * hold whole numbers (exact in a double far beyond any population).
+ */
+#include "cascade/sim.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "cascade/rng.h"
+#include "model/model_internal.h"
+
+struct cs_sim {
+    const cs_model *model;
+    double *now, *next;   /* children per compartment */
+    unsigned int *drawn;  /* multinomial counts, max_outcomes of them */
+    gsl_rng *rng;
+};
+
+cs_sim *cs_sim_alloc(const cs_model *model)
+{
+    cs_sim *sim = calloc(1, sizeof *sim);
+    if (!sim)
+        return NULL;
+    size_t nc = (size_t)model->n_compartments;
+    sim->model = model;
+    sim->now = calloc(nc, sizeof *sim->now);
+    sim->next = calloc(nc, sizeof *sim->next);
+    sim->drawn = calloc((size_t)model->max_outcomes + 1, sizeof *sim->drawn);
+    sim->rng = gsl_rng_alloc(cs_rng_philox);
+    if (!sim->now || !sim->next || !sim->drawn || !sim->rng) {
+        cs_sim_free(sim);
+        return NULL;
+    }
+    return sim;
+}
+
+void cs_sim_free(cs_sim *sim)
+{
+    if (!sim)
+        return;
+    free(sim->now);
+    free(sim->next);
+    free(sim->drawn);
+    if (sim->rng)
+        gsl_rng_free(sim->rng);
+    free(sim);
+}
+
+/*
+ * Everyone ages a year: within each stage the age blocks shift up by one
+ * and the 17-year-olds' block leaves, counted in the stage's age-out flow.
+ */
+static void age_everyone(const cs_model *m, double *state, double *flows)
+{
+    for (int s = 0; s < m->n_stages; s++) {
+        int block = m->n_dur[s] * m->n_mark_sets;
+        double *base = state + m->stage_offset[s];
+        double leaving = 0;
+        for (int i = 0; i < block; i++)
+            leaving += base[(CS_AGES - 1) * block + i];
+        memmove(base + block, base, sizeof *base * (size_t)(CS_AGES - 1) *
+                                        (size_t)block);
+        memset(base, 0, sizeof *base * (size_t)block);
+        if (flows)
+            flows[m->births_flow + 1 + s] += leaving;
+    }
+}
+
+static void move_stochastic(cs_sim *sim, double *flows)
+{
+    const cs_model *m = sim->model;
+    for (int c = 0; c < m->n_compartments; c++) {
+        double n = sim->now[c];
+        if (n <= 0)
+            continue;
+        int first = m->first_outcome[c];
+        int k = m->first_outcome[c + 1] - first;
+        if (k == 1) {
+            sim->next[m->outcome_dest[first]] += n;
+            continue;
+        }
+        assert(n < 4294967296.0);
+        gsl_ran_multinomial(sim->rng, (size_t)k, (unsigned int)n,
+                            m->outcome_p + first, sim->drawn);
+        for (int i = 0; i < k; i++) {
+            double moved = sim->drawn[i];
+            if (moved == 0)
+                continue;
+            sim->next[m->outcome_dest[first + i]] += moved;
+            int f = m->outcome_flow[first + i];
+            if (f >= 0 && flows)
+                flows[f] += moved;
+        }
+    }
+}
+
+static void move_expected(cs_sim *sim, double *flows)
+{
+    const cs_model *m = sim->model;
+    for (int c = 0; c < m->n_compartments; c++) {
+        double n = sim->now[c];
+        if (n == 0)
+            continue;
+        for (int o = m->first_outcome[c]; o < m->first_outcome[c + 1]; o++) {
+            double moved = n * m->outcome_p[o];
+            sim->next[m->outcome_dest[o]] += moved;
+            if (m->outcome_flow[o] >= 0 && flows)
+                flows[m->outcome_flow[o]] += moved;
+        }
+    }
+}
+
+/* Sum compartments into [stage][age]. */
+static void count_stocks(const cs_model *m, const double *state,
+                         double *stocks)
+{
+    for (int s = 0; s < m->n_stages; s++) {
+        int block = m->n_dur[s] * m->n_mark_sets;
+        const double *base = state + m->stage_offset[s];
+        for (int a = 0; a < CS_AGES; a++) {
+            double sum = 0;
+            for (int i = 0; i < block; i++)
+                sum += base[a * block + i];
+            stocks[s * CS_AGES + a] = sum;
+        }
+    }
+}
+
+void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                double *stocks, double *flows)
+{
+    const cs_model *m = sim->model;
+    size_t nc = (size_t)m->n_compartments;
+    int nf = m->n_flows;
+    memcpy(sim->now, m->initial, nc * sizeof *sim->now);
+    if (flows)
+        memset(flows, 0, sizeof *flows * (size_t)m->n_months * (size_t)nf);
+
+    for (int t = 0; t < m->n_months; t++) {
+        double *month_flows = flows ? flows + (size_t)t * (size_t)nf : NULL;
+        if (m->ages[t])
+            age_everyone(m, sim->now, month_flows);
+
+        memset(sim->next, 0, nc * sizeof *sim->next);
+        double born;
+        if (mode == CS_SIM_STOCHASTIC) {
+            cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS,
+                         (uint32_t)t);
+            move_stochastic(sim, month_flows);
+            cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);
+            born = m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t])
+                                    : 0;
+        } else {
+            move_expected(sim, month_flows);
+            born = m->births[t];
+        }
+        sim->next[m->birth_compartment] += born;
+        if (month_flows)
+            month_flows[m->births_flow] += born;
+
+        double *swap = sim->now;
+        sim->now = sim->next;
+        sim->next = swap;
+        if (stocks)
+            count_stocks(m, sim->now,
+                         stocks + (size_t)t * (size_t)m->n_stages * CS_AGES);
+    }
+}

@@ -1,0 +1,17 @@
+/*
+ * cascade.h - the umbrella header of libcascade.
+ *
+ * YAML -> cs_scenario (scenario.h) -> cs_model (model.h) -> cs_sim runs
+ * (sim.h) -> HDF5 (output.h). Random streams: rng.h. Errors: error.h.
+ */
+#ifndef CASCADE_H
+#define CASCADE_H
+
+#include "cascade/error.h"
+#include "cascade/model.h"
+#include "cascade/output.h"
+#include "cascade/rng.h"
+#include "cascade/scenario.h"
+#include "cascade/sim.h"
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * model.h - a scenario compiled into per-step tables.
+ *
+ * Children are counted in compartments: (leaf stage, age 0..17, months in
+ * the stage, history marks). Months in the stage are tracked exactly up to
+ * the largest duration-band boundary any rate out of that stage uses; the
+ * last slot holds "that many months or more". Marks are a bitset (2^M
+ * combinations for M marks).
+ *
+ * Compiling evaluates every transition's annual rate for every compartment
+ * and turns the competing rates out of it into monthly probabilities:
+ *
+ *     R = sum_i r_i,   p_i = (r_i / R) (1 - exp(-R / 12)),   p_stay = 1 - sum p_i
+ *
+ * (the exact monthly probabilities of a constant-hazard competing-risks
+ * process; never r/12). A move into a group of placements is split by the
+ * placements' entry shares. The result is a flat table of outcomes per
+ * compartment that both steppers walk.
+ */
+#ifndef CASCADE_MODEL_H
+#define CASCADE_MODEL_H
+
+#include <stddef.h>
+
+#include "cascade/error.h"
+#include "cascade/scenario.h"
+
+typedef struct cs_model cs_model;
+
+int cs_model_compile(const cs_scenario *scenario, cs_model **out,
+                     cs_error *err);
+void cs_model_free(cs_model *model);
+
+const cs_scenario *cs_model_scenario(const cs_model *model);
+int cs_model_n_months(const cs_model *model);
+int cs_model_n_stages(const cs_model *model);
+int cs_model_n_compartments(const cs_model *model);
+/*
+ * Flows are the declared transitions (in scenario order), then "births",
+ * then "age_out.<stage>" for every leaf stage (children reaching 18).
+ */
+int cs_model_n_flows(const cs_model *model);
+const char *cs_model_flow_label(const cs_model *model, int flow);
+const char *cs_model_flow_from(const cs_model *model, int flow);
+const char *cs_model_flow_to(const cs_model *model, int flow);
+int cs_model_births_flow(const cs_model *model);
+int cs_model_age_out_flow(const cs_model *model, int stage);
+/* "YYYY-MM" of month m (0-based from the base date). */
+const char *cs_model_month_label(const cs_model *model, int month);
+/* Financial year (April-March) of month m: 0 for the one holding the base
+ * date; cs_model_fy_label gives e.g. "2019/20". */
+int cs_model_month_fy(const cs_model *model, int month);
+int cs_model_n_fys(const cs_model *model);
+const char *cs_model_fy_label(const cs_model *model, int fy);
+/* 1 if children age (and 17-year-olds leave) at the start of month m. */
+int cs_model_ages_at(const cs_model *model, int month);
+/* The initial state summed to [stage][age] (children at the base date). */
+void cs_model_initial_stocks(const cs_model *model, double *stocks);
+
+/* Expected births in month m. */
+double cs_model_births(const cs_model *model, int month);
+
+/*
+ * The monthly probability that a child of this stage, age, months in stage
+ * and marks bitset moves along declared transition t (0 if t does not leave
+ * this stage), summed over destination placements.
+ */
+double cs_model_transition_probability(const cs_model *model, int stage,
+                                       int age, int months_in_stage,
+                                       unsigned marks, int transition);
+
+/* Competing hazards: monthly probabilities p[i] of n annual rates r[i]
+ * (the formula above). Exposed for testing and reuse. */
+void cs_competing_monthly(int n, const double *rates, double *p);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * sim.h - the two steppers over one compiled model.
+ *
+ * Stochastic: children are whole numbers in compartments; each month every
+ * non-empty compartment's children are split between staying and each way
+ * out by one multinomial draw (GSL, on the Philox stream keyed by seed, run
+ * index, CS_RNG_TRANSITIONS and the month), and births are Poisson. A run's
+ * result depends only on (model, seed, run).
+ *
+ * Deterministic: the same tables in expected values: the mean path the
+ * stochastic runs converge to.
+ *
+ * Each month, in order: at the start of April everyone ages a year and
+ * 17-year-olds leave; then children move; then the month's births arrive in
+ * the birth stage at age 0. Stocks are counted at the end of the month.
+ */
+#ifndef CASCADE_SIM_H
+#define CASCADE_SIM_H
+
+#include <stdint.h>
+
+#include "cascade/error.h"
+#include "cascade/model.h"
+
+typedef enum cs_sim_mode {
+    CS_SIM_STOCHASTIC = 0,
+    CS_SIM_DETERMINISTIC = 1,
+} cs_sim_mode;
+
+/* Working memory for one run at a time; one per thread. */
+typedef struct cs_sim cs_sim;
+
+cs_sim *cs_sim_alloc(const cs_model *model);
+void cs_sim_free(cs_sim *sim);
+
+/*
+ * Run the model over its horizon. stocks receives [month][stage][age]
+ * (children at the end of each month, summed over months-in-stage and
+ * marks); flows receives [month][flow] (children moved during the month;
+ * see cs_model_n_flows). Either may be NULL. Allocates nothing.
+ */
+void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                double *stocks, double *flows);
+
+#endif

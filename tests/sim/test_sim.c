@@ -1,0 +1,392 @@
+/*
+ * test_sim.c - the compiled model and both steppers: competing hazards,
+ * an analytic chain, duration bands, ageing at April, leaving at 18,
+ * conservation, reproducibility, and convergence of the stochastic mean to
+ * the deterministic path.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_scenario.h"
+#include "cascade/model.h"
+#include "cascade/sim.h"
+#include "model/model_internal.h"
+
+static cs_model *compile_or_fail(const cs_scenario *sc)
+{
+    cs_model *m = NULL;
+    cs_error err;
+    int rc = cs_model_compile(sc, &m, &err);
+    ck_assert_msg(rc == CS_OK, "compile failed: %s", err.message);
+    return m;
+}
+
+static double stage_total(const double *stocks, int n_stages, int month,
+                          int stage)
+{
+    const double *row = stocks + ((size_t)month * n_stages + stage) * CS_AGES;
+    double sum = 0;
+    for (int a = 0; a < CS_AGES; a++)
+        sum += row[a];
+    return sum;
+}
+
+/* p_i = r_i / R * (1 - exp(-R/12)), not r_i / 12. */
+START_TEST(test_competing_hazards_formula)
+{
+    const double r[3] = {1.2, 0.6, 0.0};
+    double p[3];
+    cs_competing_monthly(3, r, p);
+    double R = 1.8, leave = 1 - exp(-R / 12);
+    ck_assert_double_eq_tol(p[0], 1.2 / R * leave, 1e-15);
+    ck_assert_double_eq_tol(p[1], 0.6 / R * leave, 1e-15);
+    ck_assert_double_eq(p[2], 0.0);
+    /* and visibly not the naive r/12 */
+    ck_assert_msg(fabs(p[0] - 1.2 / 12) > 1e-3, "p0 %g looks like r/12",
+                  p[0]);
+    /* a huge total rate still gives probabilities summing below 1 */
+    const double big[2] = {500, 700};
+    cs_competing_monthly(2, big, p);
+    ck_assert(p[0] + p[1] <= 1.0 && p[0] + p[1] > 0.999999);
+    ck_assert_double_eq_tol(p[0] / p[1], 5.0 / 7.0, 1e-12);
+    const double none[2] = {0, 0};
+    cs_competing_monthly(2, none, p);
+    ck_assert(p[0] == 0 && p[1] == 0);
+}
+END_TEST
+
+/* The compiled table holds the competing-hazards probabilities. */
+START_TEST(test_model_uses_competing_hazards)
+{
+    cs_scenario *sc = test_scenario_new(2019, 5, 6);
+    int a = test_add_stage(sc, "a", CS_INTERVENTION_NONE);
+    int b = test_add_stage(sc, "b", CS_INTERVENTION_LATE);
+    int c = test_add_stage(sc, "c", CS_INTERVENTION_LATE);
+    test_add_transition(sc, "ab", a, 0, b, 0, 3.0);
+    test_add_transition(sc, "ac", a, 0, c, 0, 1.0);
+    cs_model *m = compile_or_fail(sc);
+    double leave = -expm1(-4.0 / 12);
+    ck_assert_double_eq_tol(cs_model_transition_probability(m, a, 5, 0, 0, 0),
+                            0.75 * leave, 1e-14);
+    ck_assert_double_eq_tol(cs_model_transition_probability(m, a, 5, 0, 0, 1),
+                            0.25 * leave, 1e-14);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/*
+ * Two stages, A -> B at constant rate r, no births, no April in the
+ * horizon: expected A at the end of month t is N exp(-r t / 12). The
+ * deterministic path equals it; the stochastic mean over many runs lies
+ * within 4 standard errors of it (SE from the binomial variance
+ * N q (1 - q) / runs, q = 1 - exp(-r t / 12)).
+ */
+START_TEST(test_analytic_two_stage_chain)
+{
+    const double N = 10000, r = 0.9;
+    const int months = 11, runs = 400;
+    cs_scenario *sc = test_scenario_new(2019, 5, months); /* May..March */
+    int a = test_add_stage(sc, "a", CS_INTERVENTION_NONE);
+    int b = test_add_stage(sc, "b", CS_INTERVENTION_LATE);
+    test_add_transition(sc, "ab", a, 0, b, 0, r);
+    sc->initial[a][7] = N;
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    for (int t = 0; t < months; t++) {
+        double want = N * exp(-r * (t + 1) / 12.0);
+        ck_assert_msg(fabs(stage_total(stocks, S, t, a) - want) < 1e-8 * N,
+                      "month %d: deterministic A %.10g, expected %.10g", t,
+                      stage_total(stocks, S, t, a), want);
+        ck_assert_double_eq_tol(stage_total(stocks, S, t, b), N - want,
+                                1e-8 * N);
+    }
+
+    double sum[11] = {0};
+    for (int run = 0; run < runs; run++) {
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 42, (uint32_t)run, stocks, NULL);
+        for (int t = 0; t < months; t++)
+            sum[t] += stage_total(stocks, S, t, a);
+    }
+    for (int t = 0; t < months; t++) {
+        double q = 1 - exp(-r * (t + 1) / 12.0);
+        double se = sqrt(N * q * (1 - q) / runs);
+        double mean = sum[t] / runs, want = N * (1 - q);
+        ck_assert_msg(fabs(mean - want) < 4 * se,
+                      "month %d: stochastic mean %g, expected %g +- %g", t,
+                      mean, want, 4 * se);
+    }
+    free(stocks);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/* A duration band with factor 0 for months 0-2 holds everyone for exactly
+ * three months; afterwards they leave at the full rate. */
+START_TEST(test_duration_bands)
+{
+    const double N = 1000, r = 2.4;
+    cs_scenario *sc = test_scenario_new(2019, 5, 8);
+    int a = test_add_stage(sc, "a", CS_INTERVENTION_LATE);
+    int b = test_add_stage(sc, "b", CS_INTERVENTION_LATE);
+    int c = test_add_stage(sc, "c", CS_INTERVENTION_LATE);
+    cs_transition *t = test_add_transition(sc, "ac", a, 0, c, 0, r);
+    t->n_by_duration = 2;
+    t->by_duration[0] = (cs_duration_band){0, 2, 0.0};
+    t->by_duration[1] = (cs_duration_band){3, -1, 1.0};
+    /* children start in b and enter a at once, at months-in-stage 0 */
+    test_add_transition(sc, "ba", b, 0, a, 0, 1e6);
+    sc->initial[b][3] = N;
+    cs_model *m = compile_or_fail(sc);
+    ck_assert_double_eq(cs_model_transition_probability(m, a, 3, 2, 0, 0), 0);
+    ck_assert_double_eq_tol(cs_model_transition_probability(m, a, 3, 3, 0, 0),
+                            -expm1(-r / 12), 1e-14);
+    ck_assert_double_eq_tol(cs_model_transition_probability(m, a, 3, 50, 0, 0),
+                            -expm1(-r / 12), 1e-14);
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m);
+    double stocks[8 * 3 * CS_AGES];
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    /* month 0: all move b -> a; months 1, 2, 3 in a are months-in-stage
+     * 0, 1, 2: nobody leaves; from month 4 they leave at rate r */
+    for (int mo = 0; mo <= 3; mo++)
+        ck_assert_double_eq_tol(stage_total(stocks, S, mo, a), N, 1e-6);
+    double want = N * exp(-r / 12 * 4);
+    ck_assert_double_eq_tol(stage_total(stocks, S, 7, a), want, 1e-3);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/* Base date January: ages change at the start of April (month index 3),
+ * not before; 17-year-olds leave then, counted per stage as age-out. */
+START_TEST(test_ageing_at_april_and_leaving_at_18)
+{
+    cs_scenario *sc = test_scenario_new(2020, 1, 16);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    const char *pl[2] = {"foster", "residential"};
+    const double sh[2] = {0.5, 0.5};
+    test_add_group(sc, "looked_after", 2, pl, sh);
+    sc->initial[uni][5] = 100;
+    sc->initial[uni][17] = 30;
+    sc->initial[1][17] = 7; /* looked after, foster, aged 17 */
+    sc->initial[2][16] = 4; /* residential, aged 16 */
+    cs_model *m = compile_or_fail(sc);
+    ck_assert(!cs_model_ages_at(m, 0) && !cs_model_ages_at(m, 2));
+    ck_assert(cs_model_ages_at(m, 3) && cs_model_ages_at(m, 15));
+    ck_assert_str_eq(cs_model_month_label(m, 3), "2020-04");
+    ck_assert_int_eq(cs_model_month_fy(m, 2), 0);
+    ck_assert_int_eq(cs_model_month_fy(m, 3), 1);
+    ck_assert_str_eq(cs_model_fy_label(m, 1), "2020/21");
+
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m), F = cs_model_n_flows(m);
+    double stocks[16 * 3 * CS_AGES], flows[16 * 64];
+    ck_assert_int_le(F, 64);
+    for (int mode = 0; mode < 2; mode++) {
+        cs_sim_run(sim, (cs_sim_mode)mode, 9, 0, stocks, flows);
+        /* March: unchanged */
+        ck_assert_double_eq(stocks[(2 * S + uni) * CS_AGES + 5], 100);
+        ck_assert_double_eq(stocks[(2 * S + uni) * CS_AGES + 17], 30);
+        /* April: a year older; the 17-year-olds have gone */
+        ck_assert_double_eq(stocks[(3 * S + uni) * CS_AGES + 6], 100);
+        ck_assert_double_eq(stocks[(3 * S + uni) * CS_AGES + 17], 0);
+        ck_assert_double_eq(stocks[(3 * S + 2) * CS_AGES + 17], 4);
+        ck_assert_double_eq(flows[3 * F + cs_model_age_out_flow(m, uni)], 30);
+        ck_assert_double_eq(flows[3 * F + cs_model_age_out_flow(m, 1)], 7);
+        ck_assert_double_eq(flows[2 * F + cs_model_age_out_flow(m, 1)], 0);
+        /* next April the 16-year-old in residential care leaves, as a care
+         * leaver (age out of a looked-after placement) */
+        ck_assert_double_eq(flows[15 * F + cs_model_age_out_flow(m, 2)], 4);
+        ck_assert_str_eq(cs_model_flow_label(m, cs_model_age_out_flow(m, 2)),
+                         "age_out.looked_after.residential");
+    }
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/* Every run, every month: stocks = previous + births - age-outs, exactly. */
+START_TEST(test_conservation_every_run_every_month)
+{
+    const int months = 36;
+    cs_scenario *sc = test_rich_scenario(months);
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m), F = cs_model_n_flows(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *flows = calloc((size_t)months * F, sizeof *flows);
+    double initial = 0;
+    for (int s = 0; s < S; s++)
+        for (int a = 0; a < CS_AGES; a++)
+            initial += sc->initial[s][a];
+    for (int run = 0; run < 50; run++) {
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 7, (uint32_t)run, stocks, flows);
+        double previous = initial;
+        for (int t = 0; t < months; t++) {
+            double now = 0, out = 0;
+            for (int s = 0; s < S; s++) {
+                now += stage_total(stocks, S, t, s);
+                out += flows[t * F + cs_model_age_out_flow(m, s)];
+            }
+            double born = flows[t * F + cs_model_births_flow(m)];
+            ck_assert_msg(now == previous + born - out,
+                          "run %d month %d: %.17g != %.17g + %.17g - %.17g",
+                          run, t, now, previous, born, out);
+            ck_assert(floor(now) == now);
+            previous = now;
+        }
+    }
+    free(stocks);
+    free(flows);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+START_TEST(test_same_key_bit_identical_other_run_differs)
+{
+    const int months = 24;
+    cs_scenario *sc = test_rich_scenario(months);
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim1 = cs_sim_alloc(m), *sim2 = cs_sim_alloc(m);
+    size_t ns = (size_t)months * cs_model_n_stages(m) * CS_AGES;
+    size_t nf = (size_t)months * cs_model_n_flows(m);
+    double *s1 = calloc(ns, sizeof *s1), *s2 = calloc(ns, sizeof *s2);
+    double *f1 = calloc(nf, sizeof *f1), *f2 = calloc(nf, sizeof *f2);
+    cs_sim_run(sim1, CS_SIM_STOCHASTIC, 2019, 5, s1, f1);
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 3, s2, f2); /* dirty sim2 */
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 5, s2, f2);
+    ck_assert(memcmp(s1, s2, ns * sizeof *s1) == 0);
+    ck_assert(memcmp(f1, f2, nf * sizeof *f1) == 0);
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 6, s2, f2);
+    ck_assert_msg(memcmp(s1, s2, ns * sizeof *s1) != 0,
+                  "runs 5 and 6 gave identical stocks");
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2020, 5, s2, f2);
+    ck_assert_msg(memcmp(s1, s2, ns * sizeof *s1) != 0,
+                  "seeds 2019 and 2020 gave identical stocks");
+    free(s1);
+    free(s2);
+    free(f1);
+    free(f2);
+    cs_sim_free(sim1);
+    cs_sim_free(sim2);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/*
+ * The model is linear in the counts, so the expected stochastic path is
+ * exactly the deterministic one. Over 300 runs, each stage's mean at the
+ * end of each financial year lies within 4 standard errors (sample SD /
+ * sqrt(runs)) of the deterministic value.
+ */
+START_TEST(test_stochastic_mean_converges_to_deterministic)
+{
+    const int months = 60, runs = 300;
+    cs_scenario *sc = test_rich_scenario(months);
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *det = calloc((size_t)months * S * CS_AGES, sizeof *det);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, det, NULL);
+    double sum[5][CS_MAX_STAGES] = {{0}}, sum2[5][CS_MAX_STAGES] = {{0}};
+    for (int run = 0; run < runs; run++) {
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 11, (uint32_t)run, stocks, NULL);
+        for (int y = 0; y < 5; y++)
+            for (int s = 0; s < S; s++) {
+                double v = stage_total(stocks, S, 12 * y + 11, s);
+                sum[y][s] += v;
+                sum2[y][s] += v * v;
+            }
+    }
+    for (int y = 0; y < 5; y++)
+        for (int s = 0; s < S; s++) {
+            double mean = sum[y][s] / runs;
+            double var = (sum2[y][s] - runs * mean * mean) / (runs - 1);
+            double se = sqrt(var > 0 ? var / runs : 0);
+            double want = stage_total(det, S, 12 * y + 11, s);
+            ck_assert_msg(se > 0, "year %d stage %d has no variance", y, s);
+            ck_assert_msg(fabs(mean - want) < 4 * se,
+                          "year %d stage %s: mean %g, deterministic %g, "
+                          "4 SE %g",
+                          y, sc->stages[s].id, mean, want, 4 * se);
+        }
+    free(stocks);
+    free(det);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/* Initial counts are kept exactly when spread over months-in-stage and
+ * marks, and the mark shares are honoured to within rounding. */
+START_TEST(test_initial_state_keeps_counts)
+{
+    cs_scenario *sc = test_rich_scenario(1);
+    cs_model *m = compile_or_fail(sc);
+    int S = cs_model_n_stages(m);
+    double stocks[CS_MAX_STAGES * CS_AGES];
+    cs_model_initial_stocks(m, stocks);
+    for (int s = 0; s < S; s++)
+        for (int a = 0; a < CS_AGES; a++)
+            ck_assert_msg(stocks[s * CS_AGES + a] == sc->initial[s][a],
+                          "stage %d age %d: %g, expected %g", s, a,
+                          stocks[s * CS_AGES + a], sc->initial[s][a]);
+    /* cin (stage 2): 40 per age, 40% marked known; one duration slot, so
+     * each age rounds once: 16 marked per age exactly */
+    int cin = 2;
+    for (int a = 0; a < CS_AGES; a++) {
+        double marked = m->initial[cs_compartment(m, cin, a, 0, 1)];
+        ck_assert_msg(marked == 16, "age %d: %g marked, expected 16", a,
+                      marked);
+    }
+    /* cp (stage 3) tracks months 0..12; the 15 children per age are spread
+     * with the most in the newest slots, none lost */
+    int cp = 3;
+    ck_assert_int_eq(m->n_dur[cp], 13);
+    double first = m->initial[cs_compartment(m, cp, 5, 0, 0)];
+    double last = m->initial[cs_compartment(m, cp, 5, 11, 0)];
+    ck_assert_msg(first >= last, "slot 0 %g < slot 11 %g", first, last);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sim");
+    TCase *tc = tcase_create("model");
+    tcase_add_test(tc, test_competing_hazards_formula);
+    tcase_add_test(tc, test_model_uses_competing_hazards);
+    tcase_add_test(tc, test_duration_bands);
+    tcase_add_test(tc, test_ageing_at_april_and_leaving_at_18);
+    tcase_add_test(tc, test_initial_state_keeps_counts);
+    suite_add_tcase(s, tc);
+    TCase *st = tcase_create("stochastic");
+    tcase_set_timeout(st, 300);
+    tcase_add_test(st, test_analytic_two_stage_chain);
+    tcase_add_test(st, test_conservation_every_run_every_month);
+    tcase_add_test(st, test_same_key_bit_identical_other_run_differs);
+    tcase_add_test(st, test_stochastic_mean_converges_to_deterministic);
+    suite_add_tcase(s, st);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
