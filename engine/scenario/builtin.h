@@ -1,6 +1,6 @@
 /*
  * builtin.h - scenario files embedded in the library at build time
- * (scenarios/embed.py generates the table from scenarios/*.yaml).
+ * (scenarios/embed.py generates the table from the .yaml files in scenarios/).
  */
 #ifndef CASCADE_SCENARIO_BUILTIN_H
 #define CASCADE_SCENARIO_BUILTIN_H

@@ -165,6 +165,13 @@ int cs_scenario_load_string(const char *text, size_t len,
 
 void cs_scenario_free(cs_scenario *scenario);
 
+/*
+ * The text of a scenario file shipped inside the library (the .yaml files in scenarios/,
+ * embedded at build time), by file name, e.g. "england-baseline.yaml";
+ * NULL if there is none. *length receives its size in bytes.
+ */
+const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
+
 /* Index of the leaf stage with this id, or -1. */
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);
 

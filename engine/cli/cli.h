@@ -1,0 +1,22 @@
+/*
+ * cli.h - the `cascade` program's subcommands. Only engine/cli/ talks to
+ * the terminal; it uses libcascade's public API (include/cascade/) alone.
+ */
+#ifndef CASCADE_CLI_H
+#define CASCADE_CLI_H
+
+#include "cascade/cascade.h"
+
+/* Exit statuses (DESIGN.md "The program"). */
+enum { CLI_OK = 0, CLI_FAILURE = 1, CLI_BAD_INPUT = 2 };
+
+int cli_run(int argc, char **argv, const char *command_line);
+int cli_validate(int argc, char **argv);
+
+/* Map a library status to an exit status. */
+int cli_exit_status(int cs_status);
+
+/* Load a scenario file, or the shipped baseline when path is NULL. */
+int cli_load_scenario(const char *path, cs_scenario **out, cs_error *err);
+
+#endif

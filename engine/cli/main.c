@@ -1,0 +1,103 @@
+/*
+ * main.c - `cascade`: entry point, global flags and subcommand dispatch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade_config.h"
+#include "cli.h"
+
+#define BASELINE_FILE "england-baseline.yaml"
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: cascade [--help] [--version] COMMAND [ARGS]\n"
+            "\n"
+            "Stochastic demand forecasting for children's social care in "
+            "England.\n"
+            "\n"
+            "commands:\n"
+            "  run       simulate one scenario (default: the shipped England "
+            "baseline)\n"
+            "            and write its trajectories to HDF5\n"
+            "  validate  check scenario files without running them\n"
+            "\n"
+            "Run 'cascade COMMAND --help' for a command's options.\n");
+}
+
+int cli_exit_status(int status)
+{
+    if (status == CS_OK)
+        return CLI_OK;
+    return status == CS_EINPUT ? CLI_BAD_INPUT : CLI_FAILURE;
+}
+
+int cli_load_scenario(const char *path, cs_scenario **out, cs_error *err)
+{
+    if (path)
+        return cs_scenario_load_file(path, out, err);
+    size_t length = 0;
+    const char *text = cs_scenario_builtin_text(BASELINE_FILE, &length);
+    if (!text)
+        return cs_error_set(err, CS_EFAIL,
+                            "this build has no built-in %s", BASELINE_FILE);
+    return cs_scenario_load_string(text, length, BASELINE_FILE, NULL, out,
+                                   err);
+}
+
+/* The command line as one string, for the output file's provenance. */
+static char *join_arguments(int argc, char **argv)
+{
+    size_t size = 1;
+    for (int i = 0; i < argc; i++)
+        size += strlen(argv[i]) + 3;
+    char *line = malloc(size);
+    if (!line)
+        return NULL;
+    line[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(line, " ");
+        int quote = strpbrk(argv[i], " \t'\"") != NULL;
+        if (quote)
+            strcat(line, "'");
+        strcat(line, argv[i]);
+        if (quote)
+            strcat(line, "'");
+    }
+    return line;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_BAD_INPUT;
+    }
+    const char *command = argv[1];
+    if (!strcmp(command, "--help") || !strcmp(command, "-h") ||
+        !strcmp(command, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(command, "--version") || !strcmp(command, "version")) {
+        printf("cascade %s (scenario format %d, output format %d, rng "
+               "philox4x32-10)\n",
+               CASCADE_VERSION, CS_SCENARIO_FORMAT_VERSION,
+               CS_OUTPUT_FORMAT_VERSION);
+        return CLI_OK;
+    }
+    if (!strcmp(command, "run")) {
+        char *line = join_arguments(argc, argv);
+        int rc = cli_run(argc - 1, argv + 1, line ? line : "cascade run");
+        free(line);
+        return rc;
+    }
+    if (!strcmp(command, "validate"))
+        return cli_validate(argc - 1, argv + 1);
+    fprintf(stderr, "cascade: unknown command '%s'\n", command);
+    usage(stderr);
+    return CLI_BAD_INPUT;
+}
