@@ -1,0 +1,1367 @@
+/*
+ * schema.c - format version 1 of the scenario file: checks every key and
+ * value of the merged tree and fills a cs_scenario.
+ *
+ * Every error reads "FILE:LINE:COL: PATH: expected WHAT, found WHAT", PATH
+ * being the dotted key path of the value (list items as [i], from 0), or
+ * names an unknown key with the keys allowed there. Checks run in schema
+ * order (stages before the population and transitions that refer to them),
+ * and the first error found is the one reported.
+ */
+#include "scenario/schema.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/diag.h"
+
+#define PATH_MAX_LEN 256
+#define MAX_COUNT 1e9   /* children in one count: below a billion */
+#define MAX_RATE 1000.0 /* per year: more is surely a typo */
+#define SHARE_TOLERANCE 1e-6
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct reader {
+    cs_scenario *s;
+    cs_error *err;
+    int remainder; /* population.remainder, a leaf stage */
+} reader;
+
+/* ---- paths and generic checks ----------------------------------------- */
+
+/* Paths longer than PATH_MAX_LEN are cut: the line and column still say
+ * where the value is. */
+static const char *join_key(char *buf, const char *path, const char *key)
+{
+    int w = path[0] ? snprintf(buf, PATH_MAX_LEN, "%s.%s", path, key)
+                    : snprintf(buf, PATH_MAX_LEN, "%s", key);
+    if (w < 0)
+        buf[0] = '\0';
+    return buf;
+}
+
+static const char *join_index(char *buf, const char *path, size_t i)
+{
+    if (snprintf(buf, PATH_MAX_LEN, "%s[%zu]", path, i) < 0)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* "PATH: expected WHAT, found <the node>" at the node. */
+static int expected(reader *r, const tree_node *n, const char *path,
+                    const char *what)
+{
+    char found[DIAG_TEXT_MAX];
+    return diag_error(r->err, n, "%s: expected %s, found %s", path, what,
+                      diag_describe(n, found, sizeof found));
+}
+
+static int check_keys(reader *r, const tree_node *map, const char *path,
+                      const char *const *allowed, size_t n_allowed,
+                      const char *note)
+{
+    for (size_t i = 0; i < map->n; i++) {
+        const char *key = map->keys[i]->text;
+        int ok = 0;
+        for (size_t j = 0; j < n_allowed && !ok; j++)
+            ok = strcmp(key, allowed[j]) == 0;
+        if (ok)
+            continue;
+        char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32];
+        return diag_error(
+            r->err, map->keys[i],
+            "unknown key '%s' in %s%s; expected one of: %s%s%s", key,
+            path[0] ? "" : "the scenario", path,
+            diag_join(allowed, n_allowed, list, sizeof list),
+            diag_did_you_mean(key, allowed, n_allowed, hint, sizeof hint),
+            note ? note : "");
+    }
+    return CS_OK;
+}
+
+static int missing(reader *r, const tree_node *map, const char *path,
+                   const char *key)
+{
+    if (!path[0])
+        return diag_error(r->err, map,
+                          "missing required key '%s' in the scenario", key);
+    return diag_error(r->err, map, "%s: missing required key '%s'", path, key);
+}
+
+static int need_mapping(reader *r, const tree_node *n, const char *path,
+                        const char *what)
+{
+    return n->kind == TREE_MAPPING ? CS_OK : expected(r, n, path, what);
+}
+
+static int need_list(reader *r, const tree_node *n, const char *path,
+                     const char *what)
+{
+    return n->kind == TREE_SEQUENCE ? CS_OK : expected(r, n, path, what);
+}
+
+/* ---- scalars ---------------------------------------------------------- */
+
+/*
+ * A YAML number written plainly: decimal with optional sign, fraction,
+ * exponent and '_' between digits (11_755_593). Quoted text, .inf, .nan
+ * and values that overflow a double are not numbers here.
+ */
+static int parse_number(const tree_node *n, double *out)
+{
+    if (n->kind != TREE_SCALAR || n->quoted)
+        return -1;
+    char buf[128];
+    size_t len = 0;
+    for (const char *p = n->text; *p; p++) {
+        if (*p == '_' && p != n->text)
+            continue;
+        if (len + 1 >= sizeof buf)
+            return -1;
+        buf[len++] = *p;
+    }
+    buf[len] = '\0';
+    const char *p = buf;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
+    }
+    if (!digits)
+        return -1;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p)
+        return -1;
+    errno = 0;
+    double v = strtod(buf, NULL);
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A number in [lo, hi], else "expected WHAT". */
+static int number_in(reader *r, const tree_node *n, const char *path,
+                     const char *what, double lo, double hi, double *out)
+{
+    double v;
+    if (parse_number(n, &v) || v < lo || v > hi)
+        return expected(r, n, path, what);
+    *out = v;
+    return CS_OK;
+}
+
+/* A whole number in [lo, hi] (1e6 and 1_000_000 both count). */
+static int whole_in(reader *r, const tree_node *n, const char *path,
+                    const char *what, double lo, double hi, double *out)
+{
+    double v;
+    if (parse_number(n, &v) || v != floor(v) || v < lo || v > hi)
+        return expected(r, n, path, what);
+    *out = v;
+    return CS_OK;
+}
+
+static int count_of_children(reader *r, const tree_node *n, const char *path,
+                             double *out)
+{
+    double v;
+    if (parse_number(n, &v) || v != floor(v) || v < 0)
+        return expected(r, n, path, "a whole number of children >= 0");
+    if (v >= MAX_COUNT)
+        return expected(r, n, path,
+                        "a whole number of children below 1000000000");
+    *out = v;
+    return CS_OK;
+}
+
+static int rate_of(reader *r, const tree_node *n, const char *path, double *out)
+{
+    double v;
+    if (parse_number(n, &v) || v < 0)
+        return expected(r, n, path, "a rate per year >= 0");
+    if (v > MAX_RATE)
+        return expected(r, n, path, "a rate per year <= 1000");
+    *out = v;
+    return CS_OK;
+}
+
+/* Text: any scalar but an empty value; at most size - 1 bytes. */
+static int text_of(reader *r, const tree_node *n, const char *path,
+                   const char *what, char *out, size_t size)
+{
+    if (n->kind != TREE_SCALAR || tree_is_null(n))
+        return expected(r, n, path, what);
+    size_t len = strlen(n->text);
+    if (len >= size) {
+        char longer[128];
+        snprintf(longer, sizeof longer, "%s of at most %zu bytes", what,
+                 size - 1);
+        return expected(r, n, path, longer);
+    }
+    memcpy(out, n->text, len + 1);
+    return CS_OK;
+}
+
+/* An id: [a-z][a-z0-9_]*, shorter than CS_ID_MAX. */
+static int valid_id(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len >= CS_ID_MAX || !(id[0] >= 'a' && id[0] <= 'z'))
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            return 0;
+    return 1;
+}
+
+static int id_of(reader *r, const tree_node *key, const char *path)
+{
+    if (valid_id(key->text))
+        return CS_OK;
+    return expected(r, key, path,
+                    "an id of lowercase letters, digits and '_', starting "
+                    "with a letter (at most 47 characters)");
+}
+
+int schema_valid_name(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len >= CS_ID_MAX || name[0] == '-')
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-'))
+            return 0;
+    return 1;
+}
+
+/*
+ * A band of whole numbers: "N", "N-M" or "N+" (N up to max). An open band
+ * ends at open_hi. Returns 0, or -1 if the text is not a band.
+ */
+static int parse_band(const tree_node *n, int max, int open_hi, int *lo,
+                      int *hi)
+{
+    if (n->kind != TREE_SCALAR)
+        return -1;
+    const char *p = n->text;
+    long a = 0, b;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+        a = a * 10 + (*p - '0');
+    if (!digits || a > max)
+        return -1;
+    if (*p == '\0') {
+        b = a;
+    } else if (p[0] == '+' && p[1] == '\0') {
+        b = open_hi;
+    } else if (*p == '-') {
+        p++;
+        b = 0;
+        for (digits = 0; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+            b = b * 10 + (*p - '0');
+        if (!digits || *p || b > max || b < a)
+            return -1;
+    } else {
+        return -1;
+    }
+    *lo = (int)a;
+    *hi = (int)b;
+    return 0;
+}
+
+static const char *band_text(char *buf, size_t size, int lo, int hi)
+{
+    if (hi < 0)
+        snprintf(buf, size, "%d+", lo);
+    else if (lo == hi)
+        snprintf(buf, size, "%d", lo);
+    else
+        snprintf(buf, size, "%d-%d", lo, hi);
+    return buf;
+}
+
+#define AGE_BAND_WHAT "an age band like 5, 1-4 or 16+ (ages 0 to 17)"
+
+/* ---- top-level settings ----------------------------------------------- */
+
+static int read_settings(reader *r, const tree_node *root)
+{
+    cs_scenario *s = r->s;
+    const tree_node *n;
+    double v;
+    int rc;
+
+    s->format_version = CS_SCENARIO_FORMAT_VERSION;
+    if ((n = tree_map_get(root, "format_version"))) {
+        if (parse_number(n, &v) || v != CS_SCENARIO_FORMAT_VERSION)
+            return expected(r, n, "format_version",
+                            "1 (the only format version this cascade "
+                            "reads)");
+    }
+
+    n = tree_map_get(root, "name");
+    if (!n)
+        return missing(r, root, "", "name");
+    if (n->kind != TREE_SCALAR || !schema_valid_name(n->text))
+        return expected(r, n, "name",
+                        "a name of lowercase letters, digits and '-', not "
+                        "starting with '-' (at most 47 characters)");
+    memcpy(s->name, n->text, strlen(n->text) + 1);
+
+    n = tree_map_get(root, "description");
+    const char *description = "";
+    if (n) {
+        if (n->kind != TREE_SCALAR)
+            return expected(r, n, "description", "text");
+        if (!tree_is_null(n))
+            description = n->text;
+    }
+    if (!(s->description = strdup(description)))
+        return cs_error_set(r->err, CS_ENOMEM, "out of memory");
+
+    if (!(n = tree_map_get(root, "base_date")))
+        return missing(r, root, "", "base_date");
+    const char *t = n->kind == TREE_SCALAR ? n->text : "";
+    int ok = strlen(t) == 7 && t[4] == '-';
+    for (int i = 0; i < 7 && ok; i++)
+        ok = i == 4 || (t[i] >= '0' && t[i] <= '9');
+    if (ok) {
+        s->base_year = atoi(t);
+        s->base_month = atoi(t + 5);
+        ok = s->base_year >= 1900 && s->base_year <= 2200 &&
+             s->base_month >= 1 && s->base_month <= 12;
+    }
+    if (!ok)
+        return expected(r, n, "base_date",
+                        "a year and month as YYYY-MM, like 2019-04 (years "
+                        "1900 to 2200)");
+
+    const tree_node *years = tree_map_get(root, "horizon_years");
+    const tree_node *months = tree_map_get(root, "horizon_months");
+    if (years && months)
+        return diag_error(r->err, tree_map_key(root, "horizon_months"),
+                          "horizon_months: expected only one of "
+                          "horizon_years and horizon_months, found both "
+                          "(horizon_years at line %d)",
+                          tree_map_key(root, "horizon_years")->line);
+    if (years) {
+        if ((rc = whole_in(r, years, "horizon_years",
+                           "a whole number of years from 1 to 50", 1,
+                           CS_MAX_YEARS, &v)))
+            return rc;
+        s->horizon_months = 12 * (int)v;
+    } else if (months) {
+        if ((rc = whole_in(r, months, "horizon_months",
+                           "a whole number of months from 1 to 600", 1,
+                           12 * CS_MAX_YEARS, &v)))
+            return rc;
+        s->horizon_months = (int)v;
+    } else {
+        return diag_error(r->err, root,
+                          "missing required key 'horizon_years' (or "
+                          "'horizon_months') in the scenario");
+    }
+
+    s->seed = 1;
+    if ((n = tree_map_get(root, "seed"))) {
+        char digits[32];
+        size_t len = 0;
+        ok = n->kind == TREE_SCALAR && !n->quoted && n->text[0] >= '0' &&
+             n->text[0] <= '9';
+        for (const char *p = ok ? n->text : ""; *p && ok; p++) {
+            if (*p == '_')
+                continue;
+            ok = *p >= '0' && *p <= '9' && len + 1 < sizeof digits;
+            if (ok)
+                digits[len++] = *p;
+        }
+        if (ok) {
+            digits[len] = '\0';
+            errno = 0;
+            unsigned long long seed = strtoull(digits, NULL, 10);
+            ok = errno == 0 && seed <= UINT64_MAX;
+            s->seed = (uint64_t)seed;
+        }
+        if (!ok)
+            return expected(r, n, "seed",
+                            "a whole number from 0 to "
+                            "18446744073709551615");
+    }
+    return CS_OK;
+}
+
+static int read_marks(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"label"};
+    const tree_node *marks = tree_map_get(root, "marks");
+    char path[PATH_MAX_LEN];
+    int rc;
+    if (!marks || tree_is_null(marks))
+        return CS_OK;
+    if ((rc = need_mapping(r, marks, "marks",
+                           "a mapping of mark ids to {label: ...}")))
+        return rc;
+    for (size_t i = 0; i < marks->n; i++) {
+        const tree_node *key = marks->keys[i], *m = marks->items[i];
+        join_key(path, "marks", key->text);
+        if ((rc = id_of(r, key, "marks")))
+            return rc;
+        if (r->s->n_marks == CS_MAX_MARKS)
+            return diag_error(r->err, key,
+                              "marks: expected at most %d marks, found more",
+                              CS_MAX_MARKS);
+        cs_mark *mark = &r->s->marks[r->s->n_marks++];
+        memcpy(mark->id, key->text, strlen(key->text) + 1);
+        memcpy(mark->label, key->text, strlen(key->text) + 1);
+        if (tree_is_null(m))
+            continue;
+        if ((rc = need_mapping(r, m, path, "a mapping with a label")) ||
+            (rc = check_keys(r, m, path, keys, COUNT(keys), NULL)))
+            return rc;
+        const tree_node *label = tree_map_get(m, "label");
+        char sub[PATH_MAX_LEN];
+        if (label && (rc = text_of(r, label, join_key(sub, path, "label"),
+                                   "a label", mark->label, CS_LABEL_MAX)))
+            return rc;
+    }
+    return CS_OK;
+}
+
+/* ---- stages ----------------------------------------------------------- */
+
+static int read_intervention(reader *r, const tree_node *stage,
+                             const char *path, cs_intervention *out)
+{
+    static const char *const names[] = {"none", "early", "late"};
+    char sub[PATH_MAX_LEN], hint[CS_ID_MAX + 32];
+    const tree_node *n = tree_map_get(stage, "intervention");
+    if (!n)
+        return missing(r, stage, path, "intervention");
+    join_key(sub, path, "intervention");
+    for (size_t i = 0; i < COUNT(names); i++) {
+        if (n->kind == TREE_SCALAR && strcmp(n->text, names[i]) == 0) {
+            *out = (cs_intervention)i;
+            return CS_OK;
+        }
+    }
+    char found[DIAG_TEXT_MAX];
+    return diag_error(
+        r->err, n, "%s: expected none, early or late, found %s%s", sub,
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, COUNT(names), hint, sizeof hint)
+            : "");
+}
+
+static int read_placements(reader *r, const tree_node *placements,
+                           const char *path, const char *group_id,
+                           cs_intervention intervention, int group)
+{
+    static const char *const keys[] = {"label", "entry_share"};
+    cs_scenario *s = r->s;
+    char sub[PATH_MAX_LEN], leaf_path[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, placements, path,
+                           "a mapping of placement ids to placements")))
+        return rc;
+    if (placements->n == 0)
+        return expected(r, placements, path, "at least one placement");
+    double sum = 0;
+    for (size_t i = 0; i < placements->n; i++) {
+        const tree_node *key = placements->keys[i], *p = placements->items[i];
+        join_key(leaf_path, path, key->text);
+        if ((rc = id_of(r, key, path)))
+            return rc;
+        if (strlen(group_id) + 1 + strlen(key->text) >= CS_ID_MAX)
+            return expected(r, key, path,
+                            "a placement id short enough that "
+                            "<stage>.<placement> has at most 47 characters");
+        if (s->n_stages == CS_MAX_STAGES)
+            return diag_error(r->err, key,
+                              "stages: expected at most %d stages "
+                              "(placements count singly), found more",
+                              CS_MAX_STAGES);
+        if ((rc = need_mapping(r, p, leaf_path,
+                               "a mapping with an entry_share")) ||
+            (rc = check_keys(r, p, leaf_path, keys, COUNT(keys), NULL)))
+            return rc;
+        cs_stage *leaf = &s->stages[s->n_stages++];
+        snprintf(leaf->id, sizeof leaf->id, "%s.%s", group_id, key->text);
+        memcpy(leaf->label, key->text, strlen(key->text) + 1);
+        leaf->intervention = intervention;
+        leaf->group = group;
+        const tree_node *label = tree_map_get(p, "label");
+        if (label && (rc = text_of(r, label, join_key(sub, leaf_path, "label"),
+                                   "a label", leaf->label, CS_LABEL_MAX)))
+            return rc;
+        const tree_node *share = tree_map_get(p, "entry_share");
+        if (!share)
+            return missing(r, p, leaf_path, "entry_share");
+        if ((rc = number_in(r, share, join_key(sub, leaf_path, "entry_share"),
+                            "a share from 0 to 1", 0, 1, &leaf->entry_share)))
+            return rc;
+        sum += leaf->entry_share;
+    }
+    if (fabs(sum - 1) > SHARE_TOLERANCE)
+        return diag_error(r->err, placements,
+                          "%s: expected entry shares summing to 1, found a "
+                          "sum of %.10g",
+                          path, sum);
+    return CS_OK;
+}
+
+static int read_stages(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"label", "intervention", "placements"};
+    cs_scenario *s = r->s;
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    const tree_node *stages = tree_map_get(root, "stages");
+    if (!stages)
+        return missing(r, root, "", "stages");
+    if ((rc = need_mapping(r, stages, "stages",
+                           "a mapping of stage ids to stages")))
+        return rc;
+    if (stages->n == 0)
+        return expected(r, stages, "stages", "at least one stage");
+    for (size_t i = 0; i < stages->n; i++) {
+        const tree_node *key = stages->keys[i], *st = stages->items[i];
+        join_key(path, "stages", key->text);
+        if ((rc = id_of(r, key, "stages")) ||
+            (rc =
+                 need_mapping(r, st, path, "a mapping with an intervention")) ||
+            (rc = check_keys(r, st, path, keys, COUNT(keys), NULL)))
+            return rc;
+        char label[CS_LABEL_MAX];
+        memcpy(label, key->text, strlen(key->text) + 1);
+        const tree_node *n = tree_map_get(st, "label");
+        if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
+                               label, sizeof label)))
+            return rc;
+        cs_intervention intervention = CS_INTERVENTION_NONE;
+        if ((rc = read_intervention(r, st, path, &intervention)))
+            return rc;
+        const tree_node *placements = tree_map_get(st, "placements");
+        if (placements) {
+            if (s->n_groups == CS_MAX_GROUPS)
+                return diag_error(r->err, key,
+                                  "stages: expected at most %d stages with "
+                                  "placements, found more",
+                                  CS_MAX_GROUPS);
+            int g = s->n_groups++;
+            cs_stage_group *group = &s->groups[g];
+            memcpy(group->id, key->text, strlen(key->text) + 1);
+            memcpy(group->label, label, sizeof label);
+            group->first_stage = s->n_stages;
+            if ((rc = read_placements(r, placements,
+                                      join_key(sub, path, "placements"),
+                                      key->text, intervention, g)))
+                return rc;
+            group->n_stages = s->n_stages - group->first_stage;
+            continue;
+        }
+        if (s->n_stages == CS_MAX_STAGES)
+            return diag_error(r->err, key,
+                              "stages: expected at most %d stages "
+                              "(placements count singly), found more",
+                              CS_MAX_STAGES);
+        cs_stage *leaf = &s->stages[s->n_stages++];
+        memcpy(leaf->id, key->text, strlen(key->text) + 1);
+        memcpy(leaf->label, label, sizeof label);
+        leaf->intervention = intervention;
+        leaf->group = -1;
+        leaf->entry_share = 1;
+    }
+    return CS_OK;
+}
+
+static int find_group(const cs_scenario *s, const char *id)
+{
+    for (int i = 0; i < s->n_groups; i++)
+        if (strcmp(s->groups[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+/*
+ * Resolve a stage reference. Leaves are always allowed; groups if
+ * allow_groups; placements (leaves inside a group) if allow_placements.
+ */
+static int stage_ref(reader *r, const tree_node *n, const char *path,
+                     int allow_groups, int allow_placements, cs_stage_ref *out)
+{
+    const cs_scenario *s = r->s;
+    if (n->kind == TREE_SCALAR) {
+        int i = cs_scenario_find_stage(s, n->text);
+        if (i >= 0 && (allow_placements || s->stages[i].group < 0)) {
+            out->is_group = 0;
+            out->index = i;
+            return CS_OK;
+        }
+        int g = find_group(s, n->text);
+        if (g >= 0 && allow_groups) {
+            out->is_group = 1;
+            out->index = g;
+            return CS_OK;
+        }
+    }
+    const char *names[CS_MAX_STAGES + CS_MAX_GROUPS];
+    size_t n_names = 0;
+    for (int i = 0; i < s->n_stages; i++) {
+        const cs_stage *st = &s->stages[i];
+        if (st->group >= 0 && allow_groups &&
+            s->groups[st->group].first_stage == i)
+            names[n_names++] = s->groups[st->group].id;
+        if (st->group < 0 || allow_placements)
+            names[n_names++] = st->id;
+    }
+    char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    const char *what = allow_groups ? "a stage or group id" : "a stage id";
+    return diag_error(
+        r->err, n, "%s: expected %s (one of: %s), found %s%s", path, what,
+        diag_join(names, n_names, list, sizeof list),
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, n_names, hint, sizeof hint)
+            : "");
+}
+
+/* A mark id, as a list item or a mapping key. */
+static int mark_ref(reader *r, const tree_node *n, const char *path, int *out)
+{
+    const cs_scenario *s = r->s;
+    const char *names[CS_MAX_MARKS];
+    for (int i = 0; i < s->n_marks; i++) {
+        names[i] = s->marks[i].id;
+        if (n->kind == TREE_SCALAR && strcmp(n->text, names[i]) == 0) {
+            *out = i;
+            return CS_OK;
+        }
+    }
+    char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    if (s->n_marks == 0)
+        snprintf(list, sizeof list, "no marks are declared");
+    else
+        diag_join(names, (size_t)s->n_marks, list, sizeof list);
+    return diag_error(
+        r->err, n, "%s: expected a mark declared in marks (%s%s), found %s%s",
+        path, s->n_marks ? "one of: " : "", list,
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, (size_t)s->n_marks, hint,
+                                sizeof hint)
+            : "");
+}
+
+/* ---- population ------------------------------------------------------- */
+
+/*
+ * Shares per single age from `age_shares`: "uniform" or a list of
+ * {ages, share} whose bands cover 0..17 once and whose shares sum to 1.
+ * A band's share is spread evenly over its ages.
+ */
+static int read_age_shares(reader *r, const tree_node *n, const char *path,
+                           double share[CS_AGES])
+{
+    static const char *const keys[] = {"ages", "share"};
+    char item[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    if (!n || (n->kind == TREE_SCALAR && strcmp(n->text, "uniform") == 0)) {
+        for (int a = 0; a < CS_AGES; a++)
+            share[a] = 1.0 / CS_AGES;
+        return CS_OK;
+    }
+    if (n->kind != TREE_SEQUENCE || n->n == 0)
+        return expected(r, n, path,
+                        "uniform or a list of {ages: BAND, share: S}");
+    const tree_node *owner[CS_AGES] = {0};
+    double sum = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const tree_node *band = n->items[i];
+        join_index(item, path, i);
+        if ((rc = need_mapping(r, band, item, "{ages: BAND, share: S}")) ||
+            (rc = check_keys(r, band, item, keys, COUNT(keys), NULL)))
+            return rc;
+        const tree_node *ages = tree_map_get(band, "ages");
+        const tree_node *sh = tree_map_get(band, "share");
+        if (!ages)
+            return missing(r, band, item, "ages");
+        if (!sh)
+            return missing(r, band, item, "share");
+        int lo, hi;
+        join_key(sub, item, "ages");
+        if (parse_band(ages, CS_AGES - 1, CS_AGES - 1, &lo, &hi))
+            return expected(r, ages, sub, AGE_BAND_WHAT);
+        for (int a = lo; a <= hi; a++) {
+            if (owner[a]) {
+                char what[128];
+                snprintf(what, sizeof what,
+                         "age bands that do not overlap (age %d is already "
+                         "in the band at line %d)",
+                         a, owner[a]->line);
+                return expected(r, ages, sub, what);
+            }
+            owner[a] = ages;
+        }
+        double v = 0;
+        if ((rc = number_in(r, sh, join_key(sub, item, "share"),
+                            "a share from 0 to 1", 0, 1, &v)))
+            return rc;
+        sum += v;
+        for (int a = lo; a <= hi; a++)
+            share[a] = v / (hi - lo + 1);
+    }
+    for (int a = 0; a < CS_AGES; a++) {
+        if (owner[a])
+            continue;
+        int b = a;
+        while (b + 1 < CS_AGES && !owner[b + 1])
+            b++;
+        char band[16];
+        return diag_error(r->err, n,
+                          "%s: expected age bands covering every age from 0 "
+                          "to 17, found no band for %s %s",
+                          path, a == b ? "age" : "ages",
+                          band_text(band, sizeof band, a, b));
+    }
+    if (fabs(sum - 1) > SHARE_TOLERANCE)
+        return diag_error(r->err, n,
+                          "%s: expected shares summing to 1, found a sum of "
+                          "%.10g",
+                          path, sum);
+    for (int a = 0; a < CS_AGES; a++)
+        share[a] /= sum; /* exactly 1 in total, as far as doubles go */
+    return CS_OK;
+}
+
+/*
+ * Split a whole number of children over single ages in proportion to
+ * share, by the largest remainder method: every age gets the whole part
+ * of its quota, then the children left over go one each to the ages with
+ * the largest fractional parts (ties: the younger age first). The ages
+ * sum exactly to count.
+ */
+static void allocate(double count, const double share[CS_AGES],
+                     double out[CS_AGES])
+{
+    double frac[CS_AGES];
+    double left = count;
+    for (int a = 0; a < CS_AGES; a++) {
+        double quota = count * share[a];
+        out[a] = floor(quota);
+        frac[a] = quota - out[a];
+        left -= out[a];
+    }
+    /* Rounding can leave the floors a child over: take back the smallest. */
+    while (left < 0) {
+        int worst = -1;
+        for (int a = 0; a < CS_AGES; a++)
+            if (out[a] > 0 && (worst < 0 || frac[a] < frac[worst]))
+                worst = a;
+        out[worst] -= 1;
+        frac[worst] = 2; /* never chosen again */
+        left += 1;
+    }
+    int given[CS_AGES] = {0};
+    while (left > 0) {
+        int best = -1;
+        for (int a = 0; a < CS_AGES; a++)
+            if (!given[a] && (best < 0 || frac[a] > frac[best]))
+                best = a;
+        if (best < 0) { /* cannot happen with shares summing to 1 */
+            out[0] += left;
+            break;
+        }
+        out[best] += 1;
+        given[best] = 1;
+        left -= 1;
+    }
+}
+
+static int read_by_age_counts(reader *r, const tree_node *n, const char *path,
+                              double out[CS_AGES])
+{
+    char item[PATH_MAX_LEN];
+    int rc;
+    if (n->kind != TREE_SEQUENCE || n->n != CS_AGES)
+        return expected(r, n, path,
+                        "a list of 18 whole numbers of children, one per "
+                        "age 0 to 17");
+    for (size_t a = 0; a < CS_AGES; a++)
+        if ((rc = count_of_children(r, n->items[a], join_index(item, path, a),
+                                    &out[a])))
+            return rc;
+    return CS_OK;
+}
+
+static int read_marked(reader *r, const tree_node *n, const char *path,
+                       int first_stage, int n_stages)
+{
+    char sub[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path, "a mapping of mark ids to shares")))
+        return rc;
+    for (size_t i = 0; i < n->n; i++) {
+        int mark = 0;
+        double v = 0;
+        if ((rc = mark_ref(r, n->keys[i], path, &mark)) ||
+            (rc = number_in(r, n->items[i],
+                            join_key(sub, path, n->keys[i]->text),
+                            "a share from 0 to 1", 0, 1, &v)))
+            return rc;
+        for (int st = first_stage; st < first_stage + n_stages; st++)
+            r->s->initial_mark_share[st][mark] = v;
+    }
+    return CS_OK;
+}
+
+/* Children of one entry of population.stages, other than the remainder. */
+static int read_stage_population(reader *r, const tree_node *p,
+                                 const char *path, const cs_stage_ref *ref)
+{
+    static const char *const leaf_keys[] = {"count", "by_age", "age_shares",
+                                            "marked"};
+    static const char *const group_keys[] = {"count", "age_shares", "marked",
+                                             "placements"};
+    cs_scenario *s = r->s;
+    char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    int rc;
+    const tree_node *count = tree_map_get(p, "count");
+    const tree_node *by_age = tree_map_get(p, "by_age");
+    const tree_node *shares_node = tree_map_get(p, "age_shares");
+    if (!ref->is_group) {
+        if ((rc = check_keys(r, p, path, leaf_keys, COUNT(leaf_keys), NULL)))
+            return rc;
+        double *initial = s->initial[ref->index];
+        if (count && by_age)
+            return diag_error(r->err, tree_map_key(p, "by_age"),
+                              "%s.by_age: expected only one of count and "
+                              "by_age, found both",
+                              path);
+        if (by_age) {
+            if (shares_node)
+                return diag_error(
+                    r->err, tree_map_key(p, "age_shares"),
+                    "%s.age_shares: expected no age_shares "
+                    "with by_age (by_age gives the ages), "
+                    "found %s",
+                    path, diag_describe(shares_node, item, sizeof item));
+            return read_by_age_counts(r, by_age, join_key(sub, path, "by_age"),
+                                      initial);
+        }
+        if (!count)
+            return missing(r, p, path, "count");
+        double share[CS_AGES], v;
+        if ((rc = count_of_children(r, count, join_key(sub, path, "count"),
+                                    &v)) ||
+            (rc = read_age_shares(r, shares_node,
+                                  join_key(item, path, "age_shares"), share)))
+            return rc;
+        allocate(v, share, initial);
+        return CS_OK;
+    }
+
+    const cs_stage_group *g = &s->groups[ref->index];
+    if ((rc = check_keys(r, p, path, group_keys, COUNT(group_keys), NULL)))
+        return rc;
+    if (!count)
+        return missing(r, p, path, "count");
+    double total, share[CS_AGES];
+    if ((rc = count_of_children(r, count, join_key(sub, path, "count"),
+                                &total)) ||
+        (rc = read_age_shares(r, shares_node,
+                              join_key(item, path, "age_shares"), share)))
+        return rc;
+    const tree_node *placements = tree_map_get(p, "placements");
+    if (!placements)
+        return missing(r, p, path, "placements");
+    join_key(sub, path, "placements");
+    if ((rc = need_mapping(r, placements, sub,
+                           "a mapping of placement ids to counts")))
+        return rc;
+    const char *names[CS_MAX_STAGES];
+    size_t prefix = strlen(g->id) + 1;
+    for (int i = 0; i < g->n_stages; i++)
+        names[i] = s->stages[g->first_stage + i].id + prefix;
+    double sum = 0;
+    for (size_t i = 0; i < placements->n; i++) {
+        const tree_node *key = placements->keys[i];
+        int found = -1;
+        for (int j = 0; j < g->n_stages && found < 0; j++)
+            if (strcmp(key->text, names[j]) == 0)
+                found = j;
+        if (found < 0) {
+            char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32];
+            return diag_error(
+                r->err, key,
+                "%s: expected a placement of %s (one of: %s), found '%s'%s",
+                sub, g->id,
+                diag_join(names, (size_t)g->n_stages, list, sizeof list),
+                key->text,
+                diag_did_you_mean(key->text, names, (size_t)g->n_stages, hint,
+                                  sizeof hint));
+        }
+        double v = 0;
+        if ((rc = count_of_children(r, placements->items[i],
+                                    join_key(item, sub, key->text), &v)))
+            return rc;
+        allocate(v, share, s->initial[g->first_stage + found]);
+        sum += v;
+    }
+    if (sum != total)
+        return diag_error(r->err, placements,
+                          "%s: expected placement counts summing to the "
+                          "group's count %.0f, found a sum of %.0f",
+                          sub, total, sum);
+    return CS_OK;
+}
+
+static int read_population(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"total", "total_by_age", "age_shares",
+                                       "remainder", "stages"};
+    static const char *const remainder_keys[] = {"marked"};
+    cs_scenario *s = r->s;
+    char sub[PATH_MAX_LEN], path[PATH_MAX_LEN];
+    int rc;
+    const tree_node *pop = tree_map_get(root, "population");
+    if (!pop)
+        return missing(r, root, "", "population");
+    if ((rc = need_mapping(r, pop, "population",
+                           "a mapping with total and remainder")) ||
+        (rc = check_keys(r, pop, "population", keys, COUNT(keys), NULL)))
+        return rc;
+
+    const tree_node *n = tree_map_get(pop, "remainder");
+    cs_stage_ref ref;
+    if (!n)
+        return missing(r, pop, "population", "remainder");
+    if ((rc = stage_ref(r, n, "population.remainder", 0, 0, &ref)))
+        return rc;
+    r->remainder = ref.index;
+
+    const tree_node *total = tree_map_get(pop, "total");
+    const tree_node *by_age = tree_map_get(pop, "total_by_age");
+    const tree_node *shares_node = tree_map_get(pop, "age_shares");
+    const char *total_path =
+        by_age ? "population.total_by_age" : "population.total";
+    double total_by_age[CS_AGES];
+    if (total && by_age)
+        return diag_error(r->err, tree_map_key(pop, "total_by_age"),
+                          "population.total_by_age: expected only one of "
+                          "total and total_by_age, found both");
+    if (by_age) {
+        if (shares_node)
+            return diag_error(r->err, tree_map_key(pop, "age_shares"),
+                              "population.age_shares: expected no "
+                              "age_shares with total_by_age (total_by_age "
+                              "gives the ages), found %s",
+                              diag_describe(shares_node, sub, sizeof sub));
+        if ((rc = read_by_age_counts(r, by_age, total_path, total_by_age)))
+            return rc;
+    } else if (total) {
+        double v = 0, share[CS_AGES];
+        if ((rc = count_of_children(r, total, total_path, &v)) ||
+            (rc = read_age_shares(r, shares_node, "population.age_shares",
+                                  share)))
+            return rc;
+        allocate(v, share, total_by_age);
+    } else {
+        return diag_error(r->err, pop,
+                          "population: missing required key 'total' (or "
+                          "'total_by_age')");
+    }
+
+    const tree_node *stages = tree_map_get(pop, "stages");
+    if (stages && !tree_is_null(stages)) {
+        if ((rc = need_mapping(r, stages, "population.stages",
+                               "a mapping of stage ids to children")))
+            return rc;
+        for (size_t i = 0; i < stages->n; i++) {
+            const tree_node *key = stages->keys[i], *p = stages->items[i];
+            join_key(path, "population.stages", key->text);
+            if ((rc = stage_ref(r, key, "population.stages", 1, 0, &ref)) ||
+                (rc = need_mapping(r, p, path,
+                                   "a mapping with a count of children")))
+                return rc;
+            int first = ref.index, n_stages = 1;
+            if (ref.is_group) {
+                first = s->groups[ref.index].first_stage;
+                n_stages = s->groups[ref.index].n_stages;
+            }
+            if (!ref.is_group && ref.index == r->remainder) {
+                char note[CS_ID_MAX + 96];
+                snprintf(note, sizeof note,
+                         " (%s is population.remainder: it holds everyone "
+                         "not placed in another stage)",
+                         key->text);
+                if ((rc = check_keys(r, p, path, remainder_keys,
+                                     COUNT(remainder_keys), note)))
+                    return rc;
+            } else if ((rc = read_stage_population(r, p, path, &ref))) {
+                return rc;
+            }
+            const tree_node *marked = tree_map_get(p, "marked");
+            if (marked &&
+                (rc = read_marked(r, marked, join_key(sub, path, "marked"),
+                                  first, n_stages)))
+                return rc;
+        }
+    }
+
+    for (int a = 0; a < CS_AGES; a++) {
+        double others = 0;
+        for (int i = 0; i < s->n_stages; i++)
+            if (i != r->remainder)
+                others += s->initial[i][a];
+        if (others > total_by_age[a])
+            return diag_error(r->err, by_age ? by_age : total,
+                              "%s: at age %d the other stages hold %.0f "
+                              "children but the total is only %.0f",
+                              total_path, a, others, total_by_age[a]);
+        s->initial[r->remainder][a] = total_by_age[a] - others;
+    }
+    return CS_OK;
+}
+
+/* ---- births ----------------------------------------------------------- */
+
+static int read_births(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"stage", "per_year"};
+    cs_scenario *s = r->s;
+    char item[PATH_MAX_LEN];
+    int rc;
+    const tree_node *births = tree_map_get(root, "births");
+    if (!births)
+        return missing(r, root, "", "births");
+    if ((rc = need_mapping(r, births, "births", "a mapping with per_year")) ||
+        (rc = check_keys(r, births, "births", keys, COUNT(keys), NULL)))
+        return rc;
+    s->birth_stage = r->remainder;
+    const tree_node *n = tree_map_get(births, "stage");
+    cs_stage_ref ref;
+    if (n) {
+        if ((rc = stage_ref(r, n, "births.stage", 0, 1, &ref)))
+            return rc;
+        s->birth_stage = ref.index;
+    }
+    const char *what = "a number of births per year >= 0";
+    if (!(n = tree_map_get(births, "per_year")))
+        return missing(r, births, "births", "per_year");
+    if (n->kind != TREE_SEQUENCE) {
+        s->n_births = 1;
+        return number_in(r, n, "births.per_year",
+                         "a number of births per year >= 0, or a list of "
+                         "them by financial year",
+                         0, HUGE_VAL, &s->births_per_year[0]);
+    }
+    if (n->n == 0 || n->n > CS_MAX_YEARS)
+        return expected(r, n, "births.per_year",
+                        "a list of 1 to 50 numbers of births, one per "
+                        "financial year");
+    for (size_t i = 0; i < n->n; i++)
+        if ((rc = number_in(r, n->items[i],
+                            join_index(item, "births.per_year", i), what, 0,
+                            HUGE_VAL, &s->births_per_year[i])))
+            return rc;
+    s->n_births = (int)n->n;
+    return CS_OK;
+}
+
+/* ---- transitions ------------------------------------------------------ */
+
+static int compare_age_rate(const void *a, const void *b)
+{
+    const cs_age_rate *x = a, *y = b;
+    return (x->age_lo > y->age_lo) - (x->age_lo < y->age_lo);
+}
+
+/* Returns, in *covered, whether the bands cover every age. */
+static int read_rates_by_age(reader *r, const tree_node *n, const char *path,
+                             cs_transition *t, int *covered)
+{
+    static const char *const keys[] = {"ages", "rate"};
+    char item[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_list(r, n, path, "a list of {ages: BAND, rate: R}")))
+        return rc;
+    const tree_node *owner[CS_AGES] = {0};
+    for (size_t i = 0; i < n->n; i++) {
+        const tree_node *band = n->items[i];
+        join_index(item, path, i);
+        if ((rc = need_mapping(r, band, item, "{ages: BAND, rate: R}")) ||
+            (rc = check_keys(r, band, item, keys, COUNT(keys), NULL)))
+            return rc;
+        const tree_node *ages = tree_map_get(band, "ages");
+        const tree_node *rate = tree_map_get(band, "rate");
+        if (!ages)
+            return missing(r, band, item, "ages");
+        if (!rate)
+            return missing(r, band, item, "rate");
+        cs_age_rate *ar = &t->by_age[t->n_by_age];
+        join_key(sub, item, "ages");
+        if (parse_band(ages, CS_AGES - 1, CS_AGES - 1, &ar->age_lo,
+                       &ar->age_hi))
+            return expected(r, ages, sub, AGE_BAND_WHAT);
+        for (int a = ar->age_lo; a <= ar->age_hi; a++) {
+            if (owner[a]) {
+                char what[128];
+                snprintf(what, sizeof what,
+                         "age bands that do not overlap (age %d is already "
+                         "in the band at line %d)",
+                         a, owner[a]->line);
+                return expected(r, ages, sub, what);
+            }
+            owner[a] = ages;
+        }
+        if ((rc = rate_of(r, rate, join_key(sub, item, "rate"), &ar->rate)))
+            return rc;
+        t->n_by_age++; /* at most CS_AGES: the bands do not overlap */
+    }
+    qsort(t->by_age, (size_t)t->n_by_age, sizeof t->by_age[0],
+          compare_age_rate);
+    *covered = 1;
+    for (int a = 0; a < CS_AGES; a++)
+        *covered = *covered && owner[a];
+    return CS_OK;
+}
+
+static int read_by_duration(reader *r, const tree_node *n, const char *path,
+                            cs_transition *t)
+{
+    static const char *const keys[] = {"months", "factor"};
+    char item[PATH_MAX_LEN], sub[PATH_MAX_LEN], what[160], band[32];
+    int rc;
+    if ((rc = need_list(r, n, path, "a list of {months: BAND, factor: F}")))
+        return rc;
+    int next = 0; /* the month the next band must start at; -1: none */
+    const tree_node *last = NULL;
+    for (size_t i = 0; i < n->n; i++) {
+        const tree_node *b = n->items[i];
+        join_index(item, path, i);
+        if ((rc = need_mapping(r, b, item, "{months: BAND, factor: F}")) ||
+            (rc = check_keys(r, b, item, keys, COUNT(keys), NULL)))
+            return rc;
+        const tree_node *months = tree_map_get(b, "months");
+        const tree_node *factor = tree_map_get(b, "factor");
+        if (!months)
+            return missing(r, b, item, "months");
+        if (!factor)
+            return missing(r, b, item, "factor");
+        join_key(sub, item, "months");
+        if (i == CS_MAX_DURATION_BANDS)
+            return diag_error(r->err, b,
+                              "%s: expected at most %d duration bands, "
+                              "found more",
+                              path, CS_MAX_DURATION_BANDS);
+        cs_duration_band *d = &t->by_duration[i];
+        if (parse_band(months, CS_MAX_DURATION_MONTHS, -1, &d->month_lo,
+                       &d->month_hi))
+            return expected(r, months, sub,
+                            "a band of whole months like 0-2, 3 or 12+ "
+                            "(months 0 to 120)");
+        if (next < 0) {
+            snprintf(what, sizeof what,
+                     "no band after the open-ended band '%s'",
+                     band_text(band, sizeof band,
+                               t->by_duration[i - 1].month_lo, -1));
+            return expected(r, months, sub, what);
+        }
+        if (d->month_lo != next) {
+            if (i == 0)
+                snprintf(what, sizeof what,
+                         "the first band to start at month 0");
+            else
+                snprintf(what, sizeof what,
+                         "a band starting at month %d, right after the band "
+                         "before",
+                         next);
+            return expected(r, months, sub, what);
+        }
+        next = d->month_hi < 0 ? -1 : d->month_hi + 1;
+        if ((rc = number_in(r, factor, join_key(sub, item, "factor"),
+                            "a factor >= 0", 0, HUGE_VAL, &d->factor)))
+            return rc;
+        t->n_by_duration++;
+        last = months;
+    }
+    if (last && next >= 0)
+        return expected(r, last, sub,
+                        "the last band to be open-ended, like 12+");
+    return CS_OK;
+}
+
+static int read_mark_list(reader *r, const tree_node *n, const char *path,
+                          unsigned *bits)
+{
+    char item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_list(r, n, path, "a list of mark ids")))
+        return rc;
+    for (size_t i = 0; i < n->n; i++) {
+        int mark = 0;
+        if ((rc = mark_ref(r, n->items[i], join_index(item, path, i), &mark)))
+            return rc;
+        *bits |= 1u << mark;
+    }
+    return CS_OK;
+}
+
+static int read_transition(reader *r, const tree_node *key, const tree_node *n,
+                           const char *path, cs_transition *t)
+{
+    static const char *const keys[] = {"label",     "from",   "to",
+                                       "rate",      "by_age", "by_duration",
+                                       "if_marked", "sets",   "clears"};
+    const cs_scenario *s = r->s;
+    char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path, "a mapping with from, to and rate")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    memcpy(t->id, key->text, strlen(key->text) + 1);
+    memcpy(t->label, key->text, strlen(key->text) + 1);
+    for (int m = 0; m < CS_MAX_MARKS; m++)
+        t->mark_factor[m] = 1.0;
+    const tree_node *v = tree_map_get(n, "label");
+    if (v && (rc = text_of(r, v, join_key(sub, path, "label"), "a label",
+                           t->label, sizeof t->label)))
+        return rc;
+
+    const tree_node *from = tree_map_get(n, "from");
+    const tree_node *to = tree_map_get(n, "to");
+    if (!from)
+        return missing(r, n, path, "from");
+    if (!to)
+        return missing(r, n, path, "to");
+    if ((rc =
+             stage_ref(r, from, join_key(sub, path, "from"), 1, 1, &t->from)) ||
+        (rc = stage_ref(r, to, join_key(sub, path, "to"), 1, 1, &t->to)))
+        return rc;
+    /* Moving into the stage you are in is no move; a placement moving to
+     * its own group is one (the new placement is drawn by entry share). */
+    int same =
+        t->from.is_group == t->to.is_group && t->from.index == t->to.index;
+    if (same || (t->from.is_group && !t->to.is_group &&
+                 s->stages[t->to.index].group == t->from.index)) {
+        char what[CS_ID_MAX + 96];
+        snprintf(what, sizeof what,
+                 same ? "a stage other than the from stage '%s'"
+                      : "a stage outside the from group '%s'",
+                 from->text);
+        return expected(r, to, sub, what);
+    }
+
+    const tree_node *rate = tree_map_get(n, "rate");
+    const tree_node *by_age = tree_map_get(n, "by_age");
+    int covered = 0;
+    if (by_age && (rc = read_rates_by_age(
+                       r, by_age, join_key(sub, path, "by_age"), t, &covered)))
+        return rc;
+    if (rate) {
+        if ((rc = rate_of(r, rate, join_key(sub, path, "rate"), &t->rate)))
+            return rc;
+    } else if (!covered) {
+        return diag_error(r->err, n,
+                          "%s: missing required key 'rate' (needed unless "
+                          "by_age covers every age from 0 to 17)",
+                          path);
+    }
+
+    if ((v = tree_map_get(n, "by_duration")) &&
+        (rc = read_by_duration(r, v, join_key(sub, path, "by_duration"), t)))
+        return rc;
+
+    if ((v = tree_map_get(n, "if_marked"))) {
+        join_key(sub, path, "if_marked");
+        if ((rc = need_mapping(r, v, sub,
+                               "a mapping of mark ids to rate multipliers")))
+            return rc;
+        for (size_t i = 0; i < v->n; i++) {
+            int mark = 0;
+            if ((rc = mark_ref(r, v->keys[i], sub, &mark)) ||
+                (rc = number_in(r, v->items[i],
+                                join_key(item, sub, v->keys[i]->text),
+                                "a rate multiplier >= 0", 0, HUGE_VAL,
+                                &t->mark_factor[mark])))
+                return rc;
+        }
+    }
+    if ((v = tree_map_get(n, "sets")) &&
+        (rc =
+             read_mark_list(r, v, join_key(sub, path, "sets"), &t->sets_marks)))
+        return rc;
+    if ((v = tree_map_get(n, "clears")) &&
+        (rc = read_mark_list(r, v, join_key(sub, path, "clears"),
+                             &t->clears_marks)))
+        return rc;
+    return CS_OK;
+}
+
+static int read_transitions(reader *r, const tree_node *root)
+{
+    cs_scenario *s = r->s;
+    char path[PATH_MAX_LEN];
+    int rc;
+    const tree_node *transitions = tree_map_get(root, "transitions");
+    if (!transitions)
+        return missing(r, root, "", "transitions");
+    if (tree_is_null(transitions))
+        return CS_OK;
+    if ((rc = need_mapping(r, transitions, "transitions",
+                           "a mapping of transition ids to transitions")))
+        return rc;
+    for (size_t i = 0; i < transitions->n; i++) {
+        const tree_node *key = transitions->keys[i];
+        if ((rc = id_of(r, key, "transitions")))
+            return rc;
+        if (s->n_transitions == CS_MAX_TRANSITIONS)
+            return diag_error(r->err, key,
+                              "transitions: expected at most %d transitions, "
+                              "found more",
+                              CS_MAX_TRANSITIONS);
+        if ((rc = read_transition(r, key, transitions->items[i],
+                                  join_key(path, "transitions", key->text),
+                                  &s->transitions[s->n_transitions])))
+            return rc;
+        s->n_transitions++;
+    }
+    return CS_OK;
+}
+
+int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
+{
+    static const char *const keys[] = {
+        "format_version", "name",          "description",    "extends",
+        "base_date",      "horizon_years", "horizon_months", "seed",
+        "marks",          "stages",        "population",     "births",
+        "transitions"};
+    reader r = {.s = s, .err = err, .remainder = -1};
+    int rc;
+    if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
+        (rc = read_settings(&r, root)) || (rc = read_marks(&r, root)) ||
+        (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||
+        (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)))
+        return rc;
+    return CS_OK;
+}
