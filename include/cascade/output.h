@@ -10,7 +10,9 @@
  *   /dims/age              0..17                   (dimension scale)
  *   /dims/transition       transition ids          (dimension scale)
  *   /dims/transition_from, /dims/transition_to     what each flow moves
- *   /dims/run              0..n-1                  (dimension scale)
+ *   /dims/quantile         the levels below        (dimension scale)
+ *   /scenarios/<name>/run      0..n_runs-1         (dimension scale)
+ *   /scenarios/<name>/run_done [run] uint8, 1 once a run is written
  *   /scenarios/<name>/stocks   [run, month, stage, age]  float64, children
  *                                                   at the end of the month
  *   /scenarios/<name>/flows    [run, month, transition]  float64, children
@@ -113,15 +115,23 @@ int cs_result_n_transitions(const cs_result *result);
 const char *cs_result_month_label(const cs_result *result, int month);
 const char *cs_result_stage_label(const cs_result *result, int stage);
 const char *cs_result_transition_label(const cs_result *result, int t);
+/* What transition t moves out of and into ("" for arrivals / leaving). */
+const char *cs_result_transition_from(const cs_result *result, int t);
+const char *cs_result_transition_to(const cs_result *result, int t);
 int cs_result_n_scenarios(const cs_result *result);
 const char *cs_result_scenario_name(const cs_result *result, int scenario);
 /* Index of the named scenario, or -1. */
 int cs_result_find_scenario(const cs_result *result, const char *name);
 int cs_result_n_runs(const cs_result *result, int scenario);
 
-/* Read one run into caller buffers shaped as for cs_output_write_run. */
+/* Read one run into caller buffers shaped as for cs_output_write_run
+ * (either pointer may be NULL). A run never written reads as NaN. */
 int cs_result_read_run(const cs_result *result, int scenario, int run,
                        double *stocks, double *flows, cs_error *err);
+
+/* Read run_done: done[r] is 1 if run r was completely written, else 0. */
+int cs_result_read_run_done(const cs_result *result, int scenario,
+                            unsigned char *done, cs_error *err);
 
 /* Read summary/mean [month][stage][age] and summary/quantiles
  * [quantile][month][stage][age] (either pointer may be NULL). */

@@ -1,0 +1,580 @@
+/*
+ * reader.c - reading a cascade output file (docs/output-format.md).
+ *
+ * cs_result_open checks, in order, that the path is a readable regular
+ * file, an HDF5 file, a cascade output (root attributes format_version and
+ * cascade_version) of a format this build understands, and that /dims and
+ * every scenario's datasets have the shapes the dims imply. Anything else
+ * is CS_EINPUT with a message saying which of these failed: a foreign,
+ * truncated or newer file is an input error, never a crash. The labels are
+ * loaded into memory; runs and summaries are read on demand.
+ *
+ * Scenarios are listed in creation order (the order cs_output_add_scenario
+ * was called), falling back to name order for files without a creation
+ * order index.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cascade/output.h"
+#include "h5util.h"
+
+typedef struct result_scenario {
+    char *name;
+    int n_runs;
+} result_scenario;
+
+struct cs_result {
+    char *path;
+    hid_t file;
+    int n_months, n_stages, n_ages, n_transitions;
+    char **month_labels, **stage_labels, **transition_labels;
+    char **transition_from, **transition_to;
+    int n_scenarios;
+    result_scenario *scenarios;
+};
+
+void cs_result_close(cs_result *result)
+{
+    if (!result)
+        return;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    cs_h5_close(result->file);
+    cs_h5_quiet_end(&quiet);
+    cs_h5_free_strings(result->n_months, result->month_labels);
+    cs_h5_free_strings(result->n_stages, result->stage_labels);
+    cs_h5_free_strings(result->n_transitions, result->transition_labels);
+    cs_h5_free_strings(result->n_transitions, result->transition_from);
+    cs_h5_free_strings(result->n_transitions, result->transition_to);
+    for (int i = 0; i < result->n_scenarios; i++)
+        free(result->scenarios[i].name);
+    free(result->scenarios);
+    free(result->path);
+    free(result);
+}
+
+static int not_valid(const cs_result *result, const char *what, cs_error *err)
+{
+    return cs_h5_error(err, CS_EINPUT,
+                       "%s is not a valid cascade output file: %s",
+                       result->path, what);
+}
+
+/* Read /dims/<name> as strings; n must match expected unless it is < 0. */
+static int load_labels(cs_result *result, hid_t dims, const char *name,
+                       int expected, int *n, char ***labels, cs_error *err)
+{
+    hid_t dataset = H5Dopen2(dims, name, H5P_DEFAULT);
+    herr_t status = dataset >= 0 ? cs_h5_read_strings(dataset, n, labels) : -1;
+    cs_h5_close(dataset);
+    if (status < 0)
+        return cs_h5_error(err, CS_EINPUT,
+                           "%s is not a valid cascade output file: cannot "
+                           "read /dims/%s as strings",
+                           result->path, name);
+    if (expected >= 0 && *n != expected)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s is not a valid cascade output file: /dims/%s "
+                            "has %d entries, /dims/transition has %d",
+                            result->path, name, *n, expected);
+    return CS_OK;
+}
+
+/* The length of 1-D dataset parent/name, or -1. */
+static int dataset_length(hid_t parent, const char *name)
+{
+    hsize_t dim = 0;
+    int length = -1;
+    hid_t dataset = H5Dopen2(parent, name, H5P_DEFAULT);
+    hid_t space = dataset >= 0 ? H5Dget_space(dataset) : -1;
+    if (space >= 0 && H5Sget_simple_extent_ndims(space) == 1 &&
+        H5Sget_simple_extent_dims(space, &dim, NULL) >= 0 && dim <= INT32_MAX)
+        length = (int)dim;
+    cs_h5_close(space);
+    cs_h5_close(dataset);
+    return length;
+}
+
+static int load_dims(cs_result *result, cs_error *err)
+{
+    hid_t dims = H5Gopen2(result->file, "dims", H5P_DEFAULT);
+    if (dims < 0)
+        return not_valid(result, "no /dims group", err);
+    int status = load_labels(result, dims, "month", -1, &result->n_months,
+                             &result->month_labels, err);
+    if (status == CS_OK)
+        status = load_labels(result, dims, "stage", -1, &result->n_stages,
+                             &result->stage_labels, err);
+    if (status == CS_OK)
+        status =
+            load_labels(result, dims, "transition", -1, &result->n_transitions,
+                        &result->transition_labels, err);
+    int n = 0;
+    if (status == CS_OK)
+        status =
+            load_labels(result, dims, "transition_from", result->n_transitions,
+                        &n, &result->transition_from, err);
+    if (status == CS_OK)
+        status =
+            load_labels(result, dims, "transition_to", result->n_transitions,
+                        &n, &result->transition_to, err);
+    if (status == CS_OK) {
+        result->n_ages = dataset_length(dims, "age");
+        if (result->n_ages < 0)
+            status = not_valid(result, "cannot read /dims/age", err);
+    }
+    cs_h5_close(dims);
+    return status;
+}
+
+typedef struct name_list {
+    int n, capacity;
+    char **names;
+    int failed;
+} name_list;
+
+static herr_t collect_name(hid_t group, const char *name,
+                           const H5L_info_t *info, void *client_data)
+{
+    name_list *list = client_data;
+    if (list->n == list->capacity) {
+        int capacity = list->capacity ? 2 * list->capacity : 8;
+        char **grown =
+            realloc(list->names, (size_t)capacity * sizeof *list->names);
+        if (!grown) {
+            list->failed = 1;
+            return -1;
+        }
+        list->names = grown;
+        list->capacity = capacity;
+    }
+    size_t length = strlen(name);
+    char *copy = malloc(length + 1);
+    if (!copy) {
+        list->failed = 1;
+        return -1;
+    }
+    memcpy(copy, name, length + 1);
+    list->names[list->n++] = copy;
+    return 0;
+}
+
+/* Check one scenario's datasets against the dims; its n_runs from stocks. */
+static int check_scenario(cs_result *result, hid_t scenarios,
+                          result_scenario *scenario, cs_error *err)
+{
+    char what[CS_ERROR_MAX / 2];
+    hsize_t stock_dims[4] = {0}, flow_dims[3] = {0};
+    int stock_rank = -1, flow_rank = -1;
+    hid_t group = H5Gopen2(scenarios, scenario->name, H5P_DEFAULT);
+    hid_t stocks = group >= 0 ? H5Dopen2(group, "stocks", H5P_DEFAULT) : -1;
+    hid_t flows = group >= 0 ? H5Dopen2(group, "flows", H5P_DEFAULT) : -1;
+    hid_t stock_space = stocks >= 0 ? H5Dget_space(stocks) : -1;
+    hid_t flow_space = flows >= 0 ? H5Dget_space(flows) : -1;
+    if (stock_space >= 0)
+        stock_rank = H5Sget_simple_extent_ndims(stock_space);
+    if (stock_rank == 4)
+        H5Sget_simple_extent_dims(stock_space, stock_dims, NULL);
+    if (flow_space >= 0)
+        flow_rank = H5Sget_simple_extent_ndims(flow_space);
+    if (flow_rank == 3)
+        H5Sget_simple_extent_dims(flow_space, flow_dims, NULL);
+    int n_done = dataset_length(group, "run_done");
+    cs_h5_close(flow_space);
+    cs_h5_close(stock_space);
+    cs_h5_close(flows);
+    cs_h5_close(stocks);
+    cs_h5_close(group);
+
+    if (stock_rank != 4 || flow_rank != 3) {
+        snprintf(what, sizeof what,
+                 "scenario '%s' has no 4-D stocks and 3-D flows datasets",
+                 scenario->name);
+        return not_valid(result, what, err);
+    }
+    if (stock_dims[1] != (hsize_t)result->n_months ||
+        stock_dims[2] != (hsize_t)result->n_stages ||
+        stock_dims[3] != (hsize_t)result->n_ages ||
+        flow_dims[0] != stock_dims[0] ||
+        flow_dims[1] != (hsize_t)result->n_months ||
+        flow_dims[2] != (hsize_t)result->n_transitions ||
+        stock_dims[0] > INT32_MAX || n_done != (int)stock_dims[0]) {
+        snprintf(what, sizeof what,
+                 "scenario '%s': stocks, flows or run_done do not match "
+                 "/dims",
+                 scenario->name);
+        return cs_error_set(err, CS_EINPUT,
+                            "%s is not a valid cascade output file: %s",
+                            result->path, what);
+    }
+    scenario->n_runs = (int)stock_dims[0];
+    return CS_OK;
+}
+
+static int load_scenarios(cs_result *result, cs_error *err)
+{
+    hid_t scenarios = H5Gopen2(result->file, "scenarios", H5P_DEFAULT);
+    if (scenarios < 0)
+        return not_valid(result, "no /scenarios group", err);
+    name_list list = {0};
+    hsize_t position = 0;
+    herr_t status = H5Literate(scenarios, H5_INDEX_CRT_ORDER, H5_ITER_INC,
+                               &position, collect_name, &list);
+    if (status < 0 && !list.failed && list.n == 0) {
+        position = 0;
+        status = H5Literate(scenarios, H5_INDEX_NAME, H5_ITER_INC, &position,
+                            collect_name, &list);
+    }
+    int result_status = CS_OK;
+    if (list.failed)
+        result_status = cs_error_set(err, CS_ENOMEM, "out of memory");
+    else if (status < 0)
+        result_status = not_valid(result, "cannot list /scenarios", err);
+    if (result_status == CS_OK && list.n > 0) {
+        result->scenarios = calloc((size_t)list.n, sizeof *result->scenarios);
+        if (!result->scenarios)
+            result_status = cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < list.n; i++) {
+        if (result_status == CS_OK) {
+            result_scenario *scenario =
+                &result->scenarios[result->n_scenarios++];
+            scenario->name = list.names[i];
+            result_status = check_scenario(result, scenarios, scenario, err);
+        } else {
+            free(list.names[i]);
+        }
+    }
+    free(list.names);
+    cs_h5_close(scenarios);
+    return result_status;
+}
+
+static int open_file(cs_result *result, cs_error *err)
+{
+    const char *path = result->path;
+    struct stat info;
+    if (stat(path, &info) != 0)
+        return cs_error_set(err, CS_EINPUT, "cannot open %s: %s", path,
+                            strerror(errno));
+    if (!S_ISREG(info.st_mode))
+        return cs_error_set(err, CS_EINPUT, "%s is not a regular file", path);
+    htri_t is_hdf5 = H5Fis_hdf5(path);
+    if (is_hdf5 < 0)
+        return cs_h5_error(err, CS_EINPUT, "cannot read %s", path);
+    if (is_hdf5 == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s is not an HDF5 file, so not a cascade output",
+                            path);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0)
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+#if H5_VERSION_GE(1, 10, 7)
+    if (fapl >= 0)
+        H5Pset_file_locking(fapl, 1, 1);
+#endif
+    result->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    cs_h5_close(fapl);
+    if (result->file < 0)
+        return cs_h5_error(err, CS_EINPUT,
+                           "%s is an HDF5 file that cannot be opened "
+                           "(truncated or corrupt?)",
+                           path);
+    if (H5Aexists(result->file, "format_version") <= 0 ||
+        H5Aexists(result->file, "cascade_version") <= 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s is an HDF5 file but not a cascade output (no "
+                            "format_version and cascade_version attributes)",
+                            path);
+    long long format = 0;
+    if (cs_h5_read_attr_int(result->file, "format_version", &format) < 0)
+        return not_valid(result, "format_version is not an integer", err);
+    if (format > CS_OUTPUT_FORMAT_VERSION)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s was written by a newer cascade (format %lld); "
+                            "this build reads format %d",
+                            path, format, CS_OUTPUT_FORMAT_VERSION);
+    if (format < 1)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s has an unknown format_version %lld", path,
+                            format);
+    return CS_OK;
+}
+
+int cs_result_open(const char *path, cs_result **out, cs_error *err)
+{
+    *out = NULL;
+    if (!path || !path[0])
+        return cs_error_set(err, CS_EINPUT, "no result file given");
+    cs_result *result = calloc(1, sizeof *result);
+    size_t length = strlen(path);
+    if (result)
+        result->path = malloc(length + 1);
+    if (!result || !result->path) {
+        free(result);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    memcpy(result->path, path, length + 1);
+    result->file = -1;
+
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = open_file(result, err);
+    if (status == CS_OK)
+        status = load_dims(result, err);
+    if (status == CS_OK)
+        status = load_scenarios(result, err);
+    cs_h5_quiet_end(&quiet);
+    if (status != CS_OK) {
+        cs_result_close(result);
+        return status;
+    }
+    *out = result;
+    return CS_OK;
+}
+
+int cs_result_n_months(const cs_result *result)
+{
+    return result->n_months;
+}
+
+int cs_result_n_stages(const cs_result *result)
+{
+    return result->n_stages;
+}
+
+int cs_result_n_ages(const cs_result *result)
+{
+    return result->n_ages;
+}
+
+int cs_result_n_transitions(const cs_result *result)
+{
+    return result->n_transitions;
+}
+
+static const char *label(char *const *labels, int n, int i)
+{
+    return i >= 0 && i < n ? labels[i] : NULL;
+}
+
+const char *cs_result_month_label(const cs_result *result, int month)
+{
+    return label(result->month_labels, result->n_months, month);
+}
+
+const char *cs_result_stage_label(const cs_result *result, int stage)
+{
+    return label(result->stage_labels, result->n_stages, stage);
+}
+
+const char *cs_result_transition_label(const cs_result *result, int t)
+{
+    return label(result->transition_labels, result->n_transitions, t);
+}
+
+const char *cs_result_transition_from(const cs_result *result, int t)
+{
+    return label(result->transition_from, result->n_transitions, t);
+}
+
+const char *cs_result_transition_to(const cs_result *result, int t)
+{
+    return label(result->transition_to, result->n_transitions, t);
+}
+
+int cs_result_n_scenarios(const cs_result *result)
+{
+    return result->n_scenarios;
+}
+
+const char *cs_result_scenario_name(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].name;
+}
+
+int cs_result_find_scenario(const cs_result *result, const char *name)
+{
+    for (int i = 0; name && i < result->n_scenarios; i++)
+        if (strcmp(result->scenarios[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int cs_result_n_runs(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return -1;
+    return result->scenarios[scenario].n_runs;
+}
+
+/* 1 if every component of the relative path exists under group. */
+static int path_exists(hid_t group, const char *path)
+{
+    char prefix[256];
+    size_t length = strlen(path);
+    if (length >= sizeof prefix)
+        return 0;
+    for (size_t i = 0; i <= length; i++) {
+        if (path[i] == '/' || path[i] == '\0') {
+            memcpy(prefix, path, i);
+            prefix[i] = '\0';
+            if (H5Lexists(group, prefix, H5P_DEFAULT) <= 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Read /scenarios/<name>/<dataset>: all of it if run < 0, else the slab at
+ * index run of dimension 0. The selection must hold exactly n_values
+ * values, so a malformed file cannot overrun the caller's buffer.
+ */
+static int read_dataset(const cs_result *result, int scenario,
+                        const char *dataset_name, int run, hid_t mem_type,
+                        void *values, size_t n_values, cs_error *err)
+{
+    const char *name = result->scenarios[scenario].name;
+    int status = CS_OK;
+    hid_t scenarios = -1, group = -1, dataset = -1, file_space = -1,
+          memory_space = -1;
+    scenarios = H5Gopen2(result->file, "scenarios", H5P_DEFAULT);
+    if (scenarios >= 0)
+        group = H5Gopen2(scenarios, name, H5P_DEFAULT);
+    if (group >= 0 && !path_exists(group, dataset_name)) {
+        status = cs_error_set(err, CS_EINPUT,
+                              "%s: scenario '%s' has no %s (the file was "
+                              "not closed properly: an interrupted run?)",
+                              result->path, name, dataset_name);
+        goto done;
+    }
+    if (group >= 0)
+        dataset = H5Dopen2(group, dataset_name, H5P_DEFAULT);
+    if (dataset >= 0)
+        file_space = H5Dget_space(dataset);
+    if (file_space < 0)
+        goto fail;
+    if (run >= 0) {
+        hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
+        hsize_t count[4] = {0};
+        int rank = H5Sget_simple_extent_ndims(file_space);
+        if (rank < 1 || rank > 4 ||
+            H5Sget_simple_extent_dims(file_space, count, NULL) < 0)
+            goto fail;
+        count[0] = 1;
+        memory_space = H5Screate_simple(rank, count, NULL);
+        if (memory_space < 0 ||
+            H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count,
+                                NULL) < 0)
+            goto fail;
+    } else {
+        memory_space = H5Scopy(file_space);
+        if (memory_space < 0)
+            goto fail;
+    }
+    if (H5Sget_select_npoints(memory_space) != (hssize_t)n_values) {
+        status = cs_error_set(err, CS_EINPUT,
+                              "%s is not a valid cascade output file: "
+                              "scenario '%s': %s does not match /dims",
+                              result->path, name, dataset_name);
+        goto done;
+    }
+    if (H5Dread(dataset, mem_type, memory_space, file_space, H5P_DEFAULT,
+                values) < 0)
+        goto fail;
+    goto done;
+fail:
+    if (run >= 0)
+        status = cs_h5_error(err, CS_EIO,
+                             "reading %s of run %d of scenario '%s' from %s",
+                             dataset_name, run, name, result->path);
+    else
+        status = cs_h5_error(err, CS_EIO, "reading %s of scenario '%s' from %s",
+                             dataset_name, name, result->path);
+done:
+    cs_h5_close(memory_space);
+    cs_h5_close(file_space);
+    cs_h5_close(dataset);
+    cs_h5_close(group);
+    cs_h5_close(scenarios);
+    return status;
+}
+
+static int check_scenario_index(const cs_result *result, int scenario,
+                                cs_error *err)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "%s has no scenario %d (it has %d)",
+                            result->path, scenario, result->n_scenarios);
+    return CS_OK;
+}
+
+int cs_result_read_run(const cs_result *result, int scenario, int run,
+                       double *stocks, double *flows, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    if (run < 0 || run >= result->scenarios[scenario].n_runs)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no run %d (it has %d)",
+                            result->path, result->scenarios[scenario].name, run,
+                            result->scenarios[scenario].n_runs);
+    const size_t cells = (size_t)result->n_months * (size_t)result->n_stages *
+                         (size_t)result->n_ages;
+    const size_t n_flows =
+        (size_t)result->n_months * (size_t)result->n_transitions;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    if (stocks)
+        status = read_dataset(result, scenario, "stocks", run,
+                              H5T_NATIVE_DOUBLE, stocks, cells, err);
+    if (status == CS_OK && flows)
+        status = read_dataset(result, scenario, "flows", run, H5T_NATIVE_DOUBLE,
+                              flows, n_flows, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_read_run_done(const cs_result *result, int scenario,
+                            unsigned char *done, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status =
+        read_dataset(result, scenario, "run_done", -1, H5T_NATIVE_UCHAR, done,
+                     (size_t)result->scenarios[scenario].n_runs, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_read_summary(const cs_result *result, int scenario, double *mean,
+                           double *quantiles, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    const size_t cells = (size_t)result->n_months * (size_t)result->n_stages *
+                         (size_t)result->n_ages;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    if (mean)
+        status = read_dataset(result, scenario, "summary/mean", -1,
+                              H5T_NATIVE_DOUBLE, mean, cells, err);
+    if (status == CS_OK && quantiles)
+        status = read_dataset(result, scenario, "summary/quantiles", -1,
+                              H5T_NATIVE_DOUBLE, quantiles,
+                              CS_N_QUANTILES * cells, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}

@@ -1,0 +1,251 @@
+/*
+ * summary.c - summary/mean and summary/quantiles of a scenario's stocks.
+ *
+ * For every (month, stage, age) cell, over the runs whose run_done flag is
+ * 1, in run order:
+ *
+ *   mean        gsl_stats_mean (GSL's running mean, m += (x - m) / (i + 1))
+ *   quantile p  gsl_stats_quantile_from_sorted_data after gsl_sort: linear
+ *               interpolation between order statistics, x[floor(h)] +
+ *               (h - floor(h)) (x[floor(h)+1] - x[floor(h)]) with
+ *               h = (n - 1) p, which is R's quantile type 7 (Hyndman & Fan
+ *               1996), numpy's default "linear" method.
+ *
+ * Memory stays O(runs done x months per block x stages x ages): the stocks
+ * are read back one block of months at a time (12 months, one chunk row,
+ * so each compressed chunk is read once), run by run, and each block's
+ * summary is written before the next is read. A block shrinks below 12
+ * months only if it would otherwise exceed SUMMARY_BLOCK_BYTES.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <hdf5_hl.h>
+
+#include "h5util.h"
+#include "writer.h"
+
+#define SUMMARY_BLOCK_BYTES ((size_t)512 * 1024 * 1024)
+
+/* Create a chunked, compressed float64 summary dataset with NaN fill. */
+static hid_t create_summary_dataset(hid_t group, const char *name, int rank,
+                                    const hsize_t *shape, const hsize_t *chunk,
+                                    const hid_t *scales,
+                                    const char *const *labels,
+                                    const char *description)
+{
+    const double nan = NAN;
+    hid_t dataset = -1;
+    hid_t space = H5Screate_simple(rank, shape, NULL);
+    hid_t dcpl = cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan);
+    if (space >= 0 && dcpl >= 0)
+        dataset = H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                             dcpl, H5P_DEFAULT);
+    if (dataset >= 0 &&
+        (cs_h5_attr_string(dataset, "units", "children") < 0 ||
+         cs_h5_attr_string(dataset, "description", description) < 0 ||
+         cs_output_attach_scales(dataset, rank, scales, labels) < 0)) {
+        cs_h5_close(dataset);
+        dataset = -1;
+    }
+    cs_h5_close(dcpl);
+    cs_h5_close(space);
+    return dataset;
+}
+
+/* Read months [month0, month0 + n_block) of one run into block. */
+static herr_t read_run_block(hid_t stocks, const cs_output *output, int run,
+                             int month0, int n_block, double *block)
+{
+    herr_t status = -1;
+    const hsize_t start[4] = {(hsize_t)run, (hsize_t)month0, 0, 0};
+    const hsize_t count[4] = {1, (hsize_t)n_block, (hsize_t)output->n_stages,
+                              (hsize_t)output->n_ages};
+    hid_t file_space = H5Dget_space(stocks);
+    hid_t memory_space = H5Screate_simple(4, count, NULL);
+    if (file_space >= 0 && memory_space >= 0 &&
+        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count,
+                            NULL) >= 0 &&
+        H5Dread(stocks, H5T_NATIVE_DOUBLE, memory_space, file_space,
+                H5P_DEFAULT, block) >= 0)
+        status = 0;
+    cs_h5_close(memory_space);
+    cs_h5_close(file_space);
+    return status;
+}
+
+/* Write a block of months (dimension month_axis) of a summary dataset. */
+static herr_t write_block(hid_t dataset, int rank, int month_axis,
+                          const hsize_t *shape, int month0, int n_block,
+                          const double *values)
+{
+    herr_t status = -1;
+    hsize_t start[4] = {0, 0, 0, 0};
+    hsize_t count[4];
+    for (int i = 0; i < rank; i++)
+        count[i] = shape[i];
+    start[month_axis] = (hsize_t)month0;
+    count[month_axis] = (hsize_t)n_block;
+    hid_t file_space = H5Dget_space(dataset);
+    hid_t memory_space = H5Screate_simple(rank, count, NULL);
+    if (file_space >= 0 && memory_space >= 0 &&
+        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count,
+                            NULL) >= 0 &&
+        H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space,
+                 H5P_DEFAULT, values) >= 0)
+        status = 0;
+    cs_h5_close(memory_space);
+    cs_h5_close(file_space);
+    return status;
+}
+
+int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
+                            cs_error *err)
+{
+    int status = CS_OK;
+    const char *failed = NULL;
+    const int n_runs = scenario->n_runs;
+    const size_t cells_per_month =
+        (size_t)output->n_stages * (size_t)output->n_ages;
+    hid_t group = -1, mean = -1, quantiles = -1;
+    unsigned char *done = NULL;
+    int *done_runs = NULL;
+    double *block = NULL, *values = NULL, *block_mean = NULL,
+           *block_quantiles = NULL;
+
+    done = malloc((size_t)n_runs);
+    done_runs = malloc((size_t)n_runs * sizeof *done_runs);
+    if (!done || !done_runs) {
+        status = cs_error_set(err, CS_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (H5Dread(scenario->run_done, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL,
+                H5P_DEFAULT, done) < 0) {
+        failed = "reading run_done";
+        goto cleanup;
+    }
+    int n_done = 0;
+    for (int r = 0; r < n_runs; r++)
+        if (done[r])
+            done_runs[n_done++] = r;
+
+    const int chunk_months = output->n_months < 12 ? output->n_months : 12;
+    group = H5Gcreate2(scenario->group, "summary", H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT);
+    if (group < 0 || cs_h5_attr_int32(group, "n_runs_summarised", n_done) < 0 ||
+        cs_h5_attr_string(group, "description",
+                          "summaries of stocks over the runs with run_done "
+                          "= 1 (n_runs_summarised of them); NaN if none") < 0) {
+        failed = "creating summary";
+        goto cleanup;
+    }
+    const hsize_t mean_shape[3] = {(hsize_t)output->n_months,
+                                   (hsize_t)output->n_stages,
+                                   (hsize_t)output->n_ages};
+    const hsize_t mean_chunk[3] = {(hsize_t)chunk_months,
+                                   (hsize_t)output->n_stages,
+                                   (hsize_t)output->n_ages};
+    const hid_t mean_scales[3] = {output->scale_month, output->scale_stage,
+                                  output->scale_age};
+    static const char *const mean_labels[3] = {"month", "stage", "age"};
+    mean = create_summary_dataset(
+        group, "mean", 3, mean_shape, mean_chunk, mean_scales, mean_labels,
+        "mean over runs of children in each stage and age at the end of "
+        "each month");
+    if (mean < 0) {
+        failed = "creating summary/mean";
+        goto cleanup;
+    }
+    const hsize_t quantile_shape[4] = {
+        CS_N_QUANTILES, (hsize_t)output->n_months, (hsize_t)output->n_stages,
+        (hsize_t)output->n_ages};
+    const hsize_t quantile_chunk[4] = {1, (hsize_t)chunk_months,
+                                       (hsize_t)output->n_stages,
+                                       (hsize_t)output->n_ages};
+    const hid_t quantile_scales[4] = {output->scale_quantile,
+                                      output->scale_month, output->scale_stage,
+                                      output->scale_age};
+    static const char *const quantile_labels[4] = {"quantile", "month", "stage",
+                                                   "age"};
+    quantiles = create_summary_dataset(
+        group, "quantiles", 4, quantile_shape, quantile_chunk, quantile_scales,
+        quantile_labels,
+        "sample quantiles over runs (R type 7: linear interpolation between "
+        "order statistics) of children in each stage and age at the end of "
+        "each month, one row per level in the levels attribute");
+    if (quantiles < 0 || cs_h5_attr_doubles(quantiles, "levels", CS_N_QUANTILES,
+                                            cs_quantile_levels) < 0) {
+        failed = "creating summary/quantiles";
+        goto cleanup;
+    }
+    if (n_done == 0)
+        goto cleanup; /* the NaN fill value is the summary */
+
+    int months_per_block = chunk_months;
+    while (months_per_block > 1 && (size_t)n_done * (size_t)months_per_block *
+                                           cells_per_month * sizeof(double) >
+                                       SUMMARY_BLOCK_BYTES)
+        months_per_block--;
+    const size_t block_cells = (size_t)months_per_block * cells_per_month;
+    block = malloc((size_t)n_done * block_cells * sizeof *block);
+    values = malloc((size_t)n_done * sizeof *values);
+    block_mean = malloc(block_cells * sizeof *block_mean);
+    block_quantiles =
+        malloc(CS_N_QUANTILES * block_cells * sizeof *block_quantiles);
+    if (!block || !values || !block_mean || !block_quantiles) {
+        status = cs_error_set(err, CS_ENOMEM,
+                              "out of memory summarising scenario '%s'",
+                              scenario->name);
+        goto cleanup;
+    }
+
+    for (int month0 = 0; month0 < output->n_months;
+         month0 += months_per_block) {
+        int n_block = output->n_months - month0;
+        if (n_block > months_per_block)
+            n_block = months_per_block;
+        const size_t cells = (size_t)n_block * cells_per_month;
+        for (int k = 0; k < n_done; k++) {
+            if (read_run_block(scenario->stocks, output, done_runs[k], month0,
+                               n_block, block + (size_t)k * cells) < 0) {
+                failed = "reading stocks";
+                goto cleanup;
+            }
+        }
+        for (size_t c = 0; c < cells; c++) {
+            for (int k = 0; k < n_done; k++)
+                values[k] = block[(size_t)k * cells + c];
+            block_mean[c] = gsl_stats_mean(values, 1, (size_t)n_done);
+            gsl_sort(values, 1, (size_t)n_done);
+            for (int q = 0; q < CS_N_QUANTILES; q++)
+                block_quantiles[(size_t)q * cells + c] =
+                    gsl_stats_quantile_from_sorted_data(
+                        values, 1, (size_t)n_done, cs_quantile_levels[q]);
+        }
+        if (write_block(mean, 3, 0, mean_shape, month0, n_block, block_mean) <
+                0 ||
+            write_block(quantiles, 4, 1, quantile_shape, month0, n_block,
+                        block_quantiles) < 0) {
+            failed = "writing summary";
+            goto cleanup;
+        }
+    }
+
+cleanup:
+    if (failed)
+        status = cs_h5_error(err, CS_EIO, "%s of scenario '%s' in %s", failed,
+                             scenario->name, output->path);
+    cs_h5_close(quantiles);
+    cs_h5_close(mean);
+    cs_h5_close(group);
+    free(block_quantiles);
+    free(block_mean);
+    free(values);
+    free(block);
+    free(done_runs);
+    free(done);
+    return status;
+}

@@ -1,0 +1,784 @@
+/*
+ * writer.c - writing the HDF5 output file, safely.
+ *
+ * The layout is docs/output-format.md. The safety story is this: nothing at
+ * the user's path is touched until the file is complete. Everything is
+ * written to "<path>.tmp-<pid>" in the same directory (created exclusively,
+ * so two runs never share it); cs_output_close computes the summaries,
+ * flushes, closes, fsyncs and then rename()s the temporary over path, which
+ * is atomic on POSIX file systems. Any failure, or cs_output_abort, deletes
+ * the temporary and leaves path as it was. An existing path that is not a
+ * cascade output is refused unless the caller passes force, so a typo in
+ * --output cannot destroy someone's data.
+ *
+ * Every public function runs with HDF5's automatic error printing switched
+ * off (library code never prints) and turns HDF5 failures into CS_EIO with a
+ * message naming what was being written, the path and HDF5's own reason.
+ */
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5_hl.h>
+
+#include "h5util.h"
+
+const double cs_quantile_levels[CS_N_QUANTILES] = {0.025, 0.05, 0.25, 0.5,
+                                                   0.75,  0.95, 0.975};
+
+static char *copy_string(const char *text)
+{
+    size_t length = strlen(text);
+    char *copy = malloc(length + 1);
+    if (copy)
+        memcpy(copy, text, length + 1);
+    return copy;
+}
+
+/* The directory part of path ("." if none), malloc'd. */
+static char *directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return copy_string(".");
+    if (slash == path)
+        return copy_string("/");
+    size_t length = (size_t)(slash - path);
+    char *directory = malloc(length + 1);
+    if (directory) {
+        memcpy(directory, path, length);
+        directory[length] = '\0';
+    }
+    return directory;
+}
+
+/* File-access properties: strong close, and file locking that does not fail
+ * on file systems without locks (common on cluster scratch space). */
+static hid_t file_access_properties(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return -1;
+    if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        cs_h5_close(fapl);
+        return -1;
+    }
+#if H5_VERSION_GE(1, 10, 7)
+    if (H5Pset_file_locking(fapl, 1, 1) < 0) {
+        cs_h5_close(fapl);
+        return -1;
+    }
+#endif
+    return fapl;
+}
+
+int cs_output_is_cascade_file(const char *path)
+{
+    struct stat info;
+    if (!path || stat(path, &info) != 0 || !S_ISREG(info.st_mode))
+        return 0;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int is_cascade = 0;
+    if (H5Fis_hdf5(path) > 0) {
+        hid_t fapl = file_access_properties();
+        hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+        if (file >= 0 && H5Aexists(file, "format_version") > 0 &&
+            H5Aexists(file, "cascade_version") > 0)
+            is_cascade = 1;
+        cs_h5_close(file);
+        cs_h5_close(fapl);
+    }
+    cs_h5_quiet_end(&quiet);
+    return is_cascade;
+}
+
+/* Fail early, with errno's words, if path's directory cannot take a file. */
+static int check_directory(const char *path, cs_error *err)
+{
+    char *directory = directory_of(path);
+    if (!directory)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int status = CS_OK;
+    struct stat info;
+    if (stat(directory, &info) != 0)
+        status = cs_error_set(err, CS_EINPUT,
+                              "cannot write output file '%s': directory "
+                              "'%s': %s",
+                              path, directory, strerror(errno));
+    else if (!S_ISDIR(info.st_mode))
+        status = cs_error_set(err, CS_EINPUT,
+                              "cannot write output file '%s': '%s' is not a "
+                              "directory",
+                              path, directory);
+    else if (access(directory, W_OK | X_OK) != 0)
+        status = cs_error_set(err, CS_EINPUT,
+                              "cannot write output file '%s': directory '%s' "
+                              "is not writable: %s",
+                              path, directory, strerror(errno));
+    free(directory);
+    return status;
+}
+
+/* An existing path may be replaced only if it is a cascade output, or if
+ * the caller forces it. */
+static int check_existing(const char *path, int force, cs_error *err)
+{
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        if (errno == ENOENT)
+            return CS_OK;
+        return cs_error_set(err, CS_EIO, "cannot check output file '%s': %s",
+                            path, strerror(errno));
+    }
+    if (S_ISDIR(info.st_mode))
+        return cs_error_set(err, CS_EINPUT,
+                            "output path '%s' is a directory, not a file",
+                            path);
+    if (!force && !cs_output_is_cascade_file(path))
+        return cs_error_set(err, CS_EINPUT,
+                            "%s exists and is not a cascade output file; "
+                            "refusing to overwrite it (use --force)",
+                            path);
+    return CS_OK;
+}
+
+static int check_dims(const cs_output_dims *dims, cs_error *err)
+{
+    if (!dims)
+        return cs_error_set(err, CS_EINPUT, "output dimensions missing");
+    if (dims->n_months < 1 || dims->n_stages < 1 || dims->n_ages < 1 ||
+        dims->n_transitions < 1)
+        return cs_error_set(err, CS_EINPUT,
+                            "output dimensions must be at least 1 each (got "
+                            "%d months, %d stages, %d ages, %d transitions)",
+                            dims->n_months, dims->n_stages, dims->n_ages,
+                            dims->n_transitions);
+    if (!dims->month_labels || !dims->stage_labels ||
+        !dims->transition_labels || !dims->transition_from ||
+        !dims->transition_to)
+        return cs_error_set(err, CS_EINPUT, "output dimension labels missing");
+    return CS_OK;
+}
+
+/* The current time as ISO 8601 UTC, e.g. 2026-11-23T23:59:59Z. */
+static void format_created(char *buffer, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm utc;
+    if (now == (time_t)-1 || !gmtime_r(&now, &utc) ||
+        strftime(buffer, size, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+        snprintf(buffer, size, "unknown");
+}
+
+static int write_root_attributes(cs_output *output, const cs_output_meta *meta,
+                                 cs_error *err)
+{
+    char created[32];
+    format_created(created, sizeof created);
+    const char *failed = NULL;
+    if (cs_h5_attr_string(output->file, "cascade_version",
+                          meta->cascade_version) < 0)
+        failed = "cascade_version";
+    else if (cs_h5_attr_int32(output->file, "format_version",
+                              CS_OUTPUT_FORMAT_VERSION) < 0)
+        failed = "format_version";
+    else if (cs_h5_attr_string(output->file, "command_line",
+                               meta->command_line) < 0)
+        failed = "command_line";
+    else if (cs_h5_attr_string(output->file, "created", created) < 0)
+        failed = "created";
+    else if (cs_h5_attr_uint64(output->file, "seed", meta->seed) < 0)
+        failed = "seed";
+    else if (cs_h5_attr_string(output->file, "rng", meta->rng) < 0)
+        failed = "rng";
+    else if (cs_h5_attr_string(output->file, "scenario_yaml",
+                               meta->scenario_yaml) < 0)
+        failed = "scenario_yaml";
+    if (failed)
+        return cs_h5_error(err, CS_EIO, "writing attribute '%s' to %s", failed,
+                           output->path);
+    return CS_OK;
+}
+
+/* Mark dataset as the dimension scale `name` and describe it. */
+static herr_t make_scale(hid_t dataset, const char *name,
+                         const char *description)
+{
+    if (dataset < 0 || H5DSset_scale(dataset, name) < 0 ||
+        cs_h5_attr_string(dataset, "description", description) < 0)
+        return -1;
+    return 0;
+}
+
+static int write_dims(cs_output *output, const cs_output_dims *dims,
+                      cs_error *err)
+{
+    int status = CS_OK;
+    const char *failed = NULL;
+    hid_t group = -1, from = -1, to = -1;
+    int *ages = malloc((size_t)dims->n_ages * sizeof *ages);
+    if (!ages)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int a = 0; a < dims->n_ages; a++)
+        ages[a] = a;
+
+    group =
+        H5Gcreate2(output->file, "dims", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0) {
+        failed = "/dims";
+        goto done;
+    }
+    output->scale_month = cs_h5_dataset_strings(group, "month", dims->n_months,
+                                                dims->month_labels);
+    if (make_scale(output->scale_month, "month",
+                   "calendar month of each time step, \"YYYY-MM\"; stocks "
+                   "are at the end of the month, flows during it") < 0) {
+        failed = "/dims/month";
+        goto done;
+    }
+    output->scale_stage = cs_h5_dataset_strings(group, "stage", dims->n_stages,
+                                                dims->stage_labels);
+    if (make_scale(output->scale_stage, "stage",
+                   "leaf stage id (placements of a split stage count "
+                   "singly), as in the scenario") < 0) {
+        failed = "/dims/stage";
+        goto done;
+    }
+    output->scale_age = cs_h5_dataset_int32(group, "age", dims->n_ages, ages);
+    if (make_scale(output->scale_age, "age",
+                   "age in completed years at the end of the month") < 0 ||
+        cs_h5_attr_string(output->scale_age, "units", "years") < 0) {
+        failed = "/dims/age";
+        goto done;
+    }
+    output->scale_transition = cs_h5_dataset_strings(
+        group, "transition", dims->n_transitions, dims->transition_labels);
+    if (make_scale(output->scale_transition, "transition",
+                   "transition id; transition_from and transition_to say "
+                   "what each one moves") < 0) {
+        failed = "/dims/transition";
+        goto done;
+    }
+    from = cs_h5_dataset_strings(group, "transition_from", dims->n_transitions,
+                                 dims->transition_from);
+    if (from < 0 ||
+        cs_h5_attr_string(from, "description",
+                          "stage or group id each transition moves children "
+                          "out of, aligned with /dims/transition; \"\" for "
+                          "arrivals (births, migration in)") < 0) {
+        failed = "/dims/transition_from";
+        goto done;
+    }
+    to = cs_h5_dataset_strings(group, "transition_to", dims->n_transitions,
+                               dims->transition_to);
+    if (to < 0 ||
+        cs_h5_attr_string(to, "description",
+                          "stage or group id each transition moves children "
+                          "into, aligned with /dims/transition; \"\" for "
+                          "leaving the system (age 18, migration out)") < 0) {
+        failed = "/dims/transition_to";
+        goto done;
+    }
+    output->scale_quantile = cs_h5_dataset_doubles(
+        group, "quantile", CS_N_QUANTILES, cs_quantile_levels);
+    if (make_scale(output->scale_quantile, "quantile",
+                   "probability level of each row of summary/quantiles "
+                   "(R type 7 sample quantiles over runs)") < 0) {
+        failed = "/dims/quantile";
+        goto done;
+    }
+done:
+    if (failed)
+        status =
+            cs_h5_error(err, CS_EIO, "writing %s to %s", failed, output->path);
+    cs_h5_close(from);
+    cs_h5_close(to);
+    cs_h5_close(group);
+    free(ages);
+    return status;
+}
+
+/* Close every handle but the file; safe to call twice. */
+static void close_handles(cs_output *output)
+{
+    for (int i = 0; i < output->n_scenarios; i++) {
+        cs_output_scenario *scenario = &output->scenarios[i];
+        cs_h5_close(scenario->stocks);
+        cs_h5_close(scenario->flows);
+        cs_h5_close(scenario->run_done);
+        cs_h5_close(scenario->group);
+        scenario->stocks = scenario->flows = scenario->run_done =
+            scenario->group = -1;
+    }
+    hid_t *scales[] = {&output->scale_month, &output->scale_stage,
+                       &output->scale_age, &output->scale_transition,
+                       &output->scale_quantile};
+    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
+        cs_h5_close(*scales[i]);
+        *scales[i] = -1;
+    }
+}
+
+static void free_output(cs_output *output)
+{
+    for (int i = 0; i < output->n_scenarios; i++)
+        free(output->scenarios[i].name);
+    free(output->scenarios);
+    free(output->path);
+    free(output->tmp_path);
+    free(output);
+}
+
+/* Close everything, delete the temporary file and free output. */
+static void discard(cs_output *output)
+{
+    close_handles(output);
+    cs_h5_close(output->file);
+    output->file = -1;
+    if (output->tmp_path)
+        unlink(output->tmp_path);
+    free_output(output);
+}
+
+int cs_output_create(const char *path, int force, const cs_output_meta *meta,
+                     const cs_output_dims *dims, cs_output **out, cs_error *err)
+{
+    *out = NULL;
+    if (!path || !path[0])
+        return cs_error_set(err, CS_EINPUT, "no output file given");
+    if (!meta)
+        return cs_error_set(err, CS_EINPUT, "output metadata missing");
+    int status = check_dims(dims, err);
+    if (status == CS_OK)
+        status = check_directory(path, err);
+    if (status == CS_OK)
+        status = check_existing(path, force, err);
+    if (status != CS_OK)
+        return status;
+
+    cs_output *output = calloc(1, sizeof *output);
+    if (!output)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    output->file = -1;
+    output->scale_month = output->scale_stage = output->scale_age =
+        output->scale_transition = output->scale_quantile = -1;
+    output->n_months = dims->n_months;
+    output->n_stages = dims->n_stages;
+    output->n_ages = dims->n_ages;
+    output->n_transitions = dims->n_transitions;
+    size_t tmp_size = strlen(path) + 32;
+    output->path = copy_string(path);
+    output->tmp_path = malloc(tmp_size);
+    if (!output->path || !output->tmp_path) {
+        free_output(output);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    snprintf(output->tmp_path, tmp_size, "%s.tmp-%ld", path, (long)getpid());
+
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    hid_t fapl = -1, gcpl = -1, scenarios = -1;
+    fapl = file_access_properties();
+    if (fapl >= 0)
+        output->file =
+            H5Fcreate(output->tmp_path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    if (output->file < 0) {
+        status = cs_h5_error(err, CS_EIO, "cannot create output file '%s'",
+                             output->tmp_path);
+        free(output->tmp_path); /* not ours: do not delete it */
+        output->tmp_path = NULL;
+        goto done;
+    }
+    status = write_root_attributes(output, meta, err);
+    if (status == CS_OK)
+        status = write_dims(output, dims, err);
+    if (status != CS_OK)
+        goto done;
+    /* Track creation order so readers list scenarios as they were added. */
+    gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl < 0 ||
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED |
+                                             H5P_CRT_ORDER_INDEXED) < 0 ||
+        (scenarios = H5Gcreate2(output->file, "scenarios", H5P_DEFAULT, gcpl,
+                                H5P_DEFAULT)) < 0 ||
+        cs_h5_attr_string(scenarios, "description",
+                          "one group per scenario, in the order they were "
+                          "run (creation order is tracked)") < 0)
+        status = cs_h5_error(err, CS_EIO, "writing /scenarios to %s", path);
+done:
+    cs_h5_close(scenarios);
+    cs_h5_close(gcpl);
+    cs_h5_close(fapl);
+    if (status != CS_OK)
+        discard(output);
+    else
+        *out = output;
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+herr_t cs_output_attach_scales(hid_t dataset, int rank, const hid_t *scales,
+                               const char *const *labels)
+{
+    for (int i = 0; i < rank; i++) {
+        if (H5DSattach_scale(dataset, scales[i], (unsigned)i) < 0 ||
+            H5DSset_label(dataset, (unsigned)i, labels[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int check_scenario_name(const cs_output *output, const char *name,
+                               cs_error *err)
+{
+    if (!name || !name[0])
+        return cs_error_set(err, CS_EINPUT, "scenario name is empty");
+    if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "scenario name '%s' cannot name an HDF5 group "
+                            "(no '/', '.' or '..')",
+                            name);
+    for (int i = 0; i < output->n_scenarios; i++)
+        if (strcmp(output->scenarios[i].name, name) == 0)
+            return cs_error_set(err, CS_EINPUT,
+                                "scenario '%s' is already in %s", name,
+                                output->path);
+    return CS_OK;
+}
+
+/* Create a run-major chunked float64 dataset with NaN fill, described and
+ * with its scales attached. */
+static hid_t create_runs_dataset(hid_t group, const char *name, int rank,
+                                 const hsize_t *shape, const hsize_t *chunk,
+                                 const hid_t *scales, const char *const *labels,
+                                 const char *units, const char *description)
+{
+    const double nan = NAN;
+    hid_t dataset = -1;
+    hid_t space = H5Screate_simple(rank, shape, NULL);
+    hid_t dcpl = cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan);
+    /* No chunk cache: a run covers whole chunks, so caching gains nothing;
+     * without it each run is compressed and written in cs_output_write_run,
+     * memory stays flat, and a full disk is reported for the run it hit. */
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (space >= 0 && dcpl >= 0 && dapl >= 0 &&
+        H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0,
+                           H5D_CHUNK_CACHE_W0_DEFAULT) >= 0)
+        dataset = H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                             dcpl, dapl);
+    if (dataset >= 0 &&
+        (cs_h5_attr_string(dataset, "units", units) < 0 ||
+         cs_h5_attr_string(dataset, "description", description) < 0 ||
+         cs_output_attach_scales(dataset, rank, scales, labels) < 0)) {
+        cs_h5_close(dataset);
+        dataset = -1;
+    }
+    cs_h5_close(dapl);
+    cs_h5_close(dcpl);
+    cs_h5_close(space);
+    return dataset;
+}
+
+/* The scenario's run scale and run_done flags. */
+static hid_t create_run_done(hid_t group, int n_runs)
+{
+    hid_t run_done = -1, run_scale = -1, space = -1, dcpl = -1;
+    int *runs = malloc((size_t)n_runs * sizeof *runs);
+    if (!runs)
+        return -1;
+    for (int r = 0; r < n_runs; r++)
+        runs[r] = r;
+    run_scale = cs_h5_dataset_int32(group, "run", n_runs, runs);
+    if (make_scale(run_scale, "run", "Monte Carlo run index, 0..n_runs-1") < 0)
+        goto done;
+    hsize_t shape = (hsize_t)n_runs;
+    const unsigned char zero = 0;
+    space = H5Screate_simple(1, &shape, NULL);
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (space < 0 || dcpl < 0 ||
+        H5Pset_fill_value(dcpl, H5T_NATIVE_UCHAR, &zero) < 0 ||
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)
+        goto done;
+    run_done = H5Dcreate2(group, "run_done", H5T_STD_U8LE, space, H5P_DEFAULT,
+                          dcpl, H5P_DEFAULT);
+    static const char *const labels[1] = {"run"};
+    if (run_done >= 0 &&
+        (cs_h5_attr_string(run_done, "description",
+                           "1 once a run's stocks and flows are completely "
+                           "written, 0 before; only runs with 1 count in "
+                           "summary") < 0 ||
+         cs_output_attach_scales(run_done, 1, &run_scale, labels) < 0)) {
+        cs_h5_close(run_done);
+        run_done = -1;
+    }
+done:
+    cs_h5_close(dcpl);
+    cs_h5_close(space);
+    cs_h5_close(run_scale);
+    free(runs);
+    return run_done;
+}
+
+static int add_scenario(cs_output *output, const char *name, const char *yaml,
+                        int n_runs, cs_output_scenario *scenario, cs_error *err)
+{
+    const char *failed = NULL;
+    hid_t scenarios = H5Gopen2(output->file, "scenarios", H5P_DEFAULT);
+    if (scenarios >= 0)
+        scenario->group =
+            H5Gcreate2(scenarios, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    cs_h5_close(scenarios);
+    if (scenario->group < 0 ||
+        cs_h5_attr_string(scenario->group, "scenario_yaml", yaml) < 0 ||
+        cs_h5_attr_int32(scenario->group, "n_runs", n_runs) < 0) {
+        failed = "group";
+        goto done;
+    }
+    scenario->run_done = create_run_done(scenario->group, n_runs);
+    if (scenario->run_done < 0) {
+        failed = "run and run_done";
+        goto done;
+    }
+    /* The run scale was closed by create_run_done; it is reopened here so
+     * stocks and flows can attach it. */
+    hid_t run_scale = H5Dopen2(scenario->group, "run", H5P_DEFAULT);
+    if (run_scale < 0) {
+        failed = "run";
+        goto done;
+    }
+    int months_per_chunk = output->n_months < 12 ? output->n_months : 12;
+    const hsize_t stock_shape[4] = {(hsize_t)n_runs, (hsize_t)output->n_months,
+                                    (hsize_t)output->n_stages,
+                                    (hsize_t)output->n_ages};
+    const hsize_t stock_chunk[4] = {1, (hsize_t)months_per_chunk,
+                                    (hsize_t)output->n_stages,
+                                    (hsize_t)output->n_ages};
+    const hid_t stock_scales[4] = {run_scale, output->scale_month,
+                                   output->scale_stage, output->scale_age};
+    static const char *const stock_labels[4] = {"run", "month", "stage", "age"};
+    scenario->stocks = create_runs_dataset(
+        scenario->group, "stocks", 4, stock_shape, stock_chunk, stock_scales,
+        stock_labels, "children",
+        "children in each stage and single year of age at the end of each "
+        "month, per run");
+    if (scenario->stocks < 0) {
+        failed = "stocks";
+        cs_h5_close(run_scale);
+        goto done;
+    }
+    const hsize_t flow_shape[3] = {(hsize_t)n_runs, (hsize_t)output->n_months,
+                                   (hsize_t)output->n_transitions};
+    const hsize_t flow_chunk[3] = {1, (hsize_t)output->n_months,
+                                   (hsize_t)output->n_transitions};
+    const hid_t flow_scales[3] = {run_scale, output->scale_month,
+                                  output->scale_transition};
+    static const char *const flow_labels[3] = {"run", "month", "transition"};
+    scenario->flows = create_runs_dataset(
+        scenario->group, "flows", 3, flow_shape, flow_chunk, flow_scales,
+        flow_labels, "children per month",
+        "children moved by each transition during each month, per run");
+    cs_h5_close(run_scale);
+    if (scenario->flows < 0)
+        failed = "flows";
+done:
+    if (failed)
+        return cs_h5_error(err, CS_EIO, "creating scenario '%s' (%s) in %s",
+                           name, failed, output->path);
+    return CS_OK;
+}
+
+int cs_output_add_scenario(cs_output *output, const char *name,
+                           const char *yaml, int n_runs, int *scenario_index,
+                           cs_error *err)
+{
+    int status = check_scenario_name(output, name, err);
+    if (status != CS_OK)
+        return status;
+    if (n_runs < 1)
+        return cs_error_set(err, CS_EINPUT,
+                            "scenario '%s' needs at least 1 run (got %d)", name,
+                            n_runs);
+    if (output->n_scenarios == output->scenario_capacity) {
+        int capacity =
+            output->scenario_capacity ? 2 * output->scenario_capacity : 4;
+        cs_output_scenario *grown = realloc(
+            output->scenarios, (size_t)capacity * sizeof *output->scenarios);
+        if (!grown)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        output->scenarios = grown;
+        output->scenario_capacity = capacity;
+    }
+    cs_output_scenario *scenario = &output->scenarios[output->n_scenarios];
+    *scenario = (cs_output_scenario){.name = copy_string(name),
+                                     .n_runs = n_runs,
+                                     .group = -1,
+                                     .stocks = -1,
+                                     .flows = -1,
+                                     .run_done = -1};
+    if (!scenario->name)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    /* Counted from here on, so close_handles sees whatever was opened. */
+    output->n_scenarios++;
+
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status = add_scenario(output, name, yaml, n_runs, scenario, err);
+    cs_h5_quiet_end(&quiet);
+    if (status != CS_OK)
+        output->failed = 1;
+    else
+        *scenario_index = output->n_scenarios - 1;
+    return status;
+}
+
+/* Write rows [run] of a run-major dataset from a contiguous buffer. */
+static herr_t write_run_rows(hid_t dataset, int rank, const hsize_t *shape,
+                             int run, const void *values, hid_t mem_type)
+{
+    herr_t status = -1;
+    hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
+    hsize_t count[4];
+    count[0] = 1;
+    for (int i = 1; i < rank; i++)
+        count[i] = shape[i];
+    hid_t file_space = H5Dget_space(dataset);
+    hid_t memory_space = H5Screate_simple(rank, count, NULL);
+    if (file_space >= 0 && memory_space >= 0 &&
+        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count,
+                            NULL) >= 0 &&
+        H5Dwrite(dataset, mem_type, memory_space, file_space, H5P_DEFAULT,
+                 values) >= 0)
+        status = 0;
+    cs_h5_close(memory_space);
+    cs_h5_close(file_space);
+    return status;
+}
+
+int cs_output_write_run(cs_output *output, int scenario_index, int run,
+                        const double *stocks, const double *flows,
+                        cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
+                            scenario_index, output->path, output->n_scenarios);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    if (run < 0 || run >= scenario->n_runs)
+        return cs_error_set(err, CS_EINPUT,
+                            "run %d is out of range for scenario '%s' (0..%d)",
+                            run, scenario->name, scenario->n_runs - 1);
+    if (!stocks || !flows)
+        return cs_error_set(err, CS_EINPUT,
+                            "run %d of scenario '%s': no stocks or flows", run,
+                            scenario->name);
+    if (scenario->stocks < 0)
+        return cs_error_set(err, CS_EFAIL,
+                            "scenario '%s' was not created successfully",
+                            scenario->name);
+
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    const hsize_t stock_shape[4] = {
+        (hsize_t)scenario->n_runs, (hsize_t)output->n_months,
+        (hsize_t)output->n_stages, (hsize_t)output->n_ages};
+    const hsize_t flow_shape[3] = {(hsize_t)scenario->n_runs,
+                                   (hsize_t)output->n_months,
+                                   (hsize_t)output->n_transitions};
+    const unsigned char done = 1;
+    int status = CS_OK;
+    /* run_done last: a run marked done is completely written. */
+    if (write_run_rows(scenario->stocks, 4, stock_shape, run, stocks,
+                       H5T_NATIVE_DOUBLE) < 0 ||
+        write_run_rows(scenario->flows, 3, flow_shape, run, flows,
+                       H5T_NATIVE_DOUBLE) < 0 ||
+        write_run_rows(scenario->run_done, 1, flow_shape, run, &done,
+                       H5T_NATIVE_UCHAR) < 0) {
+        status =
+            cs_h5_error(err, CS_EIO, "writing run %d of scenario '%s' to %s",
+                        run, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+/* fsync a file or directory by path; directories may refuse (EINVAL). */
+static int sync_path(const char *path, int is_directory)
+{
+    int fd = open(path, is_directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int result = fsync(fd);
+    if (result != 0 && is_directory && (errno == EINVAL || errno == EBADF))
+        result = 0;
+    close(fd);
+    return result;
+}
+
+int cs_output_close(cs_output *output, cs_error *err)
+{
+    if (!output)
+        return cs_error_set(err, CS_EINPUT, "no output to close");
+    if (output->failed) {
+        int status = cs_error_set(err, CS_EIO,
+                                  "not saving %s: an earlier write to it "
+                                  "failed; any earlier file there is kept",
+                                  output->path);
+        cs_output_abort(output);
+        return status;
+    }
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    for (int i = 0; i < output->n_scenarios && status == CS_OK; i++)
+        status = cs_output_write_summary(output, &output->scenarios[i], err);
+    if (status == CS_OK && H5Fflush(output->file, H5F_SCOPE_GLOBAL) < 0)
+        status =
+            cs_h5_error(err, CS_EIO, "flushing %s (disk full?)", output->path);
+    close_handles(output);
+    if (status == CS_OK) {
+        herr_t closed = H5Fclose(output->file);
+        output->file = -1;
+        if (closed < 0)
+            status = cs_h5_error(err, CS_EIO, "closing %s (disk full?)",
+                                 output->path);
+    }
+    cs_h5_quiet_end(&quiet);
+
+    if (status == CS_OK && sync_path(output->tmp_path, 0) != 0)
+        status = cs_error_set(err, CS_EIO, "syncing %s to disk: %s",
+                              output->tmp_path, strerror(errno));
+    if (status == CS_OK && rename(output->tmp_path, output->path) != 0)
+        status = cs_error_set(err, CS_EIO, "renaming %s to %s: %s",
+                              output->tmp_path, output->path, strerror(errno));
+    if (status != CS_OK) {
+        discard(output);
+        return status;
+    }
+    /* Make the rename itself durable; the file is in place either way. */
+    char *directory = directory_of(output->path);
+    if (directory)
+        sync_path(directory, 1);
+    free(directory);
+    free_output(output);
+    return CS_OK;
+}
+
+void cs_output_abort(cs_output *output)
+{
+    if (!output)
+        return;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    discard(output);
+    cs_h5_quiet_end(&quiet);
+}

@@ -1,0 +1,44 @@
+/*
+ * writer.h - the writer's state, shared by writer.c and summary.c.
+ */
+#ifndef CASCADE_OUTPUT_WRITER_H
+#define CASCADE_OUTPUT_WRITER_H
+
+#include <hdf5.h>
+
+#include "cascade/output.h"
+
+/* One /scenarios/<name>/ group; its datasets stay open while writing. */
+typedef struct cs_output_scenario {
+    char *name;
+    int n_runs;
+    hid_t group;
+    hid_t stocks;   /* [run, month, stage, age] */
+    hid_t flows;    /* [run, month, transition] */
+    hid_t run_done; /* [run] uint8 */
+} cs_output_scenario;
+
+struct cs_output {
+    char *path;     /* where the file ends up */
+    char *tmp_path; /* "<path>.tmp-<pid>", written until close */
+    hid_t file;
+    int n_months, n_stages, n_ages, n_transitions;
+    /* the /dims scales, open so scenarios can attach them */
+    hid_t scale_month, scale_stage, scale_age, scale_transition, scale_quantile;
+    cs_output_scenario *scenarios;
+    int n_scenarios, scenario_capacity;
+    int failed; /* a write failed: the file must not replace path */
+};
+
+/*
+ * Create <scenario>/summary/{mean,quantiles} from the runs marked done in
+ * run_done. Defined in summary.c.
+ */
+int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
+                            cs_error *err);
+
+/* Attach the named scales to dimensions 0.. of dataset, with labels. */
+herr_t cs_output_attach_scales(hid_t dataset, int rank, const hid_t *scales,
+                               const char *const *labels);
+
+#endif
