@@ -304,7 +304,7 @@ static void cell_quantiles(const double *values, long runs, size_t stride,
     q[2] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.95);
 }
 
-#define CELL 48
+#define CELL 64
 
 static void print_block(const table *t, const cs_model *m, const double *v,
                         long runs, const char *title, int stocks,
@@ -333,7 +333,7 @@ static void print_block(const table *t, const cs_model *m, const double *v,
             cell_quantiles(v + cell, runs, stride, scratch, q);
             format_count(q[0], median[cell], CELL);
             if (runs > 1) {
-                char lo[CELL / 2], hi[CELL / 2];
+                char lo[24], hi[24];
                 format_count(q[1], lo, sizeof lo);
                 format_count(q[2], hi, sizeof hi);
                 snprintf(range[cell], CELL, "[%s, %s]", lo, hi);

@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `cascade` program: exit statuses, bad input that
+never creates or damages an output file, the HDF5 layout it writes, and the
+England baseline's calibration against its 2018/19 targets.
+
+usage: test_cli.py CASCADE_BINARY TEST_DATA_DIR [unittest args]
+"""
+import glob
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+CASCADE = None
+DATA = None
+
+SMALL = """\
+name: small
+base_date: 2019-04
+horizon_months: 26
+seed: 5
+marks:
+  known: {label: known before}
+stages:
+  universal: {intervention: none}
+  cin: {intervention: late}
+  looked_after:
+    intervention: late
+    placements:
+      foster: {entry_share: 0.7}
+      residential: {entry_share: 0.3}
+population:
+  total: 18000
+  remainder: universal
+  stages:
+    cin: {count: 900}
+    looked_after:
+      count: 180
+      placements: {foster: 120, residential: 60}
+births:
+  per_year: 1000
+transitions:
+  referral: {from: universal, to: cin, rate: 0.05}
+  closed: {from: cin, to: universal, rate: 1.5, sets: [known]}
+  into_care: {from: cin, to: looked_after, rate: 0.08}
+  home: {from: looked_after, to: universal, rate: 0.4, sets: [known]}
+"""
+
+
+def run(*args, cwd=None):
+    return subprocess.run([CASCADE, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def digest(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class Workdir(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.small = os.path.join(self.dir, 'small.yaml')
+        with open(self.small, 'w') as f:
+            f.write(SMALL)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def leftovers(self):
+        return glob.glob(os.path.join(self.dir, '*.tmp-*'))
+
+
+class ProgramBasics(Workdir):
+    def test_help_and_version_exit_zero(self):
+        for args in (['--help'], ['--version'], ['run', '--help'],
+                     ['validate', '--help']):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, f'{args}: {r.stderr}')
+            self.assertTrue(r.stdout.strip(), f'{args} printed nothing')
+        self.assertRegex(run('--version').stdout, r'^cascade \d+\.\d+\.\d+')
+
+    def test_unknown_command_and_bad_flags_exit_two(self):
+        for args in (['frobnicate'], ['run', '-n', '0'], ['run', '-n', 'x'],
+                     ['run', '--seed', '-3'], ['run', '--no-such-flag'],
+                     ['run', 'a.yaml', 'b.yaml'], []):
+            r = run(*args, cwd=self.dir)
+            self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
+        self.assertEqual(os.listdir(self.dir), ['small.yaml'])
+
+    def test_validate_good_file(self):
+        r = run('validate', self.small)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("scenario 'small'", r.stdout)
+
+    def test_default_run_works_from_any_directory(self):
+        r = run('run', '-n', '2', '-q', cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(self.path('england-baseline.h5')))
+        self.assertEqual(self.leftovers(), [])
+
+
+class BadInput(Workdir):
+    """Every malformed scenario: exit 2, a file:line:column message, and no
+    output file created or damaged."""
+
+    def bad_files(self):
+        files = sorted(glob.glob(os.path.join(DATA, 'bad', '*.yaml')))
+        self.assertGreaterEqual(len(files), 15, 'expected >= 15 bad files')
+        return files
+
+    def test_each_bad_file_exits_two_and_writes_nothing(self):
+        out = self.path('out.h5')
+        for bad in self.bad_files():
+            with self.subTest(bad=os.path.basename(bad)):
+                r = run('run', bad, '-o', out, '-n', '2')
+                self.assertEqual(r.returncode, 2, r.stderr)
+                first = r.stderr.strip().splitlines()[0]
+                self.assertRegex(first, r'\.ya?ml:\d+:\d+: .+',
+                                 'message lacks file:line:column')
+                self.assertFalse(os.path.exists(out))
+                self.assertEqual(self.leftovers(), [])
+                v = run('validate', bad)
+                self.assertEqual(v.returncode, 2)
+                self.assertEqual(v.stderr.strip().splitlines()[0], first)
+
+    def test_missing_file(self):
+        r = run('run', self.path('nope.yaml'), '-o', self.path('out.h5'))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('nope.yaml', r.stderr)
+        self.assertFalse(os.path.exists(self.path('out.h5')))
+
+    def test_failed_run_leaves_earlier_output_untouched(self):
+        out = self.path('out.h5')
+        r = run('run', self.small, '-o', out, '-n', '3', '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        before = digest(out)
+        for bad in self.bad_files()[:5]:
+            run('run', bad, '-o', out)
+            self.assertEqual(digest(out), before)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_foreign_file_needs_force(self):
+        out = self.path('notes.h5')
+        with open(out, 'w') as f:
+            f.write('not an HDF5 file: my notes\n')
+        before = digest(out)
+        r = run('run', self.small, '-o', out, '-q')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('--force', r.stderr)
+        self.assertEqual(digest(out), before)
+        r = run('run', self.small, '-o', out, '-q', '--force')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(digest(out), before)
+
+    def test_cascade_output_is_replaced(self):
+        out = self.path('out.h5')
+        self.assertEqual(run('run', self.small, '-o', out, '-q').returncode, 0)
+        r = run('run', self.small, '-o', out, '-q', '--seed', '9')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            self.assertEqual(int(f.attrs['seed']), 9)
+
+
+class OutputFile(Workdir):
+    def write(self, name, *args):
+        out = self.path(name)
+        r = run('run', self.small, '-o', out, '-q', *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def test_layout_dims_and_attributes(self):
+        out = self.write('a.h5', '-n', '4')
+        with h5py.File(out) as f:
+            for key in ('cascade_version', 'format_version', 'command_line',
+                        'created', 'seed', 'rng', 'scenario_yaml'):
+                self.assertIn(key, f.attrs)
+            self.assertEqual(int(f.attrs['seed']), 5)
+            self.assertIn('name: small', str(f.attrs['scenario_yaml']))
+            months = [m.decode() if isinstance(m, bytes) else m
+                      for m in f['dims/month'][:]]
+            self.assertEqual(months[0], '2019-04')
+            self.assertEqual(months[-1], '2021-05')
+            stages = [s.decode() if isinstance(s, bytes) else s
+                      for s in f['dims/stage'][:]]
+            self.assertEqual(stages, ['universal', 'cin',
+                                      'looked_after.foster',
+                                      'looked_after.residential'])
+            self.assertEqual(list(f['dims/age'][:]), list(range(18)))
+            g = f['scenarios/small']
+            self.assertEqual(g['stocks'].shape, (4, 26, 4, 18))
+            self.assertEqual(g['flows'].shape[:2], (4, 26))
+            self.assertEqual(g['summary/mean'].shape, (26, 4, 18))
+            self.assertEqual(g['summary/quantiles'].shape, (7, 26, 4, 18))
+            np.testing.assert_allclose(
+                g['summary/quantiles'].attrs['levels'],
+                [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975])
+            for name in ('stocks', 'flows'):
+                ds = g[name]
+                self.assertIsNotNone(ds.compression, f'{name} uncompressed')
+                self.assertEqual(ds.chunks[0], 1, f'{name} chunk mixes runs')
+                for axis in range(ds.ndim):
+                    self.assertGreater(len(ds.dims[axis]), 0,
+                                       f'{name} axis {axis} has no scale')
+            mean = g['summary/mean'][:]
+            np.testing.assert_allclose(mean, g['stocks'][:].mean(axis=0),
+                                       rtol=1e-12)
+
+    def test_conservation_in_the_file(self):
+        out = self.write('c.h5', '-n', '3')
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            stocks = g['stocks'][:].sum(axis=(2, 3))
+            flows = g['flows'][:]
+            labels = [t.decode() if isinstance(t, bytes) else t
+                      for t in f['dims/transition'][:]]
+            births = flows[:, :, labels.index('births')]
+            out_idx = [i for i, t in enumerate(labels)
+                       if t.startswith('age_out.')]
+            left = flows[:, :, out_idx].sum(axis=2)
+            np.testing.assert_array_equal(stocks[:, 1:],
+                                          stocks[:, :-1] + births[:, 1:]
+                                          - left[:, 1:])
+
+    def test_same_seed_bit_identical_other_seed_differs(self):
+        a = self.write('a.h5', '-n', '3')
+        b = self.write('b.h5', '-n', '3')
+        c = self.write('c.h5', '-n', '3', '--seed', '6')
+        with h5py.File(a) as fa, h5py.File(b) as fb, h5py.File(c) as fc:
+            for name in ('stocks', 'flows'):
+                x = fa['scenarios/small'][name][:]
+                y = fb['scenarios/small'][name][:]
+                self.assertEqual(x.tobytes(), y.tobytes(), name)
+                self.assertFalse(np.array_equal(
+                    x, fc['scenarios/small'][name][:]))
+            runs = fa['scenarios/small/stocks'][:]
+            self.assertFalse(np.array_equal(runs[0], runs[1]))
+
+
+def year_one(flows, labels, names):
+    return sum(flows[:12, labels.index(n)].sum() for n in names)
+
+
+class EnglandBaseline(Workdir):
+    """The deterministic baseline's first financial year (2019/20) matches
+    the 2018/19 flows it was calibrated to, within 5%."""
+
+    def test_year_one_flows_match_2018_19_within_5_percent(self):
+        out = self.path('det.h5')
+        r = run('run', '--deterministic', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            flows = f['scenarios/england-baseline/flows'][0]
+            labels = [t.decode() if isinstance(t, bytes) else t
+                      for t in f['dims/transition'][:]]
+            to = [t.decode() if isinstance(t, bytes) else t
+                  for t in f['dims/transition_to'][:]]
+            frm = [t.decode() if isinstance(t, bytes) else t
+                   for t in f['dims/transition_from'][:]]
+
+        def into(stage):
+            return [l for l, t, s in zip(labels, to, frm)
+                    if t.split('.')[0] == stage and s.split('.')[0] != stage]
+
+        def out_of(stage):
+            return [l for l, t, s in zip(labels, to, frm)
+                    if s.split('.')[0] == stage and t.split('.')[0] != stage]
+
+        ceased = out_of('looked_after')
+        targets = {
+            'referrals': (into('assessment'), 650930),
+            'CP plans started': (into('cp'), 66680),
+            'started to be looked after': (into('looked_after'), 31780),
+            'ceased to be looked after': (ceased, 29570),
+            'adopted': (['adopted'], 3590),
+            'special guardianship': (['special_guardianship'], 3870),
+            'returned home': (['returned_home'], 8740),
+            'child arrangements order': (['child_arrangements_order'], 1130),
+        }
+        report = []
+        for what, (names, target) in targets.items():
+            got = year_one(flows, labels, names)
+            report.append(f'{what}: {got:,.0f} vs {target:,} '
+                          f'({100 * (got / target - 1):+.1f}%)')
+            with self.subTest(what=what):
+                self.assertLess(abs(got / target - 1), 0.05,
+                                f'{what}: {got:,.0f}, target {target:,}')
+        print('\n'.join(report), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    CASCADE = os.path.abspath(sys.argv[1])
+    DATA = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0]] + sys.argv[3:], verbosity=2)
