@@ -551,7 +551,7 @@ static int read_stages(reader *r, const tree_node *root)
                  need_mapping(r, st, path, "a mapping with an intervention")) ||
             (rc = check_keys(r, st, path, keys, COUNT(keys), NULL)))
             return rc;
-        char label[CS_LABEL_MAX];
+        char label[CS_LABEL_MAX] = "";
         memcpy(label, key->text, strlen(key->text) + 1);
         const tree_node *n = tree_map_get(st, "label");
         if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
@@ -1156,6 +1156,7 @@ static int read_by_duration(reader *r, const tree_node *n, const char *path,
         return rc;
     int next = 0; /* the month the next band must start at; -1: none */
     const tree_node *last = NULL;
+    char last_path[PATH_MAX_LEN] = "";
     for (size_t i = 0; i < n->n; i++) {
         const tree_node *b = n->items[i];
         join_index(item, path, i);
@@ -1204,9 +1205,10 @@ static int read_by_duration(reader *r, const tree_node *n, const char *path,
             return rc;
         t->n_by_duration++;
         last = months;
+        join_key(last_path, item, "months");
     }
     if (last && next >= 0)
-        return expected(r, last, sub,
+        return expected(r, last, last_path,
                         "the last band to be open-ended, like 12+");
     return CS_OK;
 }
@@ -1227,7 +1229,8 @@ static int read_mark_list(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
-static int read_transition(reader *r, const tree_node *key, const tree_node *n,
+static int read_transition(reader *r, const tree_node *root,
+                           const tree_node *key, const tree_node *n,
                            const char *path, cs_transition *t)
 {
     static const char *const keys[] = {"label",     "from",   "to",
@@ -1250,10 +1253,22 @@ static int read_transition(reader *r, const tree_node *key, const tree_node *n,
 
     const tree_node *from = tree_map_get(n, "from");
     const tree_node *to = tree_map_get(n, "to");
-    if (!from)
-        return missing(r, n, path, "from");
-    if (!to)
-        return missing(r, n, path, "to");
+    if (!from || !to) {
+        /* Often an override's path misspells a transition of the base. */
+        const char *names[CS_MAX_TRANSITIONS];
+        size_t n_names = 0;
+        const tree_node *all = tree_map_get(root, "transitions");
+        for (size_t i = 0; i < all->n; i++)
+            if (all->items[i] != n)
+                names[n_names++] = all->keys[i]->text;
+        const char *near = diag_suggest(key->text, names, n_names);
+        char hint[CS_ID_MAX + 48] = "";
+        if (near)
+            snprintf(hint, sizeof hint, " (did you mean to change '%s'?)",
+                     near);
+        return diag_error(r->err, n, "%s: missing required key '%s'%s", path,
+                          from ? "to" : "from", hint);
+    }
     if ((rc =
              stage_ref(r, from, join_key(sub, path, "from"), 1, 1, &t->from)) ||
         (rc = stage_ref(r, to, join_key(sub, path, "to"), 1, 1, &t->to)))
@@ -1340,7 +1355,7 @@ static int read_transitions(reader *r, const tree_node *root)
                               "transitions: expected at most %d transitions, "
                               "found more",
                               CS_MAX_TRANSITIONS);
-        if ((rc = read_transition(r, key, transitions->items[i],
+        if ((rc = read_transition(r, root, key, transitions->items[i],
                                   join_key(path, "transitions", key->text),
                                   &s->transitions[s->n_transitions])))
             return rc;

@@ -373,16 +373,27 @@ static int yaml_error(parse_state *st, const yaml_parser_t *p, const char *text,
     const char *problem = p->problem ? p->problem : "unknown error";
     if (p->error == YAML_READER_ERROR) {
         int line, col;
-        offset_position(text, len, p->problem_offset, &line, &col);
+        size_t at = p->problem_offset;
+        if (strstr(problem, "UTF-8")) {
+            /* libyaml points at the bad byte; point at its character. */
+            while (at > 0 && at <= len &&
+                   ((unsigned char)text[at - 1] & 0xC0) == 0x80)
+                at--;
+            if (at > 0 && at <= len && (unsigned char)text[at - 1] >= 0xC0 &&
+                strstr(problem, "trailing"))
+                at--;
+            offset_position(text, len, at, &line, &col);
+            return cs_error_set(err, CS_EINPUT,
+                                "%s:%d:%d: invalid YAML: %s (the file must "
+                                "be UTF-8 text)",
+                                st->file, line, col, problem);
+        }
+        offset_position(text, len, at, &line, &col);
         if (p->problem_value != -1)
-            return cs_error_set(
-                err, CS_EINPUT,
-                "%s:%d:%d: invalid YAML: %s #x%X (the file must be UTF-8 "
-                "text)",
-                st->file, line, col, problem, (unsigned)p->problem_value);
-        return cs_error_set(err, CS_EINPUT,
-                            "%s:%d:%d: invalid YAML: %s (the file must be "
-                            "UTF-8 text)",
+            return cs_error_set(err, CS_EINPUT,
+                                "%s:%d:%d: invalid YAML: %s (#x%X)", st->file,
+                                line, col, problem, (unsigned)p->problem_value);
+        return cs_error_set(err, CS_EINPUT, "%s:%d:%d: invalid YAML: %s",
                             st->file, line, col, problem);
     }
     int line = (int)p->problem_mark.line + 1;
