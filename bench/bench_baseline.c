@@ -112,8 +112,8 @@ int main(int argc, char **argv)
     if (runs < 1)
         runs = 200;
     size_t length;
-    const char *text = cs_scenario_builtin_text("england-baseline.yaml",
-                                                &length);
+    const char *text =
+        cs_scenario_builtin_text("england-baseline.yaml", &length);
     cs_scenario *sc = NULL;
     cs_model *m = NULL;
     cs_error err;
@@ -125,10 +125,10 @@ int main(int argc, char **argv)
         return 1;
     }
     int months = cs_model_n_months(m), stages = cs_model_n_stages(m);
-    double *stocks = malloc(sizeof *stocks * (size_t)months *
-                            (size_t)stages * CS_AGES);
-    double *flows = malloc(sizeof *flows * (size_t)months *
-                           (size_t)cs_model_n_flows(m));
+    double *stocks =
+        malloc(sizeof *stocks * (size_t)months * (size_t)stages * CS_AGES);
+    double *flows =
+        malloc(sizeof *flows * (size_t)months * (size_t)cs_model_n_flows(m));
     cs_sim *sim = cs_sim_alloc(m);
 
     cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, 0, stocks, flows); /* warm up */

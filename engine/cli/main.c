@@ -41,10 +41,9 @@ int cli_load_scenario(const char *path, cs_scenario **out, cs_error *err)
     size_t length = 0;
     const char *text = cs_scenario_builtin_text(BASELINE_FILE, &length);
     if (!text)
-        return cs_error_set(err, CS_EFAIL,
-                            "this build has no built-in %s", BASELINE_FILE);
-    return cs_scenario_load_string(text, length, BASELINE_FILE, NULL, out,
-                                   err);
+        return cs_error_set(err, CS_EFAIL, "this build has no built-in %s",
+                            BASELINE_FILE);
+    return cs_scenario_load_string(text, length, BASELINE_FILE, NULL, out, err);
 }
 
 /* The command line as one string, for the output file's provenance. */

@@ -93,8 +93,7 @@ static void usage(FILE *to)
             DEFAULT_RUNS);
 }
 
-static int parse_count(const char *flag, const char *text, long max,
-                       long *out)
+static int parse_count(const char *flag, const char *text, long max, long *out)
 {
     char *end;
     errno = 0;
@@ -175,8 +174,9 @@ static int parse_options(int argc, char **argv, run_options *o)
         }
     }
     if (argc - optind > 1) {
-        fprintf(stderr, "cascade run: expected at most one scenario file, "
-                        "found %d\n",
+        fprintf(stderr,
+                "cascade run: expected at most one scenario file, "
+                "found %d\n",
                 argc - optind);
         return CLI_BAD_INPUT;
     }
@@ -209,8 +209,8 @@ static int table_init(table *t, const cs_scenario *sc, const cs_model *m,
         int g = sc->stages[s].group;
         int j = -1;
         for (int k = 0; k < t->n_columns; k++)
-            if (!strcmp(t->columns[k].id, g >= 0 ? sc->groups[g].id
-                                                  : sc->stages[s].id))
+            if (!strcmp(t->columns[k].id,
+                        g >= 0 ? sc->groups[g].id : sc->stages[s].id))
                 j = k;
         if (j < 0) {
             j = t->n_columns++;
@@ -382,14 +382,12 @@ static void print_block(const table *t, const cs_model *m, const double *v,
 static void print_table(const table *t, const cs_scenario *sc,
                         const cs_model *m, long runs, int deterministic)
 {
-    int show_all[CS_MAX_STAGES], show_flows[CS_MAX_STAGES];
-    for (int j = 0; j < t->n_columns; j++) {
-        show_all[j] = 1;
-        /* flows of the stage that holds everyone else are not news */
-        show_flows[j] =
-            sc->stages[t->columns[j].leaves[0]].intervention !=
-            CS_INTERVENTION_NONE;
-    }
+    /* Universal services hold everyone else: their numbers are the
+     * population, not news, and would make the table too wide. */
+    int show[CS_MAX_STAGES];
+    for (int j = 0; j < t->n_columns; j++)
+        show[j] = sc->stages[t->columns[j].leaves[0]].intervention !=
+                  CS_INTERVENTION_NONE;
     char what[160];
     if (deterministic)
         snprintf(what, sizeof what, "expected values (deterministic run)");
@@ -401,18 +399,18 @@ static void print_table(const table *t, const cs_scenario *sc,
              "Stock: children in each stage at the end of each financial "
              "year's last month\n(31 March), %s",
              what);
-    print_block(t, m, t->stock, runs, title, 1, show_all);
+    print_block(t, m, t->stock, runs, title, 1, show);
     snprintf(title, sizeof title,
              "Entries: children starting in each stage during the financial "
              "year\n(into assessment = referrals), %s",
              what);
-    print_block(t, m, t->entries, runs, title, 0, show_flows);
+    print_block(t, m, t->entries, runs, title, 0, show);
     snprintf(title, sizeof title,
              "Exits: children leaving each stage during the financial year, "
              "including those\nreaching 18 (from looked_after: care "
              "leavers), %s",
              what);
-    print_block(t, m, t->exits, runs, title, 0, show_flows);
+    print_block(t, m, t->exits, runs, title, 0, show);
 }
 
 /* ---- the run itself --------------------------------------------------- */
@@ -437,8 +435,8 @@ static int write_all_runs(const run_options *o, const cs_scenario *sc,
     const char **flow = calloc((size_t)n_flows, sizeof *flow);
     const char **from = calloc((size_t)n_flows, sizeof *from);
     const char **to = calloc((size_t)n_flows, sizeof *to);
-    double *stocks = calloc((size_t)n_months * (size_t)n_stages * CS_AGES,
-                            sizeof *stocks);
+    double *stocks =
+        calloc((size_t)n_months * (size_t)n_stages * CS_AGES, sizeof *stocks);
     double *flows = calloc((size_t)n_months * (size_t)n_flows, sizeof *flows);
     cs_sim *sim = cs_sim_alloc(m);
     cs_output *out = NULL;
@@ -459,14 +457,14 @@ static int write_all_runs(const run_options *o, const cs_scenario *sc,
     }
     cs_output_dims dims = {n_months, month, n_stages, stage, CS_AGES,
                            n_flows,  flow,  from,     to};
-    cs_output_meta meta = {CASCADE_VERSION, command_line, seed,
-                           "philox4x32-10", sc->resolved_yaml};
+    cs_output_meta meta = {CASCADE_VERSION, command_line, seed, "philox4x32-10",
+                           sc->resolved_yaml};
     rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
     if (rc != CS_OK)
         goto done;
     int scenario_index;
-    rc = cs_output_add_scenario(out, sc->name, sc->resolved_yaml,
-                                (int)o->runs, &scenario_index, err);
+    rc = cs_output_add_scenario(out, sc->name, sc->resolved_yaml, (int)o->runs,
+                                &scenario_index, err);
     if (rc != CS_OK)
         goto done;
 
@@ -482,8 +480,7 @@ static int write_all_runs(const run_options *o, const cs_scenario *sc,
             goto done;
         }
         cs_sim_run(sim,
-                   o->deterministic ? CS_SIM_DETERMINISTIC
-                                    : CS_SIM_STOCHASTIC,
+                   o->deterministic ? CS_SIM_DETERMINISTIC : CS_SIM_STOCHASTIC,
                    seed, (uint32_t)run, stocks, flows);
         rc = cs_output_write_run(out, scenario_index, (int)run, stocks, flows,
                                  err);
@@ -540,8 +537,8 @@ int cli_run(int argc, char **argv, const char *command_line)
         output_path = default_path;
     }
     if (table_init(&t, sc, m, o.runs)) {
-        rc = cs_error_set(&err, CS_ENOMEM, "out of memory for %ld runs",
-                          o.runs);
+        rc =
+            cs_error_set(&err, CS_ENOMEM, "out of memory for %ld runs", o.runs);
         goto fail;
     }
 
@@ -559,16 +556,14 @@ int cli_run(int argc, char **argv, const char *command_line)
     double elapsed = seconds_since(&start);
 
     if (!o.quiet) {
-        printf("cascade %s: scenario '%s' (%s), %s from %s, seed %" PRIu64
-               "\n",
+        printf("cascade %s: scenario '%s' (%s), %s from %s, seed %" PRIu64 "\n",
                CASCADE_VERSION, sc->name,
                o.scenario_path ? o.scenario_path : "built-in baseline",
                o.deterministic ? "deterministic run" : "stochastic runs",
                cs_model_month_label(m, 0), seed);
         print_table(&t, sc, m, o.runs, o.deterministic);
         printf("\nWrote %s: %ld run%s x %d months in %.2f s.\n", output_path,
-               o.runs, o.runs == 1 ? "" : "s", cs_model_n_months(m),
-               elapsed);
+               o.runs, o.runs == 1 ? "" : "s", cs_model_n_months(m), elapsed);
     }
     table_free(&t);
     cs_model_free(m);

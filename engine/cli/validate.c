@@ -52,9 +52,8 @@ int cli_validate(int argc, char **argv)
         }
         printf("%s: ok: scenario '%s', %d stages, %d transitions, %d "
                "marks, %d months from %04d-%02d\n",
-               argv[i], sc->name, sc->n_stages, sc->n_transitions,
-               sc->n_marks, sc->horizon_months, sc->base_year,
-               sc->base_month);
+               argv[i], sc->name, sc->n_stages, sc->n_transitions, sc->n_marks,
+               sc->horizon_months, sc->base_year, sc->base_month);
         cs_scenario_free(sc);
     }
     return status;

@@ -57,8 +57,8 @@ static double transition_rate(const cs_scenario *sc, const cs_transition *t,
  * sum to 1, or to 0 when there is nowhere to go (a move between placements
  * of a one-placement group). Returns the number of destinations.
  */
-static int destinations(const cs_scenario *sc, const cs_transition *t,
-                        int from, int *leaf, double *share)
+static int destinations(const cs_scenario *sc, const cs_transition *t, int from,
+                        int *leaf, double *share)
 {
     if (!t->to.is_group) {
         leaf[0] = t->to.index;
@@ -87,8 +87,8 @@ static int destinations(const cs_scenario *sc, const cs_transition *t,
  * largest-remainder method (ties to the lower index), so parts are whole
  * and sum exactly to count.
  */
-static void split_whole(double count, int n, const double *weight,
-                        double *part, double *remainder)
+static void split_whole(double count, int n, const double *weight, double *part,
+                        double *remainder)
 {
     double total = 0;
     for (int i = 0; i < n; i++)
@@ -117,8 +117,7 @@ static void split_whole(double count, int n, const double *weight,
     }
 }
 
-static void month_calendar(const cs_scenario *sc, int m, int *year,
-                           int *month)
+static void month_calendar(const cs_scenario *sc, int m, int *year, int *month)
 {
     int index = sc->base_month - 1 + m;
     *year = sc->base_year + index / 12;
@@ -255,8 +254,8 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                                 continue;
                             if (destinations(sc, t, s, leaf, share) == 0)
                                 continue;
-                            rates[i] = transition_rate(sc, t, a, d,
-                                                       (unsigned)k);
+                            rates[i] =
+                                transition_rate(sc, t, a, d, (unsigned)k);
                         }
                         cs_competing_monthly(nt, rates, p);
                         double stay = 1.0;
@@ -275,9 +274,8 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                                 stay -= pj;
                                 if (pass == 1) {
                                     m->outcome_p[n] = pj;
-                                    m->outcome_dest[n] =
-                                        cs_compartment(m, leaf[j], a, 0,
-                                                       (int)k2);
+                                    m->outcome_dest[n] = cs_compartment(
+                                        m, leaf[j], a, 0, (int)k2);
                                     m->outcome_flow[n] = i;
                                 }
                                 n++;
@@ -367,8 +365,7 @@ static int compile_initial(cs_model *m, cs_error *err)
     return CS_OK;
 }
 
-int cs_model_compile(const cs_scenario *scenario, cs_model **out,
-                     cs_error *err)
+int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
 {
     *out = NULL;
     cs_model *m = calloc(1, sizeof *m);
@@ -517,12 +514,12 @@ double cs_model_births(const cs_model *m, int month)
     return m->births[month];
 }
 
-double cs_model_transition_probability(const cs_model *m, int stage,
-                                       int age, int months_in_stage,
-                                       unsigned marks, int transition)
+double cs_model_transition_probability(const cs_model *m, int stage, int age,
+                                       int months_in_stage, unsigned marks,
+                                       int transition)
 {
     int d = months_in_stage < m->n_dur[stage] ? months_in_stage
-                                               : m->n_dur[stage] - 1;
+                                              : m->n_dur[stage] - 1;
     int c = cs_compartment(m, stage, age, d, (int)marks);
     double p = 0;
     for (int o = m->first_outcome[c] + 1; o < m->first_outcome[c + 1]; o++)

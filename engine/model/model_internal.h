@@ -27,7 +27,7 @@ struct cs_model {
     cs_scenario scenario; /* a copy; owned strings are not copied (NULL) */
     int n_months;
     int n_stages, n_ages, n_marks, n_mark_sets;
-    int n_flows;   /* n_transitions + 1 (births) + n_stages (age out) */
+    int n_flows; /* n_transitions + 1 (births) + n_stages (age out) */
     int births_flow;
     int n_compartments;
 
@@ -46,9 +46,9 @@ struct cs_model {
     double *initial;
 
     /* per month */
-    double *births;       /* expected births */
-    unsigned char *ages;  /* 1: ageing at the start of the month */
-    int *fy;              /* financial year index */
+    double *births;      /* expected births */
+    unsigned char *ages; /* 1: ageing at the start of the month */
+    int *fy;             /* financial year index */
     char (*month_label)[16];
     int n_fys;
     char (*fy_label)[16];
@@ -61,8 +61,7 @@ struct cs_model {
     int birth_compartment; /* birth stage, age 0, slot 0, no marks */
 };
 
-static inline int cs_compartment(const cs_model *m, int s, int a, int d,
-                                 int k)
+static inline int cs_compartment(const cs_model *m, int s, int a, int d, int k)
 {
     return m->stage_offset[s] + (a * m->n_dur[s] + d) * m->n_mark_sets + k;
 }

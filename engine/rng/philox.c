@@ -61,9 +61,8 @@ static double philox_get_double(void *vstate)
 }
 
 static const gsl_rng_type philox_type = {
-    "philox4x32-10",    0xffffffffUL,      0,
-    sizeof(philox_state), philox_set,     philox_get,
-    philox_get_double,
+    "philox4x32-10", 0xffffffffUL,      0, sizeof(philox_state), philox_set,
+    philox_get,      philox_get_double,
 };
 
 const gsl_rng_type *cs_rng_philox = &philox_type;

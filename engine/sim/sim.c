@@ -21,8 +21,8 @@
 
 struct cs_sim {
     const cs_model *model;
-    double *now, *next;   /* children per compartment */
-    unsigned int *drawn;  /* multinomial counts, max_outcomes of them */
+    double *now, *next;  /* children per compartment */
+    unsigned int *drawn; /* multinomial counts, max_outcomes of them */
     gsl_rng *rng;
 };
 
@@ -68,8 +68,8 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
         double leaving = 0;
         for (int i = 0; i < block; i++)
             leaving += base[(CS_AGES - 1) * block + i];
-        memmove(base + block, base, sizeof *base * (size_t)(CS_AGES - 1) *
-                                        (size_t)block);
+        memmove(base + block, base,
+                sizeof *base * (size_t)(CS_AGES - 1) * (size_t)block);
         memset(base, 0, sizeof *base * (size_t)block);
         if (flows)
             flows[m->births_flow + 1 + s] += leaving;
@@ -121,8 +121,7 @@ static void move_expected(cs_sim *sim, double *flows)
 }
 
 /* Sum compartments into [stage][age]. */
-static void count_stocks(const cs_model *m, const double *state,
-                         double *stocks)
+static void count_stocks(const cs_model *m, const double *state, double *stocks)
 {
     for (int s = 0; s < m->n_stages; s++) {
         int block = m->n_dur[s] * m->n_mark_sets;
@@ -154,12 +153,11 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         memset(sim->next, 0, nc * sizeof *sim->next);
         double born;
         if (mode == CS_SIM_STOCHASTIC) {
-            cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS,
-                         (uint32_t)t);
+            cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS, (uint32_t)t);
             move_stochastic(sim, month_flows);
             cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);
-            born = m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t])
-                                    : 0;
+            born =
+                m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t]) : 0;
         } else {
             move_expected(sim, month_flows);
             born = m->births[t];

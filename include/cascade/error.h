@@ -22,8 +22,8 @@ enum cs_status {
 };
 
 typedef struct cs_error {
-    int code;                     /* one of enum cs_status */
-    char message[CS_ERROR_MAX];   /* human-readable, no trailing newline */
+    int code;                   /* one of enum cs_status */
+    char message[CS_ERROR_MAX]; /* human-readable, no trailing newline */
 } cs_error;
 
 /* Fill err (if not NULL) with code and a printf-style message; return code. */

@@ -10,7 +10,8 @@
  * Compiling evaluates every transition's annual rate for every compartment
  * and turns the competing rates out of it into monthly probabilities:
  *
- *     R = sum_i r_i,   p_i = (r_i / R) (1 - exp(-R / 12)),   p_stay = 1 - sum p_i
+ *     R = sum_i r_i,   p_i = (r_i / R) (1 - exp(-R / 12)),   p_stay = 1 - sum
+ * p_i
  *
  * (the exact monthly probabilities of a constant-hazard competing-risks
  * process; never r/12). A move into a group of placements is split by the

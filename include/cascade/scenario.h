@@ -24,11 +24,11 @@
 
 #define CS_SCENARIO_FORMAT_VERSION 1
 
-#define CS_AGES 18              /* single years of age 0..17; 18 leaves */
-#define CS_ID_MAX 48            /* identifiers, including the NUL */
-#define CS_LABEL_MAX 96         /* human labels, including the NUL */
-#define CS_MAX_STAGES 32        /* leaf stages (placements count singly) */
-#define CS_MAX_GROUPS 8         /* stages split into placements */
+#define CS_AGES 18       /* single years of age 0..17; 18 leaves */
+#define CS_ID_MAX 48     /* identifiers, including the NUL */
+#define CS_LABEL_MAX 96  /* human labels, including the NUL */
+#define CS_MAX_STAGES 32 /* leaf stages (placements count singly) */
+#define CS_MAX_GROUPS 8  /* stages split into placements */
 #define CS_MAX_TRANSITIONS 128
 #define CS_MAX_MARKS 4
 #define CS_MAX_DURATION_BANDS 8
@@ -57,7 +57,7 @@ typedef struct cs_stage {
 typedef struct cs_stage_group {
     char id[CS_ID_MAX]; /* e.g. "looked_after" */
     char label[CS_LABEL_MAX];
-    int first_stage;    /* its placements are stages first..first+count-1 */
+    int first_stage; /* its placements are stages first..first+count-1 */
     int n_stages;
 } cs_stage_group;
 
@@ -166,9 +166,10 @@ int cs_scenario_load_string(const char *text, size_t len,
 void cs_scenario_free(cs_scenario *scenario);
 
 /*
- * The text of a scenario file shipped inside the library (the .yaml files in scenarios/,
- * embedded at build time), by file name, e.g. "england-baseline.yaml";
- * NULL if there is none. *length receives its size in bytes.
+ * The text of a scenario file shipped inside the library (the .yaml files in
+ * scenarios/, embedded at build time), by file name, e.g.
+ * "england-baseline.yaml"; NULL if there is none. *length receives its size in
+ * bytes.
  */
 const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
 

@@ -44,8 +44,7 @@ START_TEST(test_competing_hazards_formula)
     ck_assert_double_eq_tol(p[1], 0.6 / R * leave, 1e-15);
     ck_assert_double_eq(p[2], 0.0);
     /* and visibly not the naive r/12 */
-    ck_assert_msg(fabs(p[0] - 1.2 / 12) > 1e-3, "p0 %g looks like r/12",
-                  p[0]);
+    ck_assert_msg(fabs(p[0] - 1.2 / 12) > 1e-3, "p0 %g looks like r/12", p[0]);
     /* a huge total rate still gives probabilities summing below 1 */
     const double big[2] = {500, 700};
     cs_competing_monthly(2, big, p);
