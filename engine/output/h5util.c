@@ -29,13 +29,39 @@ typedef struct innermost {
     size_t size;
 } innermost;
 
+/*
+ * Shorten a low-level HDF5 message for people. The file drivers write
+ * "file write failed: time = ..., filename = '...', file descriptor = 3,
+ * errno = 28, error message = 'No space left on device', buf = ..."; keep
+ * "file write failed: No space left on device". Other messages are kept
+ * whole, on one line.
+ */
+static void tidy_message(const char *desc, char *buffer, size_t size)
+{
+    const char *marker = "error message = '";
+    const char *reason = strstr(desc, marker);
+    const char *colon = strchr(desc, ':');
+    if (reason && colon && colon < reason) {
+        reason += strlen(marker);
+        const char *end = strchr(reason, '\'');
+        int reason_length = end ? (int)(end - reason) : (int)strlen(reason);
+        snprintf(buffer, size, "%.*s: %.*s", (int)(colon - desc), desc,
+                 reason_length, reason);
+    } else {
+        snprintf(buffer, size, "%s", desc);
+    }
+    for (char *c = buffer; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+}
+
 /* Walking upward, entry 0 is the innermost: where the failure started. */
 static herr_t take_innermost(unsigned n, const H5E_error2_t *entry,
                              void *client_data)
 {
     innermost *found = client_data;
     if (n == 0 && entry->desc && entry->desc[0])
-        snprintf(found->buffer, found->size, "%s", entry->desc);
+        tidy_message(entry->desc, found->buffer, found->size);
     return 0;
 }
 

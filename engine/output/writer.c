@@ -761,7 +761,7 @@ int cs_output_close(cs_output *output, cs_error *err)
         status = cs_error_set(err, CS_EIO, "renaming %s to %s: %s",
                               output->tmp_path, output->path, strerror(errno));
     if (status != CS_OK) {
-        discard(output);
+        cs_output_abort(output);
         return status;
     }
     /* Make the rename itself durable; the file is in place either way. */
