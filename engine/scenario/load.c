@@ -18,10 +18,13 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cascade/scenario.h"
 #include "scenario/builtin.h"
@@ -91,19 +94,40 @@ static char *join_path(const char *dir, const char *path)
 }
 
 /*
- * Read a whole file. Returns 0, or an errno value (ENOMEM, EFBIG for a
- * file beyond MAX_FILE_BYTES, or what fopen / fread said).
+ * Read a whole file. Returns 0, or an errno value (ENOMEM, EISDIR, EFBIG for
+ * a file beyond MAX_FILE_BYTES, or what open / read said).
+ *
+ * The file is opened non-blocking: opening a FIFO for reading otherwise
+ * waits, forever, for a writer. Once open it reads normally, so a pipe with
+ * a writer (`cascade run <(make-scenario)`) works, a FIFO nobody writes to
+ * reads as empty, and an endless device (/dev/zero) stops at the cap.
  */
 static int read_file(const char *path, char **text, size_t *len)
 {
     *text = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return errno ? errno : ENOENT;
+    struct stat info;
+    int flags = fcntl(fd, F_GETFL);
+    int rc = 0;
+    if (fstat(fd, &info) != 0)
+        rc = errno ? errno : EIO;
+    else if (S_ISDIR(info.st_mode))
+        rc = EISDIR;
+    else if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        rc = errno ? errno : EIO;
+    FILE *f = rc ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        if (!rc)
+            rc = errno ? errno : EIO;
+        close(fd);
+        return rc;
+    }
     size_t cap = 4096, used = 0;
     char *buf = malloc(cap);
-    int rc = buf ? 0 : ENOMEM;
+    rc = buf ? 0 : ENOMEM;
     while (rc == 0) {
         if (used == cap) {
             if ((long)cap >= MAX_FILE_BYTES) {
@@ -134,6 +158,13 @@ static int read_file(const char *path, char **text, size_t *len)
     *text = buf;
     *len = used;
     return 0;
+}
+
+/* Why read_file failed, in words. */
+static const char *read_error(int e)
+{
+    return e == EFBIG ? "file too large (a scenario is at most 64 MiB)"
+                      : strerror(e);
 }
 
 static const cs_builtin_scenario *find_builtin(const char *file_name)
@@ -404,7 +435,7 @@ static int load_base(loader *ld, const tree_node *at, tree_node **base)
         rc = out_of_memory(ld->err);
     } else if (e) {
         rc = diag_error(ld->err, at, "extends: cannot open '%s': %s", path,
-                        e == EFBIG ? "file too large" : strerror(e));
+                        read_error(e));
     } else if (rc == CS_OK && !display) {
         display = tree_ctx_file(&ld->tree, path);
         real = realpath(path, NULL);
@@ -618,7 +649,7 @@ int cs_scenario_load_file(const char *path, cs_scenario **out, cs_error *err)
         return out_of_memory(err);
     if (e)
         return cs_error_set(err, CS_EINPUT, "cannot open '%s': %s", path,
-                            e == EFBIG ? "file too large" : strerror(e));
+                            read_error(e));
     char *real = realpath(path, NULL);
     if (!real)
         real = strdup(path);
