@@ -3,6 +3,8 @@
  */
 #include "h5util.h"
 
+#include "cascade/output.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,4 +352,9 @@ herr_t cs_h5_read_attr_int(hid_t obj, const char *name, long long *value)
     cs_h5_close(type);
     cs_h5_close(attr);
     return status;
+}
+
+int cs_output_prepare_process(void)
+{
+    return H5dont_atexit() < 0 ? CS_EFAIL : CS_OK;
 }

@@ -31,6 +31,7 @@
 #include <hdf5_hl.h>
 
 #include "h5util.h"
+#include "space.h"
 
 const double cs_quantile_levels[CS_N_QUANTILES] = {0.025, 0.05, 0.25, 0.5,
                                                    0.75,  0.95, 0.975};
@@ -363,6 +364,8 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
         status = check_directory(path, err);
     if (status == CS_OK)
         status = check_existing(path, force, err);
+    if (status == CS_OK)
+        status = cs_output_check_shape(path, dims, err);
     if (status != CS_OK)
         return status;
 
@@ -376,6 +379,7 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
     output->n_stages = dims->n_stages;
     output->n_ages = dims->n_ages;
     output->n_transitions = dims->n_transitions;
+    output->run_values = cs_output_run_values(dims);
     size_t tmp_size = strlen(path) + 32;
     output->path = copy_string(path);
     output->tmp_path = malloc(tmp_size);
@@ -608,6 +612,10 @@ int cs_output_add_scenario(cs_output *output, const char *name,
         return cs_error_set(err, CS_EINPUT,
                             "scenario '%s' needs at least 1 run (got %d)", name,
                             n_runs);
+    status = cs_output_check_space(output->path, n_runs, output->run_values,
+                                   err);
+    if (status != CS_OK)
+        return status;
     if (output->n_scenarios == output->scenario_capacity) {
         int capacity =
             output->scenario_capacity ? 2 * output->scenario_capacity : 4;

@@ -28,6 +28,7 @@ struct cs_output {
     cs_output_scenario *scenarios;
     int n_scenarios, scenario_capacity;
     int failed; /* a write failed: the file must not replace path */
+    uint64_t run_values; /* float64 values one run writes (space.h) */
 };
 
 /*

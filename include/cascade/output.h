@@ -101,6 +101,16 @@ void cs_output_abort(cs_output *output);
 /* 1 if path is an HDF5 file with a cascade format_version attribute, else 0. */
 int cs_output_is_cascade_file(const char *path);
 
+/*
+ * Call once, first thing in main(), before any other HDF5 or cs_output /
+ * cs_result call: it stops HDF5 registering its atexit() clean-up. HDF5
+ * 1.10.8 crashes in that clean-up when a file could not be flushed or
+ * closed (a full disk during cs_output_close; fixed upstream in
+ * HDFGroup/hdf5 PR #2291). cascade closes or aborts every file itself, so
+ * nothing is lost. Returns CS_OK, or CS_EFAIL if HDF5 was already in use.
+ */
+int cs_output_prepare_process(void);
+
 /* ---- reading ------------------------------------------------------------ */
 
 typedef struct cs_result cs_result;
