@@ -1,8 +1,15 @@
 /*
- * run.c - `cascade run`: load a scenario, compile it, run it N times (or
- * once in expected values), write every run to HDF5 as it finishes, and
- * print by financial year the stock in each stage at 31 March and the
- * flows into and out of each stage during the year.
+ * run.c - `cascade run`: load one or more scenarios, compile them, run each
+ * N times (or once in expected values) with the same seed, write every run
+ * to HDF5 as it finishes, and print by financial year the stock in each
+ * stage at 31 March, the flows in the year and the spend.
+ *
+ * Several scenarios in one invocation share the seed: run r of each draws
+ * from the same keyed random streams (common random numbers), so their
+ * differences are paired and `cascade compare` can read them run by run.
+ * They must share the calendar and the stages; their transitions are
+ * stored as the union of all of theirs (a transition a scenario lacks has
+ * zero flow in it).
  *
  * Order matters for safety: everything that can be wrong with the input is
  * found before the output file is created, and the output replaces an
@@ -18,18 +25,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
-
 #include "cascade_config.h"
 #include "cli.h"
+#include "table.h"
 
 #define DEFAULT_RUNS 100
 #define MAX_RUNS 10000000
+#define MAX_SCENARIOS 16
 
 typedef struct run_options {
-    const char *scenario_path; /* NULL: the shipped baseline */
-    const char *output_path;   /* NULL: <scenario name>.h5 */
+    const char *scenario_paths[MAX_SCENARIOS]; /* none: the baseline */
+    int n_scenarios;
+    const char *output_path; /* NULL: from the scenario names */
     long runs;
     int have_seed;
     uint64_t seed;
@@ -38,25 +45,21 @@ typedef struct run_options {
     int quiet;
 } run_options;
 
-/*
- * What the printed table shows: one column per top-level stage (a group
- * of placements counts as one), with the leaf stages it sums.
- */
-typedef struct column {
-    char id[CS_ID_MAX];
-    int n_leaves;
-    int leaves[CS_MAX_STAGES];
-} column;
+/* One scenario of the invocation and where its flows go in the file. */
+typedef struct run_scenario {
+    const char *path; /* NULL: the built-in baseline */
+    cs_scenario *scenario;
+    cs_model *model;
+    int *file_flow; /* model flow f -> index in /dims/transition */
+    int index;      /* in the output file */
+    cli_table table;
+} run_scenario;
 
-typedef struct table {
-    int n_columns;
-    column columns[CS_MAX_STAGES];
-    int column_of_stage[CS_MAX_STAGES];
-    int n_fys;
-    int fy_last_month[CS_MAX_YEARS + 1];
-    /* per run: [run][fy][column] */
-    double *stock, *entries, *exits;
-} table;
+/* The union of the scenarios' flows, in first-seen order. */
+typedef struct flow_union {
+    int n;
+    const char **label, **from, **to;
+} flow_union;
 
 static volatile sig_atomic_t interrupted;
 
@@ -68,19 +71,25 @@ static void on_signal(int sig)
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: cascade run [SCENARIO.yaml] [-o FILE] [-n RUNS] "
-            "[--seed N] [--deterministic]\n"
-            "                   [--force] [--quiet]\n"
+            "usage: cascade run [SCENARIO.yaml...] [-o FILE] [-n RUNS] "
+            "[--seed N]\n"
+            "                   [--deterministic] [--force] [--quiet]\n"
             "\n"
-            "Simulate a scenario and write its trajectories to HDF5. With no "
-            "SCENARIO, runs the\n"
-            "shipped England baseline (england-baseline.yaml, built in).\n"
+            "Simulate scenarios and write their trajectories to HDF5. With "
+            "no SCENARIO, runs\n"
+            "the shipped England baseline (england-baseline.yaml, built "
+            "in). Several scenarios\n"
+            "run with the same seed and random streams, so their "
+            "differences are paired\n"
+            "(compare them with 'cascade compare').\n"
             "\n"
-            "  -o, --output FILE   output file (default: <scenario "
-            "name>.h5)\n"
-            "  -n, --runs N        stochastic runs (default %d)\n"
+            "  -o, --output FILE   output file (default: the scenario "
+            "names joined by '+',\n"
+            "                      then .h5)\n"
+            "  -n, --runs N        stochastic runs per scenario (default "
+            "%d)\n"
             "      --seed N        seed for the random streams (default: "
-            "the scenario's)\n"
+            "the first scenario's)\n"
             "      --deterministic one run in expected values, no random "
             "draws\n"
             "      --force         overwrite FILE even if it is not a "
@@ -173,15 +182,14 @@ static int parse_options(int argc, char **argv, run_options *o)
             return CLI_BAD_INPUT;
         }
     }
-    if (argc - optind > 1) {
+    if (argc - optind > MAX_SCENARIOS) {
         fprintf(stderr,
-                "cascade run: expected at most one scenario file, "
-                "found %d\n",
-                argc - optind);
+                "cascade run: expected at most %d scenario files, found %d\n",
+                MAX_SCENARIOS, argc - optind);
         return CLI_BAD_INPUT;
     }
-    if (optind < argc)
-        o->scenario_path = argv[optind];
+    for (int i = optind; i < argc; i++)
+        o->scenario_paths[o->n_scenarios++] = argv[i];
     if (o->deterministic) {
         if (runs_given && o->runs != 1) {
             fprintf(stderr, "cascade run: --deterministic makes one run in "
@@ -193,227 +201,7 @@ static int parse_options(int argc, char **argv, run_options *o)
     return -1;
 }
 
-/* ---- the printed table ---------------------------------------------- */
-
-static int top_level_column(table *t, const cs_scenario *sc, cs_stage_ref r)
-{
-    int stage = r.is_group ? sc->groups[r.index].first_stage : r.index;
-    return t->column_of_stage[stage];
-}
-
-static int table_init(table *t, const cs_scenario *sc, const cs_model *m,
-                      long runs)
-{
-    memset(t, 0, sizeof *t);
-    for (int s = 0; s < sc->n_stages; s++) {
-        int g = sc->stages[s].group;
-        int j = -1;
-        for (int k = 0; k < t->n_columns; k++)
-            if (!strcmp(t->columns[k].id,
-                        g >= 0 ? sc->groups[g].id : sc->stages[s].id))
-                j = k;
-        if (j < 0) {
-            j = t->n_columns++;
-            snprintf(t->columns[j].id, sizeof t->columns[j].id, "%s",
-                     g >= 0 ? sc->groups[g].id : sc->stages[s].id);
-        }
-        t->columns[j].leaves[t->columns[j].n_leaves++] = s;
-        t->column_of_stage[s] = j;
-    }
-    t->n_fys = cs_model_n_fys(m);
-    for (int month = 0; month < cs_model_n_months(m); month++)
-        t->fy_last_month[cs_model_month_fy(m, month)] = month;
-    size_t n = (size_t)runs * (size_t)t->n_fys * (size_t)t->n_columns;
-    t->stock = calloc(n, sizeof *t->stock);
-    t->entries = calloc(n, sizeof *t->entries);
-    t->exits = calloc(n, sizeof *t->exits);
-    return t->stock && t->entries && t->exits ? 0 : -1;
-}
-
-static void table_free(table *t)
-{
-    free(t->stock);
-    free(t->entries);
-    free(t->exits);
-}
-
-static void table_add_run(table *t, const cs_scenario *sc, const cs_model *m,
-                          long run, const double *stocks, const double *flows)
-{
-    int nc = t->n_columns, nf = cs_model_n_flows(m);
-    size_t base = (size_t)run * (size_t)t->n_fys * (size_t)nc;
-    for (int fy = 0; fy < t->n_fys; fy++) {
-        int month = t->fy_last_month[fy];
-        for (int j = 0; j < nc; j++) {
-            double sum = 0;
-            for (int i = 0; i < t->columns[j].n_leaves; i++) {
-                const double *row =
-                    stocks + ((size_t)month * (size_t)sc->n_stages +
-                              (size_t)t->columns[j].leaves[i]) *
-                                 CS_AGES;
-                for (int a = 0; a < CS_AGES; a++)
-                    sum += row[a];
-            }
-            t->stock[base + (size_t)fy * (size_t)nc + (size_t)j] = sum;
-        }
-    }
-    for (int month = 0; month < cs_model_n_months(m); month++) {
-        size_t row = base + (size_t)cs_model_month_fy(m, month) * (size_t)nc;
-        const double *f = flows + (size_t)month * (size_t)nf;
-        for (int i = 0; i < sc->n_transitions; i++) {
-            int from = top_level_column(t, sc, sc->transitions[i].from);
-            int to = top_level_column(t, sc, sc->transitions[i].to);
-            if (from == to)
-                continue; /* a move between placements */
-            t->exits[row + (size_t)from] += f[i];
-            t->entries[row + (size_t)to] += f[i];
-        }
-        t->entries[row + (size_t)t->column_of_stage[sc->birth_stage]] +=
-            f[cs_model_births_flow(m)];
-        for (int s = 0; s < sc->n_stages; s++)
-            t->exits[row + (size_t)t->column_of_stage[s]] +=
-                f[cs_model_age_out_flow(m, s)];
-    }
-}
-
-/* "1,234,567" */
-static void format_count(double value, char *out, size_t size)
-{
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", value < 0 ? -value : value);
-    size_t n = strlen(digits), k = 0;
-    if (value < -0.5 && k + 1 < size)
-        out[k++] = '-';
-    for (size_t i = 0; i < n && k + 1 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0 && k + 1 < size)
-            out[k++] = ',';
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
-}
-
-/* Median, 5% and 95% of one cell over runs. */
-static void cell_quantiles(const double *values, long runs, size_t stride,
-                           double *scratch, double q[3])
-{
-    for (long r = 0; r < runs; r++)
-        scratch[r] = values[(size_t)r * stride];
-    gsl_sort(scratch, 1, (size_t)runs);
-    q[0] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.5);
-    q[1] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.05);
-    q[2] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.95);
-}
-
-#define CELL 64
-
-static void print_block(const table *t, const cs_model *m, const double *v,
-                        long runs, const char *title, int stocks,
-                        const int *show)
-{
-    int nc = t->n_columns;
-    size_t stride = (size_t)t->n_fys * (size_t)nc;
-    double *scratch = malloc((size_t)runs * sizeof *scratch);
-    char(*median)[CELL] = calloc((size_t)t->n_fys * (size_t)nc, CELL);
-    char(*range)[CELL] = calloc((size_t)t->n_fys * (size_t)nc, CELL);
-    if (!scratch || !median || !range) {
-        free(scratch);
-        free(median);
-        free(range);
-        return;
-    }
-    int width[CS_MAX_STAGES];
-    for (int j = 0; j < nc; j++)
-        width[j] = (int)strlen(t->columns[j].id);
-    for (int fy = 0; fy < t->n_fys; fy++)
-        for (int j = 0; j < nc; j++) {
-            if (!show[j])
-                continue;
-            double q[3];
-            size_t cell = (size_t)fy * (size_t)nc + (size_t)j;
-            cell_quantiles(v + cell, runs, stride, scratch, q);
-            format_count(q[0], median[cell], CELL);
-            if (runs > 1) {
-                char lo[24], hi[24];
-                format_count(q[1], lo, sizeof lo);
-                format_count(q[2], hi, sizeof hi);
-                snprintf(range[cell], CELL, "[%s, %s]", lo, hi);
-            }
-            int w = (int)strlen(median[cell]);
-            if ((int)strlen(range[cell]) > w)
-                w = (int)strlen(range[cell]);
-            if (w > width[j])
-                width[j] = w;
-        }
-    printf("\n%s\n", title);
-    printf("%-12s", stocks ? "at" : "year");
-    for (int j = 0; j < nc; j++)
-        if (show[j])
-            printf("  %*s", width[j], t->columns[j].id);
-    printf("\n");
-    for (int fy = 0; fy < t->n_fys; fy++) {
-        char label[32];
-        if (stocks) {
-            /* the FY's last simulated month, e.g. "2020-03" */
-            snprintf(label, sizeof label, "%s",
-                     cs_model_month_label(m, t->fy_last_month[fy]));
-        } else {
-            snprintf(label, sizeof label, "%s", cs_model_fy_label(m, fy));
-        }
-        printf("%-12s", label);
-        for (int j = 0; j < nc; j++)
-            if (show[j])
-                printf("  %*s", width[j],
-                       median[(size_t)fy * (size_t)nc + (size_t)j]);
-        printf("\n");
-        if (runs > 1) {
-            printf("%-12s", "");
-            for (int j = 0; j < nc; j++)
-                if (show[j])
-                    printf("  %*s", width[j],
-                           range[(size_t)fy * (size_t)nc + (size_t)j]);
-            printf("\n");
-        }
-    }
-    free(scratch);
-    free(median);
-    free(range);
-}
-
-static void print_table(const table *t, const cs_scenario *sc,
-                        const cs_model *m, long runs, int deterministic)
-{
-    /* Universal services hold everyone else: their numbers are the
-     * population, not news, and would make the table too wide. */
-    int show[CS_MAX_STAGES];
-    for (int j = 0; j < t->n_columns; j++)
-        show[j] = sc->stages[t->columns[j].leaves[0]].intervention !=
-                  CS_INTERVENTION_NONE;
-    char what[160];
-    if (deterministic)
-        snprintf(what, sizeof what, "expected values (deterministic run)");
-    else
-        snprintf(what, sizeof what,
-                 "median, and [5%%, 95%%] below it, over %ld runs", runs);
-    char title[320];
-    snprintf(title, sizeof title,
-             "Stock: children in each stage at the end of each financial "
-             "year's last month\n(31 March), %s",
-             what);
-    print_block(t, m, t->stock, runs, title, 1, show);
-    snprintf(title, sizeof title,
-             "Entries: children starting in each stage during the financial "
-             "year\n(into assessment = referrals), %s",
-             what);
-    print_block(t, m, t->entries, runs, title, 0, show);
-    snprintf(title, sizeof title,
-             "Exits: children leaving each stage during the financial year, "
-             "including those\nreaching 18 (from looked_after: care "
-             "leavers), %s",
-             what);
-    print_block(t, m, t->exits, runs, title, 0, show);
-}
-
-/* ---- the run itself --------------------------------------------------- */
+/* ---- preparing ---------------------------------------------------------- */
 
 static double seconds_since(const struct timespec *start)
 {
@@ -423,92 +211,250 @@ static double seconds_since(const struct timespec *start)
            (double)(now.tv_nsec - start->tv_nsec) * 1e-9;
 }
 
-static int write_all_runs(const run_options *o, const cs_scenario *sc,
-                          const cs_model *m, uint64_t seed,
-                          const char *output_path, const char *command_line,
-                          table *t, cs_error *err)
+/* Scenarios stored in one file must share months and stages. */
+static int check_compatible(const run_scenario *a, const run_scenario *b,
+                            cs_error *err)
 {
-    int n_months = cs_model_n_months(m), n_stages = cs_model_n_stages(m);
-    int n_flows = cs_model_n_flows(m);
-    const char **month = calloc((size_t)n_months, sizeof *month);
-    const char **stage = calloc((size_t)n_stages, sizeof *stage);
-    const char **flow = calloc((size_t)n_flows, sizeof *flow);
-    const char **from = calloc((size_t)n_flows, sizeof *from);
-    const char **to = calloc((size_t)n_flows, sizeof *to);
-    double *stocks =
-        calloc((size_t)n_months * (size_t)n_stages * CS_AGES, sizeof *stocks);
-    double *flows = calloc((size_t)n_months * (size_t)n_flows, sizeof *flows);
-    cs_sim *sim = cs_sim_alloc(m);
-    cs_output *out = NULL;
-    int rc = CS_OK;
-    if (!month || !stage || !flow || !from || !to || !stocks || !flows ||
-        !sim) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < n_months; i++)
-        month[i] = cs_model_month_label(m, i);
-    for (int s = 0; s < n_stages; s++)
-        stage[s] = sc->stages[s].id;
-    for (int f = 0; f < n_flows; f++) {
-        flow[f] = cs_model_flow_label(m, f);
-        from[f] = cs_model_flow_from(m, f);
-        to[f] = cs_model_flow_to(m, f);
-    }
-    cs_output_dims dims = {n_months, month, n_stages, stage, CS_AGES,
-                           n_flows,  flow,  from,     to};
-    cs_output_meta meta = {CASCADE_VERSION, command_line, seed, "philox4x32-10",
-                           sc->resolved_yaml};
-    rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
-    if (rc != CS_OK)
-        goto done;
-    int scenario_index;
-    rc = cs_output_add_scenario(out, sc->name, sc->resolved_yaml, (int)o->runs,
-                                &scenario_index, err);
-    if (rc != CS_OK)
-        goto done;
+    const cs_scenario *x = a->scenario, *y = b->scenario;
+    if (x->base_year != y->base_year || x->base_month != y->base_month ||
+        x->horizon_months != y->horizon_months)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' starts %04d-%02d for %d "
+                            "months, but '%s' starts %04d-%02d for %d "
+                            "months: scenarios run together must share "
+                            "base_date and horizon",
+                            b->path ? b->path : "built-in baseline", y->name,
+                            y->base_year, y->base_month, y->horizon_months,
+                            x->name, x->base_year, x->base_month,
+                            x->horizon_months);
+    int same = x->n_stages == y->n_stages;
+    for (int s = 0; same && s < x->n_stages; s++)
+        same = strcmp(x->stages[s].id, y->stages[s].id) == 0 &&
+               x->stages[s].intervention == y->stages[s].intervention;
+    if (!same)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has other stages than '%s': "
+                            "scenarios run together must define the same "
+                            "stages, in the same order",
+                            b->path ? b->path : "built-in baseline", y->name,
+                            x->name);
+    if (!strcmp(x->name, y->name))
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: two scenarios are named '%s': give one "
+                            "another name (name: in the file)",
+                            b->path ? b->path : "built-in baseline", y->name);
+    return CS_OK;
+}
 
+/* Add scenario r's flows to the union and map them. */
+static int merge_flows(flow_union *u, run_scenario *r, cs_error *err)
+{
+    const cs_model *m = r->model;
+    int n = cs_model_n_flows(m);
+    r->file_flow = malloc((size_t)n * sizeof *r->file_flow);
+    const char **label = realloc(u->label, (size_t)(u->n + n) * sizeof *label);
+    if (label)
+        u->label = label;
+    const char **from = realloc(u->from, (size_t)(u->n + n) * sizeof *from);
+    if (from)
+        u->from = from;
+    const char **to = realloc(u->to, (size_t)(u->n + n) * sizeof *to);
+    if (to)
+        u->to = to;
+    if (!r->file_flow || !label || !from || !to)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int f = 0; f < n; f++) {
+        const char *id = cs_model_flow_label(m, f);
+        int j = 0;
+        while (j < u->n && strcmp(u->label[j], id) != 0)
+            j++;
+        if (j == u->n) {
+            u->label[j] = id;
+            u->from[j] = cs_model_flow_from(m, f);
+            u->to[j] = cs_model_flow_to(m, f);
+            u->n++;
+        } else if (strcmp(u->from[j], cs_model_flow_from(m, f)) ||
+                   strcmp(u->to[j], cs_model_flow_to(m, f))) {
+            return cs_error_set(err, CS_EINPUT,
+                                "%s: transition '%s' of scenario '%s' moves "
+                                "%s -> %s, but in an earlier scenario %s -> "
+                                "%s: a transition id must mean the same move "
+                                "in scenarios run together",
+                                r->path ? r->path : "built-in baseline", id,
+                                r->scenario->name, cs_model_flow_from(m, f),
+                                cs_model_flow_to(m, f), u->from[j], u->to[j]);
+        }
+        r->file_flow[f] = j;
+    }
+    return CS_OK;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+/* Buffers for one run, sized for the largest scenario. */
+typedef struct run_buffers {
+    double *stocks, *flows, *file_flows, *costs, *spend;
+    double *unit_costs;
+} run_buffers;
+
+static int run_one_scenario(const run_options *o, run_scenario *r,
+                            uint64_t seed, cs_output *out, int n_file_flows,
+                            run_buffers *b, cs_error *err)
+{
+    const cs_model *m = r->model;
+    int n_months = cs_model_n_months(m), n_flows = cs_model_n_flows(m);
+    int n_lines = cs_model_n_cost_lines(m);
+    const cs_scenario *sc = r->scenario;
+    double deflator[12 * CS_MAX_YEARS];
+    for (int t = 0; t < n_months; t++) {
+        deflator[t] = cs_model_deflator(m, t);
+        for (int l = 0; l < n_lines; l++)
+            b->unit_costs[t * n_lines + l] = cs_model_unit_cost(m, l, t);
+    }
+    char price_base[16];
+    snprintf(price_base, sizeof price_base, "%d/%02d", sc->price_base_year,
+             (sc->price_base_year + 1) % 100);
+    int rc = cs_output_set_prices(out, r->index, b->unit_costs, deflator,
+                                  price_base, err);
+    if (rc != CS_OK)
+        return rc;
+    cs_sim *sim = cs_sim_alloc(m);
+    if (!sim)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
     int progress = !o->quiet && isatty(STDERR_FILENO) && o->runs > 1;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (long run = 0; run < o->runs; run++) {
+    for (long run = 0; run < o->runs && rc == CS_OK; run++) {
         if (interrupted) {
             rc = cs_error_set(err, CS_EFAIL,
-                              "interrupted by signal %d after %ld of %ld "
-                              "runs: no file written, %s untouched",
-                              (int)interrupted, run, o->runs, output_path);
-            goto done;
+                              "interrupted by signal %d in scenario '%s' "
+                              "after %ld of %ld runs: no file written",
+                              (int)interrupted, sc->name, run, o->runs);
+            break;
         }
         cs_sim_run(sim,
                    o->deterministic ? CS_SIM_DETERMINISTIC : CS_SIM_STOCHASTIC,
-                   seed, (uint32_t)run, stocks, flows);
-        rc = cs_output_write_run(out, scenario_index, (int)run, stocks, flows,
-                                 err);
-        if (rc != CS_OK)
-            goto done;
-        table_add_run(t, sc, m, run, stocks, flows);
+                   seed, (uint32_t)run, b->stocks, b->flows);
+        memset(b->file_flows, 0,
+               sizeof *b->file_flows * (size_t)n_months * (size_t)n_file_flows);
+        for (int t = 0; t < n_months; t++)
+            for (int f = 0; f < n_flows; f++)
+                b->file_flows[(size_t)t * (size_t)n_file_flows +
+                              (size_t)r->file_flow[f]] =
+                    b->flows[(size_t)t * (size_t)n_flows + (size_t)f];
+        cs_costs_compute(m, b->stocks, b->costs, b->spend);
+        rc = cs_output_write_run(out, r->index, (int)run, b->stocks,
+                                 b->file_flows, n_lines ? b->costs : NULL,
+                                 b->spend, err);
+        cli_table_add_run(&r->table, run, b->stocks, b->flows, b->spend);
         if (progress) {
             double elapsed = seconds_since(&start);
-            fprintf(stderr, "\rrun %ld/%ld  %.1f runs/s  ", run + 1, o->runs,
+            fprintf(stderr, "\r%s: run %ld/%ld  %.1f runs/s  ", sc->name,
+                    run + 1, o->runs,
                     (double)(run + 1) / (elapsed > 0 ? elapsed : 1e-9));
         }
     }
     if (progress)
-        fprintf(stderr, "\r%60s\r", "");
-    rc = cs_output_close(out, err);
-    out = NULL;
+        fprintf(stderr, "\r%70s\r", "");
+    cs_sim_free(sim);
+    return rc;
+}
+
+static int write_file(const run_options *o, run_scenario *rs, int n,
+                      uint64_t seed, const char *output_path,
+                      const char *command_line, cs_error *err)
+{
+    const cs_model *m = rs[0].model;
+    const cs_scenario *sc = rs[0].scenario;
+    int n_months = cs_model_n_months(m), n_stages = cs_model_n_stages(m);
+    int n_lines = cs_model_n_cost_lines(m);
+    flow_union u = {0, NULL, NULL, NULL};
+    run_buffers b = {0};
+    cs_output *out = NULL;
+    const char **month = calloc((size_t)n_months, sizeof *month);
+    const char **stage = calloc((size_t)n_stages, sizeof *stage);
+    const char **line = calloc((size_t)n_lines + 1, sizeof *line);
+    const char **kind = calloc((size_t)n_lines + 1, sizeof *kind);
+    int rc = CS_OK;
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        rc = merge_flows(&u, &rs[i], err);
+    if (rc != CS_OK)
+        goto done;
+    int max_flows = 0;
+    for (int i = 0; i < n; i++)
+        if (cs_model_n_flows(rs[i].model) > max_flows)
+            max_flows = cs_model_n_flows(rs[i].model);
+    size_t months = (size_t)n_months;
+    b.stocks = calloc(months * (size_t)n_stages * CS_AGES, sizeof *b.stocks);
+    b.flows = calloc(months * (size_t)max_flows, sizeof *b.flows);
+    b.file_flows = calloc(months * (size_t)u.n, sizeof *b.file_flows);
+    b.costs = calloc(months * (size_t)(n_lines + 1), sizeof *b.costs);
+    b.unit_costs = calloc(months * (size_t)(n_lines + 1), sizeof *b.costs);
+    b.spend = calloc(months * CS_N_SPEND, sizeof *b.spend);
+    if (!month || !stage || !line || !kind || !b.stocks || !b.flows ||
+        !b.file_flows || !b.costs || !b.unit_costs || !b.spend) {
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int t = 0; t < n_months; t++)
+        month[t] = cs_model_month_label(m, t);
+    for (int s = 0; s < n_stages; s++)
+        stage[s] = sc->stages[s].id;
+    for (int l = 0; l < n_lines; l++) {
+        const cs_stage *st = &sc->stages[cs_model_cost_line_stage(m, l)];
+        line[l] = st->id;
+        kind[l] = st->intervention == CS_INTERVENTION_EARLY ? "early" : "late";
+    }
+    cs_output_dims dims = {n_months, month,  n_stages, stage,   CS_AGES, u.n,
+                           u.label,  u.from, u.to,     n_lines, line,    kind};
+    cs_output_meta meta = {CASCADE_VERSION, command_line, seed, "philox4x32-10",
+                           sc->resolved_yaml};
+    rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        rc = cs_output_add_scenario(out, rs[i].scenario->name,
+                                    rs[i].scenario->resolved_yaml, (int)o->runs,
+                                    &rs[i].index, err);
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        rc = run_one_scenario(o, &rs[i], seed, out, u.n, &b, err);
+    if (rc == CS_OK) {
+        rc = cs_output_close(out, err);
+        out = NULL;
+    }
 done:
     if (out)
         cs_output_abort(out);
-    cs_sim_free(sim);
+    free(u.label);
+    free(u.from);
+    free(u.to);
+    free(b.stocks);
+    free(b.flows);
+    free(b.file_flows);
+    free(b.costs);
+    free(b.unit_costs);
+    free(b.spend);
     free(month);
     free(stage);
-    free(flow);
-    free(from);
-    free(to);
-    free(stocks);
-    free(flows);
+    free(line);
+    free(kind);
     return rc;
+}
+
+/* "a+b+c.h5", or the first name and "+more" when that gets long. */
+static void default_output_path(const run_scenario *rs, int n, char *path,
+                                size_t size)
+{
+    size_t used = 0;
+    path[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const char *name = rs[i].scenario->name;
+        if (used + strlen(name) + 12 > size || (i > 0 && used > 80)) {
+            used += (size_t)snprintf(path + used, size - used, "+more");
+            break;
+        }
+        used += (size_t)snprintf(path + used, size - used, "%s%s", i ? "+" : "",
+                                 name);
+    }
+    snprintf(path + used, size - used, ".h5");
 }
 
 int cli_run(int argc, char **argv, const char *command_line)
@@ -519,27 +465,30 @@ int cli_run(int argc, char **argv, const char *command_line)
         return status;
 
     cs_error err;
-    cs_scenario *sc = NULL;
-    cs_model *m = NULL;
-    table t;
-    memset(&t, 0, sizeof t);
-    char default_path[CS_ID_MAX + 8];
-    int rc = cli_load_scenario(o.scenario_path, &sc, &err);
+    run_scenario rs[MAX_SCENARIOS];
+    memset(rs, 0, sizeof rs);
+    int n = o.n_scenarios > 0 ? o.n_scenarios : 1;
+    int rc = CS_OK;
+    char default_path[256];
+    for (int i = 0; i < n && rc == CS_OK; i++) {
+        rs[i].path = o.n_scenarios ? o.scenario_paths[i] : NULL;
+        rc = cli_load_scenario(rs[i].path, &rs[i].scenario, &err);
+        if (rc == CS_OK)
+            rc = cs_model_compile(rs[i].scenario, &rs[i].model, &err);
+        if (rc == CS_OK && i > 0)
+            rc = check_compatible(&rs[0], &rs[i], &err);
+        if (rc == CS_OK &&
+            cli_table_init(&rs[i].table, rs[i].scenario, rs[i].model, o.runs))
+            rc = cs_error_set(&err, CS_ENOMEM, "out of memory for %ld runs",
+                              o.runs);
+    }
     if (rc != CS_OK)
-        goto fail;
-    rc = cs_model_compile(sc, &m, &err);
-    if (rc != CS_OK)
-        goto fail;
-    uint64_t seed = o.have_seed ? o.seed : sc->seed;
+        goto done;
+    uint64_t seed = o.have_seed ? o.seed : rs[0].scenario->seed;
     const char *output_path = o.output_path;
     if (!output_path) {
-        snprintf(default_path, sizeof default_path, "%s.h5", sc->name);
+        default_output_path(rs, n, default_path, sizeof default_path);
         output_path = default_path;
-    }
-    if (table_init(&t, sc, m, o.runs)) {
-        rc =
-            cs_error_set(&err, CS_ENOMEM, "out of memory for %ld runs", o.runs);
-        goto fail;
     }
 
     struct sigaction action;
@@ -550,30 +499,40 @@ int cli_run(int argc, char **argv, const char *command_line)
 
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    rc = write_all_runs(&o, sc, m, seed, output_path, command_line, &t, &err);
+    rc = write_file(&o, rs, n, seed, output_path, command_line, &err);
     if (rc != CS_OK)
-        goto fail;
+        goto done;
     double elapsed = seconds_since(&start);
 
     if (!o.quiet) {
-        printf("cascade %s: scenario '%s' (%s), %s from %s, seed %" PRIu64 "\n",
-               CASCADE_VERSION, sc->name,
-               o.scenario_path ? o.scenario_path : "built-in baseline",
-               o.deterministic ? "deterministic run" : "stochastic runs",
-               cs_model_month_label(m, 0), seed);
-        print_table(&t, sc, m, o.runs, o.deterministic);
-        printf("\nWrote %s: %ld run%s x %d months in %.2f s.\n", output_path,
-               o.runs, o.runs == 1 ? "" : "s", cs_model_n_months(m), elapsed);
+        char what[160];
+        if (o.deterministic)
+            snprintf(what, sizeof what, "expected values (deterministic)");
+        else
+            snprintf(what, sizeof what,
+                     "median, and [5%%, 95%%] below it, over %ld runs", o.runs);
+        for (int i = 0; i < n; i++) {
+            printf("%scascade %s: scenario '%s' (%s), %s from %s, seed "
+                   "%" PRIu64 "\n",
+                   i ? "\n\n" : "", CASCADE_VERSION, rs[i].scenario->name,
+                   rs[i].path ? rs[i].path : "built-in baseline",
+                   o.deterministic ? "deterministic run" : "stochastic runs",
+                   cs_model_month_label(rs[i].model, 0), seed);
+            cli_table_print(&rs[i].table, what);
+        }
+        printf("\nWrote %s: %d scenario%s x %ld run%s x %d months in "
+               "%.2f s.\n",
+               output_path, n, n == 1 ? "" : "s", o.runs,
+               o.runs == 1 ? "" : "s", cs_model_n_months(rs[0].model), elapsed);
     }
-    table_free(&t);
-    cs_model_free(m);
-    cs_scenario_free(sc);
-    return CLI_OK;
-
-fail:
-    fprintf(stderr, "%s\n", err.message);
-    table_free(&t);
-    cs_model_free(m);
-    cs_scenario_free(sc);
-    return cli_exit_status(rc);
+done:
+    if (rc != CS_OK)
+        fprintf(stderr, "%s\n", err.message);
+    for (int i = 0; i < n; i++) {
+        cli_table_free(&rs[i].table);
+        free(rs[i].file_flow);
+        cs_model_free(rs[i].model);
+        cs_scenario_free(rs[i].scenario);
+    }
+    return rc == CS_OK ? CLI_OK : cli_exit_status(rc);
 }

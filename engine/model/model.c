@@ -143,6 +143,7 @@ static int compile_calendar(cs_model *m, cs_error *err)
     int y0, mo0;
     month_calendar(sc, 0, &y0, &mo0);
     int first_fy = fy_start_year(y0, mo0);
+    m->first_fy_year = first_fy;
     for (int i = 0; i < n; i++) {
         int y, mo;
         month_calendar(sc, i, &y, &mo);
@@ -193,6 +194,36 @@ static int compile_flows(cs_model *m, cs_error *err)
                  sc->stages[s].id);
         snprintf(m->flow_from[f], sizeof m->flow_from[f], "%s",
                  sc->stages[s].id);
+    }
+    return CS_OK;
+}
+
+/*
+ * Unit costs in cash for every month: the price-base cost rises by the
+ * stage's inflation once a financial year, from the price base year; the
+ * deflator does the same at the general rate. Both step in April.
+ */
+static int compile_costs(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    for (int s = 0; s < sc->n_stages; s++)
+        if (sc->stages[s].intervention != CS_INTERVENTION_NONE)
+            m->cost_line_stage[m->n_cost_lines++] = s;
+    size_t n = (size_t)m->n_months;
+    m->unit_cost_cash =
+        calloc(n * (size_t)(m->n_cost_lines > 0 ? m->n_cost_lines : 1),
+               sizeof *m->unit_cost_cash);
+    m->deflator = calloc(n, sizeof *m->deflator);
+    if (!m->unit_cost_cash || !m->deflator)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    for (int t = 0; t < m->n_months; t++) {
+        double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
+        m->deflator[t] = pow(1 + sc->general_inflation, years);
+        for (int l = 0; l < m->n_cost_lines; l++) {
+            const cs_stage *st = &sc->stages[m->cost_line_stage[l]];
+            m->unit_cost_cash[(size_t)t * (size_t)m->n_cost_lines + (size_t)l] =
+                st->unit_cost * pow(1 + st->cost_inflation, years);
+        }
     }
     return CS_OK;
 }
@@ -386,6 +417,8 @@ int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
     if (rc == CS_OK)
         rc = compile_flows(m, err);
     if (rc == CS_OK)
+        rc = compile_costs(m, err);
+    if (rc == CS_OK)
         rc = compile_layout(m, err);
     if (rc == CS_OK)
         rc = compile_outcomes(m, err);
@@ -417,6 +450,8 @@ void cs_model_free(cs_model *m)
     free(m->flow_label);
     free(m->flow_from);
     free(m->flow_to);
+    free(m->unit_cost_cash);
+    free(m->deflator);
     free(m);
 }
 
@@ -526,4 +561,30 @@ double cs_model_transition_probability(const cs_model *m, int stage, int age,
         if (m->outcome_flow[o] == transition)
             p += m->outcome_p[o];
     return p;
+}
+
+int cs_model_n_cost_lines(const cs_model *m)
+{
+    return m->n_cost_lines;
+}
+
+int cs_model_cost_line_stage(const cs_model *m, int line)
+{
+    return m->cost_line_stage[line];
+}
+
+double cs_model_unit_cost(const cs_model *m, int line, int month)
+{
+    return m->unit_cost_cash[(size_t)month * (size_t)m->n_cost_lines +
+                             (size_t)line];
+}
+
+double cs_model_deflator(const cs_model *m, int month)
+{
+    return m->deflator[month];
+}
+
+int cs_model_month_fy_year(const cs_model *m, int month)
+{
+    return m->first_fy_year + m->fy[month];
 }

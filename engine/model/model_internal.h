@@ -59,6 +59,13 @@ struct cs_model {
     char (*flow_to)[CS_ID_MAX];
 
     int birth_compartment; /* birth stage, age 0, slot 0, no marks */
+
+    /* costs: one line per early- or late-intervention leaf stage */
+    int first_fy_year; /* the year the base month's financial year starts */
+    int n_cost_lines;
+    int cost_line_stage[CS_MAX_STAGES];
+    double *unit_cost_cash; /* [month][cost line], GBP per child-month */
+    double *deflator;       /* [month], cash / constant prices */
 };
 
 static inline int cs_compartment(const cs_model *m, int s, int a, int d, int k)

@@ -33,6 +33,8 @@ struct cs_result {
     int n_months, n_stages, n_ages, n_transitions;
     char **month_labels, **stage_labels, **transition_labels;
     char **transition_from, **transition_to;
+    int n_cost_lines; /* 0 if the file has no /dims/cost_line */
+    char **cost_line_labels;
     int n_scenarios;
     result_scenario *scenarios;
 };
@@ -50,6 +52,7 @@ void cs_result_close(cs_result *result)
     cs_h5_free_strings(result->n_transitions, result->transition_labels);
     cs_h5_free_strings(result->n_transitions, result->transition_from);
     cs_h5_free_strings(result->n_transitions, result->transition_to);
+    cs_h5_free_strings(result->n_cost_lines, result->cost_line_labels);
     for (int i = 0; i < result->n_scenarios; i++)
         free(result->scenarios[i].name);
     free(result->scenarios);
@@ -122,6 +125,10 @@ static int load_dims(cs_result *result, cs_error *err)
         status =
             load_labels(result, dims, "transition_to", result->n_transitions,
                         &n, &result->transition_to, err);
+    if (status == CS_OK && H5Lexists(dims, "cost_line", H5P_DEFAULT) > 0)
+        status = load_labels(result, dims, "cost_line", -1,
+                             &result->n_cost_lines, &result->cost_line_labels,
+                             err);
     if (status == CS_OK) {
         result->n_ages = dataset_length(dims, "age");
         if (result->n_ages < 0)
@@ -575,6 +582,93 @@ int cs_result_read_summary(const cs_result *result, int scenario, double *mean,
         status = read_dataset(result, scenario, "summary/quantiles", -1,
                               H5T_NATIVE_DOUBLE, quantiles,
                               CS_N_QUANTILES * cells, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_n_cost_lines(const cs_result *result)
+{
+    return result->n_cost_lines;
+}
+
+const char *cs_result_cost_line_label(const cs_result *result, int line)
+{
+    return label(result->cost_line_labels, result->n_cost_lines, line);
+}
+
+int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
+                             double *costs, double *spend, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    if (run < 0 || run >= result->scenarios[scenario].n_runs)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no run %d (it has %d)",
+                            result->path, result->scenarios[scenario].name, run,
+                            result->scenarios[scenario].n_runs);
+    const size_t months = (size_t)result->n_months;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    if (costs && result->n_cost_lines > 0)
+        status = read_dataset(result, scenario, "costs", run,
+                              H5T_NATIVE_DOUBLE, costs,
+                              months * (size_t)result->n_cost_lines, err);
+    if (status == CS_OK && spend)
+        status = read_dataset(result, scenario, "spend", run,
+                              H5T_NATIVE_DOUBLE, spend, months * 2, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+/* The string attribute `name` of scenario/dataset into buffer, or "". */
+static void read_string_attribute(const cs_result *result, int scenario,
+                                  const char *dataset_name, const char *name,
+                                  char *buffer, int size)
+{
+    buffer[0] = '\0';
+    hid_t scenarios = H5Gopen2(result->file, "scenarios", H5P_DEFAULT);
+    hid_t group = scenarios >= 0 ? H5Gopen2(scenarios,
+                                            result->scenarios[scenario].name,
+                                            H5P_DEFAULT)
+                                 : -1;
+    hid_t dataset =
+        group >= 0 ? H5Dopen2(group, dataset_name, H5P_DEFAULT) : -1;
+    hid_t attribute = dataset >= 0 && H5Aexists(dataset, name) > 0
+                          ? H5Aopen(dataset, name, H5P_DEFAULT)
+                          : -1;
+    hid_t type = attribute >= 0 ? H5Aget_type(attribute) : -1;
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING &&
+        H5Tis_variable_str(type) > 0) {
+        hid_t memory = cs_h5_string_type();
+        char *text = NULL;
+        if (memory >= 0 && H5Aread(attribute, memory, &text) >= 0 && text) {
+            snprintf(buffer, (size_t)size, "%s", text);
+            H5free_memory(text);
+        }
+        cs_h5_close(memory);
+    }
+    cs_h5_close(type);
+    cs_h5_close(attribute);
+    cs_h5_close(dataset);
+    cs_h5_close(group);
+    cs_h5_close(scenarios);
+}
+
+int cs_result_read_deflator(const cs_result *result, int scenario,
+                            double *deflator, char *price_base,
+                            int price_base_size, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status = read_dataset(result, scenario, "deflator", -1, H5T_NATIVE_DOUBLE,
+                          deflator, (size_t)result->n_months, err);
+    if (status == CS_OK && price_base && price_base_size > 0)
+        read_string_attribute(result, scenario, "deflator", "price_base",
+                              price_base, price_base_size);
     cs_h5_quiet_end(&quiet);
     return status;
 }

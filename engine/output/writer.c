@@ -166,7 +166,10 @@ static int check_dims(const cs_output_dims *dims, cs_error *err)
                             dims->n_transitions);
     if (!dims->month_labels || !dims->stage_labels ||
         !dims->transition_labels || !dims->transition_from ||
-        !dims->transition_to)
+        !dims->transition_to ||
+        (dims->n_cost_lines > 0 &&
+         (!dims->cost_line_labels || !dims->cost_line_intervention)) ||
+        dims->n_cost_lines < 0)
         return cs_error_set(err, CS_EINPUT, "output dimension labels missing");
     return CS_OK;
 }
@@ -298,6 +301,39 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
         failed = "/dims/quantile";
         goto done;
     }
+    if (dims->n_cost_lines > 0) {
+        output->scale_cost_line = cs_h5_dataset_strings(
+            group, "cost_line", dims->n_cost_lines, dims->cost_line_labels);
+        if (make_scale(output->scale_cost_line, "cost_line",
+                       "cost line: the leaf stage whose children it "
+                       "prices; cost_line_intervention says early or "
+                       "late") < 0) {
+            failed = "/dims/cost_line";
+            goto done;
+        }
+        hid_t kind =
+            cs_h5_dataset_strings(group, "cost_line_intervention",
+                                  dims->n_cost_lines,
+                                  dims->cost_line_intervention);
+        if (kind < 0 ||
+            cs_h5_attr_string(kind, "description",
+                              "\"early\" or \"late\" intervention, aligned "
+                              "with /dims/cost_line") < 0) {
+            cs_h5_close(kind);
+            failed = "/dims/cost_line_intervention";
+            goto done;
+        }
+        cs_h5_close(kind);
+    }
+    static const char *const spend_labels[2] = {"early", "late"};
+    output->scale_spend =
+        cs_h5_dataset_strings(group, "spend", 2, spend_labels);
+    if (make_scale(output->scale_spend, "spend",
+                   "early- and late-intervention totals of the cost "
+                   "lines") < 0) {
+        failed = "/dims/spend";
+        goto done;
+    }
 done:
     if (failed)
         status =
@@ -317,13 +353,16 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->stocks);
         cs_h5_close(scenario->flows);
         cs_h5_close(scenario->run_done);
+        cs_h5_close(scenario->costs);
+        cs_h5_close(scenario->spend);
         cs_h5_close(scenario->group);
         scenario->stocks = scenario->flows = scenario->run_done =
-            scenario->group = -1;
+            scenario->costs = scenario->spend = scenario->group = -1;
     }
     hid_t *scales[] = {&output->scale_month, &output->scale_stage,
                        &output->scale_age, &output->scale_transition,
-                       &output->scale_quantile};
+                       &output->scale_quantile, &output->scale_cost_line,
+                       &output->scale_spend};
     for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
         cs_h5_close(*scales[i]);
         *scales[i] = -1;
@@ -374,12 +413,14 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     output->file = -1;
     output->scale_month = output->scale_stage = output->scale_age =
-        output->scale_transition = output->scale_quantile = -1;
+        output->scale_transition = output->scale_quantile =
+            output->scale_cost_line = output->scale_spend = -1;
     output->n_months = dims->n_months;
     output->n_stages = dims->n_stages;
     output->n_ages = dims->n_ages;
     output->n_transitions = dims->n_transitions;
     output->run_values = cs_output_run_values(dims);
+    output->n_cost_lines = dims->n_cost_lines;
     size_t tmp_size = strlen(path) + 32;
     output->path = copy_string(path);
     output->tmp_path = malloc(tmp_size);
@@ -591,9 +632,47 @@ static int add_scenario(cs_output *output, const char *name, const char *yaml,
         scenario->group, "flows", 3, flow_shape, flow_chunk, flow_scales,
         flow_labels, "children per month",
         "children moved by each transition during each month, per run");
-    cs_h5_close(run_scale);
-    if (scenario->flows < 0)
+    if (scenario->flows < 0) {
         failed = "flows";
+        cs_h5_close(run_scale);
+        goto done;
+    }
+    if (output->n_cost_lines > 0) {
+        const hsize_t cost_shape[3] = {(hsize_t)n_runs,
+                                       (hsize_t)output->n_months,
+                                       (hsize_t)output->n_cost_lines};
+        const hsize_t cost_chunk[3] = {1, (hsize_t)output->n_months,
+                                       (hsize_t)output->n_cost_lines};
+        const hid_t cost_scales[3] = {run_scale, output->scale_month,
+                                      output->scale_cost_line};
+        static const char *const cost_labels[3] = {"run", "month",
+                                                   "cost_line"};
+        scenario->costs = create_runs_dataset(
+            scenario->group, "costs", 3, cost_shape, cost_chunk, cost_scales,
+            cost_labels, "GBP (cash) per month",
+            "spend on each cost line during each month (children at the end "
+            "of the month x cash unit cost), per run; divide by deflator for "
+            "constant prices");
+        if (scenario->costs < 0) {
+            failed = "costs";
+            cs_h5_close(run_scale);
+            goto done;
+        }
+    }
+    const hsize_t spend_shape[3] = {(hsize_t)n_runs,
+                                    (hsize_t)output->n_months, 2};
+    const hsize_t spend_chunk[3] = {1, (hsize_t)output->n_months, 2};
+    const hid_t spend_scales[3] = {run_scale, output->scale_month,
+                                   output->scale_spend};
+    static const char *const spend_labels[3] = {"run", "month", "spend"};
+    scenario->spend = create_runs_dataset(
+        scenario->group, "spend", 3, spend_shape, spend_chunk, spend_scales,
+        spend_labels, "GBP (cash) per month",
+        "early- and late-intervention spend during each month (sums of "
+        "costs over cost lines), per run");
+    cs_h5_close(run_scale);
+    if (scenario->spend < 0)
+        failed = "spend";
 done:
     if (failed)
         return cs_h5_error(err, CS_EIO, "creating scenario '%s' (%s) in %s",
@@ -632,7 +711,9 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                                      .group = -1,
                                      .stocks = -1,
                                      .flows = -1,
-                                     .run_done = -1};
+                                     .run_done = -1,
+                                     .costs = -1,
+                                     .spend = -1};
     if (!scenario->name)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     /* Counted from here on, so close_handles sees whatever was opened. */
@@ -646,6 +727,76 @@ int cs_output_add_scenario(cs_output *output, const char *name,
         output->failed = 1;
     else
         *scenario_index = output->n_scenarios - 1;
+    return status;
+}
+
+static hid_t write_matrix(hid_t group, const char *name, int rank,
+                          const hsize_t *shape, const double *values)
+{
+    hid_t space = H5Screate_simple(rank, shape, NULL);
+    hid_t dataset = space < 0 ? -1
+                              : H5Dcreate2(group, name, H5T_IEEE_F64LE, space,
+                                           H5P_DEFAULT, H5P_DEFAULT,
+                                           H5P_DEFAULT);
+    if (dataset >= 0 && H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL,
+                                 H5S_ALL, H5P_DEFAULT, values) < 0) {
+        cs_h5_close(dataset);
+        dataset = -1;
+    }
+    cs_h5_close(space);
+    return dataset;
+}
+
+int cs_output_set_prices(cs_output *output, int scenario_index,
+                         const double *unit_costs, const double *deflator,
+                         const char *price_base, cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
+                            scenario_index, output->path, output->n_scenarios);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    if (scenario->group < 0)
+        return cs_error_set(err, CS_EFAIL,
+                            "scenario '%s' was not created successfully",
+                            scenario->name);
+    char units[96];
+    snprintf(units, sizeof units, "cash / constant %s prices", price_base);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    const char *failed = NULL;
+    hsize_t months = (hsize_t)output->n_months;
+    hid_t d = write_matrix(scenario->group, "deflator", 1, &months, deflator);
+    static const char *const month_label[1] = {"month"};
+    if (d < 0 || cs_h5_attr_string(d, "units", units) < 0 ||
+        cs_h5_attr_string(d, "price_base", price_base) < 0 ||
+        cs_h5_attr_string(d, "description",
+                          "general price index by month: divide cash by it "
+                          "for constant prices of the price base year") < 0 ||
+        cs_output_attach_scales(d, 1, &output->scale_month, month_label) < 0)
+        failed = "deflator";
+    cs_h5_close(d);
+    if (!failed && output->n_cost_lines > 0) {
+        const hsize_t shape[2] = {months, (hsize_t)output->n_cost_lines};
+        const hid_t scales[2] = {output->scale_month, output->scale_cost_line};
+        static const char *const labels[2] = {"month", "cost_line"};
+        hid_t u = write_matrix(scenario->group, "unit_costs", 2, shape,
+                               unit_costs);
+        if (u < 0 ||
+            cs_h5_attr_string(u, "units", "GBP (cash) per child-month") < 0 ||
+            cs_h5_attr_string(u, "description",
+                              "cash cost of one child for one month on each "
+                              "cost line, by month") < 0 ||
+            cs_output_attach_scales(u, 2, scales, labels) < 0)
+            failed = "unit_costs";
+        cs_h5_close(u);
+    }
+    int status = CS_OK;
+    if (failed) {
+        status = cs_h5_error(err, CS_EIO, "writing %s of scenario '%s' to %s",
+                             failed, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
     return status;
 }
 
@@ -674,6 +825,7 @@ static herr_t write_run_rows(hid_t dataset, int rank, const hsize_t *shape,
 
 int cs_output_write_run(cs_output *output, int scenario_index, int run,
                         const double *stocks, const double *flows,
+                        const double *costs, const double *spend,
                         cs_error *err)
 {
     if (scenario_index < 0 || scenario_index >= output->n_scenarios)
@@ -684,10 +836,11 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
         return cs_error_set(err, CS_EINPUT,
                             "run %d is out of range for scenario '%s' (0..%d)",
                             run, scenario->name, scenario->n_runs - 1);
-    if (!stocks || !flows)
+    if (!stocks || !flows || !spend || (output->n_cost_lines > 0 && !costs))
         return cs_error_set(err, CS_EINPUT,
-                            "run %d of scenario '%s': no stocks or flows", run,
-                            scenario->name);
+                            "run %d of scenario '%s': no stocks, flows, costs "
+                            "or spend",
+                            run, scenario->name);
     if (scenario->stocks < 0)
         return cs_error_set(err, CS_EFAIL,
                             "scenario '%s' was not created successfully",
@@ -701,12 +854,22 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
     const hsize_t flow_shape[3] = {(hsize_t)scenario->n_runs,
                                    (hsize_t)output->n_months,
                                    (hsize_t)output->n_transitions};
+    const hsize_t cost_shape[3] = {(hsize_t)scenario->n_runs,
+                                   (hsize_t)output->n_months,
+                                   (hsize_t)output->n_cost_lines};
+    const hsize_t spend_shape[3] = {(hsize_t)scenario->n_runs,
+                                    (hsize_t)output->n_months, 2};
     const unsigned char done = 1;
     int status = CS_OK;
     /* run_done last: a run marked done is completely written. */
     if (write_run_rows(scenario->stocks, 4, stock_shape, run, stocks,
                        H5T_NATIVE_DOUBLE) < 0 ||
         write_run_rows(scenario->flows, 3, flow_shape, run, flows,
+                       H5T_NATIVE_DOUBLE) < 0 ||
+        (scenario->costs >= 0 &&
+         write_run_rows(scenario->costs, 3, cost_shape, run, costs,
+                        H5T_NATIVE_DOUBLE) < 0) ||
+        write_run_rows(scenario->spend, 3, spend_shape, run, spend,
                        H5T_NATIVE_DOUBLE) < 0 ||
         write_run_rows(scenario->run_done, 1, flow_shape, run, &done,
                        H5T_NATIVE_UCHAR) < 0) {

@@ -446,6 +446,115 @@ static int read_marks(reader *r, const tree_node *root)
     return CS_OK;
 }
 
+/* ---- economics -------------------------------------------------------- */
+
+/* "2019/20": the financial year starting in April 2019. */
+static int parse_financial_year(const tree_node *n, int *year)
+{
+    const char *t = n->kind == TREE_SCALAR ? n->text : "";
+    if (strlen(t) != 7 || t[4] != '/')
+        return -1;
+    for (int i = 0; i < 7; i++)
+        if (i != 4 && !(t[i] >= '0' && t[i] <= '9'))
+            return -1;
+    int y = atoi(t), next = atoi(t + 5);
+    if (y < 1900 || y > 2200 || next != (y + 1) % 100)
+        return -1;
+    *year = y;
+    return 0;
+}
+
+static int read_economics(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"price_base", "general_inflation",
+                                       "discount_rate"};
+    cs_scenario *s = r->s;
+    const tree_node *e = tree_map_get(root, "economics"), *n;
+    int rc;
+    /* defaults: prices of the base date's financial year, no inflation,
+     * the Green Book discount rate */
+    s->price_base_year = s->base_month >= 4 ? s->base_year : s->base_year - 1;
+    s->general_inflation = 0;
+    s->discount_rate = 0.035;
+    if (!e || tree_is_null(e))
+        return CS_OK;
+    if ((rc = need_mapping(r, e, "economics",
+                           "a mapping of price_base, general_inflation and "
+                           "discount_rate")) ||
+        (rc = check_keys(r, e, "economics", keys, COUNT(keys), NULL)))
+        return rc;
+    if ((n = tree_map_get(e, "price_base")) &&
+        parse_financial_year(n, &s->price_base_year))
+        return expected(r, n, "economics.price_base",
+                        "a financial year like 2019/20");
+    if ((n = tree_map_get(e, "general_inflation")) &&
+        (rc = number_in(r, n, "economics.general_inflation",
+                        "an annual rate from -0.5 to 1 (0.02 is 2%)", -0.5, 1,
+                        &s->general_inflation)))
+        return rc;
+    if ((n = tree_map_get(e, "discount_rate")) &&
+        (rc = number_in(r, n, "economics.discount_rate",
+                        "an annual rate from 0 to 1 (0.035 is 3.5%)", 0, 1,
+                        &s->discount_rate)))
+        return rc;
+    return CS_OK;
+}
+
+/*
+ * unit_cost: {per_week | per_month | per_year: GBP, inflation: rate}, the
+ * cost of one child in the stage at the price base; stored per month
+ * (a year is 12 months, a week 12/(365.25/7) of a month). Inflation defaults
+ * to economics.general_inflation (constant at constant prices).
+ */
+static int read_unit_cost(reader *r, const tree_node *stage, const char *path,
+                          cs_stage *leaf)
+{
+    static const char *const keys[] = {"per_week", "per_month", "per_year",
+                                       "inflation"};
+    static const double per_month[] = {365.25 / 7 / 12, 1, 1.0 / 12};
+    char sub[PATH_MAX_LEN], what[PATH_MAX_LEN];
+    const tree_node *n = tree_map_get(stage, "unit_cost");
+    int rc;
+    leaf->unit_cost = 0;
+    leaf->cost_inflation = r->s->general_inflation;
+    if (!n || tree_is_null(n))
+        return CS_OK;
+    join_key(sub, path, "unit_cost");
+    if ((rc = need_mapping(r, n, sub,
+                           "a mapping with one of per_week, per_month or "
+                           "per_year")) ||
+        (rc = check_keys(r, n, sub, keys, COUNT(keys), NULL)))
+        return rc;
+    int given = 0;
+    for (int i = 0; i < 3; i++) {
+        const tree_node *v = tree_map_get(n, keys[i]);
+        if (!v)
+            continue;
+        if (given++)
+            return diag_error(r->err, tree_map_key(n, keys[i]),
+                              "%s: expected only one of per_week, per_month "
+                              "and per_year, found more",
+                              sub);
+        double cost = 0;
+        if ((rc = number_in(r, v, join_key(what, sub, keys[i]),
+                            "a cost in GBP >= 0 (below 1e9)", 0, 1e9, &cost)))
+            return rc;
+        leaf->unit_cost = cost * per_month[i];
+    }
+    if (!given)
+        return diag_error(r->err, n,
+                          "%s: expected one of per_week, per_month or "
+                          "per_year, found none",
+                          sub);
+    const tree_node *inflation = tree_map_get(n, "inflation");
+    if (inflation &&
+        (rc = number_in(r, inflation, join_key(what, sub, "inflation"),
+                        "an annual rate from -0.5 to 1 (0.052 is 5.2%)", -0.5,
+                        1, &leaf->cost_inflation)))
+        return rc;
+    return CS_OK;
+}
+
 /* ---- stages ----------------------------------------------------------- */
 
 static int read_intervention(reader *r, const tree_node *stage,
@@ -476,7 +585,7 @@ static int read_placements(reader *r, const tree_node *placements,
                            const char *path, const char *group_id,
                            cs_intervention intervention, int group)
 {
-    static const char *const keys[] = {"label", "entry_share"};
+    static const char *const keys[] = {"label", "entry_share", "unit_cost"};
     cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], leaf_path[PATH_MAX_LEN];
     int rc;
@@ -513,6 +622,8 @@ static int read_placements(reader *r, const tree_node *placements,
         if (label && (rc = text_of(r, label, join_key(sub, leaf_path, "label"),
                                    "a label", leaf->label, CS_LABEL_MAX)))
             return rc;
+        if ((rc = read_unit_cost(r, p, leaf_path, leaf)))
+            return rc;
         const tree_node *share = tree_map_get(p, "entry_share");
         if (!share)
             return missing(r, p, leaf_path, "entry_share");
@@ -531,7 +642,8 @@ static int read_placements(reader *r, const tree_node *placements,
 
 static int read_stages(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"label", "intervention", "placements"};
+    static const char *const keys[] = {"label", "intervention", "placements",
+                                       "unit_cost"};
     cs_scenario *s = r->s;
     char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
     int rc;
@@ -561,6 +673,12 @@ static int read_stages(reader *r, const tree_node *root)
         if ((rc = read_intervention(r, st, path, &intervention)))
             return rc;
         const tree_node *placements = tree_map_get(st, "placements");
+        if (placements && tree_map_get(st, "unit_cost"))
+            return diag_error(r->err, tree_map_key(st, "unit_cost"),
+                              "%s.unit_cost: expected unit costs on each "
+                              "placement of a stage with placements, found "
+                              "one on the stage",
+                              path);
         if (placements) {
             if (s->n_groups == CS_MAX_GROUPS)
                 return diag_error(r->err, key,
@@ -590,6 +708,8 @@ static int read_stages(reader *r, const tree_node *root)
         leaf->intervention = intervention;
         leaf->group = -1;
         leaf->entry_share = 1;
+        if ((rc = read_unit_cost(r, st, path, leaf)))
+            return rc;
     }
     return CS_OK;
 }
@@ -1369,12 +1489,13 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
     static const char *const keys[] = {
         "format_version", "name",          "description",    "extends",
         "base_date",      "horizon_years", "horizon_months", "seed",
-        "marks",          "stages",        "population",     "births",
-        "transitions"};
+        "economics",      "marks",         "stages",         "population",
+        "births",         "transitions"};
     reader r = {.s = s, .err = err, .remainder = -1};
     int rc;
     if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
-        (rc = read_settings(&r, root)) || (rc = read_marks(&r, root)) ||
+        (rc = read_settings(&r, root)) || (rc = read_economics(&r, root)) ||
+        (rc = read_marks(&r, root)) ||
         (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)))
         return rc;

@@ -2,11 +2,13 @@
  * cascade.h - the umbrella header of libcascade.
  *
  * YAML -> cs_scenario (scenario.h) -> cs_model (model.h) -> cs_sim runs
- * (sim.h) -> HDF5 (output.h). Random streams: rng.h. Errors: error.h.
+ * (sim.h) -> HDF5 (output.h); money in econ.h. Random streams: rng.h.
+ * Errors: error.h.
  */
 #ifndef CASCADE_H
 #define CASCADE_H
 
+#include "cascade/econ.h"
 #include "cascade/error.h"
 #include "cascade/model.h"
 #include "cascade/output.h"

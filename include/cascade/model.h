@@ -62,6 +62,22 @@ void cs_model_initial_stocks(const cs_model *model, double *stocks);
 double cs_model_births(const cs_model *model, int month);
 
 /*
+ * Costs. There is one cost line per leaf stage tagged early or late
+ * intervention, in stage order. cs_model_unit_cost is the cash cost of one
+ * child for one month on that line in month m (GBP: the price-base unit
+ * cost with the line's inflation applied once per financial year since the
+ * price base year); cs_model_deflator(m) converts cash in month m to the
+ * price base's constant prices (divide by it).
+ */
+int cs_model_n_cost_lines(const cs_model *model);
+int cs_model_cost_line_stage(const cs_model *model, int line);
+double cs_model_unit_cost(const cs_model *model, int line, int month);
+double cs_model_deflator(const cs_model *model, int month);
+/* The calendar year in which month m's financial year starts (2019 for
+ * any month of 2019/20). */
+int cs_model_month_fy_year(const cs_model *model, int month);
+
+/*
  * The monthly probability that a child of this stage, age, months in stage
  * and marks bitset moves along declared transition t (0 if t does not leave
  * this stage), summed over destination placements.

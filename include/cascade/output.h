@@ -17,6 +17,11 @@
  *                                                   at the end of the month
  *   /scenarios/<name>/flows    [run, month, transition]  float64, children
  *                                                   moved during the month
+ *   /dims/cost_line        stages with a unit cost (dimension scale)
+ *   /dims/spend            "early", "late"         (dimension scale)
+ *   /scenarios/<name>/costs    [run, month, cost_line]   float64, GBP cash
+ *   /scenarios/<name>/spend    [run, month, spend]       float64, GBP cash
+ *   /scenarios/<name>/unit_costs [month, cost_line], deflator [month]
  *   /scenarios/<name>/summary/mean       [month, stage, age]
  *   /scenarios/<name>/summary/quantiles  [quantile, month, stage, age]
  *
@@ -46,11 +51,14 @@ typedef struct cs_output_dims {
     const char *const *month_labels; /* "YYYY-MM", n_months of them */
     int n_stages;
     const char *const *stage_labels;
-    int n_ages;                      /* ages 0..n_ages-1 */
+    int n_ages; /* ages 0..n_ages-1 */
     int n_transitions;
     const char *const *transition_labels;
     const char *const *transition_from; /* stage or group id, or "" (births) */
     const char *const *transition_to;   /* stage or group id, or "" (leaving) */
+    int n_cost_lines;                   /* 0: no costs dataset */
+    const char *const *cost_line_labels;       /* the stage each line costs */
+    const char *const *cost_line_intervention; /* "early" or "late" */
 } cs_output_dims;
 
 typedef struct cs_output_meta {
@@ -81,11 +89,23 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                            cs_error *err);
 
 /*
+ * Store a scenario's prices: unit_costs [month][cost line] in cash GBP per
+ * child-month, and deflator [month] (cash / constant prices of the
+ * financial year price_base, e.g. "2019/20").
+ */
+int cs_output_set_prices(cs_output *output, int scenario_index,
+                         const double *unit_costs, const double *deflator,
+                         const char *price_base, cs_error *err);
+
+/*
  * Write one run. stocks is [month][stage][age] (n_months*n_stages*n_ages
- * values), flows is [month][transition].
+ * values), flows is [month][transition], costs is [month][cost line] and
+ * spend [month][2] (early, late), both cash GBP; costs may be NULL only
+ * when the file has no cost lines.
  */
 int cs_output_write_run(cs_output *output, int scenario_index, int run,
                         const double *stocks, const double *flows,
+                        const double *costs, const double *spend,
                         cs_error *err);
 
 /*
@@ -139,13 +159,24 @@ int cs_result_n_runs(const cs_result *result, int scenario);
 int cs_result_read_run(const cs_result *result, int scenario, int run,
                        double *stocks, double *flows, cs_error *err);
 
+/* Costs: the lines, and one run's costs [month][line] and spend [month][2]
+ * (either pointer may be NULL), cash GBP; the scenario's deflator [month]
+ * and its price base label ("2019/20"). */
+int cs_result_n_cost_lines(const cs_result *result);
+const char *cs_result_cost_line_label(const cs_result *result, int line);
+int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
+                             double *costs, double *spend, cs_error *err);
+int cs_result_read_deflator(const cs_result *result, int scenario,
+                            double *deflator, char *price_base,
+                            int price_base_size, cs_error *err);
+
 /* Read run_done: done[r] is 1 if run r was completely written, else 0. */
 int cs_result_read_run_done(const cs_result *result, int scenario,
                             unsigned char *done, cs_error *err);
 
 /* Read summary/mean [month][stage][age] and summary/quantiles
  * [quantile][month][stage][age] (either pointer may be NULL). */
-int cs_result_read_summary(const cs_result *result, int scenario,
-                           double *mean, double *quantiles, cs_error *err);
+int cs_result_read_summary(const cs_result *result, int scenario, double *mean,
+                           double *quantiles, cs_error *err);
 
 #endif

@@ -52,6 +52,11 @@ typedef struct cs_stage {
     cs_intervention intervention;
     int group;          /* index into cs_scenario.groups, or -1 */
     double entry_share; /* placements: share of entries to the group (sum 1) */
+    /* Cost of one child for one month in this stage, at the scenario's
+     * price base (GBP, 0 if the scenario gives none), and the annual rate
+     * at which it rises in cash terms (from the price base year). */
+    double unit_cost;
+    double cost_inflation;
 } cs_stage;
 
 typedef struct cs_stage_group {
@@ -137,6 +142,14 @@ typedef struct cs_scenario {
     double initial[CS_MAX_STAGES][CS_AGES];
     /* Share of each stage's initial children who carry each mark, 0..1. */
     double initial_mark_share[CS_MAX_STAGES][CS_MAX_MARKS];
+
+    /* Economics: unit costs are in prices of the financial year starting
+     * in April of price_base_year; cash = constant prices x the general
+     * deflator (1 + general_inflation)^years; discount_rate is the default
+     * for comparisons (HM Treasury Green Book: 0.035). */
+    int price_base_year;
+    double general_inflation;
+    double discount_rate;
 
     /* Births into birth_stage at age 0: per financial year, the first entry
      * for the year starting at the base date; the last entry repeats. */

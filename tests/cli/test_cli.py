@@ -27,14 +27,17 @@ horizon_months: 26
 seed: 5
 marks:
   known: {label: known before}
+economics: {price_base: 2019/20, general_inflation: 0.02}
 stages:
   universal: {intervention: none}
-  cin: {intervention: late}
+  cin: {intervention: late, unit_cost: {per_year: 5000}}
   looked_after:
     intervention: late
     placements:
-      foster: {entry_share: 0.7}
-      residential: {entry_share: 0.3}
+      foster: {entry_share: 0.7, unit_cost: {per_week: 700, inflation: 0.03}}
+      residential:
+        entry_share: 0.3
+        unit_cost: {per_year: 250000, inflation: 0.052}
 population:
   total: 18000
   remainder: universal
@@ -215,6 +218,32 @@ class OutputFile(Workdir):
             mean = g['summary/mean'][:]
             np.testing.assert_allclose(mean, g['stocks'][:].mean(axis=0),
                                        rtol=1e-12)
+
+    def test_costs_are_children_times_unit_costs(self):
+        out = self.write('k.h5', '-n', '3')
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            lines = [x.decode() if isinstance(x, bytes) else x
+                     for x in f['dims/cost_line'][:]]
+            self.assertEqual(lines, ['cin', 'looked_after.foster',
+                                     'looked_after.residential'])
+            stages = [x.decode() if isinstance(x, bytes) else x
+                      for x in f['dims/stage'][:]]
+            unit = g['unit_costs'][:]
+            # by hand: price base 2019/20, April 2020 is one year on
+            self.assertAlmostEqual(unit[0, 0], 5000 / 12, places=9)
+            self.assertAlmostEqual(unit[0, 1], 700 * 365.25 / 7 / 12,
+                                   places=9)
+            self.assertAlmostEqual(unit[12, 2], 250000 / 12 * 1.052,
+                                   places=6)
+            self.assertAlmostEqual(g['deflator'][12], 1.02, places=12)
+            children = g['stocks'][:].sum(axis=3)      # [run, month, stage]
+            idx = [stages.index(x) for x in lines]
+            want = children[:, :, idx] * unit[None, :, :]
+            np.testing.assert_allclose(g['costs'][:], want, rtol=1e-12)
+            np.testing.assert_allclose(g['spend'][:, :, 1],
+                                       g['costs'][:].sum(axis=2), rtol=1e-12)
+            np.testing.assert_array_equal(g['spend'][:, :, 0], 0)
 
     def test_conservation_in_the_file(self):
         out = self.write('c.h5', '-n', '3')

@@ -64,6 +64,10 @@ static const cs_output_dims test_dims = {
     .transition_to = transition_to,
 };
 
+/* Spend [month][2] for runs in tests that do not look at costs. */
+static double test_spend[N_MONTHS * 2];
+
+
 /* A long root scenario_yaml (about 30 KB), as a real resolved scenario. */
 static char long_yaml[30000];
 
@@ -210,7 +214,7 @@ static void write_output(const char *path, int n_scenarios, int n_runs,
             if (!(run_mask >> r & 1u))
                 continue;
             fill_run(s, r, stocks, flows);
-            status = cs_output_write_run(output, s, r, stocks, flows, &err);
+            status = cs_output_write_run(output, s, r, stocks, flows, NULL, test_spend, &err);
             ck_assert_msg(status == CS_OK, "write run %d: %s", r, err.message);
         }
     }
@@ -286,6 +290,93 @@ START_TEST(test_round_trip_values_are_bit_exact)
         }
     }
     cs_result_close(result);
+}
+END_TEST
+
+/*
+ * Costs, spend, unit costs and the deflator read back bit for bit, with the
+ * cost_line and spend scales attached and the price base stored.
+ */
+START_TEST(test_costs_round_trip)
+{
+    char path[512];
+    in_test_dir(path, sizeof path, "costs.h5");
+    static const char *const lines[2] = {"early_help", "looked_after"};
+    static const char *const kinds[2] = {"early", "late"};
+    cs_output_dims dims = test_dims;
+    dims.n_cost_lines = 2;
+    dims.cost_line_labels = lines;
+    dims.cost_line_intervention = kinds;
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
+                     CS_OK);
+    int index = -1;
+    ck_assert_int_eq(
+        cs_output_add_scenario(output, "priced", "name: priced\n", 2, &index,
+                               &err),
+        CS_OK);
+    double unit[N_MONTHS * 2], deflator[N_MONTHS];
+    for (int t = 0; t < N_MONTHS; t++) {
+        deflator[t] = 1.0 + 0.02 * (t / 12);
+        unit[2 * t] = 125.25 * deflator[t];
+        unit[2 * t + 1] = 4321.5 * deflator[t];
+    }
+    ck_assert_int_eq(
+        cs_output_set_prices(output, index, unit, deflator, "2019/20", &err),
+        CS_OK);
+    double stocks[N_CELLS], flows[N_FLOWS], costs[2][N_MONTHS * 2],
+        spend[2][N_MONTHS * 2];
+    for (int r = 0; r < 2; r++) {
+        fill_run(0, r, stocks, flows);
+        for (int i = 0; i < N_MONTHS * 2; i++) {
+            costs[r][i] = 1000.0 / 3 * (i + 1) + r;
+            spend[r][i] = 7.0 / 3 * (i + 2) - r;
+        }
+        ck_assert_int_eq(cs_output_write_run(output, index, r, stocks, flows,
+                                             costs[r], spend[r], &err),
+                         CS_OK);
+    }
+    ck_assert_msg(cs_output_close(output, &err) == CS_OK, "close: %s",
+                  err.message);
+
+    cs_result *result = open_result(path);
+    ck_assert_int_eq(cs_result_n_cost_lines(result), 2);
+    ck_assert_str_eq(cs_result_cost_line_label(result, 1), "looked_after");
+    for (int r = 0; r < 2; r++) {
+        double got_costs[N_MONTHS * 2], got_spend[N_MONTHS * 2];
+        ck_assert_int_eq(cs_result_read_run_costs(result, 0, r, got_costs,
+                                                  got_spend, &err),
+                         CS_OK);
+        ck_assert_msg(memcmp(got_costs, costs[r], sizeof got_costs) == 0,
+                      "run %d: costs differ from what was written", r);
+        ck_assert_msg(memcmp(got_spend, spend[r], sizeof got_spend) == 0,
+                      "run %d: spend differs from what was written", r);
+    }
+    double got_deflator[N_MONTHS];
+    char base[16];
+    ck_assert_int_eq(cs_result_read_deflator(result, 0, got_deflator, base,
+                                             sizeof base, &err),
+                     CS_OK);
+    ck_assert(memcmp(got_deflator, deflator, sizeof deflator) == 0);
+    ck_assert_str_eq(base, "2019/20");
+    cs_result_close(result);
+
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, "scenarios/priced/costs", H5P_DEFAULT);
+    hid_t line_scale = H5Dopen2(file, "dims/cost_line", H5P_DEFAULT);
+    ck_assert_int_gt(H5DSis_attached(d, line_scale, 2), 0);
+    hid_t u = H5Dopen2(file, "scenarios/priced/unit_costs", H5P_DEFAULT);
+    double got_unit[N_MONTHS * 2];
+    ck_assert_int_ge(H5Dread(u, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                             H5P_DEFAULT, got_unit),
+                     0);
+    ck_assert(memcmp(got_unit, unit, sizeof unit) == 0);
+    H5Dclose(u);
+    H5Dclose(line_scale);
+    H5Dclose(d);
+    H5Fclose(file);
 }
 END_TEST
 
@@ -702,7 +793,7 @@ START_TEST(test_abort_keeps_the_earlier_file_and_leaves_no_temporary)
         CS_OK);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(5, 0, stocks, flows);
-    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, &err),
+    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL, test_spend, &err),
                      CS_OK);
     ck_assert_int_eq(count_temporaries(), 1);
     cs_output_abort(output);
@@ -734,7 +825,7 @@ START_TEST(test_no_file_at_path_until_close)
         cs_output_add_scenario(output, "base", "x: 1", 1, &index, &err), CS_OK);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(0, 0, stocks, flows);
-    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, &err),
+    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL, test_spend, &err),
                      CS_OK);
     ck_assert_msg(!file_exists(path), "%s exists before close", path);
     char tmp[600];
@@ -800,14 +891,14 @@ START_TEST(test_bad_scenario_and_run_arguments_are_refused)
         cs_output_add_scenario(output, "none", "", 0, &index, &err), CS_EINPUT);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(0, 0, stocks, flows);
-    ck_assert_int_eq(cs_output_write_run(output, 0, 2, stocks, flows, &err),
+    ck_assert_int_eq(cs_output_write_run(output, 0, 2, stocks, flows, NULL, test_spend, &err),
                      CS_EINPUT);
     ck_assert_str_eq(err.message,
                      "run 2 is out of range for scenario 'base' (0..1)");
-    ck_assert_int_eq(cs_output_write_run(output, 1, 0, stocks, flows, &err),
+    ck_assert_int_eq(cs_output_write_run(output, 1, 0, stocks, flows, NULL, test_spend, &err),
                      CS_EINPUT);
     /* Refused arguments do not spoil the file. */
-    ck_assert_int_eq(cs_output_write_run(output, 0, 1, stocks, flows, &err),
+    ck_assert_int_eq(cs_output_write_run(output, 0, 1, stocks, flows, NULL, test_spend, &err),
                      CS_OK);
     ck_assert_int_eq(cs_output_close(output, &err), CS_OK);
     cs_result *result = open_result(path);
@@ -840,7 +931,7 @@ START_TEST(test_write_failure_is_eio_and_leaves_nothing)
     int status = CS_OK, run = 0;
     for (run = 0; run < n_runs && status == CS_OK; run++) {
         fill_run(0, run, stocks, flows);
-        status = cs_output_write_run(output, index, run, stocks, flows, &err);
+        status = cs_output_write_run(output, index, run, stocks, flows, NULL, test_spend, &err);
     }
     ck_assert_msg(status == CS_EIO, "expected CS_EIO from a write, got %d",
                   status);
@@ -1036,6 +1127,7 @@ static Suite *output_suite(void)
     tcase_add_checked_fixture(round_trip, make_test_dir, remove_test_dir);
     tcase_add_test(round_trip, test_round_trip_values_are_bit_exact);
     tcase_add_test(round_trip, test_round_trip_dims_labels);
+    tcase_add_test(round_trip, test_costs_round_trip);
     tcase_add_test(round_trip, test_root_and_scenario_attributes_are_stored);
     tcase_add_test(round_trip,
                    test_stocks_are_chunked_per_run_year_and_compressed);

@@ -1,0 +1,278 @@
+/*
+ * table.c - the yearly table (see table.h).
+ */
+#include "table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+static int top_level_column(const cli_table *t, cs_stage_ref r)
+{
+    const cs_scenario *sc = t->scenario;
+    int stage = r.is_group ? sc->groups[r.index].first_stage : r.index;
+    return t->column_of_stage[stage];
+}
+
+int cli_table_init(cli_table *t, const cs_scenario *sc, const cs_model *m,
+                   long runs)
+{
+    memset(t, 0, sizeof *t);
+    t->scenario = sc;
+    t->model = m;
+    t->runs = runs;
+    for (int s = 0; s < sc->n_stages; s++) {
+        int g = sc->stages[s].group;
+        const char *id = g >= 0 ? sc->groups[g].id : sc->stages[s].id;
+        int j = -1;
+        for (int k = 0; k < t->n_columns; k++)
+            if (!strcmp(t->columns[k].id, id))
+                j = k;
+        if (j < 0) {
+            j = t->n_columns++;
+            snprintf(t->columns[j].id, sizeof t->columns[j].id, "%s", id);
+        }
+        t->columns[j].leaves[t->columns[j].n_leaves++] = s;
+        t->column_of_stage[s] = j;
+    }
+    t->n_fys = cs_model_n_fys(m);
+    for (int month = 0; month < cs_model_n_months(m); month++)
+        t->fy_last_month[cs_model_month_fy(m, month)] = month;
+    size_t n = (size_t)runs * (size_t)t->n_fys * (size_t)t->n_columns;
+    t->stock = calloc(n, sizeof *t->stock);
+    t->entries = calloc(n, sizeof *t->entries);
+    t->exits = calloc(n, sizeof *t->exits);
+    t->spend =
+        calloc((size_t)runs * (size_t)t->n_fys * CLI_N_SPEND, sizeof *t->spend);
+    return t->stock && t->entries && t->exits && t->spend ? 0 : -1;
+}
+
+void cli_table_free(cli_table *t)
+{
+    free(t->stock);
+    free(t->entries);
+    free(t->exits);
+    free(t->spend);
+    memset(t, 0, sizeof *t);
+}
+
+void cli_table_add_run(cli_table *t, long run, const double *stocks,
+                       const double *flows, const double *spend)
+{
+    const cs_scenario *sc = t->scenario;
+    const cs_model *m = t->model;
+    int nc = t->n_columns, nf = cs_model_n_flows(m);
+    size_t base = (size_t)run * (size_t)t->n_fys * (size_t)nc;
+    for (int fy = 0; fy < t->n_fys; fy++) {
+        int month = t->fy_last_month[fy];
+        for (int j = 0; j < nc; j++) {
+            double sum = 0;
+            for (int i = 0; i < t->columns[j].n_leaves; i++) {
+                const double *row =
+                    stocks + ((size_t)month * (size_t)sc->n_stages +
+                              (size_t)t->columns[j].leaves[i]) *
+                                 CS_AGES;
+                for (int a = 0; a < CS_AGES; a++)
+                    sum += row[a];
+            }
+            t->stock[base + (size_t)fy * (size_t)nc + (size_t)j] = sum;
+        }
+    }
+    double *money = t->spend + (size_t)run * (size_t)t->n_fys * CLI_N_SPEND;
+    for (int month = 0; month < cs_model_n_months(m); month++) {
+        int fy = cs_model_month_fy(m, month);
+        size_t row = base + (size_t)fy * (size_t)nc;
+        const double *f = flows + (size_t)month * (size_t)nf;
+        for (int i = 0; i < sc->n_transitions; i++) {
+            int from = top_level_column(t, sc->transitions[i].from);
+            int to = top_level_column(t, sc->transitions[i].to);
+            if (from == to)
+                continue; /* a move between placements */
+            t->exits[row + (size_t)from] += f[i];
+            t->entries[row + (size_t)to] += f[i];
+        }
+        t->entries[row + (size_t)t->column_of_stage[sc->birth_stage]] +=
+            f[cs_model_births_flow(m)];
+        for (int s = 0; s < sc->n_stages; s++)
+            t->exits[row + (size_t)t->column_of_stage[s]] +=
+                f[cs_model_age_out_flow(m, s)];
+        if (spend) {
+            double deflator = cs_model_deflator(m, month);
+            double early = spend[month * CS_N_SPEND + CS_SPEND_EARLY];
+            double late = spend[month * CS_N_SPEND + CS_SPEND_LATE];
+            double *cell = money + (size_t)fy * CLI_N_SPEND;
+            cell[CLI_SPEND_EARLY_CASH] += early;
+            cell[CLI_SPEND_LATE_CASH] += late;
+            cell[CLI_SPEND_EARLY_REAL] += early / deflator;
+            cell[CLI_SPEND_LATE_REAL] += late / deflator;
+        }
+    }
+}
+
+void cli_format_count(double value, char *out, size_t size)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", value < 0 ? -value : value);
+    size_t n = strlen(digits), k = 0;
+    if (value <= -0.5 && strcmp(digits, "0") != 0 && k + 1 < size)
+        out[k++] = '-';
+    for (size_t i = 0; i < n && k + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && k + 1 < size)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+}
+
+/* GBP as millions with one decimal: "1,234.5". */
+static void format_millions(double value, char *out, size_t size)
+{
+    double millions = value / 1e6;
+    long long tenths = (long long)(millions * 10 + (millions < 0 ? -0.5 : 0.5));
+    char whole[32];
+    cli_format_count((double)(tenths / 10), whole, sizeof whole);
+    long long frac = tenths % 10;
+    if (frac < 0)
+        frac = -frac;
+    const char *sign = tenths < 0 && tenths / 10 == 0 ? "-" : "";
+    snprintf(out, size, "%s%s.%lld", sign, whole, frac);
+}
+
+/* Median, 5% and 95% of one cell over runs. */
+static void cell_quantiles(const double *values, long runs, size_t stride,
+                           double *scratch, double q[3])
+{
+    for (long r = 0; r < runs; r++)
+        scratch[r] = values[(size_t)r * stride];
+    gsl_sort(scratch, 1, (size_t)runs);
+    q[0] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.5);
+    q[1] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.05);
+    q[2] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.95);
+}
+
+#define CELL 64
+
+void cli_print_block(const cli_block *b)
+{
+    int nr = b->n_rows, nc = b->n_columns;
+    size_t stride = (size_t)nr * (size_t)nc, cells = stride;
+    double *scratch = malloc((size_t)b->runs * sizeof *scratch);
+    char(*median)[CELL] = calloc(cells, CELL);
+    char(*range)[CELL] = calloc(cells, CELL);
+    int *width = calloc((size_t)nc, sizeof *width);
+    if (!scratch || !median || !range || !width)
+        goto done;
+    void (*format)(double, char *, size_t) =
+        b->money ? format_millions : cli_format_count;
+    for (int j = 0; j < nc; j++)
+        width[j] = (int)strlen(b->column_labels[j]);
+    for (int i = 0; i < nr; i++)
+        for (int j = 0; j < nc; j++) {
+            if (b->show && !b->show[j])
+                continue;
+            double q[3];
+            size_t cell = (size_t)i * (size_t)nc + (size_t)j;
+            cell_quantiles(b->values + cell, b->runs, stride, scratch, q);
+            format(q[0], median[cell], CELL);
+            if (b->runs > 1) {
+                char lo[24], hi[24];
+                format(q[1], lo, sizeof lo);
+                format(q[2], hi, sizeof hi);
+                snprintf(range[cell], CELL, "[%s, %s]", lo, hi);
+            }
+            int w = (int)strlen(median[cell]);
+            if ((int)strlen(range[cell]) > w)
+                w = (int)strlen(range[cell]);
+            if (w > width[j])
+                width[j] = w;
+        }
+    printf("\n%s\n%-12s", b->title, b->row_header);
+    for (int j = 0; j < nc; j++)
+        if (!b->show || b->show[j])
+            printf("  %*s", width[j], b->column_labels[j]);
+    printf("\n");
+    for (int i = 0; i < nr; i++) {
+        printf("%-12s", b->row_labels[i]);
+        for (int j = 0; j < nc; j++)
+            if (!b->show || b->show[j])
+                printf("  %*s", width[j], median[(size_t)i * nc + j]);
+        printf("\n");
+        if (b->runs > 1) {
+            printf("%-12s", "");
+            for (int j = 0; j < nc; j++)
+                if (!b->show || b->show[j])
+                    printf("  %*s", width[j], range[(size_t)i * nc + j]);
+            printf("\n");
+        }
+    }
+done:
+    free(scratch);
+    free(median);
+    free(range);
+    free(width);
+}
+
+void cli_table_print(const cli_table *t, const char *what)
+{
+    const cs_scenario *sc = t->scenario;
+    const cs_model *m = t->model;
+    /* Universal services hold everyone else: their numbers are the
+     * population, not news, and would make the table too wide. */
+    int show[CS_MAX_STAGES];
+    const char *columns[CS_MAX_STAGES];
+    for (int j = 0; j < t->n_columns; j++) {
+        show[j] = sc->stages[t->columns[j].leaves[0]].intervention !=
+                  CS_INTERVENTION_NONE;
+        columns[j] = t->columns[j].id;
+    }
+    const char *at[CS_MAX_YEARS + 1], *years[CS_MAX_YEARS + 1];
+    for (int fy = 0; fy < t->n_fys; fy++) {
+        /* the financial year's last simulated month, e.g. "2020-03" */
+        at[fy] = cs_model_month_label(m, t->fy_last_month[fy]);
+        years[fy] = cs_model_fy_label(m, fy);
+    }
+    char title[400];
+    cli_block b = {title,   "at", t->n_fys, at,      t->n_columns,
+                   columns, show, t->stock, t->runs, 0};
+    snprintf(title, sizeof title,
+             "Stock: children in each stage at the end of each financial "
+             "year's last month\n(31 March), %s",
+             what);
+    cli_print_block(&b);
+    b.row_header = "year";
+    b.row_labels = years;
+    b.values = t->entries;
+    snprintf(title, sizeof title,
+             "Entries: children starting in each stage during the financial "
+             "year\n(into assessment = referrals), %s",
+             what);
+    cli_print_block(&b);
+    b.values = t->exits;
+    snprintf(title, sizeof title,
+             "Exits: children leaving each stage during the financial year, "
+             "including those\nreaching 18 (from looked_after: care "
+             "leavers), %s",
+             what);
+    cli_print_block(&b);
+
+    if (cs_model_n_cost_lines(m) == 0)
+        return;
+    static const char *const spend_columns[CLI_N_SPEND] = {
+        "early (cash)", "late (cash)", "early (real)", "late (real)"};
+    char price_base[16];
+    snprintf(price_base, sizeof price_base, "%d/%02d", sc->price_base_year,
+             (sc->price_base_year + 1) % 100);
+    b.n_columns = CLI_N_SPEND;
+    b.column_labels = spend_columns;
+    b.show = NULL;
+    b.values = t->spend;
+    b.money = 1;
+    snprintf(title, sizeof title,
+             "Spend: early and late intervention during the financial year, "
+             "GBP million,\nin cash and real terms (constant %s prices), %s",
+             price_base, what);
+    cli_print_block(&b);
+}

@@ -1,0 +1,81 @@
+/*
+ * table.h - the yearly table the program prints: per financial year, the
+ * stock in each stage at 31 March, the entries to and exits from each stage
+ * during the year, and early- and late-intervention spend, each as the
+ * median and 90% interval over runs. Runs are added one at a time from the
+ * arrays a run produces (or reads back from a file), so the same table
+ * serves `run` and the commands that read output.
+ */
+#ifndef CASCADE_CLI_TABLE_H
+#define CASCADE_CLI_TABLE_H
+
+#include "cascade/cascade.h"
+
+/* A printed column: one top-level stage (a group of placements is one). */
+typedef struct cli_column {
+    char id[CS_ID_MAX];
+    int n_leaves;
+    int leaves[CS_MAX_STAGES];
+} cli_column;
+
+enum {
+    CLI_SPEND_EARLY_CASH,
+    CLI_SPEND_LATE_CASH,
+    CLI_SPEND_EARLY_REAL,
+    CLI_SPEND_LATE_REAL,
+    CLI_N_SPEND
+};
+
+typedef struct cli_table {
+    const cs_scenario *scenario;
+    const cs_model *model;
+    long runs;
+    int n_columns;
+    cli_column columns[CS_MAX_STAGES];
+    int column_of_stage[CS_MAX_STAGES];
+    int n_fys;
+    int fy_last_month[CS_MAX_YEARS + 1];
+    /* per run, [run][fy][column] */
+    double *stock, *entries, *exits;
+    /* per run, [run][fy][CLI_N_SPEND], GBP */
+    double *spend;
+} cli_table;
+
+/* Sized for `runs` runs of model (compiled from scenario). 0 or -1. */
+int cli_table_init(cli_table *t, const cs_scenario *scenario,
+                   const cs_model *model, long runs);
+void cli_table_free(cli_table *t);
+
+/* Add run `run`: stocks [month][stage][age], flows [month][flow], spend
+ * [month][CS_N_SPEND] in cash (NULL: no spend). */
+void cli_table_add_run(cli_table *t, long run, const double *stocks,
+                       const double *flows, const double *spend);
+
+/* Print the whole table to stdout; `what` says what the figures are, e.g.
+ * "median, and [5%, 95%] below it, over 100 runs". */
+void cli_table_print(const cli_table *t, const char *what);
+
+/*
+ * One block of the table: rows x columns of values [run][row][column],
+ * each printed as the median with [5%, 95%] beneath when runs > 1. money:
+ * values are GBP, printed in millions with one decimal.
+ */
+typedef struct cli_block {
+    const char *title;
+    const char *row_header;
+    int n_rows;
+    const char *const *row_labels;
+    int n_columns;
+    const char *const *column_labels;
+    const int *show; /* per column, or NULL for all */
+    const double *values;
+    long runs;
+    int money;
+} cli_block;
+
+void cli_print_block(const cli_block *block);
+
+/* "1,234,567" (value rounded to a whole number). */
+void cli_format_count(double value, char *out, size_t size);
+
+#endif

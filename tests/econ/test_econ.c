@@ -1,0 +1,133 @@
+/*
+ * test_econ.c - money: cost arithmetic and inflation against hand
+ * computations.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "../sim/build_scenario.h"
+#include "cascade/econ.h"
+#include "cascade/model.h"
+#include "cascade/sim.h"
+
+/*
+ * Base date January 2020, price base 2019/20: January-March 2020 are in the
+ * price base year, April 2020 on one year later. Two costed stages, no
+ * moves, nobody reaching 18 within the horizon:
+ *   early help: 100 children at 1,200 a year = 100 a month, inflation 10%
+ *   care: 3 children at 700 a week = 700 * 365.25 / 7 / 12 a month,
+ *         inflation 5%;
+ * general inflation 2%.
+ */
+START_TEST(test_costs_match_hand_computation_across_april)
+{
+    cs_scenario *sc = test_scenario_new(2020, 1, 6);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
+    sc->price_base_year = 2019;
+    sc->general_inflation = 0.02;
+    sc->stages[eh].unit_cost = 1200.0 / 12;
+    sc->stages[eh].cost_inflation = 0.10;
+    sc->stages[care].unit_cost = 700.0 * 365.25 / 7 / 12;
+    sc->stages[care].cost_inflation = 0.05;
+    sc->initial[uni][3] = 500;
+    sc->initial[eh][4] = 60;
+    sc->initial[eh][9] = 40;
+    sc->initial[care][12] = 3;
+
+    cs_model *m = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
+    ck_assert_int_eq(cs_model_n_cost_lines(m), 2);
+    ck_assert_int_eq(cs_model_cost_line_stage(m, 0), eh);
+    ck_assert_int_eq(cs_model_cost_line_stage(m, 1), care);
+    ck_assert_int_eq(cs_model_month_fy_year(m, 2), 2019);
+    ck_assert_int_eq(cs_model_month_fy_year(m, 3), 2020);
+
+    cs_sim *sim = cs_sim_alloc(m);
+    double stocks[6 * 3 * CS_AGES], costs[6 * 2], spend[6 * CS_N_SPEND];
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_costs_compute(m, stocks, costs, spend);
+
+    const double care_month = 700.0 * 365.25 / 7 / 12; /* 3043.75 */
+    for (int t = 0; t < 6; t++) {
+        int later = t >= 3; /* April 2020 on */
+        double want_eh = 100 * 100.0 * (later ? 1.10 : 1.0);
+        double want_care = 3 * care_month * (later ? 1.05 : 1.0);
+        ck_assert_msg(fabs(costs[2 * t] - want_eh) < 1e-9,
+                      "month %d early help: %.10g, expected %.10g", t,
+                      costs[2 * t], want_eh);
+        ck_assert_msg(fabs(costs[2 * t + 1] - want_care) < 1e-9,
+                      "month %d care: %.10g, expected %.10g", t,
+                      costs[2 * t + 1], want_care);
+        ck_assert_double_eq_tol(spend[t * CS_N_SPEND + CS_SPEND_EARLY], want_eh,
+                                1e-9);
+        ck_assert_double_eq_tol(spend[t * CS_N_SPEND + CS_SPEND_LATE],
+                                want_care, 1e-9);
+        ck_assert_double_eq_tol(cs_model_deflator(m, t), later ? 1.02 : 1.0,
+                                1e-15);
+    }
+    /* by hand: 3 x 700 a week is 9,131.25 a month at base prices */
+    ck_assert_double_eq_tol(costs[1], 9131.25, 1e-9);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/* Cost in a month is exactly children x unit cost, stage by stage, in a
+ * stochastic run of a scenario where children move. */
+START_TEST(test_cost_is_children_times_unit_cost)
+{
+    cs_scenario *sc = test_rich_scenario(30);
+    sc->price_base_year = 2019;
+    for (int s = 0; s < sc->n_stages; s++) {
+        sc->stages[s].unit_cost = 100.0 + 37.5 * s;
+        sc->stages[s].cost_inflation = 0.01 * s;
+    }
+    cs_model *m = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
+    int S = cs_model_n_stages(m), L = cs_model_n_cost_lines(m);
+    ck_assert_int_eq(L, S - 1); /* all but universal */
+    cs_sim *sim = cs_sim_alloc(m);
+    double *stocks = calloc((size_t)30 * S * CS_AGES, sizeof *stocks);
+    double *costs = calloc((size_t)30 * L, sizeof *costs);
+    cs_sim_run(sim, CS_SIM_STOCHASTIC, 3, 1, stocks, NULL);
+    cs_costs_compute(m, stocks, costs, NULL);
+    for (int t = 0; t < 30; t++)
+        for (int l = 0; l < L; l++) {
+            int s = cs_model_cost_line_stage(m, l);
+            double children = 0;
+            for (int a = 0; a < CS_AGES; a++)
+                children += stocks[((size_t)t * S + s) * CS_AGES + a];
+            int years = cs_model_month_fy_year(m, t) - 2019;
+            double unit = (100.0 + 37.5 * s) * pow(1 + 0.01 * s, years);
+            ck_assert_msg(fabs(costs[t * L + l] - children * unit) <=
+                              1e-12 * children * unit,
+                          "month %d line %d: %.10g, expected %.10g", t, l,
+                          costs[t * L + l], children * unit);
+        }
+    free(stocks);
+    free(costs);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("econ");
+    TCase *tc = tcase_create("costs");
+    tcase_add_test(tc, test_costs_match_hand_computation_across_april);
+    tcase_add_test(tc, test_cost_is_children_times_unit_cost);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
