@@ -62,10 +62,10 @@ static size_t record_draws(const cs_model *m, uint64_t seed, draw **out)
         }
         for (int c = 0; c < m->n_compartments; c++)
             next[c] = 0;
-        cs_rng_reset(r, seed, 0, CS_RNG_TRANSITIONS, (uint32_t)t);
         for (int c = 0; c < m->n_compartments; c++) {
             if (now[c] <= 0)
                 continue;
+            cs_rng_reset(r, seed, 0, CS_RNG_TRANSITIONS, CS_SUBSTREAM(t, c));
             int first = m->first_outcome[c];
             int k = m->first_outcome[c + 1] - first;
             /* GSL's algorithm: conditional binomials in order */

@@ -23,6 +23,9 @@ static void usage(FILE *to)
             "baseline)\n"
             "            and write its trajectories to HDF5\n"
             "  validate  check scenario files without running them\n"
+            "  compare   what an alternative scenario changes against a "
+            "base, by financial\n"
+            "            year: stocks, flows, spend, NPV, payback\n"
             "\n"
             "Run 'cascade COMMAND --help' for a command's options.\n");
 }
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(command, "validate"))
         return cli_validate(argc - 1, argv + 1);
+    if (!strcmp(command, "compare"))
+        return cli_compare(argc - 1, argv + 1);
     fprintf(stderr, "cascade: unknown command '%s'\n", command);
     usage(stderr);
     return CLI_BAD_INPUT;

@@ -21,6 +21,8 @@
 #ifndef CASCADE_MODEL_INTERNAL_H
 #define CASCADE_MODEL_INTERNAL_H
 
+#include <stdint.h>
+
 #include "cascade/model.h"
 
 struct cs_model {
@@ -67,6 +69,14 @@ struct cs_model {
     double *unit_cost_cash; /* [month][cost line], GBP per child-month */
     double *deflator;       /* [month], cash / constant prices */
 };
+
+/* The random substream of compartment c in month t (see sim.c): 10 bits of
+ * month (horizons are at most 600 months) and 22 of compartment. */
+#define CS_SUBSTREAM(t, c) (((uint32_t)(t) << 22) | (uint32_t)(c))
+_Static_assert(12 * CS_MAX_YEARS <= 1024, "months must fit in 10 bits");
+_Static_assert((CS_MAX_STAGES * CS_AGES * (CS_MAX_DURATION_MONTHS + 1)
+                << CS_MAX_MARKS) <= (1 << 22),
+               "compartments must fit in 22 bits");
 
 static inline int cs_compartment(const cs_model *m, int s, int a, int d, int k)
 {

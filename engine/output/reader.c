@@ -25,7 +25,31 @@
 typedef struct result_scenario {
     char *name;
     int n_runs;
+    char *yaml; /* scenario_yaml, or NULL */
 } result_scenario;
+
+/* A variable-length string attribute of obj, malloc'd, or NULL. */
+static char *read_text_attribute(hid_t obj, const char *name)
+{
+    char *copy = NULL;
+    hid_t attribute = obj >= 0 && H5Aexists(obj, name) > 0
+                          ? H5Aopen(obj, name, H5P_DEFAULT)
+                          : -1;
+    hid_t type = attribute >= 0 ? H5Aget_type(attribute) : -1;
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING &&
+        H5Tis_variable_str(type) > 0) {
+        hid_t memory = cs_h5_string_type();
+        char *text = NULL;
+        if (memory >= 0 && H5Aread(attribute, memory, &text) >= 0 && text) {
+            copy = strdup(text);
+            H5free_memory(text);
+        }
+        cs_h5_close(memory);
+    }
+    cs_h5_close(type);
+    cs_h5_close(attribute);
+    return copy;
+}
 
 struct cs_result {
     char *path;
@@ -53,8 +77,10 @@ void cs_result_close(cs_result *result)
     cs_h5_free_strings(result->n_transitions, result->transition_from);
     cs_h5_free_strings(result->n_transitions, result->transition_to);
     cs_h5_free_strings(result->n_cost_lines, result->cost_line_labels);
-    for (int i = 0; i < result->n_scenarios; i++)
+    for (int i = 0; i < result->n_scenarios; i++) {
         free(result->scenarios[i].name);
+        free(result->scenarios[i].yaml);
+    }
     free(result->scenarios);
     free(result->path);
     free(result);
@@ -126,9 +152,9 @@ static int load_dims(cs_result *result, cs_error *err)
             load_labels(result, dims, "transition_to", result->n_transitions,
                         &n, &result->transition_to, err);
     if (status == CS_OK && H5Lexists(dims, "cost_line", H5P_DEFAULT) > 0)
-        status = load_labels(result, dims, "cost_line", -1,
-                             &result->n_cost_lines, &result->cost_line_labels,
-                             err);
+        status =
+            load_labels(result, dims, "cost_line", -1, &result->n_cost_lines,
+                        &result->cost_line_labels, err);
     if (status == CS_OK) {
         result->n_ages = dataset_length(dims, "age");
         if (result->n_ages < 0)
@@ -191,6 +217,8 @@ static int check_scenario(cs_result *result, hid_t scenarios,
     if (flow_rank == 3)
         H5Sget_simple_extent_dims(flow_space, flow_dims, NULL);
     int n_done = dataset_length(group, "run_done");
+    free(scenario->yaml);
+    scenario->yaml = read_text_attribute(group, "scenario_yaml");
     cs_h5_close(flow_space);
     cs_h5_close(stock_space);
     cs_h5_close(flows);
@@ -611,12 +639,12 @@ int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
     cs_h5_quiet quiet;
     cs_h5_quiet_begin(&quiet);
     if (costs && result->n_cost_lines > 0)
-        status = read_dataset(result, scenario, "costs", run,
-                              H5T_NATIVE_DOUBLE, costs,
-                              months * (size_t)result->n_cost_lines, err);
+        status =
+            read_dataset(result, scenario, "costs", run, H5T_NATIVE_DOUBLE,
+                         costs, months * (size_t)result->n_cost_lines, err);
     if (status == CS_OK && spend)
-        status = read_dataset(result, scenario, "spend", run,
-                              H5T_NATIVE_DOUBLE, spend, months * 2, err);
+        status = read_dataset(result, scenario, "spend", run, H5T_NATIVE_DOUBLE,
+                              spend, months * 2, err);
     cs_h5_quiet_end(&quiet);
     return status;
 }
@@ -628,31 +656,26 @@ static void read_string_attribute(const cs_result *result, int scenario,
 {
     buffer[0] = '\0';
     hid_t scenarios = H5Gopen2(result->file, "scenarios", H5P_DEFAULT);
-    hid_t group = scenarios >= 0 ? H5Gopen2(scenarios,
-                                            result->scenarios[scenario].name,
-                                            H5P_DEFAULT)
-                                 : -1;
+    hid_t group =
+        scenarios >= 0
+            ? H5Gopen2(scenarios, result->scenarios[scenario].name, H5P_DEFAULT)
+            : -1;
     hid_t dataset =
         group >= 0 ? H5Dopen2(group, dataset_name, H5P_DEFAULT) : -1;
-    hid_t attribute = dataset >= 0 && H5Aexists(dataset, name) > 0
-                          ? H5Aopen(dataset, name, H5P_DEFAULT)
-                          : -1;
-    hid_t type = attribute >= 0 ? H5Aget_type(attribute) : -1;
-    if (type >= 0 && H5Tget_class(type) == H5T_STRING &&
-        H5Tis_variable_str(type) > 0) {
-        hid_t memory = cs_h5_string_type();
-        char *text = NULL;
-        if (memory >= 0 && H5Aread(attribute, memory, &text) >= 0 && text) {
-            snprintf(buffer, (size_t)size, "%s", text);
-            H5free_memory(text);
-        }
-        cs_h5_close(memory);
-    }
-    cs_h5_close(type);
-    cs_h5_close(attribute);
+    char *text = read_text_attribute(dataset, name);
+    if (text)
+        snprintf(buffer, (size_t)size, "%s", text);
+    free(text);
     cs_h5_close(dataset);
     cs_h5_close(group);
     cs_h5_close(scenarios);
+}
+
+const char *cs_result_scenario_yaml(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].yaml;
 }
 
 int cs_result_read_deflator(const cs_result *result, int scenario,

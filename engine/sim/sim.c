@@ -76,7 +76,15 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
     }
 }
 
-static void move_stochastic(cs_sim *sim, double *flows)
+/*
+ * Each compartment draws from its own substream, keyed by month and
+ * compartment (CS_SUBSTREAM): what one compartment draws never shifts what
+ * another does, so two scenarios run with the same seed use the same
+ * random numbers for the same children wherever their counts agree, which
+ * is what makes common random numbers pay.
+ */
+static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
+                            double *flows)
 {
     const cs_model *m = sim->model;
     for (int c = 0; c < m->n_compartments; c++) {
@@ -90,6 +98,8 @@ static void move_stochastic(cs_sim *sim, double *flows)
             continue;
         }
         assert(n < 4294967296.0);
+        cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS,
+                     CS_SUBSTREAM(t, c));
         gsl_ran_multinomial(sim->rng, (size_t)k, (unsigned int)n,
                             m->outcome_p + first, sim->drawn);
         for (int i = 0; i < k; i++) {
@@ -153,8 +163,7 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         memset(sim->next, 0, nc * sizeof *sim->next);
         double born;
         if (mode == CS_SIM_STOCHASTIC) {
-            cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS, (uint32_t)t);
-            move_stochastic(sim, month_flows);
+            move_stochastic(sim, seed, run, t, month_flows);
             cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);
             born =
                 m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t]) : 0;

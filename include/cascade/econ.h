@@ -24,4 +24,20 @@ enum { CS_SPEND_EARLY = 0, CS_SPEND_LATE = 1, CS_N_SPEND = 2 };
 void cs_costs_compute(const cs_model *model, const double *stocks,
                       double *costs, double *spend);
 
+/*
+ * Net present value of yearly amounts v[0..n-1] at an annual discount rate:
+ * sum_y v[y] / (1 + rate)^y. Year 0 (the first financial year) is not
+ * discounted, as in the Green Book's convention for the current year.
+ */
+double cs_npv(const double *values, int n, double rate);
+
+/*
+ * The payback year of cumulative amounts c[0..n-1] (cumulative discounted
+ * net differences, say): the first year y from which every c[y..n-1] has
+ * the sign opposite to the first non-zero c, i.e. where the running total
+ * changes sign for good. -1 if it never does within the n years (or every
+ * c is zero).
+ */
+int cs_payback_year(const double *cumulative, int n);
+
 #endif

@@ -131,6 +131,45 @@ int cs_output_is_cascade_file(const char *path);
  */
 int cs_output_prepare_process(void);
 
+/* ---- adding derived tables to a finished file --------------------------- */
+
+/* An axis of the group: a dimension-scale dataset of string labels, or of
+ * 0..n-1 when labels is NULL. */
+typedef struct cs_table_axis {
+    const char *name;
+    int n;
+    const char *const *labels;
+    const char *description;
+} cs_table_axis;
+
+/* A float64 dataset of the group; axes names an axis for each dimension. */
+typedef struct cs_table_dataset {
+    const char *name;
+    int rank; /* 1..4 */
+    const int *shape;
+    const char *const *axes;
+    const double *values;
+    const char *units;
+    const char *description;
+} cs_table_dataset;
+
+/* An attribute of the group: text, or a number when text is NULL. */
+typedef struct cs_table_attribute {
+    const char *name;
+    const char *text;
+    double number;
+} cs_table_attribute;
+
+/*
+ * Write the group group_path (e.g. "compare/alt_vs_base"), replacing one of
+ * that name, into the cascade output file at path: on a copy, renamed over
+ * path only when complete, so a failure leaves the file as it was.
+ */
+int cs_output_write_group(const char *path, const char *group_path, int n_axes,
+                          const cs_table_axis *axes, int n_datasets,
+                          const cs_table_dataset *datasets, int n_attributes,
+                          const cs_table_attribute *attrs, cs_error *err);
+
 /* ---- reading ------------------------------------------------------------ */
 
 typedef struct cs_result cs_result;
@@ -150,6 +189,9 @@ const char *cs_result_transition_from(const cs_result *result, int t);
 const char *cs_result_transition_to(const cs_result *result, int t);
 int cs_result_n_scenarios(const cs_result *result);
 const char *cs_result_scenario_name(const cs_result *result, int scenario);
+/* The scenario's fully resolved YAML (its scenario_yaml attribute), or
+ * NULL; owned by result. */
+const char *cs_result_scenario_yaml(const cs_result *result, int scenario);
 /* Index of the named scenario, or -1. */
 int cs_result_find_scenario(const cs_result *result, const char *name);
 int cs_result_n_runs(const cs_result *result, int scenario);

@@ -276,6 +276,80 @@ class OutputFile(Workdir):
             self.assertFalse(np.array_equal(runs[0], runs[1]))
 
 
+class Compare(Workdir):
+    """cascade compare: paired differences, NPV and payback from the file,
+    written back safely."""
+
+    def setUp(self):
+        super().setUp()
+        alt = SMALL.replace('name: small', 'name: small-alt').replace(
+            'referral: {from: universal, to: cin, rate: 0.05}',
+            'referral: {from: universal, to: cin, rate: 0.065}')
+        self.alt = self.path('small-alt.yaml')
+        with open(self.alt, 'w') as f:
+            f.write(alt)
+        self.out = self.path('both.h5')
+        r = run('run', self.small, self.alt, '-n', '20', '-o', self.out,
+                '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_npv_matches_the_file(self):
+        csv = self.path('cmp.csv')
+        r = run('compare', self.out, '--base', 'small', '--alt', 'small-alt',
+                '--csv', csv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('net present value', r.stdout)
+        with h5py.File(self.out) as f:
+            g = f['compare/small-alt_vs_small']
+            self.assertEqual(g.attrs['base'], 'small')
+            self.assertAlmostEqual(float(g.attrs['discount_rate']), 0.035)
+            base = f['scenarios/small/spend'][:].sum(axis=2)   # [run, month]
+            alt = f['scenarios/small-alt/spend'][:].sum(axis=2)
+            deflator = f['scenarios/small/deflator'][:]
+            real = (alt - base) / deflator[None, :]
+            # months 0-11 are 2019/20, 12-23 2020/21, 24-25 2021/22
+            yearly = np.stack([real[:, 0:12].sum(axis=1),
+                               real[:, 12:24].sum(axis=1),
+                               real[:, 24:26].sum(axis=1)], axis=1)
+            npv = (yearly / 1.035 ** np.arange(3)[None, :]).sum(axis=1)
+            np.testing.assert_allclose(g['npv'][:], npv, rtol=1e-9)
+            p = float(g.attrs['probability_alt_costs_more'])
+            self.assertEqual(p, float(np.mean(npv > 0)))
+            self.assertEqual(g['stock'].shape, (20, 3, 3))
+            for axis in range(3):
+                self.assertGreater(len(g['money'].dims[axis]), 0)
+        with open(csv) as f:
+            header = f.readline().strip()
+            rows = f.readlines()
+        self.assertEqual(header,
+                         'base,alt,measure,year,stage,units,statistic,value')
+        npv_median = [r for r in rows
+                      if ',npv_real_discounted,' in r and ',median,' in r]
+        self.assertEqual(len(npv_median), 1)
+        self.assertAlmostEqual(float(npv_median[0].split(',')[-1]),
+                               float(np.median(npv)), delta=1e-6 * abs(
+                                   float(np.median(npv))) + 1e-6)
+
+    def test_discount_flag_and_defaults(self):
+        r = run('compare', self.out, '--discount', '0', '--no-write')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("'small-alt' against 'small'", r.stdout)
+        with h5py.File(self.out) as f:
+            self.assertNotIn('compare', f)
+
+    def test_bad_requests_exit_two_and_leave_the_file(self):
+        before = digest(self.out)
+        for args in (['--base', 'nope', '--alt', 'small'],
+                     ['--base', 'small', '--alt', 'small'],
+                     ['--discount', '-1'], ['--discount', 'abc']):
+            r = run('compare', self.out, *args)
+            self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
+            self.assertEqual(digest(self.out), before)
+        r = run('compare', self.path('missing.h5'))
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(self.leftovers(), [])
+
+
 def year_one(flows, labels, names):
     return sum(flows[:12, labels.index(n)].sum() for n in names)
 

@@ -118,12 +118,66 @@ START_TEST(test_cost_is_children_times_unit_cost)
 }
 END_TEST
 
+/*
+ * NPV and payback against a hand computation. Net yearly difference of an
+ * invest-to-save case: costs 100 in years 0 and 1, saves 30, 60, 90 in
+ * years 2-4. At 3.5%:
+ *   discounted: 100, 96.6184, -28.0053, -54.1166, -78.4298
+ *   cumulative: 100, 196.6184, 168.6130, 114.4965, 36.0667
+ * so NPV = 36.0667 and, within 5 years, no payback; with a sixth year
+ * saving 60 (-50.5184 discounted) the cumulative turns -14.4517: payback
+ * year 5.
+ */
+START_TEST(test_npv_and_payback_by_hand)
+{
+    const double net[6] = {100, 100, -30, -60, -90, -60};
+    double npv5 = cs_npv(net, 5, 0.035);
+    double want5 = 100 + 100 / 1.035 - 30 / pow(1.035, 2) - 60 / pow(1.035, 3) -
+                   90 / pow(1.035, 4);
+    ck_assert_double_eq_tol(npv5, want5, 1e-12);
+    ck_assert_double_eq_tol(npv5, 36.0667, 1e-4);
+    double cumulative[6], running = 0, factor = 1;
+    for (int y = 0; y < 6; y++) {
+        running += net[y] / factor;
+        factor *= 1.035;
+        cumulative[y] = running;
+    }
+    ck_assert_int_eq(cs_payback_year(cumulative, 5), -1);
+    ck_assert_int_eq(cs_payback_year(cumulative, 6), 5);
+    ck_assert_double_eq_tol(cs_npv(net, 6, 0.035), -14.4517, 1e-4);
+    /* zero discount rate: NPV is the plain sum */
+    ck_assert_double_eq_tol(cs_npv(net, 6, 0.0), -40.0, 1e-12);
+}
+END_TEST
+
+/* Payback counts only a sign change that lasts: a dip below zero that
+ * returns does not pay back; a cut (saves first) pays back when it starts
+ * costing for good; all-zero or one-signed series never do. */
+START_TEST(test_payback_needs_a_lasting_sign_change)
+{
+    const double dip[5] = {10, -1, 5, -3, -4};
+    ck_assert_int_eq(cs_payback_year(dip, 5), 3);
+    const double back[4] = {10, -1, 5, 2};
+    ck_assert_int_eq(cs_payback_year(back, 4), -1);
+    const double cut[5] = {-50, -80, -60, 10, 40};
+    ck_assert_int_eq(cs_payback_year(cut, 5), 3);
+    const double zeros[3] = {0, 0, 0};
+    ck_assert_int_eq(cs_payback_year(zeros, 3), -1);
+    const double late_start[4] = {0, 0, 5, -1};
+    ck_assert_int_eq(cs_payback_year(late_start, 4), 3);
+    const double never[3] = {1, 2, 3};
+    ck_assert_int_eq(cs_payback_year(never, 3), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("econ");
     TCase *tc = tcase_create("costs");
     tcase_add_test(tc, test_costs_match_hand_computation_across_april);
     tcase_add_test(tc, test_cost_is_children_times_unit_cost);
+    tcase_add_test(tc, test_npv_and_payback_by_hand);
+    tcase_add_test(tc, test_payback_needs_a_lasting_sign_change);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -366,6 +366,66 @@ START_TEST(test_initial_state_keeps_counts)
 }
 END_TEST
 
+/*
+ * Common random numbers: scenario B is A with a 10% higher rate into child
+ * in need. Run r of A and run r of B draw the same random numbers wherever
+ * their compartments hold the same children, so the paired difference in
+ * the looked-after stock after three years varies much less than the
+ * difference between independent runs (r of A against N + r of B). The
+ * bound 0.5 is far from what chance allows if pairing did nothing: with
+ * N = 200 the ratio of two sample variances of equal true variance has a
+ * standard deviation of about sqrt(4 / 199) = 0.14, so 0.5 is 3.5 sd below
+ * 1.
+ */
+START_TEST(test_common_random_numbers_shrink_paired_variance)
+{
+    const int months = 36, N = 200;
+    cs_scenario *a = test_rich_scenario(months);
+    cs_scenario *b = test_rich_scenario(months);
+    b->transitions[1].rate *= 1.1; /* to_cin */
+    cs_model *ma = compile_or_fail(a), *mb = compile_or_fail(b);
+    cs_sim *sa = cs_sim_alloc(ma), *sb = cs_sim_alloc(mb);
+    int S = cs_model_n_stages(ma);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *va = calloc((size_t)2 * N, sizeof *va);
+    double *vb = calloc((size_t)2 * N, sizeof *vb);
+    for (int r = 0; r < 2 * N; r++) {
+        cs_sim_run(sa, CS_SIM_STOCHASTIC, 77, (uint32_t)r, stocks, NULL);
+        for (int s = 4; s < 7; s++) /* looked after, three placements */
+            va[r] += stage_total(stocks, S, months - 1, s);
+        cs_sim_run(sb, CS_SIM_STOCHASTIC, 77, (uint32_t)r, stocks, NULL);
+        for (int s = 4; s < 7; s++)
+            vb[r] += stage_total(stocks, S, months - 1, s);
+    }
+    double paired[200], unpaired[200];
+    for (int r = 0; r < N; r++) {
+        paired[r] = vb[r] - va[r];
+        unpaired[r] = vb[N + r] - va[r];
+    }
+    double vp = 0, vu = 0, mp = 0, mu = 0;
+    for (int r = 0; r < N; r++) {
+        mp += paired[r] / N;
+        mu += unpaired[r] / N;
+    }
+    for (int r = 0; r < N; r++) {
+        vp += (paired[r] - mp) * (paired[r] - mp) / (N - 1);
+        vu += (unpaired[r] - mu) * (unpaired[r] - mu) / (N - 1);
+    }
+    ck_assert_msg(vp < 0.5 * vu,
+                  "paired variance %g is not below half the unpaired %g", vp,
+                  vu);
+    free(stocks);
+    free(va);
+    free(vb);
+    cs_sim_free(sa);
+    cs_sim_free(sb);
+    cs_model_free(ma);
+    cs_model_free(mb);
+    free(a);
+    free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sim");
@@ -382,6 +442,7 @@ int main(void)
     tcase_add_test(st, test_conservation_every_run_every_month);
     tcase_add_test(st, test_same_key_bit_identical_other_run_differs);
     tcase_add_test(st, test_stochastic_mean_converges_to_deterministic);
+    tcase_add_test(st, test_common_random_numbers_shrink_paired_variance);
     suite_add_tcase(s, st);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
