@@ -21,6 +21,10 @@
 #define PATH_MAX_LEN 256
 #define MAX_COUNT 1e9   /* children in one count: below a billion */
 #define MAX_RATE 1000.0 /* per year: more is surely a typo */
+/* Duration factors and mark multipliers: with rates capped too, a child's
+ * rate stays below 1e18 per year however they combine (no overflow to inf,
+ * which would make the competing-hazards probabilities NaN). */
+#define MAX_FACTOR 1000.0
 #define SHARE_TOLERANCE 1e-6
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1185,15 +1189,15 @@ static int read_births(reader *r, const tree_node *root)
             return rc;
         s->birth_stage = ref.index;
     }
-    const char *what = "a number of births per year >= 0";
+    const char *what = "a number of births per year from 0 to 1000000000";
     if (!(n = tree_map_get(births, "per_year")))
         return missing(r, births, "births", "per_year");
     if (n->kind != TREE_SEQUENCE) {
         s->n_births = 1;
         return number_in(r, n, "births.per_year",
-                         "a number of births per year >= 0, or a list of "
-                         "them by financial year",
-                         0, HUGE_VAL, &s->births_per_year[0]);
+                         "a number of births per year from 0 to 1000000000, "
+                         "or a list of them by financial year",
+                         0, MAX_COUNT, &s->births_per_year[0]);
     }
     if (n->n == 0 || n->n > CS_MAX_YEARS)
         return expected(r, n, "births.per_year",
@@ -1202,7 +1206,7 @@ static int read_births(reader *r, const tree_node *root)
     for (size_t i = 0; i < n->n; i++)
         if ((rc = number_in(r, n->items[i],
                             join_index(item, "births.per_year", i), what, 0,
-                            HUGE_VAL, &s->births_per_year[i])))
+                            MAX_COUNT, &s->births_per_year[i])))
             return rc;
     s->n_births = (int)n->n;
     return CS_OK;
@@ -1321,7 +1325,8 @@ static int read_by_duration(reader *r, const tree_node *n, const char *path,
         }
         next = d->month_hi < 0 ? -1 : d->month_hi + 1;
         if ((rc = number_in(r, factor, join_key(sub, item, "factor"),
-                            "a factor >= 0", 0, HUGE_VAL, &d->factor)))
+                            "a factor from 0 to 1000", 0, MAX_FACTOR,
+                            &d->factor)))
             return rc;
         t->n_by_duration++;
         last = months;
@@ -1437,8 +1442,8 @@ static int read_transition(reader *r, const tree_node *root,
             if ((rc = mark_ref(r, v->keys[i], sub, &mark)) ||
                 (rc = number_in(r, v->items[i],
                                 join_key(item, sub, v->keys[i]->text),
-                                "a rate multiplier >= 0", 0, HUGE_VAL,
-                                &t->mark_factor[mark])))
+                                "a rate multiplier from 0 to 1000", 0,
+                                MAX_FACTOR, &t->mark_factor[mark])))
                 return rc;
         }
     }
