@@ -10,7 +10,10 @@ rate, so it converges in a few rounds). Prints the fitted rates as YAML to
 paste into scenarios/england-baseline.yaml, and a table of model vs target.
 
 usage: tools/calibrate.py [--cascade build/cascade] [--baseline
-       scenarios/england-baseline.yaml] [--rounds 80]
+       scenarios/england-baseline.yaml] [--rounds 80] [--write]
+
+--write puts the fitted rates (five decimals) into the baseline file in
+place, changing only those numbers, so its comments and layout stay.
 
 Targets (year to 31 March 2019, DfE; see the baseline's comments):
   flows in year one   referrals 650,930; CP plans started 66,680; started to
@@ -25,6 +28,7 @@ Targets (year to 31 March 2019, DfE; see the baseline's comments):
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -114,6 +118,8 @@ def main():
     ap.add_argument('--baseline', default=os.path.join(
         top, 'scenarios', 'england-baseline.yaml'))
     ap.add_argument('--rounds', type=int, default=80)
+    ap.add_argument('--write', action='store_true',
+                    help='write the fitted rates into the baseline file')
     args = ap.parse_args()
 
     with open(args.baseline) as f:
@@ -148,6 +154,9 @@ def main():
         g = got[(kind, what)]
         print(f'#   {kind:9} {what:26} {g:12,.0f} {target:10,} '
               f'{100 * (g / target - 1):+6.2f}%')
+    if args.write:
+        write_rates(args.baseline, overrides)
+        print(f'# wrote the fitted rates into {args.baseline}')
     print('# fitted rates (per child per year)')
     for p in paths:
         v = overrides[p]
@@ -156,6 +165,31 @@ def main():
         else:
             v = round(v, 5)
         print(f'{p}: {v}')
+
+
+def write_rates(path, overrides):
+    """Replace each fitted rate's number in the YAML text, in place."""
+    with open(path) as f:
+        text = f.read()
+    for p, value in overrides.items():
+        _, tid, key = p.split('.')
+        block = re.search(r'\n  %s:\n(.*?)(?=\n  [a-z_]+:\n|\Z)' % tid,
+                          text, re.S)
+        body = block.group(1)
+        if key == 'rate':
+            new = re.sub(r'(^    rate: )[0-9.e_-]+',
+                         lambda m: m.group(1) + repr(round(value, 5)), body,
+                         count=1, flags=re.M)
+        else:
+            new = body
+            for band in value:
+                new = re.sub(r'(\{ages: "%s", rate: )[0-9.e_-]+'
+                             % re.escape(band['ages']),
+                             lambda m: m.group(1) + repr(round(band['rate'],
+                                                               5)), new)
+        text = text[:block.start(1)] + new + text[block.end(1):]
+    with open(path, 'w') as f:
+        f.write(text)
 
 
 if __name__ == '__main__':

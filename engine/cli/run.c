@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ typedef struct run_scenario {
     cs_scenario *scenario;
     cs_model *model;
     int *file_flow; /* model flow f -> index in /dims/transition */
-    int index;      /* in the output file */
+    int file_capacity[CS_MAX_STAGES]; /* capacity j -> /dims/capacity_stage */
+    int index;                        /* in the output file */
     cli_table table;
 } run_scenario;
 
@@ -60,6 +62,12 @@ typedef struct flow_union {
     int n;
     const char **label, **from, **to;
 } flow_union;
+
+/* The union of the scenarios' stages with capacity, first seen first. */
+typedef struct capacity_union {
+    int n;
+    const char *label[CS_MAX_STAGES];
+} capacity_union;
 
 static volatile sig_atomic_t interrupted;
 
@@ -289,17 +297,32 @@ static int merge_flows(flow_union *u, run_scenario *r, cs_error *err)
     return CS_OK;
 }
 
+static void merge_capacity(capacity_union *u, run_scenario *r)
+{
+    const cs_model *m = r->model;
+    for (int j = 0; j < cs_model_n_capacity(m); j++) {
+        const char *id = r->scenario->stages[cs_model_capacity_stage(m, j)].id;
+        int k = 0;
+        while (k < u->n && strcmp(u->label[k], id) != 0)
+            k++;
+        if (k == u->n)
+            u->label[u->n++] = id;
+        r->file_capacity[j] = k;
+    }
+}
+
 /* ---- running ------------------------------------------------------------ */
 
 /* Buffers for one run, sized for the largest scenario. */
 typedef struct run_buffers {
     double *stocks, *flows, *file_flows, *costs, *spend;
     double *unit_costs;
+    double *capacity, *file_capacity;
 } run_buffers;
 
 static int run_one_scenario(const run_options *o, run_scenario *r,
                             uint64_t seed, cs_output *out, int n_file_flows,
-                            run_buffers *b, cs_error *err)
+                            int n_file_capacity, run_buffers *b, cs_error *err)
 {
     const cs_model *m = r->model;
     int n_months = cs_model_n_months(m), n_flows = cs_model_n_flows(m);
@@ -321,6 +344,8 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
     cs_sim *sim = cs_sim_alloc(m);
     if (!sim)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int n_capacity = cs_model_n_capacity(m);
+    cs_sim_record_capacity(sim, b->capacity);
     int progress = !o->quiet && isatty(STDERR_FILENO) && o->runs > 1;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -343,6 +368,23 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
                               (size_t)r->file_flow[f]] =
                     b->flows[(size_t)t * (size_t)n_flows + (size_t)f];
         cs_costs_compute(m, b->stocks, b->costs, b->spend);
+        if (n_file_capacity > 0) {
+            /* a stage this scenario does not limit has no places: NaN */
+            size_t cells = (size_t)n_months * (size_t)n_file_capacity * 3;
+            for (size_t i = 0; i < cells; i++)
+                b->file_capacity[i] = NAN;
+            for (int t = 0; t < n_months; t++)
+                for (int j = 0; j < n_capacity; j++)
+                    memcpy(b->file_capacity + ((size_t)t * n_file_capacity +
+                                               r->file_capacity[j]) *
+                                                  3,
+                           b->capacity + ((size_t)t * n_capacity + j) * 3,
+                           3 * sizeof *b->capacity);
+            rc = cs_output_write_capacity(out, r->index, (int)run,
+                                          b->file_capacity, err);
+            if (rc != CS_OK)
+                break;
+        }
         rc = cs_output_write_run(out, r->index, (int)run, b->stocks,
                                  b->file_flows, n_lines ? b->costs : NULL,
                                  b->spend, err);
@@ -369,6 +411,7 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     int n_months = cs_model_n_months(m), n_stages = cs_model_n_stages(m);
     int n_lines = cs_model_n_cost_lines(m);
     flow_union u = {0, NULL, NULL, NULL};
+    capacity_union cu = {0, {NULL}};
     run_buffers b = {0};
     cs_output *out = NULL;
     const char **month = calloc((size_t)n_months, sizeof *month);
@@ -380,6 +423,8 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
         rc = merge_flows(&u, &rs[i], err);
     if (rc != CS_OK)
         goto done;
+    for (int i = 0; i < n; i++)
+        merge_capacity(&cu, &rs[i]);
     int max_flows = 0;
     for (int i = 0; i < n; i++)
         if (cs_model_n_flows(rs[i].model) > max_flows)
@@ -391,8 +436,12 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     b.costs = calloc(months * (size_t)(n_lines + 1), sizeof *b.costs);
     b.unit_costs = calloc(months * (size_t)(n_lines + 1), sizeof *b.costs);
     b.spend = calloc(months * CS_N_SPEND, sizeof *b.spend);
+    b.capacity = calloc(months * (size_t)(cu.n + 1) * 3, sizeof *b.capacity);
+    b.file_capacity =
+        calloc(months * (size_t)(cu.n + 1) * 3, sizeof *b.file_capacity);
     if (!month || !stage || !line || !kind || !b.stocks || !b.flows ||
-        !b.file_flows || !b.costs || !b.unit_costs || !b.spend) {
+        !b.file_flows || !b.costs || !b.unit_costs || !b.spend || !b.capacity ||
+        !b.file_capacity) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         goto done;
     }
@@ -405,8 +454,9 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
         line[l] = st->id;
         kind[l] = st->intervention == CS_INTERVENTION_EARLY ? "early" : "late";
     }
-    cs_output_dims dims = {n_months, month,  n_stages, stage,   CS_AGES, u.n,
-                           u.label,  u.from, u.to,     n_lines, line,    kind};
+    cs_output_dims dims = {n_months, month,   n_stages, stage,   CS_AGES,
+                           u.n,      u.label, u.from,   u.to,    n_lines,
+                           line,     kind,    cu.n,     cu.label};
     cs_output_meta meta = {CASCADE_VERSION, command_line, seed, "philox4x32-10",
                            sc->resolved_yaml};
     rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
@@ -415,7 +465,7 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
                                     rs[i].scenario->resolved_yaml, (int)o->runs,
                                     &rs[i].index, err);
     for (int i = 0; i < n && rc == CS_OK; i++)
-        rc = run_one_scenario(o, &rs[i], seed, out, u.n, &b, err);
+        rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, &b, err);
     if (rc == CS_OK) {
         rc = cs_output_close(out, err);
         out = NULL;
@@ -432,6 +482,8 @@ done:
     free(b.costs);
     free(b.unit_costs);
     free(b.spend);
+    free(b.capacity);
+    free(b.file_capacity);
     free(month);
     free(stage);
     free(line);

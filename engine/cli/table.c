@@ -47,7 +47,12 @@ int cli_table_init(cli_table *t, const cs_scenario *sc, const cs_model *m,
     t->exits = calloc(n, sizeof *t->exits);
     t->spend =
         calloc((size_t)runs * (size_t)t->n_fys * CLI_N_SPEND, sizeof *t->spend);
-    return t->stock && t->entries && t->exits && t->spend ? 0 : -1;
+    t->n_capacity = cs_model_n_capacity(m);
+    t->capacity = calloc((size_t)runs * (size_t)t->n_fys *
+                             (size_t)(t->n_capacity + 1) * 2,
+                         sizeof *t->capacity);
+    return t->stock && t->entries && t->exits && t->spend && t->capacity ? 0
+                                                                         : -1;
 }
 
 void cli_table_free(cli_table *t)
@@ -56,6 +61,7 @@ void cli_table_free(cli_table *t)
     free(t->entries);
     free(t->exits);
     free(t->spend);
+    free(t->capacity);
     memset(t, 0, sizeof *t);
 }
 
@@ -99,6 +105,22 @@ void cli_table_add_run(cli_table *t, long run, const double *stocks,
         for (int s = 0; s < sc->n_stages; s++)
             t->exits[row + (size_t)t->column_of_stage[s]] +=
                 f[cs_model_age_out_flow(m, s)];
+        /* a transition into a full stage counted an entry to it; the
+         * children turned away entered the when_full stage instead */
+        double *cap =
+            t->capacity + (((size_t)run * t->n_fys + fy) * t->n_capacity) * 2;
+        for (int j = 0; j < t->n_capacity; j++) {
+            int s = cs_model_capacity_stage(m, j);
+            double away = f[cs_model_turned_away_flow(m, j)];
+            int from = t->column_of_stage[s];
+            int to = t->column_of_stage[sc->stages[s].overflow_stage];
+            if (from != to) {
+                t->entries[row + (size_t)from] -= away;
+                t->entries[row + (size_t)to] += away;
+            }
+            cap[2 * j] = cs_model_places(m, j, month);
+            cap[2 * j + 1] += away;
+        }
         if (spend) {
             double deflator = cs_model_deflator(m, month);
             double early = spend[month * CS_N_SPEND + CS_SPEND_EARLY];
@@ -258,6 +280,25 @@ void cli_table_print(const cli_table *t, const char *what)
              what);
     cli_print_block(&b);
 
+    /* one block per stage with capacity: [run][fy][stage][2] read with
+     * a stride, so copy each stage's pair out */
+    double *pair = malloc((size_t)t->runs * t->n_fys * 2 * sizeof *pair);
+    for (int j = 0; pair && j < t->n_capacity; j++) {
+        static const char *const labels[2] = {"places", "turned away"};
+        for (size_t i = 0; i < (size_t)t->runs * t->n_fys; i++) {
+            pair[2 * i] = t->capacity[(i * t->n_capacity + j) * 2];
+            pair[2 * i + 1] = t->capacity[(i * t->n_capacity + j) * 2 + 1];
+        }
+        cli_block cb = {title,  "year", t->n_fys, years,   2,
+                        labels, NULL,   pair,     t->runs, 0};
+        snprintf(title, sizeof title,
+                 "Capacity of %s: places (in the year's last month) and "
+                 "children turned away\nfor want of a place during the "
+                 "year, %s",
+                 sc->stages[cs_model_capacity_stage(m, j)].id, what);
+        cli_print_block(&cb);
+    }
+    free(pair);
     if (cs_model_n_cost_lines(m) == 0)
         return;
     static const char *const spend_columns[CLI_N_SPEND] = {

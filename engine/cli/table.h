@@ -39,6 +39,10 @@ typedef struct cli_table {
     double *stock, *entries, *exits;
     /* per run, [run][fy][CLI_N_SPEND], GBP */
     double *spend;
+    /* per run, [run][fy][capacity stage][2]: places in the year's last
+     * month, children turned away during the year */
+    int n_capacity;
+    double *capacity;
 } cli_table;
 
 /* Sized for `runs` runs of model (compiled from scenario). 0 or -1. */
@@ -47,7 +51,8 @@ int cli_table_init(cli_table *t, const cs_scenario *scenario,
 void cli_table_free(cli_table *t);
 
 /* Add run `run`: stocks [month][stage][age], flows [month][flow], spend
- * [month][CS_N_SPEND] in cash (NULL: no spend). */
+ * [month][CS_N_SPEND] in cash (NULL: no spend). Places come from the
+ * model. */
 void cli_table_add_run(cli_table *t, long run, const double *stocks,
                        const double *flows, const double *spend);
 

@@ -167,7 +167,10 @@ static int compile_calendar(cs_model *m, cs_error *err)
 static int compile_flows(cs_model *m, cs_error *err)
 {
     const cs_scenario *sc = &m->scenario;
-    m->n_flows = sc->n_transitions + 1 + sc->n_stages;
+    int n_capacity = 0;
+    for (int st = 0; st < sc->n_stages; st++)
+        n_capacity += sc->stages[st].has_capacity;
+    m->n_flows = sc->n_transitions + 1 + sc->n_stages + n_capacity;
     m->births_flow = sc->n_transitions;
     size_t n = (size_t)m->n_flows;
     m->flow_label = calloc(n, sizeof *m->flow_label);
@@ -194,6 +197,20 @@ static int compile_flows(cs_model *m, cs_error *err)
                  sc->stages[s].id);
         snprintf(m->flow_from[f], sizeof m->flow_from[f], "%s",
                  sc->stages[s].id);
+    }
+    /* turned away: one per capacity stage, in stage order here; the
+     * capacity order maps to them in compile_capacity */
+    int f = m->births_flow + 1 + sc->n_stages;
+    for (int s = 0; s < sc->n_stages; s++) {
+        if (!sc->stages[s].has_capacity)
+            continue;
+        snprintf(m->flow_label[f], sizeof m->flow_label[f], "turned_away.%s",
+                 sc->stages[s].id);
+        snprintf(m->flow_from[f], sizeof m->flow_from[f], "%s",
+                 sc->stages[s].id);
+        snprintf(m->flow_to[f], sizeof m->flow_to[f], "%s",
+                 sc->stages[sc->stages[s].overflow_stage].id);
+        f++;
     }
     return CS_OK;
 }
@@ -228,6 +245,107 @@ static int compile_costs(cs_model *m, cs_error *err)
     return CS_OK;
 }
 
+/* The cash cost of one child for one month in stage s in month t. */
+static double stage_unit_cost(const cs_model *m, int s, int t)
+{
+    const cs_scenario *sc = &m->scenario;
+    double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
+    return sc->stages[s].unit_cost *
+           pow(1 + sc->stages[s].cost_inflation, years);
+}
+
+static double stream_cash(const cs_funding_stream *stream, int fy)
+{
+    if (fy < stream->n_years)
+        return stream->per_year[fy];
+    return stream->per_year[stream->n_years - 1] *
+           pow(1 + stream->growth, fy - (stream->n_years - 1));
+}
+
+/*
+ * Capacity: the order to resolve stages in (every stage before the stages
+ * it overflows into, so overflow arrives before a stage is filled), places
+ * per month, where a turned-away child goes, and programme shares.
+ */
+static int compile_capacity(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    int done[CS_MAX_STAGES] = {0};
+    for (int s = 0; s < sc->n_stages; s++)
+        m->capacity_index[s] = -1;
+    for (int pass = 0; pass < sc->n_stages; pass++) {
+        for (int s = 0; s < sc->n_stages; s++) {
+            if (!sc->stages[s].has_capacity || done[s])
+                continue;
+            int ready = 1; /* all capacity stages overflowing into s done */
+            for (int u = 0; u < sc->n_stages; u++)
+                if (sc->stages[u].has_capacity && !done[u] &&
+                    sc->stages[u].overflow_stage == s)
+                    ready = 0;
+            if (!ready)
+                continue;
+            done[s] = 1;
+            m->capacity_index[s] = m->n_capacity;
+            m->capacity_stage[m->n_capacity++] = s;
+        }
+    }
+    int f = m->births_flow + 1 + sc->n_stages;
+    for (int s = 0; s < sc->n_stages; s++)
+        if (sc->stages[s].has_capacity)
+            m->turned_away_flow[m->capacity_index[s]] = f++;
+
+    size_t months = (size_t)m->n_months;
+    m->places = calloc(months * (size_t)(m->n_capacity + 1), sizeof *m->places);
+    m->programme_share = calloc(months * (size_t)(sc->n_programmes + 1),
+                                sizeof *m->programme_share);
+    m->overflow_dest =
+        calloc((size_t)m->n_compartments, sizeof *m->overflow_dest);
+    if (!m->places || !m->programme_share || !m->overflow_dest)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    for (int t = 0; t < m->n_months; t++) {
+        for (int j = 0; j < m->n_capacity; j++) {
+            const cs_stage *st = &sc->stages[m->capacity_stage[j]];
+            double places = st->places;
+            if (st->funded_by) {
+                double cash = 0;
+                for (int b = 0; b < sc->n_streams; b++)
+                    if (st->funded_by & (1u << b))
+                        cash += stream_cash(&sc->streams[b], m->fy[t]);
+                places =
+                    cash / (12 * stage_unit_cost(m, m->capacity_stage[j], t));
+            }
+            m->places[t * m->n_capacity + j] = places;
+        }
+        for (int p = 0; p < sc->n_programmes; p++) {
+            const cs_programme *prog = &sc->programmes[p];
+            unsigned funded = sc->stages[prog->stage].funded_by;
+            double total = 0;
+            for (int b = 0; b < sc->n_streams; b++)
+                if (funded & (1u << b))
+                    total += stream_cash(&sc->streams[b], m->fy[t]);
+            double own = stream_cash(&sc->streams[prog->stream], m->fy[t]);
+            m->programme_share[t * sc->n_programmes + p] =
+                total > 0 ? own / total : 0;
+        }
+    }
+    for (int s = 0; s < sc->n_stages; s++) {
+        const cs_stage *st = &sc->stages[s];
+        for (int a = 0; a < CS_AGES; a++)
+            for (int d = 0; d < m->n_dur[s]; d++)
+                for (int k = 0; k < m->n_mark_sets; k++) {
+                    int c = cs_compartment(m, s, a, d, k);
+                    m->stage_of[c] = s;
+                    m->overflow_dest[c] =
+                        st->has_capacity
+                            ? cs_compartment(
+                                  m, st->overflow_stage, a, 0,
+                                  (int)((unsigned)k | st->overflow_sets))
+                            : c;
+                }
+    }
+    return CS_OK;
+}
+
 /* Lay out compartments: months-in-stage slots per stage from the largest
  * duration-band boundary of any transition out of it. */
 static int compile_layout(cs_model *m, cs_error *err)
@@ -251,6 +369,9 @@ static int compile_layout(cs_model *m, cs_error *err)
     m->n_compartments = total;
     if (total <= 0)
         return cs_error_set(err, CS_EINPUT, "scenario has no compartments");
+    m->stage_of = calloc((size_t)total, sizeof *m->stage_of);
+    if (!m->stage_of)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     return CS_OK;
 }
 
@@ -424,6 +545,8 @@ int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
         rc = compile_outcomes(m, err);
     if (rc == CS_OK)
         rc = compile_initial(m, err);
+    if (rc == CS_OK)
+        rc = compile_capacity(m, err);
     if (rc != CS_OK) {
         cs_model_free(m);
         return rc;
@@ -452,6 +575,10 @@ void cs_model_free(cs_model *m)
     free(m->flow_to);
     free(m->unit_cost_cash);
     free(m->deflator);
+    free(m->stage_of);
+    free(m->places);
+    free(m->overflow_dest);
+    free(m->programme_share);
     free(m);
 }
 
@@ -587,4 +714,24 @@ double cs_model_deflator(const cs_model *m, int month)
 int cs_model_month_fy_year(const cs_model *m, int month)
 {
     return m->first_fy_year + m->fy[month];
+}
+
+int cs_model_n_capacity(const cs_model *m)
+{
+    return m->n_capacity;
+}
+
+int cs_model_capacity_stage(const cs_model *m, int j)
+{
+    return m->capacity_stage[j];
+}
+
+double cs_model_places(const cs_model *m, int j, int month)
+{
+    return m->places[(size_t)month * (size_t)m->n_capacity + (size_t)j];
+}
+
+int cs_model_turned_away_flow(const cs_model *m, int j)
+{
+    return m->turned_away_flow[j];
 }

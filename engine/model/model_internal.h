@@ -62,6 +62,17 @@ struct cs_model {
 
     int birth_compartment; /* birth stage, age 0, slot 0, no marks */
 
+    /* capacity: stages with a limited number of places, in the order
+     * they are resolved (a stage before those it overflows into) */
+    int *stage_of; /* [compartment] its leaf stage */
+    int n_capacity;
+    int capacity_stage[CS_MAX_STAGES];
+    int capacity_index[CS_MAX_STAGES];   /* stage -> capacity index, or -1 */
+    int turned_away_flow[CS_MAX_STAGES]; /* per capacity index */
+    double *places;                      /* [month][capacity index] */
+    int *overflow_dest;      /* [compartment]: where a turned-away child goes */
+    double *programme_share; /* [month][programme]: share of admissions */
+
     /* costs: one line per early- or late-intervention leaf stage */
     int first_fy_year; /* the year the base month's financial year starts */
     int n_cost_lines;

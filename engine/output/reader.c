@@ -59,6 +59,8 @@ struct cs_result {
     char **transition_from, **transition_to;
     int n_cost_lines; /* 0 if the file has no /dims/cost_line */
     char **cost_line_labels;
+    int n_capacity; /* 0 if the file has no /dims/capacity_stage */
+    char **capacity_labels;
     int n_scenarios;
     result_scenario *scenarios;
 };
@@ -77,6 +79,7 @@ void cs_result_close(cs_result *result)
     cs_h5_free_strings(result->n_transitions, result->transition_from);
     cs_h5_free_strings(result->n_transitions, result->transition_to);
     cs_h5_free_strings(result->n_cost_lines, result->cost_line_labels);
+    cs_h5_free_strings(result->n_capacity, result->capacity_labels);
     for (int i = 0; i < result->n_scenarios; i++) {
         free(result->scenarios[i].name);
         free(result->scenarios[i].yaml);
@@ -155,6 +158,10 @@ static int load_dims(cs_result *result, cs_error *err)
         status =
             load_labels(result, dims, "cost_line", -1, &result->n_cost_lines,
                         &result->cost_line_labels, err);
+    if (status == CS_OK && H5Lexists(dims, "capacity_stage", H5P_DEFAULT) > 0)
+        status =
+            load_labels(result, dims, "capacity_stage", -1, &result->n_capacity,
+                        &result->capacity_labels, err);
     if (status == CS_OK) {
         result->n_ages = dataset_length(dims, "age");
         if (result->n_ages < 0)
@@ -692,6 +699,38 @@ int cs_result_read_deflator(const cs_result *result, int scenario,
     if (status == CS_OK && price_base && price_base_size > 0)
         read_string_attribute(result, scenario, "deflator", "price_base",
                               price_base, price_base_size);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_n_capacity(const cs_result *result)
+{
+    return result->n_capacity;
+}
+
+const char *cs_result_capacity_label(const cs_result *result, int j)
+{
+    return label(result->capacity_labels, result->n_capacity, j);
+}
+
+int cs_result_read_run_capacity(const cs_result *result, int scenario, int run,
+                                double *capacity, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    if (run < 0 || run >= result->scenarios[scenario].n_runs ||
+        result->n_capacity == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no capacity record for "
+                            "run %d",
+                            result->path, result->scenarios[scenario].name,
+                            run);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status = read_dataset(
+        result, scenario, "capacity", run, H5T_NATIVE_DOUBLE, capacity,
+        (size_t)result->n_months * (size_t)result->n_capacity * 3, err);
     cs_h5_quiet_end(&quiet);
     return status;
 }

@@ -169,7 +169,8 @@ static int check_dims(const cs_output_dims *dims, cs_error *err)
         !dims->transition_to ||
         (dims->n_cost_lines > 0 &&
          (!dims->cost_line_labels || !dims->cost_line_intervention)) ||
-        dims->n_cost_lines < 0)
+        dims->n_cost_lines < 0 || dims->n_capacity < 0 ||
+        (dims->n_capacity > 0 && !dims->capacity_labels))
         return cs_error_set(err, CS_EINPUT, "output dimension labels missing");
     return CS_OK;
 }
@@ -311,10 +312,9 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
             failed = "/dims/cost_line";
             goto done;
         }
-        hid_t kind =
-            cs_h5_dataset_strings(group, "cost_line_intervention",
-                                  dims->n_cost_lines,
-                                  dims->cost_line_intervention);
+        hid_t kind = cs_h5_dataset_strings(group, "cost_line_intervention",
+                                           dims->n_cost_lines,
+                                           dims->cost_line_intervention);
         if (kind < 0 ||
             cs_h5_attr_string(kind, "description",
                               "\"early\" or \"late\" intervention, aligned "
@@ -324,6 +324,23 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
             goto done;
         }
         cs_h5_close(kind);
+    }
+    if (dims->n_capacity > 0) {
+        static const char *const measures[3] = {"places", "occupied",
+                                                "turned_away"};
+        output->scale_capacity = cs_h5_dataset_strings(
+            group, "capacity_stage", dims->n_capacity, dims->capacity_labels);
+        output->scale_capacity_measure =
+            cs_h5_dataset_strings(group, "capacity_measure", 3, measures);
+        if (make_scale(output->scale_capacity, "capacity_stage",
+                       "leaf stage with a limited number of places") < 0 ||
+            make_scale(output->scale_capacity_measure, "capacity_measure",
+                       "places (available in the month), occupied (children "
+                       "in the stage at the end of the month), turned_away "
+                       "(children who found no place during the month)") < 0) {
+            failed = "/dims/capacity_stage";
+            goto done;
+        }
     }
     static const char *const spend_labels[2] = {"early", "late"};
     output->scale_spend =
@@ -355,14 +372,21 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->run_done);
         cs_h5_close(scenario->costs);
         cs_h5_close(scenario->spend);
+        cs_h5_close(scenario->capacity);
         cs_h5_close(scenario->group);
         scenario->stocks = scenario->flows = scenario->run_done =
-            scenario->costs = scenario->spend = scenario->group = -1;
+            scenario->costs = scenario->spend = scenario->capacity =
+                scenario->group = -1;
     }
-    hid_t *scales[] = {&output->scale_month, &output->scale_stage,
-                       &output->scale_age, &output->scale_transition,
-                       &output->scale_quantile, &output->scale_cost_line,
-                       &output->scale_spend};
+    hid_t *scales[] = {&output->scale_month,
+                       &output->scale_stage,
+                       &output->scale_age,
+                       &output->scale_transition,
+                       &output->scale_quantile,
+                       &output->scale_cost_line,
+                       &output->scale_spend,
+                       &output->scale_capacity,
+                       &output->scale_capacity_measure};
     for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
         cs_h5_close(*scales[i]);
         *scales[i] = -1;
@@ -414,13 +438,15 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
     output->file = -1;
     output->scale_month = output->scale_stage = output->scale_age =
         output->scale_transition = output->scale_quantile =
-            output->scale_cost_line = output->scale_spend = -1;
+            output->scale_cost_line = output->scale_spend =
+                output->scale_capacity = output->scale_capacity_measure = -1;
     output->n_months = dims->n_months;
     output->n_stages = dims->n_stages;
     output->n_ages = dims->n_ages;
     output->n_transitions = dims->n_transitions;
     output->run_values = cs_output_run_values(dims);
     output->n_cost_lines = dims->n_cost_lines;
+    output->n_capacity = dims->n_capacity;
     size_t tmp_size = strlen(path) + 32;
     output->path = copy_string(path);
     output->tmp_path = malloc(tmp_size);
@@ -645,8 +671,7 @@ static int add_scenario(cs_output *output, const char *name, const char *yaml,
                                        (hsize_t)output->n_cost_lines};
         const hid_t cost_scales[3] = {run_scale, output->scale_month,
                                       output->scale_cost_line};
-        static const char *const cost_labels[3] = {"run", "month",
-                                                   "cost_line"};
+        static const char *const cost_labels[3] = {"run", "month", "cost_line"};
         scenario->costs = create_runs_dataset(
             scenario->group, "costs", 3, cost_shape, cost_chunk, cost_scales,
             cost_labels, "GBP (cash) per month",
@@ -659,8 +684,8 @@ static int add_scenario(cs_output *output, const char *name, const char *yaml,
             goto done;
         }
     }
-    const hsize_t spend_shape[3] = {(hsize_t)n_runs,
-                                    (hsize_t)output->n_months, 2};
+    const hsize_t spend_shape[3] = {(hsize_t)n_runs, (hsize_t)output->n_months,
+                                    2};
     const hsize_t spend_chunk[3] = {1, (hsize_t)output->n_months, 2};
     const hid_t spend_scales[3] = {run_scale, output->scale_month,
                                    output->scale_spend};
@@ -670,9 +695,31 @@ static int add_scenario(cs_output *output, const char *name, const char *yaml,
         spend_labels, "GBP (cash) per month",
         "early- and late-intervention spend during each month (sums of "
         "costs over cost lines), per run");
-    cs_h5_close(run_scale);
-    if (scenario->spend < 0)
+    if (scenario->spend < 0) {
         failed = "spend";
+        cs_h5_close(run_scale);
+        goto done;
+    }
+    if (output->n_capacity > 0) {
+        const hsize_t shape[4] = {(hsize_t)n_runs, (hsize_t)output->n_months,
+                                  (hsize_t)output->n_capacity, 3};
+        const hsize_t chunk[4] = {1, (hsize_t)output->n_months,
+                                  (hsize_t)output->n_capacity, 3};
+        const hid_t scales[4] = {run_scale, output->scale_month,
+                                 output->scale_capacity,
+                                 output->scale_capacity_measure};
+        static const char *const labels[4] = {"run", "month", "capacity_stage",
+                                              "capacity_measure"};
+        scenario->capacity = create_runs_dataset(
+            scenario->group, "capacity", 4, shape, chunk, scales, labels,
+            "children (places)",
+            "for each stage with limited places: places available, children "
+            "in it at the end of the month and children turned away during "
+            "the month, per run");
+        if (scenario->capacity < 0)
+            failed = "capacity";
+    }
+    cs_h5_close(run_scale);
 done:
     if (failed)
         return cs_h5_error(err, CS_EIO, "creating scenario '%s' (%s) in %s",
@@ -691,8 +738,8 @@ int cs_output_add_scenario(cs_output *output, const char *name,
         return cs_error_set(err, CS_EINPUT,
                             "scenario '%s' needs at least 1 run (got %d)", name,
                             n_runs);
-    status = cs_output_check_space(output->path, n_runs, output->run_values,
-                                   err);
+    status =
+        cs_output_check_space(output->path, n_runs, output->run_values, err);
     if (status != CS_OK)
         return status;
     if (output->n_scenarios == output->scenario_capacity) {
@@ -713,7 +760,8 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                                      .flows = -1,
                                      .run_done = -1,
                                      .costs = -1,
-                                     .spend = -1};
+                                     .spend = -1,
+                                     .capacity = -1};
     if (!scenario->name)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     /* Counted from here on, so close_handles sees whatever was opened. */
@@ -734,12 +782,12 @@ static hid_t write_matrix(hid_t group, const char *name, int rank,
                           const hsize_t *shape, const double *values)
 {
     hid_t space = H5Screate_simple(rank, shape, NULL);
-    hid_t dataset = space < 0 ? -1
-                              : H5Dcreate2(group, name, H5T_IEEE_F64LE, space,
-                                           H5P_DEFAULT, H5P_DEFAULT,
-                                           H5P_DEFAULT);
-    if (dataset >= 0 && H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL,
-                                 H5S_ALL, H5P_DEFAULT, values) < 0) {
+    hid_t dataset = space < 0
+                        ? -1
+                        : H5Dcreate2(group, name, H5T_IEEE_F64LE, space,
+                                     H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (dataset >= 0 && H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                 H5P_DEFAULT, values) < 0) {
         cs_h5_close(dataset);
         dataset = -1;
     }
@@ -779,8 +827,8 @@ int cs_output_set_prices(cs_output *output, int scenario_index,
         const hsize_t shape[2] = {months, (hsize_t)output->n_cost_lines};
         const hid_t scales[2] = {output->scale_month, output->scale_cost_line};
         static const char *const labels[2] = {"month", "cost_line"};
-        hid_t u = write_matrix(scenario->group, "unit_costs", 2, shape,
-                               unit_costs);
+        hid_t u =
+            write_matrix(scenario->group, "unit_costs", 2, shape, unit_costs);
         if (u < 0 ||
             cs_h5_attr_string(u, "units", "GBP (cash) per child-month") < 0 ||
             cs_h5_attr_string(u, "description",
@@ -825,8 +873,7 @@ static herr_t write_run_rows(hid_t dataset, int rank, const hsize_t *shape,
 
 int cs_output_write_run(cs_output *output, int scenario_index, int run,
                         const double *stocks, const double *flows,
-                        const double *costs, const double *spend,
-                        cs_error *err)
+                        const double *costs, const double *spend, cs_error *err)
 {
     if (scenario_index < 0 || scenario_index >= output->n_scenarios)
         return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
@@ -876,6 +923,37 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
         status =
             cs_h5_error(err, CS_EIO, "writing run %d of scenario '%s' to %s",
                         run, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_write_capacity(cs_output *output, int scenario_index, int run,
+                             const double *capacity, cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
+                            scenario_index, output->path, output->n_scenarios);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    if (run < 0 || run >= scenario->n_runs || !capacity ||
+        scenario->capacity < 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "run %d of scenario '%s': no capacity record to "
+                            "write, or no capacity dataset",
+                            run, scenario->name);
+    const hsize_t shape[4] = {(hsize_t)scenario->n_runs,
+                              (hsize_t)output->n_months,
+                              (hsize_t)output->n_capacity, 3};
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    if (write_run_rows(scenario->capacity, 4, shape, run, capacity,
+                       H5T_NATIVE_DOUBLE) < 0) {
+        status = cs_h5_error(err, CS_EIO,
+                             "writing capacity of run %d of scenario '%s' "
+                             "to %s",
+                             run, scenario->name, output->path);
         output->failed = 1;
     }
     cs_h5_quiet_end(&quiet);

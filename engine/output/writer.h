@@ -18,19 +18,21 @@ typedef struct cs_output_scenario {
     hid_t run_done; /* [run] uint8 */
     hid_t costs;    /* [run, month, cost_line], or -1 without cost lines */
     hid_t spend;    /* [run, month, spend] */
+    hid_t capacity; /* [run, month, capacity_stage, measure], or -1 */
 } cs_output_scenario;
 
 struct cs_output {
     char *path;     /* where the file ends up */
     char *tmp_path; /* "<path>.tmp-<pid>", written until close */
     hid_t file;
-    int n_months, n_stages, n_ages, n_transitions, n_cost_lines;
+    int n_months, n_stages, n_ages, n_transitions, n_cost_lines, n_capacity;
     /* the /dims scales, open so scenarios can attach them */
     hid_t scale_month, scale_stage, scale_age, scale_transition, scale_quantile;
     hid_t scale_cost_line, scale_spend; /* scale_cost_line -1 if no lines */
+    hid_t scale_capacity, scale_capacity_measure; /* -1 without capacity */
     cs_output_scenario *scenarios;
     int n_scenarios, scenario_capacity;
-    int failed; /* a write failed: the file must not replace path */
+    int failed;          /* a write failed: the file must not replace path */
     uint64_t run_values; /* float64 values one run writes (space.h) */
 };
 

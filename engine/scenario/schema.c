@@ -559,6 +559,110 @@ static int read_unit_cost(reader *r, const tree_node *stage, const char *path,
     return CS_OK;
 }
 
+/* ---- funding ---------------------------------------------------------- */
+
+/* A number, or a list of numbers per financial year, into values. */
+static int read_per_year(reader *r, const tree_node *n, const char *path,
+                         const char *what, double *values, int *n_values)
+{
+    char item[PATH_MAX_LEN], list_what[DIAG_TEXT_MAX];
+    int rc;
+    if (n->kind != TREE_SEQUENCE) {
+        *n_values = 1;
+        snprintf(list_what, sizeof list_what,
+                 "%s, or a list of them by financial year", what);
+        return number_in(r, n, path, list_what, 0, 1e13, &values[0]);
+    }
+    if (n->n == 0 || n->n > CS_MAX_YEARS)
+        return expected(r, n, path,
+                        "a list of 1 to 50 amounts, one per financial year");
+    for (size_t i = 0; i < n->n; i++)
+        if ((rc = number_in(r, n->items[i], join_index(item, path, i), what, 0,
+                            1e13, &values[i])))
+            return rc;
+    *n_values = (int)n->n;
+    return CS_OK;
+}
+
+static int read_funding(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"label", "per_year", "growth"};
+    cs_scenario *s = r->s;
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    const tree_node *funding = tree_map_get(root, "funding");
+    if (!funding || tree_is_null(funding))
+        return CS_OK;
+    if ((rc = need_mapping(r, funding, "funding",
+                           "a mapping of funding stream ids to streams")))
+        return rc;
+    for (size_t i = 0; i < funding->n; i++) {
+        const tree_node *key = funding->keys[i], *f = funding->items[i];
+        join_key(path, "funding", key->text);
+        if ((rc = id_of(r, key, "funding")))
+            return rc;
+        if (s->n_streams == CS_MAX_STREAMS)
+            return diag_error(r->err, key,
+                              "funding: expected at most %d funding streams, "
+                              "found more",
+                              CS_MAX_STREAMS);
+        if ((rc = need_mapping(r, f, path, "a mapping with per_year")) ||
+            (rc = check_keys(r, f, path, keys, COUNT(keys), NULL)))
+            return rc;
+        cs_funding_stream *stream = &s->streams[s->n_streams++];
+        memcpy(stream->id, key->text, strlen(key->text) + 1);
+        memcpy(stream->label, key->text, strlen(key->text) + 1);
+        const tree_node *n = tree_map_get(f, "label");
+        if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
+                               stream->label, CS_LABEL_MAX)))
+            return rc;
+        if (!(n = tree_map_get(f, "per_year")))
+            return missing(r, f, path, "per_year");
+        if ((rc = read_per_year(r, n, join_key(sub, path, "per_year"),
+                                "an amount in GBP (cash) >= 0",
+                                stream->per_year, &stream->n_years)))
+            return rc;
+        if ((n = tree_map_get(f, "growth")) &&
+            (rc = number_in(r, n, join_key(sub, path, "growth"),
+                            "an annual growth rate from -1 to 1 (0.02 is 2%)",
+                            -1, 1, &stream->growth)))
+            return rc;
+    }
+    return CS_OK;
+}
+
+static int find_stream(const cs_scenario *s, const char *id)
+{
+    for (int i = 0; i < s->n_streams; i++)
+        if (strcmp(s->streams[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+/* A funding stream id at n. */
+static int stream_ref(reader *r, const tree_node *n, const char *path, int *out)
+{
+    const cs_scenario *s = r->s;
+    if (n->kind == TREE_SCALAR && (*out = find_stream(s, n->text)) >= 0)
+        return CS_OK;
+    const char *names[CS_MAX_STREAMS];
+    for (int i = 0; i < s->n_streams; i++)
+        names[i] = s->streams[i].id;
+    char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    if (s->n_streams == 0)
+        snprintf(list, sizeof list, "none is declared under funding");
+    else
+        diag_join(names, (size_t)s->n_streams, list, sizeof list);
+    return diag_error(
+        r->err, n, "%s: expected a funding stream (%s%s), found %s%s", path,
+        s->n_streams ? "one of: " : "", list,
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, (size_t)s->n_streams, hint,
+                                sizeof hint)
+            : "");
+}
+
 /* ---- stages ----------------------------------------------------------- */
 
 static int read_intervention(reader *r, const tree_node *stage,
@@ -589,7 +693,8 @@ static int read_placements(reader *r, const tree_node *placements,
                            const char *path, const char *group_id,
                            cs_intervention intervention, int group)
 {
-    static const char *const keys[] = {"label", "entry_share", "unit_cost"};
+    static const char *const keys[] = {"label", "entry_share", "unit_cost",
+                                       "capacity"};
     cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], leaf_path[PATH_MAX_LEN];
     int rc;
@@ -647,7 +752,7 @@ static int read_placements(reader *r, const tree_node *placements,
 static int read_stages(reader *r, const tree_node *root)
 {
     static const char *const keys[] = {"label", "intervention", "placements",
-                                       "unit_cost"};
+                                       "unit_cost", "capacity"};
     cs_scenario *s = r->s;
     char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
     int rc;
@@ -677,6 +782,12 @@ static int read_stages(reader *r, const tree_node *root)
         if ((rc = read_intervention(r, st, path, &intervention)))
             return rc;
         const tree_node *placements = tree_map_get(st, "placements");
+        if (placements && tree_map_get(st, "capacity"))
+            return diag_error(r->err, tree_map_key(st, "capacity"),
+                              "%s.capacity: expected capacities on each "
+                              "placement of a stage with placements, found "
+                              "one on the stage",
+                              path);
         if (placements && tree_map_get(st, "unit_cost"))
             return diag_error(r->err, tree_map_key(st, "unit_cost"),
                               "%s.unit_cost: expected unit costs on each "
@@ -1489,20 +1600,210 @@ static int read_transitions(reader *r, const tree_node *root)
     return CS_OK;
 }
 
+/* ---- capacity and programmes ------------------------------------------ */
+
+/* capacity: {places: N | funded_by: [streams], when_full: {to, sets}} of
+ * leaf stage `stage`, whose node is st at path. */
+static int read_capacity(reader *r, const tree_node *st, const char *path,
+                         int stage)
+{
+    static const char *const keys[] = {"places", "funded_by", "when_full"};
+    static const char *const full_keys[] = {"to", "sets"};
+    cs_scenario *s = r->s;
+    cs_stage *leaf = &s->stages[stage];
+    char sub[PATH_MAX_LEN], what[PATH_MAX_LEN];
+    int rc;
+    const tree_node *c = tree_map_get(st, "capacity");
+    if (!c || tree_is_null(c))
+        return CS_OK;
+    join_key(sub, path, "capacity");
+    if ((rc = need_mapping(r, c, sub,
+                           "a mapping with places or funded_by, and "
+                           "when_full")) ||
+        (rc = check_keys(r, c, sub, keys, COUNT(keys), NULL)))
+        return rc;
+    const tree_node *places = tree_map_get(c, "places");
+    const tree_node *funded = tree_map_get(c, "funded_by");
+    if ((places != NULL) == (funded != NULL))
+        return diag_error(r->err, c,
+                          "%s: expected exactly one of places and funded_by, "
+                          "found %s",
+                          sub, places ? "both" : "neither");
+    leaf->has_capacity = 1;
+    if (places &&
+        (rc = number_in(r, places, join_key(what, sub, "places"),
+                        "a number of places >= 0", 0, 1e9, &leaf->places)))
+        return rc;
+    if (funded) {
+        join_key(what, sub, "funded_by");
+        if ((rc = need_list(r, funded, what, "a list of funding streams")))
+            return rc;
+        if (funded->n == 0)
+            return expected(r, funded, what, "at least one funding stream");
+        for (size_t i = 0; i < funded->n; i++) {
+            char item[PATH_MAX_LEN];
+            int stream = 0;
+            if ((rc = stream_ref(r, funded->items[i], join_index(item, what, i),
+                                 &stream)))
+                return rc;
+            leaf->funded_by |= 1u << stream;
+        }
+        if (!(leaf->unit_cost > 0))
+            return diag_error(r->err, funded,
+                              "%s: expected a unit_cost > 0 on %s to turn "
+                              "funding into places, found none",
+                              what, leaf->id);
+    }
+    const tree_node *full = tree_map_get(c, "when_full");
+    if (!full)
+        return missing(r, c, sub, "when_full");
+    join_key(what, sub, "when_full");
+    if ((rc = need_mapping(r, full, what, "a mapping with to")) ||
+        (rc = check_keys(r, full, what, full_keys, COUNT(full_keys), NULL)))
+        return rc;
+    const tree_node *to = tree_map_get(full, "to");
+    if (!to)
+        return missing(r, full, what, "to");
+    char to_path[PATH_MAX_LEN];
+    cs_stage_ref ref;
+    if ((rc = stage_ref(r, to, join_key(to_path, what, "to"), 0, 1, &ref)))
+        return rc;
+    if (ref.index == stage)
+        return expected(r, to, to_path, "another stage than the full one");
+    leaf->overflow_stage = ref.index;
+    const tree_node *sets = tree_map_get(full, "sets");
+    if (sets && (rc = read_mark_list(r, sets, join_key(to_path, what, "sets"),
+                                     &leaf->overflow_sets)))
+        return rc;
+    if (stage == s->birth_stage)
+        return diag_error(r->err, c,
+                          "%s: expected no capacity on the births stage "
+                          "'%s', found one",
+                          sub, leaf->id);
+    return CS_OK;
+}
+
+static int read_capacities(reader *r, const tree_node *root)
+{
+    cs_scenario *s = r->s;
+    const tree_node *stages = tree_map_get(root, "stages");
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    for (size_t i = 0; i < stages->n; i++) {
+        const tree_node *st = stages->items[i];
+        join_key(path, "stages", stages->keys[i]->text);
+        const tree_node *placements = tree_map_get(st, "placements");
+        if (!placements) {
+            int stage = cs_scenario_find_stage(s, stages->keys[i]->text);
+            if ((rc = read_capacity(r, st, path, stage)))
+                return rc;
+            continue;
+        }
+        for (size_t j = 0; j < placements->n; j++) {
+            char id[2 * CS_ID_MAX];
+            snprintf(id, sizeof id, "%s.%s", stages->keys[i]->text,
+                     placements->keys[j]->text);
+            char group_path[PATH_MAX_LEN];
+            join_key(sub, join_key(group_path, path, "placements"),
+                     placements->keys[j]->text);
+            if ((rc = read_capacity(r, placements->items[j], sub,
+                                    cs_scenario_find_stage(s, id))))
+                return rc;
+        }
+    }
+    /* overflow must end somewhere without capacity: no loops */
+    for (int i = 0; i < s->n_stages; i++) {
+        int at = i, steps = 0;
+        while (s->stages[at].has_capacity && steps <= s->n_stages) {
+            at = s->stages[at].overflow_stage;
+            steps++;
+        }
+        if (steps > s->n_stages)
+            return diag_error(r->err, stages,
+                              "stages: capacity overflow loops back to '%s' "
+                              "(when_full.to must lead to a stage without "
+                              "capacity)",
+                              s->stages[i].id);
+    }
+    return CS_OK;
+}
+
+static int read_programmes(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"label", "stage", "funded_by", "mark"};
+    cs_scenario *s = r->s;
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    const tree_node *programmes = tree_map_get(root, "programmes");
+    if (!programmes || tree_is_null(programmes))
+        return CS_OK;
+    if ((rc = need_mapping(r, programmes, "programmes",
+                           "a mapping of programme ids to programmes")))
+        return rc;
+    for (size_t i = 0; i < programmes->n; i++) {
+        const tree_node *key = programmes->keys[i], *p = programmes->items[i];
+        join_key(path, "programmes", key->text);
+        if ((rc = id_of(r, key, "programmes")))
+            return rc;
+        if (s->n_programmes == CS_MAX_PROGRAMMES)
+            return diag_error(r->err, key,
+                              "programmes: expected at most %d programmes, "
+                              "found more",
+                              CS_MAX_PROGRAMMES);
+        if ((rc = need_mapping(r, p, path,
+                               "a mapping with stage, funded_by and mark")) ||
+            (rc = check_keys(r, p, path, keys, COUNT(keys), NULL)))
+            return rc;
+        cs_programme *prog = &s->programmes[s->n_programmes++];
+        memcpy(prog->id, key->text, strlen(key->text) + 1);
+        memcpy(prog->label, key->text, strlen(key->text) + 1);
+        const tree_node *n = tree_map_get(p, "label");
+        if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
+                               prog->label, CS_LABEL_MAX)))
+            return rc;
+        static const char *const required[3] = {"stage", "funded_by", "mark"};
+        for (int k = 0; k < 3; k++)
+            if (!tree_map_get(p, required[k]))
+                return missing(r, p, path, required[k]);
+        cs_stage_ref ref;
+        n = tree_map_get(p, "stage");
+        if ((rc = stage_ref(r, n, join_key(sub, path, "stage"), 0, 1, &ref)))
+            return rc;
+        prog->stage = ref.index;
+        if (!s->stages[ref.index].funded_by)
+            return expected(r, n, sub,
+                            "a stage whose capacity is funded_by "
+                            "funding streams");
+        n = tree_map_get(p, "funded_by");
+        if ((rc = stream_ref(r, n, join_key(sub, path, "funded_by"),
+                             &prog->stream)))
+            return rc;
+        if (!(s->stages[prog->stage].funded_by & (1u << prog->stream)))
+            return expected(r, n, sub,
+                            "one of the streams funding the programme's "
+                            "stage");
+        n = tree_map_get(p, "mark");
+        if ((rc = mark_ref(r, n, join_key(sub, path, "mark"), &prog->mark)))
+            return rc;
+    }
+    return CS_OK;
+}
+
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
 {
     static const char *const keys[] = {
         "format_version", "name",          "description",    "extends",
         "base_date",      "horizon_years", "horizon_months", "seed",
-        "economics",      "marks",         "stages",         "population",
-        "births",         "transitions"};
+        "economics",      "funding",       "marks",          "stages",
+        "population",     "births",        "transitions",    "programmes"};
     reader r = {.s = s, .err = err, .remainder = -1};
     int rc;
     if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
         (rc = read_settings(&r, root)) || (rc = read_economics(&r, root)) ||
-        (rc = read_marks(&r, root)) ||
+        (rc = read_funding(&r, root)) || (rc = read_marks(&r, root)) ||
         (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||
-        (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)))
+        (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
+        (rc = read_capacities(&r, root)) || (rc = read_programmes(&r, root)))
         return rc;
     return CS_OK;
 }

@@ -18,12 +18,15 @@
 
 #include "cascade/rng.h"
 #include "model/model_internal.h"
+#include "sim/sim_internal.h"
 
 struct cs_sim {
     const cs_model *model;
     double *now, *next;  /* children per compartment */
+    double *pending;     /* arrivals at stages with capacity, not yet let in */
     unsigned int *drawn; /* multinomial counts, max_outcomes of them */
     gsl_rng *rng;
+    double *capacity; /* where to record [month][capacity][3], or NULL */
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -35,9 +38,10 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->model = model;
     sim->now = calloc(nc, sizeof *sim->now);
     sim->next = calloc(nc, sizeof *sim->next);
+    sim->pending = calloc(nc, sizeof *sim->pending);
     sim->drawn = calloc((size_t)model->max_outcomes + 1, sizeof *sim->drawn);
     sim->rng = gsl_rng_alloc(cs_rng_philox);
-    if (!sim->now || !sim->next || !sim->drawn || !sim->rng) {
+    if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->rng) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -50,6 +54,7 @@ void cs_sim_free(cs_sim *sim)
         return;
     free(sim->now);
     free(sim->next);
+    free(sim->pending);
     free(sim->drawn);
     if (sim->rng)
         gsl_rng_free(sim->rng);
@@ -83,6 +88,17 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
  * random numbers for the same children wherever their counts agree, which
  * is what makes common random numbers pay.
  */
+/* Children moving into compartment c: straight in, or, at a stage with
+ * capacity, waiting until resolve_capacity sees whether there is room. */
+static inline void arrive(cs_sim *sim, int c, double n)
+{
+    const cs_model *m = sim->model;
+    if (m->overflow_dest[c] != c)
+        sim->pending[c] += n;
+    else
+        sim->next[c] += n;
+}
+
 static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
                             double *flows)
 {
@@ -106,7 +122,10 @@ static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
             double moved = sim->drawn[i];
             if (moved == 0)
                 continue;
-            sim->next[m->outcome_dest[first + i]] += moved;
+            if (i == 0) /* stayers keep their place */
+                sim->next[m->outcome_dest[first]] += moved;
+            else
+                arrive(sim, m->outcome_dest[first + i], moved);
             int f = m->outcome_flow[first + i];
             if (f >= 0 && flows)
                 flows[f] += moved;
@@ -123,11 +142,125 @@ static void move_expected(cs_sim *sim, double *flows)
             continue;
         for (int o = m->first_outcome[c]; o < m->first_outcome[c + 1]; o++) {
             double moved = n * m->outcome_p[o];
-            sim->next[m->outcome_dest[o]] += moved;
+            if (o == m->first_outcome[c]) /* stayers keep their place */
+                sim->next[m->outcome_dest[o]] += moved;
+            else
+                arrive(sim, m->outcome_dest[o], moved);
             if (m->outcome_flow[o] >= 0 && flows)
                 flows[m->outcome_flow[o]] += moved;
         }
     }
+}
+
+/*
+ * Children admitted to compartment c of stage s: programmes funded by the
+ * stage's streams serve each with probability their share of its funding
+ * this month (a multinomial over the programmes and "none", as sequential
+ * binomials), and those served carry the programme's mark.
+ */
+static void admit(cs_sim *sim, cs_sim_mode mode, int t, int s, int c, double n)
+{
+    const cs_model *m = sim->model;
+    const cs_scenario *sc = &m->scenario;
+    double left = n, share_left = 1;
+    int k = (c - m->stage_offset[s]) % m->n_mark_sets;
+    for (int p = 0; p < sc->n_programmes && left > 0; p++) {
+        const cs_programme *prog = &sc->programmes[p];
+        if (prog->stage != s)
+            continue;
+        double share = m->programme_share[t * sc->n_programmes + p];
+        if (share <= 0 || share_left <= 0)
+            continue;
+        double q = share / share_left;
+        q = q > 1 ? 1 : q;
+        double served = mode == CS_SIM_STOCHASTIC
+                            ? gsl_ran_binomial(sim->rng, q, (unsigned)left)
+                            : left * q;
+        share_left -= share;
+        left -= served;
+        int marked = c - k + (int)((unsigned)k | (1u << prog->mark));
+        sim->next[marked] += served;
+    }
+    sim->next[c] += left;
+}
+
+/*
+ * Stages with capacity, in order: the children already there keep their
+ * places; arrivals fill the free places (whole places in the stochastic
+ * mode); if they are more, which of them get in is a multivariate
+ * hypergeometric draw over compartments (proportional shares in expected
+ * values) and the rest go to the stage's when_full stage with its marks,
+ * waiting there in turn if that stage has capacity too.
+ */
+static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
+                             uint32_t run, int t, double *flows)
+{
+    const cs_model *m = sim->model;
+    for (int j = 0; j < m->n_capacity; j++) {
+        int s = m->capacity_stage[j];
+        int lo = m->stage_offset[s], hi = m->stage_offset[s + 1];
+        double occupied = 0, arriving = 0;
+        for (int c = lo; c < hi; c++) {
+            occupied += sim->next[c];
+            arriving += sim->pending[c];
+        }
+        double places = m->places[t * m->n_capacity + j];
+        double free = places > occupied ? places - occupied : 0;
+        if (mode == CS_SIM_STOCHASTIC) {
+            free = floor(free);
+            cs_rng_reset(sim->rng, seed, run, CS_RNG_CAPACITY,
+                         CS_SUBSTREAM(t, s));
+        }
+        double let_in = arriving <= free ? arriving : free;
+        double left = arriving, seats = let_in, turned = 0;
+        for (int c = lo; c < hi; c++) {
+            double n = sim->pending[c];
+            if (n <= 0)
+                continue;
+            sim->pending[c] = 0;
+            double in = n;
+            if (let_in < arriving)
+                in = mode == CS_SIM_STOCHASTIC
+                         ? gsl_ran_hypergeometric(sim->rng, (unsigned)n,
+                                                  (unsigned)(left - n),
+                                                  (unsigned)seats)
+                         : n * let_in / arriving;
+            left -= n;
+            seats -= in;
+            if (in > 0)
+                admit(sim, mode, t, s, c, in);
+            double away = n - in;
+            if (away > 0) {
+                int d = m->overflow_dest[c];
+                if (m->overflow_dest[d] != d)
+                    sim->pending[d] += away;
+                else
+                    sim->next[d] += away;
+                turned += away;
+            }
+        }
+        if (flows)
+            flows[m->turned_away_flow[j]] += turned;
+        if (sim->capacity) {
+            double *rec = sim->capacity + ((size_t)t * m->n_capacity + j) * 3;
+            double now_in = 0;
+            for (int c = lo; c < hi; c++)
+                now_in += sim->next[c];
+            rec[0] = places;
+            rec[1] = now_in;
+            rec[2] = turned;
+        }
+    }
+}
+
+const double *cs_sim_final_state(const cs_sim *sim)
+{
+    return sim->now;
+}
+
+void cs_sim_record_capacity(cs_sim *sim, double *capacity)
+{
+    sim->capacity = capacity;
 }
 
 /* Sum compartments into [stage][age]. */
@@ -164,11 +297,13 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         double born;
         if (mode == CS_SIM_STOCHASTIC) {
             move_stochastic(sim, seed, run, t, month_flows);
+            resolve_capacity(sim, mode, seed, run, t, month_flows);
             cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);
             born =
                 m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t]) : 0;
         } else {
             move_expected(sim, month_flows);
+            resolve_capacity(sim, mode, seed, run, t, month_flows);
             born = m->births[t];
         }
         sim->next[m->birth_compartment] += born;

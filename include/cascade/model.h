@@ -38,7 +38,10 @@ int cs_model_n_stages(const cs_model *model);
 int cs_model_n_compartments(const cs_model *model);
 /*
  * Flows are the declared transitions (in scenario order), then "births",
- * then "age_out.<stage>" for every leaf stage (children reaching 18).
+ * then "age_out.<stage>" for every leaf stage (children reaching 18), then
+ * "turned_away.<stage>" for every stage with capacity, in stage order.
+ * A transition's flow counts every child it moved, including those then
+ * turned away from a full stage (who also count in turned_away).
  */
 int cs_model_n_flows(const cs_model *model);
 const char *cs_model_flow_label(const cs_model *model, int flow);
@@ -57,6 +60,18 @@ const char *cs_model_fy_label(const cs_model *model, int fy);
 int cs_model_ages_at(const cs_model *model, int month);
 /* The initial state summed to [stage][age] (children at the base date). */
 void cs_model_initial_stocks(const cs_model *model, double *stocks);
+
+/*
+ * Capacity: the stages with a limited number of places (index j, in the
+ * order the steppers fill them), the places in month m (fixed, or bought
+ * by the stage's funding streams at the month's cash unit cost), and the
+ * flow counting children turned away from stage j ("turned_away.<stage>",
+ * from the stage to its when_full stage).
+ */
+int cs_model_n_capacity(const cs_model *model);
+int cs_model_capacity_stage(const cs_model *model, int j);
+double cs_model_places(const cs_model *model, int j, int month);
+int cs_model_turned_away_flow(const cs_model *model, int j);
 
 /* Expected births in month m. */
 double cs_model_births(const cs_model *model, int month);

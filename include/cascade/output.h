@@ -22,6 +22,9 @@
  *   /scenarios/<name>/costs    [run, month, cost_line]   float64, GBP cash
  *   /scenarios/<name>/spend    [run, month, spend]       float64, GBP cash
  *   /scenarios/<name>/unit_costs [month, cost_line], deflator [month]
+ *   /dims/capacity_stage, /dims/capacity_measure (places, occupied,
+ *                          turned_away)
+ *   /scenarios/<name>/capacity [run, month, capacity_stage, measure]
  *   /scenarios/<name>/summary/mean       [month, stage, age]
  *   /scenarios/<name>/summary/quantiles  [quantile, month, stage, age]
  *
@@ -59,6 +62,8 @@ typedef struct cs_output_dims {
     int n_cost_lines;                   /* 0: no costs dataset */
     const char *const *cost_line_labels;       /* the stage each line costs */
     const char *const *cost_line_intervention; /* "early" or "late" */
+    int n_capacity;                            /* 0: no capacity dataset */
+    const char *const *capacity_labels;        /* stages with limited places */
 } cs_output_dims;
 
 typedef struct cs_output_meta {
@@ -96,6 +101,14 @@ int cs_output_add_scenario(cs_output *output, const char *name,
 int cs_output_set_prices(cs_output *output, int scenario_index,
                          const double *unit_costs, const double *deflator,
                          const char *price_base, cs_error *err);
+
+/*
+ * Write one run's capacity record [month][capacity stage][3]: places,
+ * children in the stage at the end of the month, children turned away
+ * during it. Call before cs_output_write_run, which marks the run done.
+ */
+int cs_output_write_capacity(cs_output *output, int scenario_index, int run,
+                             const double *capacity, cs_error *err);
 
 /*
  * Write one run. stocks is [month][stage][age] (n_months*n_stages*n_ages
@@ -208,6 +221,12 @@ int cs_result_n_cost_lines(const cs_result *result);
 const char *cs_result_cost_line_label(const cs_result *result, int line);
 int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
                              double *costs, double *spend, cs_error *err);
+/* Stages with capacity, and one run's record [month][stage][3] (places,
+ * occupied, turned away). */
+int cs_result_n_capacity(const cs_result *result);
+const char *cs_result_capacity_label(const cs_result *result, int j);
+int cs_result_read_run_capacity(const cs_result *result, int scenario, int run,
+                                double *capacity, cs_error *err);
 int cs_result_read_deflator(const cs_result *result, int scenario,
                             double *deflator, char *price_base,
                             int price_base_size, cs_error *err);

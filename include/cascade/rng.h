@@ -31,6 +31,7 @@ enum cs_rng_purpose {
     CS_RNG_BIRTHS = 2,      /* how many are born, each month */
     CS_RNG_INITIAL = 3,     /* initial marks and durations */
     CS_RNG_PARAMETERS = 4,  /* parameter draws, once per run */
+    CS_RNG_CAPACITY = 5,    /* who gets a place, each month and stage */
     CS_RNG_TEST = 99,       /* reserved for tests */
 };
 

@@ -34,6 +34,8 @@
 #define CS_MAX_DURATION_BANDS 8
 #define CS_MAX_DURATION_MONTHS 120 /* largest duration band boundary */
 #define CS_MAX_YEARS 50            /* horizon limit, in years */
+#define CS_MAX_STREAMS 8           /* funding streams */
+#define CS_MAX_PROGRAMMES 4
 
 typedef enum cs_intervention {
     CS_INTERVENTION_NONE = 0, /* universal services: no cost line */
@@ -57,7 +59,44 @@ typedef struct cs_stage {
      * at which it rises in cash terms (from the price base year). */
     double unit_cost;
     double cost_inflation;
+    /*
+     * Capacity (has_capacity): a number of places, fixed (`places`) or
+     * bought by funding streams (funded_by, a bitmask of streams: places =
+     * their cash this financial year / the cash unit cost of a place-year).
+     * Children arriving when every place is taken go to overflow_stage
+     * instead, with overflow_sets marks added.
+     */
+    int has_capacity;
+    double places;
+    unsigned funded_by;
+    int overflow_stage;
+    unsigned overflow_sets;
 } cs_stage;
+
+/* A named source of money: cash GBP per financial year from the base
+ * year's; after the last entry it grows by `growth` a year (0: repeats). */
+typedef struct cs_funding_stream {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    int n_years;
+    double per_year[CS_MAX_YEARS];
+    double growth;
+} cs_funding_stream;
+
+/*
+ * A programme paid for by one funding stream of a stage with funded
+ * capacity (Troubled Families in early help): each child admitted to the
+ * stage is served by it with probability = the stream's share of the
+ * stage's funding that month, and then carries `mark`, which the
+ * transitions' if_marked factors turn into the programme's effect.
+ */
+typedef struct cs_programme {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    int stage;
+    int stream;
+    int mark;
+} cs_programme;
 
 typedef struct cs_stage_group {
     char id[CS_ID_MAX]; /* e.g. "looked_after" */
@@ -150,6 +189,11 @@ typedef struct cs_scenario {
     int price_base_year;
     double general_inflation;
     double discount_rate;
+
+    int n_streams;
+    cs_funding_stream streams[CS_MAX_STREAMS];
+    int n_programmes;
+    cs_programme programmes[CS_MAX_PROGRAMMES];
 
     /* Births into birth_stage at age 0: per financial year, the first entry
      * for the year starting at the base date; the last entry repeats. */

@@ -11,8 +11,10 @@
  * stochastic runs converge to.
  *
  * Each month, in order: at the start of April everyone ages a year and
- * 17-year-olds leave; then children move; then the month's births arrive in
- * the birth stage at age 0. Stocks are counted at the end of the month.
+ * 17-year-olds leave; then children move; then children arriving at stages
+ * with capacity take the free places, the rest going to the stage's
+ * when_full stage; then the month's births arrive in the birth stage at age
+ * 0. Stocks are counted at the end of the month.
  */
 #ifndef CASCADE_SIM_H
 #define CASCADE_SIM_H
@@ -41,5 +43,12 @@ void cs_sim_free(cs_sim *sim);
  */
 void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
                 double *stocks, double *flows);
+
+/*
+ * Record, in later runs, [month][capacity stage][3]: the places, the
+ * children in the stage at the end of the month, and the children turned
+ * away during it (see cs_model_n_capacity). NULL stops recording.
+ */
+void cs_sim_record_capacity(cs_sim *sim, double *capacity);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cascade/model.h"
 #include "cascade/sim.h"
 #include "model/model_internal.h"
+#include "sim/sim_internal.h"
 
 static cs_model *compile_or_fail(const cs_scenario *sc)
 {
@@ -426,6 +427,229 @@ START_TEST(test_common_random_numbers_shrink_paired_variance)
 }
 END_TEST
 
+/* ---- capacity ----------------------------------------------------------- */
+
+/*
+ * Early help with 400 places and many referrals. Every month of every run:
+ * the children in early help never exceed the places (they start below
+ * them and nobody is admitted beyond the free places), and children
+ * referred = children let in + children turned away, where "let in" is
+ * measured independently from the stock: the change in early help plus
+ * everyone who left it.
+ */
+START_TEST(test_capacity_never_exceeded_and_referrals_add_up)
+{
+    const int months = 30;
+    cs_scenario *sc = test_scenario_new(2019, 4, months);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int cin = test_add_stage(sc, "cin", CS_INTERVENTION_LATE);
+    int unmet = test_add_mark(sc, "unmet_need");
+    sc->stages[eh].has_capacity = 1;
+    sc->stages[eh].places = 400;
+    sc->stages[eh].overflow_stage = uni;
+    sc->stages[eh].overflow_sets = 1u << unmet;
+    sc->births_per_year[0] = 1200;
+    for (int a = 0; a < CS_AGES; a++) {
+        sc->initial[uni][a] = 500;
+        sc->initial[eh][a] = a < 10 ? 20 : 0; /* 200 of 400 places */
+        sc->initial[cin][a] = 10;
+    }
+    test_add_transition(sc, "referral", uni, 0, eh, 0, 0.08);
+    test_add_transition(sc, "step_down", cin, 0, eh, 0, 1.0);
+    test_add_transition(sc, "eh_ends", eh, 0, uni, 0, 1.2);
+    cs_transition *t =
+        test_add_transition(sc, "escalation", uni, 0, cin, 0, 0.01);
+    t->mark_factor[unmet] = 5.0;
+    cs_model *m = compile_or_fail(sc);
+    ck_assert_int_eq(cs_model_n_capacity(m), 1);
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m), F = cs_model_n_flows(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *flows = calloc((size_t)months * F, sizeof *flows);
+    double *cap = calloc((size_t)months * 3, sizeof *cap);
+    cs_sim_record_capacity(sim, cap);
+    int away = cs_model_turned_away_flow(m, 0);
+    double total_away = 0;
+    for (int mode = 0; mode < 2; mode++)
+        for (int run = 0; run < 20; run++) {
+            cs_sim_run(sim, (cs_sim_mode)mode, 5, (uint32_t)run, stocks, flows);
+            double before = 200;
+            for (int mo = 0; mo < months; mo++) {
+                double now = stage_total(stocks, S, mo, eh);
+                const double *f = flows + (size_t)mo * F;
+                double referred = f[0] + f[1];
+                double left = f[2] + f[cs_model_age_out_flow(m, eh)];
+                double let_in = now - before + left;
+                ck_assert_msg(now <= 400 + 1e-9,
+                              "mode %d run %d month %d: %g children in 400 "
+                              "places",
+                              mode, run, mo, now);
+                ck_assert_msg(fabs(let_in + f[away] - referred) < 1e-6,
+                              "mode %d run %d month %d: let in %g + turned "
+                              "away %g != referred %g",
+                              mode, run, mo, let_in, f[away], referred);
+                ck_assert_double_eq(cap[mo * 3 + 0], 400);
+                ck_assert_double_eq_tol(cap[mo * 3 + 1], now, 1e-9);
+                ck_assert_double_eq_tol(cap[mo * 3 + 2], f[away], 1e-9);
+                total_away += f[away];
+                before = now;
+            }
+        }
+    ck_assert_msg(total_away > 1000,
+                  "the test should turn children away "
+                  "(turned %g)",
+                  total_away);
+    free(stocks);
+    free(flows);
+    free(cap);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/*
+ * The placement market by hand (expected values, one month, base date May
+ * so nobody ages): 300 children enter care at once, all aimed at in-house
+ * foster care, which is full (100 places, 100 children). Agency foster care
+ * has 50 places and 40 children: 10 get in and 290 go on to residential.
+ */
+START_TEST(test_overflow_routes_to_the_right_placements)
+{
+    cs_scenario *sc = test_scenario_new(2019, 5, 2);
+    int src = test_add_stage(sc, "cp", CS_INTERVENTION_LATE);
+    const char *pl[3] = {"inhouse", "agency", "residential"};
+    const double sh[3] = {1.0, 0.0, 0.0};
+    int g = test_add_group(sc, "looked_after", 3, pl, sh);
+    int in = 1, ag = 2, res = 3;
+    sc->stages[in].has_capacity = 1;
+    sc->stages[in].places = 100;
+    sc->stages[in].overflow_stage = ag;
+    sc->stages[ag].has_capacity = 1;
+    sc->stages[ag].places = 50;
+    sc->stages[ag].overflow_stage = res;
+    sc->initial[src][8] = 300;
+    sc->initial[in][8] = 100;
+    sc->initial[ag][9] = 40;
+    test_add_transition(sc, "into_care", src, 0, g, 1, 1e6);
+    cs_model *m = compile_or_fail(sc);
+    ck_assert_int_eq(cs_model_n_capacity(m), 2);
+    ck_assert_int_eq(cs_model_capacity_stage(m, 0), in); /* before agency */
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m), F = cs_model_n_flows(m);
+    double stocks[2 * 4 * CS_AGES], flows[2 * 16];
+    ck_assert_int_le(F, 16);
+    for (int mode = 0; mode < 2; mode++) {
+        cs_sim_run(sim, (cs_sim_mode)mode, 1, 0, stocks, flows);
+        ck_assert_double_eq_tol(stage_total(stocks, S, 0, src), 0, 1e-6);
+        ck_assert_double_eq_tol(stage_total(stocks, S, 0, in), 100, 1e-6);
+        ck_assert_double_eq_tol(stage_total(stocks, S, 0, ag), 50, 1e-6);
+        ck_assert_double_eq_tol(stage_total(stocks, S, 0, res), 290, 1e-6);
+        ck_assert_double_eq_tol(flows[cs_model_turned_away_flow(m, 0)], 300,
+                                1e-6);
+        ck_assert_double_eq_tol(flows[cs_model_turned_away_flow(m, 1)], 290,
+                                1e-6);
+        ck_assert_str_eq(
+            cs_model_flow_label(m, cs_model_turned_away_flow(m, 1)),
+            "turned_away.looked_after.agency");
+        ck_assert_str_eq(cs_model_flow_to(m, cs_model_turned_away_flow(m, 1)),
+                         "looked_after.residential");
+    }
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/*
+ * Funded places by hand: two streams, 1.2m and 0.6m a year, buy places at
+ * 1,500 a child-year with 10% cost inflation from the 2019/20 price base:
+ * 1,200 places in 2019/20 and 1.8m / 1,650 = 1,090.9 in 2020/21. A
+ * programme paid by the second stream serves a third of admissions, then
+ * none once the stream stops in 2021/22.
+ */
+START_TEST(test_funded_places_and_programme_share)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 36);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int served = test_add_mark(sc, "served");
+    sc->price_base_year = 2019;
+    sc->stages[eh].unit_cost = 1500.0 / 12;
+    sc->stages[eh].cost_inflation = 0.10;
+    sc->stages[eh].has_capacity = 1;
+    sc->stages[eh].funded_by = 3u;
+    sc->stages[eh].overflow_stage = uni;
+    sc->n_streams = 2;
+    sc->streams[0] = (cs_funding_stream){"council", "council", 1, {1.2e6}, 0};
+    sc->streams[1] =
+        (cs_funding_stream){"grant", "grant", 3, {0.6e6, 0.6e6, 0}, 0};
+    sc->n_programmes = 1;
+    sc->programmes[0] = (cs_programme){"tf", "tf", eh, 1, served};
+    for (int a = 0; a < 10; a++)
+        sc->initial[uni][a] = 1000;
+    test_add_transition(sc, "referral", uni, 0, eh, 0, 0.05);
+    /* a duration band (factor 1 either side) so that months-in-stage 0,
+     * this month's arrivals, is a slot of its own */
+    cs_transition *t = test_add_transition(sc, "ends", eh, 0, uni, 0, 0.5);
+    t->n_by_duration = 2;
+    t->by_duration[0] = (cs_duration_band){0, 0, 1.0};
+    t->by_duration[1] = (cs_duration_band){1, -1, 1.0};
+    cs_model *m = compile_or_fail(sc);
+    ck_assert_double_eq_tol(cs_model_places(m, 0, 0), 1200, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, 0, 11), 1200, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, 0, 12), 1.8e6 / 1650, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, 0, 24), 1.2e6 / 1815, 1e-9);
+    cs_sim *sim = cs_sim_alloc(m);
+    double stocks[36 * 2 * CS_AGES];
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    ck_assert_int_eq(m->n_mark_sets, 2);
+    /* the programme's share of admissions follows its stream's share of
+     * the funding: a third, then none once the grant stops in 2021/22 */
+    ck_assert_double_eq_tol(m->programme_share[0], 1.0 / 3, 1e-15);
+    ck_assert_double_eq_tol(m->programme_share[23], 1.0 / 3, 1e-15);
+    ck_assert_double_eq(m->programme_share[24], 0);
+    cs_sim_free(sim);
+    /* one month only, to see the first admissions split */
+    sc->horizon_months = 1;
+    cs_model *m1 = compile_or_fail(sc);
+    cs_sim *sim1 = cs_sim_alloc(m1);
+    double one[2 * CS_AGES];
+    cs_sim_run(sim1, CS_SIM_DETERMINISTIC, 1, 0, one, NULL);
+    /* 10,000 children (ages 0-9 aged to 1-10 in April) at 0.05 a year
+     * (competing with nothing: universal has one way out): */
+    double admitted = 10000 * -expm1(-0.05 / 12);
+    ck_assert_double_eq_tol(stage_total(one, 2, 0, eh), admitted, 1e-9);
+    /* a third of them (0.6m of 1.8m) carry the programme's mark */
+    const double *state = cs_sim_final_state(sim1);
+    double marked = 0;
+    for (int a = 0; a < CS_AGES; a++)
+        marked += state[cs_compartment(m1, eh, a, 0, 1)];
+    ck_assert_double_eq_tol(marked, admitted / 3, 1e-9);
+    /* stochastic: the marked count is Binomial(admitted, 1/3) summed over
+     * compartments; over 200 runs its mean is within 4 SE of a third */
+    double sum = 0, total = 0;
+    for (int run = 0; run < 200; run++) {
+        cs_sim_run(sim1, CS_SIM_STOCHASTIC, 4, (uint32_t)run, one, NULL);
+        state = cs_sim_final_state(sim1);
+        for (int a = 0; a < CS_AGES; a++) {
+            sum += state[cs_compartment(m1, eh, a, 0, 1)];
+            total += state[cs_compartment(m1, eh, a, 0, 1)] +
+                     state[cs_compartment(m1, eh, a, 0, 0)];
+        }
+    }
+    double se = sqrt(total * (1.0 / 3) * (2.0 / 3));
+    ck_assert_msg(fabs(sum - total / 3) < 4 * se,
+                  "served %g of %g admitted, expected a third +- %g", sum,
+                  total, 4 * se);
+    cs_sim_free(sim1);
+    cs_model_free(m1);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sim");
@@ -443,6 +667,12 @@ int main(void)
     tcase_add_test(st, test_same_key_bit_identical_other_run_differs);
     tcase_add_test(st, test_stochastic_mean_converges_to_deterministic);
     tcase_add_test(st, test_common_random_numbers_shrink_paired_variance);
+    TCase *cap = tcase_create("capacity");
+    tcase_set_timeout(cap, 300);
+    tcase_add_test(cap, test_capacity_never_exceeded_and_referrals_add_up);
+    tcase_add_test(cap, test_overflow_routes_to_the_right_placements);
+    tcase_add_test(cap, test_funded_places_and_programme_share);
+    suite_add_tcase(s, cap);
     suite_add_tcase(s, st);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
