@@ -22,9 +22,12 @@ Targets (year to 31 March 2019, DfE; see the baseline's comments):
                       child arrangements order 1,130, and under-18
                       independent living or other so that all ceased, with
                       those reaching 18, total 29,570)
-  stocks at 31 March  early help, assessment, CIN and CP held at their 2019
+  stocks at 31 March  early help, emerging needs, CIN and CP held at their 2019
   2020                values (rates constant at 2018/19 levels: a baseline
-                      that does not drift by construction)
+                      that does not drift by construction); early help by
+                      the length of its episodes (its two exits scaled
+                      together, keeping the share ending in a referral),
+                      emerging needs by the rate at which needs emerge
 """
 import argparse
 import os
@@ -49,7 +52,8 @@ TARGETS = [
      'transitions.child_arrangements_order.by_age'),
     ('flow_out', 'looked_after', 29570,
      'transitions.independent_or_other.by_age'),
-    ('stock', 'early_help', 300000, 'transitions.early_help_ends.rate'),
+    ('stock', 'early_help', 610000, 'EH_EXIT'),
+    ('stock', 'emerging_need', 182000, 'transitions.need_emerges.rate'),
     ('stock', 'cin', 191620, 'transitions.cin_closed.rate'),
     ('stock', 'cp', 52260, 'CP_END'),
 ]
@@ -58,9 +62,13 @@ LAC_ENTRY = ['transitions.assessment_to_looked_after.rate',
              'transitions.cp_to_looked_after.rate']
 CP_END = ['transitions.cp_ends_to_cin.rate',
           'transitions.cp_ends_to_universal.rate']
+# Early help's exits scale together, keeping the share of episodes that end
+# in a referral (the baseline's assumption) while fitting their length.
+EH_EXIT = ['transitions.early_help_ends.rate',
+           'transitions.early_help_step_up.rate']
+GROUPS = {'LAC_ENTRY': LAC_ENTRY, 'CP_END': CP_END, 'EH_EXIT': EH_EXIT}
 # Stocks respond inversely to exit rates.
-INVERSE = {'transitions.early_help_ends.rate', 'transitions.cin_closed.rate',
-           'CP_END'}
+INVERSE = {'EH_EXIT', 'transitions.cin_closed.rate', 'CP_END'}
 
 
 def get_path(tree, path):
@@ -126,7 +134,7 @@ def main():
         base = yaml.safe_load(f)
     paths = []
     for _, _, _, p in TARGETS:
-        paths += {'LAC_ENTRY': LAC_ENTRY, 'CP_END': CP_END}.get(p, [p])
+        paths += GROUPS.get(p, [p])
     overrides = {p: get_path(base, p) for p in paths}
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,8 +153,7 @@ def main():
             for kind, what, target, p in TARGETS:
                 ratio = target / got[(kind, what)]
                 factor = 1 / ratio if p in INVERSE else ratio
-                for q in {'LAC_ENTRY': LAC_ENTRY,
-                          'CP_END': CP_END}.get(p, [p]):
+                for q in GROUPS.get(p, [p]):
                     scale(overrides, q, factor)
 
     print('# model vs target, first financial year (deterministic)')

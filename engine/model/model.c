@@ -24,6 +24,31 @@ void cs_competing_monthly(int n, const double *rates, double *p)
         p[i] = total > 0 ? rates[i] / total * leave : 0.0;
 }
 
+/* How far lever l has come in month t: 0 before it, then up to 1 over its
+ * ramp. */
+static double lever_progress(const cs_lever *l, int t)
+{
+    if (t < l->from_month)
+        return 0;
+    if (l->ramp_months <= 0)
+        return 1;
+    double f = (double)(t - l->from_month + 1) / l->ramp_months;
+    return f < 1 ? f : 1;
+}
+
+/* The product of the multiplying levers of `kind` on `target` in month t. */
+static double lever_factor(const cs_scenario *sc, cs_lever_kind kind,
+                           int target, int t)
+{
+    double factor = 1;
+    for (int i = 0; i < sc->n_levers; i++) {
+        const cs_lever *l = &sc->levers[i];
+        if (l->kind == kind && l->target == target && l->places < 0)
+            factor *= 1 + lever_progress(l, t) * (l->multiply - 1);
+    }
+    return factor;
+}
+
 /* Does transition t leave leaf stage s? */
 static int leaves_stage(const cs_scenario *sc, const cs_transition *t, int s)
 {
@@ -32,24 +57,30 @@ static int leaves_stage(const cs_scenario *sc, const cs_transition *t, int s)
     return t->from.index == s;
 }
 
-/* Annual rate of t for age a, months-in-stage d, marks k (section "Rates"
- * of docs/model.md). */
-static double transition_rate(const cs_scenario *sc, const cs_transition *t,
-                              int a, int d, unsigned k)
+/* The annual rate of t at age a (section "Rates" of docs/model.md). */
+static double age_rate(const cs_transition *t, int a)
 {
     double rate = t->rate;
     for (int i = 0; i < t->n_by_age; i++)
         if (a >= t->by_age[i].age_lo && a <= t->by_age[i].age_hi)
             rate = t->by_age[i].rate;
+    return rate;
+}
+
+/* The duration-band and mark factors of t for months-in-stage d, marks k. */
+static double other_factors(const cs_scenario *sc, const cs_transition *t,
+                            int d, unsigned k)
+{
+    double factor = 1;
     for (int i = 0; i < t->n_by_duration; i++) {
         const cs_duration_band *b = &t->by_duration[i];
         if (d >= b->month_lo && (b->month_hi < 0 || d <= b->month_hi))
-            rate *= b->factor;
+            factor *= b->factor;
     }
     for (int m = 0; m < sc->n_marks; m++)
         if (k & (1u << m))
-            rate *= t->mark_factor[m];
-    return rate;
+            factor *= t->mark_factor[m];
+    return factor;
 }
 
 /*
@@ -239,7 +270,8 @@ static int compile_costs(cs_model *m, cs_error *err)
         for (int l = 0; l < m->n_cost_lines; l++) {
             const cs_stage *st = &sc->stages[m->cost_line_stage[l]];
             m->unit_cost_cash[(size_t)t * (size_t)m->n_cost_lines + (size_t)l] =
-                st->unit_cost * pow(1 + st->cost_inflation, years);
+                st->unit_cost * pow(1 + st->cost_inflation, years) *
+                lever_factor(sc, CS_LEVER_UNIT_COST, m->cost_line_stage[l], t);
         }
     }
     return CS_OK;
@@ -251,15 +283,37 @@ static double stage_unit_cost(const cs_model *m, int s, int t)
     const cs_scenario *sc = &m->scenario;
     double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
     return sc->stages[s].unit_cost *
-           pow(1 + sc->stages[s].cost_inflation, years);
+           pow(1 + sc->stages[s].cost_inflation, years) *
+           lever_factor(sc, CS_LEVER_UNIT_COST, s, t);
 }
 
-static double stream_cash(const cs_funding_stream *stream, int fy)
+/* Funding stream b's cash per year in month t, levers applied. */
+static double stream_cash(const cs_model *m, int b, int t)
 {
-    if (fy < stream->n_years)
-        return stream->per_year[fy];
-    return stream->per_year[stream->n_years - 1] *
-           pow(1 + stream->growth, fy - (stream->n_years - 1));
+    const cs_scenario *sc = &m->scenario;
+    const cs_funding_stream *stream = &sc->streams[b];
+    int fy = m->fy[t];
+    double cash = fy < stream->n_years
+                      ? stream->per_year[fy]
+                      : stream->per_year[stream->n_years - 1] *
+                            pow(1 + stream->growth, fy - (stream->n_years - 1));
+    return cash * lever_factor(sc, CS_LEVER_FUNDING, b, t);
+}
+
+/* Fixed places of stage s in month t: the scenario's, then capacity levers
+ * in order (a new number ramps from the old one; a factor multiplies). */
+static double fixed_places(const cs_scenario *sc, int s, int t)
+{
+    double places = sc->stages[s].places;
+    for (int i = 0; i < sc->n_levers; i++) {
+        const cs_lever *l = &sc->levers[i];
+        if (l->kind != CS_LEVER_CAPACITY || l->target != s)
+            continue;
+        double f = lever_progress(l, t);
+        places = l->places >= 0 ? places + f * (l->places - places)
+                                : places * (1 + f * (l->multiply - 1));
+    }
+    return places;
 }
 
 /*
@@ -305,12 +359,12 @@ static int compile_capacity(cs_model *m, cs_error *err)
     for (int t = 0; t < m->n_months; t++) {
         for (int j = 0; j < m->n_capacity; j++) {
             const cs_stage *st = &sc->stages[m->capacity_stage[j]];
-            double places = st->places;
+            double places = fixed_places(sc, m->capacity_stage[j], t);
             if (st->funded_by) {
                 double cash = 0;
                 for (int b = 0; b < sc->n_streams; b++)
                     if (st->funded_by & (1u << b))
-                        cash += stream_cash(&sc->streams[b], m->fy[t]);
+                        cash += stream_cash(m, b, t);
                 places =
                     cash / (12 * stage_unit_cost(m, m->capacity_stage[j], t));
             }
@@ -322,8 +376,8 @@ static int compile_capacity(cs_model *m, cs_error *err)
             double total = 0;
             for (int b = 0; b < sc->n_streams; b++)
                 if (funded & (1u << b))
-                    total += stream_cash(&sc->streams[b], m->fy[t]);
-            double own = stream_cash(&sc->streams[prog->stream], m->fy[t]);
+                    total += stream_cash(m, b, t);
+            double own = stream_cash(m, prog->stream, t);
             m->programme_share[t * sc->n_programmes + p] =
                 total > 0 ? own / total : 0;
         }
@@ -375,45 +429,124 @@ static int compile_layout(cs_model *m, cs_error *err)
     return CS_OK;
 }
 
-/* Fill the outcome table (two passes: count, then fill). */
+/*
+ * Rate levers in month t as a multiplier and an addition per transition and
+ * age (the month's "epoch signature"). Months with equal signatures share
+ * one table of probabilities.
+ */
+typedef struct rate_levers {
+    double multiply[CS_MAX_TRANSITIONS][CS_AGES];
+    double add[CS_MAX_TRANSITIONS][CS_AGES];
+} rate_levers;
+
+static void rate_levers_at(const cs_scenario *sc, int t, rate_levers *r)
+{
+    for (int i = 0; i < sc->n_transitions; i++)
+        for (int a = 0; a < CS_AGES; a++) {
+            r->multiply[i][a] = 1;
+            r->add[i][a] = 0;
+        }
+    for (int i = 0; i < sc->n_levers; i++) {
+        const cs_lever *l = &sc->levers[i];
+        if (l->kind != CS_LEVER_RATE)
+            continue;
+        double f = lever_progress(l, t);
+        for (int a = l->age_lo; a <= l->age_hi; a++) {
+            r->multiply[l->target][a] *= 1 + f * (l->multiply - 1);
+            r->add[l->target][a] += f * l->add;
+        }
+    }
+}
+
+/* Assign every month an epoch; returns the epochs' signatures (malloc'd,
+ * m->n_epochs of them) or NULL. */
+static rate_levers *compile_epochs(cs_model *m)
+{
+    const cs_scenario *sc = &m->scenario;
+    rate_levers *epochs = NULL, now;
+    m->epoch_of_month = calloc((size_t)m->n_months, sizeof *m->epoch_of_month);
+    if (!m->epoch_of_month)
+        return NULL;
+    for (int t = 0; t < m->n_months; t++) {
+        memset(&now, 0, sizeof now);
+        rate_levers_at(sc, t, &now);
+        int e = 0;
+        while (e < m->n_epochs && memcmp(&epochs[e], &now, sizeof now) != 0)
+            e++;
+        if (e == m->n_epochs) {
+            rate_levers *grown =
+                realloc(epochs, (size_t)(e + 1) * sizeof *epochs);
+            if (!grown) {
+                free(epochs);
+                return NULL;
+            }
+            epochs = grown;
+            epochs[e] = now;
+            m->n_epochs++;
+        }
+        m->epoch_of_month[t] = e;
+    }
+    return epochs;
+}
+
+/*
+ * Fill the outcome table: two passes, count then fill. A compartment's
+ * outcomes are the same in every epoch (a move is listed if it is possible
+ * in any); their probabilities are stored per epoch.
+ */
 static int compile_outcomes(cs_model *m, cs_error *err)
 {
     const cs_scenario *sc = &m->scenario;
     int nc = m->n_compartments;
     m->first_outcome = calloc((size_t)nc + 1, sizeof *m->first_outcome);
-    if (!m->first_outcome)
+    rate_levers *epochs = compile_epochs(m);
+    if (!m->first_outcome || !epochs) {
+        free(epochs);
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
-
-    double rates[CS_MAX_TRANSITIONS], p[CS_MAX_TRANSITIONS];
+    }
+    int ne = m->n_epochs, nt = sc->n_transitions;
+    double rates[CS_MAX_TRANSITIONS];
+    double(*p)[CS_MAX_TRANSITIONS] = calloc((size_t)ne, sizeof *p);
+    if (!p) {
+        free(epochs);
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    }
     int leaf[CS_MAX_STAGES];
     double share[CS_MAX_STAGES];
 
     for (int pass = 0; pass < 2; pass++) {
         int n = 0;
-        for (int s = 0; s < sc->n_stages; s++) {
-            for (int a = 0; a < CS_AGES; a++) {
-                for (int d = 0; d < m->n_dur[s]; d++) {
+        for (int s = 0; s < sc->n_stages; s++)
+            for (int a = 0; a < CS_AGES; a++)
+                for (int d = 0; d < m->n_dur[s]; d++)
                     for (int k = 0; k < m->n_mark_sets; k++) {
                         int c = cs_compartment(m, s, a, d, k);
                         if (pass == 0)
                             m->first_outcome[c] = n;
                         assert(pass == 0 || m->first_outcome[c] == n);
-                        int nt = sc->n_transitions;
-                        for (int i = 0; i < nt; i++) {
-                            const cs_transition *t = &sc->transitions[i];
-                            rates[i] = 0;
-                            if (!leaves_stage(sc, t, s))
-                                continue;
-                            if (destinations(sc, t, s, leaf, share) == 0)
-                                continue;
-                            rates[i] =
-                                transition_rate(sc, t, a, d, (unsigned)k);
+                        for (int e = 0; e < ne; e++) {
+                            for (int i = 0; i < nt; i++) {
+                                const cs_transition *t = &sc->transitions[i];
+                                rates[i] = 0;
+                                if (!leaves_stage(sc, t, s) ||
+                                    destinations(sc, t, s, leaf, share) == 0)
+                                    continue;
+                                double base =
+                                    age_rate(t, a) * epochs[e].multiply[i][a] +
+                                    epochs[e].add[i][a];
+                                rates[i] =
+                                    base > 0 ? base * other_factors(sc, t, d,
+                                                                    (unsigned)k)
+                                             : 0;
+                            }
+                            cs_competing_monthly(nt, rates, p[e]);
                         }
-                        cs_competing_monthly(nt, rates, p);
-                        double stay = 1.0;
                         int first = n++;
                         for (int i = 0; i < nt; i++) {
-                            if (p[i] <= 0)
+                            int possible = 0;
+                            for (int e = 0; e < ne; e++)
+                                possible |= p[e][i] > 0;
+                            if (!possible)
                                 continue;
                             const cs_transition *t = &sc->transitions[i];
                             unsigned k2 = ((unsigned)k | t->sets_marks) &
@@ -422,10 +555,10 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             for (int j = 0; j < nd; j++) {
                                 if (share[j] <= 0)
                                     continue;
-                                double pj = p[i] * share[j];
-                                stay -= pj;
                                 if (pass == 1) {
-                                    m->outcome_p[n] = pj;
+                                    for (int e = 0; e < ne; e++)
+                                        m->outcome_p[(size_t)e * m->n_outcomes +
+                                                     n] = p[e][i] * share[j];
                                     m->outcome_dest[n] = cs_compartment(
                                         m, leaf[j], a, 0, (int)k2);
                                     m->outcome_flow[n] = i;
@@ -435,7 +568,14 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                         }
                         if (pass == 1) {
                             int d2 = d + 1 < m->n_dur[s] ? d + 1 : d;
-                            m->outcome_p[first] = stay > 0 ? stay : 0;
+                            for (int e = 0; e < ne; e++) {
+                                double *pe =
+                                    m->outcome_p + (size_t)e * m->n_outcomes;
+                                double stay = 1;
+                                for (int o = first + 1; o < n; o++)
+                                    stay -= pe[o];
+                                pe[first] = stay > 0 ? stay : 0;
+                            }
                             m->outcome_dest[first] =
                                 cs_compartment(m, s, a, d2, k);
                             m->outcome_flow[first] = -1;
@@ -443,20 +583,22 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                         if (n - first > m->max_outcomes)
                             m->max_outcomes = n - first;
                     }
-                }
-            }
-        }
         if (pass == 0) {
             m->first_outcome[nc] = n;
             m->n_outcomes = n;
-            m->outcome_p = calloc((size_t)n, sizeof *m->outcome_p);
+            m->outcome_p = calloc((size_t)n * (size_t)ne, sizeof *m->outcome_p);
             m->outcome_dest = calloc((size_t)n, sizeof *m->outcome_dest);
             m->outcome_flow = calloc((size_t)n, sizeof *m->outcome_flow);
-            if (!m->outcome_p || !m->outcome_dest || !m->outcome_flow)
+            if (!m->outcome_p || !m->outcome_dest || !m->outcome_flow) {
+                free(p);
+                free(epochs);
                 return cs_error_set(err, CS_ENOMEM,
                                     "out of memory compiling model");
+            }
         }
     }
+    free(p);
+    free(epochs);
     return CS_OK;
 }
 

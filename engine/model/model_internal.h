@@ -36,9 +36,13 @@ struct cs_model {
     int stage_offset[CS_MAX_STAGES + 1];
     int n_dur[CS_MAX_STAGES];
 
-    /* outcomes, CSR-style: first_outcome has n_compartments + 1 entries */
+    /* outcomes, CSR-style: first_outcome has n_compartments + 1 entries;
+     * outcome_p holds n_epochs tables of n_outcomes probabilities, one per
+     * distinct combination of rate levers, and epoch_of_month picks one */
     int *first_outcome;
     double *outcome_p;
+    int n_epochs;
+    int *epoch_of_month;
     int *outcome_dest;
     int *outcome_flow; /* -1 for stay */
     int n_outcomes;

@@ -1789,13 +1789,213 @@ static int read_programmes(reader *r, const tree_node *root)
     return CS_OK;
 }
 
+/* ---- levers ----------------------------------------------------------- */
+
+static int find_transition(const cs_scenario *s, const char *id)
+{
+    for (int i = 0; i < s->n_transitions; i++)
+        if (strcmp(s->transitions[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+static int transition_ref(reader *r, const tree_node *n, const char *path,
+                          int *out)
+{
+    const cs_scenario *s = r->s;
+    if (n->kind == TREE_SCALAR && (*out = find_transition(s, n->text)) >= 0)
+        return CS_OK;
+    const char *names[CS_MAX_TRANSITIONS];
+    for (int i = 0; i < s->n_transitions; i++)
+        names[i] = s->transitions[i].id;
+    char hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    return diag_error(r->err, n, "%s: expected a transition id, found %s%s",
+                      path, diag_describe(n, found, sizeof found),
+                      n->kind == TREE_SCALAR
+                          ? diag_did_you_mean(n->text, names,
+                                              (size_t)s->n_transitions, hint,
+                                              sizeof hint)
+                          : "");
+}
+
+/* "YYYY-MM" as months after the base month. */
+static int month_of(reader *r, const tree_node *n, const char *path, int *out)
+{
+    const char *t = n->kind == TREE_SCALAR ? n->text : "";
+    int ok = strlen(t) == 7 && t[4] == '-';
+    for (int i = 0; i < 7 && ok; i++)
+        ok = i == 4 || (t[i] >= '0' && t[i] <= '9');
+    int year = ok ? atoi(t) : 0, month = ok ? atoi(t + 5) : 0;
+    if (!ok || year < 1900 || year > 2200 || month < 1 || month > 12)
+        return expected(r, n, path,
+                        "a year and month as YYYY-MM, like 2021-04");
+    *out = (year - r->s->base_year) * 12 + (month - r->s->base_month);
+    return CS_OK;
+}
+
+static int read_lever(reader *r, const tree_node *key, const tree_node *l,
+                      const char *path, cs_lever *lever)
+{
+    static const char *const keys[] = {"label",  "from",     "ramp_months",
+                                       "rate",   "capacity", "unit_cost",
+                                       "funding"};
+    static const char *const rate_keys[] = {"transition", "multiply", "add",
+                                            "ages"};
+    static const char *const capacity_keys[] = {"stage", "places", "multiply"};
+    static const char *const stage_keys[] = {"stage", "multiply"};
+    static const char *const funding_keys[] = {"stream", "multiply"};
+    char sub[PATH_MAX_LEN], what[PATH_MAX_LEN];
+    const tree_node *n;
+    int rc;
+    if ((rc = need_mapping(r, l, path,
+                           "a mapping with from and one of rate, capacity, "
+                           "unit_cost or funding")) ||
+        (rc = check_keys(r, l, path, keys, COUNT(keys), NULL)))
+        return rc;
+    memcpy(lever->id, key->text, strlen(key->text) + 1);
+    memcpy(lever->label, key->text, strlen(key->text) + 1);
+    lever->multiply = 1;
+    lever->places = -1;
+    lever->age_hi = CS_AGES - 1;
+    if ((n = tree_map_get(l, "label")) &&
+        (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
+                      lever->label, CS_LABEL_MAX)))
+        return rc;
+    if (!(n = tree_map_get(l, "from")))
+        return missing(r, l, path, "from");
+    if ((rc = month_of(r, n, join_key(sub, path, "from"), &lever->from_month)))
+        return rc;
+    double ramp = 0;
+    if ((n = tree_map_get(l, "ramp_months")) &&
+        (rc =
+             whole_in(r, n, join_key(sub, path, "ramp_months"),
+                      "a whole number of months from 0 to 600", 0, 600, &ramp)))
+        return rc;
+    lever->ramp_months = (int)ramp;
+    static const char *const kinds[4] = {"rate", "capacity", "unit_cost",
+                                         "funding"};
+    const tree_node *body = NULL;
+    int kind = -1;
+    for (int k = 0; k < 4; k++) {
+        const tree_node *b = tree_map_get(l, kinds[k]);
+        if (!b)
+            continue;
+        if (body)
+            return diag_error(r->err, tree_map_key(l, kinds[k]),
+                              "%s: expected one of rate, capacity, unit_cost "
+                              "and funding, found more than one",
+                              path);
+        body = b;
+        kind = k;
+    }
+    if (!body)
+        return diag_error(r->err, l,
+                          "%s: expected one of rate, capacity, unit_cost or "
+                          "funding, found none",
+                          path);
+    lever->kind = (cs_lever_kind)kind;
+    join_key(sub, path, kinds[kind]);
+    const char *const *allowed = kind == 0   ? rate_keys
+                                 : kind == 1 ? capacity_keys
+                                 : kind == 2 ? stage_keys
+                                             : funding_keys;
+    size_t n_allowed = kind == 0   ? COUNT(rate_keys)
+                       : kind == 1 ? COUNT(capacity_keys)
+                       : kind == 2 ? COUNT(stage_keys)
+                                   : COUNT(funding_keys);
+    if ((rc = need_mapping(r, body, sub, "a mapping")) ||
+        (rc = check_keys(r, body, sub, allowed, n_allowed, NULL)))
+        return rc;
+    const char *target = allowed[0];
+    if (!(n = tree_map_get(body, target)))
+        return missing(r, body, sub, target);
+    join_key(what, sub, target);
+    cs_stage_ref ref;
+    if (kind == CS_LEVER_RATE)
+        rc = transition_ref(r, n, what, &lever->target);
+    else if (kind == CS_LEVER_FUNDING)
+        rc = stream_ref(r, n, what, &lever->target);
+    else if ((rc = stage_ref(r, n, what, 0, 1, &ref)) == CS_OK)
+        lever->target = ref.index;
+    if (rc)
+        return rc;
+    if (kind == CS_LEVER_CAPACITY && !r->s->stages[lever->target].has_capacity)
+        return expected(r, n, what, "a stage with a capacity");
+    int changes = 0;
+    if ((n = tree_map_get(body, "multiply"))) {
+        if ((rc = number_in(r, n, join_key(what, sub, "multiply"),
+                            "a factor from 0 to 1000", 0, 1000,
+                            &lever->multiply)))
+            return rc;
+        changes++;
+    }
+    if ((n = tree_map_get(body, "add"))) {
+        if ((rc = number_in(r, n, join_key(what, sub, "add"),
+                            "a rate per year from -1000 to 1000", -1000, 1000,
+                            &lever->add)))
+            return rc;
+        changes++;
+    }
+    if ((n = tree_map_get(body, "places"))) {
+        if (tree_map_get(body, "multiply"))
+            return diag_error(r->err, tree_map_key(body, "places"),
+                              "%s: expected one of places and multiply, "
+                              "found both",
+                              sub);
+        if ((rc = number_in(r, n, join_key(what, sub, "places"),
+                            "a number of places >= 0", 0, 1e9, &lever->places)))
+            return rc;
+        changes++;
+    }
+    if (!changes)
+        return diag_error(r->err, body, "%s: expected %s, found none", sub,
+                          kind == 0   ? "multiply or add"
+                          : kind == 1 ? "places or multiply"
+                                      : "multiply");
+    if ((n = tree_map_get(body, "ages"))) {
+        if ((rc = parse_band(n, CS_AGES - 1, CS_AGES - 1, &lever->age_lo,
+                             &lever->age_hi)))
+            return expected(r, n, join_key(what, sub, "ages"), AGE_BAND_WHAT);
+    }
+    return CS_OK;
+}
+
+static int read_levers(reader *r, const tree_node *root)
+{
+    cs_scenario *s = r->s;
+    char path[PATH_MAX_LEN];
+    int rc;
+    const tree_node *levers = tree_map_get(root, "levers");
+    if (!levers || tree_is_null(levers))
+        return CS_OK;
+    if ((rc = need_mapping(r, levers, "levers",
+                           "a mapping of lever ids to levers")))
+        return rc;
+    for (size_t i = 0; i < levers->n; i++) {
+        const tree_node *key = levers->keys[i];
+        join_key(path, "levers", key->text);
+        if ((rc = id_of(r, key, "levers")))
+            return rc;
+        if (s->n_levers == CS_MAX_LEVERS)
+            return diag_error(r->err, key,
+                              "levers: expected at most %d levers, found more",
+                              CS_MAX_LEVERS);
+        if ((rc = read_lever(r, key, levers->items[i], path,
+                             &s->levers[s->n_levers])))
+            return rc;
+        s->n_levers++;
+    }
+    return CS_OK;
+}
+
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
 {
     static const char *const keys[] = {
         "format_version", "name",          "description",    "extends",
         "base_date",      "horizon_years", "horizon_months", "seed",
         "economics",      "funding",       "marks",          "stages",
-        "population",     "births",        "transitions",    "programmes"};
+        "population",     "births",        "transitions",    "programmes",
+        "levers"};
     reader r = {.s = s, .err = err, .remainder = -1};
     int rc;
     if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
@@ -1803,7 +2003,8 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_funding(&r, root)) || (rc = read_marks(&r, root)) ||
         (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
-        (rc = read_capacities(&r, root)) || (rc = read_programmes(&r, root)))
+        (rc = read_capacities(&r, root)) || (rc = read_programmes(&r, root)) ||
+        (rc = read_levers(&r, root)))
         return rc;
     return CS_OK;
 }

@@ -103,6 +103,8 @@ static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
                             double *flows)
 {
     const cs_model *m = sim->model;
+    const double *p =
+        m->outcome_p + (size_t)m->epoch_of_month[t] * (size_t)m->n_outcomes;
     for (int c = 0; c < m->n_compartments; c++) {
         double n = sim->now[c];
         if (n <= 0)
@@ -116,8 +118,8 @@ static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
         assert(n < 4294967296.0);
         cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS,
                      CS_SUBSTREAM(t, c));
-        gsl_ran_multinomial(sim->rng, (size_t)k, (unsigned int)n,
-                            m->outcome_p + first, sim->drawn);
+        gsl_ran_multinomial(sim->rng, (size_t)k, (unsigned int)n, p + first,
+                            sim->drawn);
         for (int i = 0; i < k; i++) {
             double moved = sim->drawn[i];
             if (moved == 0)
@@ -133,15 +135,17 @@ static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
     }
 }
 
-static void move_expected(cs_sim *sim, double *flows)
+static void move_expected(cs_sim *sim, int t, double *flows)
 {
     const cs_model *m = sim->model;
+    const double *p =
+        m->outcome_p + (size_t)m->epoch_of_month[t] * (size_t)m->n_outcomes;
     for (int c = 0; c < m->n_compartments; c++) {
         double n = sim->now[c];
         if (n == 0)
             continue;
         for (int o = m->first_outcome[c]; o < m->first_outcome[c + 1]; o++) {
-            double moved = n * m->outcome_p[o];
+            double moved = n * p[o];
             if (o == m->first_outcome[c]) /* stayers keep their place */
                 sim->next[m->outcome_dest[o]] += moved;
             else
@@ -302,7 +306,7 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
             born =
                 m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t]) : 0;
         } else {
-            move_expected(sim, month_flows);
+            move_expected(sim, t, month_flows);
             resolve_capacity(sim, mode, seed, run, t, month_flows);
             born = m->births[t];
         }

@@ -36,6 +36,7 @@
 #define CS_MAX_YEARS 50            /* horizon limit, in years */
 #define CS_MAX_STREAMS 8           /* funding streams */
 #define CS_MAX_PROGRAMMES 4
+#define CS_MAX_LEVERS 32
 
 typedef enum cs_intervention {
     CS_INTERVENTION_NONE = 0, /* universal services: no cost line */
@@ -157,6 +158,37 @@ typedef struct cs_transition {
     unsigned clears_marks;            /* bit m set: the move clears mark m */
 } cs_transition;
 
+/*
+ * A policy lever: from a month on, optionally ramped in linearly over
+ * ramp_months (the change is (m - from + 1) / ramp_months done in month m),
+ * change one thing:
+ *   RATE       a transition's annual rate for ages age_lo..age_hi:
+ *              rate * multiply + add (before duration and mark factors)
+ *   CAPACITY   a stage's places: set to `places`, or times multiply
+ *   UNIT_COST  a stage's unit cost: times multiply
+ *   FUNDING    a funding stream's cash: times multiply
+ * Levers on the same thing compose (factors multiply, adds add).
+ */
+typedef enum cs_lever_kind {
+    CS_LEVER_RATE = 0,
+    CS_LEVER_CAPACITY = 1,
+    CS_LEVER_UNIT_COST = 2,
+    CS_LEVER_FUNDING = 3,
+} cs_lever_kind;
+
+typedef struct cs_lever {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    cs_lever_kind kind;
+    int from_month;  /* months after the base month (< 0: already on) */
+    int ramp_months; /* 0: all at once */
+    int target;      /* the transition, stage or funding stream */
+    int age_lo, age_hi;
+    double multiply; /* 1 when not given */
+    double add;      /* rate levers, per year; 0 when not given */
+    double places;   /* capacity levers: the new places, or < 0 */
+} cs_lever;
+
 typedef struct cs_scenario {
     int format_version;
     char name[CS_ID_MAX]; /* [a-z0-9-]+, the output group name */
@@ -194,6 +226,8 @@ typedef struct cs_scenario {
     cs_funding_stream streams[CS_MAX_STREAMS];
     int n_programmes;
     cs_programme programmes[CS_MAX_PROGRAMMES];
+    int n_levers;
+    cs_lever levers[CS_MAX_LEVERS];
 
     /* Births into birth_stage at age 0: per financial year, the first entry
      * for the year starting at the base date; the last entry repeats. */

@@ -350,6 +350,86 @@ class Compare(Workdir):
         self.assertEqual(self.leftovers(), [])
 
 
+class ShippedWhatIfs(Workdir):
+    """Direction checks on the shipped what-ifs, in expected values: each
+    moves early help spend and late-intervention stocks the way its
+    mechanism says, with the lag it says."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp_class = tempfile.TemporaryDirectory()
+        scenarios = os.path.join(os.path.dirname(DATA), '..', 'scenarios')
+        names = ['england-baseline', 'troubled-families-withdrawal',
+                 'early-help-reinvestment', 'family-safeguarding',
+                 'residential-price-inflation']
+        cls.out = os.path.join(cls.tmp_class.name, 'whatifs.h5')
+        r = run('run', *[os.path.join(scenarios, n + '.yaml') for n in names],
+                '--deterministic', '-q', '-o', cls.out)
+        assert r.returncode == 0, r.stderr
+        cls.f = h5py.File(cls.out)
+        stages = [x.decode() if isinstance(x, bytes) else x
+                  for x in cls.f['dims/stage'][:]]
+        cls.late = [i for i, x in enumerate(stages)
+                    if x.split('.')[0] in ('cin', 'cp', 'looked_after')]
+        cls.care = [i for i, x in enumerate(stages)
+                    if x.startswith('looked_after.')]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.f.close()
+        cls.tmp_class.cleanup()
+
+    def yearly(self, name, what):
+        g = self.f['scenarios/' + name]
+        if what == 'early_spend':
+            return g['spend'][0, :, 0].reshape(10, 12).sum(axis=1)
+        if what == 'late_spend':
+            return g['spend'][0, :, 1].reshape(10, 12).sum(axis=1)
+        idx = self.late if what == 'late_stock' else self.care
+        march = g['stocks'][0, 11::12].sum(axis=2)      # [year, stage]
+        return march[:, idx].sum(axis=1)
+
+    def diff(self, alt, what):
+        return self.yearly(alt, what) - self.yearly('england-baseline', what)
+
+    def test_withdrawal(self):
+        early = self.diff('troubled-families-withdrawal', 'early_spend')
+        late = self.diff('troubled-families-withdrawal', 'late_stock')
+        # nothing changes while the grant is paid (2019/20, 2020/21)
+        np.testing.assert_allclose(early[:2], 0, atol=1e-6)
+        np.testing.assert_allclose(late[:2], 0, atol=1e-6)
+        # early help spend falls at once, in the first year without it
+        self.assertLess(early[2], -1e6)
+        # late-intervention stocks rise from then on; the looked-after
+        # stock, at the end of the chain, after a lag: its rise in year 10
+        # is more than twice that in the first year
+        self.assertTrue(np.all(late[2:] > 0), late)
+        care = self.diff('troubled-families-withdrawal', 'care')
+        self.assertGreater(care[2], 0)
+        self.assertGreater(care[9], 2 * care[2])
+
+    def test_reinvestment(self):
+        early = self.diff('early-help-reinvestment', 'early_spend')
+        late = self.diff('early-help-reinvestment', 'late_stock')
+        np.testing.assert_allclose(early[:2], 0, atol=1e-6)
+        self.assertGreater(early[2], 1e6)
+        self.assertTrue(np.all(late[2:] < 0), late)
+        care = self.diff('early-help-reinvestment', 'care')
+        self.assertLess(care[2], 0)
+        self.assertLess(care[9], 2 * care[2])
+
+    def test_family_safeguarding_and_prices(self):
+        self.assertLess(self.diff('family-safeguarding', 'care')[9], 0)
+        self.assertLess(self.diff('family-safeguarding', 'late_spend')[9], 0)
+        # residential prices: same children, more money, growing each year
+        np.testing.assert_allclose(
+            self.diff('residential-price-inflation', 'late_stock'), 0,
+            atol=1e-6)
+        extra = self.diff('residential-price-inflation', 'late_spend')
+        self.assertEqual(extra[0], 0)
+        self.assertTrue(np.all(np.diff(extra) > 0))
+
+
 def year_one(flows, labels, names):
     return sum(flows[:12, labels.index(n)].sum() for n in names)
 

@@ -650,6 +650,121 @@ START_TEST(test_funded_places_and_programme_share)
 }
 END_TEST
 
+/* ---- levers ------------------------------------------------------------- */
+
+/*
+ * A rate lever from month 2, ramped over 4 months, doubling A -> B: the
+ * monthly probability is that of r for months 0-1, then r x 1.25, 1.5,
+ * 1.75 and 2 from month 5 on; months with the same rates share a table.
+ * Expected values show it month by month: the share of A leaving.
+ */
+START_TEST(test_rate_lever_ramps_in)
+{
+    const double r = 1.2;
+    cs_scenario *sc = test_scenario_new(2019, 5, 8);
+    int a = test_add_stage(sc, "a", CS_INTERVENTION_NONE);
+    int b = test_add_stage(sc, "b", CS_INTERVENTION_LATE);
+    test_add_transition(sc, "ab", a, 0, b, 0, r);
+    sc->initial[a][6] = 1000;
+    sc->n_levers = 1;
+    sc->levers[0] = (cs_lever){.id = "double_it",
+                               .kind = CS_LEVER_RATE,
+                               .from_month = 2,
+                               .ramp_months = 4,
+                               .target = 0,
+                               .age_lo = 0,
+                               .age_hi = 17,
+                               .multiply = 2,
+                               .add = 0,
+                               .places = -1};
+    cs_model *m = compile_or_fail(sc);
+    ck_assert_int_eq(m->n_epochs, 5);
+    ck_assert_int_eq(m->epoch_of_month[1], 0);
+    ck_assert_int_eq(m->epoch_of_month[7], m->epoch_of_month[5]);
+    cs_sim *sim = cs_sim_alloc(m);
+    double stocks[8 * 2 * CS_AGES];
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    const double factor[8] = {1, 1, 1.25, 1.5, 1.75, 2, 2, 2};
+    double before = 1000;
+    for (int t = 0; t < 8; t++) {
+        double now = stage_total(stocks, 2, t, a);
+        double want = before * exp(-r * factor[t] / 12);
+        ck_assert_msg(fabs(now - want) < 1e-9,
+                      "month %d: %.10g in A, expected %.10g", t, now, want);
+        before = now;
+    }
+    /* ages outside the lever's band keep the old rate */
+    sc->levers[0].age_lo = 10;
+    cs_model *m2 = compile_or_fail(sc);
+    cs_sim *sim2 = cs_sim_alloc(m2);
+    cs_sim_run(sim2, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    ck_assert_double_eq_tol(stage_total(stocks, 2, 7, a),
+                            1000 * exp(-r * 8 / 12), 1e-9);
+    cs_sim_free(sim2);
+    cs_model_free(m2);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/* Capacity, unit cost and funding levers by hand. */
+START_TEST(test_capacity_cost_and_funding_levers)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 24);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
+    sc->price_base_year = 2019;
+    sc->stages[eh].unit_cost = 100;
+    sc->stages[eh].has_capacity = 1;
+    sc->stages[eh].funded_by = 1u;
+    sc->stages[eh].overflow_stage = uni;
+    sc->stages[care].unit_cost = 1000;
+    sc->stages[care].has_capacity = 1;
+    sc->stages[care].places = 500;
+    sc->stages[care].overflow_stage = uni;
+    sc->n_streams = 1;
+    sc->streams[0] = (cs_funding_stream){"grant", "grant", 1, {1.2e6}, 0};
+    sc->initial[uni][3] = 100;
+    sc->n_levers = 3;
+    /* places 500 -> 800 over months 6..8 (ramp 3) */
+    sc->levers[0] = (cs_lever){.id = "more_places",
+                               .kind = CS_LEVER_CAPACITY,
+                               .from_month = 6,
+                               .ramp_months = 3,
+                               .target = care,
+                               .multiply = 1,
+                               .places = 800};
+    /* care costs 10% more from month 12 */
+    sc->levers[1] = (cs_lever){.id = "dearer",
+                               .kind = CS_LEVER_UNIT_COST,
+                               .from_month = 12,
+                               .target = care,
+                               .multiply = 1.1,
+                               .places = -1};
+    /* the grant halves from month 18: early help places halve */
+    sc->levers[2] = (cs_lever){.id = "cut",
+                               .kind = CS_LEVER_FUNDING,
+                               .from_month = 18,
+                               .target = 0,
+                               .multiply = 0.5,
+                               .places = -1};
+    cs_model *m = compile_or_fail(sc);
+    int jeh = m->capacity_index[eh], jcare = m->capacity_index[care];
+    ck_assert_double_eq_tol(cs_model_places(m, jcare, 5), 500, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, jcare, 6), 600, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, jcare, 7), 700, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, jcare, 20), 800, 1e-9);
+    ck_assert_double_eq_tol(cs_model_unit_cost(m, 1, 11), 1000, 1e-9);
+    ck_assert_double_eq_tol(cs_model_unit_cost(m, 1, 12), 1100, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, jeh, 17), 1.2e6 / 1200, 1e-9);
+    ck_assert_double_eq_tol(cs_model_places(m, jeh, 18), 0.6e6 / 1200, 1e-9);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sim");
@@ -672,6 +787,8 @@ int main(void)
     tcase_add_test(cap, test_capacity_never_exceeded_and_referrals_add_up);
     tcase_add_test(cap, test_overflow_routes_to_the_right_placements);
     tcase_add_test(cap, test_funded_places_and_programme_share);
+    tcase_add_test(cap, test_rate_lever_ramps_in);
+    tcase_add_test(cap, test_capacity_cost_and_funding_levers);
     suite_add_tcase(s, cap);
     suite_add_tcase(s, st);
     SRunner *sr = srunner_create(s);
