@@ -721,6 +721,7 @@ void cs_model_free(cs_model *m)
     free(m->places);
     free(m->overflow_dest);
     free(m->programme_share);
+    free(m->epoch_of_month);
     free(m);
 }
 
