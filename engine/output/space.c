@@ -15,8 +15,16 @@
 
 /* HDF5 refuses chunks of 4 GiB or more. */
 #define MAX_CHUNK_BYTES (UINT64_C(4) * 1024 * 1024 * 1024 - 1)
-/* The assumed compression: cascade's output compresses about 3 to 1. */
-#define ASSUMED_COMPRESSION 8
+/*
+ * The compression assumed, on the generous side so that a run that would
+ * fit is not refused: the England baseline's output compresses about 3:1
+ * and a small test scenario's 7:1; scenarios with many empty stages
+ * compress better. The check is there to stop the absurd (a 50-year
+ * horizon with ten million runs), not to predict the file size.
+ */
+#define ASSUMED_COMPRESSION 16
+/* /scenarios/<name>/spend holds early and late spend for every month. */
+#define CS_OUTPUT_SPEND_VALUES 2
 
 /* a * b, or UINT64_MAX if it overflows (UINT64_MAX stays UINT64_MAX). */
 static uint64_t mul(uint64_t a, uint64_t b)
@@ -43,7 +51,10 @@ static uint64_t count(int n)
 uint64_t cs_output_run_values(const cs_output_dims *dims)
 {
     uint64_t cells = mul(count(dims->n_stages), count(dims->n_ages));
-    uint64_t per_month = add(cells, count(dims->n_transitions));
+    /* stocks, flows, costs (one per cost line) and spend (early, late) */
+    uint64_t per_month =
+        add(add(cells, count(dims->n_transitions)),
+            add(count(dims->n_cost_lines), CS_OUTPUT_SPEND_VALUES));
     return mul(count(dims->n_months), per_month);
 }
 

@@ -11,8 +11,8 @@
 #include "cascade/output.h"
 
 /*
- * The float64 values one run writes (its stocks and flows), or UINT64_MAX
- * if that overflows 64 bits.
+ * The float64 values one run writes (stocks, flows, costs and spend), or
+ * UINT64_MAX if that overflows 64 bits.
  */
 uint64_t cs_output_run_values(const cs_output_dims *dims);
 
@@ -26,9 +26,9 @@ int cs_output_check_shape(const char *path, const cs_output_dims *dims,
 
 /*
  * CS_EINPUT if n_runs runs of values_per_run float64 values overflow 64-bit
- * arithmetic, or if even compressed 8 to 1 (better than cascade's output
- * ever compresses, so the check never refuses a run that would fit) they
- * would not fit in the space free on path's file system:
+ * arithmetic, or if even compressed 16 to 1 (far better than cascade's
+ * output compresses, so a run that would fit is not refused) they would
+ * not fit in the space free on path's file system:
  *   "PATH: needs about N GB for R runs; only F GB free on DIR; use fewer
  *    runs or another directory"
  * If the free space cannot be found (statvfs fails), nothing is refused.
