@@ -13,6 +13,8 @@ enum { CLI_OK = 0, CLI_FAILURE = 1, CLI_BAD_INPUT = 2 };
 int cli_run(int argc, char **argv, const char *command_line);
 int cli_validate(int argc, char **argv);
 int cli_compare(int argc, char **argv);
+int cli_summary(int argc, char **argv);
+int cli_export(int argc, char **argv);
 
 /* Map a library status to an exit status. */
 int cli_exit_status(int cs_status);

@@ -26,6 +26,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "cli.h"
+#include "rebuild.h"
 #include "table.h"
 
 /* Money measures per run and year, in this order. */
@@ -58,15 +59,6 @@ typedef struct compare_options {
     double discount; /* fraction; < 0: the base scenario's */
     int no_write;
 } compare_options;
-
-/* A scenario of the file, rebuilt and tabulated run by run. */
-typedef struct side {
-    int index;
-    cs_scenario *scenario;
-    cs_model *model;
-    int *file_flow; /* model flow -> file transition */
-    cli_table table;
-} side;
 
 static void usage(FILE *to)
 {
@@ -158,112 +150,6 @@ static int parse_options(int argc, char **argv, compare_options *o)
     return -1;
 }
 
-static int find_side(const cs_result *result, const char *name,
-                     const char *flag, side *s, cs_error *err)
-{
-    s->index = cs_result_find_scenario(result, name);
-    if (s->index < 0) {
-        char list[512] = "";
-        for (int i = 0; i < cs_result_n_scenarios(result); i++) {
-            size_t used = strlen(list);
-            snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                     cs_result_scenario_name(result, i));
-        }
-        return cs_error_set(err, CS_EINPUT,
-                            "%s: no scenario '%s' (%s); the file holds: %s",
-                            "cascade compare", name, flag, list);
-    }
-    const char *yaml = cs_result_scenario_yaml(result, s->index);
-    if (!yaml)
-        return cs_error_set(err, CS_EINPUT,
-                            "scenario '%s' has no scenario_yaml to rebuild "
-                            "it from",
-                            name);
-    char display[CS_ID_MAX + 32];
-    snprintf(display, sizeof display, "scenario_yaml of %s", name);
-    int rc = cs_scenario_load_string(yaml, strlen(yaml), display, NULL,
-                                     &s->scenario, err);
-    if (rc == CS_OK)
-        rc = cs_model_compile(s->scenario, &s->model, err);
-    if (rc != CS_OK)
-        return rc;
-    if (cs_model_n_months(s->model) != cs_result_n_months(result) ||
-        cs_model_n_stages(s->model) != cs_result_n_stages(result))
-        return cs_error_set(err, CS_EINPUT,
-                            "scenario '%s' rebuilt from its YAML does not "
-                            "match the file's dimensions",
-                            name);
-    int n = cs_model_n_flows(s->model);
-    s->file_flow = malloc((size_t)n * sizeof *s->file_flow);
-    if (!s->file_flow)
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    for (int f = 0; f < n; f++) {
-        const char *label = cs_model_flow_label(s->model, f);
-        int t = 0;
-        while (t < cs_result_n_transitions(result) &&
-               strcmp(cs_result_transition_label(result, t), label) != 0)
-            t++;
-        if (t == cs_result_n_transitions(result))
-            return cs_error_set(err, CS_EINPUT,
-                                "scenario '%s': flow '%s' is not in the "
-                                "file's /dims/transition",
-                                name, label);
-        s->file_flow[f] = t;
-    }
-    return CS_OK;
-}
-
-static void free_side(side *s)
-{
-    cli_table_free(&s->table);
-    free(s->file_flow);
-    cs_model_free(s->model);
-    cs_scenario_free(s->scenario);
-}
-
-/* Read every run of one side into its table. */
-static int tabulate(const cs_result *result, side *s, long runs, cs_error *err)
-{
-    int months = cs_result_n_months(result);
-    int n_file = cs_result_n_transitions(result);
-    int n_flows = cs_model_n_flows(s->model);
-    size_t cells = (size_t)months * (size_t)cs_result_n_stages(result) *
-                   (size_t)cs_result_n_ages(result);
-    double *stocks = malloc(cells * sizeof *stocks);
-    double *file_flows = malloc((size_t)months * n_file * sizeof *file_flows);
-    double *flows = malloc((size_t)months * n_flows * sizeof *flows);
-    double *spend = malloc((size_t)months * CS_N_SPEND * sizeof *spend);
-    int rc = CS_OK;
-    if (!stocks || !file_flows || !flows || !spend)
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    for (long r = 0; r < runs && rc == CS_OK; r++) {
-        rc = cs_result_read_run(result, s->index, (int)r, stocks, file_flows,
-                                err);
-        if (rc == CS_OK)
-            rc = cs_result_read_run_costs(result, s->index, (int)r, NULL, spend,
-                                          err);
-        if (rc != CS_OK)
-            break;
-        if (isnan(stocks[0])) {
-            rc = cs_error_set(err, CS_EINPUT,
-                              "run %ld of scenario '%s' was never written "
-                              "(an interrupted batch?)",
-                              r, s->scenario->name);
-            break;
-        }
-        for (int t = 0; t < months; t++)
-            for (int f = 0; f < n_flows; f++)
-                flows[(size_t)t * n_flows + f] =
-                    file_flows[(size_t)t * n_file + s->file_flow[f]];
-        cli_table_add_run(&s->table, r, stocks, flows, spend);
-    }
-    free(stocks);
-    free(file_flows);
-    free(flows);
-    free(spend);
-    return rc;
-}
-
 /* Median, 5% and 95% over runs of values[r * stride]. */
 static void quantiles3(const double *values, long runs, size_t stride,
                        double *scratch, double q[3])
@@ -289,7 +175,7 @@ typedef struct comparison {
     double share_paying_back;
 } comparison;
 
-static int compute(const side *base, const side *alt, double discount,
+static int compute(const cli_side *base, const cli_side *alt, double discount,
                    comparison *c, cs_error *err)
 {
     const cli_table *tb = &base->table, *ta = &alt->table;
@@ -373,8 +259,8 @@ static void free_comparison(comparison *c)
     free(c->payback);
 }
 
-static void print_comparison(const comparison *c, const side *base,
-                             const side *alt, const char *price_base)
+static void print_comparison(const comparison *c, const cli_side *base,
+                             const cli_side *alt, const char *price_base)
 {
     const cli_table *t = &base->table;
     const cs_model *m = base->model;
@@ -483,8 +369,8 @@ static void print_comparison(const comparison *c, const side *base,
 }
 
 /* Tidy CSV: one row per measure x year x column x statistic. */
-static int write_csv(const char *path, const comparison *c, const side *base,
-                     const side *alt, cs_error *err)
+static int write_csv(const char *path, const comparison *c,
+                     const cli_side *base, const cli_side *alt, cs_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -538,8 +424,9 @@ static int write_csv(const char *path, const comparison *c, const side *base,
     return CS_OK;
 }
 
-static int write_group(const char *path, const comparison *c, const side *base,
-                       const side *alt, const char *price_base, cs_error *err)
+static int write_group(const char *path, const comparison *c,
+                       const cli_side *base, const cli_side *alt,
+                       const char *price_base, cs_error *err)
 {
     const cli_table *t = &base->table;
     const char *years[CS_MAX_YEARS + 1], *columns[CS_MAX_STAGES];
@@ -602,7 +489,7 @@ int cli_compare(int argc, char **argv)
         return status;
     cs_error err;
     cs_result *result = NULL;
-    side base, alt;
+    cli_side base, alt;
     memset(&base, 0, sizeof base);
     memset(&alt, 0, sizeof alt);
     comparison c;
@@ -626,9 +513,9 @@ int cli_compare(int argc, char **argv)
                           "cascade compare: --base and --alt are both '%s'",
                           o.base);
     if (rc == CS_OK)
-        rc = find_side(result, o.base, "--base", &base, &err);
+        rc = cli_side_open(result, o.base, "--base", &base, &err);
     if (rc == CS_OK)
-        rc = find_side(result, o.alt, "--alt", &alt, &err);
+        rc = cli_side_open(result, o.alt, "--alt", &alt, &err);
     long runs = 0;
     if (rc == CS_OK) {
         int nb = cs_result_n_runs(result, base.index);
@@ -645,9 +532,9 @@ int cli_compare(int argc, char **argv)
          cli_table_init(&alt.table, alt.scenario, alt.model, runs)))
         rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
     if (rc == CS_OK)
-        rc = tabulate(result, &base, runs, &err);
+        rc = cli_side_tabulate(result, &base, runs, &err);
     if (rc == CS_OK)
-        rc = tabulate(result, &alt, runs, &err);
+        rc = cli_side_tabulate(result, &alt, runs, &err);
     char price_base[32] = "";
     if (rc == CS_OK) {
         double *deflator =
@@ -679,8 +566,8 @@ int cli_compare(int argc, char **argv)
     if (rc != CS_OK)
         fprintf(stderr, "%s\n", err.message);
     free_comparison(&c);
-    free_side(&base);
-    free_side(&alt);
+    cli_side_free(&base);
+    cli_side_free(&alt);
     cs_result_close(result);
     return cli_exit_status(rc);
 }

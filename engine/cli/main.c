@@ -26,6 +26,8 @@ static void usage(FILE *to)
             "  compare   what an alternative scenario changes against a "
             "base, by financial\n"
             "            year: stocks, flows, spend, NPV, payback\n"
+            "  summary   the yearly table of an output file (and as tidy CSV)\n"
+            "  export    every run of an output file as tidy CSV\n"
             "\n"
             "Run 'cascade COMMAND --help' for a command's options.\n");
 }
@@ -101,6 +103,10 @@ int main(int argc, char **argv)
         return cli_validate(argc - 1, argv + 1);
     if (!strcmp(command, "compare"))
         return cli_compare(argc - 1, argv + 1);
+    if (!strcmp(command, "summary"))
+        return cli_summary(argc - 1, argv + 1);
+    if (!strcmp(command, "export"))
+        return cli_export(argc - 1, argv + 1);
     fprintf(stderr, "cascade: unknown command '%s'\n", command);
     usage(stderr);
     return CLI_BAD_INPUT;

@@ -317,3 +317,51 @@ void cli_table_print(const cli_table *t, const char *what)
              price_base, what);
     cli_print_block(&b);
 }
+
+static void csv_rows(FILE *f, const cli_table *t, const char *measure,
+                     const char *stage, const char *units, const double *v,
+                     int n_per_year, int k, double *scratch)
+{
+    static const char *const stats[3] = {"median", "p05", "p95"};
+    const cs_model *m = t->model;
+    for (int fy = 0; fy < t->n_fys; fy++) {
+        double q[3];
+        cell_quantiles(v + (size_t)fy * n_per_year + k, t->runs,
+                       (size_t)t->n_fys * n_per_year, scratch, q);
+        for (int i = 0; i < 3; i++)
+            fprintf(f, "%s,%s,%s,%s,%s,%s,%.17g\n", t->scenario->name, measure,
+                    cs_model_fy_label(m, fy), stage, units, stats[i], q[i]);
+    }
+}
+
+void cli_table_write_csv(FILE *f, const cli_table *t)
+{
+    double *scratch = malloc((size_t)t->runs * sizeof *scratch);
+    if (!scratch)
+        return;
+    for (int j = 0; j < t->n_columns; j++) {
+        const char *id = t->columns[j].id;
+        csv_rows(f, t, "stock_31_march", id, "children", t->stock, t->n_columns,
+                 j, scratch);
+        csv_rows(f, t, "entries", id, "children", t->entries, t->n_columns, j,
+                 scratch);
+        csv_rows(f, t, "exits", id, "children", t->exits, t->n_columns, j,
+                 scratch);
+    }
+    static const char *const spend[CLI_N_SPEND] = {
+        "spend_early_cash", "spend_late_cash", "spend_early_real",
+        "spend_late_real"};
+    for (int k = 0; k < CLI_N_SPEND; k++)
+        csv_rows(f, t, spend[k], "",
+                 k < 2 ? "GBP (cash)" : "GBP (constant prices)", t->spend,
+                 CLI_N_SPEND, k, scratch);
+    for (int j = 0; j < t->n_capacity; j++) {
+        const char *id =
+            t->scenario->stages[cs_model_capacity_stage(t->model, j)].id;
+        csv_rows(f, t, "places", id, "places", t->capacity, 2 * t->n_capacity,
+                 2 * j, scratch);
+        csv_rows(f, t, "turned_away", id, "children", t->capacity,
+                 2 * t->n_capacity, 2 * j + 1, scratch);
+    }
+    free(scratch);
+}

@@ -9,6 +9,8 @@
 #ifndef CASCADE_CLI_TABLE_H
 #define CASCADE_CLI_TABLE_H
 
+#include <stdio.h>
+
 #include "cascade/cascade.h"
 
 /* A printed column: one top-level stage (a group of placements is one). */
@@ -79,6 +81,18 @@ typedef struct cli_block {
 } cli_block;
 
 void cli_print_block(const cli_block *block);
+
+/*
+ * The table as tidy CSV rows (no header): scenario, measure, year, stage,
+ * units, statistic (median, p05, p95), value. Measures: stock_31_march,
+ * entries, exits (by stage), spend_early/late_cash/real (GBP), and
+ * places, turned_away (by stage with capacity).
+ */
+void cli_table_write_csv(FILE *f, const cli_table *t);
+
+/* The header line for cli_table_write_csv. */
+#define CLI_TABLE_CSV_HEADER                                                   \
+    "scenario,measure,year,stage,units,statistic,value\n"
 
 /* "1,234,567" (value rounded to a whole number). */
 void cli_format_count(double value, char *out, size_t size);

@@ -350,6 +350,82 @@ class Compare(Workdir):
         self.assertEqual(self.leftovers(), [])
 
 
+class SummaryAndExport(Workdir):
+    """summary and export read the documented file and agree with it."""
+
+    def setUp(self):
+        super().setUp()
+        self.out = self.path('s.h5')
+        r = run('run', self.small, '-n', '7', '-o', self.out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_summary_csv_matches_the_file(self):
+        csv = self.path('summary.csv')
+        r = run('summary', self.out, '--csv', csv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("scenario 'small'", r.stdout)
+        with open(csv) as f:
+            header = f.readline().strip().split(',')
+            rows = [line.strip().split(',') for line in f]
+        self.assertEqual(header, ['scenario', 'measure', 'year', 'stage',
+                                  'units', 'statistic', 'value'])
+        # 3 top-level stages x 3 measures + 4 spend measures, 3 years,
+        # 3 statistics
+        self.assertEqual(len(rows), (3 * 3 + 4) * 3 * 3)
+        with h5py.File(self.out) as f:
+            stocks = f['scenarios/small/stocks'][:]
+            spend = f['scenarios/small/spend'][:]
+            deflator = f['scenarios/small/deflator'][:]
+        lac = stocks[:, 11, 2:4, :].sum(axis=(1, 2))     # 31 March 2020
+        want = np.median(lac)
+        got = [float(r[6]) for r in rows
+               if r[1] == 'stock_31_march' and r[2] == '2019/20'
+               and r[3] == 'looked_after' and r[5] == 'median']
+        self.assertEqual(len(got), 1)
+        self.assertAlmostEqual(got[0], want, places=6)
+        late_real = (spend[:, 12:24, 1] / deflator[None, 12:24]).sum(axis=1)
+        got = [float(r[6]) for r in rows
+               if r[1] == 'spend_late_real' and r[2] == '2020/21'
+               and r[5] == 'p95']
+        self.assertAlmostEqual(got[0], float(np.quantile(late_real, 0.95)),
+                               delta=1e-6 * abs(got[0]))
+
+    def test_export_streams_every_value(self):
+        d = self.path('csv')
+        r = run('export', self.out, '--csv', d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(self.out) as f:
+            stocks = f['scenarios/small/stocks'][:]
+            flows = f['scenarios/small/flows'][:]
+        with open(os.path.join(d, 'stocks.csv')) as f:
+            self.assertEqual(f.readline().strip(),
+                             'scenario,run,month,stage,age,children')
+            values = np.array([float(line.rsplit(',', 1)[1]) for line in f])
+        np.testing.assert_array_equal(values, stocks.reshape(-1))
+        with open(os.path.join(d, 'flows.csv')) as f:
+            f.readline()
+            values = np.array([float(line.rsplit(',', 1)[1]) for line in f])
+        np.testing.assert_array_equal(values, flows.reshape(-1))
+        # existing CSVs are kept unless --force
+        r = run('export', self.out, '--csv', d)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('--force', r.stderr)
+        r = run('export', self.out, '--csv', d, '--force')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_bad_input_exits_two(self):
+        for args in (['summary', self.path('nope.h5')],
+                     ['summary', self.small],
+                     ['summary', self.out, '--scenario', 'other'],
+                     ['export', self.path('nope.h5'), '--csv', self.dir],
+                     ['export', self.out],
+                     ['summary']):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
+            self.assertTrue(r.stderr.strip())
+
+
 class ShippedWhatIfs(Workdir):
     """Direction checks on the shipped what-ifs, in expected values: each
     moves early help spend and late-intervention stocks the way its
