@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ typedef struct run_options {
     int deterministic;
     int force;
     int quiet;
+    int threads;
 } run_options;
 
 /* One scenario of the invocation and where its flows go in the file. */
@@ -100,6 +102,9 @@ static void usage(FILE *to)
             "the first scenario's)\n"
             "      --deterministic one run in expected values, no random "
             "draws\n"
+            "      --threads N     runs computed in parallel (default: the "
+            "cores available);\n"
+            "                      the output is the same for any N\n"
             "      --force         overwrite FILE even if it is not a "
             "cascade output\n"
             "  -q, --quiet         print nothing but errors\n"
@@ -152,10 +157,13 @@ static int parse_options(int argc, char **argv, run_options *o)
         {"deterministic", no_argument, 0, 'd'},
         {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},
+        {"threads", required_argument, 0, 't'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->runs = DEFAULT_RUNS;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
     int runs_given = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
@@ -182,6 +190,13 @@ static int parse_options(int argc, char **argv, run_options *o)
         case 'q':
             o->quiet = 1;
             break;
+        case 't': {
+            long threads;
+            if (parse_count("--threads", optarg, 256, &threads))
+                return CLI_BAD_INPUT;
+            o->threads = (int)threads;
+            break;
+        }
         case 'h':
             usage(stdout);
             return CLI_OK;
@@ -313,92 +328,168 @@ static void merge_capacity(capacity_union *u, run_scenario *r)
 
 /* ---- running ------------------------------------------------------------ */
 
-/* Buffers for one run, sized for the largest scenario. */
-typedef struct run_buffers {
+/* One run's results: computed by a worker thread, written by the main
+ * thread in run order. Sized for the largest scenario. */
+typedef struct run_slot {
+    long run;
     double *stocks, *flows, *file_flows, *costs, *spend;
-    double *unit_costs;
     double *capacity, *file_capacity;
-} run_buffers;
+} run_slot;
+
+/* What the workers share for one chunk of runs. */
+typedef struct chunk {
+    const run_options *o;
+    const run_scenario *r;
+    uint64_t seed;
+    int n_file_flows, n_file_capacity;
+    run_slot *slots;
+    int n_slots;
+    cs_sim **sims; /* one per thread */
+    int threads;
+} chunk;
+
+typedef struct worker_arg {
+    chunk *c;
+    int id;
+} worker_arg;
+
+/* Run one run into its slot and map it to the file's layout. */
+static void compute_slot(const chunk *c, cs_sim *sim, run_slot *b)
+{
+    const run_scenario *r = c->r;
+    const cs_model *m = r->model;
+    int n_months = cs_model_n_months(m), n_flows = cs_model_n_flows(m);
+    int n_capacity = cs_model_n_capacity(m);
+    int nff = c->n_file_flows, nfc = c->n_file_capacity;
+    cs_sim_record_capacity(sim, b->capacity);
+    cs_sim_run(sim,
+               c->o->deterministic ? CS_SIM_DETERMINISTIC : CS_SIM_STOCHASTIC,
+               c->seed, (uint32_t)b->run, b->stocks, b->flows);
+    memset(b->file_flows, 0,
+           sizeof *b->file_flows * (size_t)n_months * (size_t)nff);
+    for (int t = 0; t < n_months; t++)
+        for (int f = 0; f < n_flows; f++)
+            b->file_flows[(size_t)t * nff + (size_t)r->file_flow[f]] =
+                b->flows[(size_t)t * n_flows + (size_t)f];
+    cs_costs_compute(m, b->stocks, b->costs, b->spend);
+    /* a stage this scenario does not limit has no places: NaN */
+    size_t cells = (size_t)n_months * (size_t)nfc * 3;
+    for (size_t i = 0; i < cells; i++)
+        b->file_capacity[i] = NAN;
+    for (int t = 0; t < n_months; t++)
+        for (int j = 0; j < n_capacity; j++)
+            memcpy(b->file_capacity +
+                       ((size_t)t * nfc + r->file_capacity[j]) * 3,
+                   b->capacity + ((size_t)t * n_capacity + j) * 3,
+                   3 * sizeof *b->capacity);
+}
+
+static void *worker(void *arg)
+{
+    worker_arg *w = arg;
+    chunk *c = w->c;
+    for (int k = w->id; k < c->n_slots; k += c->threads)
+        compute_slot(c, c->sims[w->id], &c->slots[k]);
+    return NULL;
+}
+
+/* Compute the chunk's runs on c->threads threads (the calling one too). */
+static int compute_chunk(chunk *c)
+{
+    pthread_t threads[256];
+    worker_arg args[256];
+    int started = 0;
+    for (int id = 1; id < c->threads; id++) {
+        args[id] = (worker_arg){c, id};
+        if (pthread_create(&threads[id], NULL, worker, &args[id]) != 0)
+            break;
+        started = id;
+    }
+    if (started < c->threads - 1) { /* could not start them all: do it here */
+        for (int id = 1; id <= started; id++)
+            pthread_join(threads[id], NULL);
+        int threads_wanted = c->threads;
+        c->threads = 1;
+        args[0] = (worker_arg){c, 0};
+        worker(&args[0]);
+        c->threads = threads_wanted;
+        return 0;
+    }
+    args[0] = (worker_arg){c, 0};
+    worker(&args[0]);
+    for (int id = 1; id < c->threads; id++)
+        pthread_join(threads[id], NULL);
+    return 0;
+}
 
 static int run_one_scenario(const run_options *o, run_scenario *r,
                             uint64_t seed, cs_output *out, int n_file_flows,
-                            int n_file_capacity, run_buffers *b, cs_error *err)
+                            int n_file_capacity, run_slot *slots, int n_slots,
+                            double *unit_costs, cs_error *err)
 {
     const cs_model *m = r->model;
-    int n_months = cs_model_n_months(m), n_flows = cs_model_n_flows(m);
+    int n_months = cs_model_n_months(m);
     int n_lines = cs_model_n_cost_lines(m);
     const cs_scenario *sc = r->scenario;
     double deflator[12 * CS_MAX_YEARS];
     for (int t = 0; t < n_months; t++) {
         deflator[t] = cs_model_deflator(m, t);
         for (int l = 0; l < n_lines; l++)
-            b->unit_costs[t * n_lines + l] = cs_model_unit_cost(m, l, t);
+            unit_costs[t * n_lines + l] = cs_model_unit_cost(m, l, t);
     }
     char price_base[16];
     snprintf(price_base, sizeof price_base, "%d/%02d", sc->price_base_year,
              (sc->price_base_year + 1) % 100);
-    int rc = cs_output_set_prices(out, r->index, b->unit_costs, deflator,
+    int rc = cs_output_set_prices(out, r->index, unit_costs, deflator,
                                   price_base, err);
     if (rc != CS_OK)
         return rc;
-    cs_sim *sim = cs_sim_alloc(m);
-    if (!sim)
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    int n_capacity = cs_model_n_capacity(m);
-    cs_sim_record_capacity(sim, b->capacity);
+    int threads = o->threads;
+    cs_sim *sims[256] = {NULL};
+    for (int i = 0; i < threads; i++)
+        if (!(sims[i] = cs_sim_alloc(m)))
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    chunk c = {o,     r, seed, n_file_flows, n_file_capacity,
+               slots, 0, sims, threads};
     int progress = !o->quiet && isatty(STDERR_FILENO) && o->runs > 1;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (long run = 0; run < o->runs && rc == CS_OK; run++) {
+    for (long first = 0; first < o->runs && rc == CS_OK; first += n_slots) {
         if (interrupted) {
             rc = cs_error_set(err, CS_EFAIL,
                               "interrupted by signal %d in scenario '%s' "
                               "after %ld of %ld runs: no file written",
-                              (int)interrupted, sc->name, run, o->runs);
+                              (int)interrupted, sc->name, first, o->runs);
             break;
         }
-        cs_sim_run(sim,
-                   o->deterministic ? CS_SIM_DETERMINISTIC : CS_SIM_STOCHASTIC,
-                   seed, (uint32_t)run, b->stocks, b->flows);
-        memset(b->file_flows, 0,
-               sizeof *b->file_flows * (size_t)n_months * (size_t)n_file_flows);
-        for (int t = 0; t < n_months; t++)
-            for (int f = 0; f < n_flows; f++)
-                b->file_flows[(size_t)t * (size_t)n_file_flows +
-                              (size_t)r->file_flow[f]] =
-                    b->flows[(size_t)t * (size_t)n_flows + (size_t)f];
-        cs_costs_compute(m, b->stocks, b->costs, b->spend);
-        if (n_file_capacity > 0) {
-            /* a stage this scenario does not limit has no places: NaN */
-            size_t cells = (size_t)n_months * (size_t)n_file_capacity * 3;
-            for (size_t i = 0; i < cells; i++)
-                b->file_capacity[i] = NAN;
-            for (int t = 0; t < n_months; t++)
-                for (int j = 0; j < n_capacity; j++)
-                    memcpy(b->file_capacity + ((size_t)t * n_file_capacity +
-                                               r->file_capacity[j]) *
-                                                  3,
-                           b->capacity + ((size_t)t * n_capacity + j) * 3,
-                           3 * sizeof *b->capacity);
-            rc = cs_output_write_capacity(out, r->index, (int)run,
-                                          b->file_capacity, err);
-            if (rc != CS_OK)
-                break;
+        c.n_slots =
+            (int)(o->runs - first < n_slots ? o->runs - first : n_slots);
+        for (int k = 0; k < c.n_slots; k++)
+            slots[k].run = first + k;
+        compute_chunk(&c);
+        /* written in run order, whatever thread computed them */
+        for (int k = 0; k < c.n_slots && rc == CS_OK; k++) {
+            run_slot *b = &slots[k];
+            if (n_file_capacity > 0)
+                rc = cs_output_write_capacity(out, r->index, (int)b->run,
+                                              b->file_capacity, err);
+            if (rc == CS_OK)
+                rc = cs_output_write_run(
+                    out, r->index, (int)b->run, b->stocks, b->file_flows,
+                    n_lines ? b->costs : NULL, b->spend, err);
+            cli_table_add_run(&r->table, b->run, b->stocks, b->flows, b->spend);
         }
-        rc = cs_output_write_run(out, r->index, (int)run, b->stocks,
-                                 b->file_flows, n_lines ? b->costs : NULL,
-                                 b->spend, err);
-        cli_table_add_run(&r->table, run, b->stocks, b->flows, b->spend);
         if (progress) {
             double elapsed = seconds_since(&start);
-            fprintf(stderr, "\r%s: run %ld/%ld  %.1f runs/s  ", sc->name,
-                    run + 1, o->runs,
-                    (double)(run + 1) / (elapsed > 0 ? elapsed : 1e-9));
+            long done = first + c.n_slots;
+            fprintf(stderr, "\r%s: run %ld/%ld  %.1f runs/s  ", sc->name, done,
+                    o->runs, (double)done / (elapsed > 0 ? elapsed : 1e-9));
         }
     }
     if (progress)
         fprintf(stderr, "\r%70s\r", "");
-    cs_sim_free(sim);
+    for (int i = 0; i < threads; i++)
+        cs_sim_free(sims[i]);
     return rc;
 }
 
@@ -412,7 +503,9 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     int n_lines = cs_model_n_cost_lines(m);
     flow_union u = {0, NULL, NULL, NULL};
     capacity_union cu = {0, {NULL}};
-    run_buffers b = {0};
+    int n_slots = 8 * o->threads;
+    run_slot *slots = calloc((size_t)n_slots, sizeof *slots);
+    double *unit_costs = NULL;
     cs_output *out = NULL;
     const char **month = calloc((size_t)n_months, sizeof *month);
     const char **stage = calloc((size_t)n_stages, sizeof *stage);
@@ -430,18 +523,24 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
         if (cs_model_n_flows(rs[i].model) > max_flows)
             max_flows = cs_model_n_flows(rs[i].model);
     size_t months = (size_t)n_months;
-    b.stocks = calloc(months * (size_t)n_stages * CS_AGES, sizeof *b.stocks);
-    b.flows = calloc(months * (size_t)max_flows, sizeof *b.flows);
-    b.file_flows = calloc(months * (size_t)u.n, sizeof *b.file_flows);
-    b.costs = calloc(months * (size_t)(n_lines + 1), sizeof *b.costs);
-    b.unit_costs = calloc(months * (size_t)(n_lines + 1), sizeof *b.costs);
-    b.spend = calloc(months * CS_N_SPEND, sizeof *b.spend);
-    b.capacity = calloc(months * (size_t)(cu.n + 1) * 3, sizeof *b.capacity);
-    b.file_capacity =
-        calloc(months * (size_t)(cu.n + 1) * 3, sizeof *b.file_capacity);
-    if (!month || !stage || !line || !kind || !b.stocks || !b.flows ||
-        !b.file_flows || !b.costs || !b.unit_costs || !b.spend || !b.capacity ||
-        !b.file_capacity) {
+    unit_costs = calloc(months * (size_t)(n_lines + 1), sizeof *unit_costs);
+    int buffers_ok = slots && unit_costs;
+    for (int k = 0; buffers_ok && k < n_slots; k++) {
+        run_slot *b = &slots[k];
+        b->stocks =
+            calloc(months * (size_t)n_stages * CS_AGES, sizeof *b->stocks);
+        b->flows = calloc(months * (size_t)max_flows, sizeof *b->flows);
+        b->file_flows = calloc(months * (size_t)u.n, sizeof *b->file_flows);
+        b->costs = calloc(months * (size_t)(n_lines + 1), sizeof *b->costs);
+        b->spend = calloc(months * CS_N_SPEND, sizeof *b->spend);
+        b->capacity =
+            calloc(months * (size_t)(cu.n + 1) * 3, sizeof *b->capacity);
+        b->file_capacity =
+            calloc(months * (size_t)(cu.n + 1) * 3, sizeof *b->file_capacity);
+        buffers_ok = b->stocks && b->flows && b->file_flows && b->costs &&
+                     b->spend && b->capacity && b->file_capacity;
+    }
+    if (!month || !stage || !line || !kind || !buffers_ok) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         goto done;
     }
@@ -465,7 +564,8 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
                                     rs[i].scenario->resolved_yaml, (int)o->runs,
                                     &rs[i].index, err);
     for (int i = 0; i < n && rc == CS_OK; i++)
-        rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, &b, err);
+        rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, slots, n_slots,
+                              unit_costs, err);
     if (rc == CS_OK) {
         rc = cs_output_close(out, err);
         out = NULL;
@@ -476,14 +576,17 @@ done:
     free(u.label);
     free(u.from);
     free(u.to);
-    free(b.stocks);
-    free(b.flows);
-    free(b.file_flows);
-    free(b.costs);
-    free(b.unit_costs);
-    free(b.spend);
-    free(b.capacity);
-    free(b.file_capacity);
+    for (int k = 0; slots && k < n_slots; k++) {
+        free(slots[k].stocks);
+        free(slots[k].flows);
+        free(slots[k].file_flows);
+        free(slots[k].costs);
+        free(slots[k].spend);
+        free(slots[k].capacity);
+        free(slots[k].file_capacity);
+    }
+    free(slots);
+    free(unit_costs);
     free(month);
     free(stage);
     free(line);

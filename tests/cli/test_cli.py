@@ -96,7 +96,7 @@ class ProgramBasics(Workdir):
     def test_unknown_command_and_bad_flags_exit_two(self):
         for args in (['frobnicate'], ['run', '-n', '0'], ['run', '-n', 'x'],
                      ['run', '--seed', '-3'], ['run', '--no-such-flag'],
-                     ['run', 'a.yaml', 'b.yaml'], []):
+                     ['run', '--threads', '0'], []):
             r = run(*args, cwd=self.dir)
             self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
         self.assertEqual(os.listdir(self.dir), ['small.yaml'])
@@ -244,6 +244,20 @@ class OutputFile(Workdir):
             np.testing.assert_allclose(g['spend'][:, :, 1],
                                        g['costs'][:].sum(axis=2), rtol=1e-12)
             np.testing.assert_array_equal(g['spend'][:, :, 0], 0)
+
+    def test_bit_identical_for_any_thread_count(self):
+        outs = [self.write(f't{n}.h5', '-n', '11', '--threads', str(n))
+                for n in (1, 2, 3)]
+        files = [h5py.File(o) for o in outs]
+        try:
+            for name in ('stocks', 'flows', 'costs', 'spend'):
+                first = files[0]['scenarios/small'][name][:].tobytes()
+                for f in files[1:]:
+                    self.assertEqual(f['scenarios/small'][name][:].tobytes(),
+                                     first, name)
+        finally:
+            for f in files:
+                f.close()
 
     def test_conservation_in_the_file(self):
         out = self.write('c.h5', '-n', '3')
