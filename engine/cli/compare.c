@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 
 #include "cli.h"
 #include "rebuild.h"
@@ -150,18 +148,6 @@ static int parse_options(int argc, char **argv, compare_options *o)
     return -1;
 }
 
-/* Median, 5% and 95% over runs of values[r * stride]. */
-static void quantiles3(const double *values, long runs, size_t stride,
-                       double *scratch, double q[3])
-{
-    for (long r = 0; r < runs; r++)
-        scratch[r] = values[(size_t)r * stride];
-    gsl_sort(scratch, 1, (size_t)runs);
-    q[0] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.5);
-    q[1] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.05);
-    q[2] = gsl_stats_quantile_from_sorted_data(scratch, 1, (size_t)runs, 0.95);
-}
-
 typedef struct comparison {
     long runs;
     int n_fys, n_columns;
@@ -239,8 +225,8 @@ static int compute(const cli_side *base, const cli_side *alt, double discount,
     c->share_paying_back = (double)paying_back / (double)runs;
     for (int y = 0; y < nf; y++) {
         double q[3];
-        quantiles3(c->money + (size_t)y * N_MONEY + M_CUM_DISC_NET_REAL, runs,
-                   (size_t)nf * N_MONEY, scratch, q);
+        cli_quantiles(c->money + (size_t)y * N_MONEY + M_CUM_DISC_NET_REAL,
+                      runs, (size_t)nf * N_MONEY, scratch, q);
         cum[y] = q[0];
     }
     c->payback_of_median = cs_payback_year(cum, nf);
@@ -344,7 +330,7 @@ static void print_comparison(const comparison *c, const cli_side *base,
     double *scratch = malloc((size_t)c->runs * sizeof *scratch);
     if (!scratch)
         return;
-    quantiles3(c->npv, c->runs, 1, scratch, scratch_q);
+    cli_quantiles(c->npv, c->runs, 1, scratch, scratch_q);
     printf("\nOver the horizon (%s to %s), '%s' against '%s':\n", years[0],
            years[c->n_fys - 1], alt->scenario->name, base->scenario->name);
     printf("  net present value of the net difference in spend, GBP million "
@@ -391,27 +377,27 @@ static int write_csv(const char *path, const comparison *c,
         for (int j = 0; j < c->n_columns; j++) {
             size_t cell = (size_t)y * c->n_columns + j;
             size_t stride = (size_t)c->n_fys * c->n_columns;
-            quantiles3(c->stock + cell, c->runs, stride, scratch, q);
+            cli_quantiles(c->stock + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
                 fprintf(f, "%s,%s,stock_31_march,%s,%s,children,%s,%.17g\n",
                         base->scenario->name, alt->scenario->name, year,
                         t->columns[j].id, stats[k], q[k]);
-            quantiles3(c->entries + cell, c->runs, stride, scratch, q);
+            cli_quantiles(c->entries + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
                 fprintf(f, "%s,%s,entries,%s,%s,children,%s,%.17g\n",
                         base->scenario->name, alt->scenario->name, year,
                         t->columns[j].id, stats[k], q[k]);
         }
         for (int k2 = 0; k2 < N_MONEY; k2++) {
-            quantiles3(c->money + (size_t)y * N_MONEY + k2, c->runs,
-                       (size_t)c->n_fys * N_MONEY, scratch, q);
+            cli_quantiles(c->money + (size_t)y * N_MONEY + k2, c->runs,
+                          (size_t)c->n_fys * N_MONEY, scratch, q);
             for (int k = 0; k < 3; k++)
                 fprintf(f, "%s,%s,%s,%s,,GBP,%s,%.17g\n", base->scenario->name,
                         alt->scenario->name, money_names[k2], year, stats[k],
                         q[k]);
         }
     }
-    quantiles3(c->npv, c->runs, 1, scratch, q);
+    cli_quantiles(c->npv, c->runs, 1, scratch, q);
     for (int k = 0; k < 3; k++)
         fprintf(f, "%s,%s,npv_real_discounted,,,GBP,%s,%.17g\n",
                 base->scenario->name, alt->scenario->name, stats[k], q[k]);

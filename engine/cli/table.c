@@ -163,9 +163,8 @@ static void format_millions(double value, char *out, size_t size)
     snprintf(out, size, "%s%s.%lld", sign, whole, frac);
 }
 
-/* Median, 5% and 95% of one cell over runs. */
-static void cell_quantiles(const double *values, long runs, size_t stride,
-                           double *scratch, double q[3])
+void cli_quantiles(const double *values, long runs, size_t stride,
+                   double *scratch, double q[3])
 {
     for (long r = 0; r < runs; r++)
         scratch[r] = values[(size_t)r * stride];
@@ -197,7 +196,7 @@ void cli_print_block(const cli_block *b)
                 continue;
             double q[3];
             size_t cell = (size_t)i * (size_t)nc + (size_t)j;
-            cell_quantiles(b->values + cell, b->runs, stride, scratch, q);
+            cli_quantiles(b->values + cell, b->runs, stride, scratch, q);
             format(q[0], median[cell], CELL);
             if (b->runs > 1) {
                 char lo[24], hi[24];
@@ -326,8 +325,8 @@ static void csv_rows(FILE *f, const cli_table *t, const char *measure,
     const cs_model *m = t->model;
     for (int fy = 0; fy < t->n_fys; fy++) {
         double q[3];
-        cell_quantiles(v + (size_t)fy * n_per_year + k, t->runs,
-                       (size_t)t->n_fys * n_per_year, scratch, q);
+        cli_quantiles(v + (size_t)fy * n_per_year + k, t->runs,
+                      (size_t)t->n_fys * n_per_year, scratch, q);
         for (int i = 0; i < 3; i++)
             fprintf(f, "%s,%s,%s,%s,%s,%s,%.17g\n", t->scenario->name, measure,
                     cs_model_fy_label(m, fy), stage, units, stats[i], q[i]);

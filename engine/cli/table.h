@@ -94,6 +94,11 @@ void cli_table_write_csv(FILE *f, const cli_table *t);
 #define CLI_TABLE_CSV_HEADER                                                   \
     "scenario,measure,year,stage,units,statistic,value\n"
 
+/* Median, 5% and 95% (R type 7) over runs of values[r * stride], using
+ * scratch (runs doubles). */
+void cli_quantiles(const double *values, long runs, size_t stride,
+                   double *scratch, double q[3]);
+
 /* "1,234,567" (value rounded to a whole number). */
 void cli_format_count(double value, char *out, size_t size);
 
