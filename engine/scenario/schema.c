@@ -559,6 +559,42 @@ static int read_unit_cost(reader *r, const tree_node *stage, const char *path,
     return CS_OK;
 }
 
+/*
+ * The optional mapping root[name] of id -> item: checks it is a mapping,
+ * each key an id, at most max items (counted in *count), and calls
+ * read_item for each with its dotted path. What is named `things` in the
+ * "at most" message.
+ */
+typedef int (*item_reader)(reader *r, const tree_node *key,
+                           const tree_node *item, const char *path);
+
+static int read_id_map(reader *r, const tree_node *root, const char *name,
+                       const char *what, const char *things, int max,
+                       int *count, item_reader read_item)
+{
+    char path[PATH_MAX_LEN];
+    int rc;
+    const tree_node *map = tree_map_get(root, name);
+    if (!map || tree_is_null(map))
+        return CS_OK;
+    if ((rc = need_mapping(r, map, name, what)))
+        return rc;
+    for (size_t i = 0; i < map->n; i++) {
+        const tree_node *key = map->keys[i];
+        join_key(path, name, key->text);
+        if ((rc = id_of(r, key, name)))
+            return rc;
+        if (*count == max)
+            return diag_error(r->err, key,
+                              "%s: expected at most %d %s, found more", name,
+                              max, things);
+        if ((rc = read_item(r, key, map->items[i], path)))
+            return rc;
+        (*count)++;
+    }
+    return CS_OK;
+}
+
 /* ---- funding ---------------------------------------------------------- */
 
 /* A number, or a list of numbers per financial year, into values. */
@@ -584,51 +620,41 @@ static int read_per_year(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
-static int read_funding(reader *r, const tree_node *root)
+static int read_stream(reader *r, const tree_node *key, const tree_node *f,
+                       const char *path)
 {
     static const char *const keys[] = {"label", "per_year", "growth"};
-    cs_scenario *s = r->s;
-    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    char sub[PATH_MAX_LEN];
     int rc;
-    const tree_node *funding = tree_map_get(root, "funding");
-    if (!funding || tree_is_null(funding))
-        return CS_OK;
-    if ((rc = need_mapping(r, funding, "funding",
-                           "a mapping of funding stream ids to streams")))
+    if ((rc = need_mapping(r, f, path, "a mapping with per_year")) ||
+        (rc = check_keys(r, f, path, keys, COUNT(keys), NULL)))
         return rc;
-    for (size_t i = 0; i < funding->n; i++) {
-        const tree_node *key = funding->keys[i], *f = funding->items[i];
-        join_key(path, "funding", key->text);
-        if ((rc = id_of(r, key, "funding")))
-            return rc;
-        if (s->n_streams == CS_MAX_STREAMS)
-            return diag_error(r->err, key,
-                              "funding: expected at most %d funding streams, "
-                              "found more",
-                              CS_MAX_STREAMS);
-        if ((rc = need_mapping(r, f, path, "a mapping with per_year")) ||
-            (rc = check_keys(r, f, path, keys, COUNT(keys), NULL)))
-            return rc;
-        cs_funding_stream *stream = &s->streams[s->n_streams++];
-        memcpy(stream->id, key->text, strlen(key->text) + 1);
-        memcpy(stream->label, key->text, strlen(key->text) + 1);
-        const tree_node *n = tree_map_get(f, "label");
-        if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
-                               stream->label, CS_LABEL_MAX)))
-            return rc;
-        if (!(n = tree_map_get(f, "per_year")))
-            return missing(r, f, path, "per_year");
-        if ((rc = read_per_year(r, n, join_key(sub, path, "per_year"),
-                                "an amount in GBP (cash) >= 0",
-                                stream->per_year, &stream->n_years)))
-            return rc;
-        if ((n = tree_map_get(f, "growth")) &&
-            (rc = number_in(r, n, join_key(sub, path, "growth"),
-                            "an annual growth rate from -1 to 1 (0.02 is 2%)",
-                            -1, 1, &stream->growth)))
-            return rc;
-    }
+    cs_funding_stream *stream = &r->s->streams[r->s->n_streams];
+    memcpy(stream->id, key->text, strlen(key->text) + 1);
+    memcpy(stream->label, key->text, strlen(key->text) + 1);
+    const tree_node *n = tree_map_get(f, "label");
+    if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
+                           stream->label, CS_LABEL_MAX)))
+        return rc;
+    if (!(n = tree_map_get(f, "per_year")))
+        return missing(r, f, path, "per_year");
+    if ((rc = read_per_year(r, n, join_key(sub, path, "per_year"),
+                            "an amount in GBP (cash) >= 0", stream->per_year,
+                            &stream->n_years)))
+        return rc;
+    if ((n = tree_map_get(f, "growth")) &&
+        (rc = number_in(r, n, join_key(sub, path, "growth"),
+                        "an annual growth rate from -1 to 1 (0.02 is 2%)", -1,
+                        1, &stream->growth)))
+        return rc;
     return CS_OK;
+}
+
+static int read_funding(reader *r, const tree_node *root)
+{
+    return read_id_map(
+        r, root, "funding", "a mapping of funding stream ids to streams",
+        "funding streams", CS_MAX_STREAMS, &r->s->n_streams, read_stream);
 }
 
 static int find_stream(const cs_scenario *s, const char *id)
@@ -1728,65 +1754,56 @@ static int read_capacities(reader *r, const tree_node *root)
     return CS_OK;
 }
 
-static int read_programmes(reader *r, const tree_node *root)
+static int read_programme(reader *r, const tree_node *key, const tree_node *p,
+                          const char *path)
 {
     static const char *const keys[] = {"label", "stage", "funded_by", "mark"};
     cs_scenario *s = r->s;
-    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    char sub[PATH_MAX_LEN];
     int rc;
-    const tree_node *programmes = tree_map_get(root, "programmes");
-    if (!programmes || tree_is_null(programmes))
-        return CS_OK;
-    if ((rc = need_mapping(r, programmes, "programmes",
-                           "a mapping of programme ids to programmes")))
+    if ((rc = need_mapping(r, p, path,
+                           "a mapping with stage, funded_by and mark")) ||
+        (rc = check_keys(r, p, path, keys, COUNT(keys), NULL)))
         return rc;
-    for (size_t i = 0; i < programmes->n; i++) {
-        const tree_node *key = programmes->keys[i], *p = programmes->items[i];
-        join_key(path, "programmes", key->text);
-        if ((rc = id_of(r, key, "programmes")))
-            return rc;
-        if (s->n_programmes == CS_MAX_PROGRAMMES)
-            return diag_error(r->err, key,
-                              "programmes: expected at most %d programmes, "
-                              "found more",
-                              CS_MAX_PROGRAMMES);
-        if ((rc = need_mapping(r, p, path,
-                               "a mapping with stage, funded_by and mark")) ||
-            (rc = check_keys(r, p, path, keys, COUNT(keys), NULL)))
-            return rc;
-        cs_programme *prog = &s->programmes[s->n_programmes++];
-        memcpy(prog->id, key->text, strlen(key->text) + 1);
-        memcpy(prog->label, key->text, strlen(key->text) + 1);
-        const tree_node *n = tree_map_get(p, "label");
-        if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
-                               prog->label, CS_LABEL_MAX)))
-            return rc;
-        static const char *const required[3] = {"stage", "funded_by", "mark"};
-        for (int k = 0; k < 3; k++)
-            if (!tree_map_get(p, required[k]))
-                return missing(r, p, path, required[k]);
-        cs_stage_ref ref;
-        n = tree_map_get(p, "stage");
-        if ((rc = stage_ref(r, n, join_key(sub, path, "stage"), 0, 1, &ref)))
-            return rc;
-        prog->stage = ref.index;
-        if (!s->stages[ref.index].funded_by)
-            return expected(r, n, sub,
-                            "a stage whose capacity is funded_by "
-                            "funding streams");
-        n = tree_map_get(p, "funded_by");
-        if ((rc = stream_ref(r, n, join_key(sub, path, "funded_by"),
-                             &prog->stream)))
-            return rc;
-        if (!(s->stages[prog->stage].funded_by & (1u << prog->stream)))
-            return expected(r, n, sub,
-                            "one of the streams funding the programme's "
-                            "stage");
-        n = tree_map_get(p, "mark");
-        if ((rc = mark_ref(r, n, join_key(sub, path, "mark"), &prog->mark)))
-            return rc;
-    }
+    cs_programme *prog = &s->programmes[s->n_programmes];
+    memcpy(prog->id, key->text, strlen(key->text) + 1);
+    memcpy(prog->label, key->text, strlen(key->text) + 1);
+    const tree_node *n = tree_map_get(p, "label");
+    if (n && (rc = text_of(r, n, join_key(sub, path, "label"), "a label",
+                           prog->label, CS_LABEL_MAX)))
+        return rc;
+    static const char *const required[3] = {"stage", "funded_by", "mark"};
+    for (int k = 0; k < 3; k++)
+        if (!tree_map_get(p, required[k]))
+            return missing(r, p, path, required[k]);
+    cs_stage_ref ref;
+    n = tree_map_get(p, "stage");
+    if ((rc = stage_ref(r, n, join_key(sub, path, "stage"), 0, 1, &ref)))
+        return rc;
+    prog->stage = ref.index;
+    if (!s->stages[ref.index].funded_by)
+        return expected(r, n, sub,
+                        "a stage whose capacity is funded_by "
+                        "funding streams");
+    n = tree_map_get(p, "funded_by");
+    if ((rc =
+             stream_ref(r, n, join_key(sub, path, "funded_by"), &prog->stream)))
+        return rc;
+    if (!(s->stages[prog->stage].funded_by & (1u << prog->stream)))
+        return expected(r, n, sub,
+                        "one of the streams funding the programme's "
+                        "stage");
+    n = tree_map_get(p, "mark");
+    if ((rc = mark_ref(r, n, join_key(sub, path, "mark"), &prog->mark)))
+        return rc;
     return CS_OK;
+}
+
+static int read_programmes(reader *r, const tree_node *root)
+{
+    return read_id_map(r, root, "programmes",
+                       "a mapping of programme ids to programmes", "programmes",
+                       CS_MAX_PROGRAMMES, &r->s->n_programmes, read_programme);
 }
 
 /* ---- levers ----------------------------------------------------------- */
@@ -1960,32 +1977,17 @@ static int read_lever(reader *r, const tree_node *key, const tree_node *l,
     return CS_OK;
 }
 
+static int read_lever_item(reader *r, const tree_node *key, const tree_node *l,
+                           const char *path)
+{
+    return read_lever(r, key, l, path, &r->s->levers[r->s->n_levers]);
+}
+
 static int read_levers(reader *r, const tree_node *root)
 {
-    cs_scenario *s = r->s;
-    char path[PATH_MAX_LEN];
-    int rc;
-    const tree_node *levers = tree_map_get(root, "levers");
-    if (!levers || tree_is_null(levers))
-        return CS_OK;
-    if ((rc = need_mapping(r, levers, "levers",
-                           "a mapping of lever ids to levers")))
-        return rc;
-    for (size_t i = 0; i < levers->n; i++) {
-        const tree_node *key = levers->keys[i];
-        join_key(path, "levers", key->text);
-        if ((rc = id_of(r, key, "levers")))
-            return rc;
-        if (s->n_levers == CS_MAX_LEVERS)
-            return diag_error(r->err, key,
-                              "levers: expected at most %d levers, found more",
-                              CS_MAX_LEVERS);
-        if ((rc = read_lever(r, key, levers->items[i], path,
-                             &s->levers[s->n_levers])))
-            return rc;
-        s->n_levers++;
-    }
-    return CS_OK;
+    return read_id_map(r, root, "levers", "a mapping of lever ids to levers",
+                       "levers", CS_MAX_LEVERS, &r->s->n_levers,
+                       read_lever_item);
 }
 
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
