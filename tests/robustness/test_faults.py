@@ -289,6 +289,10 @@ class HostileScenarios(Workdir):
         self.assert_refused('self.yaml', 'self.yaml:1:10: extends loop: '
                             'self.yaml -> self.yaml')
 
+    def test_path_that_does_not_exist(self):
+        self.assert_refused('no/such.yaml', "cannot open 'no/such.yaml': No "
+                            'such file or directory')
+
     def test_directory_as_scenario(self):
         os.mkdir(self.path('adir.yaml'))
         self.assert_refused('adir.yaml',
