@@ -455,13 +455,8 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (long first = 0; first < o->runs && rc == CS_OK; first += n_slots) {
-        if (interrupted) {
-            rc = cs_error_set(err, CS_EFAIL,
-                              "interrupted by signal %d in scenario '%s' "
-                              "after %ld of %ld runs: no file written",
-                              (int)interrupted, sc->name, first, o->runs);
-            break;
-        }
+        if (interrupted)
+            break; /* write_file closes what is done */
         c.n_slots =
             (int)(o->runs - first < n_slots ? o->runs - first : n_slots);
         for (int k = 0; k < c.n_slots; k++)
@@ -563,10 +558,12 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
         rc = cs_output_add_scenario(out, rs[i].scenario->name,
                                     rs[i].scenario->resolved_yaml, (int)o->runs,
                                     &rs[i].index, err);
-    for (int i = 0; i < n && rc == CS_OK; i++)
+    for (int i = 0; i < n && rc == CS_OK && !interrupted; i++)
         rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, slots, n_slots,
                               unit_costs, err);
     if (rc == CS_OK) {
+        /* also when interrupted: the runs that finished are complete and
+         * marked in run_done, and the summaries cover exactly them */
         rc = cs_output_close(out, err);
         out = NULL;
     }
@@ -658,6 +655,14 @@ int cli_run(int argc, char **argv, const char *command_line)
     if (rc != CS_OK)
         goto done;
     double elapsed = seconds_since(&start);
+    if (interrupted) {
+        fprintf(stderr,
+                "cascade run: stopped by signal %d; %s holds the runs that "
+                "finished (see run_done in each scenario)\n",
+                (int)interrupted, output_path);
+        status = 128 + (int)interrupted;
+        goto done;
+    }
 
     if (!o.quiet) {
         char what[160];
@@ -689,5 +694,7 @@ done:
         cs_model_free(rs[i].model);
         cs_scenario_free(rs[i].scenario);
     }
-    return rc == CS_OK ? CLI_OK : cli_exit_status(rc);
+    if (rc != CS_OK)
+        return cli_exit_status(rc);
+    return status < 0 ? CLI_OK : status;
 }

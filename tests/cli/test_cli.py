@@ -166,6 +166,34 @@ class BadInput(Workdir):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotEqual(digest(out), before)
 
+    def test_signal_leaves_a_valid_file_of_finished_runs(self):
+        import signal
+        import time
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            out = self.path(f'stopped-{int(sig)}.h5')
+            p = subprocess.Popen([CASCADE, 'run', self.small, '-n', '200000',
+                                  '-o', out, '-q', '--threads', '2'],
+                                 stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 128 + int(sig), err)
+            self.assertIn('holds the runs that finished', err)
+            with h5py.File(out) as f:
+                g = f['scenarios/small']
+                done = g['run_done'][:]
+                n = int(done.sum())
+                self.assertGreater(n, 0)
+                self.assertLess(n, 200000)
+                # finished runs come first and are complete; the rest NaN
+                self.assertTrue(np.all(done[:n] == 1) and np.all(done[n:] == 0))
+                self.assertFalse(np.isnan(g['stocks'][n - 1]).any())
+                self.assertTrue(np.isnan(g['stocks'][n]).all())
+                np.testing.assert_allclose(
+                    g['summary/mean'][:],
+                    g['stocks'][:n].mean(axis=0), rtol=1e-12)
+            self.assertEqual(self.leftovers(), [])
+
     def test_cascade_output_is_replaced(self):
         out = self.path('out.h5')
         self.assertEqual(run('run', self.small, '-o', out, '-q').returncode, 0)
