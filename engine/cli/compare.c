@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "cli.h"
 #include "rebuild.h"
 #include "table.h"
@@ -521,16 +520,31 @@ int cli_compare(int argc, char **argv)
         rc = cli_side_tabulate(result, &base, runs, &err);
     if (rc == CS_OK)
         rc = cli_side_tabulate(result, &alt, runs, &err);
-    char price_base[32] = "";
+    char price_base[32] = "", alt_base[32] = "";
     if (rc == CS_OK) {
-        double *deflator =
-            malloc((size_t)cs_result_n_months(result) * sizeof *deflator);
-        if (!deflator)
+        /* constant prices are only comparable on one price basis */
+        size_t months = (size_t)cs_result_n_months(result);
+        double *deflator = malloc(months * sizeof *deflator);
+        double *alt_deflator = malloc(months * sizeof *alt_deflator);
+        if (!deflator || !alt_deflator)
             rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
-        else
+        if (rc == CS_OK)
             rc = cs_result_read_deflator(result, base.index, deflator,
                                          price_base, sizeof price_base, &err);
+        if (rc == CS_OK)
+            rc = cs_result_read_deflator(result, alt.index, alt_deflator,
+                                         alt_base, sizeof alt_base, &err);
+        if (rc == CS_OK &&
+            (strcmp(price_base, alt_base) != 0 ||
+             memcmp(deflator, alt_deflator, months * sizeof *deflator) != 0))
+            rc = cs_error_set(&err, CS_EINPUT,
+                              "cascade compare: '%s' and '%s' are priced on "
+                              "different bases (price base %s and %s, or "
+                              "different general inflation): constant "
+                              "prices would not compare",
+                              o.base, o.alt, price_base, alt_base);
         free(deflator);
+        free(alt_deflator);
     }
     if (rc == CS_OK) {
         double discount =

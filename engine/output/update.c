@@ -159,6 +159,20 @@ static int write_table(hid_t group, const cs_table_dataset *d, int n_axes,
     return status;
 }
 
+/* A scalar float64 attribute (not a one-element array). */
+static herr_t scalar_double(hid_t obj, const char *name, double value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attribute = space < 0 ? -1
+                                : H5Acreate2(obj, name, H5T_IEEE_F64LE, space,
+                                             H5P_DEFAULT, H5P_DEFAULT);
+    herr_t status =
+        attribute >= 0 ? H5Awrite(attribute, H5T_NATIVE_DOUBLE, &value) : -1;
+    cs_h5_close(attribute);
+    cs_h5_close(space);
+    return status;
+}
+
 int cs_output_write_group(const char *path, const char *group_path, int n_axes,
                           const cs_table_axis *axes, int n_datasets,
                           const cs_table_dataset *datasets, int n_attributes,
@@ -193,10 +207,9 @@ int cs_output_write_group(const char *path, const char *group_path, int n_axes,
         if (write_table(group, &datasets[i], n_axes, axes, scales) < 0)
             failed = datasets[i].name;
     for (int i = 0; !failed && i < n_attributes; i++) {
-        herr_t s =
-            attrs[i].text
-                ? cs_h5_attr_string(group, attrs[i].name, attrs[i].text)
-                : cs_h5_attr_doubles(group, attrs[i].name, 1, &attrs[i].number);
+        herr_t s = attrs[i].text
+                       ? cs_h5_attr_string(group, attrs[i].name, attrs[i].text)
+                       : scalar_double(group, attrs[i].name, attrs[i].number);
         if (s < 0)
             failed = attrs[i].name;
     }

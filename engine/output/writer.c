@@ -585,7 +585,8 @@ static hid_t create_run_done(hid_t group, int n_runs)
     static const char *const labels[1] = {"run"};
     if (run_done >= 0 &&
         (cs_h5_attr_string(run_done, "description",
-                           "1 once a run's stocks and flows are completely "
+                           "1 once all of a run's datasets (stocks, flows, "
+                           "costs, spend, capacity) are completely "
                            "written, 0 before; only runs with 1 count in "
                            "summary") < 0 ||
          cs_output_attach_scales(run_done, 1, &run_scale, labels) < 0)) {

@@ -17,14 +17,18 @@
  *                                                   at the end of the month
  *   /scenarios/<name>/flows    [run, month, transition]  float64, children
  *                                                   moved during the month
- *   /dims/cost_line        stages with a unit cost (dimension scale)
+ *   /dims/cost_line        stages with a unit cost (dimension scale), and
+ *                          /dims/cost_line_intervention ("early"/"late")
  *   /dims/spend            "early", "late"         (dimension scale)
  *   /scenarios/<name>/costs    [run, month, cost_line]   float64, GBP cash
  *   /scenarios/<name>/spend    [run, month, spend]       float64, GBP cash
  *   /scenarios/<name>/unit_costs [month, cost_line], deflator [month]
  *   /dims/capacity_stage, /dims/capacity_measure (places, occupied,
  *                          turned_away)
- *   /scenarios/<name>/capacity [run, month, capacity_stage, measure]
+ *   /scenarios/<name>/capacity [run, month, capacity_stage,
+ *                               capacity_measure]
+ *   /compare/<alt>_vs_<base>/  written by cascade compare through
+ *                          cs_output_write_group
  *   /scenarios/<name>/summary/mean       [month, stage, age]
  *   /scenarios/<name>/summary/quantiles  [quantile, month, stage, age]
  *

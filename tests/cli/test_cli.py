@@ -344,6 +344,7 @@ class Compare(Workdir):
         with h5py.File(self.out) as f:
             g = f['compare/small-alt_vs_small']
             self.assertEqual(g.attrs['base'], 'small')
+            self.assertEqual(g.attrs['discount_rate'].shape, ())
             self.assertAlmostEqual(float(g.attrs['discount_rate']), 0.035)
             base = f['scenarios/small/spend'][:].sum(axis=2)   # [run, month]
             alt = f['scenarios/small-alt/spend'][:].sum(axis=2)
@@ -378,6 +379,19 @@ class Compare(Workdir):
         self.assertIn("'small-alt' against 'small'", r.stdout)
         with h5py.File(self.out) as f:
             self.assertNotIn('compare', f)
+
+    def test_scenarios_on_different_price_bases_are_refused(self):
+        dearer = SMALL.replace('name: small', 'name: small-infl').replace(
+            'general_inflation: 0.02', 'general_inflation: 0.03')
+        path = self.path('small-infl.yaml')
+        with open(path, 'w') as f:
+            f.write(dearer)
+        out = self.path('infl.h5')
+        r = run('run', self.small, path, '-n', '3', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run('compare', out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('priced on different bases', r.stderr)
 
     def test_bad_requests_exit_two_and_leave_the_file(self):
         before = digest(self.out)
