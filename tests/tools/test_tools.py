@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""Tests of tools/report, tools/plot and tools/cascade_plots.py on small output
+files made by the real program.
+
+    test_tools.py CASCADE_EXE SOURCE_ROOT
+
+Headline numbers are recomputed here from the HDF5 with numpy (and checked
+against what `cascade summary` prints), independently of the tools' code.
+"""
+
+import base64
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image as mpimg  # noqa: E402
+import yaml  # noqa: E402
+
+CASCADE = os.path.abspath(sys.argv[1])
+ROOT = os.path.abspath(sys.argv[2])
+TOOLS = os.path.join(ROOT, "tools")
+SCEN = os.path.join(ROOT, "scenarios")
+BASE = os.path.join(SCEN, "england-baseline.yaml")
+TF = os.path.join(SCEN, "troubled-families-withdrawal.yaml")
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+WORK = tempfile.mkdtemp(prefix="cascade-tools-test-")
+PIXELS = (504, 960)  # rows, columns of every chart
+
+sys.path.insert(0, TOOLS)
+
+
+def sh(args, ok=(0,)):
+    p = subprocess.run(args, capture_output=True, text=True, cwd=WORK)
+    if p.returncode not in ok:
+        raise AssertionError("%s exited %d:\n%s%s" % (args, p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def tool(name, *args):
+    return subprocess.run([PY, os.path.join(TOOLS, name)] + list(args),
+                          capture_output=True, text=True, cwd=WORK)
+
+
+def w(name):
+    return os.path.join(WORK, name)
+
+
+# -- fixtures: small output files made by the program ------------------------
+
+def setup():
+    sh([CASCADE, "run", BASE, TF, "-n", "6", "-q", "-o", w("pair.h5")])
+    shutil.copy(w("pair.h5"), w("nocompare.h5"))
+    sh([CASCADE, "compare", w("pair.h5")])
+    sh([CASCADE, "run", BASE, "-n", "5", "-q", "-o", w("one.h5")])
+
+
+# -- independent recomputation -----------------------------------------------
+
+def q3(x):
+    return np.quantile(np.asarray(x, dtype=float), [0.5, 0.05, 0.95])
+
+
+def fy(m):
+    y, mo = int(m[:4]), int(m[5:7])
+    return y if mo >= 4 else y - 1
+
+
+class Ref:
+    """What the HTML should say, recomputed from the file."""
+
+    def __init__(self, path, name):
+        with h5py.File(path, "r") as f:
+            g = f["scenarios"][name]
+            self.months = [m.decode() for m in f["dims/month"][...]]
+            self.stages = [s.decode() for s in f["dims/stage"][...]]
+            done = g["run_done"][...] == 1
+            self.stocks = g["stocks"][...][done].sum(axis=-1)  # run, month, stage
+            self.spend = g["spend"][...][done]                 # run, month, 2
+            self.spend_names = [s.decode() for s in f["dims/spend"][...]]
+            self.deflator = g["deflator"][...]
+            self.yaml = yaml.safe_load(g.attrs["scenario_yaml"])
+        self.marches = [i for i, m in enumerate(self.months) if m.endswith("-03")]
+        self.fys = sorted(set(fy(m) for m in self.months))
+
+    def group(self, grp):
+        idx = [i for i, s in enumerate(self.stages) if s == grp or s.startswith(grp + ".")]
+        return self.stocks[:, :, idx].sum(axis=-1)
+
+    def stock_year(self, grp, k):
+        return self.group(grp)[:, self.marches[k - 1]]
+
+    def spend_year(self, nm, k, real):
+        j = self.spend_names.index(nm)
+        x = self.spend[:, :, j] / (self.deflator[None, :] if real else 1.0)
+        sel = [i for i, m in enumerate(self.months) if fy(m) == self.fys[k - 1]]
+        return x[:, sel].sum(axis=1)
+
+
+def children(v):
+    return "{:,.0f}".format(v)
+
+
+def gbpm(v):
+    return "{:,.1f}".format(v / 1e6)
+
+
+def signed(s):
+    return s if s.startswith("-") or s in ("0", "0.0") else "+" + s
+
+
+def check_self_contained(page):
+    low = page.lower()
+    assert "http://" not in low and "https://" not in low, "external URL in the page"
+    assert 'src="file' not in low and "<link" not in low and "<script" not in low
+    srcs = re.findall(r'src="([^"]*)"', page)
+    assert srcs, "no images"
+    for s in srcs:
+        assert s.startswith("data:image/png;base64,"), s[:40]
+        img = mpimg.imread(io.BytesIO(base64.b64decode(s.split(",", 1)[1])), format="png")
+        assert img.shape[:2] == PIXELS, img.shape
+    return len(srcs)
+
+
+def summary_lac(path, name, month):
+    """looked_after median at 31 March of `month` as `cascade summary` prints it."""
+    out = sh([CASCADE, "summary", path, "--scenario", name]).stdout
+    lines = out.splitlines()
+    hdr = next(i for i, ln in enumerate(lines) if ln.split()[:1] == ["at"])
+    cols = lines[hdr].split()
+    row = next(ln for ln in lines[hdr:] if ln.startswith(month))
+    return row.split()[cols.index("looked_after")]
+
+
+# -- tests -------------------------------------------------------------------
+
+def test_plot_pngs():
+    p = tool("plot", w("pair.h5"), "-o", w("png"))
+    assert p.returncode == 0, p.stderr
+    names = sorted(os.listdir(w("png")))
+    for need in ("fan-troubled-families-withdrawal-looked_after.png",
+                 "fan-troubled-families-withdrawal-cp.png",
+                 "fan-troubled-families-withdrawal-looked_after.residential.png",
+                 "diff-looked_after.png", "spend-england-baseline.png",
+                 "spend-troubled-families-withdrawal.png",
+                 "net-yearly.png", "net-cumulative.png", "npv.png"):
+        assert need in names, (need, names)
+    assert not any("universal" in n for n in names)
+    for n in names:
+        img = mpimg.imread(w("png/" + n))
+        assert img.shape[:2] == PIXELS, (n, img.shape)
+        assert img[..., :3].std() > 0.05, "blank chart " + n
+
+
+def test_single_report_numbers():
+    p = tool("report", w("one.h5"), "-o", w("one.html"))
+    assert p.returncode == 0, p.stderr
+    page = open(w("one.html"), encoding="utf-8").read()
+    n = check_self_contained(page)
+    assert n >= 7, n  # 6 stage fans + spend
+    ref = Ref(w("one.h5"), "england-baseline")
+    desc = " ".join(ref.yaml["description"].split())
+    assert html.escape(desc) in page, "description missing"
+    found = 0
+    for k in (1, 5, 10):
+        for grp in ("looked_after", "cp"):
+            m, lo, hi = q3(ref.stock_year(grp, k))
+            assert children(m) in page and "90%%: %s to %s" % (children(lo), children(hi)) in page, \
+                (grp, k, children(m))
+            found += 1
+        for nm in ("early", "late"):
+            for real in (True, False):
+                m, lo, hi = q3(ref.spend_year(nm, k, real))
+                assert "90%%: %s to %s" % (gbpm(lo), gbpm(hi)) in page, (nm, k, real, gbpm(m))
+                assert '<span class="med">%s</span>' % gbpm(m) in page
+                found += 1
+    assert found == 18
+    # and they are the numbers `cascade summary` prints
+    med = summary_lac(w("one.h5"), "england-baseline", "2029-03")
+    assert '<span class="med">%s</span>' % med in page, med
+    assert "31 March 2029" in page and "2028/29" in page and "constant 2019/20 prices" in page
+    assert "No scenario file was given" in page
+    assert "stages.cp.unit_cost" in page and "funding.troubled_families.per_year" in page
+
+
+def check_compare_page(page, path):
+    base, alt = "england-baseline", "troubled-families-withdrawal"
+    rb, ra = Ref(path, base), Ref(path, alt)
+    with h5py.File(w("pair.h5"), "r") as f:
+        g = f["compare/%s_vs_%s" % (alt, base)]
+        npv = g["npv"][...]
+        money = g["money"][...]
+        measures = [m.decode() for m in g["measure"][...]]
+        fylab = [s.decode() for s in g["financial_year"][...]]
+        engine_payback = int(g.attrs["payback_year_of_median"][0])
+    m, lo, hi = q3(npv)
+    assert '<span class="big">%s</span>' % signed(gbpm(m)) in page, gbpm(m)
+    assert "90%%: %s to %s" % (signed(gbpm(lo)), signed(gbpm(hi))) in page
+    p = np.mean(npv > 0)
+    assert '<span class="big">%.0f%%</span>' % (100 * p) in page
+    # payback: independent from the engine's cumulative discounted measure
+    cum = np.median(money[:, :, measures.index("cumulative_discounted_net_real")], axis=0)
+    s = np.sign(cum)
+    start = s[np.nonzero(s)[0][0]]
+    pb = next(i for i in range(len(s)) if np.all(s[i:] == -start))
+    assert pb == engine_payback
+    assert '<span class="big">%s</span>' % fylab[pb] in page, fylab[pb]
+    # paired difference in looked-after children at 31 March, year 10
+    d = ra.stock_year("looked_after", 10) - rb.stock_year("looked_after", 10)
+    dm, dlo, dhi = q3(d)
+    assert "90%%: %s to %s" % (signed(children(dlo)), signed(children(dhi))) in page
+    for r in (rb, ra):
+        assert html.escape(" ".join(r.yaml["description"].split())) in page
+        mm, _, _ = q3(r.stock_year("looked_after", 10))
+        assert '<span class="med">%s</span>' % children(mm) in page
+    assert '<span class="med">%s</span>' % summary_lac(path, alt, "2029-03") in page
+
+
+def test_compare_report():
+    p = tool("report", w("pair.h5"), "-o", w("pair.html"),
+             "--scenario-file", BASE, "--scenario-file", TF)
+    assert p.returncode == 0, p.stderr
+    page = open(w("pair.html"), encoding="utf-8").read()
+    assert check_self_contained(page) >= 17
+    check_compare_page(page, w("pair.h5"))
+    # assumptions with their sources, from the files' comments
+    for s in ("ASSUMPTION", "DERIVED", "[CSV]", "[S5]", "stages.early_help.unit_cost",
+              "funding.council_early_help.per_year", "PSSRU", "Green Book"):
+        assert html.escape(s) in page, s
+    assert "Everything that differs" in page and "funding.troubled_families.per_year" in page
+
+
+def test_compare_without_stored_compare():
+    # no /compare group: the tool computes the NPV itself; same runs, same seed
+    p = tool("report", w("nocompare.h5"), "--base", "england-baseline",
+             "--alt", "troubled-families-withdrawal", "-o", w("nocmp.html"))
+    assert p.returncode == 0, p.stderr
+    page = open(w("nocmp.html"), encoding="utf-8").read()
+    check_compare_page(page, w("nocompare.h5"))
+
+
+def test_scenario_choice():
+    p = tool("report", w("pair.h5"), "--scenario", "troubled-families-withdrawal",
+             "-o", w("tf.html"))
+    assert p.returncode == 0, p.stderr
+    page = open(w("tf.html"), encoding="utf-8").read()
+    assert "cascade report: troubled-families-withdrawal</h1>" in page
+    assert "Net present value" not in page
+
+
+def test_bad_inputs():
+    open(w("text.h5"), "w").write("not hdf5\n")
+    data = open(w("pair.h5"), "rb").read()
+    open(w("trunc.h5"), "wb").write(data[: len(data) // 3])
+    with h5py.File(w("foreign.h5"), "w") as f:
+        f["x"] = [1, 2, 3]
+    cases = [
+        ("report", [w("missing.h5"), "-o", w("x.html")], "no such file"),
+        ("report", [w("text.h5"), "-o", w("x.html")], "not an HDF5 file"),
+        ("report", [w("trunc.h5"), "-o", w("x.html")], "truncated"),
+        ("report", [w("foreign.h5"), "-o", w("x.html")], "not a cascade output"),
+        ("report", [w("pair.h5"), "--scenario", "nope", "-o", w("x.html")], "no scenario 'nope'"),
+        ("report", [w("one.h5"), "--base", "england-baseline", "--alt", "x", "-o", w("x.html")],
+         "one scenario"),
+        ("report", [w("pair.h5"), "--base", "england-baseline", "-o", w("x.html")], "both"),
+        ("report", [w("pair.h5"), "-o", w("x.html"), "--scenario-file", w("nofile.yaml")],
+         "no such file"),
+        ("report", [w("pair.h5")], "required"),
+        ("plot", [w("missing.h5"), "-o", w("d")], "no such file"),
+        ("plot", [w("trunc.h5"), "-o", w("d")], "truncated"),
+    ]
+    for name, args, text in cases:
+        p = tool(name, *args)
+        assert p.returncode == 2, (name, args, p.returncode, p.stderr)
+        assert "Traceback" not in p.stderr and p.stdout == "", p.stderr
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(name + ": "), p.stderr
+        assert text in lines[0], (text, lines[0])
+    assert not os.path.exists(w("x.html"))
+    p = tool("report", w("pair.h5"), "-o", w("no/such/dir/x.html"))
+    assert p.returncode == 1 and "Traceback" not in p.stderr and "cannot write" in p.stderr
+
+
+def test_payback_and_npv_functions():
+    import cascade_plots as cp
+    assert cp.payback_index(np.array([0, 0, -1, 2, 3])) == 3
+    assert cp.payback_index(np.array([5, 3, -1, -2])) == 2
+    assert cp.payback_index(np.array([-1, 1, -1, 1])) == 3
+    assert cp.payback_index(np.array([-1, -2, -3])) is None
+    assert cp.payback_index(np.zeros(4)) is None
+    assert abs(cp.npv([100.0, 103.5], 0.035) - 200.0) < 1e-9
+    assert cp.fy_label(2019) == "2019/20" and cp.fy_of_month("2020-03") == 2019
+    assert cp.fy_label(1999) == "1999/00"
+
+
+def main():
+    t0 = time.time()
+    setup()
+    print("setup: %.1f s" % (time.time() - t0))
+    tests = [(k, v) for k, v in globals().items() if k.startswith("test_") and callable(v)]
+    failed = 0
+    for name, fn in tests:
+        t = time.time()
+        try:
+            fn()
+            print("PASS %s (%.1f s)" % (name, time.time() - t))
+        except Exception as e:  # report every failure, then fail
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print("FAIL %s: %s" % (name, e))
+    print("%d tests, %d failed" % (len(tests), failed))
+    if failed == 0:
+        shutil.rmtree(WORK, ignore_errors=True)
+    else:
+        print("files kept in", WORK)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
