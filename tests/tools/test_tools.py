@@ -202,7 +202,7 @@ def check_compare_page(page, path):
         money = g["money"][...]
         measures = [m.decode() for m in g["measure"][...]]
         fylab = [s.decode() for s in g["financial_year"][...]]
-        engine_payback = int(g.attrs["payback_year_of_median"][0])
+        engine_payback = int(np.asarray(g.attrs["payback_year_of_median"]).reshape(-1)[0])
     m, lo, hi = q3(npv)
     assert '<span class="big">%s</span>' % signed(gbpm(m)) in page, gbpm(m)
     assert "90%%: %s to %s" % (signed(gbpm(lo)), signed(gbpm(hi))) in page
