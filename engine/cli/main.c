@@ -76,6 +76,9 @@ static char *join_arguments(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Before any HDF5 call: HDF5 1.10.8 crashes at exit after a file that
+     * could not be flushed (a full disk) unless its atexit hook is off. */
+    cs_output_prepare_process();
     if (argc < 2) {
         usage(stderr);
         return CLI_BAD_INPUT;

@@ -558,6 +558,13 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
         rc = cs_output_add_scenario(out, rs[i].scenario->name,
                                     rs[i].scenario->resolved_yaml, (int)o->runs,
                                     &rs[i].index, err);
+    /* the printed table's per-run arrays, only once the output (and its
+     * size check) has accepted the run count */
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        if (cli_table_init(&rs[i].table, rs[i].scenario, rs[i].model, o->runs))
+            rc = cs_error_set(err, CS_ENOMEM,
+                              "out of memory for the table of %ld runs",
+                              o->runs);
     for (int i = 0; i < n && rc == CS_OK && !interrupted; i++)
         rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, slots, n_slots,
                               unit_costs, err);
@@ -629,10 +636,6 @@ int cli_run(int argc, char **argv, const char *command_line)
             rc = cs_model_compile(rs[i].scenario, &rs[i].model, &err);
         if (rc == CS_OK && i > 0)
             rc = check_compatible(&rs[0], &rs[i], &err);
-        if (rc == CS_OK &&
-            cli_table_init(&rs[i].table, rs[i].scenario, rs[i].model, o.runs))
-            rc = cs_error_set(&err, CS_ENOMEM, "out of memory for %ld runs",
-                              o.runs);
     }
     if (rc != CS_OK)
         goto done;

@@ -329,12 +329,9 @@ class HostileScenarios(Workdir):
                     message = 'ext.yaml:1:10: ' + message
                 self.assert_refused('ext.yaml', message, timeout=20)
 
-    # engine/cli/run.c allocates its per-run tables (runs x years x
-    # columns, 36 GB here) before the output file, and with it the size
-    # check, is created: under meson's MALLOC_PERTURB_ that memory is
-    # touched. The address-space limit keeps that from exhausting the
-    # machine; remove the decorator once run.c checks the output first.
-    @unittest.expectedFailure
+    # run.c creates the output file, and with it the size check, before it
+    # allocates its per-run tables (36 GB here); the address-space limit
+    # keeps a regression from exhausting the machine.
     def test_runs_times_months_too_large(self):
         self.write('long.yaml', LONG)
         # 10^7 runs x 600 months x about 80 values x 8 bytes is 38 TB;
@@ -429,9 +426,7 @@ class Faults(Workdir):
         self.assertEqual(self.leftovers(), [])
 
     # HDF5 1.10.8 crashes at exit after a failed write unless main() calls
-    # cs_output_prepare_process() first (HDFGroup/hdf5 PR #2291). Remove
-    # the decorator once engine/cli/main.c calls it.
-    @unittest.expectedFailure
+    # cs_output_prepare_process() first (HDFGroup/hdf5 PR #2291).
     def test_disk_full_part_way_exits_1_not_a_crash(self):
         _, _, r = self.disk_full_by_file_size_limit()
         self.assertEqual(r.returncode, 1, r.stderr)
