@@ -470,6 +470,35 @@ class SummaryAndExport(Workdir):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.leftovers(), [])
 
+    def test_untrusted_files_get_a_clear_message(self):
+        """summary, compare and export on a truncated, corrupt, foreign or
+        newer-format file: exit 2 and one line saying what is wrong."""
+        with open(self.out, 'rb') as f:
+            whole = f.read()
+        truncated = self.path('truncated.h5')
+        with open(truncated, 'wb') as f:
+            f.write(whole[:len(whole) // 3])
+        corrupt = self.path('corrupt.h5')
+        with open(corrupt, 'wb') as f:
+            f.write(whole[:4096] + bytes(4096) + whole[8192:])
+        foreign = self.path('foreign.h5')
+        with h5py.File(foreign, 'w') as f:
+            f['x'] = np.arange(3)
+        newer = self.path('newer.h5')
+        with open(newer, 'wb') as f:
+            f.write(whole)
+        with h5py.File(newer, 'a') as f:
+            f.attrs['format_version'] = np.int32(99)
+        for bad in (truncated, corrupt, foreign, newer):
+            for args in (['summary', bad], ['compare', bad, '--no-write'],
+                         ['export', bad, '--csv', self.path('x')]):
+                with self.subTest(file=os.path.basename(bad), cmd=args[0]):
+                    r = run(*args)
+                    self.assertEqual(r.returncode, 2, r.stderr)
+                    lines = r.stderr.strip().splitlines()
+                    self.assertEqual(len(lines), 1, r.stderr)
+                    self.assertIn(os.path.basename(bad), lines[0])
+
     def test_bad_input_exits_two(self):
         for args in (['summary', self.path('nope.h5')],
                      ['summary', self.small],
