@@ -67,7 +67,6 @@ static const cs_output_dims test_dims = {
 /* Spend [month][2] for runs in tests that do not look at costs. */
 static double test_spend[N_MONTHS * 2];
 
-
 /* A long root scenario_yaml (about 30 KB), as a real resolved scenario. */
 static char long_yaml[30000];
 
@@ -214,7 +213,8 @@ static void write_output(const char *path, int n_scenarios, int n_runs,
             if (!(run_mask >> r & 1u))
                 continue;
             fill_run(s, r, stocks, flows);
-            status = cs_output_write_run(output, s, r, stocks, flows, NULL, test_spend, &err);
+            status = cs_output_write_run(output, s, r, stocks, flows, NULL,
+                                         test_spend, &err);
             ck_assert_msg(status == CS_OK, "write run %d: %s", r, err.message);
         }
     }
@@ -313,10 +313,9 @@ START_TEST(test_costs_round_trip)
     ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
                      CS_OK);
     int index = -1;
-    ck_assert_int_eq(
-        cs_output_add_scenario(output, "priced", "name: priced\n", 2, &index,
-                               &err),
-        CS_OK);
+    ck_assert_int_eq(cs_output_add_scenario(output, "priced", "name: priced\n",
+                                            2, &index, &err),
+                     CS_OK);
     double unit[N_MONTHS * 2], deflator[N_MONTHS];
     for (int t = 0; t < N_MONTHS; t++) {
         deflator[t] = 1.0 + 0.02 * (t / 12);
@@ -346,9 +345,9 @@ START_TEST(test_costs_round_trip)
     ck_assert_str_eq(cs_result_cost_line_label(result, 1), "looked_after");
     for (int r = 0; r < 2; r++) {
         double got_costs[N_MONTHS * 2], got_spend[N_MONTHS * 2];
-        ck_assert_int_eq(cs_result_read_run_costs(result, 0, r, got_costs,
-                                                  got_spend, &err),
-                         CS_OK);
+        ck_assert_int_eq(
+            cs_result_read_run_costs(result, 0, r, got_costs, got_spend, &err),
+            CS_OK);
         ck_assert_msg(memcmp(got_costs, costs[r], sizeof got_costs) == 0,
                       "run %d: costs differ from what was written", r);
         ck_assert_msg(memcmp(got_spend, spend[r], sizeof got_spend) == 0,
@@ -369,9 +368,9 @@ START_TEST(test_costs_round_trip)
     ck_assert_int_gt(H5DSis_attached(d, line_scale, 2), 0);
     hid_t u = H5Dopen2(file, "scenarios/priced/unit_costs", H5P_DEFAULT);
     double got_unit[N_MONTHS * 2];
-    ck_assert_int_ge(H5Dread(u, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                             H5P_DEFAULT, got_unit),
-                     0);
+    ck_assert_int_ge(
+        H5Dread(u, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, got_unit),
+        0);
     ck_assert(memcmp(got_unit, unit, sizeof unit) == 0);
     H5Dclose(u);
     H5Dclose(line_scale);
@@ -793,7 +792,8 @@ START_TEST(test_abort_keeps_the_earlier_file_and_leaves_no_temporary)
         CS_OK);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(5, 0, stocks, flows);
-    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL, test_spend, &err),
+    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL,
+                                         test_spend, &err),
                      CS_OK);
     ck_assert_int_eq(count_temporaries(), 1);
     cs_output_abort(output);
@@ -825,7 +825,8 @@ START_TEST(test_no_file_at_path_until_close)
         cs_output_add_scenario(output, "base", "x: 1", 1, &index, &err), CS_OK);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(0, 0, stocks, flows);
-    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL, test_spend, &err),
+    ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL,
+                                         test_spend, &err),
                      CS_OK);
     ck_assert_msg(!file_exists(path), "%s exists before close", path);
     char tmp[600];
@@ -891,14 +892,17 @@ START_TEST(test_bad_scenario_and_run_arguments_are_refused)
         cs_output_add_scenario(output, "none", "", 0, &index, &err), CS_EINPUT);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(0, 0, stocks, flows);
-    ck_assert_int_eq(cs_output_write_run(output, 0, 2, stocks, flows, NULL, test_spend, &err),
+    ck_assert_int_eq(cs_output_write_run(output, 0, 2, stocks, flows, NULL,
+                                         test_spend, &err),
                      CS_EINPUT);
     ck_assert_str_eq(err.message,
                      "run 2 is out of range for scenario 'base' (0..1)");
-    ck_assert_int_eq(cs_output_write_run(output, 1, 0, stocks, flows, NULL, test_spend, &err),
+    ck_assert_int_eq(cs_output_write_run(output, 1, 0, stocks, flows, NULL,
+                                         test_spend, &err),
                      CS_EINPUT);
     /* Refused arguments do not spoil the file. */
-    ck_assert_int_eq(cs_output_write_run(output, 0, 1, stocks, flows, NULL, test_spend, &err),
+    ck_assert_int_eq(cs_output_write_run(output, 0, 1, stocks, flows, NULL,
+                                         test_spend, &err),
                      CS_OK);
     ck_assert_int_eq(cs_output_close(output, &err), CS_OK);
     cs_result *result = open_result(path);
@@ -931,7 +935,8 @@ START_TEST(test_write_failure_is_eio_and_leaves_nothing)
     int status = CS_OK, run = 0;
     for (run = 0; run < n_runs && status == CS_OK; run++) {
         fill_run(0, run, stocks, flows);
-        status = cs_output_write_run(output, index, run, stocks, flows, NULL, test_spend, &err);
+        status = cs_output_write_run(output, index, run, stocks, flows, NULL,
+                                     test_spend, &err);
     }
     ck_assert_msg(status == CS_EIO, "expected CS_EIO from a write, got %d",
                   status);
