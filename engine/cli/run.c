@@ -46,6 +46,8 @@ typedef struct run_options {
     int force;
     int quiet;
     int threads;
+    int no_parameter_uncertainty;
+    int no_process_noise;
 } run_options;
 
 /* One scenario of the invocation and where its flows go in the file. */
@@ -105,6 +107,12 @@ static void usage(FILE *to)
             "      --threads N     runs computed in parallel (default: the "
             "cores available);\n"
             "                      the output is the same for any N\n"
+            "      --no-parameter-uncertainty  every run uses each uncertain "
+            "parameter's mean\n"
+            "      --no-process-noise          each run moves expected values "
+            "(its own\n"
+            "                      parameters still drawn): separates the two "
+            "sources\n"
             "      --force         overwrite FILE even if it is not a "
             "cascade output\n"
             "  -q, --quiet         print nothing but errors\n"
@@ -158,6 +166,8 @@ static int parse_options(int argc, char **argv, run_options *o)
         {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},
         {"threads", required_argument, 0, 't'},
+        {"no-parameter-uncertainty", no_argument, 0, 'P'},
+        {"no-process-noise", no_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -189,6 +199,12 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case 'P':
+            o->no_parameter_uncertainty = 1;
+            break;
+        case 'N':
+            o->no_process_noise = 1;
             break;
         case 't': {
             long threads;
@@ -334,6 +350,9 @@ typedef struct run_slot {
     long run;
     double *stocks, *flows, *file_flows, *costs, *spend;
     double *capacity, *file_capacity;
+    double params[CS_MAX_PARAMETERS]; /* this run's parameter draws */
+    int status;                       /* CS_OK, or what failed */
+    cs_error err;
 } run_slot;
 
 /* What the workers share for one chunk of runs. */
@@ -354,16 +373,50 @@ typedef struct worker_arg {
 } worker_arg;
 
 /* Run one run into its slot and map it to the file's layout. */
+/* 1 if runs draw their own parameter values. */
+static int draws_parameters(const run_options *o, const cs_scenario *sc)
+{
+    return sc->n_parameters > 0 && !o->deterministic &&
+           !o->no_parameter_uncertainty;
+}
+
 static void compute_slot(const chunk *c, cs_sim *sim, run_slot *b)
 {
     const run_scenario *r = c->r;
     const cs_model *m = r->model;
+    cs_model *own = NULL;
+    cs_scenario *drawn = NULL;
+    b->status = CS_OK;
+    if (draws_parameters(c->o, r->scenario)) {
+        /* this run's own parameter values: its own scenario and model */
+        drawn = malloc(sizeof *drawn);
+        b->status = drawn ? cs_scenario_draw(r->scenario, c->seed,
+                                             (uint32_t)b->run, drawn, b->params)
+                          : CS_ENOMEM;
+        if (b->status == CS_OK)
+            b->status = cs_model_compile(drawn, &own, &b->err);
+        if (b->status == CS_OK && !(sim = cs_sim_alloc(own)))
+            b->status = CS_ENOMEM;
+        if (b->status != CS_OK) {
+            if (b->status == CS_ENOMEM)
+                cs_error_set(&b->err, CS_ENOMEM, "out of memory");
+            cs_model_free(own);
+            free(drawn);
+            return;
+        }
+        m = own;
+    } else {
+        for (int i = 0; i < r->scenario->n_parameters; i++)
+            b->params[i] = r->scenario->parameters[i].mean;
+    }
     int n_months = cs_model_n_months(m), n_flows = cs_model_n_flows(m);
     int n_capacity = cs_model_n_capacity(m);
     int nff = c->n_file_flows, nfc = c->n_file_capacity;
     cs_sim_record_capacity(sim, b->capacity);
     cs_sim_run(sim,
-               c->o->deterministic ? CS_SIM_DETERMINISTIC : CS_SIM_STOCHASTIC,
+               c->o->deterministic || c->o->no_process_noise
+                   ? CS_SIM_DETERMINISTIC
+                   : CS_SIM_STOCHASTIC,
                c->seed, (uint32_t)b->run, b->stocks, b->flows);
     memset(b->file_flows, 0,
            sizeof *b->file_flows * (size_t)n_months * (size_t)nff);
@@ -382,6 +435,11 @@ static void compute_slot(const chunk *c, cs_sim *sim, run_slot *b)
                        ((size_t)t * nfc + r->file_capacity[j]) * 3,
                    b->capacity + ((size_t)t * n_capacity + j) * 3,
                    3 * sizeof *b->capacity);
+    if (own) {
+        cs_sim_free(sim);
+        cs_model_free(own);
+        free(drawn);
+    }
 }
 
 static void *worker(void *arg)
@@ -442,6 +500,31 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
              (sc->price_base_year + 1) % 100);
     int rc = cs_output_set_prices(out, r->index, unit_costs, deflator,
                                   price_base, err);
+    if (rc == CS_OK && sc->n_parameters > 0) {
+        const char *names[CS_MAX_PARAMETERS];
+        char described[CS_MAX_PARAMETERS][96];
+        const char *descriptions[CS_MAX_PARAMETERS];
+        static const char *const dists[6] = {"beta",   "gamma",   "lognormal",
+                                             "normal", "uniform", "triangular"};
+        for (int i = 0; i < sc->n_parameters; i++) {
+            const cs_parameter *p = &sc->parameters[i];
+            names[i] = p->path;
+            if (p->dist == CS_DIST_UNIFORM)
+                snprintf(described[i], sizeof described[i],
+                         "uniform(min=%g, max=%g)", p->a, p->b);
+            else if (p->dist == CS_DIST_TRIANGULAR)
+                snprintf(described[i], sizeof described[i],
+                         "triangular(min=%g, mode=%g, max=%g)", p->a, p->b,
+                         p->c);
+            else
+                snprintf(described[i], sizeof described[i],
+                         "%s(mean=%g, sd=%g)", dists[p->dist], p->a, p->b);
+            descriptions[i] = described[i];
+        }
+        rc = cs_output_add_parameters(out, r->index, sc->n_parameters, names,
+                                      descriptions, draws_parameters(o, sc),
+                                      err);
+    }
     if (rc != CS_OK)
         return rc;
     int threads = o->threads;
@@ -465,7 +548,15 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
         /* written in run order, whatever thread computed them */
         for (int k = 0; k < c.n_slots && rc == CS_OK; k++) {
             run_slot *b = &slots[k];
-            if (n_file_capacity > 0)
+            if (b->status != CS_OK) {
+                rc = cs_error_set(err, b->status, "run %ld of '%s': %s", b->run,
+                                  sc->name, b->err.message);
+                break;
+            }
+            if (sc->n_parameters > 0)
+                rc = cs_output_write_params(out, r->index, (int)b->run,
+                                            b->params, err);
+            if (rc == CS_OK && n_file_capacity > 0)
                 rc = cs_output_write_capacity(out, r->index, (int)b->run,
                                               b->file_capacity, err);
             if (rc == CS_OK)

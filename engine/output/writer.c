@@ -373,10 +373,11 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->costs);
         cs_h5_close(scenario->spend);
         cs_h5_close(scenario->capacity);
+        cs_h5_close(scenario->params);
         cs_h5_close(scenario->group);
         scenario->stocks = scenario->flows = scenario->run_done =
             scenario->costs = scenario->spend = scenario->capacity =
-                scenario->group = -1;
+                scenario->params = scenario->group = -1;
     }
     hid_t *scales[] = {&output->scale_month,
                        &output->scale_stage,
@@ -762,7 +763,8 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                                      .run_done = -1,
                                      .costs = -1,
                                      .spend = -1,
-                                     .capacity = -1};
+                                     .capacity = -1,
+                                     .params = -1};
     if (!scenario->name)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     /* Counted from here on, so close_handles sees whatever was opened. */
@@ -924,6 +926,87 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
         status =
             cs_h5_error(err, CS_EIO, "writing run %d of scenario '%s' to %s",
                         run, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
+                             const char *const *names,
+                             const char *const *distributions, int drawn,
+                             cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios || n < 1)
+        return cs_error_set(err, CS_EINPUT,
+                            "no scenario %d in %s, or no parameters",
+                            scenario_index, output->path);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    const char *failed = NULL;
+    hid_t scale = cs_h5_dataset_strings(scenario->group, "parameter", n, names);
+    hid_t dists = cs_h5_dataset_strings(
+        scenario->group, "parameter_distribution", n, distributions);
+    hid_t run_scale = H5Dopen2(scenario->group, "run", H5P_DEFAULT);
+    if (make_scale(scale, "parameter",
+                   "uncertain parameter: its path in the scenario") < 0 ||
+        dists < 0 ||
+        cs_h5_attr_string(dists, "description",
+                          "each parameter's distribution, aligned with "
+                          "parameter") < 0 ||
+        run_scale < 0)
+        failed = "parameter";
+    if (!failed) {
+        const hsize_t shape[2] = {(hsize_t)scenario->n_runs, (hsize_t)n};
+        const hsize_t chunk[2] = {1, (hsize_t)n};
+        const hid_t scales[2] = {run_scale, scale};
+        static const char *const labels[2] = {"run", "parameter"};
+        scenario->params = create_runs_dataset(
+            scenario->group, "params", 2, shape, chunk, scales, labels,
+            "the parameter's own units (as in the scenario file)",
+            drawn ? "each run's draw of each uncertain parameter"
+                  : "each run's value of each uncertain parameter: its mean "
+                    "(run without parameter uncertainty)");
+        scenario->n_params = n;
+        if (scenario->params < 0)
+            failed = "params";
+    }
+    cs_h5_close(run_scale);
+    cs_h5_close(dists);
+    cs_h5_close(scale);
+    int status = CS_OK;
+    if (failed) {
+        status = cs_h5_error(err, CS_EIO, "writing %s of scenario '%s' to %s",
+                             failed, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_write_params(cs_output *output, int scenario_index, int run,
+                           const double *values, cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s",
+                            scenario_index, output->path);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    if (run < 0 || run >= scenario->n_runs || scenario->params < 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "run %d of scenario '%s': no params dataset", run,
+                            scenario->name);
+    const hsize_t shape[2] = {(hsize_t)scenario->n_runs,
+                              (hsize_t)scenario->n_params};
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    if (write_run_rows(scenario->params, 2, shape, run, values,
+                       H5T_NATIVE_DOUBLE) < 0) {
+        status = cs_h5_error(err, CS_EIO,
+                             "writing parameters of run %d of scenario '%s' "
+                             "to %s",
+                             run, scenario->name, output->path);
         output->failed = 1;
     }
     cs_h5_quiet_end(&quiet);

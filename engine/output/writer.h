@@ -19,6 +19,8 @@ typedef struct cs_output_scenario {
     hid_t costs;    /* [run, month, cost_line], or -1 without cost lines */
     hid_t spend;    /* [run, month, spend] */
     hid_t capacity; /* [run, month, capacity_stage, measure], or -1 */
+    hid_t params;   /* [run, parameter], or -1 */
+    int n_params;
 } cs_output_scenario;
 
 struct cs_output {

@@ -195,8 +195,129 @@ static int count_of_children(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
+/*
+ * A number that may be uncertain: plain, or a distribution
+ *   {dist: beta | gamma | lognormal | normal, mean: M, sd: S}
+ *   {dist: uniform, min: A, max: B}
+ *   {dist: triangular, min: A, mode: C, max: B}
+ * whose mean must lie in [lo, hi] (the range the number must keep; draws
+ * are kept in it too). *out receives the value (the mean) times scale, and
+ * a distribution is registered as a cs_parameter for out's place in the
+ * scenario.
+ */
+static int uncertain_in(reader *r, const tree_node *n, const char *path,
+                        const char *what, double lo, double hi, double scale,
+                        double *out)
+{
+    static const char *const names[] = {"beta",   "gamma",   "lognormal",
+                                        "normal", "uniform", "triangular"};
+    static const char *const keys[] = {"dist", "mean", "sd",
+                                       "min",  "max",  "mode"};
+    char sub[PATH_MAX_LEN], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    int rc;
+    if (n->kind != TREE_MAPPING) {
+        double v = 0;
+        if ((rc = number_in(r, n, path, what, lo, hi, &v)))
+            return rc;
+        *out = v * scale;
+        return CS_OK;
+    }
+    if ((rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    const tree_node *d = tree_map_get(n, "dist");
+    if (!d)
+        return missing(r, n, path, "dist");
+    int dist = -1;
+    for (int i = 0; i < (int)COUNT(names); i++)
+        if (d->kind == TREE_SCALAR && strcmp(d->text, names[i]) == 0)
+            dist = i;
+    if (dist < 0)
+        return diag_error(
+            r->err, d,
+            "%s.dist: expected beta, gamma, lognormal, normal, uniform or "
+            "triangular, found %s%s",
+            path, diag_describe(d, found, sizeof found),
+            d->kind == TREE_SCALAR
+                ? diag_did_you_mean(d->text, names, COUNT(names), hint,
+                                    sizeof hint)
+                : "");
+    static const char *const needs[6][3] = {
+        {"mean", "sd", NULL}, {"mean", "sd", NULL}, {"mean", "sd", NULL},
+        {"mean", "sd", NULL}, {"min", "max", NULL}, {"min", "mode", "max"}};
+    double v[3] = {0, 0, 0};
+    for (int k = 0; k < 3 && needs[dist][k]; k++) {
+        const tree_node *x = tree_map_get(n, needs[dist][k]);
+        if (!x)
+            return missing(r, n, path, needs[dist][k]);
+        if ((rc = number_in(r, x, join_key(sub, path, needs[dist][k]),
+                            "a finite number", -1e13, 1e13, &v[k])))
+            return rc;
+    }
+    for (size_t i = 1; i < COUNT(keys); i++) {
+        int used = 0;
+        for (int k = 0; k < 3; k++)
+            used |= needs[dist][k] && strcmp(needs[dist][k], keys[i]) == 0;
+        if (!used && tree_map_get(n, keys[i]))
+            return diag_error(r->err, tree_map_key(n, keys[i]),
+                              "%s: a %s distribution takes %s, found '%s'",
+                              path, names[dist],
+                              dist == CS_DIST_UNIFORM      ? "min and max"
+                              : dist == CS_DIST_TRIANGULAR ? "min, mode and max"
+                                                           : "mean and sd",
+                              keys[i]);
+    }
+    double mean;
+    const char *problem = NULL;
+    if (dist <= CS_DIST_NORMAL) {
+        mean = v[0];
+        if (!(v[1] > 0))
+            problem = "sd > 0";
+        else if (dist == CS_DIST_BETA &&
+                 !(v[0] > 0 && v[0] < 1 && v[1] * v[1] < v[0] * (1 - v[0])))
+            problem = "a beta mean in (0, 1) with sd^2 < mean (1 - mean)";
+        else if ((dist == CS_DIST_GAMMA || dist == CS_DIST_LOGNORMAL) &&
+                 !(v[0] > 0))
+            problem = "a mean > 0";
+    } else if (dist == CS_DIST_UNIFORM) {
+        mean = (v[0] + v[1]) / 2;
+        if (!(v[0] < v[1]))
+            problem = "min < max";
+    } else {
+        mean = (v[0] + v[1] + v[2]) / 3;
+        if (!(v[0] <= v[1] && v[1] <= v[2] && v[0] < v[2]))
+            problem = "min <= mode <= max, min < max";
+    }
+    if (problem)
+        return diag_error(r->err, n, "%s: expected %s", path, problem);
+    if (mean < lo || mean > hi)
+        return diag_error(r->err, n, "%s: expected %s, found a mean of %g",
+                          path, what, mean);
+    cs_scenario *s = r->s;
+    if (s->n_parameters == CS_MAX_PARAMETERS)
+        return diag_error(r->err, n,
+                          "%s: expected at most %d uncertain parameters, "
+                          "found more",
+                          path, CS_MAX_PARAMETERS);
+    cs_parameter *p = &s->parameters[s->n_parameters++];
+    snprintf(p->path, sizeof p->path, "%s", path);
+    p->offset = (size_t)((char *)out - (char *)s);
+    p->scale = scale;
+    p->dist = (cs_distribution)dist;
+    p->a = v[0];
+    p->b = v[1];
+    p->c = v[2];
+    p->mean = mean;
+    p->lo = lo;
+    p->hi = hi;
+    *out = mean * scale;
+    return CS_OK;
+}
+
 static int rate_of(reader *r, const tree_node *n, const char *path, double *out)
 {
+    if (n->kind == TREE_MAPPING)
+        return uncertain_in(r, n, path, "a rate per year from 0 to 1000", 0,
+                            MAX_RATE, 1, out);
     double v;
     if (parse_number(n, &v) || v < 0)
         return expected(r, n, path, "a rate per year >= 0");
@@ -539,11 +660,10 @@ static int read_unit_cost(reader *r, const tree_node *stage, const char *path,
                               "%s: expected only one of per_week, per_month "
                               "and per_year, found more",
                               sub);
-        double cost = 0;
-        if ((rc = number_in(r, v, join_key(what, sub, keys[i]),
-                            "a cost in GBP >= 0 (below 1e9)", 0, 1e9, &cost)))
+        if ((rc = uncertain_in(r, v, join_key(what, sub, keys[i]),
+                               "a cost in GBP >= 0 (below 1e9)", 0, 1e9,
+                               per_month[i], &leaf->unit_cost)))
             return rc;
-        leaf->unit_cost = cost * per_month[i];
     }
     if (!given)
         return diag_error(r->err, n,
@@ -1399,8 +1519,26 @@ static int read_rates_by_age(reader *r, const tree_node *n, const char *path,
             return rc;
         t->n_by_age++; /* at most CS_AGES: the bands do not overlap */
     }
+    /* sorting moves the bands: uncertain rates among them must follow */
+    size_t base = (size_t)((char *)t->by_age - (char *)r->s);
+    size_t band = sizeof t->by_age[0], end = base + sizeof t->by_age;
+    int moved_lo[CS_MAX_PARAMETERS];
+    for (int p = 0; p < r->s->n_parameters; p++) {
+        size_t off = r->s->parameters[p].offset;
+        moved_lo[p] = off >= base && off < end
+                          ? t->by_age[(off - base) / band].age_lo
+                          : -1;
+    }
     qsort(t->by_age, (size_t)t->n_by_age, sizeof t->by_age[0],
           compare_age_rate);
+    for (int p = 0; p < r->s->n_parameters; p++) {
+        if (moved_lo[p] < 0)
+            continue;
+        size_t within = (r->s->parameters[p].offset - base) % band;
+        for (int j = 0; j < t->n_by_age; j++)
+            if (t->by_age[j].age_lo == moved_lo[p])
+                r->s->parameters[p].offset = base + (size_t)j * band + within;
+    }
     *covered = 1;
     for (int a = 0; a < CS_AGES; a++)
         *covered = *covered && owner[a];
@@ -1461,9 +1599,9 @@ static int read_by_duration(reader *r, const tree_node *n, const char *path,
             return expected(r, months, sub, what);
         }
         next = d->month_hi < 0 ? -1 : d->month_hi + 1;
-        if ((rc = number_in(r, factor, join_key(sub, item, "factor"),
-                            "a factor from 0 to 1000", 0, MAX_FACTOR,
-                            &d->factor)))
+        if ((rc = uncertain_in(r, factor, join_key(sub, item, "factor"),
+                               "a factor from 0 to 1000", 0, MAX_FACTOR, 1,
+                               &d->factor)))
             return rc;
         t->n_by_duration++;
         last = months;
@@ -1577,10 +1715,10 @@ static int read_transition(reader *r, const tree_node *root,
         for (size_t i = 0; i < v->n; i++) {
             int mark = 0;
             if ((rc = mark_ref(r, v->keys[i], sub, &mark)) ||
-                (rc = number_in(r, v->items[i],
-                                join_key(item, sub, v->keys[i]->text),
-                                "a rate multiplier from 0 to 1000", 0,
-                                MAX_FACTOR, &t->mark_factor[mark])))
+                (rc = uncertain_in(r, v->items[i],
+                                   join_key(item, sub, v->keys[i]->text),
+                                   "a rate multiplier from 0 to 1000", 0,
+                                   MAX_FACTOR, 1, &t->mark_factor[mark])))
                 return rc;
         }
     }
@@ -1656,9 +1794,9 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
                           "found %s",
                           sub, places ? "both" : "neither");
     leaf->has_capacity = 1;
-    if (places &&
-        (rc = number_in(r, places, join_key(what, sub, "places"),
-                        "a number of places >= 0", 0, 1e9, &leaf->places)))
+    if (places && (rc = uncertain_in(r, places, join_key(what, sub, "places"),
+                                     "a number of places >= 0", 0, 1e9, 1,
+                                     &leaf->places)))
         return rc;
     if (funded) {
         join_key(what, sub, "funded_by");
@@ -1940,16 +2078,16 @@ static int read_lever(reader *r, const tree_node *key, const tree_node *l,
         return expected(r, n, what, "a stage with a capacity");
     int changes = 0;
     if ((n = tree_map_get(body, "multiply"))) {
-        if ((rc = number_in(r, n, join_key(what, sub, "multiply"),
-                            "a factor from 0 to 1000", 0, 1000,
-                            &lever->multiply)))
+        if ((rc = uncertain_in(r, n, join_key(what, sub, "multiply"),
+                               "a factor from 0 to 1000", 0, 1000, 1,
+                               &lever->multiply)))
             return rc;
         changes++;
     }
     if ((n = tree_map_get(body, "add"))) {
-        if ((rc = number_in(r, n, join_key(what, sub, "add"),
-                            "a rate per year from -1000 to 1000", -1000, 1000,
-                            &lever->add)))
+        if ((rc = uncertain_in(r, n, join_key(what, sub, "add"),
+                               "a rate per year from -1000 to 1000", -1000,
+                               1000, 1, &lever->add)))
             return rc;
         changes++;
     }

@@ -27,6 +27,7 @@
  *                          turned_away)
  *   /scenarios/<name>/capacity [run, month, capacity_stage,
  *                               capacity_measure]
+ *   /scenarios/<name>/params [run, parameter], /scenarios/<name>/parameter
  *   /compare/<alt>_vs_<base>/  written by cascade compare through
  *                          cs_output_write_group
  *   /scenarios/<name>/summary/mean       [month, stage, age]
@@ -105,6 +106,23 @@ int cs_output_add_scenario(cs_output *output, const char *name,
 int cs_output_set_prices(cs_output *output, int scenario_index,
                          const double *unit_costs, const double *deflator,
                          const char *price_base, cs_error *err);
+
+/*
+ * Declare scenario_index's uncertain parameters: /scenarios/<name>/parameter
+ * (their paths, a dimension scale, with each one's distribution in the
+ * attribute-like dataset parameter_distribution) and params [run,
+ * parameter], the value each run used (drawn, or the mean when `drawn` is
+ * 0: --no-parameter-uncertainty).
+ */
+int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
+                             const char *const *names,
+                             const char *const *distributions, int drawn,
+                             cs_error *err);
+
+/* Write one run's parameter values (n of cs_output_add_parameters). Call
+ * before cs_output_write_run. */
+int cs_output_write_params(cs_output *output, int scenario_index, int run,
+                           const double *values, cs_error *err);
 
 /*
  * Write one run's capacity record [month][capacity stage][3]: places,

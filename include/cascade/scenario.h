@@ -37,6 +37,8 @@
 #define CS_MAX_STREAMS 8           /* funding streams */
 #define CS_MAX_PROGRAMMES 4
 #define CS_MAX_LEVERS 32
+#define CS_MAX_PARAMETERS 64
+#define CS_PATH_MAX 128
 
 typedef enum cs_intervention {
     CS_INTERVENTION_NONE = 0, /* universal services: no cost line */
@@ -189,6 +191,33 @@ typedef struct cs_lever {
     double places;   /* capacity levers: the new places, or < 0 */
 } cs_lever;
 
+/*
+ * An uncertain parameter: a number in the scenario given as a distribution
+ * ({dist: gamma, mean: 0.04, sd: 0.008}). The scenario holds its mean
+ * (scaled: a unit cost per week is stored per month); each run can draw its
+ * own value and write value * scale at `offset` bytes into a copy of the
+ * scenario (see cs_scenario_draw). Draws outside [lo, hi], the range the
+ * number must keep, are redrawn (normal) or clamped (the others).
+ */
+typedef enum cs_distribution {
+    CS_DIST_BETA = 0,       /* a = mean, b = sd */
+    CS_DIST_GAMMA = 1,      /* a = mean, b = sd */
+    CS_DIST_LOGNORMAL = 2,  /* a = mean, b = sd */
+    CS_DIST_NORMAL = 3,     /* a = mean, b = sd */
+    CS_DIST_UNIFORM = 4,    /* a = min, b = max */
+    CS_DIST_TRIANGULAR = 5, /* a = min, b = mode, c = max */
+} cs_distribution;
+
+typedef struct cs_parameter {
+    char path[CS_PATH_MAX]; /* e.g. "transitions.referral.rate" */
+    size_t offset;          /* of the double in cs_scenario */
+    double scale;
+    cs_distribution dist;
+    double a, b, c;
+    double mean; /* the value used without parameter uncertainty */
+    double lo, hi;
+} cs_parameter;
+
 typedef struct cs_scenario {
     int format_version;
     char name[CS_ID_MAX]; /* [a-z0-9-]+, the output group name */
@@ -228,6 +257,8 @@ typedef struct cs_scenario {
     cs_programme programmes[CS_MAX_PROGRAMMES];
     int n_levers;
     cs_lever levers[CS_MAX_LEVERS];
+    int n_parameters;
+    cs_parameter parameters[CS_MAX_PARAMETERS];
 
     /* Births into birth_stage at age 0: per financial year, the first entry
      * for the year starting at the base date; the last entry repeats. */
@@ -263,6 +294,16 @@ void cs_scenario_free(cs_scenario *scenario);
  * bytes.
  */
 const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
+
+/*
+ * Draw run `run`'s value of every uncertain parameter (each from its own
+ * Philox substream: seed, run, CS_RNG_PARAMETERS, parameter index) into
+ * drawn[] (may be NULL; in the distribution's units, before scaling) and
+ * into *out, a copy of scenario whose owned strings are shared: do not
+ * free it with cs_scenario_free. CS_OK, or CS_ENOMEM.
+ */
+int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
+                     cs_scenario *out, double *drawn);
 
 /* Index of the leaf stage with this id, or -1. */
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);

@@ -318,6 +318,68 @@ class OutputFile(Workdir):
             self.assertFalse(np.array_equal(runs[0], runs[1]))
 
 
+class ParameterUncertainty(Workdir):
+    """Uncertain parameters: drawn per run, stored in params, switchable."""
+
+    def setUp(self):
+        super().setUp()
+        text = SMALL.replace('name: small', 'name: small-unc').replace(
+            'referral: {from: universal, to: cin, rate: 0.05}',
+            'referral: {from: universal, to: cin, rate: '
+            '{dist: gamma, mean: 0.05, sd: 0.01}}').replace(
+            'cin: {intervention: late, unit_cost: {per_year: 5000}}',
+            'cin: {intervention: late, unit_cost: {per_year: '
+            '{dist: triangular, min: 4000, mode: 5000, max: 7000}}}')
+        self.unc = self.path('small-unc.yaml')
+        with open(self.unc, 'w') as f:
+            f.write(text)
+
+    def test_params_are_stored_and_used(self):
+        out = self.path('u.h5')
+        r = run('run', self.unc, '-n', '30', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small-unc']
+            names = [x.decode() if isinstance(x, bytes) else x
+                     for x in g['parameter'][:]]
+            self.assertEqual(names, ['stages.cin.unit_cost.per_year',
+                                     'transitions.referral.rate'])
+            params = g['params'][:]
+            self.assertEqual(params.shape, (30, 2))
+            self.assertEqual(len(np.unique(params[:, 1])), 30)
+            # the run's cost of a CIN child-month is its drawn yearly cost
+            # / 12 (2019/20, price base): costs / children
+            cin = g['stocks'][:, 0, 1, :].sum(axis=1)
+            np.testing.assert_allclose(g['costs'][:, 0, 0] / cin,
+                                       params[:, 0] / 12, rtol=1e-12)
+
+    def test_both_sources_off_every_run_is_the_deterministic_path(self):
+        off = self.path('off.h5')
+        det = self.path('det.h5')
+        r = run('run', self.unc, '-n', '4', '-o', off, '-q',
+                '--no-parameter-uncertainty', '--no-process-noise')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run('run', self.unc, '--deterministic', '-o', det, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(off) as a, h5py.File(det) as d:
+            path = 'scenarios/small-unc/stocks'
+            for i in range(4):
+                self.assertEqual(a[path][i].tobytes(), d[path][0].tobytes())
+            np.testing.assert_allclose(a['scenarios/small-unc/params'][:, 1],
+                                       0.05)
+
+    def test_parameters_alone_vary_without_process_noise(self):
+        out = self.path('p.h5')
+        r = run('run', self.unc, '-n', '5', '-o', out, '-q',
+                '--no-process-noise')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            stocks = f['scenarios/small-unc/stocks'][:]
+        self.assertFalse(np.array_equal(stocks[0], stocks[1]))
+        # expected values: fractional children, not whole ones
+        self.assertTrue(np.any(stocks != np.floor(stocks)))
+
+
 class Compare(Workdir):
     """cascade compare: paired differences, NPV and payback from the file,
     written back safely."""

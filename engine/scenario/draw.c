@@ -1,0 +1,87 @@
+/*
+ * draw.c - one run's values of a scenario's uncertain parameters (see
+ * cs_scenario_draw in scenario.h).
+ *
+ * Each parameter draws from its own Philox substream (seed, run,
+ * CS_RNG_PARAMETERS, parameter index), so a run's parameters depend only on
+ * its key, and adding a parameter never shifts another's draws. Means and
+ * standard deviations are turned into each distribution's own parameters
+ * by the method of moments:
+ *   beta:      k = m (1 - m) / s^2 - 1, alpha = m k, beta = (1 - m) k
+ *   gamma:     shape = m^2 / s^2, scale = s^2 / m
+ *   lognormal: sigma^2 = ln(1 + s^2 / m^2), mu = ln m - sigma^2 / 2
+ *   normal:    truncated to the parameter's range by rejection
+ * Triangular draws invert its distribution function.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "cascade/rng.h"
+#include "cascade/scenario.h"
+
+static double triangular(gsl_rng *r, double lo, double mode, double hi)
+{
+    double u = gsl_rng_uniform(r), cut = (mode - lo) / (hi - lo);
+    if (u < cut)
+        return lo + sqrt(u * (hi - lo) * (mode - lo));
+    return hi - sqrt((1 - u) * (hi - lo) * (hi - mode));
+}
+
+static double draw_one(gsl_rng *r, const cs_parameter *p)
+{
+    double m = p->a, s = p->b, v = p->mean;
+    switch (p->dist) {
+    case CS_DIST_BETA: {
+        double k = m * (1 - m) / (s * s) - 1;
+        v = gsl_ran_beta(r, m * k, (1 - m) * k);
+        break;
+    }
+    case CS_DIST_GAMMA:
+        v = gsl_ran_gamma(r, m * m / (s * s), s * s / m);
+        break;
+    case CS_DIST_LOGNORMAL: {
+        double sigma2 = log1p(s * s / (m * m));
+        v = gsl_ran_lognormal(r, log(m) - sigma2 / 2, sqrt(sigma2));
+        break;
+    }
+    case CS_DIST_NORMAL:
+        for (int tries = 0; tries < 1000; tries++) {
+            v = m + gsl_ran_gaussian(r, s);
+            if (v >= p->lo && v <= p->hi)
+                return v;
+        }
+        break;
+    case CS_DIST_UNIFORM:
+        v = gsl_ran_flat(r, p->a, p->b);
+        break;
+    case CS_DIST_TRIANGULAR:
+        v = triangular(r, p->a, p->b, p->c);
+        break;
+    }
+    return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+}
+
+int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
+                     cs_scenario *out, double *drawn)
+{
+    if (out != scenario)
+        memcpy(out, scenario, sizeof *out);
+    if (scenario->n_parameters == 0)
+        return CS_OK;
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    if (!r)
+        return CS_ENOMEM;
+    for (int i = 0; i < scenario->n_parameters; i++) {
+        const cs_parameter *p = &scenario->parameters[i];
+        cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS, (uint32_t)i);
+        double v = draw_one(r, p);
+        if (drawn)
+            drawn[i] = v;
+        double stored = v * p->scale;
+        memcpy((char *)out + p->offset, &stored, sizeof stored);
+    }
+    gsl_rng_free(r);
+    return CS_OK;
+}
