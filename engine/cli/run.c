@@ -372,7 +372,6 @@ typedef struct worker_arg {
     int id;
 } worker_arg;
 
-/* Run one run into its slot and map it to the file's layout. */
 /* 1 if runs draw their own parameter values. */
 static int draws_parameters(const run_options *o, const cs_scenario *sc)
 {
@@ -380,6 +379,9 @@ static int draws_parameters(const run_options *o, const cs_scenario *sc)
            !o->no_parameter_uncertainty;
 }
 
+/* Run one run into its slot and map it to the file's layout. With
+ * parameter uncertainty the run gets its own scenario, model and stepper
+ * (sim, the thread's, serves runs without). */
 static void compute_slot(const chunk *c, cs_sim *sim, run_slot *b)
 {
     const run_scenario *r = c->r;
