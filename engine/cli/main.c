@@ -28,6 +28,8 @@ static void usage(FILE *to)
             "            year: stocks, flows, spend, NPV, payback\n"
             "  summary   the yearly table of an output file (and as tidy CSV)\n"
             "  export    every run of an output file as tidy CSV\n"
+            "  sensitivity  which uncertain parameters an outcome's spread "
+            "comes from\n"
             "\n"
             "Run 'cascade COMMAND --help' for a command's options.\n");
 }
@@ -110,6 +112,8 @@ int main(int argc, char **argv)
         return cli_summary(argc - 1, argv + 1);
     if (!strcmp(command, "export"))
         return cli_export(argc - 1, argv + 1);
+    if (!strcmp(command, "sensitivity"))
+        return cli_sensitivity(argc - 1, argv + 1);
     fprintf(stderr, "cascade: unknown command '%s'\n", command);
     usage(stderr);
     return CLI_BAD_INPUT;

@@ -26,6 +26,8 @@ typedef struct result_scenario {
     char *name;
     int n_runs;
     char *yaml; /* scenario_yaml, or NULL */
+    int n_params;
+    char **param_names;
 } result_scenario;
 
 /* A variable-length string attribute of obj, malloc'd, or NULL. */
@@ -83,6 +85,8 @@ void cs_result_close(cs_result *result)
     for (int i = 0; i < result->n_scenarios; i++) {
         free(result->scenarios[i].name);
         free(result->scenarios[i].yaml);
+        cs_h5_free_strings(result->scenarios[i].n_params,
+                           result->scenarios[i].param_names);
     }
     free(result->scenarios);
     free(result->path);
@@ -226,6 +230,15 @@ static int check_scenario(cs_result *result, hid_t scenarios,
     int n_done = dataset_length(group, "run_done");
     free(scenario->yaml);
     scenario->yaml = read_text_attribute(group, "scenario_yaml");
+    if (group >= 0 && H5Lexists(group, "parameter", H5P_DEFAULT) > 0) {
+        hid_t names = H5Dopen2(group, "parameter", H5P_DEFAULT);
+        if (names < 0 || cs_h5_read_strings(names, &scenario->n_params,
+                                            &scenario->param_names) < 0) {
+            scenario->n_params = 0;
+            scenario->param_names = NULL;
+        }
+        cs_h5_close(names);
+    }
     cs_h5_close(flow_space);
     cs_h5_close(stock_space);
     cs_h5_close(flows);
@@ -731,6 +744,42 @@ int cs_result_read_run_capacity(const cs_result *result, int scenario, int run,
     status = read_dataset(
         result, scenario, "capacity", run, H5T_NATIVE_DOUBLE, capacity,
         (size_t)result->n_months * (size_t)result->n_capacity * 3, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_n_parameters(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return 0;
+    return result->scenarios[scenario].n_params;
+}
+
+const char *cs_result_parameter_name(const cs_result *result, int scenario,
+                                     int parameter)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return "";
+    return label(result->scenarios[scenario].param_names,
+                 result->scenarios[scenario].n_params, parameter);
+}
+
+int cs_result_read_params(const cs_result *result, int scenario, double *values,
+                          cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    const result_scenario *sc = &result->scenarios[scenario];
+    if (sc->n_params == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no uncertain parameters",
+                            result->path, sc->name);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status =
+        read_dataset(result, scenario, "params", -1, H5T_NATIVE_DOUBLE, values,
+                     (size_t)sc->n_runs * (size_t)sc->n_params, err);
     cs_h5_quiet_end(&quiet);
     return status;
 }

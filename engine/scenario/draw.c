@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "cascade/rng.h"
@@ -84,4 +85,39 @@ int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
     }
     gsl_rng_free(r);
     return CS_OK;
+}
+
+double cs_parameter_quantile(const cs_parameter *p, double q)
+{
+    double m = p->a, s = p->b, v = p->mean;
+    switch (p->dist) {
+    case CS_DIST_BETA: {
+        double k = m * (1 - m) / (s * s) - 1;
+        v = gsl_cdf_beta_Pinv(q, m * k, (1 - m) * k);
+        break;
+    }
+    case CS_DIST_GAMMA:
+        v = gsl_cdf_gamma_Pinv(q, m * m / (s * s), s * s / m);
+        break;
+    case CS_DIST_LOGNORMAL: {
+        double sigma2 = log1p(s * s / (m * m));
+        v = gsl_cdf_lognormal_Pinv(q, log(m) - sigma2 / 2, sqrt(sigma2));
+        break;
+    }
+    case CS_DIST_NORMAL:
+        /* of the normal before truncation: close when the range is wide */
+        v = m + gsl_cdf_gaussian_Pinv(q, s);
+        break;
+    case CS_DIST_UNIFORM:
+        v = gsl_cdf_flat_Pinv(q, p->a, p->b);
+        break;
+    case CS_DIST_TRIANGULAR: {
+        double lo = p->a, mode = p->b, hi = p->c;
+        double cut = (mode - lo) / (hi - lo);
+        v = q < cut ? lo + sqrt(q * (hi - lo) * (mode - lo))
+                    : hi - sqrt((1 - q) * (hi - lo) * (hi - mode));
+        break;
+    }
+    }
+    return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
 }

@@ -40,4 +40,14 @@ double cs_npv(const double *values, int n, double rate);
  */
 int cs_payback_year(const double *cumulative, int n);
 
+/*
+ * Partial rank correlation coefficients of an outcome y[0..n-1] with each
+ * of k inputs x[n][k]: the correlation between the residuals of rank(x_j)
+ * and of rank(y), each regressed (least squares, with an intercept) on the
+ * ranks of the other inputs. Ties share their average rank. prcc[j] is NaN
+ * where it is undefined (a constant input, or n <= k + 1). CS_OK, or
+ * CS_ENOMEM.
+ */
+int cs_prcc(const double *x, int n, int k, const double *y, double *prcc);
+
 #endif

@@ -253,6 +253,14 @@ int cs_result_read_deflator(const cs_result *result, int scenario,
                             double *deflator, char *price_base,
                             int price_base_size, cs_error *err);
 
+/* Uncertain parameters of a scenario (0 if none), their paths, and every
+ * run's values [run][parameter]. */
+int cs_result_n_parameters(const cs_result *result, int scenario);
+const char *cs_result_parameter_name(const cs_result *result, int scenario,
+                                     int parameter);
+int cs_result_read_params(const cs_result *result, int scenario, double *values,
+                          cs_error *err);
+
 /* Read run_done: done[r] is 1 if run r was completely written, else 0. */
 int cs_result_read_run_done(const cs_result *result, int scenario,
                             unsigned char *done, cs_error *err);

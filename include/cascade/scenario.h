@@ -305,6 +305,10 @@ const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
 int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
                      cs_scenario *out, double *drawn);
 
+/* The q-quantile (0 < q < 1) of an uncertain parameter's distribution, in
+ * its own units, kept in its range. */
+double cs_parameter_quantile(const cs_parameter *parameter, double q);
+
 /* Index of the leaf stage with this id, or -1. */
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);
 

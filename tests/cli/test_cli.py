@@ -380,6 +380,51 @@ class ParameterUncertainty(Workdir):
         self.assertTrue(np.any(stocks != np.floor(stocks)))
 
 
+class Sensitivity(ParameterUncertainty):
+    """cascade sensitivity: PRCC over the runs and a one-way tornado."""
+
+    def test_ranks_the_parameter_that_matters(self):
+        out = self.path('s.h5')
+        r = run('run', self.unc, '-n', '120', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run('sensitivity', out, '--outcome', 'stock:cin:2021')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = {line.split()[0]: line.split()[1:]
+                for line in r.stdout.splitlines()
+                if line.startswith(('transitions.', 'stages.'))}
+        referral = rows['transitions.referral.rate']
+        cost = rows['stages.cin.unit_cost.per_year']
+        # the referral rate drives the CIN stock; a unit cost cannot
+        self.assertGreater(float(referral[0]), 0.8)
+        self.assertLess(abs(float(cost[0])), 4 / np.sqrt(117))
+        self.assertEqual(float(cost[3]), 0.0)          # no tornado swing
+        self.assertGreater(float(referral[2]), float(referral[1]))
+        # listed by influence: the referral rate first
+        first = [line for line in r.stdout.splitlines()
+                 if line.startswith(('transitions.', 'stages.'))][0]
+        self.assertTrue(first.startswith('transitions.referral.rate'))
+        # the unit cost does drive spend
+        r = run('sensitivity', out, '--outcome', 'spend:late:2020/21',
+                '--no-tornado')
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_bad_requests_exit_two(self):
+        plain = self.path('plain.h5')
+        self.assertEqual(run('run', self.small, '-n', '3', '-q', '-o',
+                             plain).returncode, 0)
+        out = self.path('s.h5')
+        self.assertEqual(run('run', self.unc, '-n', '10', '-q', '-o',
+                             out).returncode, 0)
+        for args in ([plain, '--outcome', 'spend:late'],
+                     [out, '--outcome', 'stock:nowhere:2020'],
+                     [out, '--outcome', 'spending'],
+                     [out],
+                     [self.path('none.h5'), '--outcome', 'spend:late']):
+            r = run('sensitivity', *args)
+            self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
+            self.assertTrue(r.stderr.strip())
+
+
 class Compare(Workdir):
     """cascade compare: paired differences, NPV and payback from the file,
     written back safely."""

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
+#include "cascade/econ.h"
+#include "cascade/rng.h"
 #include "cascade/scenario.h"
 
 static const char *const yaml =
@@ -178,6 +182,86 @@ START_TEST(test_bad_distributions_are_refused)
 }
 END_TEST
 
+/*
+ * PRCC on made-up data: y rises steeply with x0 (non-linearly), falls
+ * gently with x1, and ignores x2. With n = 400 the PRCC of an input y
+ * ignores has a standard error of about 1/sqrt(n - 3) = 0.05 (Fisher), so
+ * |PRCC(x2)| stays below 4 of them, while x0 and x1 lie beyond 4 of them
+ * on their own sides, x0 the stronger.
+ */
+START_TEST(test_prcc_ranks_influence)
+{
+    const int n = 400, k = 3;
+    double *x = malloc((size_t)n * k * sizeof *x), *y = malloc(n * sizeof *y);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    cs_rng_reset(r, 5, 0, CS_RNG_TEST, 0);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < k; j++)
+            x[i * k + j] = gsl_rng_uniform(r);
+        y[i] = exp(3 * x[i * k + 0]) - 2 * x[i * k + 1] +
+               0.05 * gsl_rng_uniform(r);
+    }
+    double prcc[3];
+    ck_assert_int_eq(cs_prcc(x, n, k, y, prcc), CS_OK);
+    double noise = 4 / sqrt(n - 3.0);
+    ck_assert_msg(prcc[0] > noise, "PRCC(x0) = %g", prcc[0]);
+    ck_assert_msg(prcc[1] < -noise, "PRCC(x1) = %g", prcc[1]);
+    ck_assert_msg(prcc[0] > -prcc[1], "PRCC(x0) %g not above |PRCC(x1)| %g",
+                  prcc[0], -prcc[1]);
+    ck_assert_msg(fabs(prcc[2]) < noise, "PRCC(x2) = %g", prcc[2]);
+    /* too few runs for the inputs: undefined */
+    ck_assert_int_eq(cs_prcc(x, 4, k, y, prcc), CS_OK);
+    ck_assert(isnan(prcc[0]));
+    gsl_rng_free(r);
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* Quantiles invert each distribution's CDF. */
+START_TEST(test_parameter_quantiles)
+{
+    cs_scenario *s = load();
+    for (int i = 0; i < s->n_parameters; i++) {
+        const cs_parameter *p = &s->parameters[i];
+        for (int qi = 1; qi < 10; qi++) {
+            double q = qi / 10.0, v = cs_parameter_quantile(p, q), back = q;
+            double m = p->a, sd = p->b;
+            switch (p->dist) {
+            case CS_DIST_GAMMA:
+                back = gsl_cdf_gamma_P(v, m * m / (sd * sd), sd * sd / m);
+                break;
+            case CS_DIST_LOGNORMAL: {
+                double s2 = log1p(sd * sd / (m * m));
+                back = gsl_cdf_lognormal_P(v, log(m) - s2 / 2, sqrt(s2));
+                break;
+            }
+            case CS_DIST_BETA: {
+                double kk = m * (1 - m) / (sd * sd) - 1;
+                back = gsl_cdf_beta_P(v, m * kk, (1 - m) * kk);
+                break;
+            }
+            case CS_DIST_NORMAL:
+                back = gsl_cdf_gaussian_P(v - m, sd);
+                break;
+            case CS_DIST_UNIFORM:
+                back = (v - p->a) / (p->b - p->a);
+                break;
+            case CS_DIST_TRIANGULAR: {
+                double a = p->a, c = p->b, b = p->c;
+                back = v < c ? (v - a) * (v - a) / ((b - a) * (c - a))
+                             : 1 - (b - v) * (b - v) / ((b - a) * (b - c));
+                break;
+            }
+            }
+            ck_assert_msg(fabs(back - q) < 1e-6, "%s: CDF(Q(%g)) = %g", p->path,
+                          q, back);
+        }
+    }
+    cs_scenario_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("params");
@@ -186,6 +270,8 @@ int main(void)
     tcase_add_test(tc, test_parameters_land_on_their_numbers);
     tcase_add_test(tc, test_draws_match_their_distributions);
     tcase_add_test(tc, test_bad_distributions_are_refused);
+    tcase_add_test(tc, test_prcc_ranks_influence);
+    tcase_add_test(tc, test_parameter_quantiles);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
