@@ -246,6 +246,16 @@ static int compile_flows(cs_model *m, cs_error *err)
     return CS_OK;
 }
 
+/* The cash cost of one child for one month in stage s in month t. */
+static double stage_unit_cost(const cs_model *m, int s, int t)
+{
+    const cs_scenario *sc = &m->scenario;
+    double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
+    return sc->stages[s].unit_cost *
+           pow(1 + sc->stages[s].cost_inflation, years) *
+           lever_factor(sc, CS_LEVER_UNIT_COST, s, t);
+}
+
 /*
  * Unit costs in cash for every month: the price-base cost rises by the
  * stage's inflation once a financial year, from the price base year; the
@@ -267,24 +277,11 @@ static int compile_costs(cs_model *m, cs_error *err)
     for (int t = 0; t < m->n_months; t++) {
         double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
         m->deflator[t] = pow(1 + sc->general_inflation, years);
-        for (int l = 0; l < m->n_cost_lines; l++) {
-            const cs_stage *st = &sc->stages[m->cost_line_stage[l]];
+        for (int l = 0; l < m->n_cost_lines; l++)
             m->unit_cost_cash[(size_t)t * (size_t)m->n_cost_lines + (size_t)l] =
-                st->unit_cost * pow(1 + st->cost_inflation, years) *
-                lever_factor(sc, CS_LEVER_UNIT_COST, m->cost_line_stage[l], t);
-        }
+                stage_unit_cost(m, m->cost_line_stage[l], t);
     }
     return CS_OK;
-}
-
-/* The cash cost of one child for one month in stage s in month t. */
-static double stage_unit_cost(const cs_model *m, int s, int t)
-{
-    const cs_scenario *sc = &m->scenario;
-    double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
-    return sc->stages[s].unit_cost *
-           pow(1 + sc->stages[s].cost_inflation, years) *
-           lever_factor(sc, CS_LEVER_UNIT_COST, s, t);
 }
 
 /* Funding stream b's cash per year in month t, levers applied. */
@@ -802,16 +799,7 @@ int cs_model_ages_at(const cs_model *m, int month)
 
 void cs_model_initial_stocks(const cs_model *m, double *stocks)
 {
-    for (int s = 0; s < m->n_stages; s++) {
-        int block = m->n_dur[s] * m->n_mark_sets;
-        const double *base = m->initial + m->stage_offset[s];
-        for (int a = 0; a < CS_AGES; a++) {
-            double sum = 0;
-            for (int i = 0; i < block; i++)
-                sum += base[a * block + i];
-            stocks[s * CS_AGES + a] = sum;
-        }
-    }
+    cs_sum_compartments(m, m->initial, stocks);
 }
 
 double cs_model_births(const cs_model *m, int month)

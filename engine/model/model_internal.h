@@ -98,4 +98,20 @@ static inline int cs_compartment(const cs_model *m, int s, int a, int d, int k)
     return m->stage_offset[s] + (a * m->n_dur[s] + d) * m->n_mark_sets + k;
 }
 
+/* Sum a compartment state into children per [stage][age]. */
+static inline void cs_sum_compartments(const cs_model *m, const double *state,
+                                       double *stocks)
+{
+    for (int s = 0; s < m->n_stages; s++) {
+        int block = m->n_dur[s] * m->n_mark_sets;
+        const double *base = state + m->stage_offset[s];
+        for (int a = 0; a < CS_AGES; a++) {
+            double sum = 0;
+            for (int i = 0; i < block; i++)
+                sum += base[a * block + i];
+            stocks[s * CS_AGES + a] = sum;
+        }
+    }
+}
+
 #endif

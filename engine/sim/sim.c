@@ -267,21 +267,6 @@ void cs_sim_record_capacity(cs_sim *sim, double *capacity)
     sim->capacity = capacity;
 }
 
-/* Sum compartments into [stage][age]. */
-static void count_stocks(const cs_model *m, const double *state, double *stocks)
-{
-    for (int s = 0; s < m->n_stages; s++) {
-        int block = m->n_dur[s] * m->n_mark_sets;
-        const double *base = state + m->stage_offset[s];
-        for (int a = 0; a < CS_AGES; a++) {
-            double sum = 0;
-            for (int i = 0; i < block; i++)
-                sum += base[a * block + i];
-            stocks[s * CS_AGES + a] = sum;
-        }
-    }
-}
-
 void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
                 double *stocks, double *flows)
 {
@@ -318,7 +303,8 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         sim->now = sim->next;
         sim->next = swap;
         if (stocks)
-            count_stocks(m, sim->now,
-                         stocks + (size_t)t * (size_t)m->n_stages * CS_AGES);
+            cs_sum_compartments(m, sim->now,
+                                stocks +
+                                    (size_t)t * (size_t)m->n_stages * CS_AGES);
     }
 }
