@@ -131,11 +131,7 @@ static int tornado_point(const cs_scenario *sc, const double *values,
     if (!copy)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     memcpy(copy, sc, sizeof *copy);
-    for (int i = 0; i < sc->n_parameters; i++) {
-        const cs_parameter *p = &sc->parameters[i];
-        double stored = values[i] * p->scale;
-        memcpy((char *)copy + p->offset, &stored, sizeof stored);
-    }
+    cs_scenario_set_parameters(copy, values);
     cs_model *m = NULL;
     int rc = cs_model_compile(copy, &m, err);
     cs_sim *sim = rc == CS_OK ? cs_sim_alloc(m) : NULL;

@@ -74,17 +74,25 @@ int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
     gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     if (!r)
         return CS_ENOMEM;
+    double values[CS_MAX_PARAMETERS];
     for (int i = 0; i < scenario->n_parameters; i++) {
-        const cs_parameter *p = &scenario->parameters[i];
         cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS, (uint32_t)i);
-        double v = draw_one(r, p);
+        values[i] = draw_one(r, &scenario->parameters[i]);
         if (drawn)
-            drawn[i] = v;
-        double stored = v * p->scale;
-        memcpy((char *)out + p->offset, &stored, sizeof stored);
+            drawn[i] = values[i];
     }
     gsl_rng_free(r);
+    cs_scenario_set_parameters(out, values);
     return CS_OK;
+}
+
+void cs_scenario_set_parameters(cs_scenario *scenario, const double *values)
+{
+    for (int i = 0; i < scenario->n_parameters; i++) {
+        const cs_parameter *p = &scenario->parameters[i];
+        double stored = values[i] * p->scale;
+        memcpy((char *)scenario + p->offset, &stored, sizeof stored);
+    }
 }
 
 double cs_parameter_quantile(const cs_parameter *p, double q)

@@ -305,6 +305,10 @@ const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
 int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
                      cs_scenario *out, double *drawn);
 
+/* Put values[i] (in parameter i's own units) in place of every uncertain
+ * parameter of scenario, scaled as the file's number was. */
+void cs_scenario_set_parameters(cs_scenario *scenario, const double *values);
+
 /* The q-quantile (0 < q < 1) of an uncertain parameter's distribution, in
  * its own units, kept in its range. */
 double cs_parameter_quantile(const cs_parameter *parameter, double q);
