@@ -18,6 +18,7 @@
 
 #include "cascade/rng.h"
 #include "model/model_internal.h"
+#include "rng/sample.h"
 #include "sim/sim_internal.h"
 
 struct cs_sim {
@@ -118,8 +119,8 @@ static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
         assert(n < 4294967296.0);
         cs_rng_reset(sim->rng, seed, run, CS_RNG_TRANSITIONS,
                      CS_SUBSTREAM(t, c));
-        gsl_ran_multinomial(sim->rng, (size_t)k, (unsigned int)n, p + first,
-                            sim->drawn);
+        cs_sample_multinomial(sim->rng, k, (unsigned int)n, p + first,
+                              sim->drawn);
         for (int i = 0; i < k; i++) {
             double moved = sim->drawn[i];
             if (moved == 0)
@@ -225,9 +226,9 @@ static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
             double in = n;
             if (let_in < arriving)
                 in = mode == CS_SIM_STOCHASTIC
-                         ? gsl_ran_hypergeometric(sim->rng, (unsigned)n,
-                                                  (unsigned)(left - n),
-                                                  (unsigned)seats)
+                         ? cs_sample_hypergeometric(sim->rng, (unsigned)n,
+                                                    (unsigned)(left - n),
+                                                    (unsigned)seats)
                          : n * let_in / arriving;
             left -= n;
             seats -= in;
