@@ -28,6 +28,8 @@ static void usage(FILE *to)
             "            year: stocks, flows, spend, NPV, payback\n"
             "  summary   the yearly table of an output file (and as tidy CSV)\n"
             "  export    every run of an output file as tidy CSV\n"
+            "  merge     join the slices of a batch (run --runs FIRST:LAST) "
+            "into one file\n"
             "  sensitivity  which uncertain parameters an outcome's spread "
             "comes from\n"
             "\n"
@@ -106,6 +108,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(command, "validate"))
         return cli_validate(argc - 1, argv + 1);
+    if (!strcmp(command, "merge"))
+        return cli_merge(argc - 1, argv + 1);
     if (!strcmp(command, "compare"))
         return cli_compare(argc - 1, argv + 1);
     if (!strcmp(command, "summary"))

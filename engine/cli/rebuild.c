@@ -77,9 +77,18 @@ void cli_side_free(cli_side *s)
 int cli_side_tabulate(const cs_result *result, cli_side *s, long runs,
                       cs_error *err)
 {
+    return cli_tabulate_runs(result, s->index, &s->table, s->model,
+                             s->file_flow, runs, NULL, err);
+}
+
+int cli_tabulate_runs(const cs_result *result, int index, cli_table *table,
+                      const cs_model *model, const int *file_flow, long runs,
+                      const unsigned char *done, cs_error *err)
+{
+    const char *name = cs_result_scenario_name(result, index);
     int months = cs_result_n_months(result);
     int n_file = cs_result_n_transitions(result);
-    int n_flows = cs_model_n_flows(s->model);
+    int n_flows = cs_model_n_flows(model);
     size_t cells = (size_t)months * (size_t)cs_result_n_stages(result) *
                    (size_t)cs_result_n_ages(result);
     double *stocks = malloc(cells * sizeof *stocks);
@@ -90,10 +99,11 @@ int cli_side_tabulate(const cs_result *result, cli_side *s, long runs,
     if (!stocks || !file_flows || !flows || !spend)
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     for (long r = 0; r < runs && rc == CS_OK; r++) {
-        rc = cs_result_read_run(result, s->index, (int)r, stocks, file_flows,
-                                err);
+        if (done && !done[r])
+            continue;
+        rc = cs_result_read_run(result, index, (int)r, stocks, file_flows, err);
         if (rc == CS_OK)
-            rc = cs_result_read_run_costs(result, s->index, (int)r, NULL, spend,
+            rc = cs_result_read_run_costs(result, index, (int)r, NULL, spend,
                                           err);
         if (rc != CS_OK)
             break;
@@ -101,14 +111,14 @@ int cli_side_tabulate(const cs_result *result, cli_side *s, long runs,
             rc = cs_error_set(err, CS_EINPUT,
                               "run %ld of scenario '%s' was never written "
                               "(an interrupted batch?)",
-                              r, s->scenario->name);
+                              r, name);
             break;
         }
         for (int t = 0; t < months; t++)
             for (int f = 0; f < n_flows; f++)
                 flows[(size_t)t * n_flows + f] =
-                    file_flows[(size_t)t * n_file + s->file_flow[f]];
-        cli_table_add_run(&s->table, r, stocks, flows, spend);
+                    file_flows[(size_t)t * n_file + file_flow[f]];
+        cli_table_add_run(table, stocks, flows, spend);
     }
     free(stocks);
     free(file_flows);

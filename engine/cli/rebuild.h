@@ -27,6 +27,13 @@ int cli_side_open(const cs_result *result, const char *name, const char *flag,
 int cli_side_tabulate(const cs_result *result, cli_side *s, long runs,
                       cs_error *err);
 
+/* Read the runs r < runs with done[r] set (every one if done is NULL; a run
+ * never written is then an error) of scenario `index` into table, mapping
+ * the file's transitions to the model's flows with file_flow. */
+int cli_tabulate_runs(const cs_result *result, int index, cli_table *table,
+                      const cs_model *model, const int *file_flow, long runs,
+                      const unsigned char *done, cs_error *err);
+
 void cli_side_free(cli_side *s);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "cascade_config.h"
 #include "cli.h"
+#include "rebuild.h"
 #include "table.h"
 
 #define DEFAULT_RUNS 100
@@ -48,6 +49,10 @@ typedef struct run_options {
     int threads;
     int no_parameter_uncertainty;
     int no_process_noise;
+    int runs_given;   /* -n was given */
+    int slice_given;  /* --runs was given */
+    long first, last; /* the runs to compute (--runs), 0-based, inclusive */
+    int resume;       /* --resume: continue the batch in the output file */
 } run_options;
 
 /* One scenario of the invocation and where its flows go in the file. */
@@ -85,7 +90,8 @@ static void usage(FILE *to)
     fprintf(to,
             "usage: cascade run [SCENARIO.yaml...] [-o FILE] [-n RUNS] "
             "[--seed N]\n"
-            "                   [--deterministic] [--force] [--quiet]\n"
+            "                   [--runs FIRST:LAST] [--resume] "
+            "[--deterministic] [--force] [--quiet]\n"
             "\n"
             "Simulate scenarios and write their trajectories to HDF5. With "
             "no SCENARIO, runs\n"
@@ -102,6 +108,17 @@ static void usage(FILE *to)
             "%d)\n"
             "      --seed N        seed for the random streams (default: "
             "the first scenario's)\n"
+            "      --runs FIRST:LAST  compute only runs FIRST to LAST "
+            "(counted from 0) of the\n"
+            "                      batch of -n runs, e.g. one job of an "
+            "array; join the parts\n"
+            "                      with 'cascade merge'\n"
+            "      --resume        continue the batch in FILE (one stopped "
+            "by a signal, or a\n"
+            "                      slice): compute only the runs not yet "
+            "done; same results as\n"
+            "                      an uninterrupted batch; FILE is replaced "
+            "only when complete\n"
             "      --deterministic one run in expected values, no random "
             "draws\n"
             "      --threads N     runs computed in parallel (default: the "
@@ -155,12 +172,38 @@ static int parse_seed(const char *text, uint64_t *out)
     return 0;
 }
 
+/* --runs FIRST:LAST, whole numbers, FIRST <= LAST. */
+static int parse_slice(const char *text, long *first, long *last)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(text, &end, 10), b = -1;
+    int ok = !errno && end != text && *end == ':' && a >= 0 && text[0] != '-';
+    if (ok) {
+        const char *second = end + 1;
+        b = strtol(second, &end, 10);
+        ok = !errno && end != second && !*end && second[0] != '-' && b >= a &&
+             b < MAX_RUNS;
+    }
+    if (!ok) {
+        fprintf(stderr,
+                "cascade run: --runs: expected FIRST:LAST, two run numbers "
+                "counted from 0 with FIRST <= LAST (e.g. 0:249), found "
+                "'%s'\n",
+                text);
+        return -1;
+    }
+    *first = a;
+    *last = b;
+    return 0;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int parse_options(int argc, char **argv, run_options *o)
 {
     static const struct option options[] = {
         {"output", required_argument, 0, 'o'},
-        {"runs", required_argument, 0, 'n'},
+        {"runs", required_argument, 0, 'r'},
         {"seed", required_argument, 0, 's'},
         {"deterministic", no_argument, 0, 'd'},
         {"force", no_argument, 0, 'f'},
@@ -168,13 +211,14 @@ static int parse_options(int argc, char **argv, run_options *o)
         {"threads", required_argument, 0, 't'},
         {"no-parameter-uncertainty", no_argument, 0, 'P'},
         {"no-process-noise", no_argument, 0, 'N'},
+        {"resume", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->runs = DEFAULT_RUNS;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
-    int runs_given = 0, c;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
         switch (c) {
@@ -184,7 +228,7 @@ static int parse_options(int argc, char **argv, run_options *o)
         case 'n':
             if (parse_count("-n", optarg, MAX_RUNS, &o->runs))
                 return CLI_BAD_INPUT;
-            runs_given = 1;
+            o->runs_given = 1;
             break;
         case 's':
             if (parse_seed(optarg, &o->seed))
@@ -202,6 +246,20 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 'P':
             o->no_parameter_uncertainty = 1;
+            break;
+        case 'r': /* --runs N is -n N; --runs FIRST:LAST a slice */
+            if (!strchr(optarg, ':')) {
+                if (parse_count("--runs", optarg, MAX_RUNS, &o->runs))
+                    return CLI_BAD_INPUT;
+                o->runs_given = 1;
+                break;
+            }
+            if (parse_slice(optarg, &o->first, &o->last))
+                return CLI_BAD_INPUT;
+            o->slice_given = 1;
+            break;
+        case 'R':
+            o->resume = 1;
             break;
         case 'N':
             o->no_process_noise = 1;
@@ -230,14 +288,37 @@ static int parse_options(int argc, char **argv, run_options *o)
     for (int i = optind; i < argc; i++)
         o->scenario_paths[o->n_scenarios++] = argv[i];
     if (o->deterministic) {
-        if (runs_given && o->runs != 1) {
+        if (o->runs_given && o->runs != 1) {
             fprintf(stderr, "cascade run: --deterministic makes one run in "
                             "expected values; -n must be 1 or absent\n");
             return CLI_BAD_INPUT;
         }
         o->runs = 1;
     }
+    if (o->deterministic && (o->slice_given || o->resume)) {
+        fprintf(stderr, "cascade run: --deterministic makes one run; --runs "
+                        "and --resume are for batches of stochastic runs\n");
+        return CLI_BAD_INPUT;
+    }
     return -1;
+}
+
+/* Once the run count is known: the slice must lie inside the batch. */
+static int check_slice(run_options *o)
+{
+    if (!o->slice_given) {
+        o->first = 0;
+        o->last = o->runs - 1;
+        return 0;
+    }
+    if (o->last >= o->runs) {
+        fprintf(stderr,
+                "cascade run: --runs %ld:%ld: the batch has runs 0 to %ld "
+                "(-n %ld); expected LAST below %ld\n",
+                o->first, o->last, o->runs - 1, o->runs, o->runs);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- preparing ---------------------------------------------------------- */
@@ -355,20 +436,33 @@ typedef struct run_slot {
     cs_error err;
 } run_slot;
 
-/* What the workers share for one chunk of runs. */
-typedef struct chunk {
+/*
+ * The pipeline: worker threads claim runs in the order of the to-do list
+ * and compute each into the slot (index % n_slots) of a ring; the calling
+ * thread writes the slots in that same order as they become ready, so the
+ * file is the same for any number of threads, writing overlaps computing,
+ * and at most n_slots runs are held in memory. A worker waits while its
+ * slot still holds a run not yet written.
+ */
+typedef struct pipeline {
     const run_options *o;
     const run_scenario *r;
     uint64_t seed;
     int n_file_flows, n_file_capacity;
+    const long *todo; /* runs to compute, in writing order */
+    long n_todo;
     run_slot *slots;
     int n_slots;
-    cs_sim **sims; /* one per thread */
-    int threads;
-} chunk;
+    cs_sim **sims; /* one per worker */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;      /* a slot became ready or free, or stop */
+    long next_claim, next_write; /* indices into todo */
+    unsigned char *ready;        /* per slot */
+    int stop;
+} pipeline;
 
 typedef struct worker_arg {
-    chunk *c;
+    pipeline *p;
     int id;
 } worker_arg;
 
@@ -382,7 +476,7 @@ static int draws_parameters(const run_options *o, const cs_scenario *sc)
 /* Run one run into its slot and map it to the file's layout. With
  * parameter uncertainty the run gets its own scenario, model and stepper
  * (sim, the thread's, serves runs without). */
-static void compute_slot(const chunk *c, cs_sim *sim, run_slot *b)
+static void compute_slot(const pipeline *c, cs_sim *sim, run_slot *b)
 {
     const run_scenario *r = c->r;
     const cs_model *m = r->model;
@@ -447,45 +541,41 @@ static void compute_slot(const chunk *c, cs_sim *sim, run_slot *b)
 static void *worker(void *arg)
 {
     worker_arg *w = arg;
-    chunk *c = w->c;
-    for (int k = w->id; k < c->n_slots; k += c->threads)
-        compute_slot(c, c->sims[w->id], &c->slots[k]);
+    pipeline *p = w->p;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->stop && p->next_claim < p->n_todo &&
+               p->next_claim - p->next_write >= p->n_slots)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (p->stop || p->next_claim >= p->n_todo)
+            break;
+        long i = p->next_claim++;
+        pthread_mutex_unlock(&p->lock);
+        run_slot *b = &p->slots[i % p->n_slots];
+        b->run = p->todo[i];
+        compute_slot(p, p->sims[w->id], b);
+        pthread_mutex_lock(&p->lock);
+        p->ready[i % p->n_slots] = 1;
+        pthread_cond_broadcast(&p->changed);
+    }
+    pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* Compute the chunk's runs on c->threads threads (the calling one too). */
-static int compute_chunk(chunk *c)
+/* Progress on stderr: runs done, rate and time left. */
+static void show_progress(const char *name, long done, long total,
+                          const struct timespec *start)
 {
-    pthread_t threads[256];
-    worker_arg args[256];
-    int started = 0;
-    for (int id = 1; id < c->threads; id++) {
-        args[id] = (worker_arg){c, id};
-        if (pthread_create(&threads[id], NULL, worker, &args[id]) != 0)
-            break;
-        started = id;
-    }
-    if (started < c->threads - 1) { /* could not start them all: do it here */
-        for (int id = 1; id <= started; id++)
-            pthread_join(threads[id], NULL);
-        int threads_wanted = c->threads;
-        c->threads = 1;
-        args[0] = (worker_arg){c, 0};
-        worker(&args[0]);
-        c->threads = threads_wanted;
-        return 0;
-    }
-    args[0] = (worker_arg){c, 0};
-    worker(&args[0]);
-    for (int id = 1; id < c->threads; id++)
-        pthread_join(threads[id], NULL);
-    return 0;
+    double elapsed = seconds_since(start);
+    double rate = (double)done / (elapsed > 0 ? elapsed : 1e-9);
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r%s: run %ld/%ld  %.1f runs/s  %.0f s left   ", name,
+            done, total, rate, left);
 }
 
-static int run_one_scenario(const run_options *o, run_scenario *r,
-                            uint64_t seed, cs_output *out, int n_file_flows,
-                            int n_file_capacity, run_slot *slots, int n_slots,
-                            double *unit_costs, cs_error *err)
+/* The scenario's prices and parameter names, written once per file. */
+static int describe_scenario(const run_options *o, const run_scenario *r,
+                             cs_output *out, double *unit_costs, cs_error *err)
 {
     const cs_model *m = r->model;
     int n_months = cs_model_n_months(m);
@@ -527,58 +617,156 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
                                       descriptions, draws_parameters(o, sc),
                                       err);
     }
-    if (rc != CS_OK)
-        return rc;
+    return rc;
+}
+
+/* Compute the runs in todo and write them to out, in that order. */
+static int run_one_scenario(const run_options *o, run_scenario *r,
+                            uint64_t seed, cs_output *out, int n_file_flows,
+                            int n_file_capacity, run_slot *slots, int n_slots,
+                            const long *todo, long n_todo, cs_error *err)
+{
+    const cs_model *m = r->model;
+    const cs_scenario *sc = r->scenario;
+    int n_lines = cs_model_n_cost_lines(m);
+    int rc = CS_OK;
     int threads = o->threads;
     cs_sim *sims[256] = {NULL};
     for (int i = 0; i < threads; i++)
         if (!(sims[i] = cs_sim_alloc(m)))
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    chunk c = {o,     r, seed, n_file_flows, n_file_capacity,
-               slots, 0, sims, threads};
-    int progress = !o->quiet && isatty(STDERR_FILENO) && o->runs > 1;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (long first = 0; first < o->runs && rc == CS_OK; first += n_slots) {
-        if (interrupted)
-            break; /* write_file closes what is done */
-        c.n_slots =
-            (int)(o->runs - first < n_slots ? o->runs - first : n_slots);
-        for (int k = 0; k < c.n_slots; k++)
-            slots[k].run = first + k;
-        compute_chunk(&c);
-        /* written in run order, whatever thread computed them */
-        for (int k = 0; k < c.n_slots && rc == CS_OK; k++) {
-            run_slot *b = &slots[k];
-            if (b->status != CS_OK) {
-                rc = cs_error_set(err, b->status, "run %ld of '%s': %s", b->run,
-                                  sc->name, b->err.message);
+    pipeline p = {.o = o,
+                  .r = r,
+                  .seed = seed,
+                  .n_file_flows = n_file_flows,
+                  .n_file_capacity = n_file_capacity,
+                  .todo = todo,
+                  .n_todo = n_todo,
+                  .slots = slots,
+                  .n_slots = n_slots,
+                  .sims = sims,
+                  .ready = calloc((size_t)n_slots, 1)};
+    if (!p.ready)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    pthread_t ids[256];
+    worker_arg args[256];
+    int started = 0;
+    if (rc == CS_OK) {
+        pthread_mutex_init(&p.lock, NULL);
+        pthread_cond_init(&p.changed, NULL);
+        for (int id = 0; id < threads; id++) {
+            args[id] = (worker_arg){&p, id};
+            if (pthread_create(&ids[id], NULL, worker, &args[id]) != 0)
                 break;
-            }
-            if (sc->n_parameters > 0)
-                rc = cs_output_write_params(out, r->index, (int)b->run,
-                                            b->params, err);
-            if (rc == CS_OK && n_file_capacity > 0)
-                rc = cs_output_write_capacity(out, r->index, (int)b->run,
-                                              b->file_capacity, err);
-            if (rc == CS_OK)
-                rc = cs_output_write_run(
-                    out, r->index, (int)b->run, b->stocks, b->file_flows,
-                    n_lines ? b->costs : NULL, b->spend, err);
-            cli_table_add_run(&r->table, b->run, b->stocks, b->flows, b->spend);
+            started++;
         }
-        if (progress) {
-            double elapsed = seconds_since(&start);
-            long done = first + c.n_slots;
-            fprintf(stderr, "\r%s: run %ld/%ld  %.1f runs/s  ", sc->name, done,
-                    o->runs, (double)done / (elapsed > 0 ? elapsed : 1e-9));
+        if (started == 0)
+            rc = cs_error_set(err, CS_EFAIL, "cannot start a thread");
+    }
+    int progress = !o->quiet && isatty(STDERR_FILENO) && n_todo > 1;
+    struct timespec start, shown = {0, 0};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    /* written in to-do order, whatever thread computed them */
+    for (long i = 0; i < n_todo && rc == CS_OK && !interrupted; i++) {
+        run_slot *b = &slots[i % n_slots];
+        pthread_mutex_lock(&p.lock);
+        while (!p.ready[i % n_slots])
+            pthread_cond_wait(&p.changed, &p.lock);
+        pthread_mutex_unlock(&p.lock);
+        if (b->status != CS_OK) {
+            rc = cs_error_set(err, b->status, "run %ld of '%s': %s", b->run,
+                              sc->name, b->err.message);
+            break;
         }
+        if (sc->n_parameters > 0)
+            rc = cs_output_write_params(out, r->index, (int)b->run, b->params,
+                                        err);
+        if (rc == CS_OK && n_file_capacity > 0)
+            rc = cs_output_write_capacity(out, r->index, (int)b->run,
+                                          b->file_capacity, err);
+        if (rc == CS_OK)
+            rc = cs_output_write_run(out, r->index, (int)b->run, b->stocks,
+                                     b->file_flows, n_lines ? b->costs : NULL,
+                                     b->spend, err);
+        if (rc == CS_OK)
+            cli_table_add_run(&r->table, b->stocks, b->flows, b->spend);
+        pthread_mutex_lock(&p.lock);
+        p.ready[i % n_slots] = 0;
+        p.next_write = i + 1;
+        pthread_cond_broadcast(&p.changed);
+        pthread_mutex_unlock(&p.lock);
+        if (progress && (seconds_since(&shown) > 0.2 || i + 1 == n_todo)) {
+            show_progress(sc->name, i + 1, n_todo, &start);
+            clock_gettime(CLOCK_MONOTONIC, &shown);
+        }
+    }
+    if (started > 0) {
+        pthread_mutex_lock(&p.lock);
+        p.stop = 1; /* after an error or a signal: compute no more */
+        pthread_cond_broadcast(&p.changed);
+        pthread_mutex_unlock(&p.lock);
+        for (int id = 0; id < started; id++)
+            pthread_join(ids[id], NULL);
+        pthread_cond_destroy(&p.changed);
+        pthread_mutex_destroy(&p.lock);
     }
     if (progress)
         fprintf(stderr, "\r%70s\r", "");
+    free(p.ready);
     for (int i = 0; i < threads; i++)
         cs_sim_free(sims[i]);
     return rc;
+}
+
+/* The file to resume must hold this very batch: same program, seed,
+ * modes, scenarios (resolved YAML) and run count. */
+static int check_resumable(const run_options *o, const run_scenario *rs, int n,
+                           uint64_t seed, const cs_output_meta *meta,
+                           const cs_result *earlier, const char *path,
+                           cs_error *err)
+{
+    cs_result_batch batch;
+    int rc = cs_result_read_batch(earlier, &batch, err);
+    if (rc != CS_OK)
+        return rc;
+    const char *why = NULL;
+    char detail[160] = "";
+    if (strcmp(batch.cascade_version, CASCADE_VERSION) != 0) {
+        why = "it was written by another version of cascade";
+        snprintf(detail, sizeof detail, " (%s, this is %s)",
+                 batch.cascade_version, CASCADE_VERSION);
+    } else if (batch.seed != seed) {
+        why = "its seed differs";
+        snprintf(detail, sizeof detail, " (%" PRIu64 ", here %" PRIu64 ")",
+                 batch.seed, seed);
+    } else if (batch.parameter_uncertainty != meta->parameter_uncertainty ||
+               batch.process_noise != meta->process_noise) {
+        why = "its runs were made with other --no-parameter-uncertainty or "
+              "--no-process-noise options";
+    } else if (cs_result_n_scenarios(earlier) != n) {
+        why = "it holds other scenarios";
+    }
+    for (int i = 0; !why && i < n; i++) {
+        const char *name = rs[i].scenario->name;
+        const char *yaml = cs_result_scenario_yaml(earlier, i);
+        if (strcmp(cs_result_scenario_name(earlier, i), name) != 0) {
+            why = "it holds other scenarios, or in another order";
+        } else if (!yaml || strcmp(yaml, rs[i].scenario->resolved_yaml) != 0) {
+            why = "a scenario has changed since";
+            snprintf(detail, sizeof detail, " ('%s')", name);
+        } else if (cs_result_n_runs(earlier, i) != o->runs) {
+            why = "its batch has another number of runs";
+            snprintf(detail, sizeof detail, " (%d, here -n %ld)",
+                     cs_result_n_runs(earlier, i), o->runs);
+        }
+    }
+    if (why)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade run: cannot resume %s: %s%s; run "
+                            "without --resume (and another -o) to start a "
+                            "new batch",
+                            path, why, detail);
+    return CS_OK;
 }
 
 static int write_file(const run_options *o, run_scenario *rs, int n,
@@ -595,6 +783,9 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     run_slot *slots = calloc((size_t)n_slots, sizeof *slots);
     double *unit_costs = NULL;
     cs_output *out = NULL;
+    cs_result *earlier = NULL; /* the file being resumed */
+    unsigned char *done_runs = NULL;
+    long *todo = NULL;
     const char **month = calloc((size_t)n_months, sizeof *month);
     const char **stage = calloc((size_t)n_stages, sizeof *stage);
     const char **line = calloc((size_t)n_lines + 1, sizeof *line);
@@ -644,13 +835,38 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     cs_output_dims dims = {n_months, month,   n_stages, stage,   CS_AGES,
                            u.n,      u.label, u.from,   u.to,    n_lines,
                            line,     kind,    cu.n,     cu.label};
-    cs_output_meta meta = {CASCADE_VERSION, command_line, seed, "philox4x32-10",
-                           sc->resolved_yaml};
-    rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
-    for (int i = 0; i < n && rc == CS_OK; i++)
-        rc = cs_output_add_scenario(out, rs[i].scenario->name,
-                                    rs[i].scenario->resolved_yaml, (int)o->runs,
-                                    &rs[i].index, err);
+    cs_output_meta meta = {CASCADE_VERSION,
+                           command_line,
+                           seed,
+                           "philox4x32-10",
+                           sc->resolved_yaml,
+                           !o->deterministic && !o->no_parameter_uncertainty,
+                           !o->deterministic && !o->no_process_noise};
+    int resuming = o->resume && access(output_path, F_OK) == 0;
+    if (resuming) {
+        rc = cs_result_open(output_path, &earlier, err);
+        if (rc == CS_OK)
+            rc = check_resumable(o, rs, n, seed, &meta, earlier, output_path,
+                                 err);
+        if (rc == CS_OK)
+            rc =
+                cs_output_reopen(output_path, output_path, o->force, &out, err);
+        for (int i = 0; i < n && rc == CS_OK; i++)
+            rs[i].index = cs_output_find_scenario(out, rs[i].scenario->name);
+    } else {
+        rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
+        for (int i = 0; i < n && rc == CS_OK; i++)
+            rc = cs_output_add_scenario(out, rs[i].scenario->name,
+                                        rs[i].scenario->resolved_yaml,
+                                        (int)o->runs, &rs[i].index, err);
+        for (int i = 0; i < n && rc == CS_OK; i++)
+            rc = describe_scenario(o, &rs[i], out, unit_costs, err);
+    }
+    /* the runs to compute: the slice asked for, less those already done */
+    done_runs = calloc((size_t)o->runs, 1);
+    todo = malloc((size_t)o->runs * sizeof *todo);
+    if (rc == CS_OK && (!done_runs || !todo))
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     /* the printed table's per-run arrays, only once the output (and its
      * size check) has accepted the run count */
     for (int i = 0; i < n && rc == CS_OK; i++)
@@ -658,9 +874,29 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
             rc = cs_error_set(err, CS_ENOMEM,
                               "out of memory for the table of %ld runs",
                               o->runs);
-    for (int i = 0; i < n && rc == CS_OK && !interrupted; i++)
-        rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, slots, n_slots,
-                              unit_costs, err);
+    for (int i = 0; i < n && rc == CS_OK && !interrupted; i++) {
+        if (earlier) {
+            int k = cs_result_find_scenario(earlier, rs[i].scenario->name);
+            rc = cs_result_read_run_done(earlier, k, done_runs, err);
+            /* the table covers the earlier runs too (of the slice) */
+            for (long r = 0; r < o->runs && rc == CS_OK; r++)
+                if (r < o->first || r > o->last)
+                    done_runs[r] = 0;
+            if (rc == CS_OK)
+                rc =
+                    cli_tabulate_runs(earlier, k, &rs[i].table, rs[i].model,
+                                      rs[i].file_flow, o->runs, done_runs, err);
+        }
+        long n_todo = 0;
+        for (long r = o->first; r <= o->last; r++)
+            if (!done_runs[r])
+                todo[n_todo++] = r;
+        if (rc == CS_OK)
+            rc = run_one_scenario(o, &rs[i], seed, out, u.n, cu.n, slots,
+                                  n_slots, todo, n_todo, err);
+    }
+    cs_result_close(earlier);
+    earlier = NULL;
     if (rc == CS_OK) {
         /* also when interrupted: the runs that finished are complete and
          * marked in run_done, and the summaries cover exactly them */
@@ -670,6 +906,9 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
 done:
     if (out)
         cs_output_abort(out);
+    cs_result_close(earlier);
+    free(done_runs);
+    free(todo);
     free(u.label);
     free(u.from);
     free(u.to);
@@ -736,7 +975,26 @@ int cli_run(int argc, char **argv, const char *command_line)
     const char *output_path = o.output_path;
     if (!output_path) {
         default_output_path(rs, n, default_path, sizeof default_path);
+        if (o.slice_given) { /* "a+b.runs-0-249.h5" */
+            size_t stem = strlen(default_path) - 3;
+            snprintf(default_path + stem, sizeof default_path - stem,
+                     ".runs-%ld-%ld.h5", o.first, o.last);
+        }
         output_path = default_path;
+    }
+    if (o.resume && !o.runs_given && access(output_path, F_OK) == 0) {
+        /* the batch's size is the file's */
+        cs_result *earlier = NULL;
+        rc = cs_result_open(output_path, &earlier, &err);
+        if (rc == CS_OK)
+            o.runs = cs_result_n_runs(earlier, 0);
+        cs_result_close(earlier);
+        if (rc != CS_OK)
+            goto done;
+    }
+    if (check_slice(&o)) {
+        status = CLI_BAD_INPUT;
+        goto done;
     }
 
     struct sigaction action;
@@ -754,7 +1012,8 @@ int cli_run(int argc, char **argv, const char *command_line)
     if (interrupted) {
         fprintf(stderr,
                 "cascade run: stopped by signal %d; %s holds the runs that "
-                "finished (see run_done in each scenario)\n",
+                "finished (see run_done in each scenario); the same command "
+                "with --resume computes the rest\n",
                 (int)interrupted, output_path);
         status = 128 + (int)interrupted;
         goto done;
@@ -762,12 +1021,18 @@ int cli_run(int argc, char **argv, const char *command_line)
 
     if (!o.quiet) {
         char what[160];
-        if (o.deterministic)
-            snprintf(what, sizeof what, "expected values (deterministic)");
-        else
-            snprintf(what, sizeof what,
-                     "median, and [5%%, 95%%] below it, over %ld runs", o.runs);
         for (int i = 0; i < n; i++) {
+            if (o.deterministic)
+                snprintf(what, sizeof what, "expected values (deterministic)");
+            else if (o.slice_given)
+                snprintf(what, sizeof what,
+                         "median, and [5%%, 95%%] below it, over runs %ld to "
+                         "%ld of %ld",
+                         o.first, o.last, o.runs);
+            else
+                snprintf(what, sizeof what,
+                         "median, and [5%%, 95%%] below it, over %ld runs",
+                         rs[i].table.runs);
             printf("%scascade %s: scenario '%s' (%s), %s from %s, seed "
                    "%" PRIu64 "\n",
                    i ? "\n\n" : "", CASCADE_VERSION, rs[i].scenario->name,

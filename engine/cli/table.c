@@ -23,7 +23,8 @@ int cli_table_init(cli_table *t, const cs_scenario *sc, const cs_model *m,
     memset(t, 0, sizeof *t);
     t->scenario = sc;
     t->model = m;
-    t->runs = runs;
+    t->max_runs = runs;
+    t->runs = 0; /* rows filled so far */
     for (int s = 0; s < sc->n_stages; s++) {
         int g = sc->stages[s].group;
         const char *id = g >= 0 ? sc->groups[g].id : sc->stages[s].id;
@@ -65,9 +66,12 @@ void cli_table_free(cli_table *t)
     memset(t, 0, sizeof *t);
 }
 
-void cli_table_add_run(cli_table *t, long run, const double *stocks,
-                       const double *flows, const double *spend)
+void cli_table_add_run(cli_table *t, const double *stocks, const double *flows,
+                       const double *spend)
 {
+    if (t->runs >= t->max_runs)
+        return;
+    long run = t->runs++; /* its row */
     const cs_scenario *sc = t->scenario;
     const cs_model *m = t->model;
     int nc = t->n_columns, nf = cs_model_n_flows(m);

@@ -31,7 +31,8 @@ enum {
 typedef struct cli_table {
     const cs_scenario *scenario;
     const cs_model *model;
-    long runs;
+    long max_runs; /* rows allocated */
+    long runs;     /* rows filled: the runs the table covers */
     int n_columns;
     cli_column columns[CS_MAX_STAGES];
     int column_of_stage[CS_MAX_STAGES];
@@ -52,11 +53,11 @@ int cli_table_init(cli_table *t, const cs_scenario *scenario,
                    const cs_model *model, long runs);
 void cli_table_free(cli_table *t);
 
-/* Add run `run`: stocks [month][stage][age], flows [month][flow], spend
- * [month][CS_N_SPEND] in cash (NULL: no spend). Places come from the
+/* Add a run (the next row): stocks [month][stage][age], flows [month][flow],
+ * spend [month][CS_N_SPEND] in cash (NULL: no spend). Places come from the
  * model. */
-void cli_table_add_run(cli_table *t, long run, const double *stocks,
-                       const double *flows, const double *spend);
+void cli_table_add_run(cli_table *t, const double *stocks, const double *flows,
+                       const double *spend);
 
 /* Print the whole table to stdout; `what` says what the figures are, e.g.
  * "median, and [5%, 95%] below it, over 100 runs". */

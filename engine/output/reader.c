@@ -783,3 +783,40 @@ int cs_result_read_params(const cs_result *result, int scenario, double *values,
     cs_h5_quiet_end(&quiet);
     return status;
 }
+
+int cs_result_read_batch(const cs_result *result, cs_result_batch *batch,
+                         cs_error *err)
+{
+    memset(batch, 0, sizeof *batch);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    hid_t attr = H5Aopen(result->file, "seed", H5P_DEFAULT);
+    char *version = read_text_attribute(result->file, "cascade_version");
+    char *rng = read_text_attribute(result->file, "rng");
+    if (attr < 0 || H5Aread(attr, H5T_NATIVE_UINT64, &batch->seed) < 0 ||
+        !version || !rng) {
+        status = cs_error_set(err, CS_EINPUT,
+                              "%s: no seed, cascade_version or rng attribute",
+                              result->path);
+    } else {
+        snprintf(batch->cascade_version, sizeof batch->cascade_version, "%s",
+                 version);
+        snprintf(batch->rng, sizeof batch->rng, "%s", rng);
+        long long value;
+        batch->parameter_uncertainty =
+            cs_h5_read_attr_int(result->file, "parameter_uncertainty", &value) <
+                    0
+                ? -1
+                : (int)(value != 0);
+        batch->process_noise =
+            cs_h5_read_attr_int(result->file, "process_noise", &value) < 0
+                ? -1
+                : (int)(value != 0);
+    }
+    free(version);
+    free(rng);
+    cs_h5_close(attr);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}

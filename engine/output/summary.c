@@ -15,7 +15,13 @@
  * are read back one block of months at a time (12 months, one chunk row,
  * so each compressed chunk is read once), run by run, and each block's
  * summary is written before the next is read. A block shrinks below 12
- * months only if it would otherwise exceed SUMMARY_BLOCK_BYTES.
+ * months when it would otherwise exceed SUMMARY_BLOCK_BYTES (64 MB: from
+ * about 3,500 runs of the baseline), trading reading a chunk more than
+ * once for memory that stays bounded at 10,000 runs and beyond (one month
+ * of every run: 16 MB at 10,000 runs of the baseline).
+ *
+ * A file reopened to add runs (cascade run --resume, cascade merge) has
+ * its summary already; it is rewritten in place.
  */
 #include <math.h>
 #include <stdint.h>
@@ -28,7 +34,7 @@
 #include "h5util.h"
 #include "writer.h"
 
-#define SUMMARY_BLOCK_BYTES ((size_t)512 * 1024 * 1024)
+#define SUMMARY_BLOCK_BYTES ((size_t)64 * 1024 * 1024)
 
 /* Create a chunked, compressed float64 summary dataset with NaN fill. */
 static hid_t create_summary_dataset(hid_t group, const char *name, int rank,
@@ -102,6 +108,59 @@ static herr_t write_block(hid_t dataset, int rank, int month_axis,
     return status;
 }
 
+/* Create summary/{mean,quantiles} (NaN-filled) in scenario's group. */
+static int create_summary(const cs_output *output,
+                          const cs_output_scenario *scenario, int n_done,
+                          const hsize_t *mean_shape,
+                          const hsize_t *quantile_shape, hid_t *group,
+                          hid_t *mean, hid_t *quantiles, const char **failed)
+{
+    const int chunk_months = output->n_months < 12 ? output->n_months : 12;
+    *group = H5Gcreate2(scenario->group, "summary", H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT);
+    if (*group < 0 ||
+        cs_h5_attr_int32(*group, "n_runs_summarised", n_done) < 0 ||
+        cs_h5_attr_string(*group, "description",
+                          "summaries of stocks over the runs with run_done "
+                          "= 1 (n_runs_summarised of them); NaN if none") < 0) {
+        *failed = "creating summary";
+        return CS_OK;
+    }
+    const hsize_t mean_chunk[3] = {(hsize_t)chunk_months,
+                                   (hsize_t)output->n_stages,
+                                   (hsize_t)output->n_ages};
+    const hid_t mean_scales[3] = {output->scale_month, output->scale_stage,
+                                  output->scale_age};
+    static const char *const mean_labels[3] = {"month", "stage", "age"};
+    *mean = create_summary_dataset(
+        *group, "mean", 3, mean_shape, mean_chunk, mean_scales, mean_labels,
+        "mean over runs of children in each stage and age at the end of "
+        "each month");
+    if (*mean < 0) {
+        *failed = "creating summary/mean";
+        return CS_OK;
+    }
+    const hsize_t quantile_chunk[4] = {1, (hsize_t)chunk_months,
+                                       (hsize_t)output->n_stages,
+                                       (hsize_t)output->n_ages};
+    const hid_t quantile_scales[4] = {output->scale_quantile,
+                                      output->scale_month, output->scale_stage,
+                                      output->scale_age};
+    static const char *const quantile_labels[4] = {"quantile", "month", "stage",
+                                                   "age"};
+    *quantiles = create_summary_dataset(
+        *group, "quantiles", 4, quantile_shape, quantile_chunk, quantile_scales,
+        quantile_labels,
+        "sample quantiles over runs (R type 7: linear interpolation between "
+        "order statistics) of children in each stage and age at the end of "
+        "each month, one row per level in the levels attribute");
+    if (*quantiles < 0 ||
+        cs_h5_attr_doubles(*quantiles, "levels", CS_N_QUANTILES,
+                           cs_quantile_levels) < 0)
+        *failed = "creating summary/quantiles";
+    return CS_OK;
+}
+
 int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
                             cs_error *err)
 {
@@ -133,56 +192,33 @@ int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
             done_runs[n_done++] = r;
 
     const int chunk_months = output->n_months < 12 ? output->n_months : 12;
-    group = H5Gcreate2(scenario->group, "summary", H5P_DEFAULT, H5P_DEFAULT,
-                       H5P_DEFAULT);
-    if (group < 0 || cs_h5_attr_int32(group, "n_runs_summarised", n_done) < 0 ||
-        cs_h5_attr_string(group, "description",
-                          "summaries of stocks over the runs with run_done "
-                          "= 1 (n_runs_summarised of them); NaN if none") < 0) {
-        failed = "creating summary";
-        goto cleanup;
-    }
     const hsize_t mean_shape[3] = {(hsize_t)output->n_months,
                                    (hsize_t)output->n_stages,
                                    (hsize_t)output->n_ages};
-    const hsize_t mean_chunk[3] = {(hsize_t)chunk_months,
-                                   (hsize_t)output->n_stages,
-                                   (hsize_t)output->n_ages};
-    const hid_t mean_scales[3] = {output->scale_month, output->scale_stage,
-                                  output->scale_age};
-    static const char *const mean_labels[3] = {"month", "stage", "age"};
-    mean = create_summary_dataset(
-        group, "mean", 3, mean_shape, mean_chunk, mean_scales, mean_labels,
-        "mean over runs of children in each stage and age at the end of "
-        "each month");
-    if (mean < 0) {
-        failed = "creating summary/mean";
-        goto cleanup;
-    }
     const hsize_t quantile_shape[4] = {
         CS_N_QUANTILES, (hsize_t)output->n_months, (hsize_t)output->n_stages,
         (hsize_t)output->n_ages};
-    const hsize_t quantile_chunk[4] = {1, (hsize_t)chunk_months,
-                                       (hsize_t)output->n_stages,
-                                       (hsize_t)output->n_ages};
-    const hid_t quantile_scales[4] = {output->scale_quantile,
-                                      output->scale_month, output->scale_stage,
-                                      output->scale_age};
-    static const char *const quantile_labels[4] = {"quantile", "month", "stage",
-                                                   "age"};
-    quantiles = create_summary_dataset(
-        group, "quantiles", 4, quantile_shape, quantile_chunk, quantile_scales,
-        quantile_labels,
-        "sample quantiles over runs (R type 7: linear interpolation between "
-        "order statistics) of children in each stage and age at the end of "
-        "each month, one row per level in the levels attribute");
-    if (quantiles < 0 || cs_h5_attr_doubles(quantiles, "levels", CS_N_QUANTILES,
-                                            cs_quantile_levels) < 0) {
-        failed = "creating summary/quantiles";
-        goto cleanup;
+    /* a reopened file (runs added to it) has a summary: rewrite it */
+    int existed = H5Lexists(scenario->group, "summary", H5P_DEFAULT) > 0;
+    if (existed) {
+        group = H5Gopen2(scenario->group, "summary", H5P_DEFAULT);
+        mean = group < 0 ? -1 : H5Dopen2(group, "mean", H5P_DEFAULT);
+        quantiles = group < 0 ? -1 : H5Dopen2(group, "quantiles", H5P_DEFAULT);
+        if (mean < 0 || quantiles < 0 ||
+            H5Adelete(group, "n_runs_summarised") < 0 ||
+            cs_h5_attr_int32(group, "n_runs_summarised", n_done) < 0) {
+            failed = "rewriting summary";
+            goto cleanup;
+        }
+    } else {
+        status =
+            create_summary(output, scenario, n_done, mean_shape, quantile_shape,
+                           &group, &mean, &quantiles, &failed);
+        if (failed)
+            goto cleanup;
+        if (n_done == 0)
+            goto cleanup; /* the NaN fill value is the summary */
     }
-    if (n_done == 0)
-        goto cleanup; /* the NaN fill value is the summary */
 
     int months_per_block = chunk_months;
     while (months_per_block > 1 && (size_t)n_done * (size_t)months_per_block *
@@ -190,8 +226,10 @@ int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
                                        SUMMARY_BLOCK_BYTES)
         months_per_block--;
     const size_t block_cells = (size_t)months_per_block * cells_per_month;
-    block = malloc((size_t)n_done * block_cells * sizeof *block);
-    values = malloc((size_t)n_done * sizeof *values);
+    /* (a rewritten summary of no runs is NaN: one slot avoids malloc(0)) */
+    size_t slots = n_done > 0 ? (size_t)n_done : 1;
+    block = malloc(slots * block_cells * sizeof *block);
+    values = malloc(slots * sizeof *values);
     block_mean = malloc(block_cells * sizeof *block_mean);
     block_quantiles =
         malloc(CS_N_QUANTILES * block_cells * sizeof *block_quantiles);
@@ -215,7 +253,12 @@ int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
                 goto cleanup;
             }
         }
-        for (size_t c = 0; c < cells; c++) {
+        for (size_t c = 0; c < cells && n_done == 0; c++) {
+            block_mean[c] = NAN;
+            for (int q = 0; q < CS_N_QUANTILES; q++)
+                block_quantiles[(size_t)q * cells + c] = NAN;
+        }
+        for (size_t c = 0; c < cells && n_done > 0; c++) {
             for (int k = 0; k < n_done; k++)
                 values[k] = block[(size_t)k * cells + c];
             block_mean[c] = gsl_stats_mean(values, 1, (size_t)n_done);

@@ -20,8 +20,9 @@
 
 #include "cascade/output.h"
 #include "h5util.h"
+#include "writer.h"
 
-static int copy_file(const char *from, const char *to, cs_error *err)
+int cs_output_copy_file(const char *from, const char *to, cs_error *err)
 {
     int in = open(from, O_RDONLY);
     if (in < 0)
@@ -187,7 +188,7 @@ int cs_output_write_group(const char *path, const char *group_path, int n_axes,
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >=
         (int)sizeof tmp)
         return cs_error_set(err, CS_EINPUT, "output path too long: %s", path);
-    int status = copy_file(path, tmp, err);
+    int status = cs_output_copy_file(path, tmp, err);
     if (status != CS_OK) {
         unlink(tmp);
         return status;

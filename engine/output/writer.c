@@ -209,6 +209,12 @@ static int write_root_attributes(cs_output *output, const cs_output_meta *meta,
     else if (cs_h5_attr_string(output->file, "scenario_yaml",
                                meta->scenario_yaml) < 0)
         failed = "scenario_yaml";
+    else if (cs_h5_attr_int32(output->file, "parameter_uncertainty",
+                              meta->parameter_uncertainty) < 0)
+        failed = "parameter_uncertainty";
+    else if (cs_h5_attr_int32(output->file, "process_noise",
+                              meta->process_noise) < 0)
+        failed = "process_noise";
     if (failed)
         return cs_h5_error(err, CS_EIO, "writing attribute '%s' to %s", failed,
                            output->path);
@@ -1114,4 +1120,216 @@ void cs_output_abort(cs_output *output)
     cs_h5_quiet_begin(&quiet);
     discard(output);
     cs_h5_quiet_end(&quiet);
+}
+
+/* ---- reopening a finished file to add runs ------------------------------ */
+
+/* Open dataset name of loc if it exists (else -1, not an error). */
+static hid_t open_if_present(hid_t loc, const char *name, hid_t dapl)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return -1;
+    return H5Dopen2(loc, name, dapl);
+}
+
+/* Extent of dimension dim of dataset, or -1. */
+static long extent(hid_t dataset, int dim)
+{
+    hsize_t shape[8];
+    hid_t space = dataset >= 0 ? H5Dget_space(dataset) : -1;
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    long n = -1;
+    if (rank > dim && rank <= 8 &&
+        H5Sget_simple_extent_dims(space, shape, NULL) >= 0)
+        n = (long)shape[dim];
+    cs_h5_close(space);
+    return n;
+}
+
+static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
+                           hid_t dapl)
+{
+    char name[256];
+    ssize_t length =
+        H5Lget_name_by_idx(scenarios, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC,
+                           index, name, sizeof name, H5P_DEFAULT);
+    if (length <= 0 || (size_t)length >= sizeof name)
+        return -1;
+    if (output->n_scenarios == output->scenario_capacity) {
+        int capacity =
+            output->scenario_capacity ? 2 * output->scenario_capacity : 4;
+        cs_output_scenario *grown = realloc(
+            output->scenarios, (size_t)capacity * sizeof *output->scenarios);
+        if (!grown)
+            return -1;
+        output->scenarios = grown;
+        output->scenario_capacity = capacity;
+    }
+    cs_output_scenario *s = &output->scenarios[output->n_scenarios];
+    *s = (cs_output_scenario){.name = copy_string(name),
+                              .group = -1,
+                              .stocks = -1,
+                              .flows = -1,
+                              .run_done = -1,
+                              .costs = -1,
+                              .spend = -1,
+                              .capacity = -1,
+                              .params = -1};
+    if (!s->name)
+        return -1;
+    output->n_scenarios++;
+    long long n_runs = 0;
+    s->group = H5Gopen2(scenarios, name, H5P_DEFAULT);
+    if (s->group < 0 || cs_h5_read_attr_int(s->group, "n_runs", &n_runs) < 0 ||
+        n_runs < 1 || n_runs > INT_MAX)
+        return -1;
+    s->n_runs = (int)n_runs;
+    s->stocks = H5Dopen2(s->group, "stocks", dapl);
+    s->flows = H5Dopen2(s->group, "flows", dapl);
+    s->run_done = H5Dopen2(s->group, "run_done", H5P_DEFAULT);
+    s->spend = H5Dopen2(s->group, "spend", dapl);
+    s->costs = open_if_present(s->group, "costs", dapl);
+    s->capacity = open_if_present(s->group, "capacity", dapl);
+    s->params = open_if_present(s->group, "params", dapl);
+    if (s->params >= 0)
+        s->n_params = (int)extent(s->params, 1);
+    if (s->stocks < 0 || s->flows < 0 || s->run_done < 0 || s->spend < 0 ||
+        extent(s->stocks, 0) != n_runs || extent(s->run_done, 0) != n_runs ||
+        (output->n_cost_lines > 0) != (s->costs >= 0) ||
+        (output->n_capacity > 0) != (s->capacity >= 0) ||
+        (s->params >= 0 && s->n_params < 1))
+        return -1;
+    return 0;
+}
+
+int cs_output_reopen(const char *from, const char *path, int force,
+                     cs_output **out, cs_error *err)
+{
+    *out = NULL;
+    if (!from || !path || !path[0])
+        return cs_error_set(err, CS_EINPUT, "no output file given");
+    if (!cs_output_is_cascade_file(from))
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: not a cascade output file (no "
+                            "format_version and cascade_version attributes)",
+                            from);
+    int status = check_directory(path, err);
+    if (status == CS_OK && strcmp(from, path) != 0)
+        status = check_existing(path, force, err);
+    if (status != CS_OK)
+        return status;
+    cs_output *output = calloc(1, sizeof *output);
+    if (!output)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    output->file = -1;
+    output->scale_month = output->scale_stage = output->scale_age =
+        output->scale_transition = output->scale_quantile =
+            output->scale_cost_line = output->scale_spend =
+                output->scale_capacity = output->scale_capacity_measure = -1;
+    size_t tmp_size = strlen(path) + 32;
+    output->path = copy_string(path);
+    output->tmp_path = malloc(tmp_size);
+    if (!output->path || !output->tmp_path) {
+        free_output(output);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    snprintf(output->tmp_path, tmp_size, "%s.tmp-%ld", path, (long)getpid());
+    status = cs_output_copy_file(from, output->tmp_path, err);
+    if (status != CS_OK) {
+        if (status != CS_EINPUT) /* the copy may exist in part */
+            unlink(output->tmp_path);
+        free_output(output);
+        return status;
+    }
+
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    hid_t fapl = file_access_properties(), dims = -1, scenarios = -1;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    const char *failed = NULL;
+    if (fapl >= 0)
+        output->file = H5Fopen(output->tmp_path, H5F_ACC_RDWR, fapl);
+    if (output->file < 0 || dapl < 0 ||
+        H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0,
+                           H5D_CHUNK_CACHE_W0_DEFAULT) < 0 ||
+        (dims = H5Gopen2(output->file, "dims", H5P_DEFAULT)) < 0) {
+        failed = "opening it";
+        goto done;
+    }
+    output->scale_month = H5Dopen2(dims, "month", H5P_DEFAULT);
+    output->scale_stage = H5Dopen2(dims, "stage", H5P_DEFAULT);
+    output->scale_age = H5Dopen2(dims, "age", H5P_DEFAULT);
+    output->scale_transition = H5Dopen2(dims, "transition", H5P_DEFAULT);
+    output->scale_quantile = H5Dopen2(dims, "quantile", H5P_DEFAULT);
+    output->scale_spend = H5Dopen2(dims, "spend", H5P_DEFAULT);
+    output->scale_cost_line = open_if_present(dims, "cost_line", H5P_DEFAULT);
+    output->scale_capacity =
+        open_if_present(dims, "capacity_stage", H5P_DEFAULT);
+    output->scale_capacity_measure =
+        open_if_present(dims, "capacity_measure", H5P_DEFAULT);
+    output->n_months = (int)extent(output->scale_month, 0);
+    output->n_stages = (int)extent(output->scale_stage, 0);
+    output->n_ages = (int)extent(output->scale_age, 0);
+    output->n_transitions = (int)extent(output->scale_transition, 0);
+    output->n_cost_lines = output->scale_cost_line < 0
+                               ? 0
+                               : (int)extent(output->scale_cost_line, 0);
+    output->n_capacity =
+        output->scale_capacity < 0 ? 0 : (int)extent(output->scale_capacity, 0);
+    if (output->n_months < 1 || output->n_stages < 1 || output->n_ages < 1 ||
+        output->n_transitions < 1 || output->scale_quantile < 0 ||
+        output->scale_spend < 0 || output->n_cost_lines < 0 ||
+        output->n_capacity < 0) {
+        failed = "reading /dims";
+        goto done;
+    }
+    cs_output_dims counts = {.n_months = output->n_months,
+                             .n_stages = output->n_stages,
+                             .n_ages = output->n_ages,
+                             .n_transitions = output->n_transitions,
+                             .n_cost_lines = output->n_cost_lines,
+                             .n_capacity = output->n_capacity};
+    output->run_values = cs_output_run_values(&counts);
+    H5G_info_t info;
+    scenarios = H5Gopen2(output->file, "scenarios", H5P_DEFAULT);
+    if (scenarios < 0 || H5Gget_info(scenarios, &info) < 0 || info.nlinks < 1) {
+        failed = "reading /scenarios";
+        goto done;
+    }
+    for (hsize_t i = 0; i < info.nlinks && !failed; i++)
+        if (reopen_scenario(output, scenarios, i, dapl) < 0)
+            failed = "reading a scenario group";
+    /* comparisons were of the runs there were; they would be stale */
+    if (!failed && H5Lexists(output->file, "compare", H5P_DEFAULT) > 0 &&
+        H5Ldelete(output->file, "compare", H5P_DEFAULT) < 0)
+        failed = "removing /compare";
+done:
+    cs_h5_close(scenarios);
+    cs_h5_close(dims);
+    cs_h5_close(dapl);
+    cs_h5_close(fapl);
+    if (failed) {
+        status = cs_h5_error(err, CS_EINPUT, "%s: %s as a cascade output", from,
+                             failed);
+        discard(output);
+    } else {
+        *out = output;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_find_scenario(const cs_output *output, const char *name)
+{
+    for (int i = 0; i < output->n_scenarios; i++)
+        if (strcmp(output->scenarios[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int cs_output_n_runs(const cs_output *output, int scenario_index)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return 0;
+    return output->scenarios[scenario_index].n_runs;
 }

@@ -45,6 +45,10 @@ struct cs_output {
 int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
                             cs_error *err);
 
+/* Copy a file byte for byte to a new file `to` (created exclusively).
+ * Defined in update.c. */
+int cs_output_copy_file(const char *from, const char *to, cs_error *err);
+
 /* Attach the named scales to dimensions 0.. of dataset, with labels. */
 herr_t cs_output_attach_scales(hid_t dataset, int rank, const hid_t *scales,
                                const char *const *labels);

@@ -77,6 +77,10 @@ typedef struct cs_output_meta {
     uint64_t seed;
     const char *rng;           /* e.g. "philox4x32-10" */
     const char *scenario_yaml; /* root attribute: the first scenario's text */
+    /* how the runs were made (root attributes of the same names, 1 or 0):
+     * each run drew its own parameter values; each run drew which children
+     * move (0: expected values) */
+    int parameter_uncertainty, process_noise;
 } cs_output_meta;
 
 typedef struct cs_output cs_output;
@@ -118,6 +122,21 @@ int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
                              const char *const *names,
                              const char *const *distributions, int drawn,
                              cs_error *err);
+
+/*
+ * Reopen the finished output `from` to add runs to it, as `path` (the same
+ * file to continue a batch, or a new one to merge parts into): `from` is
+ * copied to a temporary beside path and opened there, so neither `from` nor
+ * path changes until cs_output_close renames the temporary over path
+ * (refusing an existing non-cascade path without force). The scenarios,
+ * their run counts and parameters are those in the file; /compare, which
+ * would be stale, is dropped, and the summaries are recomputed at close.
+ */
+int cs_output_reopen(const char *from, const char *path, int force,
+                     cs_output **out, cs_error *err);
+/* Index of the named scenario in output, or -1; its run count (0 if none). */
+int cs_output_find_scenario(const cs_output *output, const char *name);
+int cs_output_n_runs(const cs_output *output, int scenario_index);
 
 /* Write one run's parameter values (n of cs_output_add_parameters). Call
  * before cs_output_write_run. */
@@ -260,6 +279,17 @@ const char *cs_result_parameter_name(const cs_result *result, int scenario,
                                      int parameter);
 int cs_result_read_params(const cs_result *result, int scenario, double *values,
                           cs_error *err);
+
+/* How the batch in the file was made: its root attributes. */
+typedef struct cs_result_batch {
+    uint64_t seed;
+    char cascade_version[32];
+    char rng[32];
+    /* 1 or 0; -1 in files written before they were recorded */
+    int parameter_uncertainty, process_noise;
+} cs_result_batch;
+int cs_result_read_batch(const cs_result *result, cs_result_batch *batch,
+                         cs_error *err);
 
 /* Read run_done: done[r] is 1 if run r was completely written, else 0. */
 int cs_result_read_run_done(const cs_result *result, int scenario,

@@ -318,21 +318,26 @@ class OutputFile(Workdir):
             self.assertFalse(np.array_equal(runs[0], runs[1]))
 
 
+def write_uncertain(test):
+    """small.yaml with an uncertain referral rate and CIN cost, as test.unc"""
+    text = SMALL.replace('name: small', 'name: small-unc').replace(
+        'referral: {from: universal, to: cin, rate: 0.05}',
+        'referral: {from: universal, to: cin, rate: '
+        '{dist: gamma, mean: 0.05, sd: 0.01}}').replace(
+        'cin: {intervention: late, unit_cost: {per_year: 5000}}',
+        'cin: {intervention: late, unit_cost: {per_year: '
+        '{dist: triangular, min: 4000, mode: 5000, max: 7000}}}')
+    test.unc = test.path('small-unc.yaml')
+    with open(test.unc, 'w') as f:
+        f.write(text)
+
+
 class ParameterUncertainty(Workdir):
     """Uncertain parameters: drawn per run, stored in params, switchable."""
 
     def setUp(self):
         super().setUp()
-        text = SMALL.replace('name: small', 'name: small-unc').replace(
-            'referral: {from: universal, to: cin, rate: 0.05}',
-            'referral: {from: universal, to: cin, rate: '
-            '{dist: gamma, mean: 0.05, sd: 0.01}}').replace(
-            'cin: {intervention: late, unit_cost: {per_year: 5000}}',
-            'cin: {intervention: late, unit_cost: {per_year: '
-            '{dist: triangular, min: 4000, mode: 5000, max: 7000}}}')
-        self.unc = self.path('small-unc.yaml')
-        with open(self.unc, 'w') as f:
-            f.write(text)
+        write_uncertain(self)
 
     def test_params_are_stored_and_used(self):
         out = self.path('u.h5')
@@ -423,6 +428,167 @@ class Sensitivity(ParameterUncertainty):
             r = run('sensitivity', *args)
             self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
             self.assertTrue(r.stderr.strip())
+
+
+def datasets(path):
+    """Every dataset under /scenarios as raw bytes, by name."""
+    found = {}
+    with h5py.File(path) as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                value = obj[()]
+                found[name] = (obj.shape, value.tolist()
+                               if value.dtype.kind == 'O' else value.tobytes())
+        f['scenarios'].visititems(visit)
+    return found
+
+
+class Batches(Workdir):
+    """Slices, merge and resume give the file of one uninterrupted batch."""
+
+    def setUp(self):
+        super().setUp()
+        write_uncertain(self)
+        self.pair = [self.unc, self.small]  # with and without parameters
+
+    def batch(self, name, *args):
+        out = self.path(name)
+        r = run('run', *self.pair, '-n', '13', '--seed', '21', '-o', out,
+                '-q', *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def assertSameRuns(self, a, b):
+        x, y = datasets(a), datasets(b)
+        self.assertEqual(sorted(x), sorted(y))
+        for name in x:
+            self.assertEqual(x[name], y[name], name)
+        self.assertIn('small-unc/params', x)
+        self.assertIn('small/summary/quantiles', x)
+
+    def test_threads_give_the_same_file_with_parameters(self):
+        one = self.batch('one.h5', '--threads', '1')
+        self.assertSameRuns(one, self.batch('three.h5', '--threads', '3'))
+
+    def test_slices_merged_equal_one_batch(self):
+        whole = self.batch('whole.h5')
+        parts = [self.batch(f'part{i}.h5', '--runs', span, '--threads', t)
+                 for i, (span, t) in enumerate([('0:3', '1'), ('4:4', '2'),
+                                                ('5:12', '3')])]
+        with h5py.File(parts[1]) as f:
+            done = f['scenarios/small/run_done'][:]
+            self.assertEqual(list(np.flatnonzero(done)), [4])
+        merged = self.path('merged.h5')
+        r = run('merge', parts[2], parts[0], parts[1], '-o', merged)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("scenario 'small': 13 of 13 runs done", r.stdout)
+        self.assertSameRuns(whole, merged)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_resume_completes_a_partial_batch(self):
+        whole = self.batch('whole.h5')
+        partial = self.batch('resumed.h5', '--runs', '2:6')
+        before = digest(partial)
+        r = run('run', *self.pair, '--seed', '21', '-o', partial, '-q',
+                '--resume')  # -n comes from the file
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(digest(partial), before)
+        self.assertSameRuns(whole, partial)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_interrupt_then_resume_equals_one_batch(self):
+        import signal
+        import time
+        n = '6000'
+        out = self.path('stopped.h5')
+        for attempt in range(5):  # until the signal lands mid-batch
+            p = subprocess.Popen([CASCADE, 'run', self.small, '-n', n,
+                                  '--seed', '4', '-o', out, '-q'],
+                                 stderr=subprocess.PIPE, text=True)
+            time.sleep(0.3 + 0.3 * attempt)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=120)
+            if p.returncode == 130:
+                break
+        self.assertEqual(p.returncode, 130, err)
+        self.assertIn('--resume', err)
+        with h5py.File(out) as f:
+            self.assertLess(int(f['scenarios/small/run_done'][:].sum()), int(n))
+        r = run('run', self.small, '--seed', '4', '-o', out, '-q', '--resume')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        whole = self.path('whole.h5')
+        r = run('run', self.small, '-n', n, '--seed', '4', '-o', whole, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        x, y = datasets(whole), datasets(out)
+        for name in x:
+            self.assertEqual(x[name], y[name], name)
+
+    def test_resume_refuses_another_batch_and_keeps_the_file(self):
+        partial = self.batch('partial.h5', '--runs', '0:4')
+        before = digest(partial)
+        for args in (['--seed', '22'], ['-n', '14', '--seed', '21'],
+                     ['--seed', '21', '--no-process-noise'],
+                     ['--seed', '21', '--no-parameter-uncertainty']):
+            r = run('run', *self.pair, '-o', partial, '-q', '--resume', *args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn('cannot resume', r.stderr)
+        r = run('run', self.small, '--seed', '21', '-o', partial, '-q',
+                '--resume')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('other scenarios', r.stderr)
+        self.assertEqual(digest(partial), before)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_merge_refuses_overlaps_and_strangers(self):
+        a = self.batch('a.h5', '--runs', '0:5')
+        b = self.batch('b.h5', '--runs', '5:12')
+        other = self.path('other.h5')
+        run('run', *self.pair, '-n', '13', '--seed', '3', '--runs', '6:12',
+            '-o', other, '-q')
+        text = self.path('text.h5')
+        with open(text, 'w') as f:
+            f.write('not hdf5\n')
+        merged = self.path('m.h5')
+        cases = [([a, b], 'run 5 of scenario'),
+                 ([a, other], 'seed differs'),
+                 ([a, text], text),
+                 ([a, self.path('missing.h5')], 'missing.h5')]
+        for parts, message in cases:
+            r = run('merge', *parts, '-o', merged)
+            self.assertEqual(r.returncode, 2, parts)
+            self.assertIn(message, r.stderr)
+            self.assertFalse(os.path.exists(merged))
+        r = run('merge', a, b, '-o', a)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(run('merge', a).returncode, 2)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_merge_of_some_slices_says_what_is_missing(self):
+        a = self.batch('a.h5', '--runs', '0:5')
+        c = self.batch('c.h5', '--runs', '9:12')
+        merged = self.path('m.h5')
+        r = run('merge', a, c, '-o', merged)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('10 of 13 runs done', r.stdout)
+        self.assertIn('first missing is run 6', r.stdout)
+        with h5py.File(merged) as f:
+            g = f['scenarios/small']
+            self.assertEqual(g['summary'].attrs['n_runs_summarised'], 10)
+            done = g['run_done'][:].astype(bool)
+            np.testing.assert_allclose(g['summary/mean'][:],
+                                       g['stocks'][:][done].mean(axis=0),
+                                       rtol=1e-12)
+
+    def test_bad_slices_exit_two(self):
+        for args in (['--runs', '5:2'], ['--runs', '0:13'], ['--runs', 'a:b'],
+                     ['--runs', '-1:3'], ['--runs', '3:'],
+                     ['--deterministic', '--runs', '0:0'],
+                     ['--deterministic', '--resume']):
+            r = run('run', self.small, '-n', '13', '-o', self.path('x.h5'),
+                    '-q', *args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn('--', r.stderr)
+            self.assertFalse(os.path.exists(self.path('x.h5')))
 
 
 class Compare(Workdir):
