@@ -1,8 +1,13 @@
 /*
- * bench_baseline.c - how fast the steppers run the shipped England baseline.
+ * bench_baseline.c - how fast the steppers run the England baseline.
  *
- * Measures, on one thread, for the built-in baseline (10 years, monthly):
- *   - stochastic runs per second and compartment-steps per second;
+ * Measures, on one thread, for the built-in baseline (10 years, monthly),
+ * or for SCENARIO.yaml (bench/RESULTS.md uses the baseline with parameter
+ * uncertainty, scenarios/england-baseline-uncertain.yaml):
+ *   - stochastic runs per second and compartment-steps per second; with
+ *     uncertain parameters each run first draws its parameters and
+ *     compiles its own model, as `cascade run` does, and that is timed
+ *     too (and shown on its own);
  *   - the deterministic run's time;
  *   - a plain reference in the same process: the time to draw as many
  *     binomial variates as the stochastic runs drew (one per multinomial
@@ -10,7 +15,8 @@
  *     the same (n, p) sequence, in a tight loop. The ratio run / floor says
  *     how much of a run is bookkeeping rather than drawing random numbers.
  *
- * usage: bench_baseline [RUNS]   (default 200). Results: bench/RESULTS.md.
+ * usage: bench_baseline [RUNS [SCENARIO.yaml]]   (default 200 runs of the
+ * built-in baseline). Results: bench/RESULTS.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,17 +117,21 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 200;
     if (runs < 1)
         runs = 200;
+    const char *path = argc > 2 ? argv[2] : NULL;
     size_t length;
     const char *text =
         cs_scenario_builtin_text("england-baseline.yaml", &length);
     cs_scenario *sc = NULL;
     cs_model *m = NULL;
     cs_error err;
-    if (!text ||
-        cs_scenario_load_string(text, length, "england-baseline.yaml", NULL,
-                                &sc, &err) != CS_OK ||
-        cs_model_compile(sc, &m, &err) != CS_OK) {
-        fprintf(stderr, "bench: %s\n", text ? err.message : "no baseline");
+    int rc =
+        path   ? cs_scenario_load_file(path, &sc, &err)
+        : text ? cs_scenario_load_string(text, length, "england-baseline.yaml",
+                                         NULL, &sc, &err)
+               : CS_EFAIL;
+    if (rc != CS_OK || cs_model_compile(sc, &m, &err) != CS_OK) {
+        fprintf(stderr, "bench: %s\n",
+                text || path ? err.message : "no baseline");
         return 1;
     }
     int months = cs_model_n_months(m), stages = cs_model_n_stages(m);
@@ -132,9 +142,30 @@ int main(int argc, char **argv)
     cs_sim *sim = cs_sim_alloc(m);
 
     cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, 0, stocks, flows); /* warm up */
+    double draw_compile = 0;
     double t0 = now_seconds();
-    for (int run = 0; run < runs; run++)
-        cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows);
+    for (int run = 0; run < runs; run++) {
+        if (sc->n_parameters == 0) {
+            cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows);
+            continue;
+        }
+        /* as cascade run: this run's parameters, model and stepper */
+        double t1 = now_seconds();
+        cs_scenario *drawn = malloc(sizeof *drawn);
+        double values[CS_MAX_PARAMETERS];
+        cs_model *own = NULL;
+        if (!drawn || cs_scenario_draw(sc, 1, (uint32_t)run, drawn, values) ||
+            cs_model_compile(drawn, &own, &err)) {
+            fprintf(stderr, "bench: run %d: cannot draw or compile\n", run);
+            return 1;
+        }
+        cs_sim *own_sim = cs_sim_alloc(own);
+        draw_compile += now_seconds() - t1;
+        cs_sim_run(own_sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows);
+        cs_sim_free(own_sim);
+        cs_model_free(own);
+        free(drawn);
+    }
     double stochastic = (now_seconds() - t0) / runs;
 
     t0 = now_seconds();
@@ -155,12 +186,17 @@ int main(int argc, char **argv)
     double floor_time = (now_seconds() - t0) / reps;
 
     double steps = (double)cs_model_n_compartments(m) * months;
-    printf("England baseline: %d compartments x %d months = %.0f "
-           "compartment-steps per run\n",
-           cs_model_n_compartments(m), months, steps);
+    printf("%s: %d compartments x %d months = %.0f compartment-steps per "
+           "run, %d uncertain parameters\n",
+           sc->name, cs_model_n_compartments(m), months, steps,
+           sc->n_parameters);
     printf("stochastic run:       %8.2f ms   (%.1f runs/s, %.2f M "
            "compartment-steps/s, %d runs)\n",
            stochastic * 1e3, 1 / stochastic, steps / stochastic / 1e6, runs);
+    if (sc->n_parameters > 0)
+        printf("  of which drawing parameters and compiling the run's model: "
+               "%.2f ms\n",
+               draw_compile / runs * 1e3);
     printf("deterministic run:    %8.2f ms\n", deterministic * 1e3);
     printf("binomial floor:       %8.2f ms   (%zu gsl_ran_binomial draws "
            "with the run's (n, p), same generator)\n",
