@@ -466,6 +466,32 @@ class Batches(Workdir):
         self.assertIn('small-unc/params', x)
         self.assertIn('small/summary/quantiles', x)
 
+    def test_progress_on_a_terminal_only(self):
+        import pty
+        leader, follower = pty.openpty()
+        p = subprocess.Popen([CASCADE, 'run', self.small, '-n', '3000',
+                              '-o', self.path('p.h5')],
+                             stderr=follower, stdout=subprocess.DEVNULL)
+        os.close(follower)
+        seen = b''
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the program closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        p.wait(timeout=120)
+        os.close(leader)
+        self.assertEqual(p.returncode, 0)
+        text = seen.decode()
+        self.assertRegex(text, r'small: run \d+/3000 +[0-9.]+ runs/s +\d+ s left')
+        self.assertIn('run 3000/3000', text)
+        # not on a pipe or file
+        r = run('run', self.small, '-n', '50', '-o', self.path('q.h5'))
+        self.assertNotIn('runs/s', r.stderr)
+
     def test_threads_give_the_same_file_with_parameters(self):
         one = self.batch('one.h5', '--threads', '1')
         self.assertSameRuns(one, self.batch('three.h5', '--threads', '3'))
