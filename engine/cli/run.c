@@ -898,6 +898,7 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     cs_result_close(earlier);
     earlier = NULL;
     if (rc == CS_OK) {
+        cs_output_set_threads(out, o->threads);
         /* also when interrupted: the runs that finished are complete and
          * marked in run_done, and the summaries cover exactly them */
         rc = cs_output_close(out, err);

@@ -15,15 +15,16 @@
  * are read back one block of months at a time (12 months, one chunk row,
  * so each compressed chunk is read once), run by run, and each block's
  * summary is written before the next is read. A block shrinks below 12
- * months when it would otherwise exceed SUMMARY_BLOCK_BYTES (64 MB: from
- * about 3,500 runs of the baseline), trading reading a chunk more than
- * once for memory that stays bounded at 10,000 runs and beyond (one month
- * of every run: 16 MB at 10,000 runs of the baseline).
+ * months when it would otherwise exceed SUMMARY_BLOCK_BYTES (192 MB: past
+ * about 10,000 runs of the baseline), trading reading a chunk more than
+ * once for memory that stays bounded however many runs there are. The
+ * cells of a block are sorted on cs_output_set_threads() threads.
  *
  * A file reopened to add runs (cascade run --resume, cascade merge) has
  * its summary already; it is rewritten in place.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -34,7 +35,7 @@
 #include "h5util.h"
 #include "writer.h"
 
-#define SUMMARY_BLOCK_BYTES ((size_t)64 * 1024 * 1024)
+#define SUMMARY_BLOCK_BYTES ((size_t)192 * 1024 * 1024)
 
 /* Create a chunked, compressed float64 summary dataset with NaN fill. */
 static hid_t create_summary_dataset(hid_t group, const char *name, int rank,
@@ -106,6 +107,68 @@ static herr_t write_block(hid_t dataset, int rank, int month_axis,
     cs_h5_close(memory_space);
     cs_h5_close(file_space);
     return status;
+}
+
+/* Cells [c0, c1) of a block of n_done runs: mean and quantiles. */
+typedef struct cell_job {
+    const double *block;
+    size_t cells, c0, c1;
+    int n_done;
+    double *values; /* n_done scratch */
+    double *mean, *quantiles;
+} cell_job;
+
+static void *summarise_job(void *arg)
+{
+    const cell_job *j = arg;
+    size_t n = (size_t)j->n_done;
+    for (size_t c = j->c0; c < j->c1; c++) {
+        for (size_t k = 0; k < n; k++)
+            j->values[k] = j->block[k * j->cells + c];
+        j->mean[c] = gsl_stats_mean(j->values, 1, n);
+        gsl_sort(j->values, 1, n);
+        for (int q = 0; q < CS_N_QUANTILES; q++)
+            j->quantiles[(size_t)q * j->cells + c] =
+                gsl_stats_quantile_from_sorted_data(j->values, 1, n,
+                                                    cs_quantile_levels[q]);
+    }
+    return NULL;
+}
+
+/*
+ * Summarise every cell of the block, the cells shared among `threads`
+ * threads (the calling one too; each with its own n_done of values). The
+ * results do not depend on the number of threads.
+ */
+static void summarise_cells(const double *block, size_t cells, int n_done,
+                            int threads, double *values, double *mean,
+                            double *quantiles)
+{
+    enum { MAX_THREADS = 256 };
+    cell_job jobs[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    for (int i = 0; i < threads; i++)
+        jobs[i] = (cell_job){block,
+                             cells,
+                             cells * (size_t)i / (size_t)threads,
+                             cells * (size_t)(i + 1) / (size_t)threads,
+                             n_done,
+                             values + (size_t)i * (size_t)n_done,
+                             mean,
+                             quantiles};
+    for (int i = 1; i < threads; i++)
+        started[i] =
+            pthread_create(&ids[i], NULL, summarise_job, &jobs[i]) == 0;
+    summarise_job(&jobs[0]);
+    for (int i = 1; i < threads; i++) {
+        if (started[i])
+            pthread_join(ids[i], NULL);
+        else
+            summarise_job(&jobs[i]); /* could not start it: do it here */
+    }
 }
 
 /* Create summary/{mean,quantiles} (NaN-filled) in scenario's group. */
@@ -229,7 +292,8 @@ int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
     /* (a rewritten summary of no runs is NaN: one slot avoids malloc(0)) */
     size_t slots = n_done > 0 ? (size_t)n_done : 1;
     block = malloc(slots * block_cells * sizeof *block);
-    values = malloc(slots * sizeof *values);
+    int threads = output->threads > 1 ? output->threads : 1;
+    values = malloc((size_t)threads * slots * sizeof *values);
     block_mean = malloc(block_cells * sizeof *block_mean);
     block_quantiles =
         malloc(CS_N_QUANTILES * block_cells * sizeof *block_quantiles);
@@ -258,16 +322,9 @@ int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
             for (int q = 0; q < CS_N_QUANTILES; q++)
                 block_quantiles[(size_t)q * cells + c] = NAN;
         }
-        for (size_t c = 0; c < cells && n_done > 0; c++) {
-            for (int k = 0; k < n_done; k++)
-                values[k] = block[(size_t)k * cells + c];
-            block_mean[c] = gsl_stats_mean(values, 1, (size_t)n_done);
-            gsl_sort(values, 1, (size_t)n_done);
-            for (int q = 0; q < CS_N_QUANTILES; q++)
-                block_quantiles[(size_t)q * cells + c] =
-                    gsl_stats_quantile_from_sorted_data(
-                        values, 1, (size_t)n_done, cs_quantile_levels[q]);
-        }
+        if (n_done > 0)
+            summarise_cells(block, cells, n_done, threads, values, block_mean,
+                            block_quantiles);
         if (write_block(mean, 3, 0, mean_shape, month0, n_block, block_mean) <
                 0 ||
             write_block(quantiles, 4, 1, quantile_shape, month0, n_block,

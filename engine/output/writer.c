@@ -1319,6 +1319,12 @@ done:
     return status;
 }
 
+void cs_output_set_threads(cs_output *output, int threads)
+{
+    if (output)
+        output->threads = threads < 1 ? 1 : threads;
+}
+
 int cs_output_find_scenario(const cs_output *output, const char *name)
 {
     for (int i = 0; i < output->n_scenarios; i++)

@@ -36,6 +36,7 @@ struct cs_output {
     int n_scenarios, scenario_capacity;
     int failed;          /* a write failed: the file must not replace path */
     uint64_t run_values; /* float64 values one run writes (space.h) */
+    int threads;         /* for the summaries (cs_output_set_threads) */
 };
 
 /*

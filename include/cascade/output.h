@@ -169,6 +169,10 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
  */
 int cs_output_close(cs_output *output, cs_error *err);
 
+/* Threads cs_output_close may use to compute the summaries (default 1);
+ * the summaries are the same for any number. */
+void cs_output_set_threads(cs_output *output, int threads);
+
 /* Close and delete the temporary file; any earlier file at path is kept. */
 void cs_output_abort(cs_output *output);
 
