@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cascade_config.h"
+#if CASCADE_MPI
+#include <mpi.h>
+#endif
 #include "cli.h"
 
 #define BASELINE_FILE "england-baseline.yaml"
@@ -102,8 +105,23 @@ int main(int argc, char **argv)
     }
     if (!strcmp(command, "run")) {
         char *line = join_arguments(argc, argv);
+#if CASCADE_MPI
+        /* started by mpirun (or another launcher): a rank of a job that
+         * splits the runs; otherwise an ordinary process */
+        int launched = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") ||
+                       getenv("PMIX_RANK");
+        if (launched && MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+            fprintf(stderr, "cascade run: MPI_Init failed\n");
+            free(line);
+            return CLI_FAILURE;
+        }
+#endif
         int rc = cli_run(argc - 1, argv + 1, line ? line : "cascade run");
         free(line);
+#if CASCADE_MPI
+        if (launched)
+            MPI_Finalize();
+#endif
         return rc;
     }
     if (!strcmp(command, "validate"))

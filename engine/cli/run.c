@@ -16,6 +16,7 @@
  * earlier file only when it is complete (cs_output_close renames it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -28,6 +29,9 @@
 #include <unistd.h>
 
 #include "cascade_config.h"
+#if CASCADE_MPI
+#include <mpi.h>
+#endif
 #include "cli.h"
 #include "rebuild.h"
 #include "table.h"
@@ -47,6 +51,8 @@ typedef struct run_options {
     int force;
     int quiet;
     int threads;
+    int threads_given;
+    int cores; /* available to this process */
     int no_parameter_uncertainty;
     int no_process_noise;
     int runs_given;   /* -n was given */
@@ -79,6 +85,27 @@ typedef struct capacity_union {
 } capacity_union;
 
 static volatile sig_atomic_t interrupted;
+
+/* This process's place among the MPI ranks (0 of 1 without MPI). */
+static int mpi_rank = 0, mpi_size = 1;
+
+#if CASCADE_MPI
+/* 1 if any rank has flag set (every rank must call it, in the same
+ * order). */
+static int any_rank(int flag)
+{
+    if (mpi_size == 1)
+        return flag;
+    int any = flag;
+    MPI_Allreduce(&flag, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return any;
+}
+#else
+static int any_rank(int flag)
+{
+    return flag;
+}
+#endif
 
 static void on_signal(int sig)
 {
@@ -218,6 +245,7 @@ static int parse_options(int argc, char **argv, run_options *o)
     o->runs = DEFAULT_RUNS;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
+    o->cores = o->threads;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
@@ -269,6 +297,7 @@ static int parse_options(int argc, char **argv, run_options *o)
             if (parse_count("--threads", optarg, 256, &threads))
                 return CLI_BAD_INPUT;
             o->threads = (int)threads;
+            o->threads_given = 1;
             break;
         }
         case 'h':
@@ -620,7 +649,138 @@ static int describe_scenario(const run_options *o, const run_scenario *r,
     return rc;
 }
 
-/* Compute the runs in todo and write them to out, in that order. */
+/* Write slot b, run `run`, one dataset at a time. */
+static int write_slot(const run_scenario *r, cs_output *out, int n_params,
+                      int n_capacity, int n_lines, const run_slot *b, int run,
+                      cs_error *err)
+{
+    int rc = CS_OK;
+    if (n_params > 0)
+        rc = cs_output_write_params(out, r->index, run, b->params, err);
+    if (rc == CS_OK && n_capacity > 0)
+        rc =
+            cs_output_write_capacity(out, r->index, run, b->file_capacity, err);
+    if (rc == CS_OK)
+        rc = cs_output_write_run(out, r->index, run, b->stocks, b->file_flows,
+                                 n_lines ? b->costs : NULL, b->spend, err);
+    return rc;
+}
+
+/* Wait until the slot of to-do index i is computed. */
+static run_slot *wait_slot(pipeline *p, long i)
+{
+    pthread_mutex_lock(&p->lock);
+    while (!p->ready[i % p->n_slots])
+        pthread_cond_wait(&p->changed, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    return &p->slots[i % p->n_slots];
+}
+
+/* The slot of to-do index i is written: a worker may reuse it. */
+static void release_slot(pipeline *p, long i)
+{
+    pthread_mutex_lock(&p->lock);
+    p->ready[i % p->n_slots] = 0;
+    p->next_write = i + 1;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Under MPI: this rank's runs (p->todo, every size-th run of the batch's
+ * n_todo from this rank's) are written in collective rounds of up to
+ * n_slots runs a rank, copied into one buffer per dataset so that a round
+ * is one collective write per dataset (a write per run would synchronise
+ * the ranks for every run). Every rank writes the same number of rounds,
+ * with nothing once its runs are done, and all stop at the same round
+ * after an error or a signal on any of them.
+ */
+static int write_rounds(pipeline *p, cs_output *out, long n_todo,
+                        const struct timespec *start, int progress,
+                        cs_error *err)
+{
+    const run_scenario *r = p->r;
+    const cs_model *m = r->model;
+    const cs_scenario *sc = r->scenario;
+    size_t months = (size_t)cs_model_n_months(m);
+    size_t n_params = (size_t)sc->n_parameters;
+    size_t n_cap = months * (size_t)p->n_file_capacity * 3;
+    size_t n_stocks = months * (size_t)cs_model_n_stages(m) * CS_AGES;
+    size_t n_flows = months * (size_t)p->n_file_flows;
+    size_t n_costs = months * (size_t)cs_model_n_cost_lines(m);
+    size_t n_spend = months * CS_N_SPEND;
+    long per_round = p->n_slots;
+    long most = (n_todo + mpi_size - 1) / mpi_size; /* rank 0's count */
+    long rounds = (most + per_round - 1) / per_round;
+    size_t k_max = (size_t)per_round;
+    double *params = calloc(k_max * (n_params + 1), sizeof *params);
+    double *cap = calloc(k_max * (n_cap + 1), sizeof *cap);
+    double *stocks = calloc(k_max * n_stocks, sizeof *stocks);
+    double *flows = calloc(k_max * n_flows, sizeof *flows);
+    double *costs = calloc(k_max * (n_costs + 1), sizeof *costs);
+    double *spend = calloc(k_max * n_spend, sizeof *spend);
+    int rc = params && cap && stocks && flows && costs && spend
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (long j = 0; j < rounds; j++) {
+        long first = j * per_round;
+        long k = p->n_todo - first;
+        k = k < 0 ? 0 : k > per_round ? per_round : k;
+        for (long q = 0; q < k && rc == CS_OK; q++) {
+            run_slot *b = wait_slot(p, first + q);
+            if (b->status != CS_OK) {
+                rc = cs_error_set(err, b->status, "run %ld of '%s': %s", b->run,
+                                  sc->name, b->err.message);
+                break;
+            }
+            memcpy(params + (size_t)q * n_params, b->params,
+                   n_params * sizeof *params);
+            memcpy(cap + (size_t)q * n_cap, b->file_capacity,
+                   n_cap * sizeof *cap);
+            memcpy(stocks + (size_t)q * n_stocks, b->stocks,
+                   n_stocks * sizeof *stocks);
+            memcpy(flows + (size_t)q * n_flows, b->file_flows,
+                   n_flows * sizeof *flows);
+            memcpy(costs + (size_t)q * n_costs, b->costs,
+                   n_costs * sizeof *costs);
+            memcpy(spend + (size_t)q * n_spend, b->spend,
+                   n_spend * sizeof *spend);
+            release_slot(p, first + q);
+        }
+        if (any_rank(rc != CS_OK || interrupted)) {
+            if (rc == CS_OK && !interrupted)
+                rc = cs_error_set(err, CS_EFAIL, "%s", ""); /* its rank says */
+            break;
+        }
+        /* runs todo[rank + (first + q) * size]: every size-th row */
+        int run0 = k > 0 ? (int)p->todo[first] : 0;
+        rc = cs_output_write_runs(out, r->index, run0, mpi_size, (int)k, params,
+                                  cap, stocks, flows, costs, spend, err);
+        long done = (first + per_round) * mpi_size;
+        if (progress)
+            show_progress(sc->name, done < n_todo ? done : n_todo, n_todo,
+                          start);
+        if (any_rank(rc != CS_OK)) {
+            if (rc == CS_OK)
+                rc = cs_error_set(err, CS_EFAIL, "%s", "");
+            break;
+        }
+    }
+    free(params);
+    free(cap);
+    free(stocks);
+    free(flows);
+    free(costs);
+    free(spend);
+    return rc;
+}
+
+/*
+ * Compute the runs in todo and write them to out, in that order. Under
+ * MPI this rank computes todo[rank], todo[rank + size], ...; the writes are
+ * collective rounds, one run per rank (or none, at the end), and every
+ * rank stops at the same round after an error or a signal on any of them.
+ */
 static int run_one_scenario(const run_options *o, run_scenario *r,
                             uint64_t seed, cs_output *out, int n_file_flows,
                             int n_file_capacity, run_slot *slots, int n_slots,
@@ -631,6 +791,12 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
     int n_lines = cs_model_n_cost_lines(m);
     int rc = CS_OK;
     int threads = o->threads;
+    /* this rank's runs: every size-th of todo, from its rank's */
+    long n_mine =
+        n_todo > mpi_rank ? (n_todo - mpi_rank - 1) / mpi_size + 1 : 0;
+    long *mine = malloc((size_t)(n_mine > 0 ? n_mine : 1) * sizeof *mine);
+    for (long i = 0; mine && i < n_mine; i++)
+        mine[i] = todo[mpi_rank + i * mpi_size];
     cs_sim *sims[256] = {NULL};
     for (int i = 0; i < threads; i++)
         if (!(sims[i] = cs_sim_alloc(m)))
@@ -640,13 +806,13 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
                   .seed = seed,
                   .n_file_flows = n_file_flows,
                   .n_file_capacity = n_file_capacity,
-                  .todo = todo,
-                  .n_todo = n_todo,
+                  .todo = mine,
+                  .n_todo = n_mine,
                   .slots = slots,
                   .n_slots = n_slots,
                   .sims = sims,
                   .ready = calloc((size_t)n_slots, 1)};
-    if (!p.ready)
+    if (!p.ready || !mine)
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     pthread_t ids[256];
     worker_arg args[256];
@@ -663,12 +829,17 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
         if (started == 0)
             rc = cs_error_set(err, CS_EFAIL, "cannot start a thread");
     }
-    int progress = !o->quiet && isatty(STDERR_FILENO) && n_todo > 1;
+    int progress =
+        !o->quiet && mpi_rank == 0 && isatty(STDERR_FILENO) && n_todo > 1;
     struct timespec start, shown = {0, 0};
     clock_gettime(CLOCK_MONOTONIC, &start);
+    if (mpi_size > 1 && rc == CS_OK)
+        rc = write_rounds(&p, out, n_todo, &start, progress, err);
     /* written in to-do order, whatever thread computed them */
-    for (long i = 0; i < n_todo && rc == CS_OK && !interrupted; i++) {
+    for (long i = 0; mpi_size == 1 && i < n_mine; i++) {
         run_slot *b = &slots[i % n_slots];
+        if (rc != CS_OK || interrupted)
+            break;
         pthread_mutex_lock(&p.lock);
         while (!p.ready[i % n_slots])
             pthread_cond_wait(&p.changed, &p.lock);
@@ -678,23 +849,11 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
                               sc->name, b->err.message);
             break;
         }
-        if (sc->n_parameters > 0)
-            rc = cs_output_write_params(out, r->index, (int)b->run, b->params,
-                                        err);
-        if (rc == CS_OK && n_file_capacity > 0)
-            rc = cs_output_write_capacity(out, r->index, (int)b->run,
-                                          b->file_capacity, err);
-        if (rc == CS_OK)
-            rc = cs_output_write_run(out, r->index, (int)b->run, b->stocks,
-                                     b->file_flows, n_lines ? b->costs : NULL,
-                                     b->spend, err);
+        rc = write_slot(r, out, sc->n_parameters, n_file_capacity, n_lines, b,
+                        (int)b->run, err);
         if (rc == CS_OK)
             cli_table_add_run(&r->table, b->stocks, b->flows, b->spend);
-        pthread_mutex_lock(&p.lock);
-        p.ready[i % n_slots] = 0;
-        p.next_write = i + 1;
-        pthread_cond_broadcast(&p.changed);
-        pthread_mutex_unlock(&p.lock);
+        release_slot(&p, i);
         if (progress && (seconds_since(&shown) > 0.2 || i + 1 == n_todo)) {
             show_progress(sc->name, i + 1, n_todo, &start);
             clock_gettime(CLOCK_MONOTONIC, &shown);
@@ -713,6 +872,7 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
     if (progress)
         fprintf(stderr, "\r%70s\r", "");
     free(p.ready);
+    free(mine);
     for (int i = 0; i < threads; i++)
         cs_sim_free(sims[i]);
     return rc;
@@ -769,6 +929,114 @@ static int check_resumable(const run_options *o, const run_scenario *rs, int n,
     return CS_OK;
 }
 
+/*
+ * Under MPI: rank 0 has created the file (*out, or failed); it detaches it
+ * and every rank adopts it on MPI_COMM_WORLD. On return every rank has the
+ * same status; *tmp_path names the file (to finish or delete) once it
+ * exists.
+ */
+static int share_file(int rc, cs_output **out, const char *path,
+                      char **tmp_path, cs_error *err)
+{
+#if CASCADE_MPI
+    long length = 0;
+    if (mpi_rank == 0) {
+        if (*out && rc == CS_OK)
+            rc = cs_output_detach(*out, tmp_path, err);
+        else if (*out)
+            cs_output_abort(*out);
+        *out = NULL;
+        length = rc == CS_OK ? (long)strlen(*tmp_path) + 1 : 0;
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc != CS_OK) {
+        if (mpi_rank != 0)
+            cs_error_set(err, rc, "%s", ""); /* rank 0 says what failed */
+        return rc;
+    }
+    MPI_Bcast(&length, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    if (mpi_rank != 0 && !(*tmp_path = malloc((size_t)length)))
+        MPI_Abort(MPI_COMM_WORLD, CLI_FAILURE);
+    MPI_Bcast(*tmp_path, (int)length, MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Comm comm = MPI_COMM_WORLD;
+    rc = cs_output_adopt(*tmp_path, path, &comm, out, err);
+    if (any_rank(rc != CS_OK)) {
+        if (*out)
+            cs_output_abort(*out);
+        *out = NULL;
+        if (rc == CS_OK)
+            rc = cs_error_set(err, CS_EFAIL, "%s", "");
+        MPI_Barrier(MPI_COMM_WORLD);
+        if (mpi_rank == 0)
+            unlink(*tmp_path);
+    }
+    return rc;
+#else
+    (void)rc;
+    (void)out;
+    (void)path;
+    (void)tmp_path;
+    return cs_error_set(err, CS_EFAIL, "built without MPI");
+#endif
+}
+
+/*
+ * Under MPI, after every rank closed its share: rank 0 finishes the file
+ * (summaries, rename) and reads it back for the printed table, or deletes
+ * it if any rank failed. Every rank returns rank 0's status.
+ */
+static int finish_shared_file(int rc, const char *tmp_path, const char *path,
+                              int threads, run_scenario *rs, int n,
+                              cs_error *err)
+{
+#if CASCADE_MPI
+    int failed = any_rank(rc != CS_OK);
+    if (mpi_rank == 0) {
+        cs_output *out = NULL;
+        if (failed) {
+            unlink(tmp_path);
+        } else {
+            rc = cs_output_adopt(tmp_path, path, NULL, &out, err);
+            if (rc == CS_OK) {
+                cs_output_set_threads(out, threads);
+                rc = cs_output_close(out, err);
+            } else {
+                unlink(tmp_path);
+            }
+        }
+        cs_result *result = NULL;
+        if (rc == CS_OK && !failed)
+            rc = cs_result_open(path, &result, err);
+        unsigned char *done = NULL;
+        for (int i = 0; i < n && rc == CS_OK && !failed; i++) {
+            int k = cs_result_find_scenario(result, rs[i].scenario->name);
+            long runs = cs_result_n_runs(result, k);
+            done = realloc(done, (size_t)runs);
+            rc = done ? cs_result_read_run_done(result, k, done, err)
+                      : cs_error_set(err, CS_ENOMEM, "out of memory");
+            if (rc == CS_OK)
+                rc = cli_tabulate_runs(result, k, &rs[i].table, rs[i].model,
+                                       rs[i].file_flow, runs, done, err);
+        }
+        free(done);
+        cs_result_close(result);
+    }
+    int status = rc;
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (mpi_rank != 0 && rc == CS_OK && status != CS_OK)
+        rc = cs_error_set(err, status, "%s", ""); /* rank 0 says why */
+    return rc;
+#else
+    (void)tmp_path;
+    (void)path;
+    (void)threads;
+    (void)rs;
+    (void)n;
+    (void)err;
+    return rc;
+#endif
+}
+
 static int write_file(const run_options *o, run_scenario *rs, int n,
                       uint64_t seed, const char *output_path,
                       const char *command_line, cs_error *err)
@@ -779,11 +1047,14 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     int n_lines = cs_model_n_cost_lines(m);
     flow_union u = {0, NULL, NULL, NULL};
     capacity_union cu = {0, {NULL}};
-    int n_slots = 8 * o->threads;
+    /* under MPI a round writes n_slots runs a rank: fewer, longer rounds
+     * spend less time waiting for each other */
+    int n_slots = (mpi_size > 1 ? 32 : 8) * o->threads;
     run_slot *slots = calloc((size_t)n_slots, sizeof *slots);
     double *unit_costs = NULL;
     cs_output *out = NULL;
     cs_result *earlier = NULL; /* the file being resumed */
+    char *tmp_path = NULL;     /* under MPI: the file being written */
     unsigned char *done_runs = NULL;
     long *todo = NULL;
     const char **month = calloc((size_t)n_months, sizeof *month);
@@ -853,7 +1124,7 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
                 cs_output_reopen(output_path, output_path, o->force, &out, err);
         for (int i = 0; i < n && rc == CS_OK; i++)
             rs[i].index = cs_output_find_scenario(out, rs[i].scenario->name);
-    } else {
+    } else if (mpi_rank == 0) {
         rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
         for (int i = 0; i < n && rc == CS_OK; i++)
             rc = cs_output_add_scenario(out, rs[i].scenario->name,
@@ -861,6 +1132,12 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
                                         (int)o->runs, &rs[i].index, err);
         for (int i = 0; i < n && rc == CS_OK; i++)
             rc = describe_scenario(o, &rs[i], out, unit_costs, err);
+    }
+    if (mpi_size > 1) {
+        /* rank 0 made the file; every rank opens it to write its runs */
+        rc = share_file(rc, &out, output_path, &tmp_path, err);
+        for (int i = 0; i < n && rc == CS_OK; i++)
+            rs[i].index = cs_output_find_scenario(out, rs[i].scenario->name);
     }
     /* the runs to compute: the slice asked for, less those already done */
     done_runs = calloc((size_t)o->runs, 1);
@@ -900,13 +1177,18 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     if (rc == CS_OK) {
         cs_output_set_threads(out, o->threads);
         /* also when interrupted: the runs that finished are complete and
-         * marked in run_done, and the summaries cover exactly them */
+         * marked in run_done, and the summaries cover exactly them (under
+         * MPI this only closes each rank's share) */
         rc = cs_output_close(out, err);
         out = NULL;
     }
+    if (mpi_size > 1 && tmp_path)
+        rc =
+            finish_shared_file(rc, tmp_path, output_path, o->cores, rs, n, err);
 done:
     if (out)
         cs_output_abort(out);
+    free(tmp_path);
     cs_result_close(earlier);
     free(done_runs);
     free(todo);
@@ -949,12 +1231,59 @@ static void default_output_path(const run_scenario *rs, int n, char *path,
     snprintf(path + used, size - used, ".h5");
 }
 
+/* Under MPI every rank checks the same input and finds the same faults:
+ * only rank 0 tells them (the others' stderr is muted until the runs). */
+static int mute_stderr(void)
+{
+    if (mpi_rank == 0)
+        return -1;
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    return saved;
+}
+
+static void unmute_stderr(int saved)
+{
+    if (saved < 0)
+        return;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+}
+
 int cli_run(int argc, char **argv, const char *command_line)
 {
+#if CASCADE_MPI
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (initialized) {
+        MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+    }
+#endif
+    int muted = mute_stderr();
     run_options o;
     int status = parse_options(argc, argv, &o);
-    if (status >= 0)
+    if (status >= 0) {
+        unmute_stderr(muted);
         return status;
+    }
+    if (mpi_size > 1 && (o.resume || o.slice_given || o.deterministic)) {
+        fprintf(stderr, "cascade run: --resume, --runs FIRST:LAST and "
+                        "--deterministic are for one process; under mpirun "
+                        "the ranks share the batch of -n runs\n");
+        unmute_stderr(muted);
+        return CLI_BAD_INPUT;
+    }
+    if (mpi_size > 1 && !o.threads_given)
+        o.threads = 1; /* a rank per core */
+    if (mpi_rank > 0)
+        o.quiet = 1; /* rank 0 prints the table */
 
     cs_error err;
     run_scenario rs[MAX_SCENARIOS];
@@ -998,6 +1327,8 @@ int cli_run(int argc, char **argv, const char *command_line)
         goto done;
     }
 
+    unmute_stderr(muted);
+    muted = -1;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -1011,7 +1342,9 @@ int cli_run(int argc, char **argv, const char *command_line)
         goto done;
     double elapsed = seconds_since(&start);
     if (interrupted) {
-        fprintf(stderr,
+        if (mpi_rank == 0)
+            fprintf(
+                stderr,
                 "cascade run: stopped by signal %d; %s holds the runs that "
                 "finished (see run_done in each scenario); the same command "
                 "with --resume computes the rest\n",
@@ -1048,8 +1381,9 @@ int cli_run(int argc, char **argv, const char *command_line)
                o.runs == 1 ? "" : "s", cs_model_n_months(rs[0].model), elapsed);
     }
 done:
-    if (rc != CS_OK)
+    if (rc != CS_OK && err.message[0]) /* empty: rank 0 told it */
         fprintf(stderr, "%s\n", err.message);
+    unmute_stderr(muted);
     for (int i = 0; i < n; i++) {
         cli_table_free(&rs[i].table);
         free(rs[i].file_flow);

@@ -29,7 +29,11 @@
 #include <unistd.h>
 
 #include <hdf5_hl.h>
+#if CASCADE_MPI
+#include <mpi.h>
+#endif
 
+#include "cascade_config.h"
 #include "h5util.h"
 #include "space.h"
 
@@ -402,6 +406,8 @@ static void close_handles(cs_output *output)
 
 static void free_output(cs_output *output)
 {
+    if (output->dxpl != H5P_DEFAULT)
+        cs_h5_close(output->dxpl);
     for (int i = 0; i < output->n_scenarios; i++)
         free(output->scenarios[i].name);
     free(output->scenarios);
@@ -410,13 +416,14 @@ static void free_output(cs_output *output)
     free(output);
 }
 
-/* Close everything, delete the temporary file and free output. */
+/* Close everything, delete the temporary file and free output (in
+ * parallel the file is shared: rank 0 of the caller deletes it). */
 static void discard(cs_output *output)
 {
     close_handles(output);
     cs_h5_close(output->file);
     output->file = -1;
-    if (output->tmp_path)
+    if (output->tmp_path && !output->parallel)
         unlink(output->tmp_path);
     free_output(output);
 }
@@ -443,6 +450,7 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
     if (!output)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     output->file = -1;
+    output->dxpl = H5P_DEFAULT;
     output->scale_month = output->scale_stage = output->scale_age =
         output->scale_transition = output->scale_quantile =
             output->scale_cost_line = output->scale_spend =
@@ -858,26 +866,44 @@ int cs_output_set_prices(cs_output *output, int scenario_index,
 }
 
 /* Write rows [run] of a run-major dataset from a contiguous buffer. */
-static herr_t write_run_rows(hid_t dataset, int rank, const hsize_t *shape,
-                             int run, const void *values, hid_t mem_type)
+/* Write rows first, first + stride, ... (count of them) of dataset from
+ * values, one row after another; count 0 (a rank with nothing to write in
+ * a collective round) selects nothing. */
+static herr_t write_rows(const cs_output *output, hid_t dataset, int rank,
+                         const hsize_t *shape, int first, int stride, int count,
+                         const void *values, hid_t mem_type)
 {
     herr_t status = -1;
-    hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
-    hsize_t count[4];
-    count[0] = 1;
+    hsize_t start[4] = {(hsize_t)first, 0, 0, 0};
+    hsize_t step[4] = {(hsize_t)(stride > 0 ? stride : 1), 1, 1, 1};
+    hsize_t n[4] = {(hsize_t)(count > 0 ? count : 1), 1, 1, 1};
+    hsize_t block[4] = {1, 1, 1, 1};
     for (int i = 1; i < rank; i++)
-        count[i] = shape[i];
+        block[i] = shape[i];
+    hsize_t memory_shape[4] = {n[0], block[1], block[2], block[3]};
     hid_t file_space = H5Dget_space(dataset);
-    hid_t memory_space = H5Screate_simple(rank, count, NULL);
-    if (file_space >= 0 && memory_space >= 0 &&
-        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count,
-                            NULL) >= 0 &&
-        H5Dwrite(dataset, mem_type, memory_space, file_space, H5P_DEFAULT,
+    hid_t memory_space = H5Screate_simple(rank, memory_shape, NULL);
+    herr_t selected =
+        count <= 0
+            ? (H5Sselect_none(file_space) < 0 ? -1
+                                              : H5Sselect_none(memory_space))
+            : H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, step, n,
+                                  block);
+    if (file_space >= 0 && memory_space >= 0 && selected >= 0 &&
+        H5Dwrite(dataset, mem_type, memory_space, file_space, output->dxpl,
                  values) >= 0)
         status = 0;
     cs_h5_close(memory_space);
     cs_h5_close(file_space);
     return status;
+}
+
+static herr_t write_run_rows(const cs_output *output, hid_t dataset, int rank,
+                             const hsize_t *shape, int run, const void *values,
+                             hid_t mem_type)
+{
+    return write_rows(output, dataset, rank, shape, run, 1, 1, values,
+                      mem_type);
 }
 
 int cs_output_write_run(cs_output *output, int scenario_index, int run,
@@ -918,16 +944,16 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
     const unsigned char done = 1;
     int status = CS_OK;
     /* run_done last: a run marked done is completely written. */
-    if (write_run_rows(scenario->stocks, 4, stock_shape, run, stocks,
+    if (write_run_rows(output, scenario->stocks, 4, stock_shape, run, stocks,
                        H5T_NATIVE_DOUBLE) < 0 ||
-        write_run_rows(scenario->flows, 3, flow_shape, run, flows,
+        write_run_rows(output, scenario->flows, 3, flow_shape, run, flows,
                        H5T_NATIVE_DOUBLE) < 0 ||
         (scenario->costs >= 0 &&
-         write_run_rows(scenario->costs, 3, cost_shape, run, costs,
+         write_run_rows(output, scenario->costs, 3, cost_shape, run, costs,
                         H5T_NATIVE_DOUBLE) < 0) ||
-        write_run_rows(scenario->spend, 3, spend_shape, run, spend,
+        write_run_rows(output, scenario->spend, 3, spend_shape, run, spend,
                        H5T_NATIVE_DOUBLE) < 0 ||
-        write_run_rows(scenario->run_done, 1, flow_shape, run, &done,
+        write_run_rows(output, scenario->run_done, 1, flow_shape, run, &done,
                        H5T_NATIVE_UCHAR) < 0) {
         status =
             cs_h5_error(err, CS_EIO, "writing run %d of scenario '%s' to %s",
@@ -1007,7 +1033,7 @@ int cs_output_write_params(cs_output *output, int scenario_index, int run,
     cs_h5_quiet quiet;
     cs_h5_quiet_begin(&quiet);
     int status = CS_OK;
-    if (write_run_rows(scenario->params, 2, shape, run, values,
+    if (write_run_rows(output, scenario->params, 2, shape, run, values,
                        H5T_NATIVE_DOUBLE) < 0) {
         status = cs_h5_error(err, CS_EIO,
                              "writing parameters of run %d of scenario '%s' "
@@ -1038,12 +1064,79 @@ int cs_output_write_capacity(cs_output *output, int scenario_index, int run,
     cs_h5_quiet quiet;
     cs_h5_quiet_begin(&quiet);
     int status = CS_OK;
-    if (write_run_rows(scenario->capacity, 4, shape, run, capacity,
+    if (write_run_rows(output, scenario->capacity, 4, shape, run, capacity,
                        H5T_NATIVE_DOUBLE) < 0) {
         status = cs_h5_error(err, CS_EIO,
                              "writing capacity of run %d of scenario '%s' "
                              "to %s",
                              run, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_write_runs(cs_output *output, int scenario_index, int first,
+                         int stride, int count, const double *params,
+                         const double *capacity, const double *stocks,
+                         const double *flows, const double *costs,
+                         const double *spend, cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
+                            scenario_index, output->path, output->n_scenarios);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
+    if (count > 0 && (first < 0 || last >= scenario->n_runs))
+        return cs_error_set(err, CS_EINPUT,
+                            "runs %d to %ld are out of range for scenario "
+                            "'%s' (0..%d)",
+                            first, last, scenario->name, scenario->n_runs - 1);
+    const hsize_t stock_shape[4] = {
+        (hsize_t)scenario->n_runs, (hsize_t)output->n_months,
+        (hsize_t)output->n_stages, (hsize_t)output->n_ages};
+    const hsize_t flow_shape[3] = {(hsize_t)scenario->n_runs,
+                                   (hsize_t)output->n_months,
+                                   (hsize_t)output->n_transitions};
+    const hsize_t cost_shape[3] = {(hsize_t)scenario->n_runs,
+                                   (hsize_t)output->n_months,
+                                   (hsize_t)output->n_cost_lines};
+    const hsize_t spend_shape[3] = {(hsize_t)scenario->n_runs,
+                                    (hsize_t)output->n_months, 2};
+    const hsize_t params_shape[2] = {(hsize_t)scenario->n_runs,
+                                     (hsize_t)scenario->n_params};
+    const hsize_t capacity_shape[4] = {(hsize_t)scenario->n_runs,
+                                       (hsize_t)output->n_months,
+                                       (hsize_t)output->n_capacity, 3};
+    unsigned char done[1024];
+    for (int i = 0; i < count && i < 1024; i++)
+        done[i] = 1;
+    if (count > 1024)
+        return cs_error_set(err, CS_EINPUT, "at most 1024 runs a call");
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    /* run_done last: a run marked done is completely written. */
+    if ((scenario->params >= 0 &&
+         write_rows(output, scenario->params, 2, params_shape, first, stride,
+                    count, params, H5T_NATIVE_DOUBLE) < 0) ||
+        (scenario->capacity >= 0 &&
+         write_rows(output, scenario->capacity, 4, capacity_shape, first,
+                    stride, count, capacity, H5T_NATIVE_DOUBLE) < 0) ||
+        write_rows(output, scenario->stocks, 4, stock_shape, first, stride,
+                   count, stocks, H5T_NATIVE_DOUBLE) < 0 ||
+        write_rows(output, scenario->flows, 3, flow_shape, first, stride, count,
+                   flows, H5T_NATIVE_DOUBLE) < 0 ||
+        (scenario->costs >= 0 &&
+         write_rows(output, scenario->costs, 3, cost_shape, first, stride,
+                    count, costs, H5T_NATIVE_DOUBLE) < 0) ||
+        write_rows(output, scenario->spend, 3, spend_shape, first, stride,
+                   count, spend, H5T_NATIVE_DOUBLE) < 0 ||
+        write_rows(output, scenario->run_done, 1, flow_shape, first, stride,
+                   count, done, H5T_NATIVE_UCHAR) < 0) {
+        status = cs_h5_error(err, CS_EIO,
+                             "writing runs %d to %ld of scenario '%s' to %s",
+                             first, last, scenario->name, output->path);
         output->failed = 1;
     }
     cs_h5_quiet_end(&quiet);
@@ -1073,6 +1166,13 @@ int cs_output_close(cs_output *output, cs_error *err)
                                   "failed; any earlier file there is kept",
                                   output->path);
         cs_output_abort(output);
+        return status;
+    }
+    if (output->parallel) {
+        /* one rank's share: rank 0 adopts the file to finish it */
+        char *tmp_path = NULL;
+        int status = cs_output_detach(output, &tmp_path, err);
+        free(tmp_path);
         return status;
     }
     cs_h5_quiet quiet;
@@ -1202,49 +1302,37 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
     return 0;
 }
 
-int cs_output_reopen(const char *from, const char *path, int force,
-                     cs_output **out, cs_error *err)
+/* A cs_output for path whose file is the existing tmp_path, not yet open. */
+static cs_output *new_output(const char *tmp_path, const char *path)
 {
-    *out = NULL;
-    if (!from || !path || !path[0])
-        return cs_error_set(err, CS_EINPUT, "no output file given");
-    if (!cs_output_is_cascade_file(from))
-        return cs_error_set(err, CS_EINPUT,
-                            "%s: not a cascade output file (no "
-                            "format_version and cascade_version attributes)",
-                            from);
-    int status = check_directory(path, err);
-    if (status == CS_OK && strcmp(from, path) != 0)
-        status = check_existing(path, force, err);
-    if (status != CS_OK)
-        return status;
     cs_output *output = calloc(1, sizeof *output);
     if (!output)
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
+        return NULL;
     output->file = -1;
+    output->dxpl = H5P_DEFAULT;
     output->scale_month = output->scale_stage = output->scale_age =
         output->scale_transition = output->scale_quantile =
             output->scale_cost_line = output->scale_spend =
                 output->scale_capacity = output->scale_capacity_measure = -1;
-    size_t tmp_size = strlen(path) + 32;
     output->path = copy_string(path);
-    output->tmp_path = malloc(tmp_size);
+    output->tmp_path = copy_string(tmp_path);
     if (!output->path || !output->tmp_path) {
         free_output(output);
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
+        return NULL;
     }
-    snprintf(output->tmp_path, tmp_size, "%s.tmp-%ld", path, (long)getpid());
-    status = cs_output_copy_file(from, output->tmp_path, err);
-    if (status != CS_OK) {
-        if (status != CS_EINPUT) /* the copy may exist in part */
-            unlink(output->tmp_path);
-        free_output(output);
-        return status;
-    }
+    return output;
+}
 
-    cs_h5_quiet quiet;
-    cs_h5_quiet_begin(&quiet);
-    hid_t fapl = file_access_properties(), dims = -1, scenarios = -1;
+/*
+ * Open output->tmp_path, a finished cascade file, for adding runs: its
+ * dims, scenarios and datasets. fapl says how (MPI-IO or not). `shown` is
+ * the name for messages. On failure output is left for the caller to
+ * discard.
+ */
+static int open_existing(cs_output *output, const char *shown, hid_t fapl,
+                         cs_error *err)
+{
+    hid_t dims = -1, scenarios = -1;
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     const char *failed = NULL;
     if (fapl >= 0)
@@ -1307,16 +1395,138 @@ done:
     cs_h5_close(scenarios);
     cs_h5_close(dims);
     cs_h5_close(dapl);
+    if (failed)
+        return cs_h5_error(err, CS_EINPUT, "%s: %s as a cascade output", shown,
+                           failed);
+    return CS_OK;
+}
+
+int cs_output_reopen(const char *from, const char *path, int force,
+                     cs_output **out, cs_error *err)
+{
+    *out = NULL;
+    if (!from || !path || !path[0])
+        return cs_error_set(err, CS_EINPUT, "no output file given");
+    if (!cs_output_is_cascade_file(from))
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: not a cascade output file (no "
+                            "format_version and cascade_version attributes)",
+                            from);
+    int status = check_directory(path, err);
+    if (status == CS_OK && strcmp(from, path) != 0)
+        status = check_existing(path, force, err);
+    if (status != CS_OK)
+        return status;
+    size_t tmp_size = strlen(path) + 32;
+    char *tmp_path = malloc(tmp_size);
+    if (!tmp_path)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    snprintf(tmp_path, tmp_size, "%s.tmp-%ld", path, (long)getpid());
+    status = cs_output_copy_file(from, tmp_path, err);
+    if (status != CS_OK) {
+        if (status != CS_EINPUT) /* the copy may exist in part */
+            unlink(tmp_path);
+        free(tmp_path);
+        return status;
+    }
+    cs_output *output = new_output(tmp_path, path);
+    if (!output) {
+        unlink(tmp_path);
+        free(tmp_path);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    free(tmp_path);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    hid_t fapl = file_access_properties();
+    status = open_existing(output, from, fapl, err);
     cs_h5_close(fapl);
-    if (failed) {
-        status = cs_h5_error(err, CS_EINPUT, "%s: %s as a cascade output", from,
-                             failed);
+    if (status != CS_OK)
+        discard(output); /* deletes the copy */
+    else
+        *out = output;
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_adopt(const char *tmp_path, const char *path,
+                    const void *mpi_comm, cs_output **out, cs_error *err)
+{
+    *out = NULL;
+#if !CASCADE_MPI
+    if (mpi_comm)
+        return cs_error_set(err, CS_EFAIL,
+                            "this cascade was built without MPI");
+#endif
+    cs_output *output = new_output(tmp_path, path);
+    if (!output)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    hid_t fapl = file_access_properties();
+    int status = CS_OK;
+#if CASCADE_MPI
+    if (mpi_comm) {
+        output->parallel = 1;
+        output->dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (fapl < 0 || output->dxpl < 0 ||
+            H5Pset_fapl_mpio(fapl, *(const MPI_Comm *)mpi_comm, MPI_INFO_NULL) <
+                0 ||
+            H5Pset_dxpl_mpio(output->dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+            status = cs_h5_error(err, CS_EFAIL, "setting up MPI-IO for %s",
+                                 tmp_path);
+    }
+#endif
+    if (status == CS_OK)
+        status = open_existing(output, tmp_path, fapl, err);
+    cs_h5_close(fapl);
+    if (status != CS_OK) {
+        free(output->tmp_path); /* the caller's file: not deleted here */
+        output->tmp_path = NULL;
         discard(output);
     } else {
         *out = output;
     }
     cs_h5_quiet_end(&quiet);
     return status;
+}
+
+int cs_output_detach(cs_output *output, char **tmp_path, cs_error *err)
+{
+    *tmp_path = NULL;
+    if (output->failed) {
+        int status = cs_error_set(err, CS_EIO,
+                                  "not saving %s: an earlier write to it "
+                                  "failed",
+                                  output->path);
+        cs_output_abort(output);
+        return status;
+    }
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    if (H5Fflush(output->file, H5F_SCOPE_GLOBAL) < 0)
+        status =
+            cs_h5_error(err, CS_EIO, "flushing %s (disk full?)", output->path);
+    close_handles(output);
+    if (H5Fclose(output->file) < 0 && status == CS_OK)
+        status =
+            cs_h5_error(err, CS_EIO, "closing %s (disk full?)", output->path);
+    output->file = -1;
+    cs_h5_quiet_end(&quiet);
+    if (status != CS_OK) {
+        discard(output);
+        return status;
+    }
+    *tmp_path = output->tmp_path;
+    output->tmp_path = NULL;
+    free_output(output);
+    return CS_OK;
+}
+
+const char *cs_output_tmp_path(const cs_output *output)
+{
+    return output->tmp_path;
 }
 
 void cs_output_set_threads(cs_output *output, int threads)

@@ -37,6 +37,8 @@ struct cs_output {
     int failed;          /* a write failed: the file must not replace path */
     uint64_t run_values; /* float64 values one run writes (space.h) */
     int threads;         /* for the summaries (cs_output_set_threads) */
+    int parallel;        /* opened on an MPI communicator (cs_output_adopt) */
+    hid_t dxpl;          /* transfer properties of run writes */
 };
 
 /*

@@ -134,6 +134,37 @@ int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
  */
 int cs_output_reopen(const char *from, const char *path, int force,
                      cs_output **out, cs_error *err);
+/*
+ * Parallel writing (the MPI build, docs/clusters.md). Rank 0 creates the
+ * file as usual (cs_output_create, add_scenario, ...) and detaches it:
+ * cs_output_detach closes it without summaries or renaming and hands over
+ * the temporary's name. Every rank then adopts it with the communicator
+ * (a pointer to an MPI_Comm; NULL: serial), and writes runs collectively
+ * with cs_output_write_runs: every rank calls it the same number of times
+ * for each scenario, with count 0 if it has no runs left. cs_output_close
+ * on a parallel
+ * output only closes the file (collectively); rank 0 then adopts it once
+ * more without a communicator and closes it, which writes the summaries
+ * and renames it into place (or cs_output_abort, and deletes it).
+ */
+int cs_output_detach(cs_output *output, char **tmp_path, cs_error *err);
+int cs_output_adopt(const char *tmp_path, const char *path,
+                    const void *mpi_comm, cs_output **out, cs_error *err);
+/*
+ * Write runs first, first + stride, ... (count of them, at most 1024) of a
+ * scenario at once: each buffer holds the runs one after another, shaped
+ * as for cs_output_write_params, _capacity and _run (params and capacity
+ * are ignored if the scenario has none). Marks them done last.
+ */
+int cs_output_write_runs(cs_output *output, int scenario_index, int first,
+                         int stride, int count, const double *params,
+                         const double *capacity, const double *stocks,
+                         const double *flows, const double *costs,
+                         const double *spend, cs_error *err);
+
+/* The temporary file being written (renamed to the path at close). */
+const char *cs_output_tmp_path(const cs_output *output);
+
 /* Index of the named scenario in output, or -1; its run count (0 if none). */
 int cs_output_find_scenario(const cs_output *output, const char *name);
 int cs_output_n_runs(const cs_output *output, int scenario_index);
