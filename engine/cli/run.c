@@ -649,12 +649,12 @@ static int describe_scenario(const run_options *o, const run_scenario *r,
     return rc;
 }
 
-/* Write slot b, run `run`, one dataset at a time. */
+/* Write slot b's run, one dataset at a time. */
 static int write_slot(const run_scenario *r, cs_output *out, int n_params,
-                      int n_capacity, int n_lines, const run_slot *b, int run,
+                      int n_capacity, int n_lines, const run_slot *b,
                       cs_error *err)
 {
-    int rc = CS_OK;
+    int run = (int)b->run, rc = CS_OK;
     if (n_params > 0)
         rc = cs_output_write_params(out, r->index, run, b->params, err);
     if (rc == CS_OK && n_capacity > 0)
@@ -777,9 +777,8 @@ static int write_rounds(pipeline *p, cs_output *out, long n_todo,
 
 /*
  * Compute the runs in todo and write them to out, in that order. Under
- * MPI this rank computes todo[rank], todo[rank + size], ...; the writes are
- * collective rounds, one run per rank (or none, at the end), and every
- * rank stops at the same round after an error or a signal on any of them.
+ * MPI this rank computes todo[rank], todo[rank + size], ... and writes them
+ * in collective rounds (write_rounds).
  */
 static int run_one_scenario(const run_options *o, run_scenario *r,
                             uint64_t seed, cs_output *out, int n_file_flows,
@@ -837,20 +836,16 @@ static int run_one_scenario(const run_options *o, run_scenario *r,
         rc = write_rounds(&p, out, n_todo, &start, progress, err);
     /* written in to-do order, whatever thread computed them */
     for (long i = 0; mpi_size == 1 && i < n_mine; i++) {
-        run_slot *b = &slots[i % n_slots];
         if (rc != CS_OK || interrupted)
             break;
-        pthread_mutex_lock(&p.lock);
-        while (!p.ready[i % n_slots])
-            pthread_cond_wait(&p.changed, &p.lock);
-        pthread_mutex_unlock(&p.lock);
+        run_slot *b = wait_slot(&p, i);
         if (b->status != CS_OK) {
             rc = cs_error_set(err, b->status, "run %ld of '%s': %s", b->run,
                               sc->name, b->err.message);
             break;
         }
         rc = write_slot(r, out, sc->n_parameters, n_file_capacity, n_lines, b,
-                        (int)b->run, err);
+                        err);
         if (rc == CS_OK)
             cli_table_add_run(&r->table, b->stocks, b->flows, b->spend);
         release_slot(&p, i);
