@@ -910,58 +910,10 @@ int cs_output_write_run(cs_output *output, int scenario_index, int run,
                         const double *stocks, const double *flows,
                         const double *costs, const double *spend, cs_error *err)
 {
-    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
-        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
-                            scenario_index, output->path, output->n_scenarios);
-    cs_output_scenario *scenario = &output->scenarios[scenario_index];
-    if (run < 0 || run >= scenario->n_runs)
-        return cs_error_set(err, CS_EINPUT,
-                            "run %d is out of range for scenario '%s' (0..%d)",
-                            run, scenario->name, scenario->n_runs - 1);
-    if (!stocks || !flows || !spend || (output->n_cost_lines > 0 && !costs))
-        return cs_error_set(err, CS_EINPUT,
-                            "run %d of scenario '%s': no stocks, flows, costs "
-                            "or spend",
-                            run, scenario->name);
-    if (scenario->stocks < 0)
-        return cs_error_set(err, CS_EFAIL,
-                            "scenario '%s' was not created successfully",
-                            scenario->name);
-
-    cs_h5_quiet quiet;
-    cs_h5_quiet_begin(&quiet);
-    const hsize_t stock_shape[4] = {
-        (hsize_t)scenario->n_runs, (hsize_t)output->n_months,
-        (hsize_t)output->n_stages, (hsize_t)output->n_ages};
-    const hsize_t flow_shape[3] = {(hsize_t)scenario->n_runs,
-                                   (hsize_t)output->n_months,
-                                   (hsize_t)output->n_transitions};
-    const hsize_t cost_shape[3] = {(hsize_t)scenario->n_runs,
-                                   (hsize_t)output->n_months,
-                                   (hsize_t)output->n_cost_lines};
-    const hsize_t spend_shape[3] = {(hsize_t)scenario->n_runs,
-                                    (hsize_t)output->n_months, 2};
-    const unsigned char done = 1;
-    int status = CS_OK;
-    /* run_done last: a run marked done is completely written. */
-    if (write_run_rows(output, scenario->stocks, 4, stock_shape, run, stocks,
-                       H5T_NATIVE_DOUBLE) < 0 ||
-        write_run_rows(output, scenario->flows, 3, flow_shape, run, flows,
-                       H5T_NATIVE_DOUBLE) < 0 ||
-        (scenario->costs >= 0 &&
-         write_run_rows(output, scenario->costs, 3, cost_shape, run, costs,
-                        H5T_NATIVE_DOUBLE) < 0) ||
-        write_run_rows(output, scenario->spend, 3, spend_shape, run, spend,
-                       H5T_NATIVE_DOUBLE) < 0 ||
-        write_run_rows(output, scenario->run_done, 1, flow_shape, run, &done,
-                       H5T_NATIVE_UCHAR) < 0) {
-        status =
-            cs_h5_error(err, CS_EIO, "writing run %d of scenario '%s' to %s",
-                        run, scenario->name, output->path);
-        output->failed = 1;
-    }
-    cs_h5_quiet_end(&quiet);
-    return status;
+    if (run < 0)
+        return cs_error_set(err, CS_EINPUT, "run %d is out of range", run);
+    return cs_output_write_runs(output, scenario_index, run, 1, 1, NULL, NULL,
+                                stocks, flows, costs, spend, err);
 }
 
 int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
@@ -1089,9 +1041,18 @@ int cs_output_write_runs(cs_output *output, int scenario_index, int first,
     long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
     if (count > 0 && (first < 0 || last >= scenario->n_runs))
         return cs_error_set(err, CS_EINPUT,
-                            "runs %d to %ld are out of range for scenario "
-                            "'%s' (0..%d)",
-                            first, last, scenario->name, scenario->n_runs - 1);
+                            "run %d is out of range for scenario '%s' (0..%d)",
+                            count == 1 ? first : (int)last, scenario->name,
+                            scenario->n_runs - 1);
+    if (!stocks || !flows || !spend || (output->n_cost_lines > 0 && !costs))
+        return cs_error_set(err, CS_EINPUT,
+                            "run %d of scenario '%s': no stocks, flows, costs "
+                            "or spend",
+                            first, scenario->name);
+    if (scenario->stocks < 0)
+        return cs_error_set(err, CS_EFAIL,
+                            "scenario '%s' was not created successfully",
+                            scenario->name);
     const hsize_t stock_shape[4] = {
         (hsize_t)scenario->n_runs, (hsize_t)output->n_months,
         (hsize_t)output->n_stages, (hsize_t)output->n_ages};
@@ -1117,10 +1078,10 @@ int cs_output_write_runs(cs_output *output, int scenario_index, int first,
     cs_h5_quiet_begin(&quiet);
     int status = CS_OK;
     /* run_done last: a run marked done is completely written. */
-    if ((scenario->params >= 0 &&
+    if ((scenario->params >= 0 && params &&
          write_rows(output, scenario->params, 2, params_shape, first, stride,
                     count, params, H5T_NATIVE_DOUBLE) < 0) ||
-        (scenario->capacity >= 0 &&
+        (scenario->capacity >= 0 && capacity &&
          write_rows(output, scenario->capacity, 4, capacity_shape, first,
                     stride, count, capacity, H5T_NATIVE_DOUBLE) < 0) ||
         write_rows(output, scenario->stocks, 4, stock_shape, first, stride,
@@ -1134,9 +1095,15 @@ int cs_output_write_runs(cs_output *output, int scenario_index, int first,
                    count, spend, H5T_NATIVE_DOUBLE) < 0 ||
         write_rows(output, scenario->run_done, 1, flow_shape, first, stride,
                    count, done, H5T_NATIVE_UCHAR) < 0) {
-        status = cs_h5_error(err, CS_EIO,
-                             "writing runs %d to %ld of scenario '%s' to %s",
-                             first, last, scenario->name, output->path);
+        if (count == 1)
+            status = cs_h5_error(err, CS_EIO,
+                                 "writing run %d of scenario '%s' to %s", first,
+                                 scenario->name, output->path);
+        else
+            status = cs_h5_error(err, CS_EIO,
+                                 "writing runs %d to %ld of scenario '%s' to "
+                                 "%s",
+                                 first, last, scenario->name, output->path);
         output->failed = 1;
     }
     cs_h5_quiet_end(&quiet);

@@ -154,7 +154,7 @@ int cs_output_adopt(const char *tmp_path, const char *path,
  * Write runs first, first + stride, ... (count of them, at most 1024) of a
  * scenario at once: each buffer holds the runs one after another, shaped
  * as for cs_output_write_params, _capacity and _run (params and capacity
- * are ignored if the scenario has none). Marks them done last.
+ * may be NULL: not written here). Marks them done last.
  */
 int cs_output_write_runs(cs_output *output, int scenario_index, int first,
                          int stride, int count, const double *params,
