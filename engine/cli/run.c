@@ -896,8 +896,11 @@ static int check_resumable(const run_options *o, const run_scenario *rs, int n,
                  batch.seed, seed);
     } else if (batch.parameter_uncertainty != meta->parameter_uncertainty ||
                batch.process_noise != meta->process_noise) {
-        why = "its runs were made with other --no-parameter-uncertainty or "
-              "--no-process-noise options";
+        why = batch.parameter_uncertainty < 0 || batch.process_noise < 0
+                  ? "it was written before cascade recorded how runs were "
+                    "made (parameter_uncertainty, process_noise)"
+                  : "its runs were made with other --no-parameter-uncertainty "
+                    "or --no-process-noise options";
     } else if (cs_result_n_scenarios(earlier) != n) {
         why = "it holds other scenarios";
     }
