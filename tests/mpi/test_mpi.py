@@ -109,6 +109,34 @@ class Mpi(unittest.TestCase):
             self.assertEqual(r.stderr.count('for one process'), 1, r.stderr)
             self.assertFalse(os.path.exists(out))
 
+    def test_sigterm_to_the_ranks_leaves_a_valid_file(self):
+        # as a scheduler stops a job: SIGTERM to every rank
+        import signal
+        import time
+        out = self.path('stopped.h5')
+        p = subprocess.Popen([MPIRUN, '--allow-run-as-root', '--oversubscribe',
+                              '-np', '2', CASCADE, 'run', '-n', '3000', '-q',
+                              '-o', out], stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while not glob.glob(out + '.tmp-*') and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(4)  # a round or more of runs
+        ranks = subprocess.run(['pgrep', '-P', str(p.pid), '-f', 'cascade'],
+                               capture_output=True, text=True).stdout.split()
+        self.assertEqual(len(ranks), 2, ranks)
+        for pid in ranks:
+            os.kill(int(pid), signal.SIGTERM)
+        _, err = p.communicate(timeout=300)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(err.count('stopped by signal 15'), 1, err)
+        with h5py.File(out) as f:
+            g = f['scenarios/england-baseline']
+            done = int(g['run_done'][:].sum())
+            self.assertGreater(done, 0)
+            self.assertLess(done, 3000)
+            self.assertEqual(g['summary'].attrs['n_runs_summarised'], done)
+        self.assertEqual(glob.glob(self.path('*.tmp-*')), [])
+
     def test_without_mpirun_it_is_the_serial_program(self):
         r = alone('run', '-n', '3', '-q', '-o', self.path('s.h5'))
         self.assertEqual(r.returncode, 0, r.stderr)
