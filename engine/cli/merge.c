@@ -107,7 +107,12 @@ static int copy_part(cs_output *out, const char *const *paths, int k,
             n_params > 0
                 ? malloc((size_t)runs * (size_t)n_params * sizeof *params)
                 : NULL;
-        if (!done || (n_params > 0 && !params) || index < 0)
+        if (index < 0) /* cannot happen: check_same_batch compared them */
+            rc = cs_error_set(err, CS_EINPUT,
+                              "%s: no scenario '%s' in the "
+                              "first part",
+                              paths[k], name);
+        else if (!done || (n_params > 0 && !params))
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         if (rc == CS_OK)
             rc = cs_result_read_run_done(part, s, done, err);

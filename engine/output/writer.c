@@ -865,7 +865,6 @@ int cs_output_set_prices(cs_output *output, int scenario_index,
     return status;
 }
 
-/* Write rows [run] of a run-major dataset from a contiguous buffer. */
 /* Write rows first, first + stride, ... (count of them) of dataset from
  * values, one row after another; count 0 (a rank with nothing to write in
  * a collective round) selects nothing. */
