@@ -141,36 +141,38 @@ int main(int argc, char **argv)
         malloc(sizeof *flows * (size_t)months * (size_t)cs_model_n_flows(m));
     cs_sim *sim = cs_sim_alloc(m);
 
-    cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, 0, stocks, flows); /* warm up */
+    cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, 0, stocks, flows, NULL); /* warm up */
     double draw_compile = 0;
     double t0 = now_seconds();
     for (int run = 0; run < runs; run++) {
         if (sc->n_parameters == 0) {
-            cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows);
+            cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows,
+                       NULL);
             continue;
         }
         /* as cascade run: this run's parameters, model and stepper */
         double t1 = now_seconds();
-        cs_scenario *drawn = malloc(sizeof *drawn);
+        cs_scenario *drawn = NULL;
         double values[CS_MAX_PARAMETERS];
         cs_model *own = NULL;
-        if (!drawn || cs_scenario_draw(sc, 1, (uint32_t)run, drawn, values) ||
+        if (cs_scenario_draw(sc, 1, (uint32_t)run, &drawn, values, &err) ||
             cs_model_compile(drawn, &own, &err)) {
             fprintf(stderr, "bench: run %d: cannot draw or compile\n", run);
             return 1;
         }
         cs_sim *own_sim = cs_sim_alloc(own);
         draw_compile += now_seconds() - t1;
-        cs_sim_run(own_sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows);
+        cs_sim_run(own_sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows,
+                   NULL);
         cs_sim_free(own_sim);
         cs_model_free(own);
-        free(drawn);
+        cs_scenario_free(drawn);
     }
     double stochastic = (now_seconds() - t0) / runs;
 
     t0 = now_seconds();
     for (int i = 0; i < 20; i++)
-        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, flows);
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, flows, NULL);
     double deterministic = (now_seconds() - t0) / 20;
 
     draw *d = NULL;

@@ -147,7 +147,7 @@ static int tornado_point(const cs_scenario *sc, const double *values,
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     if (rc == CS_OK) {
-        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, stocks, NULL);
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, stocks, NULL, NULL);
         cs_costs_compute(m, stocks, costs, spend);
         *out = evaluate(o, copy, m, stocks, spend);
     }

@@ -157,6 +157,30 @@ static int check_existing(const char *path, int force, cs_error *err)
     return CS_OK;
 }
 
+int cs_output_check_path(const char *path, int force, cs_error *err)
+{
+    if (!path || !path[0])
+        return cs_error_set(err, CS_EINPUT, "no output file given");
+    int status = check_directory(path, err);
+    if (status == CS_OK)
+        status = check_existing(path, force, err);
+    return status;
+}
+
+int cs_output_set_path(cs_output *output, const char *path, int force,
+                       cs_error *err)
+{
+    int status = cs_output_check_path(path, force, err);
+    char *copy = status == CS_OK ? copy_string(path) : NULL;
+    if (status == CS_OK && !copy)
+        status = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (status != CS_OK)
+        return status;
+    free(output->path);
+    output->path = copy;
+    return CS_OK;
+}
+
 static int check_dims(const cs_output_dims *dims, cs_error *err)
 {
     if (!dims)

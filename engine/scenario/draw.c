@@ -14,6 +14,7 @@
  * Triangular draws invert its distribution function.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
@@ -64,16 +65,50 @@ static double draw_one(gsl_rng *r, const cs_parameter *p)
     return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
 }
 
-int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
-                     cs_scenario *out, double *drawn)
+static char *copy_text(const char *text, int *failed)
 {
-    if (out != scenario)
-        memcpy(out, scenario, sizeof *out);
-    if (scenario->n_parameters == 0)
-        return CS_OK;
+    if (!text)
+        return NULL;
+    char *copy = strdup(text);
+    if (!copy)
+        *failed = 1;
+    return copy;
+}
+
+int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
+                     cs_error *err)
+{
+    cs_scenario *s = malloc(sizeof *s);
+    if (!s) {
+        *out = NULL;
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    memcpy(s, scenario, sizeof *s);
+    int failed = 0;
+    s->description = copy_text(scenario->description, &failed);
+    s->source_path = copy_text(scenario->source_path, &failed);
+    s->resolved_yaml = copy_text(scenario->resolved_yaml, &failed);
+    if (failed) {
+        cs_scenario_free(s);
+        *out = NULL;
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    *out = s;
+    return CS_OK;
+}
+
+int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
+                     cs_scenario **out, double *drawn, cs_error *err)
+{
+    int rc = cs_scenario_copy(scenario, out, err);
+    if (rc != CS_OK || scenario->n_parameters == 0)
+        return rc;
     gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
-    if (!r)
-        return CS_ENOMEM;
+    if (!r) {
+        cs_scenario_free(*out);
+        *out = NULL;
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     double values[CS_MAX_PARAMETERS];
     for (int i = 0; i < scenario->n_parameters; i++) {
         cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS, (uint32_t)i);
@@ -82,7 +117,7 @@ int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
             drawn[i] = values[i];
     }
     gsl_rng_free(r);
-    cs_scenario_set_parameters(out, values);
+    cs_scenario_set_parameters(*out, values);
     return CS_OK;
 }
 

@@ -27,7 +27,7 @@ struct cs_sim {
     double *pending;     /* arrivals at stages with capacity, not yet let in */
     unsigned int *drawn; /* multinomial counts, max_outcomes of them */
     gsl_rng *rng;
-    double *capacity; /* where to record [month][capacity][3], or NULL */
+    double *capacity; /* this run's record [month][capacity][3], or NULL */
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -263,14 +263,10 @@ const double *cs_sim_final_state(const cs_sim *sim)
     return sim->now;
 }
 
-void cs_sim_record_capacity(cs_sim *sim, double *capacity)
+void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                double *stocks, double *flows, double *capacity)
 {
     sim->capacity = capacity;
-}
-
-void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
-                double *stocks, double *flows)
-{
     const cs_model *m = sim->model;
     size_t nc = (size_t)m->n_compartments;
     int nf = m->n_flows;
@@ -308,4 +304,5 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
                                 stocks +
                                     (size_t)t * (size_t)m->n_stages * CS_AGES);
     }
+    sim->capacity = NULL;
 }

@@ -8,6 +8,7 @@
 #ifndef CASCADE_H
 #define CASCADE_H
 
+#include "cascade/batch.h"
 #include "cascade/econ.h"
 #include "cascade/error.h"
 #include "cascade/model.h"

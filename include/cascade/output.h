@@ -162,6 +162,21 @@ int cs_output_write_runs(cs_output *output, int scenario_index, int first,
                          const double *flows, const double *costs,
                          const double *spend, cs_error *err);
 
+/*
+ * Would cs_output_create accept path (its directory writable, and nothing
+ * there but a cascade output, unless force)? CS_OK or CS_EINPUT.
+ */
+int cs_output_check_path(const char *path, int force, cs_error *err);
+
+/*
+ * Rename the file at close to path instead of the one it was created for
+ * (checked as cs_output_check_path; the temporary stays where it is, so
+ * path should be in the same directory). An incomplete batch is saved
+ * under another name this way.
+ */
+int cs_output_set_path(cs_output *output, const char *path, int force,
+                       cs_error *err);
+
 /* The temporary file being written (renamed to the path at close). */
 const char *cs_output_tmp_path(const cs_output *output);
 

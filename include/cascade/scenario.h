@@ -295,15 +295,19 @@ void cs_scenario_free(cs_scenario *scenario);
  */
 const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
 
+/* A copy of scenario, owning copies of its strings (free with
+ * cs_scenario_free). CS_OK or CS_ENOMEM. */
+int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
+                     cs_error *err);
+
 /*
- * Draw run `run`'s value of every uncertain parameter (each from its own
- * Philox substream: seed, run, CS_RNG_PARAMETERS, parameter index) into
- * drawn[] (may be NULL; in the distribution's units, before scaling) and
- * into *out, a copy of scenario whose owned strings are shared: do not
- * free it with cs_scenario_free. CS_OK, or CS_ENOMEM.
+ * Draw run `run`'s value of every uncertain parameter into drawn[] (may be
+ * NULL; in the distribution's units, before scaling) and into *out, a new
+ * copy of scenario (free with cs_scenario_free). CS_OK, or an error with
+ * err filled (*out is then NULL).
  */
 int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
-                     cs_scenario *out, double *drawn);
+                     cs_scenario **out, double *drawn, cs_error *err);
 
 /* Put values[i] (in parameter i's own units) in place of every uncertain
  * parameter of scenario, scaled as the file's number was. */

@@ -39,16 +39,13 @@ void cs_sim_free(cs_sim *sim);
  * Run the model over its horizon. stocks receives [month][stage][age]
  * (children at the end of each month, summed over months-in-stage and
  * marks); flows receives [month][flow] (children moved during the month;
- * see cs_model_n_flows). Either may be NULL. Allocates nothing.
+ * see cs_model_n_flows); capacity receives [month][capacity stage][3]: the
+ * places, the children in the stage at the end of the month and the
+ * children turned away during it (see cs_model_n_capacity). Any of the
+ * three may be NULL. Allocates nothing; the run leaves no state behind
+ * that a later run would see.
  */
 void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
-                double *stocks, double *flows);
-
-/*
- * Record, in later runs, [month][capacity stage][3]: the places, the
- * children in the stage at the end of the month, and the children turned
- * away during it (see cs_model_n_capacity). NULL stops recording.
- */
-void cs_sim_record_capacity(cs_sim *sim, double *capacity);
+                double *stocks, double *flows, double *capacity);
 
 #endif

@@ -179,7 +179,10 @@ class BadInput(Workdir):
             _, err = p.communicate(timeout=120)
             self.assertEqual(p.returncode, 128 + int(sig), err)
             self.assertIn('holds the runs that finished', err)
-            with h5py.File(out) as f:
+            # an incomplete batch is saved beside the target, never as it
+            self.assertFalse(os.path.exists(out))
+            self.assertIn(out + '.partial', err)
+            with h5py.File(out + '.partial') as f:
                 g = f['scenarios/small']
                 done = g['run_done'][:]
                 n = int(done.sum())
@@ -193,6 +196,31 @@ class BadInput(Workdir):
                     g['summary/mean'][:],
                     g['stocks'][:n].mean(axis=0), rtol=1e-12)
             self.assertEqual(self.leftovers(), [])
+
+    def test_signal_never_replaces_an_earlier_complete_file(self):
+        # issue 10: Ctrl-C early in a batch renamed a partial file (even
+        # one of 0 runs) over a good file at the same -o path
+        import signal
+        import time
+        out = self.path('good.h5')
+        r = run('run', self.small, '-n', '3', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        before = digest(out)
+        for delay in (0.05, 1.0):  # before any run, and mid-batch
+            p = subprocess.Popen([CASCADE, 'run', self.small, '-n', '200000',
+                                  '-o', out, '-q'],
+                                 stderr=subprocess.PIPE, text=True)
+            time.sleep(delay)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 130, err)
+            self.assertEqual(digest(out), before)
+            self.assertIn(out + '.partial', err)
+            self.assertIn('--resume', err)
+            with h5py.File(out + '.partial') as f:
+                self.assertEqual(f['scenarios/small/run_done'].shape,
+                                 (200000,))
+        self.assertEqual(self.leftovers(), [])
 
     def test_cascade_output_is_replaced(self):
         out = self.path('out.h5')
@@ -538,10 +566,13 @@ class Batches(Workdir):
                 break
         self.assertEqual(p.returncode, 130, err)
         self.assertIn('--resume', err)
-        with h5py.File(out) as f:
+        self.assertFalse(os.path.exists(out))
+        with h5py.File(out + '.partial') as f:
             self.assertLess(int(f['scenarios/small/run_done'][:].sum()), int(n))
         r = run('run', self.small, '--seed', '4', '-o', out, '-q', '--resume')
         self.assertEqual(r.returncode, 0, r.stderr)
+        # the partial file is used up: the batch is at -o now
+        self.assertFalse(os.path.exists(out + '.partial'))
         whole = self.path('whole.h5')
         r = run('run', self.small, '-n', n, '--seed', '4', '-o', whole, '-q')
         self.assertEqual(r.returncode, 0, r.stderr)

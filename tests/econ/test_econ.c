@@ -48,7 +48,7 @@ START_TEST(test_costs_match_hand_computation_across_april)
 
     cs_sim *sim = cs_sim_alloc(m);
     double stocks[6 * 3 * CS_AGES], costs[6 * 2], spend[6 * CS_N_SPEND];
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
     cs_costs_compute(m, stocks, costs, spend);
 
     const double care_month = 700.0 * 365.25 / 7 / 12; /* 3043.75 */
@@ -95,7 +95,7 @@ START_TEST(test_cost_is_children_times_unit_cost)
     cs_sim *sim = cs_sim_alloc(m);
     double *stocks = calloc((size_t)30 * S * CS_AGES, sizeof *stocks);
     double *costs = calloc((size_t)30 * L, sizeof *costs);
-    cs_sim_run(sim, CS_SIM_STOCHASTIC, 3, 1, stocks, NULL);
+    cs_sim_run(sim, CS_SIM_STOCHASTIC, 3, 1, stocks, NULL, NULL);
     cs_costs_compute(m, stocks, costs, NULL);
     for (int t = 0; t < 30; t++)
         for (int l = 0; l < L; l++) {

@@ -65,9 +65,9 @@ START_TEST(test_parameters_land_on_their_numbers)
     ck_assert_int_eq(ref->by_age[0].age_lo, 0); /* sorted */
     ck_assert_double_eq_tol(ref->by_age[0].rate, 0.05, 1e-15);
     ck_assert_double_eq_tol(ref->by_age[1].rate, 0.2, 1e-15);
-    cs_scenario *d = malloc(sizeof *d);
+    cs_scenario *d = NULL;
     double drawn[CS_MAX_PARAMETERS];
-    ck_assert_int_eq(cs_scenario_draw(s, 7, 3, d, drawn), CS_OK);
+    ck_assert_int_eq(cs_scenario_draw(s, 7, 3, &d, drawn, NULL), CS_OK);
     for (int i = 0; i < s->n_parameters; i++) {
         const cs_parameter *p = &s->parameters[i];
         double stored;
@@ -91,7 +91,7 @@ START_TEST(test_parameters_land_on_their_numbers)
     ck_assert_double_eq(d->transitions[0].rate, 0.01);
     ck_assert_double_eq(d->transitions[1].by_duration[0].factor,
                         drawn[4] * s->parameters[4].scale);
-    free(d);
+    cs_scenario_free(d);
     cs_scenario_free(s);
 }
 END_TEST
@@ -107,11 +107,13 @@ START_TEST(test_draws_match_their_distributions)
     const int n = 20000;
     int np = s->n_parameters;
     double *x = calloc((size_t)n * np, sizeof *x);
-    cs_scenario *d = malloc(sizeof *d);
-    for (int run = 0; run < n; run++)
-        ck_assert_int_eq(
-            cs_scenario_draw(s, 2019, (uint32_t)run, d, x + (size_t)run * np),
-            CS_OK);
+    for (int run = 0; run < n; run++) {
+        cs_scenario *d = NULL;
+        ck_assert_int_eq(cs_scenario_draw(s, 2019, (uint32_t)run, &d,
+                                          x + (size_t)run * np, NULL),
+                         CS_OK);
+        cs_scenario_free(d);
+    }
     for (int i = 0; i < np; i++) {
         const cs_parameter *p = &s->parameters[i];
         double want_mean, want_var;
@@ -143,7 +145,6 @@ START_TEST(test_draws_match_their_distributions)
                       want_var, 5 * se_var);
     }
     free(x);
-    free(d);
     cs_scenario_free(s);
 }
 END_TEST

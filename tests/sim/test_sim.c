@@ -98,7 +98,7 @@ START_TEST(test_analytic_two_stage_chain)
     int S = cs_model_n_stages(m);
     double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
 
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
     for (int t = 0; t < months; t++) {
         double want = N * exp(-r * (t + 1) / 12.0);
         ck_assert_msg(fabs(stage_total(stocks, S, t, a) - want) < 1e-8 * N,
@@ -110,7 +110,8 @@ START_TEST(test_analytic_two_stage_chain)
 
     double sum[11] = {0};
     for (int run = 0; run < runs; run++) {
-        cs_sim_run(sim, CS_SIM_STOCHASTIC, 42, (uint32_t)run, stocks, NULL);
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 42, (uint32_t)run, stocks, NULL,
+                   NULL);
         for (int t = 0; t < months; t++)
             sum[t] += stage_total(stocks, S, t, a);
     }
@@ -154,7 +155,7 @@ START_TEST(test_duration_bands)
     cs_sim *sim = cs_sim_alloc(m);
     int S = cs_model_n_stages(m);
     double stocks[8 * 3 * CS_AGES];
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
     /* month 0: all move b -> a; months 1, 2, 3 in a are months-in-stage
      * 0, 1, 2: nobody leaves; from month 4 they leave at rate r */
     for (int mo = 0; mo <= 3; mo++)
@@ -193,7 +194,7 @@ START_TEST(test_ageing_at_april_and_leaving_at_18)
     double stocks[16 * 3 * CS_AGES], flows[16 * 64];
     ck_assert_int_le(F, 64);
     for (int mode = 0; mode < 2; mode++) {
-        cs_sim_run(sim, (cs_sim_mode)mode, 9, 0, stocks, flows);
+        cs_sim_run(sim, (cs_sim_mode)mode, 9, 0, stocks, flows, NULL);
         /* March: unchanged */
         ck_assert_double_eq(stocks[(2 * S + uni) * CS_AGES + 5], 100);
         ck_assert_double_eq(stocks[(2 * S + uni) * CS_AGES + 17], 30);
@@ -231,7 +232,8 @@ START_TEST(test_conservation_every_run_every_month)
         for (int a = 0; a < CS_AGES; a++)
             initial += sc->initial[s][a];
     for (int run = 0; run < 50; run++) {
-        cs_sim_run(sim, CS_SIM_STOCHASTIC, 7, (uint32_t)run, stocks, flows);
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 7, (uint32_t)run, stocks, flows,
+                   NULL);
         double previous = initial;
         for (int t = 0; t < months; t++) {
             double now = 0, out = 0;
@@ -265,15 +267,15 @@ START_TEST(test_same_key_bit_identical_other_run_differs)
     size_t nf = (size_t)months * cs_model_n_flows(m);
     double *s1 = calloc(ns, sizeof *s1), *s2 = calloc(ns, sizeof *s2);
     double *f1 = calloc(nf, sizeof *f1), *f2 = calloc(nf, sizeof *f2);
-    cs_sim_run(sim1, CS_SIM_STOCHASTIC, 2019, 5, s1, f1);
-    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 3, s2, f2); /* dirty sim2 */
-    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 5, s2, f2);
+    cs_sim_run(sim1, CS_SIM_STOCHASTIC, 2019, 5, s1, f1, NULL);
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 3, s2, f2, NULL); /* dirty sim2 */
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 5, s2, f2, NULL);
     ck_assert(memcmp(s1, s2, ns * sizeof *s1) == 0);
     ck_assert(memcmp(f1, f2, nf * sizeof *f1) == 0);
-    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 6, s2, f2);
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2019, 6, s2, f2, NULL);
     ck_assert_msg(memcmp(s1, s2, ns * sizeof *s1) != 0,
                   "runs 5 and 6 gave identical stocks");
-    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2020, 5, s2, f2);
+    cs_sim_run(sim2, CS_SIM_STOCHASTIC, 2020, 5, s2, f2, NULL);
     ck_assert_msg(memcmp(s1, s2, ns * sizeof *s1) != 0,
                   "seeds 2019 and 2020 gave identical stocks");
     free(s1);
@@ -302,10 +304,11 @@ START_TEST(test_stochastic_mean_converges_to_deterministic)
     int S = cs_model_n_stages(m);
     double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
     double *det = calloc((size_t)months * S * CS_AGES, sizeof *det);
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, det, NULL);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, det, NULL, NULL);
     double sum[5][CS_MAX_STAGES] = {{0}}, sum2[5][CS_MAX_STAGES] = {{0}};
     for (int run = 0; run < runs; run++) {
-        cs_sim_run(sim, CS_SIM_STOCHASTIC, 11, (uint32_t)run, stocks, NULL);
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 11, (uint32_t)run, stocks, NULL,
+                   NULL);
         for (int y = 0; y < 5; y++)
             for (int s = 0; s < S; s++) {
                 double v = stage_total(stocks, S, 12 * y + 11, s);
@@ -391,10 +394,10 @@ START_TEST(test_common_random_numbers_shrink_paired_variance)
     double *va = calloc((size_t)2 * N, sizeof *va);
     double *vb = calloc((size_t)2 * N, sizeof *vb);
     for (int r = 0; r < 2 * N; r++) {
-        cs_sim_run(sa, CS_SIM_STOCHASTIC, 77, (uint32_t)r, stocks, NULL);
+        cs_sim_run(sa, CS_SIM_STOCHASTIC, 77, (uint32_t)r, stocks, NULL, NULL);
         for (int s = 4; s < 7; s++) /* looked after, three placements */
             va[r] += stage_total(stocks, S, months - 1, s);
-        cs_sim_run(sb, CS_SIM_STOCHASTIC, 77, (uint32_t)r, stocks, NULL);
+        cs_sim_run(sb, CS_SIM_STOCHASTIC, 77, (uint32_t)r, stocks, NULL, NULL);
         for (int s = 4; s < 7; s++)
             vb[r] += stage_total(stocks, S, months - 1, s);
     }
@@ -468,12 +471,12 @@ START_TEST(test_capacity_never_exceeded_and_referrals_add_up)
     double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
     double *flows = calloc((size_t)months * F, sizeof *flows);
     double *cap = calloc((size_t)months * 3, sizeof *cap);
-    cs_sim_record_capacity(sim, cap);
     int away = cs_model_turned_away_flow(m, 0);
     double total_away = 0;
     for (int mode = 0; mode < 2; mode++)
         for (int run = 0; run < 20; run++) {
-            cs_sim_run(sim, (cs_sim_mode)mode, 5, (uint32_t)run, stocks, flows);
+            cs_sim_run(sim, (cs_sim_mode)mode, 5, (uint32_t)run, stocks, flows,
+                       cap);
             double before = 200;
             for (int mo = 0; mo < months; mo++) {
                 double now = stage_total(stocks, S, mo, eh);
@@ -541,7 +544,7 @@ START_TEST(test_overflow_routes_to_the_right_placements)
     double stocks[2 * 4 * CS_AGES], flows[2 * 16];
     ck_assert_int_le(F, 16);
     for (int mode = 0; mode < 2; mode++) {
-        cs_sim_run(sim, (cs_sim_mode)mode, 1, 0, stocks, flows);
+        cs_sim_run(sim, (cs_sim_mode)mode, 1, 0, stocks, flows, NULL);
         ck_assert_double_eq_tol(stage_total(stocks, S, 0, src), 0, 1e-6);
         ck_assert_double_eq_tol(stage_total(stocks, S, 0, in), 100, 1e-6);
         ck_assert_double_eq_tol(stage_total(stocks, S, 0, ag), 50, 1e-6);
@@ -603,7 +606,7 @@ START_TEST(test_funded_places_and_programme_share)
     ck_assert_double_eq_tol(cs_model_places(m, 0, 24), 1.2e6 / 1815, 1e-9);
     cs_sim *sim = cs_sim_alloc(m);
     double stocks[36 * 2 * CS_AGES];
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
     ck_assert_int_eq(m->n_mark_sets, 2);
     /* the programme's share of admissions follows its stream's share of
      * the funding: a third, then none once the grant stops in 2021/22 */
@@ -616,7 +619,7 @@ START_TEST(test_funded_places_and_programme_share)
     cs_model *m1 = compile_or_fail(sc);
     cs_sim *sim1 = cs_sim_alloc(m1);
     double one[2 * CS_AGES];
-    cs_sim_run(sim1, CS_SIM_DETERMINISTIC, 1, 0, one, NULL);
+    cs_sim_run(sim1, CS_SIM_DETERMINISTIC, 1, 0, one, NULL, NULL);
     /* 10,000 children (ages 0-9 aged to 1-10 in April) at 0.05 a year
      * (competing with nothing: universal has one way out): */
     double admitted = 10000 * -expm1(-0.05 / 12);
@@ -631,7 +634,7 @@ START_TEST(test_funded_places_and_programme_share)
      * compartments; over 200 runs its mean is within 4 SE of a third */
     double sum = 0, total = 0;
     for (int run = 0; run < 200; run++) {
-        cs_sim_run(sim1, CS_SIM_STOCHASTIC, 4, (uint32_t)run, one, NULL);
+        cs_sim_run(sim1, CS_SIM_STOCHASTIC, 4, (uint32_t)run, one, NULL, NULL);
         state = cs_sim_final_state(sim1);
         for (int a = 0; a < CS_AGES; a++) {
             sum += state[cs_compartment(m1, eh, a, 0, 1)];
@@ -683,7 +686,7 @@ START_TEST(test_rate_lever_ramps_in)
     ck_assert_int_eq(m->epoch_of_month[7], m->epoch_of_month[5]);
     cs_sim *sim = cs_sim_alloc(m);
     double stocks[8 * 2 * CS_AGES];
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
     const double factor[8] = {1, 1, 1.25, 1.5, 1.75, 2, 2, 2};
     double before = 1000;
     for (int t = 0; t < 8; t++) {
@@ -697,7 +700,7 @@ START_TEST(test_rate_lever_ramps_in)
     sc->levers[0].age_lo = 10;
     cs_model *m2 = compile_or_fail(sc);
     cs_sim *sim2 = cs_sim_alloc(m2);
-    cs_sim_run(sim2, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL);
+    cs_sim_run(sim2, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
     ck_assert_double_eq_tol(stage_total(stocks, 2, 7, a),
                             1000 * exp(-r * 8 / 12), 1e-9);
     cs_sim_free(sim2);

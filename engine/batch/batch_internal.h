@@ -1,0 +1,28 @@
+/*
+ * batch_internal.h - the batch's scenarios, shared by batch.c (the
+ * pipeline) and file.c (the HDF5 sink). Private to engine/batch.
+ */
+#ifndef CASCADE_BATCH_INTERNAL_H
+#define CASCADE_BATCH_INTERNAL_H
+
+#include <time.h>
+
+#include "cascade/batch.h"
+
+typedef struct batch_entry {
+    cs_scenario *scenario; /* owned copy */
+    cs_model *model;       /* compiled at its parameters' means */
+    char *source;          /* where it came from, for messages */
+} batch_entry;
+
+struct cs_batch {
+    int n;
+    batch_entry entries[CS_BATCH_MAX_SCENARIOS];
+};
+
+/* 1 if runs of sc draw their own parameter values under settings s. */
+int batch_draws_parameters(const cs_batch_settings *s, const cs_scenario *sc);
+
+double batch_seconds_since(const struct timespec *start);
+
+#endif
