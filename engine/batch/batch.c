@@ -30,6 +30,7 @@ void cs_batch_settings_init(cs_batch_settings *s)
     s->threads = 1;
     s->parameter_uncertainty = 1;
     s->process_noise = 1;
+    s->year_effects = 1;
 }
 
 int cs_batch_create(cs_batch **out, cs_error *err)
@@ -165,6 +166,11 @@ int batch_draws_parameters(const cs_batch_settings *s, const cs_scenario *sc)
            s->parameter_uncertainty;
 }
 
+int batch_draws_year_effects(const cs_batch_settings *s, const cs_scenario *sc)
+{
+    return sc->n_year_effects > 0 && !s->deterministic && s->year_effects;
+}
+
 double batch_seconds_since(const struct timespec *start)
 {
     struct timespec now;
@@ -220,10 +226,19 @@ static void compute_slot(const pipeline *p, cs_sim *sim, run_slot *b)
     b->status = CS_OK;
     cs_error_clear(&b->err);
     cs_sim *own_sim = NULL;
-    if (batch_draws_parameters(s, sc)) {
+    int params = batch_draws_parameters(s, sc);
+    if (!params)
+        for (int i = 0; i < sc->n_parameters; i++)
+            b->params[i] = sc->parameters[i].mean;
+    if (params || batch_draws_year_effects(s, sc)) {
+        /* this run's own scenario, model and stepper */
         cs_scenario *drawn = NULL;
-        b->status = cs_scenario_draw(sc, s->seed, (uint32_t)b->run, &drawn,
-                                     b->params, &b->err);
+        b->status = params ? cs_scenario_draw(sc, s->seed, (uint32_t)b->run,
+                                              &drawn, b->params, &b->err)
+                           : cs_scenario_copy(sc, &drawn, &b->err);
+        if (b->status == CS_OK && batch_draws_year_effects(s, sc))
+            b->status = cs_scenario_draw_year_effects(
+                drawn, s->seed, (uint32_t)b->run, &b->err);
         if (b->status == CS_OK)
             b->status = cs_model_compile(drawn, &b->own_model, &b->err);
         cs_scenario_free(drawn);
@@ -233,9 +248,6 @@ static void compute_slot(const pipeline *p, cs_sim *sim, run_slot *b)
             return;
         b->model = b->own_model;
         sim = own_sim;
-    } else {
-        for (int i = 0; i < sc->n_parameters; i++)
-            b->params[i] = sc->parameters[i].mean;
     }
     cs_sim_mode mode = s->deterministic || !s->process_noise
                            ? CS_SIM_DETERMINISTIC

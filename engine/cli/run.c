@@ -49,6 +49,7 @@ typedef struct run_options {
     int threads_given;
     int no_parameter_uncertainty;
     int no_process_noise;
+    int no_year_effects;
     int runs_given;   /* -n was given */
     int slice_given;  /* --runs was given */
     long first, last; /* the runs to compute (--runs), 0-based, inclusive */
@@ -106,6 +107,9 @@ static void usage(FILE *to)
             "(its own\n"
             "                      parameters still drawn): separates the two "
             "sources\n"
+            "      --no-year-effects           rates keep their trend, without "
+            "the random\n"
+            "                      year effects the scenario gives them\n"
             "      --force         overwrite FILE even if it is not a "
             "cascade output\n"
             "  -q, --quiet         print nothing but errors (no table, no "
@@ -193,6 +197,7 @@ static int parse_options(int argc, char **argv, run_options *o)
         {"threads", required_argument, 0, 't'},
         {"no-parameter-uncertainty", no_argument, 0, 'P'},
         {"no-process-noise", no_argument, 0, 'N'},
+        {"no-year-effects", no_argument, 0, 'Y'},
         {"resume", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -245,6 +250,9 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 'N':
             o->no_process_noise = 1;
+            break;
+        case 'Y':
+            o->no_year_effects = 1;
             break;
         case 't': {
             long threads;
@@ -521,6 +529,7 @@ int cli_run(int argc, char **argv, const char *command_line)
     settings.deterministic = o.deterministic;
     settings.parameter_uncertainty = !o.no_parameter_uncertainty;
     settings.process_noise = !o.no_process_noise;
+    settings.year_effects = !o.no_year_effects;
     settings.stop = &interrupted;
     progress shown = {isatty(STDERR_FILENO), -1e9, -1};
     if (!o.quiet) {

@@ -180,7 +180,7 @@ static int compile_calendar(cs_model *m, cs_error *err)
         month_calendar(sc, i, &y, &mo);
         snprintf(m->month_label[i], sizeof m->month_label[i], "%04d-%02d", y,
                  mo);
-        m->ages[i] = mo == 4;
+        m->ages[i] = sc->ageing == CS_AGEING_APRIL && mo == 4;
         int fy = fy_start_year(y, mo) - first_fy;
         m->fy[i] = fy;
         if (fy + 1 > m->n_fys) {
@@ -192,6 +192,68 @@ static int compile_calendar(cs_model *m, cs_error *err)
         int b = fy < sc->n_births ? fy : sc->n_births - 1;
         m->births[i] = sc->n_births > 0 ? sc->births_per_year[b] / 12.0 : 0;
     }
+    m->monthly_ageing = sc->ageing == CS_AGEING_MONTHLY;
+    return CS_OK;
+}
+
+/* The value of a per-year list in financial year fy: the last repeats. */
+static double per_year_at(const double *values, int n, int fy)
+{
+    if (n <= 0)
+        return 0;
+    return values[fy < n ? fy : n - 1];
+}
+
+/* Net migration and arrivals in expected children per month and age. */
+static int compile_population_flows(cs_model *m, cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    size_t months = (size_t)m->n_months;
+    m->migration = calloc(months * CS_AGES, sizeof *m->migration);
+    m->arrivals = calloc(months * (size_t)(sc->n_arrivals + 1) * CS_AGES,
+                         sizeof *m->arrivals);
+    if (!m->migration || !m->arrivals)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    for (int t = 0; t < m->n_months; t++) {
+        double net =
+            per_year_at(sc->migration_per_year, sc->n_migration, m->fy[t]) /
+            12.0;
+        for (int a = 0; a < CS_AGES; a++)
+            m->migration[(size_t)t * CS_AGES + a] =
+                net * sc->migration_age_share[a];
+        for (int i = 0; i < sc->n_arrivals; i++) {
+            const cs_arrival *ar = &sc->arrivals[i];
+            double month =
+                per_year_at(ar->per_year, ar->n_years, m->fy[t]) / 12.0;
+            for (int a = 0; a < CS_AGES; a++)
+                m->arrivals[((size_t)t * sc->n_arrivals + i) * CS_AGES + a] =
+                    month * ar->age_share[a];
+        }
+    }
+    if (sc->n_migration > 0 && sc->stages[sc->migration_stage].has_capacity)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: population.net_migration.stage: expected a "
+                            "stage without capacity, found '%s' (migration "
+                            "would bypass its places)",
+                            sc->source_path ? sc->source_path : sc->name,
+                            sc->stages[sc->migration_stage].id);
+    m->n_arrivals = sc->n_arrivals;
+    for (int i = 0; i < sc->n_arrivals; i++) {
+        const cs_arrival *ar = &sc->arrivals[i];
+        m->arrival_marks[i] = ar->sets_marks;
+        if (!ar->to.is_group) {
+            m->n_arrival_leaves[i] = 1;
+            m->arrival_leaf[i][0] = ar->to.index;
+            m->arrival_share[i][0] = 1;
+            continue;
+        }
+        const cs_stage_group *g = &sc->groups[ar->to.index];
+        m->n_arrival_leaves[i] = g->n_stages;
+        for (int j = 0; j < g->n_stages; j++) {
+            m->arrival_leaf[i][j] = g->first_stage + j;
+            m->arrival_share[i][j] = sc->stages[g->first_stage + j].entry_share;
+        }
+    }
     return CS_OK;
 }
 
@@ -201,8 +263,14 @@ static int compile_flows(cs_model *m, cs_error *err)
     int n_capacity = 0;
     for (int st = 0; st < sc->n_stages; st++)
         n_capacity += sc->stages[st].has_capacity;
-    m->n_flows = sc->n_transitions + 1 + sc->n_stages + n_capacity;
+    int n_migration = sc->n_migration > 0;
+    m->n_flows = sc->n_transitions + 1 + sc->n_stages + n_capacity +
+                 n_migration + sc->n_arrivals;
     m->births_flow = sc->n_transitions;
+    m->migration_flow =
+        n_migration ? sc->n_transitions + 1 + sc->n_stages + n_capacity : -1;
+    m->first_arrival_flow =
+        sc->n_transitions + 1 + sc->n_stages + n_capacity + n_migration;
     size_t n = (size_t)m->n_flows;
     m->flow_label = calloc(n, sizeof *m->flow_label);
     m->flow_from = calloc(n, sizeof *m->flow_from);
@@ -242,6 +310,21 @@ static int compile_flows(cs_model *m, cs_error *err)
         snprintf(m->flow_to[f], sizeof m->flow_to[f], "%s",
                  sc->stages[sc->stages[s].overflow_stage].id);
         f++;
+    }
+    if (m->migration_flow >= 0) {
+        snprintf(m->flow_label[m->migration_flow], sizeof m->flow_label[0],
+                 "net_migration");
+        snprintf(m->flow_to[m->migration_flow], sizeof m->flow_to[0], "%s",
+                 sc->stages[sc->migration_stage].id);
+    }
+    for (int i = 0; i < sc->n_arrivals; i++) {
+        const cs_arrival *ar = &sc->arrivals[i];
+        int g = m->first_arrival_flow + i;
+        snprintf(m->flow_label[g], sizeof m->flow_label[g], "arrivals.%s",
+                 ar->id);
+        snprintf(m->flow_to[g], sizeof m->flow_to[g], "%s",
+                 ar->to.is_group ? sc->groups[ar->to.index].id
+                                 : sc->stages[ar->to.index].id);
     }
     return CS_OK;
 }
@@ -434,15 +517,45 @@ static int compile_layout(cs_model *m, cs_error *err)
 typedef struct rate_levers {
     double multiply[CS_MAX_TRANSITIONS][CS_AGES];
     double add[CS_MAX_TRANSITIONS][CS_AGES];
+    double year[CS_MAX_TRANSITIONS]; /* trend and year effect */
 } rate_levers;
 
-static void rate_levers_at(const cs_scenario *sc, int t, rate_levers *r)
+/* g(y) of a transition's trend (scenario.h), y >= 0. */
+static double trend_years(const cs_transition *t, int y)
 {
-    for (int i = 0; i < sc->n_transitions; i++)
+    if (y <= t->trend_until || t->trend_after == CS_TREND_CONTINUE)
+        return y;
+    double g = t->trend_until;
+    if (t->trend_after == CS_TREND_DAMP)
+        for (int k = 1; k <= y - t->trend_until; k++)
+            g += pow(t->trend_damping, k);
+    return g;
+}
+
+/* The trend and year-effect multiplier of transition t in financial year
+ * y, relative to the base year (whose rate is the one written). */
+double cs_transition_year_factor(const cs_scenario *sc, int i, int y)
+{
+    const cs_transition *t = &sc->transitions[i];
+    double log_factor = 0;
+    if (t->trend_per_year != 0)
+        log_factor +=
+            t->trend_per_year * (trend_years(t, y) - trend_years(t, 0));
+    if (t->year_effect >= 0 && y < CS_MAX_YEARS)
+        log_factor += sc->year_effects[t->year_effect].value[y];
+    return exp(log_factor);
+}
+
+static void rate_levers_at(const cs_scenario *sc, const cs_model *m, int t,
+                           rate_levers *r)
+{
+    for (int i = 0; i < sc->n_transitions; i++) {
         for (int a = 0; a < CS_AGES; a++) {
             r->multiply[i][a] = 1;
             r->add[i][a] = 0;
         }
+        r->year[i] = cs_transition_year_factor(sc, i, m->fy[t]);
+    }
     for (int i = 0; i < sc->n_levers; i++) {
         const cs_lever *l = &sc->levers[i];
         if (l->kind != CS_LEVER_RATE)
@@ -466,7 +579,7 @@ static rate_levers *compile_epochs(cs_model *m)
         return NULL;
     for (int t = 0; t < m->n_months; t++) {
         memset(&now, 0, sizeof now);
-        rate_levers_at(sc, t, &now);
+        rate_levers_at(sc, m, t, &now);
         int e = 0;
         while (e < m->n_epochs && memcmp(&epochs[e], &now, sizeof now) != 0)
             e++;
@@ -528,9 +641,10 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                                 if (!leaves_stage(sc, t, s) ||
                                     destinations(sc, t, s, leaf, share) == 0)
                                     continue;
-                                double base =
-                                    age_rate(t, a) * epochs[e].multiply[i][a] +
-                                    epochs[e].add[i][a];
+                                double base = age_rate(t, a) *
+                                                  epochs[e].year[i] *
+                                                  epochs[e].multiply[i][a] +
+                                              epochs[e].add[i][a];
                                 rates[i] =
                                     base > 0 ? base * other_factors(sc, t, d,
                                                                     (unsigned)k)
@@ -686,6 +800,8 @@ int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
         rc = compile_initial(m, err);
     if (rc == CS_OK)
         rc = compile_capacity(m, err);
+    if (rc == CS_OK)
+        rc = compile_population_flows(m, err);
     if (rc != CS_OK) {
         cs_model_free(m);
         return rc;
@@ -719,6 +835,8 @@ void cs_model_free(cs_model *m)
     free(m->overflow_dest);
     free(m->programme_share);
     free(m->epoch_of_month);
+    free(m->migration);
+    free(m->arrivals);
     free(m);
 }
 
@@ -797,6 +915,26 @@ int cs_model_ages_at(const cs_model *m, int month)
     return m->ages[month];
 }
 
+int cs_model_ages_monthly(const cs_model *m)
+{
+    return m->monthly_ageing;
+}
+
+int cs_model_migration_flow(const cs_model *m)
+{
+    return m->migration_flow;
+}
+
+int cs_model_n_arrivals(const cs_model *m)
+{
+    return m->n_arrivals;
+}
+
+int cs_model_arrival_flow(const cs_model *m, int arrival)
+{
+    return m->first_arrival_flow + arrival;
+}
+
 void cs_model_initial_stocks(const cs_model *m, double *stocks)
 {
     cs_sum_compartments(m, m->initial, stocks);
@@ -807,18 +945,31 @@ double cs_model_births(const cs_model *m, int month)
     return m->births[month];
 }
 
+double cs_model_transition_probability_at(const cs_model *m, int month,
+                                          int stage, int age,
+                                          int months_in_stage, unsigned marks,
+                                          int transition)
+{
+    assert(month >= 0 && month < m->n_months);
+    assert(stage >= 0 && stage < m->n_stages && age >= 0 && age < CS_AGES);
+    int d = months_in_stage < m->n_dur[stage] ? months_in_stage
+                                              : m->n_dur[stage] - 1;
+    int c = cs_compartment(m, stage, age, d, (int)marks);
+    const double *p =
+        m->outcome_p + (size_t)m->epoch_of_month[month] * (size_t)m->n_outcomes;
+    double sum = 0;
+    for (int o = m->first_outcome[c] + 1; o < m->first_outcome[c + 1]; o++)
+        if (m->outcome_flow[o] == transition)
+            sum += p[o];
+    return sum;
+}
+
 double cs_model_transition_probability(const cs_model *m, int stage, int age,
                                        int months_in_stage, unsigned marks,
                                        int transition)
 {
-    int d = months_in_stage < m->n_dur[stage] ? months_in_stage
-                                              : m->n_dur[stage] - 1;
-    int c = cs_compartment(m, stage, age, d, (int)marks);
-    double p = 0;
-    for (int o = m->first_outcome[c] + 1; o < m->first_outcome[c + 1]; o++)
-        if (m->outcome_flow[o] == transition)
-            p += m->outcome_p[o];
-    return p;
+    return cs_model_transition_probability_at(m, 0, stage, age, months_in_stage,
+                                              marks, transition);
 }
 
 int cs_model_n_cost_lines(const cs_model *m)

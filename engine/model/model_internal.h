@@ -53,7 +53,9 @@ struct cs_model {
 
     /* per month */
     double *births;      /* expected births */
-    unsigned char *ages; /* 1: ageing at the start of the month */
+    unsigned char *ages; /* 1: everyone ages at the start of the month
+                            (ageing: april) */
+    int monthly_ageing;  /* 1: a twelfth of each age every month instead */
     int *fy;             /* financial year index */
     char (*month_label)[16];
     int n_fys;
@@ -65,6 +67,21 @@ struct cs_model {
     char (*flow_to)[CS_ID_MAX];
 
     int birth_compartment; /* birth stage, age 0, slot 0, no marks */
+
+    /* net migration: [month][age] expected children (negative: leaving)
+     * into or out of migration_stage; migration_flow counts them (-1 if
+     * the scenario has none) */
+    double *migration;
+    int migration_flow;
+    /* arrivals: [month][arrival][age] expected children, into the leaves
+     * arrival_leaf[i][0..n_arrival_leaves[i]-1] by arrival_share */
+    double *arrivals;
+    int n_arrivals;
+    int first_arrival_flow;
+    int n_arrival_leaves[CS_MAX_ARRIVALS];
+    int arrival_leaf[CS_MAX_ARRIVALS][CS_MAX_STAGES];
+    double arrival_share[CS_MAX_ARRIVALS][CS_MAX_STAGES];
+    unsigned arrival_marks[CS_MAX_ARRIVALS];
 
     /* capacity: stages with a limited number of places, in the order
      * they are resolved (a stage before those it overflows into) */

@@ -130,6 +130,38 @@ void cs_scenario_set_parameters(cs_scenario *scenario, const double *values)
     }
 }
 
+/* FNV-1a, 32 bits: a stream key from a name. */
+static uint32_t name_key(const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
+                                  uint32_t run, cs_error *err)
+{
+    if (scenario->n_year_effects == 0)
+        return CS_OK;
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int i = 0; i < scenario->n_year_effects; i++) {
+        cs_year_effect *y = &scenario->year_effects[i];
+        cs_rng_reset(r, seed, run, CS_RNG_YEAR_EFFECTS, name_key(y->id));
+        double u = 0;
+        for (int k = 0; k < CS_MAX_YEARS; k++) {
+            u = y->ar * u + gsl_ran_gaussian_ziggurat(r, y->sd);
+            y->value[k] = u;
+        }
+    }
+    gsl_rng_free(r);
+    return CS_OK;
+}
+
 double cs_parameter_quantile(const cs_parameter *p, double q)
 {
     double m = p->a, s = p->b, v = p->mean;

@@ -11,6 +11,7 @@
 #include "scenario/schema.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -895,10 +896,36 @@ static int read_placements(reader *r, const tree_node *placements,
     return CS_OK;
 }
 
+/* dfe: none | cin | cp | looked_after (absent: none). */
+static int read_dfe(reader *r, const tree_node *stage, const char *path,
+                    cs_dfe_category *out)
+{
+    static const char *const names[] = {"none", "cin", "cp", "looked_after"};
+    char sub[PATH_MAX_LEN], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    const tree_node *n = tree_map_get(stage, "dfe");
+    *out = CS_DFE_NONE;
+    if (!n)
+        return CS_OK;
+    for (int i = 0; i < (int)COUNT(names); i++)
+        if (n->kind == TREE_SCALAR && strcmp(n->text, names[i]) == 0) {
+            *out = (cs_dfe_category)i;
+            return CS_OK;
+        }
+    return diag_error(
+        r->err, n,
+        "%s: expected none, cin, cp or looked_after (the DfE "
+        "statistics the stage's children are counted in), "
+        "found %s%s",
+        join_key(sub, path, "dfe"), diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, COUNT(names), hint, sizeof hint)
+            : "");
+}
+
 static int read_stages(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"label", "intervention", "placements",
-                                       "unit_cost", "capacity"};
+    static const char *const keys[] = {
+        "label", "intervention", "dfe", "placements", "unit_cost", "capacity"};
     cs_scenario *s = r->s;
     char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
     int rc;
@@ -925,7 +952,9 @@ static int read_stages(reader *r, const tree_node *root)
                                label, sizeof label)))
             return rc;
         cs_intervention intervention = CS_INTERVENTION_NONE;
-        if ((rc = read_intervention(r, st, path, &intervention)))
+        cs_dfe_category dfe = CS_DFE_NONE;
+        if ((rc = read_intervention(r, st, path, &intervention)) ||
+            (rc = read_dfe(r, st, path, &dfe)))
             return rc;
         const tree_node *placements = tree_map_get(st, "placements");
         if (placements && tree_map_get(st, "capacity"))
@@ -956,6 +985,8 @@ static int read_stages(reader *r, const tree_node *root)
                                       key->text, intervention, g)))
                 return rc;
             group->n_stages = s->n_stages - group->first_stage;
+            for (int j = group->first_stage; j < s->n_stages; j++)
+                s->stages[j].dfe = dfe;
             continue;
         }
         if (s->n_stages == CS_MAX_STAGES)
@@ -967,6 +998,7 @@ static int read_stages(reader *r, const tree_node *root)
         memcpy(leaf->id, key->text, strlen(key->text) + 1);
         memcpy(leaf->label, label, sizeof label);
         leaf->intervention = intervention;
+        leaf->dfe = dfe;
         leaf->group = -1;
         leaf->entry_share = 1;
         if ((rc = read_unit_cost(r, st, path, leaf)))
@@ -1629,13 +1661,120 @@ static int read_mark_list(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
+/* A financial year "YYYY/YY" as an index from the base date's one. */
+static int fy_index(reader *r, const tree_node *n, const char *path, int *out)
+{
+    int year = 0;
+    if (parse_financial_year(n, &year))
+        return expected(r, n, path, "a financial year like 2018/19");
+    int base = r->s->base_month >= 4 ? r->s->base_year : r->s->base_year - 1;
+    *out = year - base;
+    return CS_OK;
+}
+
+/* trend: {per_year: B, until: 2018/19, after: hold | continue | damp,
+ *         damping: F} */
+static int read_trend(reader *r, const tree_node *n, const char *path,
+                      cs_transition *t)
+{
+    static const char *const keys[] = {"per_year", "until", "after", "damping"};
+    static const char *const rules[] = {"continue", "hold", "damp"};
+    char sub[PATH_MAX_LEN], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    int rc;
+    if ((rc = need_mapping(r, n, path,
+                           "{per_year: B, until: YYYY/YY, after: hold | "
+                           "continue | damp}")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    const tree_node *v = tree_map_get(n, "per_year");
+    if (!v)
+        return missing(r, n, path, "per_year");
+    if ((rc = uncertain_in(r, v, join_key(sub, path, "per_year"),
+                           "a change in the log rate per year from -1 to 1", -1,
+                           1, 1, &t->trend_per_year)))
+        return rc;
+    const tree_node *until = tree_map_get(n, "until");
+    const tree_node *after = tree_map_get(n, "after");
+    const tree_node *damping = tree_map_get(n, "damping");
+    if (until && (rc = fy_index(r, until, join_key(sub, path, "until"),
+                                &t->trend_until)))
+        return rc;
+    t->trend_after = CS_TREND_CONTINUE;
+    if (after) {
+        int rule = -1;
+        for (int i = 0; i < (int)COUNT(rules); i++)
+            if (after->kind == TREE_SCALAR && !strcmp(after->text, rules[i]))
+                rule = i;
+        if (rule < 0)
+            return diag_error(r->err, after,
+                              "%s: expected hold, continue or damp, found %s%s",
+                              join_key(sub, path, "after"),
+                              diag_describe(after, found, sizeof found),
+                              after->kind == TREE_SCALAR
+                                  ? diag_did_you_mean(after->text, rules,
+                                                      COUNT(rules), hint,
+                                                      sizeof hint)
+                                  : "");
+        t->trend_after = rule;
+    }
+    if (!until && after && t->trend_after != CS_TREND_CONTINUE)
+        return diag_error(r->err, after,
+                          "%s.after: '%s' says what happens after the trend "
+                          "ends, but the trend has no until: (the last "
+                          "financial year of the trend)",
+                          path, after->text);
+    if (t->trend_after == CS_TREND_DAMP) {
+        if (!damping)
+            return missing(r, n, path, "damping");
+        if ((rc = number_in(r, damping, join_key(sub, path, "damping"),
+                            "a damping factor per year from 0 to 1 "
+                            "(exclusive)",
+                            1e-9, 1 - 1e-9, &t->trend_damping)))
+            return rc;
+    } else if (damping) {
+        return diag_error(r->err, tree_map_key(n, "damping"),
+                          "%s.damping: applies only with after: damp", path);
+    }
+    return CS_OK;
+}
+
+static int year_effect_ref(reader *r, const tree_node *n, const char *path,
+                           int *out)
+{
+    const cs_scenario *s = r->s;
+    const char *names[CS_MAX_YEAR_EFFECTS];
+    for (int i = 0; i < s->n_year_effects; i++) {
+        names[i] = s->year_effects[i].id;
+        if (n->kind == TREE_SCALAR && !strcmp(n->text, names[i])) {
+            *out = i;
+            return CS_OK;
+        }
+    }
+    char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    if (s->n_year_effects == 0)
+        return diag_error(r->err, n,
+                          "%s: expected the id of a year effect, found %s, "
+                          "and the scenario defines none (year_effects:)",
+                          path, diag_describe(n, found, sizeof found));
+    return diag_error(
+        r->err, n,
+        "%s: expected one of the year effects (%s), "
+        "found %s%s",
+        path, diag_join(names, (size_t)s->n_year_effects, list, sizeof list),
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, (size_t)s->n_year_effects, hint,
+                                sizeof hint)
+            : "");
+}
+
 static int read_transition(reader *r, const tree_node *root,
                            const tree_node *key, const tree_node *n,
                            const char *path, cs_transition *t)
 {
-    static const char *const keys[] = {"label",     "from",   "to",
-                                       "rate",      "by_age", "by_duration",
-                                       "if_marked", "sets",   "clears"};
+    static const char *const keys[] = {
+        "label",     "from", "to",     "rate",  "by_age",     "by_duration",
+        "if_marked", "sets", "clears", "trend", "year_effect"};
     const cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
     int rc;
@@ -1729,6 +1868,15 @@ static int read_transition(reader *r, const tree_node *root,
     if ((v = tree_map_get(n, "clears")) &&
         (rc = read_mark_list(r, v, join_key(sub, path, "clears"),
                              &t->clears_marks)))
+        return rc;
+    t->trend_until = INT_MAX;
+    t->year_effect = -1;
+    if ((v = tree_map_get(n, "trend")) &&
+        (rc = read_trend(r, v, join_key(sub, path, "trend"), t)))
+        return rc;
+    if ((v = tree_map_get(n, "year_effect")) &&
+        (rc = year_effect_ref(r, v, join_key(sub, path, "year_effect"),
+                              &t->year_effect)))
         return rc;
     return CS_OK;
 }
@@ -2128,6 +2276,219 @@ static int read_levers(reader *r, const tree_node *root)
                        read_lever_item);
 }
 
+/* ---- population dynamics: ageing, migration, arrivals, year effects -- */
+
+static int read_ageing(reader *r, const tree_node *root)
+{
+    static const char *const names[] = {"monthly", "april"};
+    char hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    const tree_node *n = tree_map_get(root, "ageing");
+    r->s->ageing = CS_AGEING_MONTHLY;
+    if (!n)
+        return CS_OK;
+    for (int i = 0; i < (int)COUNT(names); i++)
+        if (n->kind == TREE_SCALAR && strcmp(n->text, names[i]) == 0) {
+            r->s->ageing = (cs_ageing)i;
+            return CS_OK;
+        }
+    return diag_error(
+        r->err, n,
+        "ageing: expected monthly (a twelfth of each age a "
+        "year older every month) or april (everyone at the "
+        "start of April), found %s%s",
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, COUNT(names), hint, sizeof hint)
+            : "");
+}
+
+/* The financial years (April to March) the horizon touches. */
+static int horizon_fys(const cs_scenario *s)
+{
+    int fy0 = s->base_month >= 4 ? s->base_year : s->base_year - 1;
+    int last = s->base_month - 1 + s->horizon_months - 1; /* months from Jan */
+    int year = s->base_year + last / 12, month = last % 12 + 1;
+    int fy1 = month >= 4 ? year : year - 1;
+    return fy1 - fy0 + 1;
+}
+
+/* A list of numbers by financial year (possibly negative), or one. */
+static int read_signed_per_year(reader *r, const tree_node *n, const char *path,
+                                const char *what, double lo, double hi,
+                                double *values, int *n_values)
+{
+    char item[PATH_MAX_LEN];
+    int rc;
+    if (n->kind != TREE_SEQUENCE) {
+        *n_values = 1;
+        return number_in(r, n, path, what, lo, hi, &values[0]);
+    }
+    if (n->n == 0 || n->n > CS_MAX_YEARS)
+        return expected(r, n, path,
+                        "a list of 1 to 50 numbers, one per financial year");
+    int years = horizon_fys(r->s);
+    if ((int)n->n > years)
+        return diag_error(r->err, n,
+                          "%s: expected at most one number per financial "
+                          "year of the horizon (%d), found %zu",
+                          path, years, n->n);
+    for (size_t i = 0; i < n->n; i++)
+        if ((rc = number_in(r, n->items[i], join_index(item, path, i), what, lo,
+                            hi, &values[i])))
+            return rc;
+    *n_values = (int)n->n;
+    return CS_OK;
+}
+
+/* population.net_migration: {per_year, age_shares, stage} */
+static int read_migration(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"per_year", "age_shares", "stage"};
+    cs_scenario *s = r->s;
+    char sub[PATH_MAX_LEN];
+    const char *path = "population.net_migration";
+    int rc;
+    const tree_node *pop = tree_map_get(root, "population");
+    const tree_node *n = pop ? tree_map_get(pop, "net_migration") : NULL;
+    s->migration_stage = r->remainder;
+    if (!n)
+        return CS_OK;
+    if ((rc = need_mapping(r, n, path, "a mapping with per_year")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    const tree_node *v = tree_map_get(n, "per_year");
+    if (!v)
+        return missing(r, n, path, "per_year");
+    if ((rc = read_signed_per_year(
+             r, v, join_key(sub, path, "per_year"),
+             "a net number of children per year from -1000000000 to "
+             "1000000000 (arrivals less departures)",
+             -MAX_COUNT, MAX_COUNT, s->migration_per_year, &s->n_migration)) ||
+        (rc = read_age_shares(r, tree_map_get(n, "age_shares"),
+                              join_key(sub, path, "age_shares"),
+                              s->migration_age_share)))
+        return rc;
+    if ((v = tree_map_get(n, "stage"))) {
+        cs_stage_ref ref;
+        if ((rc = stage_ref(r, v, join_key(sub, path, "stage"), 0, 1, &ref)))
+            return rc;
+        s->migration_stage = ref.index;
+    }
+    return CS_OK;
+}
+
+/* arrivals: {ID: {label, to, age_shares, per_year, sets}} */
+static int read_arrival(reader *r, const tree_node *key, const tree_node *n,
+                        const char *path, cs_arrival *a)
+{
+    static const char *const keys[] = {"label", "to", "age_shares", "per_year",
+                                       "sets"};
+    char sub[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path, "a mapping with to and per_year")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    memcpy(a->id, key->text, strlen(key->text) + 1);
+    memcpy(a->label, key->text, strlen(key->text) + 1);
+    const tree_node *v = tree_map_get(n, "label");
+    if (v && (rc = text_of(r, v, join_key(sub, path, "label"), "a label",
+                           a->label, sizeof a->label)))
+        return rc;
+    if (!(v = tree_map_get(n, "to")))
+        return missing(r, n, path, "to");
+    if ((rc = stage_ref(r, v, join_key(sub, path, "to"), 1, 1, &a->to)))
+        return rc;
+    if (!(v = tree_map_get(n, "per_year")))
+        return missing(r, n, path, "per_year");
+    if ((rc = read_signed_per_year(r, v, join_key(sub, path, "per_year"),
+                                   "a number of children per year from 0 to "
+                                   "1000000000",
+                                   0, MAX_COUNT, a->per_year, &a->n_years)) ||
+        (rc = read_age_shares(r, tree_map_get(n, "age_shares"),
+                              join_key(sub, path, "age_shares"), a->age_share)))
+        return rc;
+    if ((v = tree_map_get(n, "sets")) &&
+        (rc =
+             read_mark_list(r, v, join_key(sub, path, "sets"), &a->sets_marks)))
+        return rc;
+    return CS_OK;
+}
+
+static int read_arrivals(reader *r, const tree_node *root)
+{
+    const tree_node *n = tree_map_get(root, "arrivals");
+    if (!n || tree_is_null(n))
+        return CS_OK;
+    cs_scenario *s = r->s;
+    int rc;
+    if ((rc = need_mapping(r, n, "arrivals",
+                           "a mapping of arrival ids to arrivals")))
+        return rc;
+    for (size_t i = 0; i < n->n; i++) {
+        char path[PATH_MAX_LEN];
+        const tree_node *key = n->keys[i];
+        if ((rc = id_of(r, key, "arrivals")))
+            return rc;
+        if (s->n_arrivals == CS_MAX_ARRIVALS)
+            return diag_error(r->err, key,
+                              "arrivals: expected at most %d, found more",
+                              CS_MAX_ARRIVALS);
+        if ((rc = read_arrival(r, key, n->items[i],
+                               join_key(path, "arrivals", key->text),
+                               &s->arrivals[s->n_arrivals])))
+            return rc;
+        s->n_arrivals++;
+    }
+    return CS_OK;
+}
+
+/* year_effects: {ID: {sd: S, ar: A}} */
+static int read_year_effects(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"sd", "ar"};
+    const tree_node *n = tree_map_get(root, "year_effects");
+    if (!n || tree_is_null(n))
+        return CS_OK;
+    cs_scenario *s = r->s;
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, "year_effects",
+                           "a mapping of year effect ids to {sd, ar}")))
+        return rc;
+    for (size_t i = 0; i < n->n; i++) {
+        const tree_node *key = n->keys[i], *e = n->items[i];
+        join_key(path, "year_effects", key->text);
+        if ((rc = id_of(r, key, "year_effects")))
+            return rc;
+        if (s->n_year_effects == CS_MAX_YEAR_EFFECTS)
+            return diag_error(r->err, key,
+                              "year_effects: expected at most %d, found more",
+                              CS_MAX_YEAR_EFFECTS);
+        if ((rc = need_mapping(r, e, path, "{sd: S, ar: A}")) ||
+            (rc = check_keys(r, e, path, keys, COUNT(keys), NULL)))
+            return rc;
+        cs_year_effect *y = &s->year_effects[s->n_year_effects];
+        memcpy(y->id, key->text, strlen(key->text) + 1);
+        const tree_node *sd = tree_map_get(e, "sd");
+        const tree_node *ar = tree_map_get(e, "ar");
+        if (!sd)
+            return missing(r, e, path, "sd");
+        if ((rc = number_in(r, sd, join_key(sub, path, "sd"),
+                            "a standard deviation of the log rate from 0 to "
+                            "2",
+                            0, 2, &y->sd)))
+            return rc;
+        y->ar = 1;
+        if (ar && (rc = number_in(r, ar, join_key(sub, path, "ar"),
+                                  "an autoregression coefficient from -1 to "
+                                  "1 (1: a random walk)",
+                                  -1, 1, &y->ar)))
+            return rc;
+        s->n_year_effects++;
+    }
+    return CS_OK;
+}
+
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
 {
     static const char *const keys[] = {
@@ -2135,13 +2496,15 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         "base_date",      "horizon_years", "horizon_months", "seed",
         "economics",      "funding",       "marks",          "stages",
         "population",     "births",        "transitions",    "programmes",
-        "levers"};
+        "levers",         "ageing",        "arrivals",       "year_effects"};
     reader r = {.s = s, .err = err, .remainder = -1};
     int rc;
     if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
         (rc = read_settings(&r, root)) || (rc = read_economics(&r, root)) ||
         (rc = read_funding(&r, root)) || (rc = read_marks(&r, root)) ||
         (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||
+        (rc = read_migration(&r, root)) || (rc = read_ageing(&r, root)) ||
+        (rc = read_arrivals(&r, root)) || (rc = read_year_effects(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
         (rc = read_capacities(&r, root)) || (rc = read_programmes(&r, root)) ||
         (rc = read_levers(&r, root)))

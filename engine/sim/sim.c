@@ -83,6 +83,144 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
 }
 
 /*
+ * Birthdays spread over the year (ageing: monthly): each month a twelfth
+ * of every age a year older, from the oldest down so nobody ages twice;
+ * a twelfth of the 17-year-olds reach 18 and leave, counted in the stage's
+ * age-out flow. Stochastically each child has a birthday this month with
+ * probability 1/12, a binomial draw per compartment on its own substream.
+ */
+static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
+                        uint32_t run, int t, double *flows)
+{
+    const cs_model *m = sim->model;
+    double *state = sim->now;
+    for (int s = 0; s < m->n_stages; s++) {
+        int block = m->n_dur[s] * m->n_mark_sets;
+        double *base = state + m->stage_offset[s];
+        double leaving = 0;
+        for (int a = CS_AGES - 1; a >= 0; a--)
+            for (int i = 0; i < block; i++) {
+                double *n = &base[a * block + i];
+                if (*n <= 0)
+                    continue;
+                double moved;
+                if (mode == CS_SIM_STOCHASTIC) {
+                    int c = m->stage_offset[s] + a * block + i;
+                    cs_rng_reset(sim->rng, seed, run, CS_RNG_AGEING,
+                                 CS_SUBSTREAM(t, c));
+                    moved =
+                        gsl_ran_binomial(sim->rng, 1.0 / 12, (unsigned int)*n);
+                } else {
+                    moved = *n / 12;
+                }
+                *n -= moved;
+                if (a == CS_AGES - 1)
+                    leaving += moved;
+                else
+                    base[(a + 1) * block + i] += moved;
+            }
+        if (flows)
+            flows[m->births_flow + 1 + s] += leaving;
+    }
+}
+
+/*
+ * Arrivals from outside the population (a Poisson number a month, by age
+ * and destination placement), into a stage's first month without marks
+ * but those the arrival sets; at stages with capacity they wait for a
+ * place like anyone else.
+ */
+static void arrive(cs_sim *sim, int c, double n);
+
+static void add_arrivals(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
+                         uint32_t run, int t, double *flows)
+{
+    const cs_model *m = sim->model;
+    for (int i = 0; i < m->n_arrivals; i++) {
+        double total = 0;
+        for (int a = 0; a < CS_AGES; a++) {
+            double mean =
+                m->arrivals[((size_t)t * m->n_arrivals + i) * CS_AGES + a];
+            if (mean <= 0)
+                continue;
+            for (int j = 0; j < m->n_arrival_leaves[i]; j++) {
+                double lambda = mean * m->arrival_share[i][j];
+                if (lambda <= 0)
+                    continue;
+                double n = lambda;
+                if (mode == CS_SIM_STOCHASTIC) {
+                    uint32_t key =
+                        (uint32_t)((i * CS_AGES + a) * CS_MAX_STAGES + j);
+                    cs_rng_reset(sim->rng, seed, run, CS_RNG_ARRIVALS,
+                                 CS_SUBSTREAM(t, key));
+                    n = gsl_ran_poisson(sim->rng, lambda);
+                }
+                int c = cs_compartment(m, m->arrival_leaf[i][j], a, 0,
+                                       (int)m->arrival_marks[i]);
+                arrive(sim, c, n);
+                total += n;
+            }
+        }
+        if (flows)
+            flows[m->first_arrival_flow + i] += total;
+    }
+}
+
+/*
+ * Net migration at the end of the month: at an age with net arrivals a
+ * Poisson number arrive in the migration stage (first month, no marks);
+ * at an age with net departures each child of the stage at that age
+ * leaves with probability (departures / children there), capped at 1.
+ */
+static void migrate(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                    int t, double *flows)
+{
+    const cs_model *m = sim->model;
+    if (m->migration_flow < 0)
+        return;
+    int s = m->scenario.migration_stage;
+    int block = m->n_dur[s] * m->n_mark_sets;
+    double net = 0;
+    for (int a = 0; a < CS_AGES; a++) {
+        double mean = m->migration[(size_t)t * CS_AGES + a];
+        int first = cs_compartment(m, s, a, 0, 0);
+        if (mean > 0) {
+            double n = mean;
+            if (mode == CS_SIM_STOCHASTIC) {
+                cs_rng_reset(sim->rng, seed, run, CS_RNG_MIGRATION,
+                             CS_SUBSTREAM(t, first));
+                n = gsl_ran_poisson(sim->rng, mean);
+            }
+            sim->next[first] += n;
+            net += n;
+        } else if (mean < 0) {
+            double there = 0;
+            for (int i = 0; i < block; i++)
+                there += sim->next[first + i];
+            if (there <= 0)
+                continue;
+            double q = -mean / there;
+            q = q > 1 ? 1 : q;
+            for (int i = 0; i < block; i++) {
+                double n = sim->next[first + i];
+                if (n <= 0)
+                    continue;
+                double gone = n * q;
+                if (mode == CS_SIM_STOCHASTIC) {
+                    cs_rng_reset(sim->rng, seed, run, CS_RNG_MIGRATION,
+                                 CS_SUBSTREAM(t, first + i));
+                    gone = gsl_ran_binomial(sim->rng, q, (unsigned int)n);
+                }
+                sim->next[first + i] -= gone;
+                net -= gone;
+            }
+        }
+    }
+    if (flows)
+        flows[m->migration_flow] += net;
+}
+
+/*
  * Each compartment draws from its own substream, keyed by month and
  * compartment (CS_SUBSTREAM): what one compartment draws never shifts what
  * another does, so two scenarios run with the same seed use the same
@@ -278,23 +416,28 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         double *month_flows = flows ? flows + (size_t)t * (size_t)nf : NULL;
         if (m->ages[t])
             age_everyone(m, sim->now, month_flows);
+        else if (m->monthly_ageing)
+            age_monthly(sim, mode, seed, run, t, month_flows);
 
         memset(sim->next, 0, nc * sizeof *sim->next);
         double born;
         if (mode == CS_SIM_STOCHASTIC) {
             move_stochastic(sim, seed, run, t, month_flows);
+            add_arrivals(sim, mode, seed, run, t, month_flows);
             resolve_capacity(sim, mode, seed, run, t, month_flows);
             cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);
             born =
                 m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t]) : 0;
         } else {
             move_expected(sim, t, month_flows);
+            add_arrivals(sim, mode, seed, run, t, month_flows);
             resolve_capacity(sim, mode, seed, run, t, month_flows);
             born = m->births[t];
         }
         sim->next[m->birth_compartment] += born;
         if (month_flows)
             month_flows[m->births_flow] += born;
+        migrate(sim, mode, seed, run, t, month_flows);
 
         double *swap = sim->now;
         sim->now = sim->next;

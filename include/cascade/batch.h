@@ -59,6 +59,9 @@ typedef struct cs_batch_settings {
     /* each run draws who moves (1, default) or moves expected values with
      * its own parameters (0) */
     int process_noise;
+    /* each run draws its rates' random year effects (1, default) or keeps
+     * them at 0, the median path (0) */
+    int year_effects;
     /* Read between runs: once non-zero (a signal handler may set it), no
      * more runs start and the batch ends after delivering the runs already
      * finished, with CS_OK: see cs_batch_outcome. NULL: never. */

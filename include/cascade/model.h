@@ -56,8 +56,16 @@ const char *cs_model_month_label(const cs_model *model, int month);
 int cs_model_month_fy(const cs_model *model, int month);
 int cs_model_n_fys(const cs_model *model);
 const char *cs_model_fy_label(const cs_model *model, int fy);
-/* 1 if children age (and 17-year-olds leave) at the start of month m. */
+/* 1 if everyone ages a year (and 17-year-olds leave) at the start of
+ * month m (ageing: april); with monthly ageing, always 0. */
 int cs_model_ages_at(const cs_model *model, int month);
+/* 1 if a twelfth of each age ages every month (ageing: monthly). */
+int cs_model_ages_monthly(const cs_model *model);
+/* Net migration and arrivals: the flows counting them (-1: none), and the
+ * expected children in month m (negative migration: leaving). */
+int cs_model_migration_flow(const cs_model *model);
+int cs_model_n_arrivals(const cs_model *model);
+int cs_model_arrival_flow(const cs_model *model, int arrival);
 /* The initial state summed to [stage][age] (children at the base date). */
 void cs_model_initial_stocks(const cs_model *model, double *stocks);
 
@@ -100,6 +108,17 @@ int cs_model_month_fy_year(const cs_model *model, int month);
 double cs_model_transition_probability(const cs_model *model, int stage,
                                        int age, int months_in_stage,
                                        unsigned marks, int transition);
+/* The same in month m (levers, trends and year effects change it). */
+double cs_model_transition_probability_at(const cs_model *model, int month,
+                                          int stage, int age,
+                                          int months_in_stage, unsigned marks,
+                                          int transition);
+
+/* The trend and year-effect multiplier of transition `transition`'s rate
+ * in financial year fy (0: the base date's), relative to the rate written
+ * (scenario.h, cs_transition and cs_year_effect). */
+double cs_transition_year_factor(const cs_scenario *scenario, int transition,
+                                 int fy);
 
 /* Competing hazards: monthly probabilities p[i] of n annual rates r[i]
  * (the formula above). Exposed for testing and reuse. */

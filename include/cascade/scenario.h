@@ -39,6 +39,33 @@
 #define CS_MAX_LEVERS 32
 #define CS_MAX_PARAMETERS 64
 #define CS_PATH_MAX 128
+#define CS_MAX_YEAR_EFFECTS 8
+#define CS_MAX_ARRIVALS 4
+
+/*
+ * The DfE statistical category a stage's children are counted in, so model
+ * figures can be set beside published ones: children in need at 31 March
+ * (the CIN census) count every stage of category CIN, CP or LOOKED_AFTER;
+ * children on a child protection plan CP; looked after LOOKED_AFTER.
+ * Flows follow: referrals are entries into a CIN-census stage from outside
+ * the census, CP plans started entries into CP from elsewhere, children
+ * starting (ceasing) to be looked after entries into (exits from) a
+ * LOOKED_AFTER stage from (to) another category, arrivals and reaching 18
+ * included (docs/model.md, "Published figures").
+ */
+typedef enum cs_dfe_category {
+    CS_DFE_NONE = 0,         /* not counted: universal services, early help */
+    CS_DFE_CIN = 1,          /* a child in need, neither CP nor looked after */
+    CS_DFE_CP = 2,           /* on a child protection plan */
+    CS_DFE_LOOKED_AFTER = 3, /* looked after */
+} cs_dfe_category;
+
+/* When children age: a twelfth of each age a year older every month
+ * (birthdays spread over the year), or everyone at the start of April. */
+typedef enum cs_ageing {
+    CS_AGEING_MONTHLY = 0,
+    CS_AGEING_APRIL = 1,
+} cs_ageing;
 
 typedef enum cs_intervention {
     CS_INTERVENTION_NONE = 0, /* universal services: no cost line */
@@ -74,6 +101,7 @@ typedef struct cs_stage {
     unsigned funded_by;
     int overflow_stage;
     unsigned overflow_sets;
+    cs_dfe_category dfe; /* CS_DFE_NONE unless the file says (dfe:) */
 } cs_stage;
 
 /* A named source of money: cash GBP per financial year from the base
@@ -158,7 +186,58 @@ typedef struct cs_transition {
     double mark_factor[CS_MAX_MARKS]; /* 1.0 where not given */
     unsigned sets_marks;              /* bit m set: the move sets mark m */
     unsigned clears_marks;            /* bit m set: the move clears mark m */
+    /*
+     * A log-linear trend (trend: {per_year, until, after, damping}): the
+     * rate in financial year y (0 = the one holding the base date) is
+     * multiplied by exp(trend_per_year * g(y)), g(y) = y while y is at
+     * most trend_until (the last trend year, in the same index; INT_MAX
+     * when it never ends), after it: HOLD keeps g(until), CONTINUE goes on
+     * (g(y) = y) and DAMP adds damping^k for the k-th year after until
+     * (0 < damping < 1), so the change fades to a plateau.
+     */
+    double trend_per_year; /* log change a year; 0: no trend */
+    int trend_until;
+    int trend_after; /* cs_trend_after */
+    double trend_damping;
+    int year_effect; /* index into cs_scenario.year_effects, or -1 */
 } cs_transition;
+
+typedef enum cs_trend_after {
+    CS_TREND_CONTINUE = 0,
+    CS_TREND_HOLD = 1,
+    CS_TREND_DAMP = 2,
+} cs_trend_after;
+
+/*
+ * A random year effect shared by the transitions that name it: on the log
+ * scale, u_y = ar * u_{y-1} + e_y with e_y ~ N(0, sd^2) independently for
+ * each financial year y >= 0 (u_{-1} = 0; ar = 1 is a random walk), and
+ * every rate naming it is multiplied by exp(u_y) in year y. Each run draws
+ * its own u (cs_scenario_draw_year_effects), into value[]; a scenario
+ * fresh from a file has value[] = 0 (the median path).
+ */
+typedef struct cs_year_effect {
+    char id[CS_ID_MAX];
+    double sd; /* > 0 */
+    double ar; /* in [-1, 1] */
+    double value[CS_MAX_YEARS];
+} cs_year_effect;
+
+/*
+ * Children arriving from outside the population straight into a stage
+ * (unaccompanied asylum-seeking children into care): per financial year
+ * (the last entry repeats, or the list covers the horizon), spread over
+ * ages by age_share, a Poisson number each month in stochastic runs.
+ */
+typedef struct cs_arrival {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    cs_stage_ref to;
+    double age_share[CS_AGES]; /* sums to 1 */
+    int n_years;
+    double per_year[CS_MAX_YEARS];
+    unsigned sets_marks;
+} cs_arrival;
 
 /*
  * A policy lever: from a month on, optionally ramped in linearly over
@@ -265,6 +344,22 @@ typedef struct cs_scenario {
     int birth_stage;
     int n_births;
     double births_per_year[CS_MAX_YEARS];
+
+    cs_ageing ageing;
+
+    /* Net migration of children (arrivals less departures) into or out of
+     * migration_stage, per financial year (the last entry repeats), spread
+     * over ages by migration_age_share; n_migration 0: none. Departures
+     * never take more children than the stage holds at an age. */
+    int n_migration;
+    double migration_per_year[CS_MAX_YEARS];
+    double migration_age_share[CS_AGES];
+    int migration_stage;
+
+    int n_arrivals;
+    cs_arrival arrivals[CS_MAX_ARRIVALS];
+    int n_year_effects;
+    cs_year_effect year_effects[CS_MAX_YEAR_EFFECTS];
 } cs_scenario;
 
 /*
@@ -308,6 +403,16 @@ int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
  */
 int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
                      cs_scenario **out, double *drawn, cs_error *err);
+
+/*
+ * Draw run `run`'s year effects into scenario->year_effects[i].value[],
+ * in place (scenario.h, cs_year_effect): effect i from its own stream,
+ * keyed by (seed, run, CS_RNG_YEAR_EFFECTS, a 32-bit FNV-1a hash of its
+ * id), so adding an effect never changes another's draws. CS_OK or
+ * CS_ENOMEM.
+ */
+int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
+                                  uint32_t run, cs_error *err);
 
 /* Put values[i] (in parameter i's own units) in place of every uncertain
  * parameter of scenario, scaled as the file's number was. */

@@ -35,7 +35,7 @@ START_TEST(test_costs_match_hand_computation_across_april)
     sc->initial[uni][3] = 500;
     sc->initial[eh][4] = 60;
     sc->initial[eh][9] = 40;
-    sc->initial[care][12] = 3;
+    sc->initial[care][10] = 3; /* nobody can reach 18 in 6 months */
 
     cs_model *m = NULL;
     cs_error err;

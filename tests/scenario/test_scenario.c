@@ -512,8 +512,8 @@ static const struct bad_file {
      "{D}/path-typo.yaml:3:1: unknown key 'popluation' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
      "horizon_years, horizon_months, seed, economics, funding, marks, stages, "
-     "population, births, transitions, programmes, levers (did you mean "
-     "'population'?)"},
+     "population, births, transitions, programmes, levers, ageing, "
+     "arrivals, year_effects (did you mean 'population'?)"},
     {"population-too-small.yaml",
      "{D}/population-too-small.yaml:15:10: population.total: at age 0 the "
      "other stages hold 57 children but the total is only 56"},
@@ -534,13 +534,14 @@ static const struct bad_file {
     {"unknown-nested-key.yaml",
      "{D}/unknown-nested-key.yaml:23:5: unknown key 'rat' in "
      "transitions.referral; expected one of: label, from, to, rate, by_age, "
-     "by_duration, if_marked, sets, clears (did you mean 'rate'?)"},
+     "by_duration, if_marked, sets, clears, trend, year_effect (did you mean "
+     "'rate'?)"},
     {"unknown-top-key.yaml",
      "{D}/unknown-top-key.yaml:19:1: unknown key 'trasitions' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
      "horizon_years, horizon_months, seed, economics, funding, marks, stages, "
-     "population, births, transitions, programmes, levers (did you mean "
-     "'transitions'?)"},
+     "population, births, transitions, programmes, levers, ageing, "
+     "arrivals, year_effects (did you mean 'transitions'?)"},
 };
 
 START_TEST(test_bad_file_gives_exact_message)

@@ -5,6 +5,7 @@
 #ifndef CASCADE_TEST_BUILD_SCENARIO_H
 #define CASCADE_TEST_BUILD_SCENARIO_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,8 @@ static inline cs_transition *test_add_transition(cs_scenario *sc,
     t->rate = rate;
     for (int m = 0; m < CS_MAX_MARKS; m++)
         t->mark_factor[m] = 1.0;
+    t->trend_until = INT_MAX;
+    t->year_effect = -1;
     return t;
 }
 

@@ -168,11 +168,13 @@ START_TEST(test_duration_bands)
 }
 END_TEST
 
-/* Base date January: ages change at the start of April (month index 3),
- * not before; 17-year-olds leave then, counted per stage as age-out. */
+/* ageing: april. Base date January: ages change at the start of April
+ * (month index 3), not before; 17-year-olds leave then, counted per stage
+ * as age-out. */
 START_TEST(test_ageing_at_april_and_leaving_at_18)
 {
     cs_scenario *sc = test_scenario_new(2020, 1, 16);
+    sc->ageing = CS_AGEING_APRIL;
     int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
     const char *pl[2] = {"foster", "residential"};
     const double sh[2] = {0.5, 0.5};
@@ -669,6 +671,7 @@ START_TEST(test_rate_lever_ramps_in)
     int b = test_add_stage(sc, "b", CS_INTERVENTION_LATE);
     test_add_transition(sc, "ab", a, 0, b, 0, r);
     sc->initial[a][6] = 1000;
+    sc->ageing = CS_AGEING_APRIL; /* ages stay inside the lever's band */
     sc->n_levers = 1;
     sc->levers[0] = (cs_lever){.id = "double_it",
                                .kind = CS_LEVER_RATE,
