@@ -3,11 +3,12 @@
  *
  * YAML -> cs_scenario (scenario.h) -> cs_model (model.h) -> cs_sim runs
  * (sim.h) -> HDF5 (output.h); money in econ.h. Random streams: rng.h.
- * Errors: error.h.
+ * Published series to fit and score against: data.h. Errors: error.h.
  */
 #ifndef CASCADE_H
 #define CASCADE_H
 
+#include "cascade/data.h"
 #include "cascade/econ.h"
 #include "cascade/error.h"
 #include "cascade/model.h"
