@@ -3,7 +3,8 @@
  *
  * YAML -> cs_scenario (scenario.h) -> cs_model (model.h) -> cs_sim runs
  * (sim.h) -> HDF5 (output.h); money in econ.h. Random streams: rng.h.
- * Published series to fit and score against: data.h. Errors: error.h.
+ * Published series to fit and score against: data.h; scores of forecasts
+ * and naive benchmarks: score.h. Errors: error.h.
  */
 #ifndef CASCADE_H
 #define CASCADE_H
@@ -15,6 +16,7 @@
 #include "cascade/output.h"
 #include "cascade/rng.h"
 #include "cascade/scenario.h"
+#include "cascade/score.h"
 #include "cascade/sim.h"
 
 #endif
