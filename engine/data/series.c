@@ -337,6 +337,9 @@ int cs_series_load_buffer(cs_series *s, const char *name, const char *data,
                           size_t size, cs_error *err)
 {
     cs_error_clear(err);
+    if (!s || !name || (!data && size))
+        return cs_error_set(err, CS_EINPUT,
+                            "expected a table, a name and data");
     cs_series *add = series_new();
     if (!add || series_add_file(add, name) != 0) {
         cs_series_free(add);
@@ -361,6 +364,8 @@ int cs_series_load_buffer(cs_series *s, const char *name, const char *data,
 
 int cs_series_load(cs_series *s, const char *path, cs_error *err)
 {
+    if (!s || !path)
+        return cs_error_set(err, CS_EINPUT, "expected a table and a path");
     FILE *f = fopen(path, "rb");
     if (!f)
         return cs_error_set(err, CS_EINPUT, "cannot open '%s': %s", path,

@@ -104,8 +104,9 @@ cs_series_measure(int measure);               /* NULL if out of range */
 int cs_series_find_measure(const char *name); /* -1 if unknown */
 
 /*
- * 1 and *value if the area's measure was observed for the year, 0 if it is
- * missing or suppressed (or area, measure or year is out of range).
+ * 1 and *value (if value is not NULL) if the area's measure was observed
+ * for the year, 0 if it is missing or suppressed (or area, measure or year
+ * is out of range; *value is then untouched).
  */
 int cs_series_get(const cs_series *s, int area, int measure, int year,
                   double *value);

@@ -553,6 +553,12 @@ START_TEST(test_missing_file)
     ck_assert_int_eq(cs_series_load(s, "/nonexistent/x.csv", &err), CS_EINPUT);
     ck_assert_str_eq(err.message, "cannot open '/nonexistent/x.csv': No such "
                                   "file or directory");
+    ck_assert_int_eq(cs_series_load(s, NULL, &err), CS_EINPUT);
+    ck_assert_int_eq(cs_series_load(NULL, "x.csv", &err), CS_EINPUT);
+    ck_assert_int_eq(cs_series_load_buffer(s, "x.csv", NULL, 3, &err),
+                     CS_EINPUT);
+    ck_assert_int_eq(cs_series_load_buffer(s, NULL, "a", 1, &err), CS_EINPUT);
+    ck_assert_int_eq(cs_series_n_areas(s), 0);
     cs_series_free(s);
 }
 END_TEST
