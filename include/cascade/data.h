@@ -1,0 +1,117 @@
+/*
+ * data.h - the published series: observed counts per area, measure and year.
+ *
+ * A cs_series is one in-memory table of observations read from the DfE and
+ * ONS figures cascade fits to and backtests against (the CSV files in
+ * scenarios/data): the England summary (wide, one row per year), the England
+ * breakdowns (long: section, measure, year, value, ...), every council's
+ * summary (wide, one row per council and year) and councils' looked-after
+ * children by age (long: year, council, measure, value). The format of a file
+ * is detected from its header row. Several files can be loaded into one table
+ * (England summary + detail; council summary + by age): an observation given
+ * by two files must agree within rounding, and then the later file's value
+ * stands. docs/data.md is the reference: formats, suppression codes, the
+ * mapping of the detail file's rows to measures, and the rows not read.
+ *
+ * Years are DfE years to 31 March (2019 = April 2018 to March 2019), from
+ * CS_SERIES_YEAR_MIN to CS_SERIES_YEAR_MAX; stocks are counted at 31 March
+ * of the year, flows during the year. The exceptions are named by their
+ * measure: the population for a year is the ONS mid-year estimate of the
+ * June before it (mid-(t-1), as DfE's rates use), births are per calendar
+ * year.
+ *
+ * A suppressed or unpublished figure is missing, never zero. Loading a file
+ * either adds all of it or, on any error, nothing: a table is never left
+ * half-loaded.
+ */
+#ifndef CASCADE_DATA_H
+#define CASCADE_DATA_H
+
+#include <stddef.h>
+
+#include "cascade/error.h"
+
+#define CS_SERIES_YEAR_MIN 1990
+#define CS_SERIES_YEAR_MAX 2100
+
+/* The area code and name of England in every file that describes it. */
+#define CS_SERIES_ENGLAND_CODE "E92000001"
+#define CS_SERIES_ENGLAND_NAME "England"
+
+typedef struct cs_series cs_series;
+
+typedef enum cs_obs_kind {
+    CS_OBS_STOCK = 0, /* children at 31 March of the year */
+    CS_OBS_FLOW = 1,  /* children (or events) during the year to 31 March */
+    CS_OBS_POPULATION = 2, /* ONS mid-year 0-17 population used for the year
+                              (the estimate for mid-(t-1)) */
+    CS_OBS_PERCENT = 3,    /* a percentage, 0 to 100 */
+    CS_OBS_COUNT_OTHER = 4 /* other counts (births in a calendar year) */
+} cs_obs_kind;
+
+typedef struct cs_measure_info {
+    const char *name; /* canonical, e.g. "cla_31_march", "cla_ceased_adopted" */
+    cs_obs_kind kind;
+    /* The ages it covers, at 31 March for stocks and at the event for flows:
+     * 0..17 for children of any age, 16..17 for "16 and over" of looked-after
+     * children, 0..18 for children ceasing to be looked after (a child whose
+     * care ends on the 18th birthday is counted at 18); -1..-1 if not by age
+     * (percentages, births). */
+    int age_lo, age_hi;
+    const char *unit;        /* "children", "referrals", "%" ... */
+    const char *description; /* one line */
+} cs_measure_info;
+
+/* An empty table: CS_OK, or CS_ENOMEM. Free with cs_series_free. */
+int cs_series_create(cs_series **out, cs_error *err);
+
+/*
+ * Add one file's observations. CS_OK; CS_EINPUT with
+ * "file:line:col: column: expected X, found Y" for anything wrong in the
+ * file (or for a value that disagrees with a file loaded before, naming
+ * both); CS_EINPUT if it cannot be opened; CS_EIO on a read error;
+ * CS_ENOMEM. On failure the table is as it was.
+ */
+int cs_series_load(cs_series *series, const char *path, cs_error *err);
+
+/* The same from memory: name is what messages call the file. */
+int cs_series_load_buffer(cs_series *series, const char *name, const char *data,
+                          size_t size, cs_error *err);
+
+void cs_series_free(cs_series *series);
+
+/* Areas in the order first seen; 0 <= area < cs_series_n_areas. */
+int cs_series_n_areas(const cs_series *s);
+const char *cs_series_area_code(const cs_series *s, int area);
+const char *cs_series_area_name(const cs_series *s, int area);
+const char *cs_series_area_region(const cs_series *s,
+                                  int area); /* "" if none */
+
+/*
+ * Find an area by code ("E08000035", any case) or name ("Leeds", "england",
+ * "Kingston upon Hull", "Brighton & Hove"; docs/data.md says which variants
+ * of a name are accepted). CS_OK and *area; CS_EINPUT with a message that
+ * lists close matches if the code or name is unknown, or the candidates if it
+ * is ambiguous.
+ */
+int cs_series_find_area(const cs_series *s, const char *code_or_name, int *area,
+                        cs_error *err);
+
+/* Every canonical measure cascade knows (the same for every table). */
+int cs_series_n_measures(void);
+const cs_measure_info *
+cs_series_measure(int measure);               /* NULL if out of range */
+int cs_series_find_measure(const char *name); /* -1 if unknown */
+
+/*
+ * 1 and *value (if value is not NULL) if the area's measure was observed
+ * for the year, 0 if it is missing or suppressed (or area, measure or year
+ * is out of range; *value is then untouched).
+ */
+int cs_series_get(const cs_series *s, int area, int measure, int year,
+                  double *value);
+
+/* The span of years with any observation; 0 and -1 if there is none. */
+void cs_series_years(const cs_series *s, int *first, int *last);
+
+#endif
