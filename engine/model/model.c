@@ -520,18 +520,6 @@ typedef struct rate_levers {
     double year[CS_MAX_TRANSITIONS]; /* trend and year effect */
 } rate_levers;
 
-/* g(y) of a transition's trend (scenario.h), y >= 0. */
-static double trend_years(const cs_transition *t, int y)
-{
-    if (y <= t->trend_until || t->trend_after == CS_TREND_CONTINUE)
-        return y;
-    double g = t->trend_until;
-    if (t->trend_after == CS_TREND_DAMP)
-        for (int k = 1; k <= y - t->trend_until; k++)
-            g += pow(t->trend_damping, k);
-    return g;
-}
-
 /* The trend and year-effect multiplier of transition t in financial year
  * y, relative to the base year (whose rate is the one written). */
 double cs_transition_year_factor(const cs_scenario *sc, int i, int y)
@@ -540,8 +528,8 @@ double cs_transition_year_factor(const cs_scenario *sc, int i, int y)
     double log_factor = 0;
     if (t->trend_per_year != 0)
         log_factor +=
-            t->trend_per_year * (trend_years(t, y) - trend_years(t, 0));
-    if (t->year_effect >= 0 && y < CS_MAX_YEARS)
+            t->trend_per_year * (cs_trend_years(t, y) - cs_trend_years(t, 0));
+    if (t->year_effect >= 0 && y >= 0 && y < CS_MAX_YEARS)
         log_factor += sc->year_effects[t->year_effect].value[y];
     return exp(log_factor);
 }

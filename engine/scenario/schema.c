@@ -1371,6 +1371,7 @@ static int read_population(reader *r, const tree_node *root)
     if ((rc = stage_ref(r, n, "population.remainder", 0, 0, &ref)))
         return rc;
     r->remainder = ref.index;
+    s->remainder_stage = ref.index;
 
     const tree_node *total = tree_map_get(pop, "total");
     const tree_node *by_age = tree_map_get(pop, "total_by_age");

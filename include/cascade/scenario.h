@@ -346,6 +346,7 @@ typedef struct cs_scenario {
     double births_per_year[CS_MAX_YEARS];
 
     cs_ageing ageing;
+    int remainder_stage; /* population.remainder: everyone not elsewhere */
 
     /* Net migration of children (arrivals less departures) into or out of
      * migration_stage, per financial year (the last entry repeats), spread
@@ -421,6 +422,23 @@ void cs_scenario_set_parameters(cs_scenario *scenario, const double *values);
 /* The q-quantile (0 < q < 1) of an uncertain parameter's distribution, in
  * its own units, kept in its range. */
 double cs_parameter_quantile(const cs_parameter *parameter, double q);
+
+/*
+ * A copy of scenario that starts at year-month (its new base date) and runs
+ * for horizon_months: every list by financial year (funding, births,
+ * migration, arrivals, year effects) and every date (levers, the last year
+ * of trends) is moved so that each calendar date keeps its value; a year
+ * before a list's first takes its first value. The initial children are
+ * kept as they are (set them for the new date afterwards). Free *out with
+ * cs_scenario_free. CS_OK, CS_EINPUT (a date or horizon out of range), or
+ * CS_ENOMEM.
+ */
+int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
+                       int horizon_months, cs_scenario **out, cs_error *err);
+
+/* g(y) of a transition's trend for financial year y from the base date's
+ * (cs_transition: y up to trend_until, then by trend_after). */
+double cs_trend_years(const cs_transition *transition, int y);
 
 /* Index of the leaf stage with this id, or -1. */
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);

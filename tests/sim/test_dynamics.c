@@ -465,6 +465,76 @@ START_TEST(test_year_effects_act_and_vanish_at_zero)
 }
 END_TEST
 
+/*
+ * Rebasing keeps every calendar date's value: a scenario based April 2019
+ * with births [600, 610, 620] by financial year, a lever from April 2021
+ * and a trend to 2020/21 (hold after), moved to April 2017 and to April
+ * 2020. The rate of the trending transition in each calendar financial
+ * year is the same before and after.
+ */
+START_TEST(test_rebase_keeps_dates)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 60);
+    int a = test_add_stage(sc, "a", CS_INTERVENTION_NONE);
+    int b = test_add_stage(sc, "b", CS_INTERVENTION_NONE);
+    cs_transition *t = test_add_transition(sc, "ab", a, 0, b, 0, 0.3);
+    t->trend_per_year = 0.05;
+    t->trend_until = 1; /* 2020/21 */
+    t->trend_after = CS_TREND_HOLD;
+    sc->n_births = 3;
+    sc->births_per_year[0] = 600;
+    sc->births_per_year[1] = 610;
+    sc->births_per_year[2] = 620;
+    sc->n_levers = 1;
+    sc->levers[0] = (cs_lever){.kind = CS_LEVER_RATE,
+                               .from_month = 24,
+                               .target = 0,
+                               .age_hi = 17,
+                               .multiply = 2,
+                               .places = -1};
+    cs_error err;
+    cs_scenario *early = NULL, *late = NULL;
+    ck_assert_int_eq(cs_scenario_rebase(sc, 2017, 4, 120, &early, &err), CS_OK);
+    ck_assert_int_eq(cs_scenario_rebase(sc, 2020, 4, 24, &late, &err), CS_OK);
+    ck_assert_int_eq(early->base_year, 2017);
+    ck_assert_int_eq(early->horizon_months, 120);
+    /* births: 2017/18 and 2018/19 take the first value */
+    const double early_births[5] = {600, 600, 600, 610, 620};
+    for (int y = 0; y < 5; y++)
+        ck_assert_double_eq(early->births_per_year[y], early_births[y]);
+    ck_assert_double_eq(late->births_per_year[0], 610);
+    ck_assert_double_eq(late->births_per_year[1], 620);
+    ck_assert_int_eq(early->levers[0].from_month, 48);
+    ck_assert_int_eq(late->levers[0].from_month, 12);
+    ck_assert_int_eq(early->transitions[0].trend_until, 3);
+    ck_assert_int_eq(late->transitions[0].trend_until, 0);
+    /* the rate in calendar financial year 2019/20 + k */
+    for (int k = -2; k < 2; k++) {
+        double original = 0.3 * cs_transition_year_factor(sc, 0, k < 0 ? 0 : k);
+        if (k < 0) /* before the base: the trend runs backwards */
+            original = 0.3 * exp(0.05 * k);
+        double moved = early->transitions[0].rate *
+                       cs_transition_year_factor(early, 0, k + 2);
+        ck_assert_msg(fabs(moved - original) < 1e-15,
+                      "2019/20 %+d: %.17g after rebasing to 2017, %.17g", k,
+                      moved, original);
+        if (k >= 1) {
+            double later = late->transitions[0].rate *
+                           cs_transition_year_factor(late, 0, k - 1);
+            ck_assert_msg(fabs(later - original) < 1e-15,
+                          "2019/20 %+d: %.17g after rebasing to 2020, %.17g", k,
+                          later, original);
+        }
+    }
+    cs_scenario_free(early);
+    ck_assert_int_eq(cs_scenario_rebase(sc, 2017, 13, 12, &early, &err),
+                     CS_EINPUT);
+    ck_assert_ptr_null(early);
+    cs_scenario_free(late);
+    free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dynamics");
@@ -477,6 +547,7 @@ int main(void)
     tcase_add_test(tc, test_trend_rules);
     tcase_add_test(tc, test_year_effect_draws);
     tcase_add_test(tc, test_year_effects_act_and_vanish_at_zero);
+    tcase_add_test(tc, test_rebase_keeps_dates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
