@@ -13,6 +13,7 @@
 #include "cascade/data.h"
 #include "cascade/econ.h"
 #include "cascade/error.h"
+#include "cascade/fit.h"
 #include "cascade/model.h"
 #include "cascade/output.h"
 #include "cascade/rng.h"

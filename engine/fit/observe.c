@@ -1,0 +1,325 @@
+/*
+ * observe.c - what a run of the model says each published measure was
+ * (fit.h, cs_observer): the bridge between a model's monthly stocks and
+ * flows and DfE's yearly figures, used to fit and to score.
+ *
+ * A stage's DfE category (scenario.h, cs_dfe_category) says which
+ * published stocks count it; flows are classified by the categories of
+ * where they come from and go to (docs/model.md, "Published figures"):
+ *
+ *   cin_31_march   children in CIN, CP and LOOKED_AFTER stages at 31 March
+ *   cpp_31_march   children in CP stages; cla_31_march in LOOKED_AFTER ones,
+ *                  by age for the age-band measures
+ *   population_0_17  every child in the model at the end of June before the
+ *                  year (ONS mid-year, as DfE uses it)
+ *   referrals      moves into a CIN-census stage from outside the census
+ *                  (arrivals from outside the model are not referrals)
+ *   cpp_starts     moves into CP from any other category
+ *   cla_starts     moves and arrivals into LOOKED_AFTER from outside it
+ *   cla_ceased     moves out of LOOKED_AFTER and children reaching 18 in it
+ *   cla_ceased_aged_18_plus  children reaching 18 while looked after
+ *   other measures the flows of the transitions a fit maps to them
+ *
+ * A child turned away from a full stage into its when_full stage counts
+ * as having moved into the latter only. A stock is read at the end of the
+ * month it is dated; a flow is summed over the year's twelve months, and
+ * is unknown (NaN) unless all of them are in the run.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/data.h"
+#include "cascade/fit.h"
+
+#define OUTSIDE (-1) /* no stage: births, arrivals, reaching 18 */
+
+typedef enum flow_kind {
+    FLOW_MOVE = 0,    /* a transition */
+    FLOW_IN = 1,      /* from outside: births, migration, arrivals */
+    FLOW_OUT = 2,     /* to outside: reaching 18 */
+    FLOW_REDIRECT = 3 /* turned away from a full stage to another */
+} flow_kind;
+
+/* What a measure is, in terms of categories and flows. */
+typedef enum measure_rule {
+    RULE_NONE = 0,
+    RULE_STOCK,      /* stages whose category is in `set`, ages lo..hi */
+    RULE_POPULATION, /* every stage, end of June before the year */
+    RULE_ENTRIES,    /* moves into `set` from outside it */
+    RULE_STARTS,     /* the same and arrivals from outside the model */
+    RULE_EXITS,      /* flows out of `set`, reaching 18 included */
+    RULE_AGE_OUT,    /* reaching 18 in `set` */
+    RULE_FLOWS       /* the flows listed in `flows` */
+} measure_rule;
+
+typedef struct measure_map {
+    measure_rule rule;
+    unsigned set; /* bit c: category c */
+    int age_lo, age_hi;
+    int n_flows;
+    int *flows;
+} measure_map;
+
+struct cs_observer {
+    const cs_model *model;
+    int n_stages, n_flows, n_months;
+    int base_year, base_month;
+    int stage_category[CS_MAX_STAGES];
+    int *flow_from, *flow_to; /* category, or OUTSIDE */
+    flow_kind *kind;
+    int n_measures;
+    measure_map *measures;
+};
+
+static unsigned bit(int category)
+{
+    return 1u << category;
+}
+
+/* The category of a stage or group id; OUTSIDE for "" (or no match). */
+static int category_of(const cs_scenario *sc, const char *id)
+{
+    if (!id[0])
+        return OUTSIDE;
+    int s = cs_scenario_find_stage(sc, id);
+    if (s >= 0)
+        return (int)sc->stages[s].dfe;
+    for (int g = 0; g < sc->n_groups; g++)
+        if (!strcmp(sc->groups[g].id, id))
+            return (int)sc->stages[sc->groups[g].first_stage].dfe;
+    return OUTSIDE;
+}
+
+static void set_rule(measure_map *m, measure_rule rule, unsigned set, int lo,
+                     int hi)
+{
+    m->rule = rule;
+    m->set = set;
+    m->age_lo = lo;
+    m->age_hi = hi;
+}
+
+/* The measures the categories alone define. */
+static void default_rules(cs_observer *o)
+{
+    const unsigned census =
+        bit(CS_DFE_CIN) | bit(CS_DFE_CP) | bit(CS_DFE_LOOKED_AFTER);
+    const unsigned la = bit(CS_DFE_LOOKED_AFTER), cp = bit(CS_DFE_CP);
+    for (int i = 0; i < o->n_measures; i++) {
+        const cs_measure_info *info = cs_series_measure(i);
+        measure_map *m = &o->measures[i];
+        const char *n = info->name;
+        if (!strcmp(n, "cin_31_march"))
+            set_rule(m, RULE_STOCK, census, 0, CS_AGES - 1);
+        else if (!strcmp(n, "cpp_31_march"))
+            set_rule(m, RULE_STOCK, cp, 0, CS_AGES - 1);
+        else if (!strcmp(n, "cla_31_march"))
+            set_rule(m, RULE_STOCK, la, 0, CS_AGES - 1);
+        else if (!strncmp(n, "cla_31_march_age_", 17))
+            set_rule(m, RULE_STOCK, la, info->age_lo,
+                     info->age_hi < CS_AGES ? info->age_hi : CS_AGES - 1);
+        else if (!strcmp(n, "population_0_17"))
+            set_rule(m, RULE_POPULATION, 0, 0, CS_AGES - 1);
+        else if (!strcmp(n, "referrals"))
+            set_rule(m, RULE_ENTRIES, census, 0, 0);
+        else if (!strcmp(n, "cpp_starts"))
+            set_rule(m, RULE_ENTRIES, cp, 0, 0);
+        else if (!strcmp(n, "cla_starts"))
+            set_rule(m, RULE_STARTS, la, 0, 0);
+        else if (!strcmp(n, "cla_ceased"))
+            set_rule(m, RULE_EXITS, la, 0, 0);
+        else if (!strcmp(n, "cla_ceased_aged_18_plus"))
+            set_rule(m, RULE_AGE_OUT, la, 0, 0);
+    }
+}
+
+int cs_observer_create(const cs_model *model, cs_observer **out, cs_error *err)
+{
+    *out = NULL;
+    cs_observer *o = calloc(1, sizeof *o);
+    if (!o)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    const cs_scenario *sc = cs_model_scenario(model);
+    o->model = model;
+    o->n_stages = cs_model_n_stages(model);
+    o->n_flows = cs_model_n_flows(model);
+    o->n_months = cs_model_n_months(model);
+    o->base_year = sc->base_year;
+    o->base_month = sc->base_month;
+    o->n_measures = cs_series_n_measures();
+    o->flow_from = calloc((size_t)o->n_flows, sizeof *o->flow_from);
+    o->flow_to = calloc((size_t)o->n_flows, sizeof *o->flow_to);
+    o->kind = calloc((size_t)o->n_flows, sizeof *o->kind);
+    o->measures = calloc((size_t)o->n_measures, sizeof *o->measures);
+    if (!o->flow_from || !o->flow_to || !o->kind || !o->measures) {
+        cs_observer_free(o);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    for (int s = 0; s < o->n_stages; s++)
+        o->stage_category[s] = (int)sc->stages[s].dfe;
+    for (int f = 0; f < o->n_flows; f++) {
+        const char *label = cs_model_flow_label(model, f);
+        o->flow_from[f] = category_of(sc, cs_model_flow_from(model, f));
+        o->flow_to[f] = category_of(sc, cs_model_flow_to(model, f));
+        if (!strncmp(label, "turned_away.", 12))
+            o->kind[f] = FLOW_REDIRECT;
+        else if (o->flow_from[f] == OUTSIDE)
+            o->kind[f] = FLOW_IN;
+        else if (o->flow_to[f] == OUTSIDE)
+            o->kind[f] = FLOW_OUT;
+        else
+            o->kind[f] = FLOW_MOVE;
+    }
+    default_rules(o);
+    *out = o;
+    return CS_OK;
+}
+
+void cs_observer_free(cs_observer *o)
+{
+    if (!o)
+        return;
+    for (int i = 0; o->measures && i < o->n_measures; i++)
+        free(o->measures[i].flows);
+    free(o->measures);
+    free(o->flow_from);
+    free(o->flow_to);
+    free(o->kind);
+    free(o);
+}
+
+int cs_observer_map(cs_observer *o, int measure, int n,
+                    const char *const *transitions, cs_error *err)
+{
+    const cs_measure_info *info = cs_series_measure(measure);
+    if (!info)
+        return cs_error_set(err, CS_EINPUT, "no measure %d", measure);
+    if (info->kind != CS_OBS_FLOW)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s is not a flow: only flows map to transitions",
+                            info->name);
+    int *flows = malloc((size_t)(n > 0 ? n : 1) * sizeof *flows);
+    if (!flows)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        int f = 0;
+        while (f < o->n_flows &&
+               strcmp(cs_model_flow_label(o->model, f), transitions[i]))
+            f++;
+        if (f == o->n_flows) {
+            free(flows);
+            return cs_error_set(err, CS_EINPUT,
+                                "%s: no transition '%s' in the scenario",
+                                info->name, transitions[i]);
+        }
+        flows[i] = f;
+    }
+    measure_map *m = &o->measures[measure];
+    free(m->flows);
+    m->rule = RULE_FLOWS;
+    m->flows = flows;
+    m->n_flows = n;
+    return CS_OK;
+}
+
+int cs_observer_knows(const cs_observer *o, int measure)
+{
+    if (measure < 0 || measure >= o->n_measures)
+        return 0;
+    const measure_map *m = &o->measures[measure];
+    if (m->rule == RULE_NONE)
+        return 0;
+    if (m->rule == RULE_POPULATION || m->rule == RULE_FLOWS)
+        return 1;
+    /* a category-defined measure needs a stage of that category */
+    for (int s = 0; s < o->n_stages; s++)
+        if (m->set & bit(o->stage_category[s]))
+            return 1;
+    return 0;
+}
+
+/* The model's month index ending `month` of calendar `year`. */
+static int month_index(const cs_observer *o, int year, int month)
+{
+    return (year - o->base_year) * 12 + (month - o->base_month);
+}
+
+static double stock(const cs_observer *o, const measure_map *m, int t,
+                    const double *stocks)
+{
+    const double *row = stocks + (size_t)t * (size_t)o->n_stages * CS_AGES;
+    double sum = 0;
+    for (int s = 0; s < o->n_stages; s++) {
+        if (m->rule == RULE_STOCK && !(m->set & bit(o->stage_category[s])))
+            continue;
+        for (int a = m->age_lo; a <= m->age_hi; a++)
+            sum += row[s * CS_AGES + a];
+    }
+    return sum;
+}
+
+static int in_set(unsigned set, int category)
+{
+    return category != OUTSIDE && (set & bit(category));
+}
+
+/* One month's flows f[] as the measure counts them. */
+static double month_flows(const cs_observer *o, const measure_map *m,
+                          const double *f)
+{
+    double sum = 0;
+    if (m->rule == RULE_FLOWS) {
+        for (int i = 0; i < m->n_flows; i++)
+            sum += f[m->flows[i]];
+        return sum;
+    }
+    for (int k = 0; k < o->n_flows; k++) {
+        int from = in_set(m->set, o->flow_from[k]);
+        int to = in_set(m->set, o->flow_to[k]);
+        switch (m->rule) {
+        case RULE_ENTRIES:
+        case RULE_STARTS:
+            if (o->kind[k] == FLOW_REDIRECT)
+                sum += (to - from) * f[k];
+            else if (!from && to &&
+                     (o->kind[k] == FLOW_MOVE || m->rule == RULE_STARTS))
+                sum += f[k];
+            break;
+        case RULE_EXITS:
+            if ((o->kind[k] == FLOW_MOVE || o->kind[k] == FLOW_OUT) && from &&
+                !to)
+                sum += f[k];
+            break;
+        case RULE_AGE_OUT:
+            if (o->kind[k] == FLOW_OUT && from)
+                sum += f[k];
+            break;
+        default:
+            break;
+        }
+    }
+    return sum;
+}
+
+double cs_observe(const cs_observer *o, int measure, int year,
+                  const double *stocks, const double *flows)
+{
+    if (!cs_observer_knows(o, measure))
+        return NAN;
+    const measure_map *m = &o->measures[measure];
+    if (m->rule == RULE_STOCK || m->rule == RULE_POPULATION) {
+        int t = m->rule == RULE_STOCK ? month_index(o, year, 3)
+                                      : month_index(o, year - 1, 6);
+        if (t < 0 || t >= o->n_months || !stocks)
+            return NAN;
+        return stock(o, m, t, stocks);
+    }
+    int first = month_index(o, year - 1, 4);
+    if (first < 0 || first + 11 >= o->n_months || !flows)
+        return NAN;
+    double sum = 0;
+    for (int t = first; t < first + 12; t++)
+        sum += month_flows(o, m, flows + (size_t)t * (size_t)o->n_flows);
+    return sum;
+}

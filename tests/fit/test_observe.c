@@ -1,0 +1,310 @@
+/*
+ * test_observe.c - the observation operator (fit.h, cs_observer): model
+ * runs read as DfE's published measures, each against sums of the run's
+ * own stocks and flows written out by hand here, including children
+ * turned away from a full stage, arrivals, reaching 18 in care, mapped
+ * transitions, and the dates a run cannot say.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/cascade.h"
+#include "cascade/fit.h"
+
+/* base April 2019, 36 months: DfE years 2020, 2021 and 2022 in full */
+static const char *const yaml =
+    "name: observed\n"
+    "base_date: 2019-04\n"
+    "horizon_months: 36\n"
+    "stages:\n"
+    "  universal: {intervention: none}\n"
+    "  support: {intervention: early}\n"
+    "  assessment: {intervention: late, dfe: cin}\n"
+    "  cin: {intervention: late, dfe: cin}\n"
+    "  cp: {intervention: late, dfe: cp}\n"
+    "  looked_after:\n"
+    "    intervention: late\n"
+    "    dfe: looked_after\n"
+    "    placements:\n"
+    "      foster:\n"
+    "        entry_share: 0.8\n"
+    "        capacity: {places: 150, when_full: {to: looked_after.home}}\n"
+    "      home: {entry_share: 0.2}\n"
+    "population:\n"
+    "  total: 30000\n"
+    "  remainder: universal\n"
+    "  stages:\n"
+    "    assessment: {count: 200}\n"
+    "    cin: {count: 900}\n"
+    "    cp: {count: 150, age_shares: [{ages: 0-9, share: 0.5},\n"
+    "                                  {ages: 10-17, share: 0.5}]}\n"
+    "    looked_after:\n"
+    "      count: 190\n"
+    "      age_shares: [{ages: 0-15, share: 0.6}, {ages: 16-17, share: 0.4}]\n"
+    "      placements: {foster: 140, home: 50}\n"
+    "births: {per_year: 1500}\n"
+    "arrivals:\n"
+    "  uasc: {to: looked_after, per_year: 24,\n"
+    "         age_shares: [{ages: 0-15, share: 0}, {ages: 16-17, share: 1}]}\n"
+    "transitions:\n"
+    "  referral: {from: universal, to: assessment, rate: 0.06}\n"
+    "  support_starts: {from: universal, to: support, rate: 0.03}\n"
+    "  step_up: {from: support, to: assessment, rate: 0.3}\n"
+    "  support_ends: {from: support, to: universal, rate: 1.0}\n"
+    "  nfa: {from: assessment, to: universal, rate: 4}\n"
+    "  to_cin: {from: assessment, to: cin, rate: 6}\n"
+    "  to_cp: {from: assessment, to: cp, rate: 1}\n"
+    "  to_care: {from: assessment, to: looked_after, rate: 0.5}\n"
+    "  cin_closed: {from: cin, to: universal, rate: 2}\n"
+    "  cin_to_cp: {from: cin, to: cp, rate: 0.1}\n"
+    "  cp_ends: {from: cp, to: cin, rate: 1.2}\n"
+    "  cp_to_care: {from: cp, to: looked_after, rate: 0.3}\n"
+    "  adopted: {from: looked_after, to: universal, rate: 0.1}\n"
+    "  home_again: {from: looked_after, to: cin, rate: 0.2}\n";
+
+typedef struct run {
+    cs_scenario *scenario;
+    cs_model *model;
+    cs_observer *observer;
+    int months, stages, flows;
+    double *stocks, *flow;
+} run;
+
+static void make_run(run *r, cs_sim_mode mode)
+{
+    cs_error err;
+    int rc = cs_scenario_load_string(yaml, strlen(yaml), "observed.yaml", NULL,
+                                     &r->scenario, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    ck_assert_int_eq(cs_model_compile(r->scenario, &r->model, &err), CS_OK);
+    ck_assert_int_eq(cs_observer_create(r->model, &r->observer, &err), CS_OK);
+    r->months = cs_model_n_months(r->model);
+    r->stages = cs_model_n_stages(r->model);
+    r->flows = cs_model_n_flows(r->model);
+    r->stocks =
+        calloc((size_t)r->months * r->stages * CS_AGES, sizeof *r->stocks);
+    r->flow = calloc((size_t)r->months * r->flows, sizeof *r->flow);
+    cs_sim *sim = cs_sim_alloc(r->model);
+    cs_sim_run(sim, mode, 3, 1, r->stocks, r->flow, NULL);
+    cs_sim_free(sim);
+}
+
+static void free_run(run *r)
+{
+    cs_observer_free(r->observer);
+    cs_model_free(r->model);
+    cs_scenario_free(r->scenario);
+    free(r->stocks);
+    free(r->flow);
+}
+
+static double observe(const run *r, const char *name, int year)
+{
+    int measure = cs_series_find_measure(name);
+    ck_assert_msg(measure >= 0, "no measure %s", name);
+    return cs_observe(r->observer, measure, year, r->stocks, r->flow);
+}
+
+/* Children in the listed stages at the end of month t, ages lo..hi. */
+static double stages_at(const run *r, int t, const char *const *ids, int n,
+                        int lo, int hi)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        int s = cs_scenario_find_stage(r->scenario, ids[i]);
+        ck_assert_msg(s >= 0, "no stage %s", ids[i]);
+        for (int a = lo; a <= hi; a++)
+            sum += r->stocks[((size_t)t * r->stages + s) * CS_AGES + a];
+    }
+    return sum;
+}
+
+/* The named flows summed over months first..first+11. */
+static double flows_in_year(const run *r, int first, const char *const *labels,
+                            int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        int f = 0;
+        while (f < r->flows &&
+               strcmp(cs_model_flow_label(r->model, f), labels[i]))
+            f++;
+        ck_assert_msg(f < r->flows, "no flow %s", labels[i]);
+        for (int t = first; t < first + 12; t++)
+            sum += r->flow[(size_t)t * r->flows + f];
+    }
+    return sum;
+}
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+START_TEST(test_stocks_at_31_march_and_mid_year)
+{
+    run r;
+    make_run(&r, (cs_sim_mode)_i);
+    static const char *const census[] = {
+        "assessment", "cin", "cp", "looked_after.foster", "looked_after.home"};
+    static const char *const la[] = {"looked_after.foster",
+                                     "looked_after.home"};
+    static const char *const cp[] = {"cp"};
+    static const char *const all[] = {
+        "universal",           "support",          "assessment", "cin", "cp",
+        "looked_after.foster", "looked_after.home"};
+    for (int year = 2020; year <= 2022; year++) {
+        int march = (year - 2019) * 12 - 1; /* month 11: March 2020 */
+        ck_assert_double_eq(observe(&r, "cin_31_march", year),
+                            stages_at(&r, march, census, N(census), 0, 17));
+        ck_assert_double_eq(observe(&r, "cpp_31_march", year),
+                            stages_at(&r, march, cp, 1, 0, 17));
+        ck_assert_double_eq(observe(&r, "cla_31_march", year),
+                            stages_at(&r, march, la, N(la), 0, 17));
+        ck_assert_double_eq(observe(&r, "cla_31_march_age_10_to_15", year),
+                            stages_at(&r, march, la, N(la), 10, 15));
+        ck_assert_double_eq(observe(&r, "cla_31_march_age_16_and_over", year),
+                            stages_at(&r, march, la, N(la), 16, 17));
+        /* mid-(year - 1): the end of June before the year */
+        int june = (year - 1 - 2019) * 12 + 2;
+        ck_assert_double_eq(observe(&r, "population_0_17", year),
+                            stages_at(&r, june, all, N(all), 0, 17));
+    }
+    /* 31 March 2019 is the day before the run; 2023 after it */
+    ck_assert(isnan(observe(&r, "cla_31_march", 2019)));
+    ck_assert(isnan(observe(&r, "cla_31_march", 2023)));
+    ck_assert(!isnan(observe(&r, "population_0_17", 2020)));
+    ck_assert(isnan(observe(&r, "population_0_17", 2023)));
+    free_run(&r);
+}
+END_TEST
+
+START_TEST(test_flows_during_the_year)
+{
+    run r;
+    make_run(&r, (cs_sim_mode)_i);
+    /* referrals: into assessment from universal services or support */
+    static const char *const referrals[] = {"referral", "step_up"};
+    static const char *const cp_starts[] = {"to_cp", "cin_to_cp"};
+    /* into care: moves in, arrivals; turned away from foster to home is
+     * within care, so nothing to take off */
+    static const char *const starts[] = {"to_care", "cp_to_care",
+                                         "arrivals.uasc"};
+    static const char *const ceased[] = {"adopted", "home_again",
+                                         "age_out.looked_after.foster",
+                                         "age_out.looked_after.home"};
+    static const char *const at_18[] = {"age_out.looked_after.foster",
+                                        "age_out.looked_after.home"};
+    for (int year = 2020; year <= 2022; year++) {
+        int first = (year - 1 - 2019) * 12;
+        ck_assert_double_eq_tol(observe(&r, "referrals", year),
+                                flows_in_year(&r, first, referrals, 2), 1e-9);
+        ck_assert_double_eq_tol(observe(&r, "cpp_starts", year),
+                                flows_in_year(&r, first, cp_starts, 2), 1e-9);
+        ck_assert_double_eq_tol(observe(&r, "cla_starts", year),
+                                flows_in_year(&r, first, starts, 3), 1e-9);
+        ck_assert_double_eq_tol(observe(&r, "cla_ceased", year),
+                                flows_in_year(&r, first, ceased, 4), 1e-9);
+        ck_assert_double_eq_tol(observe(&r, "cla_ceased_aged_18_plus", year),
+                                flows_in_year(&r, first, at_18, 2), 1e-9);
+    }
+    ck_assert(observe(&r, "cla_ceased_aged_18_plus", 2020) > 0);
+    ck_assert(isnan(observe(&r, "referrals", 2019)));
+    ck_assert(isnan(observe(&r, "referrals", 2023)));
+    /* reasons for ceasing are the transitions a fit maps to them */
+    int adopted = cs_series_find_measure("cla_ceased_adopted");
+    ck_assert(!cs_observer_knows(r.observer, adopted));
+    cs_error err;
+    const char *ids[] = {"adopted"};
+    ck_assert_int_eq(cs_observer_map(r.observer, adopted, 1, ids, &err), CS_OK);
+    ck_assert_double_eq_tol(observe(&r, "cla_ceased_adopted", 2021),
+                            flows_in_year(&r, 12, ids, 1), 1e-12);
+    const char *bad[] = {"adoptd"};
+    ck_assert_int_eq(cs_observer_map(r.observer, adopted, 1, bad, &err),
+                     CS_EINPUT);
+    ck_assert_str_eq(err.message,
+                     "cla_ceased_adopted: no transition 'adoptd' in the "
+                     "scenario");
+    ck_assert_int_eq(cs_observer_map(r.observer,
+                                     cs_series_find_measure("cla_31_march"), 1,
+                                     ids, &err),
+                     CS_EINPUT);
+    /* measures the model cannot say */
+    ck_assert(!cs_observer_knows(r.observer,
+                                 cs_series_find_measure("cla_31_march_uasc")));
+    ck_assert(isnan(observe(&r, "cla_31_march_uasc", 2020)));
+    free_run(&r);
+}
+END_TEST
+
+/*
+ * A child turned away from a full census stage into a stage outside the
+ * census never entered it: a referral into `assessment` (places 10) that
+ * finds it full goes to `waiting` (no category) and is no referral.
+ */
+START_TEST(test_turned_away_is_no_entry)
+{
+    static const char *const small =
+        "name: full\n"
+        "base_date: 2019-04\n"
+        "horizon_months: 12\n"
+        "stages:\n"
+        "  universal: {intervention: none}\n"
+        "  waiting: {intervention: none}\n"
+        "  assessment:\n"
+        "    intervention: late\n"
+        "    dfe: cin\n"
+        "    capacity: {places: 10, when_full: {to: waiting}}\n"
+        "population: {total: 10000, remainder: universal}\n"
+        "births: {per_year: 0}\n"
+        "transitions:\n"
+        "  referral: {from: universal, to: assessment, rate: 0.5}\n"
+        "  done: {from: assessment, to: universal, rate: 6}\n"
+        "  wait_over: {from: waiting, to: universal, rate: 6}\n";
+    cs_scenario *sc = NULL;
+    cs_model *m = NULL;
+    cs_observer *o = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_scenario_load_string(small, strlen(small), "full.yaml",
+                                             NULL, &sc, &err),
+                     CS_OK);
+    ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
+    ck_assert_int_eq(cs_observer_create(m, &o, &err), CS_OK);
+    int F = cs_model_n_flows(m), S = cs_model_n_stages(m);
+    double *stocks = calloc(12 * (size_t)S * CS_AGES, sizeof *stocks);
+    double *flows = calloc(12 * (size_t)F, sizeof *flows);
+    cs_sim *sim = cs_sim_alloc(m);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, flows, NULL);
+    double moved = 0, away = 0;
+    int turned = cs_model_turned_away_flow(m, 0);
+    for (int t = 0; t < 12; t++) {
+        moved += flows[t * F + 0];
+        away += flows[t * F + turned];
+    }
+    ck_assert(away > 0.5 * moved); /* most found it full */
+    double got =
+        cs_observe(o, cs_series_find_measure("referrals"), 2020, stocks, flows);
+    ck_assert_double_eq_tol(got, moved - away, 1e-9);
+    cs_sim_free(sim);
+    free(stocks);
+    free(flows);
+    cs_observer_free(o);
+    cs_model_free(m);
+    cs_scenario_free(sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("observe");
+    TCase *tc = tcase_create("observe");
+    /* _i: 0 stochastic, 1 deterministic */
+    tcase_add_loop_test(tc, test_stocks_at_31_march_and_mid_year, 0, 2);
+    tcase_add_loop_test(tc, test_flows_during_the_year, 0, 2);
+    tcase_add_test(tc, test_turned_away_is_no_entry);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
