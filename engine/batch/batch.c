@@ -162,7 +162,8 @@ const char *cs_batch_source(const cs_batch *b, int i)
 
 int batch_draws_parameters(const cs_batch_settings *s, const cs_scenario *sc)
 {
-    return sc->n_parameters > 0 && !s->deterministic &&
+    int fitted = sc->fit && sc->fit->has_covariance;
+    return (sc->n_parameters > 0 || fitted) && !s->deterministic &&
            s->parameter_uncertainty;
 }
 

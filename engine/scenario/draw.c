@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
 #include <gsl/gsl_randist.h>
 
 #include "cascade/rng.h"
@@ -88,6 +90,14 @@ int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
     s->description = copy_text(scenario->description, &failed);
     s->source_path = copy_text(scenario->source_path, &failed);
     s->resolved_yaml = copy_text(scenario->resolved_yaml, &failed);
+    s->fit = NULL;
+    if (scenario->fit) {
+        s->fit = malloc(sizeof *s->fit);
+        if (s->fit)
+            memcpy(s->fit, scenario->fit, sizeof *s->fit);
+        else
+            failed = 1;
+    }
     if (failed) {
         cs_scenario_free(s);
         *out = NULL;
@@ -97,11 +107,73 @@ int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
     return CS_OK;
 }
 
+static uint32_t name_key(const char *name);
+
+/*
+ * A fitted scenario's joint uncertainty: a deviation d ~ N(0, covariance)
+ * on the fit parameters' scale, d = A z with A A' = covariance (A from
+ * the symmetric eigendecomposition, negative eigenvalues of a numerically
+ * indefinite matrix taken as 0) and z standard normal from the stream
+ * keyed by "fit.estimates", applied around the written estimates.
+ */
+static int draw_fitted(cs_scenario *s, gsl_rng *r, uint64_t seed, uint32_t run,
+                       cs_error *err)
+{
+    const cs_fit_spec *f = s->fit;
+    if (!f || !f->has_covariance || f->n_parameters == 0)
+        return CS_OK;
+    int p = f->n_parameters;
+    gsl_matrix *a = gsl_matrix_alloc((size_t)p, (size_t)p);
+    gsl_matrix *vectors = gsl_matrix_alloc((size_t)p, (size_t)p);
+    gsl_vector *values = gsl_vector_alloc((size_t)p);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)p);
+    int rc = a && vectors && values && w
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    double z[CS_MAX_FIT_PARAMETERS], d[CS_MAX_FIT_PARAMETERS];
+    if (rc == CS_OK) {
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < p; j++)
+                gsl_matrix_set(a, (size_t)i, (size_t)j, f->covariance[i][j]);
+        if (gsl_eigen_symmv(a, values, vectors, w) != 0)
+            rc = cs_error_set(err, CS_EFAIL,
+                              "fit.covariance: cannot decompose it");
+    }
+    if (rc == CS_OK) {
+        cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS,
+                     name_key("fit.estimates"));
+        for (int i = 0; i < p; i++)
+            z[i] = gsl_ran_gaussian_ziggurat(r, 1.0);
+        for (int i = 0; i < p; i++) {
+            d[i] = 0;
+            for (int k = 0; k < p; k++) {
+                double lambda = gsl_vector_get(values, (size_t)k);
+                d[i] += gsl_matrix_get(vectors, (size_t)i, (size_t)k) *
+                        sqrt(lambda > 0 ? lambda : 0) * z[k];
+            }
+            if (!isfinite(d[i]))
+                rc = cs_error_set(err, CS_EFAIL,
+                                  "fit.covariance: a draw that is not a "
+                                  "finite number");
+        }
+    }
+    char why[256];
+    if (rc == CS_OK && cs_fit_apply(s, f, d, 1, why, sizeof why) != 0)
+        rc = cs_error_set(err, CS_EFAIL, "%s", why);
+    gsl_eigen_symmv_free(w);
+    gsl_vector_free(values);
+    gsl_matrix_free(vectors);
+    gsl_matrix_free(a);
+    return rc;
+}
+
 int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
                      cs_scenario **out, double *drawn, cs_error *err)
 {
     int rc = cs_scenario_copy(scenario, out, err);
-    if (rc != CS_OK || scenario->n_parameters == 0)
+    int fitted = scenario->fit && scenario->fit->has_covariance &&
+                 scenario->fit->n_parameters > 0;
+    if (rc != CS_OK || (scenario->n_parameters == 0 && !fitted))
         return rc;
     gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     if (!r) {
@@ -116,9 +188,14 @@ int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
         if (drawn)
             drawn[i] = values[i];
     }
-    gsl_rng_free(r);
     cs_scenario_set_parameters(*out, values);
-    return CS_OK;
+    rc = draw_fitted(*out, r, seed, run, err);
+    gsl_rng_free(r);
+    if (rc != CS_OK) {
+        cs_scenario_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void cs_scenario_set_parameters(cs_scenario *scenario, const double *values)

@@ -684,6 +684,7 @@ void cs_scenario_free(cs_scenario *scenario)
     free(scenario->description);
     free(scenario->source_path);
     free(scenario->resolved_yaml);
+    free(scenario->fit);
     free(scenario);
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/data.h"
 #include "scenario/diag.h"
 
 #define PATH_MAX_LEN 256
@@ -2490,6 +2491,376 @@ static int read_year_effects(reader *r, const tree_node *root)
     return CS_OK;
 }
 
+/* ---- fit: what cascade fit may estimate -------------------------------- */
+
+/* A list of ids or paths (text), at most CS_MAX_FIT_TARGETS. */
+static int read_names(reader *r, const tree_node *n, const char *path,
+                      const char *what, size_t size, char (*out)[CS_PATH_MAX],
+                      char (*short_out)[CS_MEASURE_MAX], int *count)
+{
+    char item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_list(r, n, path, what)))
+        return rc;
+    if (n->n == 0 || n->n > CS_MAX_FIT_TARGETS) {
+        char many[96];
+        snprintf(many, sizeof many, "a list of 1 to %d of them",
+                 CS_MAX_FIT_TARGETS);
+        return expected(r, n, path, many);
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const tree_node *x = n->items[i];
+        join_index(item, path, i);
+        if (x->kind != TREE_SCALAR || !x->text[0] || strlen(x->text) >= size)
+            return expected(r, x, item, what);
+        if (out)
+            memcpy(out[i], x->text, strlen(x->text) + 1);
+        else
+            memcpy(short_out[i], x->text, strlen(x->text) + 1);
+    }
+    *count = (int)n->n;
+    return CS_OK;
+}
+
+/* A transition id of the scenario, into *out. */
+static int transition_id(reader *r, const tree_node *n, const char *path,
+                         int *out)
+{
+    char found[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32];
+    const char *names[CS_MAX_TRANSITIONS];
+    for (int i = 0; i < r->s->n_transitions; i++)
+        names[i] = r->s->transitions[i].id;
+    *out = n->kind == TREE_SCALAR
+               ? cs_scenario_find_transition(r->s, n->text)
+               : -1;
+    if (*out >= 0)
+        return CS_OK;
+    return diag_error(r->err, n, "%s: expected a transition id, found %s%s",
+                      path, diag_describe(n, found, sizeof found),
+                      n->kind == TREE_SCALAR
+                          ? diag_did_you_mean(n->text, names,
+                                              (size_t)r->s->n_transitions,
+                                              hint, sizeof hint)
+                          : "");
+}
+
+static int read_fit_parameter(reader *r, const tree_node *key,
+                              const tree_node *n, const char *path,
+                              cs_fit_parameter *p)
+{
+    static const char *const keys[] = {"multiply", "trend", "add", "range",
+                                       "prior_sd", "after", "damping"};
+    static const char *const kinds[] = {"multiply", "trend", "add"};
+    static const char *const rules[] = {"continue", "hold", "damp"};
+    char sub[PATH_MAX_LEN], item[PATH_MAX_LEN], why[256];
+    int rc;
+    if ((rc = need_mapping(r, n, path,
+                           "a mapping with multiply, trend or add")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    memcpy(p->id, key->text, strlen(key->text) + 1);
+    int kind = -1;
+    for (int k = 0; k < 3; k++)
+        if (tree_map_get(n, kinds[k])) {
+            if (kind >= 0)
+                return diag_error(r->err, tree_map_key(n, kinds[k]),
+                                  "%s: expected one of multiply, trend and "
+                                  "add, found %s and %s",
+                                  path, kinds[kind], kinds[k]);
+            kind = k;
+        }
+    if (kind < 0)
+        return diag_error(r->err, n,
+                          "%s: missing required key 'multiply', 'trend' or "
+                          "'add' (what the parameter changes)",
+                          path);
+    p->kind = (cs_fit_kind)kind;
+    const tree_node *list = tree_map_get(n, kinds[kind]);
+    join_key(sub, path, kinds[kind]);
+    if ((rc = read_names(r, list, sub,
+                         kind == CS_FIT_TREND ? "a transition id"
+                                              : "the path of a number",
+                         CS_PATH_MAX, p->targets, NULL, &p->n_targets)))
+        return rc;
+    for (int i = 0; i < p->n_targets; i++) {
+        const tree_node *x = list->items[i];
+        join_index(item, sub, (size_t)i);
+        if (kind == CS_FIT_TREND) {
+            int t;
+            if ((rc = transition_id(r, x, item, &t)))
+                return rc;
+            continue;
+        }
+        if (kind == CS_FIT_ADD &&
+            strcmp(x->text, "population.net_migration.per_year") &&
+            !(strncmp(x->text, "arrivals.", 9) == 0 &&
+              strlen(x->text) > 18 &&
+              !strcmp(x->text + strlen(x->text) - 9, ".per_year")))
+            return expected(r, x, item,
+                            "population.net_migration.per_year or "
+                            "arrivals.ID.per_year (only amounts a year can "
+                            "be added to)");
+        double *slots[CS_MAX_YEARS];
+        if (cs_scenario_numbers(r->s, x->text, slots, CS_MAX_YEARS, why,
+                                sizeof why) < 0)
+            return diag_error(r->err, x, "%s: %s", item, why);
+    }
+    /* bounds: of the multiplier, the trend, the amount */
+    double lo = kind == CS_FIT_MULTIPLY ? 0.1 : -0.25;
+    double hi = kind == CS_FIT_MULTIPLY ? 10 : 0.25;
+    const tree_node *range = tree_map_get(n, "range");
+    join_key(sub, path, "range");
+    if (kind == CS_FIT_ADD && !range)
+        return missing(r, n, path, "range");
+    if (range) {
+        if (range->kind != TREE_SEQUENCE || range->n != 2)
+            return expected(r, range, sub, "[LOWEST, HIGHEST]");
+        if ((rc = number_in(r, range->items[0], join_index(item, sub, 0),
+                            "a finite number", -1e12, 1e12, &lo)) ||
+            (rc = number_in(r, range->items[1], join_index(item, sub, 1),
+                            "a finite number", -1e12, 1e12, &hi)))
+            return rc;
+        const char *problem = NULL;
+        if (kind == CS_FIT_MULTIPLY && !(lo > 0 && lo < 1 && hi > 1))
+            problem = "a multiplier range with 0 < LOWEST < 1 < HIGHEST (the "
+                      "scenario's own value, 1, inside it)";
+        else if (kind != CS_FIT_MULTIPLY && !(lo < 0 && hi > 0))
+            problem = "a range with LOWEST < 0 < HIGHEST (no change, 0, "
+                      "inside it)";
+        if (problem)
+            return expected(r, range, sub, problem);
+    }
+    p->lo = kind == CS_FIT_MULTIPLY ? log(lo) : lo;
+    p->hi = kind == CS_FIT_MULTIPLY ? log(hi) : hi;
+    const tree_node *v = tree_map_get(n, "prior_sd");
+    if (v && (rc = number_in(r, v, join_key(sub, path, "prior_sd"),
+                             "a standard deviation > 0 (on the fitted scale: "
+                             "log multiplier, trend or amount)",
+                             1e-12, 1e12, &p->prior_sd)))
+        return rc;
+    const tree_node *after = tree_map_get(n, "after");
+    const tree_node *damping = tree_map_get(n, "damping");
+    p->after = CS_TREND_HOLD;
+    if ((after || damping) && kind != CS_FIT_TREND)
+        return diag_error(r->err,
+                          after ? tree_map_key(n, "after")
+                                : tree_map_key(n, "damping"),
+                          "%s: after and damping apply to a trend only", path);
+    if (after) {
+        int rule = -1;
+        for (int i = 0; i < 3; i++)
+            if (after->kind == TREE_SCALAR && !strcmp(after->text, rules[i]))
+                rule = i;
+        if (rule < 0)
+            return expected(r, after, join_key(sub, path, "after"),
+                            "hold, continue or damp");
+        p->after = rule;
+    }
+    if (p->after == CS_TREND_DAMP) {
+        if (!damping)
+            return missing(r, n, path, "damping");
+        if ((rc = number_in(r, damping, join_key(sub, path, "damping"),
+                            "a damping factor per year from 0 to 1 "
+                            "(exclusive)",
+                            1e-9, 1 - 1e-9, &p->damping)))
+            return rc;
+    } else if (damping) {
+        return diag_error(r->err, tree_map_key(n, "damping"),
+                          "%s.damping: applies only with after: damp", path);
+    }
+    return CS_OK;
+}
+
+static int read_fit_window(reader *r, const tree_node *n, cs_fit_spec *f)
+{
+    const char *t = n->kind == TREE_SCALAR ? n->text : "";
+    int a = 0, b = 0, used = 0;
+    if (sscanf(t, "%4d:%4d%n", &a, &b, &used) != 2 || t[used] ||
+        strlen(t) != 9 || a < 1990 || b > 2100 || a >= b)
+        return expected(r, n, "fit.window",
+                        "FIRST:LAST, two DfE years to 31 March with FIRST < "
+                        "LAST, like 2013:2019");
+    f->window_first = a;
+    f->window_last = b;
+    return CS_OK;
+}
+
+static int read_fit_covariance(reader *r, const tree_node *n, cs_fit_spec *f)
+{
+    char item[PATH_MAX_LEN], cell[PATH_MAX_LEN];
+    int rc, p = f->n_parameters;
+    char what[96];
+    snprintf(what, sizeof what, "%d rows of %d numbers (one per fit "
+                                "parameter)", p, p);
+    if (n->kind != TREE_SEQUENCE || (int)n->n != p || p == 0)
+        return expected(r, n, "fit.covariance", what);
+    for (int i = 0; i < p; i++) {
+        const tree_node *row = n->items[i];
+        join_index(item, "fit.covariance", (size_t)i);
+        if (row->kind != TREE_SEQUENCE || (int)row->n != p)
+            return expected(r, row, item, what);
+        for (int j = 0; j < p; j++)
+            if ((rc = number_in(r, row->items[j],
+                                join_index(cell, item, (size_t)j),
+                                "a finite number", -1e12, 1e12,
+                                &f->covariance[i][j])))
+                return rc;
+    }
+    for (int i = 0; i < p; i++) {
+        if (f->covariance[i][i] < 0)
+            return diag_error(r->err, n->items[i]->items[i],
+                              "fit.covariance[%d][%d]: expected a variance "
+                              ">= 0, found %g",
+                              i, i, f->covariance[i][i]);
+        for (int j = 0; j < i; j++) {
+            double a = f->covariance[i][j], b = f->covariance[j][i];
+            if (fabs(a - b) > 1e-9 * (fabs(a) + fabs(b)) + 1e-300)
+                return diag_error(r->err, n->items[i]->items[j],
+                                  "fit.covariance[%d][%d]: expected a "
+                                  "symmetric matrix, found %g here and %g "
+                                  "at [%d][%d]",
+                                  i, j, a, b, j, i);
+        }
+    }
+    f->has_covariance = 1;
+    return CS_OK;
+}
+
+static int read_fit(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"window", "parameters", "year_effects",
+                                       "measures", "covariance"};
+    static const char *const effect_keys[] = {"measures", "transitions"};
+    const tree_node *n = tree_map_get(root, "fit");
+    if (!n || tree_is_null(n))
+        return CS_OK;
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, "fit", "a mapping with parameters")) ||
+        (rc = check_keys(r, n, "fit", keys, COUNT(keys), NULL)))
+        return rc;
+    cs_fit_spec *f = calloc(1, sizeof *f);
+    if (!f)
+        return cs_error_set(r->err, CS_ENOMEM, "out of memory");
+    r->s->fit = f;
+    const tree_node *v = tree_map_get(n, "window");
+    if (v && (rc = read_fit_window(r, v, f)))
+        return rc;
+    const tree_node *params = tree_map_get(n, "parameters");
+    if (!params)
+        return missing(r, n, "fit", "parameters");
+    if ((rc = need_mapping(r, params, "fit.parameters",
+                           "a mapping of parameter ids to parameters")))
+        return rc;
+    for (size_t i = 0; i < params->n; i++) {
+        const tree_node *key = params->keys[i];
+        if ((rc = id_of(r, key, "fit.parameters")))
+            return rc;
+        if (f->n_parameters == CS_MAX_FIT_PARAMETERS)
+            return diag_error(r->err, key,
+                              "fit.parameters: expected at most %d, found "
+                              "more",
+                              CS_MAX_FIT_PARAMETERS);
+        if ((rc = read_fit_parameter(
+                 r, key, params->items[i],
+                 join_key(path, "fit.parameters", key->text),
+                 &f->parameters[f->n_parameters])))
+            return rc;
+        f->n_parameters++;
+    }
+    const tree_node *effects = tree_map_get(n, "year_effects");
+    if (effects && !tree_is_null(effects)) {
+        if ((rc = need_mapping(r, effects, "fit.year_effects",
+                               "a mapping of year effect ids to {measures, "
+                               "transitions}")))
+            return rc;
+        for (size_t i = 0; i < effects->n; i++) {
+            const tree_node *key = effects->keys[i], *e = effects->items[i];
+            join_key(path, "fit.year_effects", key->text);
+            if ((rc = id_of(r, key, "fit.year_effects")) ||
+                (rc = need_mapping(r, e, path,
+                                   "a mapping with measures and "
+                                   "transitions")) ||
+                (rc = check_keys(r, e, path, effect_keys, COUNT(effect_keys),
+                                 NULL)))
+                return rc;
+            if (f->n_effects == CS_MAX_FIT_EFFECTS)
+                return diag_error(r->err, key,
+                                  "fit.year_effects: expected at most %d, "
+                                  "found more",
+                                  CS_MAX_FIT_EFFECTS);
+            cs_fit_effect *x = &f->effects[f->n_effects++];
+            memcpy(x->id, key->text, strlen(key->text) + 1);
+            const tree_node *m = tree_map_get(e, "measures");
+            const tree_node *t = tree_map_get(e, "transitions");
+            if (!m)
+                return missing(r, e, path, "measures");
+            if (!t)
+                return missing(r, e, path, "transitions");
+            join_key(sub, path, "measures");
+            if ((rc = read_names(r, m, sub, "a published measure",
+                                 CS_MEASURE_MAX, NULL, x->measures,
+                                 &x->n_measures)))
+                return rc;
+            for (int k = 0; k < x->n_measures; k++)
+                if (cs_series_find_measure(x->measures[k]) < 0)
+                    return expected(r, m->items[k],
+                                    join_index(item, sub, (size_t)k),
+                                    "a published measure (docs/data.md)");
+            join_key(sub, path, "transitions");
+            if ((rc = need_list(r, t, sub, "a list of transition ids")))
+                return rc;
+            if (t->n == 0 || t->n > CS_MAX_FIT_TARGETS)
+                return expected(r, t, sub, "a list of 1 to 16 transition ids");
+            for (size_t k = 0; k < t->n; k++)
+                if ((rc = transition_id(r, t->items[k],
+                                        join_index(item, sub, k),
+                                        &x->transitions[k])))
+                    return rc;
+            x->n_transitions = (int)t->n;
+        }
+    }
+    const tree_node *maps = tree_map_get(n, "measures");
+    if (maps && !tree_is_null(maps)) {
+        if ((rc = need_mapping(r, maps, "fit.measures",
+                               "a mapping of published flows to lists of "
+                               "transition ids")))
+            return rc;
+        for (size_t i = 0; i < maps->n; i++) {
+            const tree_node *key = maps->keys[i], *list = maps->items[i];
+            join_key(path, "fit.measures", key->text);
+            int measure = cs_series_find_measure(key->text);
+            if (measure < 0 ||
+                cs_series_measure(measure)->kind != CS_OBS_FLOW)
+                return expected(r, key, "fit.measures",
+                                "a published flow (docs/data.md), such as "
+                                "cla_ceased_adopted");
+            if (f->n_maps == CS_MAX_FIT_MAPS)
+                return diag_error(r->err, key,
+                                  "fit.measures: expected at most %d, found "
+                                  "more",
+                                  CS_MAX_FIT_MAPS);
+            cs_fit_map *x = &f->maps[f->n_maps++];
+            snprintf(x->measure, sizeof x->measure, "%s", key->text);
+            if ((rc = need_list(r, list, path, "a list of transition ids")))
+                return rc;
+            if (list->n == 0 || list->n > CS_MAX_FIT_TARGETS)
+                return expected(r, list, path,
+                                "a list of 1 to 16 transition ids");
+            for (size_t k = 0; k < list->n; k++)
+                if ((rc = transition_id(r, list->items[k],
+                                        join_index(item, path, k),
+                                        &x->transitions[k])))
+                    return rc;
+            x->n_transitions = (int)list->n;
+        }
+    }
+    if ((v = tree_map_get(n, "covariance")) &&
+        (rc = read_fit_covariance(r, v, f)))
+        return rc;
+    return CS_OK;
+}
+
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
 {
     static const char *const keys[] = {
@@ -2497,7 +2868,8 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         "base_date",      "horizon_years", "horizon_months", "seed",
         "economics",      "funding",       "marks",          "stages",
         "population",     "births",        "transitions",    "programmes",
-        "levers",         "ageing",        "arrivals",       "year_effects"};
+        "levers",         "ageing",        "arrivals",       "year_effects",
+        "fit"};
     reader r = {.s = s, .err = err, .remainder = -1};
     int rc;
     if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
@@ -2508,7 +2880,7 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_arrivals(&r, root)) || (rc = read_year_effects(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
         (rc = read_capacities(&r, root)) || (rc = read_programmes(&r, root)) ||
-        (rc = read_levers(&r, root)))
+        (rc = read_levers(&r, root)) || (rc = read_fit(&r, root)))
         return rc;
     return CS_OK;
 }

@@ -41,6 +41,11 @@
 #define CS_PATH_MAX 128
 #define CS_MAX_YEAR_EFFECTS 8
 #define CS_MAX_ARRIVALS 4
+#define CS_MAX_FIT_PARAMETERS 32
+#define CS_MAX_FIT_TARGETS 16
+#define CS_MAX_FIT_EFFECTS 8
+#define CS_MAX_FIT_MAPS 16
+#define CS_MEASURE_MAX 48
 
 /*
  * The DfE statistical category a stage's children are counted in, so model
@@ -297,6 +302,70 @@ typedef struct cs_parameter {
     double lo, hi;
 } cs_parameter;
 
+/*
+ * What `cascade fit` may estimate (the scenario's `fit:` section,
+ * docs/fitting.md). A parameter is, on its fitted scale:
+ *   MULTIPLY  the log of a multiplier applied to every number it lists
+ *             (paths as cs_scenario_numbers takes them); bounds lo, hi
+ *             are of the multiplier; the scenario's own values are 0
+ *   TREND     the trend per year (the log change a year) of the
+ *             transitions it lists, set for the years of the fit and
+ *             then continued by `after` (a cs_trend_after)
+ *   ADD       an amount added to every number it lists (net migration)
+ * with an optional normal prior of sd prior_sd (> 0) around 0.
+ * A fitted scenario (written by cascade fit) also holds the estimates'
+ * covariance on the fitted scale: each run then draws a deviation from
+ * N(0, covariance) and applies it around the written (estimated) values.
+ */
+typedef enum cs_fit_kind {
+    CS_FIT_MULTIPLY = 0,
+    CS_FIT_TREND = 1,
+    CS_FIT_ADD = 2,
+} cs_fit_kind;
+
+typedef struct cs_fit_parameter {
+    char id[CS_ID_MAX];
+    cs_fit_kind kind;
+    int n_targets;
+    char targets[CS_MAX_FIT_TARGETS][CS_PATH_MAX]; /* paths, or transition
+                                                      ids for TREND */
+    double lo, hi;
+    double prior_sd;
+    int after; /* TREND: the rule after the fit window */
+    double damping;
+} cs_fit_parameter;
+
+/* A year effect a fit estimates from the residuals of `measures`, given
+ * to `transitions` (indices) in the fitted scenario. */
+typedef struct cs_fit_effect {
+    char id[CS_ID_MAX];
+    int n_measures;
+    char measures[CS_MAX_FIT_TARGETS][CS_MEASURE_MAX];
+    int n_transitions;
+    int transitions[CS_MAX_FIT_TARGETS];
+} cs_fit_effect;
+
+/* A published flow counted as these transitions' flows. */
+typedef struct cs_fit_map {
+    char measure[CS_MEASURE_MAX];
+    int n_transitions;
+    int transitions[CS_MAX_FIT_TARGETS];
+} cs_fit_map;
+
+typedef struct cs_fit_spec {
+    int window_first, window_last; /* DfE years to 31 March; 0: the data's */
+    int n_parameters;
+    cs_fit_parameter parameters[CS_MAX_FIT_PARAMETERS];
+    int n_effects;
+    cs_fit_effect effects[CS_MAX_FIT_EFFECTS];
+    int n_maps;
+    cs_fit_map maps[CS_MAX_FIT_MAPS];
+    /* from a fit: 1 if covariance holds the estimates' joint uncertainty
+     * (n_parameters x n_parameters, on the fitted scale) */
+    int has_covariance;
+    double covariance[CS_MAX_FIT_PARAMETERS][CS_MAX_FIT_PARAMETERS];
+} cs_fit_spec;
+
 typedef struct cs_scenario {
     int format_version;
     char name[CS_ID_MAX]; /* [a-z0-9-]+, the output group name */
@@ -361,6 +430,8 @@ typedef struct cs_scenario {
     cs_arrival arrivals[CS_MAX_ARRIVALS];
     int n_year_effects;
     cs_year_effect year_effects[CS_MAX_YEAR_EFFECTS];
+
+    cs_fit_spec *fit; /* owned; NULL when the file has no fit: section */
 } cs_scenario;
 
 /*
@@ -439,6 +510,33 @@ int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
 /* g(y) of a transition's trend for financial year y from the base date's
  * (cs_transition: y up to trend_until, then by trend_after). */
 double cs_trend_years(const cs_transition *transition, int y);
+
+/*
+ * The numbers a path names in scenario, as a fit parameter lists them:
+ *   transitions.ID.rate, transitions.ID.by_age[BAND].rate (a band as the
+ *   file writes it: 0-9, 5, 16+), transitions.ID.by_duration[BAND].factor
+ *   (months: 0-2, 12+), transitions.ID.if_marked.MARK,
+ *   transitions.ID.trend.per_year, births.per_year,
+ *   population.net_migration.per_year, arrivals.ID.per_year
+ * (a per-year list names every entry). Fills slots[0..] with pointers into
+ * scenario (at most max) and returns how many, or -1 with a message in why
+ * (why_size bytes) saying what is wrong.
+ */
+int cs_scenario_numbers(cs_scenario *scenario, const char *path,
+                        double **slots, int max, char *why, size_t why_size);
+
+/*
+ * Put fit parameter values (spec's, on their fitted scale: cs_fit_kind) in
+ * scenario: multiply its numbers by exp(value), add value, or set its
+ * transitions' trend to value; with deviation, a trend is shifted by value
+ * instead (a draw around an estimate). 0, or -1 with a message in why.
+ */
+int cs_fit_apply(cs_scenario *scenario, const cs_fit_spec *spec,
+                 const double *values, int deviation, char *why,
+                 size_t why_size);
+
+/* Index of the transition with this id, or -1. */
+int cs_scenario_find_transition(const cs_scenario *scenario, const char *id);
 
 /* Index of the leaf stage with this id, or -1. */
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);

@@ -1,0 +1,236 @@
+/*
+ * numbers.c - numbers of a scenario named by path (cs_scenario_numbers in
+ * scenario.h), and the fit parameters that scale, shift or set them: what
+ * `cascade fit` estimates and what a fitted scenario's runs draw around
+ * the estimates (docs/fitting.md).
+ *
+ * Paths name numbers by what they are, never by a position in a list that
+ * could move: by-age bands by their ages, duration bands by their months.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/scenario.h"
+
+int cs_scenario_find_transition(const cs_scenario *s, const char *id)
+{
+    for (int i = 0; i < s->n_transitions; i++)
+        if (!strcmp(s->transitions[i].id, id))
+            return i;
+    return -1;
+}
+
+/* "5", "0-9", "16+" (open: up to max) into lo..hi; -1 if not a band. */
+static int parse_band(const char *text, size_t n, int max, int *lo, int *hi)
+{
+    char band[32];
+    if (n == 0 || n >= sizeof band)
+        return -1;
+    memcpy(band, text, n);
+    band[n] = '\0';
+    char *end;
+    long a = strtol(band, &end, 10), b = a;
+    if (end == band || a < 0 || a > max)
+        return -1;
+    if (*end == '+' && end[1] == '\0') {
+        b = max;
+    } else if (*end == '-') {
+        char *second = end + 1;
+        b = strtol(second, &end, 10);
+        if (end == second || *end || b < a || b > max)
+            return -1;
+    } else if (*end) {
+        return -1;
+    }
+    *lo = (int)a;
+    *hi = (int)b;
+    return 0;
+}
+
+/* The part of path up to the next '.', or the rest; *rest after it. */
+static size_t segment(const char *path, const char **rest)
+{
+    size_t n = strcspn(path, ".");
+    *rest = path[n] ? path + n + 1 : path + n;
+    return n;
+}
+
+static int is(const char *text, size_t n, const char *word)
+{
+    return strlen(word) == n && !strncmp(text, word, n);
+}
+
+/* Every entry of a per-year list. */
+static int per_year(double *list, int n, double **slots, int max, char *why,
+                    size_t size, const char *path)
+{
+    if (n <= 0) {
+        snprintf(why, size, "%s: the scenario gives no such list", path);
+        return -1;
+    }
+    int count = n < max ? n : max;
+    for (int i = 0; i < count; i++)
+        slots[i] = &list[i];
+    return count;
+}
+
+static int transition_number(cs_transition *t, const cs_scenario *s,
+                             const char *rest, const char *path,
+                             double **slots, int max, char *why, size_t size)
+{
+    const char *tail;
+    size_t n = segment(rest, &tail);
+    if (is(rest, n, "rate") && !*tail) {
+        slots[0] = &t->rate;
+        return 1;
+    }
+    if (is(rest, n, "trend") && !strcmp(tail, "per_year")) {
+        slots[0] = &t->trend_per_year;
+        return 1;
+    }
+    if (is(rest, n, "if_marked")) {
+        for (int m = 0; m < s->n_marks; m++)
+            if (!strcmp(tail, s->marks[m].id)) {
+                slots[0] = &t->mark_factor[m];
+                return 1;
+            }
+        snprintf(why, size, "%s: no mark '%s' in the scenario", path, tail);
+        return -1;
+    }
+    int by_age = !strncmp(rest, "by_age[", 7);
+    int by_duration = !strncmp(rest, "by_duration[", 12);
+    if (by_age || by_duration) {
+        const char *open = strchr(rest, '[') + 1;
+        const char *close = strchr(open, ']');
+        const char *after = by_age ? "].rate" : "].factor";
+        int lo, hi;
+        if (!close || strcmp(close, after) ||
+            parse_band(open, (size_t)(close - open),
+                       by_age ? CS_AGES - 1 : CS_MAX_DURATION_MONTHS, &lo,
+                       &hi)) {
+            snprintf(why, size,
+                     "%s: expected %s[BAND]%s with a band like %s", path,
+                     by_age ? "by_age" : "by_duration", after + 1,
+                     by_age ? "0-9, 5 or 16+" : "0-2 or 12+");
+            return -1;
+        }
+        if (by_age) {
+            for (int i = 0; i < t->n_by_age; i++)
+                if (t->by_age[i].age_lo == lo && t->by_age[i].age_hi == hi) {
+                    slots[0] = &t->by_age[i].rate;
+                    return 1;
+                }
+        } else {
+            int open_hi = strchr(open, '+') && strchr(open, '+') < close;
+            for (int i = 0; i < t->n_by_duration; i++) {
+                const cs_duration_band *d = &t->by_duration[i];
+                if (d->month_lo == lo &&
+                    (open_hi ? d->month_hi < 0 : d->month_hi == hi)) {
+                    slots[0] = &t->by_duration[i].factor;
+                    return 1;
+                }
+            }
+        }
+        snprintf(why, size, "%s: transition '%s' has no %s band %.*s", path,
+                 t->id, by_age ? "by_age" : "by_duration",
+                 (int)(close - open), open);
+        return -1;
+    }
+    (void)max;
+    snprintf(why, size,
+             "%s: expected rate, by_age[BAND].rate, by_duration[BAND].factor, "
+             "if_marked.MARK or trend.per_year after transitions.%s",
+             path, t->id);
+    return -1;
+}
+
+int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
+                        int max, char *why, size_t size)
+{
+    const char *rest;
+    size_t n = segment(path, &rest);
+    if (max < 1) {
+        snprintf(why, size, "no room for numbers");
+        return -1;
+    }
+    if (is(path, n, "transitions")) {
+        const char *tail;
+        size_t m = segment(rest, &tail);
+        char id[CS_ID_MAX];
+        if (m == 0 || m >= sizeof id) {
+            snprintf(why, size, "%s: expected transitions.ID...", path);
+            return -1;
+        }
+        memcpy(id, rest, m);
+        id[m] = '\0';
+        int t = cs_scenario_find_transition(s, id);
+        if (t < 0) {
+            snprintf(why, size, "%s: no transition '%s' in the scenario",
+                     path, id);
+            return -1;
+        }
+        return transition_number(&s->transitions[t], s, tail, path, slots,
+                                 max, why, size);
+    }
+    if (!strcmp(path, "births.per_year"))
+        return per_year(s->births_per_year, s->n_births, slots, max, why, size,
+                        path);
+    if (!strcmp(path, "population.net_migration.per_year"))
+        return per_year(s->migration_per_year, s->n_migration, slots, max,
+                        why, size, path);
+    if (is(path, n, "arrivals")) {
+        const char *tail;
+        size_t m = segment(rest, &tail);
+        for (int i = 0; i < s->n_arrivals; i++)
+            if (is(rest, m, s->arrivals[i].id) && !strcmp(tail, "per_year"))
+                return per_year(s->arrivals[i].per_year,
+                                s->arrivals[i].n_years, slots, max, why, size,
+                                path);
+        snprintf(why, size, "%s: expected arrivals.ID.per_year of an arrival "
+                            "in the scenario",
+                 path);
+        return -1;
+    }
+    snprintf(why, size,
+             "%s: expected the path of a number: transitions.ID.rate (or "
+             "by_age[BAND].rate, by_duration[BAND].factor, if_marked.MARK, "
+             "trend.per_year), births.per_year, "
+             "population.net_migration.per_year or arrivals.ID.per_year",
+             path);
+    return -1;
+}
+
+int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
+              int deviation, char *why, size_t size)
+{
+    for (int i = 0; i < spec->n_parameters; i++) {
+        const cs_fit_parameter *p = &spec->parameters[i];
+        double v = values[i];
+        for (int k = 0; k < p->n_targets; k++) {
+            if (p->kind == CS_FIT_TREND) {
+                int t = cs_scenario_find_transition(s, p->targets[k]);
+                if (t < 0) {
+                    snprintf(why, size,
+                             "fit.parameters.%s: no transition '%s' in the "
+                             "scenario",
+                             p->id, p->targets[k]);
+                    return -1;
+                }
+                s->transitions[t].trend_per_year =
+                    deviation ? s->transitions[t].trend_per_year + v : v;
+                continue;
+            }
+            double *slots[CS_MAX_YEARS];
+            int n = cs_scenario_numbers(s, p->targets[k], slots, CS_MAX_YEARS,
+                                        why, size);
+            if (n < 0)
+                return -1;
+            for (int j = 0; j < n; j++)
+                *slots[j] = p->kind == CS_FIT_MULTIPLY ? *slots[j] * exp(v)
+                                                       : *slots[j] + v;
+        }
+    }
+    return 0;
+}
