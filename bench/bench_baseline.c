@@ -151,12 +151,12 @@ int main(int argc, char **argv)
         }
         /* as cascade run: this run's parameters, model and stepper */
         double t1 = now_seconds();
-        cs_scenario *drawn = malloc(sizeof *drawn);
+        cs_scenario *drawn = NULL;
         double values[CS_MAX_PARAMETERS];
         cs_model *own = NULL;
-        if (!drawn || cs_scenario_draw(sc, 1, (uint32_t)run, drawn, values) ||
+        if (cs_scenario_draw(sc, 1, (uint32_t)run, &drawn, values, &err) ||
             cs_model_compile(drawn, &own, &err)) {
-            fprintf(stderr, "bench: run %d: cannot draw or compile\n", run);
+            fprintf(stderr, "bench: run %d: %s\n", run, err.message);
             return 1;
         }
         cs_sim *own_sim = cs_sim_alloc(own);
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
         cs_sim_run(own_sim, CS_SIM_STOCHASTIC, 1, (uint32_t)run, stocks, flows);
         cs_sim_free(own_sim);
         cs_model_free(own);
-        free(drawn);
+        cs_scenario_free(drawn);
     }
     double stochastic = (now_seconds() - t0) / runs;
 

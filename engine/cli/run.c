@@ -514,19 +514,15 @@ static void compute_slot(const pipeline *c, cs_sim *sim, run_slot *b)
     b->status = CS_OK;
     if (draws_parameters(c->o, r->scenario)) {
         /* this run's own parameter values: its own scenario and model */
-        drawn = malloc(sizeof *drawn);
-        b->status = drawn ? cs_scenario_draw(r->scenario, c->seed,
-                                             (uint32_t)b->run, drawn, b->params)
-                          : CS_ENOMEM;
+        b->status = cs_scenario_draw(r->scenario, c->seed, (uint32_t)b->run,
+                                     &drawn, b->params, &b->err);
         if (b->status == CS_OK)
             b->status = cs_model_compile(drawn, &own, &b->err);
         if (b->status == CS_OK && !(sim = cs_sim_alloc(own)))
-            b->status = CS_ENOMEM;
+            b->status = cs_error_set(&b->err, CS_ENOMEM, "out of memory");
         if (b->status != CS_OK) {
-            if (b->status == CS_ENOMEM)
-                cs_error_set(&b->err, CS_ENOMEM, "out of memory");
             cs_model_free(own);
-            free(drawn);
+            cs_scenario_free(drawn);
             return;
         }
         m = own;
@@ -563,7 +559,7 @@ static void compute_slot(const pipeline *c, cs_sim *sim, run_slot *b)
     if (own) {
         cs_sim_free(sim);
         cs_model_free(own);
-        free(drawn);
+        cs_scenario_free(drawn);
     }
 }
 
