@@ -157,7 +157,7 @@ int main(int argc, char **argv)
         cs_model *own = NULL;
         if (cs_scenario_draw(sc, 1, (uint32_t)run, &drawn, values, &err) ||
             cs_model_compile(drawn, &own, &err)) {
-            fprintf(stderr, "bench: run %d: cannot draw or compile\n", run);
+            fprintf(stderr, "bench: run %d: %s\n", run, err.message);
             return 1;
         }
         cs_sim *own_sim = cs_sim_alloc(own);

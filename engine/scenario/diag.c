@@ -15,6 +15,13 @@ int diag_error(cs_error *err, const tree_node *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    /* A mapping a later file merged into: the override made it what it is */
+    if (at->merged_file)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s:%d:%d: %s (merged into the base's value at "
+                            "%s:%d:%d)",
+                            at->merged_file, at->merged_line, at->merged_col,
+                            text, at->file, at->line, at->col);
     return cs_error_set(err, CS_EINPUT, "%s:%d:%d: %s", at->file, at->line,
                         at->col, text);
 }

@@ -16,7 +16,9 @@
 /* Room for a description of a found value or a list of names. */
 #define DIAG_TEXT_MAX 512
 
-/* Set err to CS_EINPUT with "file:line:col: " and the formatted text. */
+/* Set err to CS_EINPUT with "file:line:col: " and the formatted text. At
+ * a mapping that a later file of the extends chain merged into, the place
+ * is that file's key, and the base's place follows the text. */
 int diag_error(cs_error *err, const tree_node *at, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

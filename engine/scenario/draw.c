@@ -1,18 +1,22 @@
 /*
  * draw.c - one run's values of a scenario's uncertain parameters (see
- * cs_scenario_draw in scenario.h).
+ * cs_scenario_draw in scenario.h), putting values in place, and quantiles.
  *
  * Each parameter draws from its own Philox substream (seed, run,
- * CS_RNG_PARAMETERS, parameter index), so a run's parameters depend only on
- * its key, and adding a parameter never shifts another's draws. Means and
+ * CS_RNG_PARAMETERS, the FNV-1a 32 hash of its path), so a run's parameters
+ * depend only on its key and their paths: adding, removing or reordering a
+ * parameter never shifts another's draws, and a parameter of the same path
+ * and distribution draws the same value in every scenario. Means and
  * standard deviations are turned into each distribution's own parameters
- * by the method of moments:
+ * by the method of moments (dist.c):
  *   beta:      k = m (1 - m) / s^2 - 1, alpha = m k, beta = (1 - m) k
  *   gamma:     shape = m^2 / s^2, scale = s^2 / m
  *   lognormal: sigma^2 = ln(1 + s^2 / m^2), mu = ln m - sigma^2 / 2
  *   normal:    truncated to the parameter's range by rejection
  * Triangular draws invert its distribution function.
  */
+#include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,20 @@
 
 #include "cascade/rng.h"
 #include "cascade/scenario.h"
+#include "scenario/hash.h"
+#include "scenario/dist.h"
+
+static double clamp(const cs_parameter *p, double v)
+{
+    return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+}
+
+static int valid(const cs_parameter *p)
+{
+    char why[256];
+    return !dist_problem(p->dist, p->a, p->b, p->c, p->lo, p->hi, why,
+                         sizeof why);
+}
 
 static double triangular(gsl_rng *r, double lo, double mode, double hi)
 {
@@ -33,23 +51,26 @@ static double triangular(gsl_rng *r, double lo, double mode, double hi)
     return hi - sqrt((1 - u) * (hi - lo) * (hi - mode));
 }
 
+/* One draw, in the parameter's range; NaN if its distribution is one the
+ * loader refuses (never reached for a loaded scenario). */
 static double draw_one(gsl_rng *r, const cs_parameter *p)
 {
-    double m = p->a, s = p->b, v = p->mean;
+    double m = p->a, s = p->b, v = p->mean, x, y;
+    if (!valid(p))
+        return NAN;
     switch (p->dist) {
-    case CS_DIST_BETA: {
-        double k = m * (1 - m) / (s * s) - 1;
-        v = gsl_ran_beta(r, m * k, (1 - m) * k);
+    case CS_DIST_BETA:
+        dist_beta(m, s, &x, &y);
+        v = gsl_ran_beta(r, x, y);
         break;
-    }
     case CS_DIST_GAMMA:
-        v = gsl_ran_gamma(r, m * m / (s * s), s * s / m);
+        dist_gamma(m, s, &x, &y);
+        v = gsl_ran_gamma(r, x, y);
         break;
-    case CS_DIST_LOGNORMAL: {
-        double sigma2 = log1p(s * s / (m * m));
-        v = gsl_ran_lognormal(r, log(m) - sigma2 / 2, sqrt(sigma2));
+    case CS_DIST_LOGNORMAL:
+        dist_lognormal(m, s, &x, &y);
+        v = gsl_ran_lognormal(r, x, y);
         break;
-    }
     case CS_DIST_NORMAL:
         for (int tries = 0; tries < 1000; tries++) {
             v = m + gsl_ran_gaussian(r, s);
@@ -64,70 +85,30 @@ static double draw_one(gsl_rng *r, const cs_parameter *p)
         v = triangular(r, p->a, p->b, p->c);
         break;
     }
-    return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+    return isfinite(v) ? clamp(p, v) : v;
 }
-
-static char *copy_text(const char *text, int *failed)
-{
-    if (!text)
-        return NULL;
-    char *copy = strdup(text);
-    if (!copy)
-        *failed = 1;
-    return copy;
-}
-
-int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
-                     cs_error *err)
-{
-    cs_scenario *s = malloc(sizeof *s);
-    if (!s) {
-        *out = NULL;
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
-    memcpy(s, scenario, sizeof *s);
-    int failed = 0;
-    s->description = copy_text(scenario->description, &failed);
-    s->source_path = copy_text(scenario->source_path, &failed);
-    s->resolved_yaml = copy_text(scenario->resolved_yaml, &failed);
-    s->fit = NULL;
-    if (scenario->fit) {
-        s->fit = malloc(sizeof *s->fit);
-        if (s->fit)
-            memcpy(s->fit, scenario->fit, sizeof *s->fit);
-        else
-            failed = 1;
-    }
-    if (failed) {
-        cs_scenario_free(s);
-        *out = NULL;
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
-    *out = s;
-    return CS_OK;
-}
-
-static uint32_t name_key(const char *name);
 
 /*
  * A fitted scenario's joint uncertainty: a deviation d ~ N(0, covariance)
  * on the fit parameters' scale, d = A z with A A' = covariance (A from
  * the symmetric eigendecomposition, negative eigenvalues of a numerically
  * indefinite matrix taken as 0) and z standard normal from the stream
- * keyed by "fit.estimates", applied around the written estimates.
+ * keyed by the hash of "fit.estimates", applied around the written
+ * estimates (cs_fit_apply).
  */
-static int draw_fitted(cs_scenario *s, gsl_rng *r, uint64_t seed, uint32_t run,
+static int draw_fitted(cs_scenario *s, uint64_t seed, uint32_t run,
                        cs_error *err)
 {
     const cs_fit_spec *f = s->fit;
     if (!f || !f->has_covariance || f->n_parameters == 0)
         return CS_OK;
     int p = f->n_parameters;
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     gsl_matrix *a = gsl_matrix_alloc((size_t)p, (size_t)p);
     gsl_matrix *vectors = gsl_matrix_alloc((size_t)p, (size_t)p);
     gsl_vector *values = gsl_vector_alloc((size_t)p);
     gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)p);
-    int rc = a && vectors && values && w
+    int rc = r && a && vectors && values && w
                  ? CS_OK
                  : cs_error_set(err, CS_ENOMEM, "out of memory");
     double z[CS_MAX_FIT_PARAMETERS], d[CS_MAX_FIT_PARAMETERS];
@@ -140,8 +121,9 @@ static int draw_fitted(cs_scenario *s, gsl_rng *r, uint64_t seed, uint32_t run,
                               "fit.covariance: cannot decompose it");
     }
     if (rc == CS_OK) {
+        const char *key = "fit.estimates";
         cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS,
-                     name_key("fit.estimates"));
+                     hash_fnv1a32(key, strlen(key)));
         for (int i = 0; i < p; i++)
             z[i] = gsl_ran_gaussian_ziggurat(r, 1.0);
         for (int i = 0; i < p; i++) {
@@ -164,58 +146,9 @@ static int draw_fitted(cs_scenario *s, gsl_rng *r, uint64_t seed, uint32_t run,
     gsl_vector_free(values);
     gsl_matrix_free(vectors);
     gsl_matrix_free(a);
+    if (r)
+        gsl_rng_free(r);
     return rc;
-}
-
-int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
-                     cs_scenario **out, double *drawn, cs_error *err)
-{
-    int rc = cs_scenario_copy(scenario, out, err);
-    int fitted = scenario->fit && scenario->fit->has_covariance &&
-                 scenario->fit->n_parameters > 0;
-    if (rc != CS_OK || (scenario->n_parameters == 0 && !fitted))
-        return rc;
-    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
-    if (!r) {
-        cs_scenario_free(*out);
-        *out = NULL;
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
-    double values[CS_MAX_PARAMETERS];
-    for (int i = 0; i < scenario->n_parameters; i++) {
-        cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS, (uint32_t)i);
-        values[i] = draw_one(r, &scenario->parameters[i]);
-        if (drawn)
-            drawn[i] = values[i];
-    }
-    cs_scenario_set_parameters(*out, values);
-    rc = draw_fitted(*out, r, seed, run, err);
-    gsl_rng_free(r);
-    if (rc != CS_OK) {
-        cs_scenario_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
-void cs_scenario_set_parameters(cs_scenario *scenario, const double *values)
-{
-    for (int i = 0; i < scenario->n_parameters; i++) {
-        const cs_parameter *p = &scenario->parameters[i];
-        double stored = values[i] * p->scale;
-        memcpy((char *)scenario + p->offset, &stored, sizeof stored);
-    }
-}
-
-/* FNV-1a, 32 bits: a stream key from a name. */
-static uint32_t name_key(const char *name)
-{
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        h ^= *p;
-        h *= 16777619u;
-    }
-    return h;
 }
 
 int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
@@ -228,7 +161,8 @@ int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int i = 0; i < scenario->n_year_effects; i++) {
         cs_year_effect *y = &scenario->year_effects[i];
-        cs_rng_reset(r, seed, run, CS_RNG_YEAR_EFFECTS, name_key(y->id));
+        cs_rng_reset(r, seed, run, CS_RNG_YEAR_EFFECTS,
+                     hash_fnv1a32(y->id, strlen(y->id)));
         double u = 0;
         for (int k = 0; k < CS_MAX_YEARS; k++) {
             u = y->ar * u + gsl_ran_gaussian_ziggurat(r, y->sd);
@@ -239,29 +173,186 @@ int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
     return CS_OK;
 }
 
+int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
+                     cs_scenario **out, double *drawn, cs_error *err)
+{
+    *out = NULL;
+    double values[CS_MAX_PARAMETERS];
+    if (scenario->n_parameters > 0) {
+        gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+        if (!r)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        for (int i = 0; i < scenario->n_parameters; i++) {
+            const cs_parameter *p = &scenario->parameters[i];
+            cs_rng_reset(r, seed, run, CS_RNG_PARAMETERS, p->stream);
+            values[i] = draw_one(r, p);
+            if (!isfinite(values[i]) || !isfinite(values[i] * p->scale)) {
+                gsl_rng_free(r);
+                return cs_error_set(err, CS_EFAIL,
+                                    "%s: run %lu drew %g, not a finite number "
+                                    "(seed %llu)",
+                                    p->path, (unsigned long)run, values[i],
+                                    (unsigned long long)seed);
+            }
+        }
+        gsl_rng_free(r);
+    }
+    int rc = cs_scenario_copy(scenario, out, err);
+    if (rc)
+        return rc;
+    cs_scenario_set_parameters(*out, values);
+    if (drawn)
+        memcpy(drawn, values, sizeof *values * (size_t)scenario->n_parameters);
+    rc = draw_fitted(*out, seed, run, err);
+    if (rc != CS_OK) {
+        cs_scenario_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* The place in s that target names. */
+static double *target_of(cs_scenario *s, const cs_target *t)
+{
+    cs_transition *tr = NULL;
+    switch (t->kind) {
+    case CS_TARGET_TRANSITION_RATE:
+    case CS_TARGET_AGE_RATE:
+    case CS_TARGET_DURATION_FACTOR:
+    case CS_TARGET_MARK_FACTOR:
+    case CS_TARGET_TREND:
+        assert(t->index >= 0 && t->index < s->n_transitions);
+        tr = &s->transitions[t->index];
+        break;
+    case CS_TARGET_UNIT_COST:
+    case CS_TARGET_PLACES:
+        assert(t->index >= 0 && t->index < s->n_stages);
+        break;
+    case CS_TARGET_LEVER_MULTIPLY:
+    case CS_TARGET_LEVER_ADD:
+        assert(t->index >= 0 && t->index < s->n_levers);
+        break;
+    }
+    switch (t->kind) {
+    case CS_TARGET_TRANSITION_RATE:
+        return &tr->rate;
+    case CS_TARGET_AGE_RATE:
+        for (int j = 0; j < tr->n_by_age; j++)
+            if (tr->by_age[j].age_lo == t->sub)
+                return &tr->by_age[j].rate;
+        break;
+    case CS_TARGET_DURATION_FACTOR:
+        assert(t->sub >= 0 && t->sub < tr->n_by_duration);
+        return &tr->by_duration[t->sub].factor;
+    case CS_TARGET_MARK_FACTOR:
+        assert(t->sub >= 0 && t->sub < s->n_marks);
+        return &tr->mark_factor[t->sub];
+    case CS_TARGET_UNIT_COST:
+        return &s->stages[t->index].unit_cost;
+    case CS_TARGET_PLACES:
+        return &s->stages[t->index].places;
+    case CS_TARGET_LEVER_MULTIPLY:
+        return &s->levers[t->index].multiply;
+    case CS_TARGET_LEVER_ADD:
+        return &s->levers[t->index].add;
+    case CS_TARGET_TREND:
+        return &tr->trend_per_year;
+    }
+    return NULL;
+}
+
+void cs_scenario_set_parameters(cs_scenario *scenario, const double *values)
+{
+    for (int i = 0; i < scenario->n_parameters; i++) {
+        const cs_parameter *p = &scenario->parameters[i];
+        double *at = target_of(scenario, &p->target);
+        assert(at); /* the loader made every target */
+        if (at)
+            *at = values[i] * p->scale;
+    }
+}
+
+/* ---- quantiles -------------------------------------------------------- */
+
+static uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static double double_of(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/*
+ * The smallest x in [lo, hi] (0 <= lo < hi, finite) with cdf(x) >= q, to
+ * the double: bisection over the bit patterns of the doubles between lo
+ * and hi, which for non-negative doubles are in the same order as the
+ * numbers, so every step halves the doubles left and 64 steps are enough.
+ * A NaN from cdf counts as >= q, so the loop ends whatever it returns.
+ */
+static double bisect(double (*cdf)(double x, double a, double b), double a,
+                     double b, double q, double lo, double hi)
+{
+    uint64_t below = bits_of(lo), above = bits_of(hi);
+    if (!(cdf(lo, a, b) < q))
+        return lo;
+    for (int step = 0; step < 64 && above - below > 1; step++) {
+        uint64_t mid = below + (above - below) / 2;
+        if (cdf(double_of(mid), a, b) < q)
+            below = mid;
+        else
+            above = mid;
+    }
+    return double_of(above);
+}
+
+static double gamma_cdf(double x, double shape, double unused)
+{
+    (void)unused;
+    return gsl_cdf_gamma_P(x, shape, 1.0);
+}
+
+static double beta_cdf(double x, double alpha, double beta)
+{
+    return gsl_cdf_beta_P(x, alpha, beta);
+}
+
 double cs_parameter_quantile(const cs_parameter *p, double q)
 {
-    double m = p->a, s = p->b, v = p->mean;
+    if (!valid(p))
+        return NAN;
+    if (!(q > 0))
+        q = 0; /* NaN too */
+    else if (q > 1)
+        q = 1;
+    int end = q == 0 ? -1 : q == 1 ? 1 : 0; /* at an end of the support */
+    double m = p->a, s = p->b, v = p->mean, x, y;
     switch (p->dist) {
-    case CS_DIST_BETA: {
-        double k = m * (1 - m) / (s * s) - 1;
-        v = gsl_cdf_beta_Pinv(q, m * k, (1 - m) * k);
+    case CS_DIST_BETA:
+        dist_beta(m, s, &x, &y);
+        v = end ? (end > 0 ? 1 : 0) : bisect(beta_cdf, x, y, q, 0, 1);
         break;
-    }
     case CS_DIST_GAMMA:
-        v = gsl_cdf_gamma_Pinv(q, m * m / (s * s), s * s / m);
+        dist_gamma(m, s, &x, &y);
+        v = end ? (end > 0 ? HUGE_VAL : 0)
+                : y * bisect(gamma_cdf, x, 0, q, 0, DBL_MAX);
         break;
-    case CS_DIST_LOGNORMAL: {
-        double sigma2 = log1p(s * s / (m * m));
-        v = gsl_cdf_lognormal_Pinv(q, log(m) - sigma2 / 2, sqrt(sigma2));
+    case CS_DIST_LOGNORMAL:
+        dist_lognormal(m, s, &x, &y);
+        v = end ? (end > 0 ? HUGE_VAL : 0)
+                : exp(x + y * gsl_cdf_ugaussian_Pinv(q));
         break;
-    }
     case CS_DIST_NORMAL:
         /* of the normal before truncation: close when the range is wide */
-        v = m + gsl_cdf_gaussian_Pinv(q, s);
+        v = end ? end * HUGE_VAL : m + s * gsl_cdf_ugaussian_Pinv(q);
         break;
     case CS_DIST_UNIFORM:
-        v = gsl_cdf_flat_Pinv(q, p->a, p->b);
+        v = p->a + q * (p->b - p->a);
         break;
     case CS_DIST_TRIANGULAR: {
         double lo = p->a, mode = p->b, hi = p->c;
@@ -271,5 +362,5 @@ double cs_parameter_quantile(const cs_parameter *p, double q)
         break;
     }
     }
-    return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+    return clamp(p, v);
 }

@@ -13,7 +13,18 @@
  *      same way, drop the base's `name`, and merge this file into it:
  *      mappings merge key by key, anything else replaces the base's value.
  * Every node keeps the file, line and column it came from, so errors found
- * after merging still point where the value was written.
+ * after merging still point where the value was written; a mapping that a
+ * later file merged into also records where (tree_node.merged_file), so an
+ * error about the merged whole points at the override that changed it.
+ *
+ * `extends:` names regular files only: the path is stat()ed before it is
+ * opened, and opened without blocking and fstat()ed again (closing the race
+ * with a file swapped in between), so a FIFO, a terminal, /dev/stdin or a
+ * directory is refused at once instead of blocking or reading forever. The
+ * top file may be a pipe (`cascade run <(make-scenario)`). A shipped
+ * scenario extends only shipped scenarios, and never the file system. A
+ * base that is not a scenario at all (not YAML, not a mapping, none of the
+ * scenario's keys) is refused at the extends line without quoting it.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 
@@ -29,17 +40,20 @@
 #include "cascade/scenario.h"
 #include "scenario/builtin.h"
 #include "scenario/diag.h"
+#include "scenario/hash.h"
 #include "scenario/schema.h"
 #include "scenario/tree.h"
 
 #define MAX_EXTENDS 16 /* files in a chain, beyond the top */
 #define MAX_FILE_BYTES (64L * 1024 * 1024) /* a scenario is a few kilobytes */
 #define BUILTIN_PREFIX "<builtin>/"
+#define NOT_REGULAR (-1) /* read_file: a directory, FIFO, device or socket */
 
 typedef struct chain_link {
     const char *display;         /* the path as the user would write it */
     char *real;                  /* realpath, or a unique key; owned */
     char *dir;                   /* where its extends look; owned; NULL: . */
+    int builtin;                 /* shipped inside the library */
     const tree_node *extends_at; /* this file's extends value */
 } chain_link;
 
@@ -48,6 +62,8 @@ typedef struct loader {
     cs_error *err;
     int depth; /* chain[0..depth] are the files being loaded */
     chain_link chain[MAX_EXTENDS + 1];
+    char *extends_source;  /* the top file's base as opened; owned */
+    char extends_hash[17]; /* cs_text_hash of the base's resolved YAML */
 } loader;
 
 static int out_of_memory(cs_error *err)
@@ -95,25 +111,41 @@ static char *join_path(const char *dir, const char *path)
 
 /*
  * Read a whole file. Returns 0, or an errno value (ENOMEM, EISDIR, EFBIG for
- * a file beyond MAX_FILE_BYTES, or what open / read said).
+ * a file beyond MAX_FILE_BYTES, or what stat / open / read said), or
+ * NOT_REGULAR with the file's type in *mode when regular_only and the path
+ * is not a regular file.
  *
  * The file is opened non-blocking: opening a FIFO for reading otherwise
  * waits, forever, for a writer. Once open it reads normally, so a pipe with
  * a writer (`cascade run <(make-scenario)`) works, a FIFO nobody writes to
- * reads as empty, and an endless device (/dev/zero) stops at the cap.
+ * reads as empty, and an endless device (/dev/zero) stops at the cap. With
+ * regular_only nothing but a regular file is read: the path is checked
+ * before it is opened and the descriptor after.
  */
-static int read_file(const char *path, char **text, size_t *len)
+static int read_file(const char *path, int regular_only, char **text,
+                     size_t *len, unsigned *mode)
 {
     *text = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    *mode = 0;
+    struct stat info;
+    if (regular_only) {
+        if (stat(path, &info) != 0)
+            return errno ? errno : ENOENT;
+        if (!S_ISREG(info.st_mode)) {
+            *mode = (unsigned)info.st_mode;
+            return NOT_REGULAR;
+        }
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return errno ? errno : ENOENT;
-    struct stat info;
     int flags = fcntl(fd, F_GETFL);
     int rc = 0;
     if (fstat(fd, &info) != 0)
         rc = errno ? errno : EIO;
+    else if (regular_only && !S_ISREG(info.st_mode))
+        rc = NOT_REGULAR, *mode = (unsigned)info.st_mode;
     else if (S_ISDIR(info.st_mode))
         rc = EISDIR;
     else if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
@@ -158,6 +190,18 @@ static int read_file(const char *path, char **text, size_t *len)
     *text = buf;
     *len = used;
     return 0;
+}
+
+/* What a file that is not a regular file is, for "found '...', a FIFO". */
+static const char *file_kind(unsigned mode)
+{
+    mode_t m = (mode_t)mode;
+    return S_ISDIR(m)    ? "a directory"
+           : S_ISFIFO(m) ? "a FIFO or pipe"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "not a regular file";
 }
 
 /* Why read_file failed, in words. */
@@ -359,8 +403,13 @@ static int merge_over(loader *ld, tree_node *base, tree_node *child)
             }
         } else if (base->items[at]->kind == TREE_MAPPING &&
                    value->kind == TREE_MAPPING) {
+            /* the merged mapping now holds this file's values too */
+            tree_node *into = base->items[at];
+            into->merged_file = key->file;
+            into->merged_line = key->line;
+            into->merged_col = key->col;
             tree_free(key);
-            rc = merge_over(ld, base->items[at], value);
+            rc = merge_over(ld, into, value);
         } else {
             tree_free(base->keys[at]);
             tree_free(base->items[at]);
@@ -386,7 +435,138 @@ static void remove_key(tree_node *map, const char *name)
 /* ---- one file of the chain -------------------------------------------- */
 
 static int load_text(loader *ld, const char *text, size_t len,
-                     const char *display, tree_node **out);
+                     const char *display, const tree_node *extends_at,
+                     tree_node **out);
+
+/* The file name without its directory and .yaml / .yml ending. */
+static void file_stem(const char *path, char *stem, size_t size)
+{
+    const char *base = base_of(path);
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+        len -= 5;
+    else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+        len -= 4;
+    if (len >= size)
+        len = size - 1;
+    memcpy(stem, base, len);
+    stem[len] = '\0';
+}
+
+/*
+ * Without `name:` a scenario is named for its file: say so in the tree, as
+ * its first key. If the file's stem is no valid name: an error, or (quiet)
+ * nothing.
+ */
+static int default_name(loader *ld, tree_node *root, const char *display,
+                        int quiet)
+{
+    if (tree_map_index(root, "name") >= 0)
+        return CS_OK;
+    char stem[CS_ERROR_MAX / 4];
+    file_stem(display, stem, sizeof stem);
+    if (!schema_valid_name(stem))
+        return quiet ? CS_OK
+                     : diag_error(ld->err, root,
+                                  "name: the scenario has no name: line and "
+                                  "its file name '%s' is not a valid name "
+                                  "(lowercase letters, digits and '-', at "
+                                  "most %d characters); add a line such as "
+                                  "name: my-scenario",
+                                  stem, CS_ID_MAX - 1);
+    tree_node *key =
+        tree_new_scalar(&ld->tree, "name", root->file, root->line, root->col);
+    tree_node *value =
+        tree_new_scalar(&ld->tree, stem, root->file, root->line, root->col);
+    int rc = key && value ? tree_map_insert(&ld->tree, root, 0, key, value)
+                          : ld->err->code;
+    if (rc) {
+        tree_free(key);
+        tree_free(value);
+    }
+    return rc;
+}
+
+/*
+ * The top file's base, as loaded: where it was found, and the hash of the
+ * resolved YAML that loading it on its own would give (the same tree, named
+ * as load_scenario names a file without `name:`).
+ */
+static int record_base(loader *ld, tree_node *base, const char *display)
+{
+    char *yaml = NULL;
+    int rc = default_name(ld, base, display, 1);
+    if (rc == CS_OK)
+        rc = tree_emit(base, &yaml, ld->err);
+    if (rc == CS_OK) {
+        cs_text_hash(yaml, strlen(yaml), ld->extends_hash);
+        free(yaml);
+        if (!(ld->extends_source = strdup(display)))
+            rc = out_of_memory(ld->err);
+    }
+    return rc;
+}
+
+/* Find the file an extends value names: text, display name, realpath
+ * (or a unique key) and directory, all owned by the caller but display. */
+static int find_base(loader *ld, const tree_node *at, char **text, size_t *len,
+                     const char **display, char **real, char **dir,
+                     int *builtin)
+{
+    chain_link *self = &ld->chain[ld->depth];
+    char *path = NULL;
+    unsigned mode = 0;
+    int e = ENOENT, rc = CS_OK;
+    if (!self->builtin) {
+        if (!(path = join_path(self->dir, at->text)))
+            return out_of_memory(ld->err);
+        e = read_file(path, 1, text, len, &mode);
+    }
+    if (e == ENOENT) {
+        const cs_builtin_scenario *b = find_builtin(base_of(at->text));
+        if (b) {
+            char name[CS_ERROR_MAX];
+            snprintf(name, sizeof name, "%s%s", BUILTIN_PREFIX, b->file_name);
+            *display = tree_ctx_file(&ld->tree, name);
+            *real = strdup(name);
+            *text = malloc(b->length + 1);
+            if (*text)
+                memcpy(*text, b->text, b->length + 1);
+            *len = b->length;
+            *builtin = 1;
+            if (!*display || !*real || !*text)
+                rc = out_of_memory(ld->err);
+            free(path);
+            return rc;
+        }
+        if (self->builtin)
+            return diag_error(ld->err, at,
+                              "extends: expected a scenario shipped with "
+                              "cascade (a shipped scenario extends only "
+                              "shipped ones), found '%s'",
+                              at->text);
+    }
+    if (e == ENOMEM)
+        rc = out_of_memory(ld->err);
+    else if (e == NOT_REGULAR)
+        rc = diag_error(ld->err, at,
+                        "extends: expected a regular file, found '%s', %s",
+                        path, file_kind(mode));
+    else if (e)
+        rc = diag_error(ld->err, at, "extends: cannot open '%s': %s", path,
+                        read_error(e));
+    if (rc == CS_OK) {
+        *display = tree_ctx_file(&ld->tree, path);
+        *real = realpath(path, NULL);
+        if (!*real)
+            *real = strdup(path);
+        *dir = dir_of(path);
+        if (!*display || !*real || (!*dir && strchr(path, '/')))
+            rc = out_of_memory(ld->err);
+    }
+    free(path);
+    return rc;
+}
 
 /* Load the file an extends value names, as ld->chain[depth + 1]. */
 static int load_base(loader *ld, const tree_node *at, tree_node **base)
@@ -404,48 +584,11 @@ static int load_base(loader *ld, const tree_node *at, tree_node **base)
                           "another, found more",
                           MAX_EXTENDS);
 
-    char *path = join_path(self->dir, at->text);
-    if (!path)
-        return out_of_memory(ld->err);
-
     char *text = NULL, *real = NULL, *dir = NULL;
     size_t len = 0;
     const char *display = NULL;
-    int rc = CS_OK;
-    int e = read_file(path, &text, &len);
-    if (e == ENOENT) {
-        const cs_builtin_scenario *b = find_builtin(base_of(at->text));
-        if (b) {
-            char name[CS_ERROR_MAX];
-            snprintf(name, sizeof name, "%s%s", BUILTIN_PREFIX, b->file_name);
-            display = tree_ctx_file(&ld->tree, name);
-            real = strdup(name);
-            /* a shipped scenario extends only shipped scenarios */
-            dir = strdup("<builtin>");
-            text = malloc(b->length + 1);
-            if (text)
-                memcpy(text, b->text, b->length + 1);
-            len = b->length;
-            if (!display || !real || !text || !dir)
-                rc = out_of_memory(ld->err);
-            e = 0;
-        }
-    }
-    if (e == ENOMEM) {
-        rc = out_of_memory(ld->err);
-    } else if (e) {
-        rc = diag_error(ld->err, at, "extends: cannot open '%s': %s", path,
-                        read_error(e));
-    } else if (rc == CS_OK && !display) {
-        display = tree_ctx_file(&ld->tree, path);
-        real = realpath(path, NULL);
-        if (!real)
-            real = strdup(path);
-        dir = dir_of(path);
-        if (!display || !real || (!dir && strchr(path, '/')))
-            rc = out_of_memory(ld->err);
-    }
-    free(path);
+    int builtin = 0;
+    int rc = find_base(ld, at, &text, &len, &display, &real, &dir, &builtin);
 
     /* A file already on the chain would extend itself, forever. */
     for (int i = 0; rc == CS_OK && i <= ld->depth; i++) {
@@ -468,16 +611,21 @@ static int load_base(loader *ld, const tree_node *at, tree_node **base)
     if (rc == CS_OK) {
         self->extends_at = at;
         ld->depth++;
-        ld->chain[ld->depth].display = display;
-        ld->chain[ld->depth].real = real;
-        ld->chain[ld->depth].dir = dir;
-        ld->chain[ld->depth].extends_at = NULL;
+        chain_link *link = &ld->chain[ld->depth];
+        link->display = display;
+        link->real = real;
+        link->dir = dir;
+        link->builtin = builtin;
+        link->extends_at = NULL;
         real = dir = NULL;
-        rc = load_text(ld, text, len, display, base);
-        free(ld->chain[ld->depth].real);
-        free(ld->chain[ld->depth].dir);
-        ld->chain[ld->depth].real = ld->chain[ld->depth].dir = NULL;
+        rc = load_text(ld, text, len, display, at, base);
+        if (rc == CS_OK && ld->depth == 1)
+            rc = record_base(ld, *base, display);
+        free(link->real);
+        free(link->dir);
+        link->real = link->dir = NULL;
         ld->depth--;
+        ld->tree.layer = ld->depth;
     }
     free(real);
     free(dir);
@@ -485,20 +633,70 @@ static int load_base(loader *ld, const tree_node *at, tree_node **base)
     return rc;
 }
 
+/* Is any top-level key of this mapping (before a dot) a scenario key? */
+static int has_scenario_keys(const tree_node *root)
+{
+    for (size_t i = 0; i < root->n; i++) {
+        const char *key = root->keys[i]->text;
+        size_t n = strcspn(key, ".");
+        char first[64];
+        if (n >= sizeof first)
+            continue;
+        memcpy(first, key, n);
+        first[n] = '\0';
+        if (schema_is_top_key(first))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The file an extends value names is not a scenario: say so at the extends
+ * line, naming the file and, without quoting anything in it, why.
+ */
+static int not_a_scenario(loader *ld, const tree_node *at, const char *display,
+                          const char *why)
+{
+    return diag_error(ld->err, at,
+                      "extends: expected a scenario file, found '%s', %s",
+                      display, why);
+}
+
 static int load_text(loader *ld, const char *text, size_t len,
-                     const char *display, tree_node **out)
+                     const char *display, const tree_node *extends_at,
+                     tree_node **out)
 {
     tree_node *root;
     char buf[DIAG_TEXT_MAX];
     *out = NULL;
+    ld->tree.layer = ld->depth;
     int rc = tree_parse(&ld->tree, text, len, display, &root);
+    if (rc == CS_EINPUT && extends_at) {
+        snprintf(buf, sizeof buf,
+                 "which cannot be read as a scenario (%s:%d:%d: %s)", display,
+                 ld->tree.fail_line, ld->tree.fail_col, ld->tree.fail_what);
+        return not_a_scenario(ld, extends_at, display, buf);
+    }
     if (rc)
         return rc;
-    if (!root)
+    if (!root) {
+        if (extends_at)
+            return not_a_scenario(ld, extends_at, display, "an empty file");
         return cs_error_set(ld->err, CS_EINPUT,
                             "%s:1:1: expected a mapping of scenario "
                             "settings, found an empty file",
                             display);
+    }
+    if (root->kind != TREE_MAPPING && extends_at) {
+        snprintf(buf, sizeof buf,
+                 "whose top level is %s, not a mapping of scenario settings",
+                 root->kind == TREE_SEQUENCE ? "a list"
+                 : tree_is_null(root) && root->text[0] == '\0'
+                     ? "an empty document"
+                     : "a single value");
+        tree_free(root);
+        return not_a_scenario(ld, extends_at, display, buf);
+    }
     if (root->kind != TREE_MAPPING) {
         if (tree_is_null(root) && root->text[0] == '\0')
             rc = diag_error(ld->err, root,
@@ -511,6 +709,12 @@ static int load_text(loader *ld, const char *text, size_t len,
                             diag_describe(root, buf, sizeof buf));
         tree_free(root);
         return rc;
+    }
+    if (extends_at && !has_scenario_keys(root)) {
+        tree_free(root);
+        return not_a_scenario(ld, extends_at, display,
+                              "a mapping with none of the scenario's keys "
+                              "(name, base_date, stages, transitions, ...)");
     }
     if ((rc = split_dotted_keys(ld, root))) {
         tree_free(root);
@@ -534,6 +738,7 @@ static int load_text(loader *ld, const char *text, size_t len,
     base->file = root->file;
     base->line = root->line;
     base->col = root->col;
+    base->layer = root->layer;
     if ((rc = merge_over(ld, base, root))) {
         tree_free(base);
         return rc;
@@ -544,46 +749,10 @@ static int load_text(loader *ld, const char *text, size_t len,
 
 /* ---- the scenario ----------------------------------------------------- */
 
-/* The file name without its directory and .yaml / .yml ending. */
-static void file_stem(const char *path, char *stem, size_t size)
+static int take_copy(char **to, const char *from)
 {
-    const char *base = base_of(path);
-    size_t len = strlen(base);
-    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
-        len -= 5;
-    else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
-        len -= 4;
-    if (len >= size)
-        len = size - 1;
-    memcpy(stem, base, len);
-    stem[len] = '\0';
-}
-
-/* Without `name:` the scenario is named for its file: say so in the tree. */
-static int default_name(loader *ld, tree_node *root, const char *display)
-{
-    if (tree_map_index(root, "name") >= 0)
-        return CS_OK;
-    char stem[CS_ERROR_MAX / 4];
-    file_stem(display, stem, sizeof stem);
-    if (!schema_valid_name(stem))
-        return diag_error(ld->err, root,
-                          "name: the scenario has no name: line and its file "
-                          "name '%s' is not a valid name (lowercase letters, "
-                          "digits and '-', at most %d characters); add a "
-                          "line such as name: my-scenario",
-                          stem, CS_ID_MAX - 1);
-    tree_node *key =
-        tree_new_scalar(&ld->tree, "name", root->file, root->line, root->col);
-    tree_node *value =
-        tree_new_scalar(&ld->tree, stem, root->file, root->line, root->col);
-    int rc = key && value ? tree_map_insert(&ld->tree, root, 0, key, value)
-                          : ld->err->code;
-    if (rc) {
-        tree_free(key);
-        tree_free(value);
-    }
-    return rc;
+    *to = NULL;
+    return from && !(*to = strdup(from)) ? CS_ENOMEM : CS_OK;
 }
 
 /* Consumes real and dir (the top file's realpath and directory). */
@@ -609,25 +778,35 @@ static int load_scenario(const char *text, size_t len, const char *display,
     tree_node *root = NULL;
     cs_scenario *s = NULL;
     int rc = CS_OK;
+    char hash[17];
     ld->chain[0].display = tree_ctx_file(&ld->tree, display);
     if (!ld->chain[0].display)
         rc = err->code;
     if (rc == CS_OK)
-        rc = load_text(ld, text, len, ld->chain[0].display, &root);
+        rc = load_text(ld, text, len, ld->chain[0].display, NULL, &root);
+    ld->tree.layer = 0;
     if (rc == CS_OK)
-        rc = default_name(ld, root, display);
+        rc = default_name(ld, root, display, 0);
     if (rc == CS_OK && !(s = calloc(1, sizeof *s)))
         rc = out_of_memory(err);
     if (rc == CS_OK)
         rc = schema_read(root, s, err);
     if (rc == CS_OK)
         rc = tree_emit(root, &s->resolved_yaml, err);
-    if (rc == CS_OK && !(s->source_path = strdup(display)))
-        rc = out_of_memory(err);
+    if (rc == CS_OK) {
+        cs_text_hash(s->resolved_yaml, strlen(s->resolved_yaml), hash);
+        if (take_copy(&s->source_path, display) ||
+            take_copy(&s->resolved_hash, hash) ||
+            take_copy(&s->extends_source, ld->extends_source) ||
+            take_copy(&s->extends_hash,
+                      ld->extends_source ? ld->extends_hash : NULL))
+            rc = out_of_memory(err);
+    }
 
     tree_free(root);
     free(ld->chain[0].real);
     free(ld->chain[0].dir);
+    free(ld->extends_source);
     tree_ctx_free(&ld->tree);
     free(ld);
     if (rc) {
@@ -644,11 +823,12 @@ int cs_scenario_load_file(const char *path, cs_scenario **out, cs_error *err)
     *out = NULL;
     char *text;
     size_t len;
-    int e = read_file(path, &text, &len);
+    unsigned mode;
+    int e = read_file(path, 0, &text, &len, &mode);
     if (e == ENOMEM)
         return out_of_memory(err);
     if (e)
-        return cs_error_set(err, CS_EINPUT, "cannot open '%s': %s", path,
+        return cs_error_set(err, CS_EINPUT, "%s: cannot open: %s", path,
                             read_error(e));
     char *real = realpath(path, NULL);
     if (!real)
@@ -685,7 +865,45 @@ void cs_scenario_free(cs_scenario *scenario)
     free(scenario->source_path);
     free(scenario->resolved_yaml);
     free(scenario->fit);
+    free(scenario->extends_source);
+    free(scenario->extends_hash);
+    free(scenario->resolved_hash);
     free(scenario);
+}
+
+int cs_scenario_copy(const cs_scenario *s, cs_scenario **out, cs_error *err)
+{
+    cs_scenario *copy = malloc(sizeof *copy);
+    *out = NULL;
+    if (!copy)
+        return out_of_memory(err);
+    memcpy(copy, s, sizeof *copy);
+    char *const *from[] = {&s->description,   &s->source_path,
+                           &s->resolved_yaml, &s->extends_source,
+                           &s->extends_hash,  &s->resolved_hash};
+    char **to[] = {&copy->description,   &copy->source_path,
+                   &copy->resolved_yaml, &copy->extends_source,
+                   &copy->extends_hash,  &copy->resolved_hash};
+    int failed = 0;
+    copy->fit = NULL; /* not the original's, should a copy fail */
+    for (size_t i = 0; i < sizeof to / sizeof to[0]; i++)
+        *to[i] = NULL;
+    for (size_t i = 0; i < sizeof to / sizeof to[0]; i++)
+        failed |= take_copy(to[i], *from[i]) != CS_OK;
+    copy->fit = NULL;
+    if (s->fit) {
+        copy->fit = malloc(sizeof *copy->fit);
+        if (copy->fit)
+            memcpy(copy->fit, s->fit, sizeof *copy->fit);
+        else
+            failed = 1;
+    }
+    if (failed) {
+        cs_scenario_free(copy);
+        return out_of_memory(err);
+    }
+    *out = copy;
+    return CS_OK;
 }
 
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id)

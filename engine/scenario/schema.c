@@ -7,6 +7,13 @@
  * names an unknown key with the keys allowed there. Checks run in schema
  * order (stages before the population and transitions that refer to them),
  * and the first error found is the one reported.
+ *
+ * Beyond one value at a time, the reader refuses what the model would read
+ * other than the user meant: a per-year list longer than the horizon's
+ * financial years, or shorter without saying how it goes on; numbers that
+ * look like thousands written with commas ([82,500,000]) or with a leading
+ * zero (0500); distributions whose draws would not be finite (dist.c); and
+ * levers on something the model does not let them change.
  */
 #include "scenario/schema.h"
 
@@ -19,6 +26,8 @@
 
 #include "cascade/data.h"
 #include "scenario/diag.h"
+#include "scenario/dist.h"
+#include "scenario/hash.h"
 
 #define PATH_MAX_LEN 256
 #define MAX_COUNT 1e9   /* children in one count: below a billion */
@@ -34,6 +43,10 @@ typedef struct reader {
     cs_scenario *s;
     cs_error *err;
     int remainder; /* population.remainder, a leaf stage */
+    /* The horizon's financial years (April to March): n_fys of them, the
+     * first starting in April of first_fy; horizon: its node. */
+    int n_fys, first_fy;
+    const tree_node *horizon;
 } reader;
 
 /* ---- paths and generic checks ----------------------------------------- */
@@ -56,13 +69,96 @@ static const char *join_index(char *buf, const char *path, size_t i)
     return buf;
 }
 
-/* "PATH: expected WHAT, found <the node>" at the node. */
+/* Is n a plain whole number written with a leading zero (0500, 000)? */
+static int leading_zero(const tree_node *n)
+{
+    if (n->kind != TREE_SCALAR || n->quoted)
+        return 0;
+    const char *p = n->text;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (p[0] != '0')
+        return 0;
+    int digits = 0;
+    for (const char *q = p; *q; q++) {
+        if (*q >= '0' && *q <= '9')
+            digits++;
+        else if (*q != '_')
+            return 0;
+    }
+    return digits > 1;
+}
+
+/* Is n a plain scalar of digit groups joined by commas, 1 to 3 digits
+ * and then groups of 3 (82,500,000 or 1,250.5)? */
+static int comma_number(const tree_node *n)
+{
+    if (n->kind != TREE_SCALAR || n->quoted || !strchr(n->text, ','))
+        return 0;
+    const char *p = n->text;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (digits < 1 || digits > 3)
+        return 0;
+    while (*p == ',') {
+        p++;
+        for (digits = 0; *p >= '0' && *p <= '9'; p++)
+            digits++;
+        if (digits != 3)
+            return 0;
+    }
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    return *p == '\0';
+}
+
+/* "PATH: expected WHAT, found <the node>" at the node, with a hint when the
+ * number was written in a way YAML reads differently. */
 static int expected(reader *r, const tree_node *n, const char *path,
                     const char *what)
 {
-    char found[DIAG_TEXT_MAX];
-    return diag_error(r->err, n, "%s: expected %s, found %s", path, what,
-                      diag_describe(n, found, sizeof found));
+    char found[DIAG_TEXT_MAX], hint[DIAG_TEXT_MAX + 64] = "";
+    if (leading_zero(n))
+        snprintf(hint, sizeof hint,
+                 " (a whole number with a leading zero is ambiguous: YAML 1.1 "
+                 "reads it as octal; write it without the zero)");
+    else if (comma_number(n)) {
+        char plain[DIAG_TEXT_MAX / 2];
+        size_t k = 0;
+        for (const char *p = n->text; *p && k + 1 < sizeof plain; p++)
+            plain[k++] = *p == ',' ? '_' : *p;
+        plain[k] = '\0';
+        snprintf(hint, sizeof hint,
+                 " (write thousands with '_', as %s, not with commas)", plain);
+    } else if (n->thousands)
+        snprintf(hint, sizeof hint,
+                 " (it follows a comma with no space: write a number with "
+                 "thousands as 82_500_000, since YAML reads 82,500,000 in a "
+                 "list as three numbers)");
+    return diag_error(r->err, n, "%s: expected %s, found %s%s", path, what,
+                      diag_describe(n, found, sizeof found), hint);
+}
+
+/* Of two nodes, the one written in the later file of the extends chain
+ * (the top file is the latest); a if both are in the same file. */
+static const tree_node *newer(const tree_node *a, const tree_node *b)
+{
+    return b->layer < a->layer ? b : a;
+}
+
+/* Where n is, for "(... at WHERE)": "line L" when it is in the same file
+ * as from, else "FILE:L:C". */
+static const char *where(char *buf, size_t size, const tree_node *n,
+                         const tree_node *from)
+{
+    /* (a merged mapping's errors are reported at the merging file) */
+    if (n->file == (from->merged_file ? from->merged_file : from->file))
+        snprintf(buf, size, "line %d", n->line);
+    else
+        snprintf(buf, size, "%s:%d:%d", n->file, n->line, n->col);
+    return buf;
 }
 
 static int check_keys(reader *r, const tree_node *map, const char *path,
@@ -113,12 +209,14 @@ static int need_list(reader *r, const tree_node *n, const char *path,
 
 /*
  * A YAML number written plainly: decimal with optional sign, fraction,
- * exponent and '_' between digits (11_755_593). Quoted text, .inf, .nan
- * and values that overflow a double are not numbers here.
+ * exponent and '_' between digits (11_755_593). Quoted text, .inf, .nan,
+ * values that overflow a double, whole numbers with a leading zero (0500:
+ * octal to YAML 1.1) and thousands groups after a comma in a flow list
+ * (the 500 of [82,500,000]; see tree.h) are not numbers here.
  */
 static int parse_number(const tree_node *n, double *out)
 {
-    if (n->kind != TREE_SCALAR || n->quoted)
+    if (n->kind != TREE_SCALAR || n->quoted || n->thousands || leading_zero(n))
         return -1;
     char buf[128];
     size_t len = 0;
@@ -204,12 +302,13 @@ static int count_of_children(reader *r, const tree_node *n, const char *path,
  *   {dist: triangular, min: A, mode: C, max: B}
  * whose mean must lie in [lo, hi] (the range the number must keep; draws
  * are kept in it too). *out receives the value (the mean) times scale, and
- * a distribution is registered as a cs_parameter for out's place in the
- * scenario.
+ * a distribution is registered as a cs_parameter named `name` (the path
+ * when NULL), for the number `target` names, drawing from the stream
+ * keyed by the FNV-1a 32 hash of its name.
  */
 static int uncertain_in(reader *r, const tree_node *n, const char *path,
-                        const char *what, double lo, double hi, double scale,
-                        double *out)
+                        const char *name, const char *what, double lo,
+                        double hi, double scale, cs_target target, double *out)
 {
     static const char *const names[] = {"beta",   "gamma",   "lognormal",
                                         "normal", "uniform", "triangular"};
@@ -268,41 +367,42 @@ static int uncertain_in(reader *r, const tree_node *n, const char *path,
                                                            : "mean and sd",
                               keys[i]);
     }
-    double mean;
-    const char *problem = NULL;
-    if (dist <= CS_DIST_NORMAL) {
-        mean = v[0];
-        if (!(v[1] > 0))
-            problem = "sd > 0";
-        else if (dist == CS_DIST_BETA &&
-                 !(v[0] > 0 && v[0] < 1 && v[1] * v[1] < v[0] * (1 - v[0])))
-            problem = "a beta mean in (0, 1) with sd^2 < mean (1 - mean)";
-        else if ((dist == CS_DIST_GAMMA || dist == CS_DIST_LOGNORMAL) &&
-                 !(v[0] > 0))
-            problem = "a mean > 0";
-    } else if (dist == CS_DIST_UNIFORM) {
-        mean = (v[0] + v[1]) / 2;
-        if (!(v[0] < v[1]))
-            problem = "min < max";
-    } else {
-        mean = (v[0] + v[1] + v[2]) / 3;
-        if (!(v[0] <= v[1] && v[1] <= v[2] && v[0] < v[2]))
-            problem = "min <= mode <= max, min < max";
-    }
-    if (problem)
-        return diag_error(r->err, n, "%s: expected %s", path, problem);
+    double mean = dist <= CS_DIST_NORMAL    ? v[0]
+                  : dist == CS_DIST_UNIFORM ? (v[0] + v[1]) / 2
+                                            : (v[0] + v[1] + v[2]) / 3;
+    char problem[DIAG_TEXT_MAX];
     if (mean < lo || mean > hi)
         return diag_error(r->err, n, "%s: expected %s, found a mean of %g",
                           path, what, mean);
+    if (dist_problem((cs_distribution)dist, v[0], v[1], v[2], lo, hi, problem,
+                     sizeof problem))
+        return diag_error(r->err, n, "%s: %s", path, problem);
     cs_scenario *s = r->s;
+    if (!name)
+        name = path;
+    if (strlen(name) >= CS_PATH_MAX)
+        return diag_error(r->err, n,
+                          "%s: expected an uncertain parameter's path of at "
+                          "most %d bytes, found %zu (shorten an id)",
+                          path, CS_PATH_MAX - 1, strlen(name));
     if (s->n_parameters == CS_MAX_PARAMETERS)
         return diag_error(r->err, n,
                           "%s: expected at most %d uncertain parameters, "
                           "found more",
                           path, CS_MAX_PARAMETERS);
+    uint32_t stream = hash_fnv1a32(name, strlen(name));
+    for (int i = 0; i < s->n_parameters; i++)
+        if (s->parameters[i].stream == stream)
+            return diag_error(r->err, n,
+                              "%s: expected a parameter whose random stream "
+                              "(the FNV-1a hash of its path, %08x) differs "
+                              "from every other's, found the same as %s's "
+                              "(rename an id to tell them apart)",
+                              name, (unsigned)stream, s->parameters[i].path);
     cs_parameter *p = &s->parameters[s->n_parameters++];
-    snprintf(p->path, sizeof p->path, "%s", path);
-    p->offset = (size_t)((char *)out - (char *)s);
+    memcpy(p->path, name, strlen(name) + 1);
+    p->stream = stream;
+    p->target = target;
     p->scale = scale;
     p->dist = (cs_distribution)dist;
     p->a = v[0];
@@ -315,11 +415,19 @@ static int uncertain_in(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
-static int rate_of(reader *r, const tree_node *n, const char *path, double *out)
+static cs_target target_of(cs_target_kind kind, int index, int sub)
+{
+    cs_target t = {kind, index, sub};
+    return t;
+}
+
+/* A rate per year: plain, or uncertain (named `name`, for `target`). */
+static int rate_of(reader *r, const tree_node *n, const char *path,
+                   const char *name, cs_target target, double *out)
 {
     if (n->kind == TREE_MAPPING)
-        return uncertain_in(r, n, path, "a rate per year from 0 to 1000", 0,
-                            MAX_RATE, 1, out);
+        return uncertain_in(r, n, path, name, "a rate per year from 0 to 1000",
+                            0, MAX_RATE, 1, target, out);
     double v;
     if (parse_number(n, &v) || v < 0)
         return expected(r, n, path, "a rate per year >= 0");
@@ -484,12 +592,18 @@ static int read_settings(reader *r, const tree_node *root)
 
     const tree_node *years = tree_map_get(root, "horizon_years");
     const tree_node *months = tree_map_get(root, "horizon_months");
-    if (years && months)
-        return diag_error(r->err, tree_map_key(root, "horizon_months"),
-                          "horizon_months: expected only one of "
-                          "horizon_years and horizon_months, found both "
-                          "(horizon_years at line %d)",
-                          tree_map_key(root, "horizon_years")->line);
+    if (years && months) {
+        const tree_node *ky = tree_map_key(root, "horizon_years");
+        const tree_node *km = tree_map_key(root, "horizon_months");
+        const tree_node *at = newer(km, ky), *other = at == km ? ky : km;
+        char place[DIAG_TEXT_MAX];
+        return diag_error(r->err, at,
+                          "%s: expected only one of horizon_years and "
+                          "horizon_months, found both (%s at %s)",
+                          at->text, other->text,
+                          where(place, sizeof place, other, at));
+    }
+    r->horizon = years ? years : months;
     if (years) {
         if ((rc = whole_in(r, years, "horizon_years",
                            "a whole number of years from 1 to 50", 1,
@@ -507,13 +621,18 @@ static int read_settings(reader *r, const tree_node *root)
                           "missing required key 'horizon_years' (or "
                           "'horizon_months') in the scenario");
     }
+    /* financial years start in April: the first holds the base month */
+    int last = s->base_month - 1 + s->horizon_months - 1; /* months from Jan */
+    r->first_fy = s->base_month >= 4 ? s->base_year : s->base_year - 1;
+    int last_fy = s->base_year + last / 12 - (last % 12 + 1 >= 4 ? 0 : 1);
+    r->n_fys = last_fy - r->first_fy + 1;
 
     s->seed = 1;
     if ((n = tree_map_get(root, "seed"))) {
         char digits[32];
         size_t len = 0;
         ok = n->kind == TREE_SCALAR && !n->quoted && n->text[0] >= '0' &&
-             n->text[0] <= '9';
+             n->text[0] <= '9' && !leading_zero(n);
         for (const char *p = ok ? n->text : ""; *p && ok; p++) {
             if (*p == '_')
                 continue;
@@ -653,18 +772,22 @@ static int read_unit_cost(reader *r, const tree_node *stage, const char *path,
         (rc = check_keys(r, n, sub, keys, COUNT(keys), NULL)))
         return rc;
     int given = 0;
+    const tree_node *first = NULL;
     for (int i = 0; i < 3; i++) {
         const tree_node *v = tree_map_get(n, keys[i]);
         if (!v)
             continue;
         if (given++)
-            return diag_error(r->err, tree_map_key(n, keys[i]),
+            return diag_error(r->err, newer(tree_map_key(n, keys[i]), first),
                               "%s: expected only one of per_week, per_month "
                               "and per_year, found more",
                               sub);
-        if ((rc = uncertain_in(r, v, join_key(what, sub, keys[i]),
-                               "a cost in GBP >= 0 (below 1e9)", 0, 1e9,
-                               per_month[i], &leaf->unit_cost)))
+        first = tree_map_key(n, keys[i]);
+        if ((rc = uncertain_in(
+                 r, v, join_key(what, sub, keys[i]), NULL,
+                 "a cost in GBP >= 0 (below 1e9)", 0, 1e9, per_month[i],
+                 target_of(CS_TARGET_UNIT_COST, (int)(leaf - r->s->stages), 0),
+                 &leaf->unit_cost)))
             return rc;
     }
     if (!given)
@@ -719,9 +842,60 @@ static int read_id_map(reader *r, const tree_node *root, const char *name,
 
 /* ---- funding ---------------------------------------------------------- */
 
-/* A number, or a list of numbers per financial year, into values. */
+/* "2019/20" for the financial year starting in April of year. */
+static const char *fy_text(char *buf, size_t size, int year)
+{
+    snprintf(buf, size, "%04d/%02d", year, (year + 1) % 100);
+    return buf;
+}
+
+/*
+ * Refuse a flow list holding what looks like a number written with
+ * thousands separators ([184_000_000, 82,500,000] holds 82, 500 and 000):
+ * at its first thousands group, showing the number as it should be
+ * written.
+ */
+static int thousands_check(reader *r, const tree_node *list, const char *path)
+{
+    char item[PATH_MAX_LEN];
+    for (size_t i = 1; i < list->n; i++) {
+        if (!list->items[i]->thousands)
+            continue;
+        char joined[DIAG_TEXT_MAX], commas[DIAG_TEXT_MAX];
+        size_t first = i - 1, last = i;
+        while (last + 1 < list->n && list->items[last + 1]->thousands)
+            last++;
+        int w = 0, c = 0;
+        joined[0] = commas[0] = '\0';
+        for (size_t k = first; k <= last; k++) {
+            const char *text = list->items[k]->text;
+            w += snprintf(joined + w, sizeof joined - (size_t)w, "%s%s",
+                          k > first ? "_" : "", text);
+            c += snprintf(commas + c, sizeof commas - (size_t)c, "%s%s",
+                          k > first ? "," : "", text);
+            if (w >= (int)sizeof joined - 64 || c >= (int)sizeof commas - 64)
+                break;
+        }
+        return diag_error(r->err, list->items[i],
+                          "%s: expected a number, found %s right after a "
+                          "comma: YAML reads %s as %zu numbers; write "
+                          "%s for one number with thousands, or put a space "
+                          "after each comma of a list",
+                          join_index(item, path, i), list->items[i]->text,
+                          commas, last - first + 1, joined);
+    }
+    return CS_OK;
+}
+
+/*
+ * A number, or a list of numbers by financial year (the first for the year
+ * holding the base month), into values. A list may not run past the
+ * horizon; one that stops short must say how it goes on: has_growth (the
+ * mapping has `growth:`). A single number holds for every year.
+ */
 static int read_per_year(reader *r, const tree_node *n, const char *path,
-                         const char *what, double *values, int *n_values)
+                         const char *what, double max, int has_growth,
+                         double *values, int *n_values)
 {
     char item[PATH_MAX_LEN], list_what[DIAG_TEXT_MAX];
     int rc;
@@ -729,15 +903,45 @@ static int read_per_year(reader *r, const tree_node *n, const char *path,
         *n_values = 1;
         snprintf(list_what, sizeof list_what,
                  "%s, or a list of them by financial year", what);
-        return number_in(r, n, path, list_what, 0, 1e13, &values[0]);
+        return number_in(r, n, path, list_what, 0, max, &values[0]);
     }
-    if (n->n == 0 || n->n > CS_MAX_YEARS)
-        return expected(r, n, path,
-                        "a list of 1 to 50 amounts, one per financial year");
+    if ((rc = thousands_check(r, n, path)))
+        return rc;
+    if (n->n == 0)
+        return expected(r, n, path, "a list of values, one per financial year");
+    char first[16], last[16], place[DIAG_TEXT_MAX + 32] = "";
+    fy_text(first, sizeof first, r->first_fy);
+    fy_text(last, sizeof last, r->first_fy + r->n_fys - 1);
+    if (r->horizon->file != n->file) {
+        char at[DIAG_TEXT_MAX];
+        snprintf(place, sizeof place, "; the horizon is set at %s",
+                 where(at, sizeof at, r->horizon, n));
+    }
+    /* Longer than the horizon: refused, even when a later file shortened
+     * the horizon (the message says where), so that the resolved text,
+     * one file, loads the same. */
+    const char *years = r->n_fys == 1 ? "year" : "years";
+    if (n->n > (size_t)r->n_fys)
+        return diag_error(r->err, n,
+                          "%s: %zu values for a horizon of %d financial %s "
+                          "(%s to %s): expected at most %d, one per year%s",
+                          path, n->n, r->n_fys, years, first, last, r->n_fys,
+                          place);
     for (size_t i = 0; i < n->n; i++)
         if ((rc = number_in(r, n->items[i], join_index(item, path, i), what, 0,
-                            1e13, &values[i])))
+                            max, &values[i])))
             return rc;
+    if (n->n < (size_t)r->n_fys && !has_growth) {
+        char after[16];
+        return diag_error(
+            r->err, n,
+            "%s: %zu values for a horizon of %d financial %s "
+            "(%s to %s): expected a value for every year, or "
+            "growth: to say how it goes on after %s (growth: 0 "
+            "repeats the last value)%s",
+            path, n->n, r->n_fys, years, first, last,
+            fy_text(after, sizeof after, r->first_fy + (int)n->n - 1), place);
+    }
     *n_values = (int)n->n;
     return CS_OK;
 }
@@ -760,12 +964,14 @@ static int read_stream(reader *r, const tree_node *key, const tree_node *f,
         return rc;
     if (!(n = tree_map_get(f, "per_year")))
         return missing(r, f, path, "per_year");
-    if ((rc = read_per_year(r, n, join_key(sub, path, "per_year"),
-                            "an amount in GBP (cash) >= 0", stream->per_year,
-                            &stream->n_years)))
+    const tree_node *growth = tree_map_get(f, "growth");
+    if ((rc =
+             read_per_year(r, n, join_key(sub, path, "per_year"),
+                           "an amount in GBP (cash) >= 0", 1e13, growth != NULL,
+                           stream->per_year, &stream->n_years)))
         return rc;
-    if ((n = tree_map_get(f, "growth")) &&
-        (rc = number_in(r, n, join_key(sub, path, "growth"),
+    if (growth &&
+        (rc = number_in(r, growth, join_key(sub, path, "growth"),
                         "an annual growth rate from -1 to 1 (0.02 is 2%)", -1,
                         1, &stream->growth)))
         return rc;
@@ -959,13 +1165,17 @@ static int read_stages(reader *r, const tree_node *root)
             return rc;
         const tree_node *placements = tree_map_get(st, "placements");
         if (placements && tree_map_get(st, "capacity"))
-            return diag_error(r->err, tree_map_key(st, "capacity"),
+            return diag_error(r->err,
+                              newer(tree_map_key(st, "capacity"),
+                                    tree_map_key(st, "placements")),
                               "%s.capacity: expected capacities on each "
                               "placement of a stage with placements, found "
                               "one on the stage",
                               path);
         if (placements && tree_map_get(st, "unit_cost"))
-            return diag_error(r->err, tree_map_key(st, "unit_cost"),
+            return diag_error(r->err,
+                              newer(tree_map_key(st, "unit_cost"),
+                                    tree_map_key(st, "placements")),
                               "%s.unit_cost: expected unit costs on each "
                               "placement of a stage with placements, found "
                               "one on the stage",
@@ -1216,6 +1426,8 @@ static int read_by_age_counts(reader *r, const tree_node *n, const char *path,
 {
     char item[PATH_MAX_LEN];
     int rc;
+    if (n->kind == TREE_SEQUENCE && (rc = thousands_check(r, n, path)))
+        return rc;
     if (n->kind != TREE_SEQUENCE || n->n != CS_AGES)
         return expected(r, n, path,
                         "a list of 18 whole numbers of children, one per "
@@ -1267,14 +1479,18 @@ static int read_stage_population(reader *r, const tree_node *p,
             return rc;
         double *initial = s->initial[ref->index];
         if (count && by_age)
-            return diag_error(r->err, tree_map_key(p, "by_age"),
-                              "%s.by_age: expected only one of count and "
-                              "by_age, found both",
-                              path);
+            return diag_error(
+                r->err,
+                newer(tree_map_key(p, "by_age"), tree_map_key(p, "count")),
+                "%s.by_age: expected only one of count and "
+                "by_age, found both",
+                path);
         if (by_age) {
             if (shares_node)
                 return diag_error(
-                    r->err, tree_map_key(p, "age_shares"),
+                    r->err,
+                    newer(tree_map_key(p, "age_shares"),
+                          tree_map_key(p, "by_age")),
                     "%s.age_shares: expected no age_shares "
                     "with by_age (by_age gives the ages), "
                     "found %s",
@@ -1381,12 +1597,16 @@ static int read_population(reader *r, const tree_node *root)
         by_age ? "population.total_by_age" : "population.total";
     double total_by_age[CS_AGES];
     if (total && by_age)
-        return diag_error(r->err, tree_map_key(pop, "total_by_age"),
+        return diag_error(r->err,
+                          newer(tree_map_key(pop, "total_by_age"),
+                                tree_map_key(pop, "total")),
                           "population.total_by_age: expected only one of "
                           "total and total_by_age, found both");
     if (by_age) {
         if (shares_node)
-            return diag_error(r->err, tree_map_key(pop, "age_shares"),
+            return diag_error(r->err,
+                              newer(tree_map_key(pop, "age_shares"),
+                                    tree_map_key(pop, "total_by_age")),
                               "population.age_shares: expected no "
                               "age_shares with total_by_age (total_by_age "
                               "gives the ages), found %s",
@@ -1443,16 +1663,27 @@ static int read_population(reader *r, const tree_node *root)
         }
     }
 
+    /* Too many children in the stages: blame the later of the total and
+     * the stages' counts (a what-if that raises a count, say). */
+    const tree_node *total_node = by_age ? by_age : total, *blame = total_node;
+    if (stages && !tree_is_null(stages) &&
+        (stages->merged_file ? stages->merged_file != total_node->file
+                             : stages->layer < total_node->layer))
+        blame = stages;
     for (int a = 0; a < CS_AGES; a++) {
         double others = 0;
         for (int i = 0; i < s->n_stages; i++)
             if (i != r->remainder)
                 others += s->initial[i][a];
+        char place[DIAG_TEXT_MAX + 32] = "", at[DIAG_TEXT_MAX];
+        if (blame != total_node)
+            snprintf(place, sizeof place, " (the total is at %s)",
+                     where(at, sizeof at, total_node, blame));
         if (others > total_by_age[a])
-            return diag_error(r->err, by_age ? by_age : total,
+            return diag_error(r->err, blame,
                               "%s: at age %d the other stages hold %.0f "
-                              "children but the total is only %.0f",
-                              total_path, a, others, total_by_age[a]);
+                              "children but the total is only %.0f%s",
+                              total_path, a, others, total_by_age[a], place);
         s->initial[r->remainder][a] = total_by_age[a] - others;
     }
     return CS_OK;
@@ -1462,9 +1693,8 @@ static int read_population(reader *r, const tree_node *root)
 
 static int read_births(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"stage", "per_year"};
+    static const char *const keys[] = {"stage", "per_year", "growth"};
     cs_scenario *s = r->s;
-    char item[PATH_MAX_LEN];
     int rc;
     const tree_node *births = tree_map_get(root, "births");
     if (!births)
@@ -1480,26 +1710,38 @@ static int read_births(reader *r, const tree_node *root)
             return rc;
         s->birth_stage = ref.index;
     }
-    const char *what = "a number of births per year from 0 to 1000000000";
     if (!(n = tree_map_get(births, "per_year")))
         return missing(r, births, "births", "per_year");
-    if (n->kind != TREE_SEQUENCE) {
-        s->n_births = 1;
-        return number_in(r, n, "births.per_year",
-                         "a number of births per year from 0 to 1000000000, "
-                         "or a list of them by financial year",
-                         0, MAX_COUNT, &s->births_per_year[0]);
+    const tree_node *growth_node = tree_map_get(births, "growth");
+    if ((rc = read_per_year(r, n, "births.per_year",
+                            "a number of births per year from 0 to 1000000000",
+                            MAX_COUNT, growth_node != NULL, s->births_per_year,
+                            &s->n_births)))
+        return rc;
+    double growth = 0;
+    if (growth_node &&
+        (rc = number_in(r, growth_node, "births.growth",
+                        "an annual growth rate from -1 to 1 (0.01 is 1%)", -1,
+                        1, &growth)))
+        return rc;
+    /* births grow after the list's last year: written out to the horizon,
+     * which is how the model reads them (the last entry repeats) */
+    if (growth_node && growth != 0) {
+        int given = s->n_births;
+        double last = s->births_per_year[given - 1];
+        for (int y = given; y < r->n_fys; y++) {
+            double v = last * pow(1 + growth, y - (given - 1));
+            if (!(v <= MAX_COUNT))
+                return diag_error(r->err, growth_node,
+                                  "births.growth: expected births per year "
+                                  "to stay below 1000000000, found %.0f in "
+                                  "the year %d after the list",
+                                  v, y - given + 1);
+            s->births_per_year[y] = v;
+        }
+        if (r->n_fys > given)
+            s->n_births = r->n_fys;
     }
-    if (n->n == 0 || n->n > CS_MAX_YEARS)
-        return expected(r, n, "births.per_year",
-                        "a list of 1 to 50 numbers of births, one per "
-                        "financial year");
-    for (size_t i = 0; i < n->n; i++)
-        if ((rc = number_in(r, n->items[i],
-                            join_index(item, "births.per_year", i), what, 0,
-                            MAX_COUNT, &s->births_per_year[i])))
-            return rc;
-    s->n_births = (int)n->n;
     return CS_OK;
 }
 
@@ -1549,30 +1791,22 @@ static int read_rates_by_age(reader *r, const tree_node *n, const char *path,
             }
             owner[a] = ages;
         }
-        if ((rc = rate_of(r, rate, join_key(sub, item, "rate"), &ar->rate)))
+        /* an uncertain band rate is named by its ages, never by its place
+         * in the list: transitions.referral.by_age[0-9].rate */
+        char name[PATH_MAX_LEN], ages_text[16];
+        snprintf(
+            name, sizeof name, "%s[%s].rate", path,
+            band_text(ages_text, sizeof ages_text, ar->age_lo, ar->age_hi));
+        if ((rc = rate_of(r, rate, join_key(sub, item, "rate"), name,
+                          target_of(CS_TARGET_AGE_RATE,
+                                    (int)(t - r->s->transitions), ar->age_lo),
+                          &ar->rate)))
             return rc;
         t->n_by_age++; /* at most CS_AGES: the bands do not overlap */
     }
-    /* sorting moves the bands: uncertain rates among them must follow */
-    size_t base = (size_t)((char *)t->by_age - (char *)r->s);
-    size_t band = sizeof t->by_age[0], end = base + sizeof t->by_age;
-    int moved_lo[CS_MAX_PARAMETERS];
-    for (int p = 0; p < r->s->n_parameters; p++) {
-        size_t off = r->s->parameters[p].offset;
-        moved_lo[p] = off >= base && off < end
-                          ? t->by_age[(off - base) / band].age_lo
-                          : -1;
-    }
+    /* sorting moves the bands; their parameters name them by age_lo */
     qsort(t->by_age, (size_t)t->n_by_age, sizeof t->by_age[0],
           compare_age_rate);
-    for (int p = 0; p < r->s->n_parameters; p++) {
-        if (moved_lo[p] < 0)
-            continue;
-        size_t within = (r->s->parameters[p].offset - base) % band;
-        for (int j = 0; j < t->n_by_age; j++)
-            if (t->by_age[j].age_lo == moved_lo[p])
-                r->s->parameters[p].offset = base + (size_t)j * band + within;
-    }
     *covered = 1;
     for (int a = 0; a < CS_AGES; a++)
         *covered = *covered && owner[a];
@@ -1633,8 +1867,13 @@ static int read_by_duration(reader *r, const tree_node *n, const char *path,
             return expected(r, months, sub, what);
         }
         next = d->month_hi < 0 ? -1 : d->month_hi + 1;
-        if ((rc = uncertain_in(r, factor, join_key(sub, item, "factor"),
+        char name[PATH_MAX_LEN];
+        snprintf(name, sizeof name, "%s[%s].factor", path,
+                 band_text(band, sizeof band, d->month_lo, d->month_hi));
+        if ((rc = uncertain_in(r, factor, join_key(sub, item, "factor"), name,
                                "a factor from 0 to 1000", 0, MAX_FACTOR, 1,
+                               target_of(CS_TARGET_DURATION_FACTOR,
+                                         (int)(t - r->s->transitions), (int)i),
                                &d->factor)))
             return rc;
         t->n_by_duration++;
@@ -1691,9 +1930,11 @@ static int read_trend(reader *r, const tree_node *n, const char *path,
     const tree_node *v = tree_map_get(n, "per_year");
     if (!v)
         return missing(r, n, path, "per_year");
-    if ((rc = uncertain_in(r, v, join_key(sub, path, "per_year"),
+    int index = (int)(t - r->s->transitions);
+    if ((rc = uncertain_in(r, v, join_key(sub, path, "per_year"), NULL,
                            "a change in the log rate per year from -1 to 1", -1,
-                           1, 1, &t->trend_per_year)))
+                           1, 1, target_of(CS_TARGET_TREND, index, 0),
+                           &t->trend_per_year)))
         return rc;
     const tree_node *until = tree_map_get(n, "until");
     const tree_node *after = tree_map_get(n, "after");
@@ -1835,7 +2076,10 @@ static int read_transition(reader *r, const tree_node *root,
                        r, by_age, join_key(sub, path, "by_age"), t, &covered)))
         return rc;
     if (rate) {
-        if ((rc = rate_of(r, rate, join_key(sub, path, "rate"), &t->rate)))
+        if ((rc = rate_of(r, rate, join_key(sub, path, "rate"), NULL,
+                          target_of(CS_TARGET_TRANSITION_RATE,
+                                    (int)(t - s->transitions), 0),
+                          &t->rate)))
             return rc;
     } else if (!covered) {
         return diag_error(r->err, n,
@@ -1856,10 +2100,12 @@ static int read_transition(reader *r, const tree_node *root,
         for (size_t i = 0; i < v->n; i++) {
             int mark = 0;
             if ((rc = mark_ref(r, v->keys[i], sub, &mark)) ||
-                (rc = uncertain_in(r, v->items[i],
-                                   join_key(item, sub, v->keys[i]->text),
-                                   "a rate multiplier from 0 to 1000", 0,
-                                   MAX_FACTOR, 1, &t->mark_factor[mark])))
+                (rc = uncertain_in(
+                     r, v->items[i], join_key(item, sub, v->keys[i]->text),
+                     NULL, "a rate multiplier from 0 to 1000", 0, MAX_FACTOR, 1,
+                     target_of(CS_TARGET_MARK_FACTOR, (int)(t - s->transitions),
+                               mark),
+                     &t->mark_factor[mark])))
                 return rc;
         }
     }
@@ -1945,7 +2191,8 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
                           sub, places ? "both" : "neither");
     leaf->has_capacity = 1;
     if (places && (rc = uncertain_in(r, places, join_key(what, sub, "places"),
-                                     "a number of places >= 0", 0, 1e9, 1,
+                                     NULL, "a number of places >= 0", 0, 1e9, 1,
+                                     target_of(CS_TARGET_PLACES, stage, 0),
                                      &leaf->places)))
         return rc;
     if (funded) {
@@ -2138,6 +2385,76 @@ static int month_of(reader *r, const tree_node *n, const char *path, int *out)
     return CS_OK;
 }
 
+/* The ids of the streams in the bitmask, "a, b", into buf. */
+static const char *stream_list(const cs_scenario *s, unsigned streams,
+                               char *buf, size_t size)
+{
+    const char *names[CS_MAX_STREAMS];
+    size_t n = 0;
+    for (int b = 0; b < s->n_streams; b++)
+        if (streams & (1u << b))
+            names[n++] = s->streams[b].id;
+    return diag_join(names, n, buf, size);
+}
+
+/*
+ * Refuse a lever the model would ignore (see engine/model/model.c): places
+ * of a stage whose capacity its funding streams buy (the model computes
+ * them from the cash), a stream that buys no stage's places (its cash is
+ * used nowhere), the unit cost of a stage that has none or whose cost is
+ * never counted. n is the lever's target node, at path.
+ */
+static int lever_acts(reader *r, const tree_node *n, const char *path,
+                      const cs_lever *lever)
+{
+    const cs_scenario *s = r->s;
+    char list[DIAG_TEXT_MAX];
+    if (lever->kind == CS_LEVER_CAPACITY &&
+        s->stages[lever->target].funded_by) {
+        const cs_stage *st = &s->stages[lever->target];
+        return diag_error(r->err, n,
+                          "%s: expected a stage with a fixed number of "
+                          "places, found '%s', whose places are bought by its "
+                          "funding streams (%s): a funding: lever on them "
+                          "changes its places",
+                          path, st->id,
+                          stream_list(s, st->funded_by, list, sizeof list));
+    }
+    if (lever->kind == CS_LEVER_FUNDING) {
+        unsigned funds = 0;
+        for (int i = 0; i < s->n_stages; i++)
+            funds |= s->stages[i].funded_by;
+        if (!(funds & (1u << lever->target)))
+            return diag_error(
+                r->err, n,
+                "%s: expected a funding stream that buys a stage's places, "
+                "found '%s', which funds none: the model uses a stream's cash "
+                "only through a stage's capacity: {funded_by: [...]}",
+                path, s->streams[lever->target].id);
+    }
+    if (lever->kind == CS_LEVER_UNIT_COST) {
+        const cs_stage *st = &s->stages[lever->target];
+        int uncertain = 0;
+        for (int i = 0; i < s->n_parameters; i++)
+            uncertain |= s->parameters[i].target.kind == CS_TARGET_UNIT_COST &&
+                         s->parameters[i].target.index == lever->target;
+        if (st->intervention == CS_INTERVENTION_NONE && !st->funded_by)
+            return diag_error(r->err, n,
+                              "%s: expected a stage whose unit cost counts "
+                              "(intervention early or late, or places bought "
+                              "by funding), found '%s', whose intervention is "
+                              "none: its cost is never used",
+                              path, st->id);
+        if (st->unit_cost == 0 && !uncertain)
+            return diag_error(r->err, n,
+                              "%s: expected a stage with a unit_cost, found "
+                              "'%s', which has none: multiplying it changes "
+                              "nothing",
+                              path, st->id);
+    }
+    return CS_OK;
+}
+
 static int read_lever(reader *r, const tree_node *key, const tree_node *l,
                       const char *path, cs_lever *lever)
 {
@@ -2170,6 +2487,21 @@ static int read_lever(reader *r, const tree_node *key, const tree_node *l,
         return missing(r, l, path, "from");
     if ((rc = month_of(r, n, join_key(sub, path, "from"), &lever->from_month)))
         return rc;
+    if (lever->from_month >= r->s->horizon_months) {
+        int last = r->s->base_month - 1 + r->s->horizon_months - 1;
+        char place[DIAG_TEXT_MAX + 32] = "";
+        if (r->horizon->file != n->file) {
+            char at[DIAG_TEXT_MAX];
+            snprintf(place, sizeof place, "; the horizon is set at %s",
+                     where(at, sizeof at, r->horizon, n));
+        }
+        return diag_error(r->err, n,
+                          "%s: expected a month within the horizon (which "
+                          "ends %04d-%02d), found %s: the lever would never "
+                          "act%s",
+                          sub, r->s->base_year + last / 12, last % 12 + 1,
+                          n->text, place);
+    }
     double ramp = 0;
     if ((n = tree_map_get(l, "ramp_months")) &&
         (rc =
@@ -2186,10 +2518,12 @@ static int read_lever(reader *r, const tree_node *key, const tree_node *l,
         if (!b)
             continue;
         if (body)
-            return diag_error(r->err, tree_map_key(l, kinds[k]),
-                              "%s: expected one of rate, capacity, unit_cost "
-                              "and funding, found more than one",
-                              path);
+            return diag_error(
+                r->err,
+                newer(tree_map_key(l, kinds[k]), tree_map_key(l, kinds[kind])),
+                "%s: expected one of rate, capacity, unit_cost "
+                "and funding, found more than one",
+                path);
         body = b;
         kind = k;
     }
@@ -2226,24 +2560,32 @@ static int read_lever(reader *r, const tree_node *key, const tree_node *l,
         return rc;
     if (kind == CS_LEVER_CAPACITY && !r->s->stages[lever->target].has_capacity)
         return expected(r, n, what, "a stage with a capacity");
+    if ((rc = lever_acts(r, n, what, lever)))
+        return rc;
     int changes = 0;
     if ((n = tree_map_get(body, "multiply"))) {
-        if ((rc = uncertain_in(r, n, join_key(what, sub, "multiply"),
+        if ((rc = uncertain_in(r, n, join_key(what, sub, "multiply"), NULL,
                                "a factor from 0 to 1000", 0, 1000, 1,
+                               target_of(CS_TARGET_LEVER_MULTIPLY,
+                                         (int)(lever - r->s->levers), 0),
                                &lever->multiply)))
             return rc;
         changes++;
     }
     if ((n = tree_map_get(body, "add"))) {
-        if ((rc = uncertain_in(r, n, join_key(what, sub, "add"),
-                               "a rate per year from -1000 to 1000", -1000,
-                               1000, 1, &lever->add)))
+        if ((rc = uncertain_in(
+                 r, n, join_key(what, sub, "add"), NULL,
+                 "a rate per year from -1000 to 1000", -1000, 1000, 1,
+                 target_of(CS_TARGET_LEVER_ADD, (int)(lever - r->s->levers), 0),
+                 &lever->add)))
             return rc;
         changes++;
     }
     if ((n = tree_map_get(body, "places"))) {
         if (tree_map_get(body, "multiply"))
-            return diag_error(r->err, tree_map_key(body, "places"),
+            return diag_error(r->err,
+                              newer(tree_map_key(body, "places"),
+                                    tree_map_key(body, "multiply")),
                               "%s: expected one of places and multiply, "
                               "found both",
                               sub);
@@ -2861,18 +3203,27 @@ static int read_fit(reader *r, const tree_node *root)
     return CS_OK;
 }
 
+static const char *const top_keys[] = {
+    "format_version", "name",          "description",    "extends",
+    "base_date",      "horizon_years", "horizon_months", "seed",
+    "economics",      "funding",       "marks",          "stages",
+    "population",     "births",        "transitions",    "programmes",
+    "levers",         "ageing",        "arrivals",       "year_effects",
+    "fit"};
+
+int schema_is_top_key(const char *key)
+{
+    for (size_t i = 0; i < COUNT(top_keys); i++)
+        if (strcmp(key, top_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
 {
-    static const char *const keys[] = {
-        "format_version", "name",          "description",    "extends",
-        "base_date",      "horizon_years", "horizon_months", "seed",
-        "economics",      "funding",       "marks",          "stages",
-        "population",     "births",        "transitions",    "programmes",
-        "levers",         "ageing",        "arrivals",       "year_effects",
-        "fit"};
     reader r = {.s = s, .err = err, .remainder = -1};
     int rc;
-    if ((rc = check_keys(&r, root, "", keys, COUNT(keys), NULL)) ||
+    if ((rc = check_keys(&r, root, "", top_keys, COUNT(top_keys), NULL)) ||
         (rc = read_settings(&r, root)) || (rc = read_economics(&r, root)) ||
         (rc = read_funding(&r, root)) || (rc = read_marks(&r, root)) ||
         (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||

@@ -17,6 +17,9 @@
  */
 int schema_read(const tree_node *root, cs_scenario *s, cs_error *err);
 
+/* Is key one of the scenario's top-level keys (name, stages, ...)? */
+int schema_is_top_key(const char *key);
+
 /* Is name a valid scenario name: [a-z0-9][a-z0-9-]*, < CS_ID_MAX bytes? */
 int schema_valid_name(const char *name);
 

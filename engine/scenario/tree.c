@@ -8,9 +8,17 @@
  * together they turn an alias bomb into an error instead of an
  * out-of-memory crash. An anchor becomes usable when its node is complete,
  * so a node cannot contain an alias to itself.
+ *
+ * Two checks need the text itself, so they happen here: a NUL character
+ * inside a value (a "\0" escape in a quoted string) is an error, since
+ * everything after it would be silently dropped; and a plain 3-digit number
+ * written right after a comma in a flow list ([82,500,000]) is flagged
+ * (tree_node.thousands) for the schema to refuse.
  */
 #include "scenario/tree.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +27,31 @@
 static int out_of_memory(cs_error *err)
 {
     return cs_error_set(err, CS_ENOMEM, "out of memory");
+}
+
+/*
+ * Fail with CS_EINPUT: the message in err, and in ctx where it happened and
+ * `what`, a description that quotes nothing from the text.
+ */
+static int parse_failure(tree_ctx *ctx, int line, int col, const char *what,
+                         const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+static int parse_failure(tree_ctx *ctx, int line, int col, const char *what,
+                         const char *fmt, ...)
+{
+    char text[CS_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ctx->fail_line = line;
+    ctx->fail_col = col;
+    snprintf(ctx->fail_what, sizeof ctx->fail_what, "%s", what);
+    return cs_error_set(ctx->err, CS_EINPUT, "%s", text);
 }
 
 void tree_ctx_init(tree_ctx *ctx, cs_error *err)
@@ -64,10 +97,10 @@ tree_node *tree_new(tree_ctx *ctx, tree_kind kind, const char *file, int line,
                     int col)
 {
     if (ctx->n_nodes >= TREE_MAX_NODES) {
-        cs_error_set(ctx->err, CS_EINPUT,
-                     "%s:%d:%d: the document expands to more than %d YAML "
-                     "nodes (are aliases nested too deeply?)",
-                     file, line, col, TREE_MAX_NODES);
+        parse_failure(ctx, line, col, "too many YAML nodes",
+                      "%s:%d:%d: the document expands to more than %d YAML "
+                      "nodes (are aliases nested too deeply?)",
+                      file, line, col, TREE_MAX_NODES);
         return NULL;
     }
     tree_node *node = calloc(1, sizeof *node);
@@ -80,6 +113,7 @@ tree_node *tree_new(tree_ctx *ctx, tree_kind kind, const char *file, int line,
     node->file = file;
     node->line = line;
     node->col = col;
+    node->layer = ctx->layer;
     return node;
 }
 
@@ -213,11 +247,16 @@ typedef struct frame {
     tree_node *node;
     tree_node *pending_key; /* mapping: a key read, its value not yet */
     char *anchor;           /* registered when the node is complete */
+    int flow;               /* sequence: written [a, b] */
 } frame;
 
 typedef struct parse_state {
     tree_ctx *ctx;
     const char *file;
+    const char *text; /* the document, and the byte where character */
+    size_t len;       /* at_char starts (libyaml counts marks in characters; */
+    size_t at_char;   /* events come in order, so this only moves on) */
+    size_t at_byte;
     tree_node *root;
     frame stack[TREE_MAX_DEPTH];
     int depth;
@@ -241,6 +280,7 @@ static tree_node *copy_node(tree_ctx *ctx, const tree_node *src)
     tree_node *dst = tree_new(ctx, src->kind, src->file, src->line, src->col);
     if (!dst)
         return NULL;
+    dst->layer = src->layer;
     dst->quoted = src->quoted;
     if (src->text && !(dst->text = strdup(src->text))) {
         free(dst);
@@ -271,8 +311,8 @@ static tree_node *copy_node(tree_ctx *ctx, const tree_node *src)
 
 static int node_error(parse_state *st, const tree_node *at, const char *what)
 {
-    return cs_error_set(st->ctx->err, CS_EINPUT, "%s:%d:%d: %s", at->file,
-                        at->line, at->col, what);
+    return parse_failure(st->ctx, at->line, at->col, what, "%s:%d:%d: %s",
+                         at->file, at->line, at->col, what);
 }
 
 /* Hand a complete node (or a container just opened) to its parent. */
@@ -299,10 +339,10 @@ static int attach(parse_state *st, tree_node *node)
         long first = tree_map_index(top->node, node->text);
         if (first >= 0) {
             const tree_node *prev = top->node->keys[first];
-            cs_error_set(st->ctx->err, CS_EINPUT,
-                         "%s:%d:%d: duplicate key '%s' (first at line %d)",
-                         node->file, node->line, node->col, node->text,
-                         prev->line);
+            parse_failure(st->ctx, node->line, node->col, "a duplicate key",
+                          "%s:%d:%d: duplicate key '%s' (first at line %d)",
+                          node->file, node->line, node->col, node->text,
+                          prev->line);
             tree_free(node);
             return CS_EINPUT;
         }
@@ -367,10 +407,12 @@ static void offset_position(const char *text, size_t len, size_t offset,
 static int yaml_error(parse_state *st, const yaml_parser_t *p, const char *text,
                       size_t len)
 {
-    cs_error *err = st->ctx->err;
+    tree_ctx *ctx = st->ctx;
     if (p->error == YAML_MEMORY_ERROR)
-        return out_of_memory(err);
+        return out_of_memory(ctx->err);
     const char *problem = p->problem ? p->problem : "unknown error";
+    char what[160];
+    snprintf(what, sizeof what, "invalid YAML: %s", problem);
     if (p->error == YAML_READER_ERROR) {
         int line, col;
         size_t at = p->problem_offset;
@@ -383,28 +425,77 @@ static int yaml_error(parse_state *st, const yaml_parser_t *p, const char *text,
                 strstr(problem, "trailing"))
                 at--;
             offset_position(text, len, at, &line, &col);
-            return cs_error_set(err, CS_EINPUT,
-                                "%s:%d:%d: invalid YAML: %s (the file must "
-                                "be UTF-8 text)",
-                                st->file, line, col, problem);
+            snprintf(what, sizeof what,
+                     "invalid YAML: %s (the file must be UTF-8 text)", problem);
+            return parse_failure(ctx, line, col, what, "%s:%d:%d: %s", st->file,
+                                 line, col, what);
         }
         offset_position(text, len, at, &line, &col);
         if (p->problem_value != -1)
-            return cs_error_set(err, CS_EINPUT,
-                                "%s:%d:%d: invalid YAML: %s (#x%X)", st->file,
-                                line, col, problem, (unsigned)p->problem_value);
-        return cs_error_set(err, CS_EINPUT, "%s:%d:%d: invalid YAML: %s",
-                            st->file, line, col, problem);
+            return parse_failure(
+                ctx, line, col, what, "%s:%d:%d: invalid YAML: %s (#x%X)",
+                st->file, line, col, problem, (unsigned)p->problem_value);
+        return parse_failure(ctx, line, col, what, "%s:%d:%d: %s", st->file,
+                             line, col, what);
     }
     int line = (int)p->problem_mark.line + 1;
     int col = (int)p->problem_mark.column + 1;
     if (p->context)
-        return cs_error_set(err, CS_EINPUT,
-                            "%s:%d:%d: invalid YAML: %s (%s at line %d)",
-                            st->file, line, col, problem, p->context,
-                            (int)p->context_mark.line + 1);
-    return cs_error_set(err, CS_EINPUT, "%s:%d:%d: invalid YAML: %s", st->file,
-                        line, col, problem);
+        return parse_failure(ctx, line, col, what,
+                             "%s:%d:%d: invalid YAML: %s (%s at line %d)",
+                             st->file, line, col, problem, p->context,
+                             (int)p->context_mark.line + 1);
+    return parse_failure(ctx, line, col, what, "%s:%d:%d: %s", st->file, line,
+                         col, what);
+}
+
+/* The byte at which character `index` of the text starts (counted as
+ * libyaml counts its marks, after any byte order mark). */
+static size_t byte_of_char(parse_state *st, size_t index)
+{
+    if (index < st->at_char) { /* not expected: events come in order */
+        st->at_char = 0;
+        st->at_byte = 0;
+    }
+    if (st->at_char == 0 && st->at_byte == 0 && st->len >= 3 &&
+        memcmp(st->text, "\xEF\xBB\xBF", 3) == 0)
+        st->at_byte = 3;
+    while (st->at_char < index && st->at_byte < st->len) {
+        st->at_byte++;
+        while (st->at_byte < st->len &&
+               ((unsigned char)st->text[st->at_byte] & 0xC0) == 0x80)
+            st->at_byte++;
+        st->at_char++;
+    }
+    return st->at_byte;
+}
+
+/* Does a plain scalar's text look like a whole number (digits, '_')? */
+static int plain_digits(const tree_node *node)
+{
+    if (node->kind != TREE_SCALAR || node->quoted || !node->text[0])
+        return 0;
+    for (const char *p = node->text; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return 1;
+}
+
+/*
+ * Is a plain scalar starting at character `index`, about to join the flow
+ * sequence of frame `top`, a thousands group: three digits, written right
+ * after a comma with no space, the item before it a number?
+ */
+static int thousands_group(parse_state *st, const frame *top,
+                           const tree_node *node, size_t index)
+{
+    if (!top || top->node->kind != TREE_SEQUENCE || !top->flow ||
+        top->node->n == 0 || strlen(node->text) != 3 || !plain_digits(node) ||
+        strchr(node->text, '_') ||
+        !plain_digits(top->node->items[top->node->n - 1]))
+        return 0;
+    size_t at = byte_of_char(st, index);
+    return at > 0 && at <= st->len && st->text[at - 1] == ',';
 }
 
 static const tree_node *find_anchor(const parse_state *st, const char *name)
@@ -424,12 +515,22 @@ static int on_event(parse_state *st, const yaml_event_t *ev, int *docs)
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++*docs > 1)
-            return cs_error_set(ctx->err, CS_EINPUT,
-                                "%s:%d:%d: expected a single YAML document, "
-                                "found a second one",
-                                st->file, line, col);
+            return parse_failure(ctx, line, col, "a second YAML document",
+                                 "%s:%d:%d: expected a single YAML document, "
+                                 "found a second one",
+                                 st->file, line, col);
         return CS_OK;
     case YAML_SCALAR_EVENT: {
+        const char *nul =
+            memchr(ev->data.scalar.value, '\0', ev->data.scalar.length);
+        if (nul)
+            return parse_failure(
+                ctx, line, col, "a NUL character in a value",
+                "%s:%d:%d: expected text without NUL characters, found a "
+                "NUL (\\0) as character %zu of this value (everything "
+                "after it would be lost)",
+                st->file, line, col,
+                (size_t)(nul - (const char *)ev->data.scalar.value) + 1);
         tree_node *node = tree_new(ctx, TREE_SCALAR, st->file, line, col);
         if (!node)
             return ctx->err->code;
@@ -444,6 +545,9 @@ static int on_event(parse_state *st, const yaml_event_t *ev, int *docs)
             ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
             (ev->data.scalar.tag &&
              strcmp((const char *)ev->data.scalar.tag, YAML_STR_TAG) == 0);
+        node->thousands = thousands_group(
+            st, st->depth > 0 ? &st->stack[st->depth - 1] : NULL, node,
+            ev->start_mark.index);
         char *name;
         if ((rc = dup_anchor(st, ev->data.scalar.anchor, &name))) {
             tree_free(node);
@@ -458,10 +562,10 @@ static int on_event(parse_state *st, const yaml_event_t *ev, int *docs)
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         if (st->depth >= TREE_MAX_DEPTH)
-            return cs_error_set(ctx->err, CS_EINPUT,
-                                "%s:%d:%d: expected at most %d levels of "
-                                "nesting, found more",
-                                st->file, line, col, TREE_MAX_DEPTH);
+            return parse_failure(ctx, line, col, "YAML nested too deeply",
+                                 "%s:%d:%d: expected at most %d levels of "
+                                 "nesting, found more",
+                                 st->file, line, col, TREE_MAX_DEPTH);
         int is_seq = ev->type == YAML_SEQUENCE_START_EVENT;
         tree_node *node = tree_new(ctx, is_seq ? TREE_SEQUENCE : TREE_MAPPING,
                                    st->file, line, col);
@@ -484,6 +588,8 @@ static int on_event(parse_state *st, const yaml_event_t *ev, int *docs)
         f->node = node;
         f->pending_key = NULL;
         f->anchor = name;
+        f->flow =
+            is_seq && ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
         return CS_OK;
     }
     case YAML_SEQUENCE_END_EVENT:
@@ -497,24 +603,24 @@ static int on_event(parse_state *st, const yaml_event_t *ev, int *docs)
         const char *name = (const char *)ev->data.alias.anchor;
         const tree_node *target = find_anchor(st, name);
         if (!target)
-            return cs_error_set(ctx->err, CS_EINPUT,
-                                "%s:%d:%d: expected an alias to an anchor "
-                                "defined earlier, found '*%s'",
-                                st->file, line, col, name);
+            return parse_failure(ctx, line, col, "an alias to no anchor",
+                                 "%s:%d:%d: expected an alias to an anchor "
+                                 "defined earlier, found '*%s'",
+                                 st->file, line, col, name);
         if (st->depth + height(target) > TREE_MAX_DEPTH)
-            return cs_error_set(ctx->err, CS_EINPUT,
-                                "%s:%d:%d: expected at most %d levels of "
-                                "nesting, found more (alias '*%s')",
-                                st->file, line, col, TREE_MAX_DEPTH, name);
+            return parse_failure(ctx, line, col, "YAML nested too deeply",
+                                 "%s:%d:%d: expected at most %d levels of "
+                                 "nesting, found more (alias '*%s')",
+                                 st->file, line, col, TREE_MAX_DEPTH, name);
         tree_node *copy = copy_node(ctx, target);
         if (!copy) {
             /* The budget error names the anchor's place: name the alias. */
             if (ctx->err && ctx->err->code == CS_EINPUT)
-                cs_error_set(ctx->err, CS_EINPUT,
-                             "%s:%d:%d: the document expands to more than %d "
-                             "YAML nodes (alias '*%s'; are aliases nested "
-                             "too deeply?)",
-                             st->file, line, col, TREE_MAX_NODES, name);
+                parse_failure(ctx, line, col, "too many YAML nodes",
+                              "%s:%d:%d: the document expands to more than %d "
+                              "YAML nodes (alias '*%s'; are aliases nested "
+                              "too deeply?)",
+                              st->file, line, col, TREE_MAX_NODES, name);
             return ctx->err ? ctx->err->code : CS_ENOMEM;
         }
         return attach(st, copy);
@@ -538,6 +644,8 @@ int tree_parse(tree_ctx *ctx, const char *text, size_t len, const char *file,
     memset(&st, 0, sizeof st);
     st.ctx = ctx;
     st.file = file;
+    st.text = text;
+    st.len = len;
     int rc = CS_OK, docs = 0, done = 0;
     while (!done && rc == CS_OK) {
         yaml_event_t ev;

@@ -32,8 +32,19 @@ typedef struct tree_node {
     tree_kind kind;
     const char *file; /* as the user wrote the path; owned by the tree_ctx */
     int line, col;    /* 1-based */
-    char *text;       /* scalar: NUL-terminated */
+    int layer;        /* of file in the extends chain: 0 the top file, 1 the
+                         file it extends, ... (the lower, the later word) */
+    char *text;       /* scalar: NUL-terminated, holding no other NUL */
     int quoted;       /* scalar: any style but plain, or tagged !!str */
+    /* scalar: a plain 3-digit number written right after a comma, with no
+     * space, in a flow list after a number: [82,500,000] is probably one
+     * number written with thousands separators, which YAML reads as three */
+    int thousands;
+    /* mapping: where a later file of the extends chain merged its own
+     * mapping into this one (the key it wrote), or NULL: the merged value
+     * came partly from there */
+    const char *merged_file;
+    int merged_line, merged_col;
     size_t n, cap;
     struct tree_node **keys;
     struct tree_node **items;
@@ -45,6 +56,12 @@ typedef struct tree_ctx {
     size_t n_nodes;
     char **files;
     size_t n_files, cap_files;
+    int layer; /* given to the nodes made (tree_node.layer) */
+    /* After tree_parse fails with CS_EINPUT: where, and what went wrong in
+     * words that quote nothing from the text (for errors about a file that
+     * may not be a scenario at all, whose content must not be echoed). */
+    int fail_line, fail_col;
+    char fail_what[160];
 } tree_ctx;
 
 void tree_ctx_init(tree_ctx *ctx, cs_error *err);

@@ -11,8 +11,9 @@
  * every reference, and either returns a complete cs_scenario or fails with a
  * message naming file, line and column. Nothing downstream re-validates.
  *
- * Fixed-size arrays keep the struct plain data: it can be copied with
- * memcpy and freed with one call. The limits below are format version 1's.
+ * Fixed-size arrays keep the struct nearly plain data: besides its owned
+ * strings it can be copied with memcpy (cs_scenario_copy copies the strings
+ * too). The limits below are format version 1's.
  */
 #ifndef CASCADE_SCENARIO_H
 #define CASCADE_SCENARIO_H
@@ -110,7 +111,8 @@ typedef struct cs_stage {
 } cs_stage;
 
 /* A named source of money: cash GBP per financial year from the base
- * year's; after the last entry it grows by `growth` a year (0: repeats). */
+ * year's; after the last entry it grows by `growth` a year (0: repeats).
+ * The loader keeps n_years within the horizon's financial years. */
 typedef struct cs_funding_stream {
     char id[CS_ID_MAX];
     char label[CS_LABEL_MAX];
@@ -253,7 +255,11 @@ typedef struct cs_arrival {
  *   CAPACITY   a stage's places: set to `places`, or times multiply
  *   UNIT_COST  a stage's unit cost: times multiply
  *   FUNDING    a funding stream's cash: times multiply
- * Levers on the same thing compose (factors multiply, adds add).
+ * Levers on the same thing compose (factors multiply, adds add). The loader
+ * refuses a lever the model would ignore: CAPACITY on a stage whose places
+ * its funding streams buy, FUNDING on a stream that buys no stage's
+ * places, UNIT_COST on a stage without a cost that counts, and any lever
+ * from after the horizon.
  */
 typedef enum cs_lever_kind {
     CS_LEVER_RATE = 0,
@@ -279,9 +285,24 @@ typedef struct cs_lever {
  * An uncertain parameter: a number in the scenario given as a distribution
  * ({dist: gamma, mean: 0.04, sd: 0.008}). The scenario holds its mean
  * (scaled: a unit cost per week is stored per month); each run can draw its
- * own value and write value * scale at `offset` bytes into a copy of the
- * scenario (see cs_scenario_draw). Draws outside [lo, hi], the range the
- * number must keep, are redrawn (normal) or clamped (the others).
+ * own value, and cs_scenario_set_parameters puts value * scale in the place
+ * `target` names. Draws outside [lo, hi], the range the number must keep,
+ * are redrawn (normal) or clamped (the others).
+ *
+ * A parameter is identified by its path, which names the number by what it
+ * is, never by a position in a list that could move: by-age bands by their
+ * ages, duration bands by their months, e.g.
+ *     transitions.referral.rate
+ *     transitions.referral.by_age[0-9].rate       (ages 0 to 9; [16-17], [5])
+ *     transitions.closed.by_duration[3+].factor   (months 3 and after; [0-2])
+ *     transitions.referral.if_marked.known
+ *     stages.cin.unit_cost.per_week
+ *     stages.looked_after.placements.foster_agency.capacity.places
+ *     levers.fewer_cp_plans.rate.multiply
+ * Its random stream is keyed by a hash of the path (`stream`, FNV-1a 32 of
+ * its bytes), so adding, removing or reordering uncertain parameters never
+ * changes another's draws, and the same path draws the same value in any
+ * scenario for the same seed and run (given the same distribution).
  */
 typedef enum cs_distribution {
     CS_DIST_BETA = 0,       /* a = mean, b = sd */
@@ -292,9 +313,30 @@ typedef enum cs_distribution {
     CS_DIST_TRIANGULAR = 5, /* a = min, b = mode, c = max */
 } cs_distribution;
 
+/* The number an uncertain parameter stands for, in the scenario holding it. */
+typedef enum cs_target_kind {
+    CS_TARGET_TRANSITION_RATE = 0, /* transitions[index].rate */
+    CS_TARGET_AGE_RATE = 1,        /* transitions[index]: the by_age band
+                                      whose age_lo is `sub`, its rate */
+    CS_TARGET_DURATION_FACTOR = 2, /* transitions[index].by_duration[sub] */
+    CS_TARGET_MARK_FACTOR = 3,     /* transitions[index].mark_factor[sub] */
+    CS_TARGET_UNIT_COST = 4,       /* stages[index].unit_cost */
+    CS_TARGET_PLACES = 5,          /* stages[index].places */
+    CS_TARGET_LEVER_MULTIPLY = 6,  /* levers[index].multiply */
+    CS_TARGET_LEVER_ADD = 7,       /* levers[index].add */
+    CS_TARGET_TREND = 8,           /* transitions[index].trend_per_year */
+} cs_target_kind;
+
+typedef struct cs_target {
+    cs_target_kind kind;
+    int index; /* the transition, stage or lever */
+    int sub;   /* age_lo, duration band or mark; 0 where unused */
+} cs_target;
+
 typedef struct cs_parameter {
     char path[CS_PATH_MAX]; /* e.g. "transitions.referral.rate" */
-    size_t offset;          /* of the double in cs_scenario */
+    uint32_t stream;        /* FNV-1a 32 of path: its Philox substream */
+    cs_target target;
     double scale;
     cs_distribution dist;
     double a, b, c;
@@ -372,6 +414,22 @@ typedef struct cs_scenario {
     char *description;    /* owned; may be "" */
     char *source_path;    /* owned; the file it came from ("<builtin>") */
     char *resolved_yaml;  /* owned; the fully merged scenario, as YAML */
+    /*
+     * What it extends (see docs/scenario-format.md, extends). All owned.
+     * extends_source: the file its `extends:` named, as the loader opened
+     *   it (the extending file's directory joined with the value), or
+     *   "<builtin>/NAME" for a scenario shipped inside the library; NULL
+     *   when it extends nothing.
+     * extends_hash: cs_text_hash of the base's resolved YAML, the text
+     *   that loading the base on its own gives as its resolved_yaml; NULL
+     *   when it extends nothing.
+     * resolved_hash: cs_text_hash of this scenario's resolved_yaml. A
+     *   what-if's extends_hash equals its base's resolved_hash exactly when
+     *   it was built on that very base text.
+     */
+    char *extends_source;
+    char *extends_hash;
+    char *resolved_hash;
 
     int base_year, base_month; /* month 1..12 of the first simulated month */
     int horizon_months;        /* 1 .. 12*CS_MAX_YEARS */
@@ -409,7 +467,8 @@ typedef struct cs_scenario {
     cs_parameter parameters[CS_MAX_PARAMETERS];
 
     /* Births into birth_stage at age 0: per financial year, the first entry
-     * for the year starting at the base date; the last entry repeats. */
+     * for the year starting at the base date; the last entry repeats (a
+     * list with `growth:` is extended here to cover the horizon). */
     int birth_stage;
     int n_births;
     double births_per_year[CS_MAX_YEARS];
@@ -462,16 +521,18 @@ void cs_scenario_free(cs_scenario *scenario);
  */
 const char *cs_scenario_builtin_text(const char *file_name, size_t *length);
 
-/* A copy of scenario, owning copies of its strings (free with
- * cs_scenario_free). CS_OK or CS_ENOMEM. */
-int cs_scenario_copy(const cs_scenario *scenario, cs_scenario **out,
-                     cs_error *err);
+/* A deep copy of s into *out (free with cs_scenario_free). CS_OK or
+ * CS_ENOMEM (*out NULL, message in err). */
+int cs_scenario_copy(const cs_scenario *s, cs_scenario **out, cs_error *err);
 
 /*
- * Draw run `run`'s value of every uncertain parameter into drawn[] (may be
- * NULL; in the distribution's units, before scaling) and into *out, a new
- * copy of scenario (free with cs_scenario_free). CS_OK, or an error with
- * err filled (*out is then NULL).
+ * Draw run `run`'s value of every uncertain parameter, each from its own
+ * Philox substream (seed, run, CS_RNG_PARAMETERS, parameter->stream), into
+ * drawn[] (may be NULL; in each parameter's own units, before scaling) and
+ * into *out, a new scenario: a copy of scenario, owning its own strings
+ * (free it with cs_scenario_free), with the drawn values in place. Returns
+ * CS_OK; or CS_ENOMEM, or CS_EFAIL (a draw that is not a finite number),
+ * with *out NULL and a message in err.
  */
 int cs_scenario_draw(const cs_scenario *scenario, uint64_t seed, uint32_t run,
                      cs_scenario **out, double *drawn, cs_error *err);
@@ -487,11 +548,18 @@ int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
                                   uint32_t run, cs_error *err);
 
 /* Put values[i] (in parameter i's own units) in place of every uncertain
- * parameter of scenario, scaled as the file's number was. */
+ * parameter of scenario, scaled as the file's number was, at the place its
+ * target names. */
 void cs_scenario_set_parameters(cs_scenario *scenario, const double *values);
 
-/* The q-quantile (0 < q < 1) of an uncertain parameter's distribution, in
- * its own units, kept in its range. */
+/*
+ * The q-quantile (0 < q < 1) of an uncertain parameter's distribution, in
+ * its own units, kept in its range; q <= 0 (or NaN) gives the lowest value,
+ * q >= 1 the highest. Gamma and beta invert their distribution functions by
+ * bisection over the doubles (at most 64 steps); the others are closed
+ * forms. Never aborts and never spins: a parameter whose distribution the
+ * loader would refuse gives NaN.
+ */
 double cs_parameter_quantile(const cs_parameter *parameter, double q);
 
 /*
@@ -537,6 +605,13 @@ int cs_fit_apply(cs_scenario *scenario, const cs_fit_spec *spec,
 
 /* Index of the transition with this id, or -1. */
 int cs_scenario_find_transition(const cs_scenario *scenario, const char *id);
+
+/*
+ * The 64-bit FNV-1a hash of n bytes of text as 16 lowercase hexadecimal
+ * digits and a NUL, into out: how a scenario records the text it extends
+ * (extends_hash) and its own (resolved_hash).
+ */
+void cs_text_hash(const char *text, size_t n, char out[17]);
 
 /* Index of the leaf stage with this id, or -1. */
 int cs_scenario_find_stage(const cs_scenario *scenario, const char *id);

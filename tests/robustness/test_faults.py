@@ -290,13 +290,13 @@ class HostileScenarios(Workdir):
                             'self.yaml -> self.yaml')
 
     def test_path_that_does_not_exist(self):
-        self.assert_refused('no/such.yaml', "cannot open 'no/such.yaml': No "
+        self.assert_refused('no/such.yaml', 'no/such.yaml: cannot open: No '
                             'such file or directory')
 
     def test_directory_as_scenario(self):
         os.mkdir(self.path('adir.yaml'))
         self.assert_refused('adir.yaml',
-                            "cannot open 'adir.yaml': Is a directory")
+                            'adir.yaml: cannot open: Is a directory')
 
     def test_fifo_as_scenario_does_not_hang(self):
         os.mkfifo(self.path('fifo.yaml'))
@@ -305,29 +305,64 @@ class HostileScenarios(Workdir):
                             timeout=20)
 
     def test_dev_zero_as_scenario(self):
-        self.assert_refused('/dev/zero', "cannot open '/dev/zero': file too "
+        self.assert_refused('/dev/zero', '/dev/zero: cannot open: file too '
                             'large (a scenario is at most 64 MiB)')
 
     def test_file_over_64_mib(self):
         with open(self.path('big.yaml'), 'wb') as f:
             f.truncate(65 * 1024 * 1024)
-        self.assert_refused('big.yaml', "cannot open 'big.yaml': file too "
+        self.assert_refused('big.yaml', 'big.yaml: cannot open: file too '
                             'large (a scenario is at most 64 MiB)')
 
     def test_extends_special_files(self):
         os.mkfifo(self.path('fifo'))
         os.mkdir(self.path('adir'))
-        cases = [('/dev/zero', "extends: cannot open '/dev/zero': file too "
-                  'large (a scenario is at most 64 MiB)'),
-                 ('adir', "extends: cannot open 'adir': Is a directory"),
-                 ('fifo', 'fifo:1:1: expected a mapping of scenario '
-                  'settings, found an empty file')]
+        cases = [('/dev/zero', "extends: expected a regular file, found "
+                  "'/dev/zero', a character device"),
+                 ('adir', "extends: expected a regular file, found 'adir', "
+                  'a directory'),
+                 ('fifo', "extends: expected a regular file, found 'fifo', "
+                  'a FIFO or pipe')]
         for target, message in cases:
             with self.subTest(target=target):
                 self.write('ext.yaml', f'extends: {target}\n')
                 if message.startswith('extends'):
                     message = 'ext.yaml:1:10: ' + message
                 self.assert_refused('ext.yaml', message, timeout=20)
+
+    def test_extends_stdin_while_stdin_is_an_open_pipe(self):
+        # /dev/stdin and /proc/self/fd/0 are a pipe here whose writer stays
+        # open: reading it would wait forever
+        for target in ('/dev/stdin', '/proc/self/fd/0'):
+            with self.subTest(target=target):
+                self.write('ext.yaml', f'extends: {target}\n')
+                for command in ('validate', 'run'):
+                    p = subprocess.Popen([CASCADE, command, 'ext.yaml'],
+                                         cwd=self.dir, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
+                    try:
+                        _, err = p.communicate(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.communicate()
+                        self.fail(f'{command} blocked on {target}')
+                    self.assertEqual(p.returncode, 2, err)
+                    self.assertEqual(first_line(err),
+                                     "ext.yaml:1:10: extends: expected a "
+                                     f"regular file, found '{target}', a "
+                                     'FIFO or pipe')
+
+    def test_extends_of_a_file_that_is_not_a_scenario(self):
+        secret = 'root:x:0:0:SECRET-TEXT:/root:/bin/bash\nnobody:SECRET2\n'
+        self.write('passwd', secret)
+        self.write('ext.yaml', 'extends: passwd\n')
+        self.assert_refused('ext.yaml', "ext.yaml:1:10: extends: expected a "
+                            "scenario file, found 'passwd', whose top level "
+                            'is a single value, not a mapping of scenario '
+                            'settings')
+        v = run('validate', 'ext.yaml', cwd=self.dir)
+        self.assertNotIn('SECRET', v.stderr)
 
     # run.c creates the output file, and with it the size check, before it
     # allocates its per-run tables (36 GB here); the address-space limit

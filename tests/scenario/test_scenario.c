@@ -1,18 +1,25 @@
 /*
  * test_scenario.c - the scenario loader: a full scenario read field by
- * field, extends and overrides, the resolved YAML round trip, and the exact
- * error message for every malformed file in tests/data/bad.
+ * field, extends and overrides (what they record, which files they may
+ * name, where an override's error points), the resolved YAML round trip,
+ * the rules on per-year lists, numbers and levers, and the exact error
+ * message for every malformed file in tests/data/bad.
  */
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cascade/scenario.h"
 
 #define PATH_LEN 1024
+#define DIR_LEN 512 /* directories, so that DIR/NAME fits a PATH_LEN */
 
 static const char *data_dir(void)
 {
@@ -423,9 +430,604 @@ START_TEST(test_missing_file_is_an_input_error)
         data_path(path, "scenario", "no-such-file.yaml"), &s, &err);
     ck_assert_int_eq(rc, CS_EINPUT);
     ck_assert_ptr_null(s);
-    snprintf(want, sizeof want, "cannot open '%s': No such file or directory",
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory",
              path);
     ck_assert_str_eq(err.message, want);
+}
+END_TEST
+
+/* ---- helpers for files made by the tests ------------------------------ */
+
+static const char *scenarios_dir(void)
+{
+    const char *dir = getenv("CS_SCENARIOS");
+    return dir ? dir : "scenarios";
+}
+
+/* A new empty directory under /tmp, into dir (DIR_LEN). */
+static void temp_dir(char *dir)
+{
+    snprintf(dir, DIR_LEN, "/tmp/cs-scenario-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[PATH_LEN];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Load text (named display, extends looked up in dir); CS_OK or the code,
+ * with the message in err. */
+static int load_text(const char *text, const char *display, const char *dir,
+                     cs_scenario **s, cs_error *err)
+{
+    return cs_scenario_load_string(text, strlen(text), display, dir, s, err);
+}
+
+/* Text that must fail with exactly this message. */
+static void assert_refused(const char *text, const char *dir,
+                           const char *message)
+{
+    cs_scenario *s = NULL;
+    cs_error err;
+    int rc = load_text(text, "x.yaml", dir, &s, &err);
+    ck_assert_msg(rc == CS_EINPUT, "expected CS_EINPUT for\n%s\ngot %d (%s)",
+                  text, rc, rc ? err.message : "loaded");
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strcmp(err.message, message) == 0,
+                  "\n expected: %s\n got:      %s", message, err.message);
+}
+
+static void hash_of(const char *text, char out[17])
+{
+    cs_text_hash(text, strlen(text), out);
+}
+
+/* ---- extends: what is recorded ---------------------------------------- */
+
+START_TEST(test_extends_records_its_source_and_the_hash_of_its_base)
+{
+    cs_scenario *base = load_ok("scenario", "full.yaml");
+    cs_scenario *s = load_ok("scenario", "whatif.yaml");
+    char path[PATH_LEN], hash[17];
+    ck_assert_str_eq(s->extends_source,
+                     data_path(path, "scenario", "full.yaml"));
+    ck_assert_str_eq(s->extends_hash, base->resolved_hash);
+    hash_of(s->resolved_yaml, hash);
+    ck_assert_str_eq(s->resolved_hash, hash);
+    ck_assert_int_eq((int)strlen(s->resolved_hash), 16);
+    ck_assert_str_ne(s->resolved_hash, s->extends_hash);
+    /* a scenario that extends nothing records no base */
+    ck_assert_ptr_null(base->extends_source);
+    ck_assert_ptr_null(base->extends_hash);
+    /* FNV-1a 64 of "a" is af63dc4c8601ec8c (the published vector) */
+    cs_text_hash("a", 1, hash);
+    ck_assert_str_eq(hash, "af63dc4c8601ec8c");
+    cs_scenario_free(base);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/* An edited base beside the what-if gives another hash than the shipped
+ * one: the two are told apart. */
+START_TEST(test_extends_hash_tells_an_edited_base_from_the_shipped_one)
+{
+    char dir[DIR_LEN], path[PATH_LEN];
+    temp_dir(dir);
+    size_t len;
+    const char *shipped =
+        cs_scenario_builtin_text("england-baseline.yaml", &len);
+    ck_assert_ptr_nonnull(shipped);
+    const char *whatif = "extends: england-baseline.yaml\nname: w\n";
+    cs_scenario *a = NULL, *b = NULL;
+    cs_error err;
+    ck_assert_msg(load_text(whatif, "w.yaml", dir, &a, &err) == CS_OK, "%s",
+                  err.message);
+    ck_assert_str_eq(a->extends_source, "<builtin>/england-baseline.yaml");
+    static char edited[1 << 20];
+    snprintf(edited, sizeof edited, "# a comment changes nothing\n%s", shipped);
+    write_file(dir, "england-baseline.yaml", edited);
+    ck_assert_msg(load_text(whatif, "w.yaml", dir, &b, &err) == CS_OK, "%s",
+                  err.message);
+    ck_assert_str_eq(a->extends_hash, b->extends_hash);
+    cs_scenario_free(b);
+    char *at = strstr(edited, "horizon_years: 10");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "horizon_years: 9 ", 17);
+    write_file(dir, "england-baseline.yaml", edited);
+    ck_assert_msg(load_text(whatif, "w.yaml", dir, &b, &err) == CS_OK, "%s",
+                  err.message);
+    snprintf(path, sizeof path, "%s/england-baseline.yaml", dir);
+    ck_assert_str_eq(b->extends_source, path);
+    ck_assert_str_ne(a->extends_hash, b->extends_hash);
+    cs_scenario *shipped_s = NULL;
+    ck_assert_int_eq(
+        load_text(shipped, "england-baseline.yaml", dir, &shipped_s, &err),
+        CS_OK);
+    ck_assert_str_eq(a->extends_hash, shipped_s->resolved_hash);
+    cs_scenario_free(a);
+    cs_scenario_free(b);
+    cs_scenario_free(shipped_s);
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* Every .yaml in scenarios/ is built in, byte for byte. */
+START_TEST(test_every_shipped_scenario_is_built_in)
+{
+    DIR *d = opendir(scenarios_dir());
+    ck_assert_msg(d != NULL, "cannot list %s", scenarios_dir());
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+            continue;
+        char path[PATH_LEN];
+        snprintf(path, sizeof path, "%s/%s", scenarios_dir(), e->d_name);
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        static char text[1 << 20];
+        size_t got = fread(text, 1, sizeof text, f);
+        fclose(f);
+        size_t builtin_len = 0;
+        const char *builtin = cs_scenario_builtin_text(e->d_name, &builtin_len);
+        ck_assert_msg(builtin != NULL,
+                      "%s is not built in (list it in "
+                      "scenarios/meson.build)",
+                      e->d_name);
+        ck_assert_msg(builtin_len == got && memcmp(builtin, text, got) == 0,
+                      "%s: the built-in copy differs from the file", e->d_name);
+        n++;
+    }
+    closedir(d);
+    ck_assert_int_ge(n, 6);
+}
+END_TEST
+
+/* A what-if anywhere can extend any shipped scenario, which extends only
+ * shipped ones: a directory called "<builtin>" here is never read. */
+START_TEST(test_a_whatif_anywhere_extends_a_shipped_whatif)
+{
+    char dir[DIR_LEN], here[PATH_LEN], path[PATH_LEN];
+    temp_dir(dir);
+    ck_assert_ptr_nonnull(getcwd(here, sizeof here));
+    ck_assert_int_eq(chdir(dir), 0);
+    ck_assert_int_eq(mkdir("<builtin>", 0755), 0);
+    write_file(dir, "<builtin>/england-baseline.yaml", "not: a scenario\n");
+    cs_scenario *s = NULL;
+    cs_error err;
+    int rc = load_text("extends: family-safeguarding.yaml\nname: mine\n",
+                       "mine.yaml", dir, &s, &err);
+    ck_assert_int_eq(chdir(here), 0);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    ck_assert_str_eq(s->extends_source, "<builtin>/family-safeguarding.yaml");
+    ck_assert_int_eq(s->n_levers, 6);
+    /* the hash is that of the shipped file, loaded beside its base */
+    cs_scenario *shipped = NULL;
+    snprintf(path, sizeof path, "%s/family-safeguarding.yaml", scenarios_dir());
+    ck_assert_int_eq(cs_scenario_load_file(path, &shipped, &err), CS_OK);
+    ck_assert_str_eq(s->extends_hash, shipped->resolved_hash);
+    cs_scenario_free(s);
+    cs_scenario_free(shipped);
+    snprintf(path, sizeof path, "%s/<builtin>/england-baseline.yaml", dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/<builtin>", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* ---- extends: what may be named ---------------------------------------- */
+
+/* A file that is not a scenario: refused at the extends line, naming the
+ * file, quoting nothing of it. */
+START_TEST(test_extends_of_a_file_that_is_not_a_scenario)
+{
+    char dir[DIR_LEN], want[3 * PATH_LEN];
+    temp_dir(dir);
+    static const struct {
+        const char *text, *why;
+    } cases[] = {
+        {"root:x:0:0:SECRET:/root:/bin/bash\ndaemon:x:1:1:SECRET:/usr\n",
+         "whose top level is a single value, not a mapping of scenario "
+         "settings"},
+        {"- SECRET\n- SECRET\n",
+         "whose top level is a list, not a mapping of scenario settings"},
+        {"password: SECRET\nuser.name: SECRET\n",
+         "a mapping with none of the scenario's keys (name, base_date, "
+         "stages, transitions, ...)"},
+        {"a: SECRET: b\n", "which cannot be read as a scenario (%s:1:10: "
+                           "invalid YAML: mapping values are not allowed in "
+                           "this context)"},
+        {"SECRET: 1\nSECRET: 2\n",
+         "which cannot be read as a scenario (%s:2:1: a duplicate key)"},
+        {"", "an empty file"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_file(dir, "target", cases[i].text);
+        char target[PATH_LEN], why[PATH_LEN + 512];
+        snprintf(target, sizeof target, "%s/target", dir);
+        snprintf(why, sizeof why, cases[i].why, target);
+        snprintf(want, sizeof want,
+                 "x.yaml:2:10: extends: expected a scenario file, found "
+                 "'%s', %s",
+                 target, why);
+        assert_refused("name: x\nextends: target\n", dir, want);
+        cs_scenario *s = NULL;
+        cs_error err;
+        load_text("name: x\nextends: target\n", "x.yaml", dir, &s, &err);
+        ck_assert_ptr_null(strstr(err.message, "SECRET"));
+    }
+    char path[PATH_LEN];
+    snprintf(path, sizeof path, "%s/target", dir);
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    _exit(3); /* a hang: the test fails instead of waiting forever */
+}
+
+/* A FIFO, a directory, a character device: refused at once, never read. */
+START_TEST(test_extends_names_regular_files_only)
+{
+    char dir[DIR_LEN], fifo[PATH_LEN], sub[PATH_LEN], want[3 * PATH_LEN];
+    temp_dir(dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
+    snprintf(sub, sizeof sub, "%s/adir.yaml", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    signal(SIGALRM, on_alarm);
+    alarm(5);
+    snprintf(want, sizeof want,
+             "x.yaml:1:10: extends: expected a regular file, found '%s', a "
+             "FIFO or pipe",
+             fifo);
+    assert_refused("extends: fifo.yaml\n", dir, want);
+    snprintf(want, sizeof want,
+             "x.yaml:1:10: extends: expected a regular file, found '%s', a "
+             "directory",
+             sub);
+    assert_refused("extends: adir.yaml\n", dir, want);
+    assert_refused("extends: /dev/null\n", dir,
+                   "x.yaml:1:10: extends: expected a regular file, found "
+                   "'/dev/null', a character device");
+    alarm(0);
+    remove(fifo);
+    rmdir(sub);
+    rmdir(dir);
+}
+END_TEST
+
+/* /dev/stdin and /proc/self/fd/0 while standard input is a pipe whose
+ * writer stays open: reading would block forever. */
+START_TEST(test_extends_stdin_while_stdin_is_an_open_pipe)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(dup2(fds[0], 0), 0); /* the write end stays open */
+    signal(SIGALRM, on_alarm);
+    alarm(5);
+    assert_refused("extends: /dev/stdin\n", NULL,
+                   "x.yaml:1:10: extends: expected a regular file, found "
+                   "'/dev/stdin', a FIFO or pipe");
+    assert_refused("extends: /proc/self/fd/0\n", NULL,
+                   "x.yaml:1:10: extends: expected a regular file, found "
+                   "'/proc/self/fd/0', a FIFO or pipe");
+    alarm(0);
+    close(fds[1]);
+}
+END_TEST
+
+/* The top file may be a pipe, but a directory is refused, and the message
+ * starts with the file like every other. */
+START_TEST(test_a_directory_as_the_scenario_names_the_file_first)
+{
+    char dir[DIR_LEN], want[PATH_LEN + 64];
+    temp_dir(dir);
+    cs_scenario *s = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_scenario_load_file(dir, &s, &err), CS_EINPUT);
+    snprintf(want, sizeof want, "%s: cannot open: Is a directory", dir);
+    ck_assert_str_eq(err.message, want);
+    rmdir(dir);
+}
+END_TEST
+
+/* A "\0" escape would cut every string short: refused wherever it is. */
+START_TEST(test_nul_in_any_string_is_refused)
+{
+    char dir[DIR_LEN];
+    snprintf(dir, sizeof dir, "%s/scenario", data_dir());
+    assert_refused("extends: full.yaml\nname: \"hbase\\0/../../x\"\n", dir,
+                   "x.yaml:2:7: expected text without NUL characters, found "
+                   "a NUL (\\0) as character 6 of this value (everything "
+                   "after it would be lost)");
+    assert_refused("extends: \"full.yaml\\0junk\"\n", dir,
+                   "x.yaml:1:10: expected text without NUL characters, found "
+                   "a NUL (\\0) as character 10 of this value (everything "
+                   "after it would be lost)");
+    assert_refused("extends: full.yaml\nmarks: {\"known\\0x\": {label: "
+                   "a}}\n",
+                   dir,
+                   "x.yaml:2:9: expected text without NUL characters, found "
+                   "a NUL (\\0) as character 6 of this value (everything "
+                   "after it would be lost)");
+    assert_refused("extends: full.yaml\ndescription: 'ok'\n"
+                   "stages.cin.label: \"Child\\0in need\"\n",
+                   dir,
+                   "x.yaml:3:19: expected text without NUL characters, found "
+                   "a NUL (\\0) as character 6 of this value (everything "
+                   "after it would be lost)");
+}
+END_TEST
+
+/* ---- an override that breaks a rule of its base ----------------------- */
+
+START_TEST(test_override_that_breaks_a_base_rule_points_at_the_override)
+{
+    char dir[DIR_LEN], base[PATH_LEN], want[3 * PATH_LEN];
+    snprintf(dir, sizeof dir, "%s/scenario", data_dir());
+    snprintf(base, sizeof base, "%s/full.yaml", dir);
+    /* entry shares: the sum is the base's mapping, changed here */
+    snprintf(want, sizeof want,
+             "x.yaml:2:21: stages.looked_after.placements: expected entry "
+             "shares summing to 1, found a sum of 1.1 (merged into the base's "
+             "value at %s:25:7)",
+             base);
+    assert_refused("extends: full.yaml\n"
+                   "stages.looked_after.placements.residential.entry_share: "
+                   "0.45\n",
+                   dir, want);
+    /* too many children in a stage: the count raised here */
+    snprintf(want, sizeof want,
+             "x.yaml:3:3: population.total: at age 0 the other stages hold "
+             "100108 children but the total is only 100000 (the total is at "
+             "%s:30:10) (merged into the base's value at %s:37:5)",
+             base, base);
+    assert_refused("extends: full.yaml\npopulation:\n  stages:\n"
+                   "    care_leaver: {count: 1800000}\n",
+                   dir, want);
+    /* a shorter horizon than the base's per-year list */
+    snprintf(want, sizeof want,
+             "%s:50:13: births.per_year: 3 values for a horizon of 2 "
+             "financial years (2019/20 to 2020/21): expected at most 2, one "
+             "per year; the horizon is set at x.yaml:2:16",
+             base);
+    assert_refused("extends: full.yaml\nhorizon_years: 2\n", dir, want);
+    /* both of a pair, one from each file: at the override */
+    snprintf(want, sizeof want,
+             "x.yaml:2:1: horizon_months: expected only one of horizon_years "
+             "and horizon_months, found both (horizon_years at %s:8:1)",
+             base);
+    assert_refused("extends: full.yaml\nhorizon_months: 24\n", dir, want);
+}
+END_TEST
+
+/* ---- per-year lists --------------------------------------------------- */
+
+#define SMALL_HEADER "name: small\nbase_date: 2019-04\nhorizon_years: 3\n"
+
+static const char *const small_body =
+    "stages:\n  universal: {intervention: none}\n"
+    "  early_help:\n    intervention: early\n"
+    "    unit_cost: {per_year: 1_000}\n"
+    "    capacity: {funded_by: [grant], when_full: {to: universal}}\n"
+    "population: {total: 1000, remainder: universal}\n"
+    "transitions:\n  help: {from: universal, to: early_help, rate: 0.1}\n";
+
+static void with_small(char *out, size_t size, const char *more)
+{
+    snprintf(out, size, "%s%s%s", SMALL_HEADER, small_body, more);
+}
+
+START_TEST(test_per_year_lists_cover_the_horizon_or_say_how_they_go_on)
+{
+    char text[4096];
+    cs_scenario *s = NULL;
+    cs_error err;
+    /* too long: the five values for three years */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: [1, 2, 3, 4, 5], growth: 0}}\n"
+               "births: {per_year: 10}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:13:29: funding.grant.per_year: 5 values for a "
+                   "horizon of 3 financial years (2019/20 to 2021/22): "
+                   "expected at most 3, one per year");
+    /* short, no growth */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: [1, 2]}}\nbirths: {per_year: "
+               "10}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:13:29: funding.grant.per_year: 2 values for a "
+                   "horizon of 3 financial years (2019/20 to 2021/22): "
+                   "expected a value for every year, or growth: to say how it "
+                   "goes on after 2020/21 (growth: 0 repeats the last value)");
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: 5}}\n"
+               "births: {per_year: [10, 20]}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:14:20: births.per_year: 2 values for a horizon of 3 "
+                   "financial years (2019/20 to 2021/22): expected a value for "
+                   "every year, or growth: to say how it goes on after 2020/21 "
+                   "(growth: 0 repeats the last value)");
+    /* a single number holds; a short list with growth grows; births too */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: [1_000, 2_000], growth: 0.5}}\n"
+               "births: {per_year: [100, 200], growth: 0.1}\n");
+    ck_assert_msg(load_text(text, "x.yaml", NULL, &s, &err) == CS_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(s->streams[0].n_years, 2);
+    ck_assert_int_eq(s->n_births, 3);
+    ck_assert_double_eq(s->births_per_year[1], 200);
+    ck_assert_double_eq_tol(s->births_per_year[2], 220, 1e-9);
+    cs_scenario_free(s);
+    /* a horizon not starting in April: 2019-01 for 16 months (to April
+     * 2020) spans the financial years 2018/19, 2019/20 and 2020/21 */
+    snprintf(text, sizeof text, "%s%s%s",
+             "name: small\nbase_date: 2019-01\nhorizon_months: 16\n",
+             small_body,
+             "funding: {grant: {per_year: [1, 2, 3]}}\n"
+             "births: {per_year: [10, 20, 30]}\n");
+    ck_assert_msg(load_text(text, "x.yaml", NULL, &s, &err) == CS_OK, "%s",
+                  err.message);
+    cs_scenario_free(s);
+    snprintf(text, sizeof text, "%s%s%s",
+             "name: small\nbase_date: 2019-01\nhorizon_months: 16\n",
+             small_body,
+             "funding: {grant: {per_year: [1, 2, 3, 4]}}\n"
+             "births: {per_year: 10}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:13:29: funding.grant.per_year: 4 values for a "
+                   "horizon of 3 financial years (2018/19 to 2020/21): "
+                   "expected at most 3, one per year");
+}
+END_TEST
+
+START_TEST(test_thousands_with_commas_and_leading_zeros_are_refused)
+{
+    char text[4096];
+    with_small(text, sizeof text,
+               "funding:\n  grant:\n"
+               "    per_year: [184_000_000, 165_000_000, 82,500,000]\n"
+               "births: {per_year: 10}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:15:45: funding.grant.per_year[3]: expected a "
+                   "number, found 500 right after a comma: YAML reads "
+                   "82,500,000 as 3 numbers; write 82_500_000 for one number "
+                   "with thousands, or put a space after each comma of a "
+                   "list");
+    /* a space after each comma: a list of three */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: [100, 200, 300]}}\n"
+               "births: {per_year: 10}\n");
+    cs_scenario *s = NULL;
+    cs_error err;
+    ck_assert_msg(load_text(text, "x.yaml", NULL, &s, &err) == CS_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(s->streams[0].n_years, 3);
+    cs_scenario_free(s);
+    /* written without spaces, 3-digit items are ambiguous */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: [100,200,300]}}\n"
+               "births: {per_year: 10}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:13:34: funding.grant.per_year[1]: expected a "
+                   "number, found 200 right after a comma: YAML reads "
+                   "100,200,300 as 3 numbers; write 100_200_300 for one "
+                   "number with thousands, or put a space after each comma "
+                   "of a list");
+    /* in block style the commas stay in one value */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: 5}}\nbirths:\n"
+               "  per_year: 600,000\n");
+    assert_refused(text, NULL,
+                   "x.yaml:15:13: births.per_year: expected a number of "
+                   "births per year from 0 to 1000000000, or a list of them "
+                   "by financial year, found '600,000' (write thousands with "
+                   "'_', as 600_000, not with commas)");
+    /* leading zeros */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: [000, 5, 5]}}\n"
+               "births: {per_year: 10}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:13:30: funding.grant.per_year[0]: expected an "
+                   "amount in GBP (cash) >= 0, found 000 (a whole number with "
+                   "a leading zero is ambiguous: YAML 1.1 reads it as octal; "
+                   "write it without the zero)");
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: 5}}\nbirths: {per_year: 0500}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:14:20: births.per_year: expected a number of "
+                   "births per year from 0 to 1000000000, or a list of them "
+                   "by financial year, found 0500 (a whole number with a "
+                   "leading zero is ambiguous: YAML 1.1 reads it as octal; "
+                   "write it without the zero)");
+    char dir[DIR_LEN];
+    snprintf(dir, sizeof dir, "%s/scenario", data_dir());
+    assert_refused("extends: full.yaml\nseed: 0123\n", dir,
+                   "x.yaml:2:7: seed: expected a whole number from 0 to "
+                   "18446744073709551615, found 0123 (a whole number with a "
+                   "leading zero is ambiguous: YAML 1.1 reads it as octal; "
+                   "write it without the zero)");
+    /* 0 and 0.5 are fine */
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: 0}}\nbirths: {per_year: 0.5}\n");
+    ck_assert_msg(load_text(text, "x.yaml", NULL, &s, &err) == CS_OK, "%s",
+                  err.message);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/* ---- levers the model would ignore ------------------------------------ */
+
+START_TEST(test_levers_the_model_ignores_are_refused)
+{
+    /* the issue's: early help's places are bought by funding streams */
+    assert_refused("extends: england-baseline.yaml\nlevers: {x: {from: "
+                   "2021-04, capacity: {stage: early_help, multiply: 2}}}\n",
+                   scenarios_dir(),
+                   "x.yaml:2:47: levers.x.capacity.stage: expected a stage "
+                   "with a fixed number of places, found 'early_help', whose "
+                   "places are bought by its funding streams "
+                   "(council_early_help, troubled_families): a funding: lever "
+                   "on them changes its places");
+    char text[4096];
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: 5}, spare: {per_year: 5}}\n"
+               "births: {per_year: 10}\n"
+               "levers: {x: {from: 2020-04, funding: {stream: spare, "
+               "multiply: 0}}}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:15:47: levers.x.funding.stream: expected a funding "
+                   "stream that buys a stage's places, found 'spare', which "
+                   "funds none: the model uses a stream's cash only through a "
+                   "stage's capacity: {funded_by: [...]}");
+    with_small(text, sizeof text,
+               "funding: {grant: {per_year: 5}}\nbirths: {per_year: 10}\n"
+               "levers: {x: {from: 2020-04, unit_cost: {stage: universal, "
+               "multiply: 2}}}\n");
+    assert_refused(text, NULL,
+                   "x.yaml:15:48: levers.x.unit_cost.stage: expected a stage "
+                   "whose unit cost counts (intervention early or late, or "
+                   "places bought by funding), found 'universal', whose "
+                   "intervention is none: its cost is never used");
+    char dir[DIR_LEN];
+    snprintf(dir, sizeof dir, "%s/scenario", data_dir());
+    assert_refused("extends: full.yaml\nlevers: {x: {from: 2020-04, unit_cost: "
+                   "{stage: cin, multiply: 2}}}\n",
+                   dir,
+                   "x.yaml:2:48: levers.x.unit_cost.stage: expected a stage "
+                   "with a unit_cost, found 'cin', which has none: multiplying "
+                   "it changes nothing");
+    char want[2 * PATH_LEN];
+    snprintf(want, sizeof want,
+             "x.yaml:2:20: levers.x.from: expected a month within the "
+             "horizon (which ends 2029-03), found 2029-04: the lever would "
+             "never act; the horizon is set at %s/full.yaml:8:16",
+             dir);
+    assert_refused("extends: full.yaml\nlevers: {x: {from: 2029-04, rate: "
+                   "{transition: referral, multiply: 2}}}\n",
+                   dir, want);
+    /* the last month of the horizon still acts */
+    cs_scenario *s = NULL;
+    cs_error err;
+    ck_assert_int_eq(load_text("extends: full.yaml\nlevers: {x: {from: "
+                               "2029-03, rate: {transition: referral, "
+                               "multiply: 2}}}\n",
+                               "x.yaml", dir, &s, &err),
+                     CS_OK);
+    cs_scenario_free(s);
 }
 END_TEST
 
@@ -462,9 +1064,18 @@ static const struct bad_file {
     {"extends-missing.yaml",
      "{D}/extends-missing.yaml:2:10: extends: cannot open "
      "'{D}/no-such-base.yaml': No such file or directory"},
+    {"extends-not-a-scenario.yaml",
+     "{D}/extends-not-a-scenario.yaml:2:10: extends: expected a "
+     "scenario file, found '{D}/not-a-scenario.txt', whose top level is "
+     "a single value, not a mapping of scenario settings"},
     {"fractional-count.yaml",
      "{D}/fractional-count.yaml:15:10: population.total: expected a whole "
      "number of children >= 0, found 1000.5"},
+    {"gamma-tiny-sd.yaml",
+     "{D}/gamma-tiny-sd.yaml:23:11: transitions.referral.rate: expected "
+     "a gamma with sd/mean from 0.00316 to 31.6 (a shape (mean/sd)^2 "
+     "from 0.001 to 100000), found sd/mean 2e-200; a number known this "
+     "well can be written plainly"},
     {"group-to-own-placement.yaml",
      "{D}/group-to-own-placement.yaml:26:9: transitions.moves.to: expected a "
      "stage outside the from group 'looked_after', found "
@@ -482,6 +1093,20 @@ static const struct bad_file {
                           "trailing UTF-8 octet (the file must be UTF-8 text)"},
     {"invalid-yaml.yaml", "{D}/invalid-yaml.yaml:16:23: invalid YAML: mapping "
                           "values are not allowed in this context"},
+    {"leading-zero.yaml",
+     "{D}/leading-zero.yaml:18:13: births.per_year: expected a number "
+     "of births per year from 0 to 1000000000, or a list of them by "
+     "financial year, found 0500 (a whole number with a leading zero is "
+     "ambiguous: YAML 1.1 reads it as octal; write it without the zero)"},
+    {"lever-after-horizon.yaml",
+     "{D}/lever-after-horizon.yaml:26:11: levers.late.from: expected a "
+     "month within the horizon (which ends 2029-03), found 2031-04: the "
+     "lever would never act"},
+    {"lever-on-funded-places.yaml",
+     "{D}/lever-on-funded-places.yaml:35:23: levers.x.capacity.stage: "
+     "expected a stage with a fixed number of places, found "
+     "'early_help', whose places are bought by its funding streams "
+     "(grant): a funding: lever on them changes its places"},
     {"loop-a.yaml", "{D}/loop-a.yaml:1:10: extends loop: {D}/loop-a.yaml -> "
                     "{D}/loop-b.yaml -> {D}/loop-a.yaml"},
     {"loop-b.yaml", "{D}/loop-b.yaml:1:10: extends loop: {D}/loop-b.yaml -> "
@@ -498,6 +1123,10 @@ static const struct bad_file {
      "per year >= 0, found 'abc'"},
     {"not-mapping.yaml", "{D}/not-mapping.yaml:1:1: expected a mapping of "
                          "scenario settings, found a list"},
+    {"nul-in-name.yaml",
+     "{D}/nul-in-name.yaml:1:7: expected text without NUL characters, "
+     "found a NUL (\\0) as character 6 of this value (everything after "
+     "it would be lost)"},
     {"overflow-rate.yaml",
      "{D}/overflow-rate.yaml:23:11: transitions.referral.rate: expected a rate "
      "per year >= 0, found 1e999"},
@@ -513,13 +1142,28 @@ static const struct bad_file {
      "expected one of: format_version, name, description, extends, base_date, "
      "horizon_years, horizon_months, seed, economics, funding, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
-     "arrivals, year_effects (did you mean 'population'?)"},
+     "arrivals, year_effects, fit (did you mean 'population'?)"},
+    {"per-year-short.yaml",
+     "{D}/per-year-short.yaml:18:13: births.per_year: 3 values for a "
+     "horizon of 10 financial years (2019/20 to 2028/29): expected a "
+     "value for every year, or growth: to say how it goes on after "
+     "2021/22 (growth: 0 repeats the last value)"},
+    {"per-year-too-long.yaml",
+     "{D}/per-year-too-long.yaml:19:15: funding.grant.per_year: 5 "
+     "values for a horizon of 3 financial years (2019/20 to 2021/22): "
+     "expected at most 3, one per year"},
     {"population-too-small.yaml",
      "{D}/population-too-small.yaml:15:10: population.total: at age 0 the "
      "other stages hold 57 children but the total is only 56"},
     {"string-for-number.yaml",
      "{D}/string-for-number.yaml:23:11: transitions.referral.rate: expected a "
      "rate per year >= 0, found a string (\"0.04\")"},
+    {"thousands-commas.yaml",
+     "{D}/thousands-commas.yaml:19:45: "
+     "funding.troubled_families.per_year[3]: expected a number, found "
+     "500 right after a comma: YAML reads 82,500,000 as 3 numbers; "
+     "write 82_500_000 for one number with thousands, or put a space "
+     "after each comma of a list"},
     {"two-documents.yaml", "{D}/two-documents.yaml:19:1: expected a single "
                            "YAML document, found a second one"},
     {"undeclared-mark.yaml",
@@ -541,7 +1185,7 @@ static const struct bad_file {
      "expected one of: format_version, name, description, extends, base_date, "
      "horizon_years, horizon_months, seed, economics, funding, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
-     "arrivals, year_effects (did you mean 'transitions'?)"},
+     "arrivals, year_effects, fit (did you mean 'transitions'?)"},
 };
 
 START_TEST(test_bad_file_gives_exact_message)
@@ -579,7 +1223,29 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, test_dotted_path_setting_a_value_twice_is_a_duplicate);
     tcase_add_test(tc, test_extends_falls_back_to_shipped_scenario);
     tcase_add_test(tc, test_missing_file_is_an_input_error);
+    tcase_add_test(tc,
+                   test_extends_records_its_source_and_the_hash_of_its_base);
+    tcase_add_test(tc,
+                   test_extends_hash_tells_an_edited_base_from_the_shipped_one);
+    tcase_add_test(tc, test_every_shipped_scenario_is_built_in);
+    tcase_add_test(tc, test_a_whatif_anywhere_extends_a_shipped_whatif);
+    tcase_add_test(tc, test_extends_of_a_file_that_is_not_a_scenario);
+    tcase_add_test(tc, test_a_directory_as_the_scenario_names_the_file_first);
+    tcase_add_test(tc, test_nul_in_any_string_is_refused);
+    tcase_add_test(
+        tc, test_override_that_breaks_a_base_rule_points_at_the_override);
+    tcase_add_test(tc,
+                   test_per_year_lists_cover_the_horizon_or_say_how_they_go_on);
+    tcase_add_test(tc,
+                   test_thousands_with_commas_and_leading_zeros_are_refused);
+    tcase_add_test(tc, test_levers_the_model_ignores_are_refused);
     suite_add_tcase(suite, tc);
+    /* files that would block: a hang fails the test (alarm, and this) */
+    TCase *blocking = tcase_create("blocking");
+    tcase_set_timeout(blocking, 20);
+    tcase_add_test(blocking, test_extends_names_regular_files_only);
+    tcase_add_test(blocking, test_extends_stdin_while_stdin_is_an_open_pipe);
+    suite_add_tcase(suite, blocking);
     TCase *bad = tcase_create("bad");
     tcase_add_loop_test(bad, test_bad_file_gives_exact_message, 0,
                         (int)(sizeof bad_files / sizeof bad_files[0]));
