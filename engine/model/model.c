@@ -768,6 +768,9 @@ int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
     m->scenario.description = NULL;
     m->scenario.source_path = NULL;
     m->scenario.resolved_yaml = NULL;
+    m->scenario.extends_source = NULL;
+    m->scenario.extends_hash = NULL;
+    m->scenario.resolved_hash = NULL;
     m->scenario.fit = NULL; /* owned by the scenario; a fit's business */
     const cs_scenario *sc = &m->scenario;
     m->n_months = sc->horizon_months;
