@@ -35,6 +35,9 @@ static void usage(FILE *to)
             "into one file\n"
             "  sensitivity  which uncertain parameters an outcome's spread "
             "comes from\n"
+            "  fit       estimate a scenario's free parameters from an area's "
+            "published\n"
+            "            figures and write the fitted scenario\n"
             "\n"
             "Run 'cascade COMMAND --help' for a command's options.\n");
 }
@@ -128,6 +131,8 @@ int main(int argc, char **argv)
         return cli_validate(argc - 1, argv + 1);
     if (!strcmp(command, "merge"))
         return cli_merge(argc - 1, argv + 1);
+    if (!strcmp(command, "fit"))
+        return cli_fit(argc - 1, argv + 1);
     if (!strcmp(command, "compare"))
         return cli_compare(argc - 1, argv + 1);
     if (!strcmp(command, "summary"))

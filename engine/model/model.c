@@ -712,11 +712,13 @@ static int compile_initial(cs_model *m, cs_error *err)
 {
     const cs_scenario *sc = &m->scenario;
     m->initial = calloc((size_t)m->n_compartments, sizeof *m->initial);
+    m->initial_expected =
+        calloc((size_t)m->n_compartments, sizeof *m->initial_expected);
     int max_cells = (CS_MAX_DURATION_MONTHS + 1) << CS_MAX_MARKS;
     double *weight = calloc((size_t)max_cells, sizeof *weight);
     double *part = calloc((size_t)max_cells, sizeof *part);
     double *rem = calloc((size_t)max_cells, sizeof *rem);
-    if (!m->initial || !weight || !part || !rem) {
+    if (!m->initial || !m->initial_expected || !weight || !part || !rem) {
         free(weight);
         free(part);
         free(rem);
@@ -746,10 +748,21 @@ static int compile_initial(cs_model *m, cs_error *err)
             }
             int cells = nd * m->n_mark_sets;
             split_whole(sc->initial[s][a], cells, weight, part, rem);
+            double total = 0;
+            for (int i = 0; i < cells; i++)
+                total += weight[i];
             for (int d = 0; d < nd; d++)
-                for (int k = 0; k < m->n_mark_sets; k++)
-                    m->initial[cs_compartment(m, s, a, d, k)] =
-                        part[d * m->n_mark_sets + k];
+                for (int k = 0; k < m->n_mark_sets; k++) {
+                    int c = cs_compartment(m, s, a, d, k),
+                        i = d * m->n_mark_sets + k;
+                    m->initial[c] = part[i];
+                    /* in expected values the split need not be whole: it
+                     * then moves smoothly with the rates (a fit's
+                     * derivatives need that) */
+                    m->initial_expected[c] =
+                        total > 0 ? sc->initial[s][a] * weight[i] / total
+                                  : (i == 0 ? sc->initial[s][a] : 0);
+                }
         }
     }
     free(weight);
@@ -812,6 +825,7 @@ void cs_model_free(cs_model *m)
     free(m->outcome_dest);
     free(m->outcome_flow);
     free(m->initial);
+    free(m->initial_expected);
     free(m->births);
     free(m->ages);
     free(m->fy);

@@ -48,8 +48,10 @@ struct cs_model {
     int n_outcomes;
     int max_outcomes; /* the most outcomes of any one compartment */
 
-    /* the initial state, whole children per compartment */
+    /* the initial state, whole children per compartment (stochastic runs),
+     * and the same split in proportion, not rounded (expected values) */
     double *initial;
+    double *initial_expected;
 
     /* per month */
     double *births;      /* expected births */

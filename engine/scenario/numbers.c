@@ -77,8 +77,8 @@ static int per_year(double *list, int n, double **slots, int max, char *why,
 }
 
 static int transition_number(cs_transition *t, const cs_scenario *s,
-                             const char *rest, const char *path,
-                             double **slots, int max, char *why, size_t size)
+                             const char *rest, const char *path, double **slots,
+                             int max, char *why, size_t size)
 {
     const char *tail;
     size_t n = segment(rest, &tail);
@@ -110,9 +110,8 @@ static int transition_number(cs_transition *t, const cs_scenario *s,
             parse_band(open, (size_t)(close - open),
                        by_age ? CS_AGES - 1 : CS_MAX_DURATION_MONTHS, &lo,
                        &hi)) {
-            snprintf(why, size,
-                     "%s: expected %s[BAND]%s with a band like %s", path,
-                     by_age ? "by_age" : "by_duration", after + 1,
+            snprintf(why, size, "%s: expected %s[BAND]%s with a band like %s",
+                     path, by_age ? "by_age" : "by_duration", after + 1,
                      by_age ? "0-9, 5 or 16+" : "0-2 or 12+");
             return -1;
         }
@@ -134,8 +133,8 @@ static int transition_number(cs_transition *t, const cs_scenario *s,
             }
         }
         snprintf(why, size, "%s: transition '%s' has no %s band %.*s", path,
-                 t->id, by_age ? "by_age" : "by_duration",
-                 (int)(close - open), open);
+                 t->id, by_age ? "by_age" : "by_duration", (int)(close - open),
+                 open);
         return -1;
     }
     (void)max;
@@ -167,29 +166,29 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
         id[m] = '\0';
         int t = cs_scenario_find_transition(s, id);
         if (t < 0) {
-            snprintf(why, size, "%s: no transition '%s' in the scenario",
-                     path, id);
+            snprintf(why, size, "%s: no transition '%s' in the scenario", path,
+                     id);
             return -1;
         }
-        return transition_number(&s->transitions[t], s, tail, path, slots,
-                                 max, why, size);
+        return transition_number(&s->transitions[t], s, tail, path, slots, max,
+                                 why, size);
     }
     if (!strcmp(path, "births.per_year"))
         return per_year(s->births_per_year, s->n_births, slots, max, why, size,
                         path);
     if (!strcmp(path, "population.net_migration.per_year"))
-        return per_year(s->migration_per_year, s->n_migration, slots, max,
-                        why, size, path);
+        return per_year(s->migration_per_year, s->n_migration, slots, max, why,
+                        size, path);
     if (is(path, n, "arrivals")) {
         const char *tail;
         size_t m = segment(rest, &tail);
         for (int i = 0; i < s->n_arrivals; i++)
             if (is(rest, m, s->arrivals[i].id) && !strcmp(tail, "per_year"))
-                return per_year(s->arrivals[i].per_year,
-                                s->arrivals[i].n_years, slots, max, why, size,
-                                path);
-        snprintf(why, size, "%s: expected arrivals.ID.per_year of an arrival "
-                            "in the scenario",
+                return per_year(s->arrivals[i].per_year, s->arrivals[i].n_years,
+                                slots, max, why, size, path);
+        snprintf(why, size,
+                 "%s: expected arrivals.ID.per_year of an arrival "
+                 "in the scenario",
                  path);
         return -1;
     }
@@ -203,7 +202,7 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
 }
 
 int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
-              int deviation, char *why, size_t size)
+                 int deviation, char *why, size_t size)
 {
     for (int i = 0; i < spec->n_parameters; i++) {
         const cs_fit_parameter *p = &spec->parameters[i];
@@ -218,8 +217,16 @@ int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
                              p->id, p->targets[k]);
                     return -1;
                 }
-                s->transitions[t].trend_per_year =
-                    deviation ? s->transitions[t].trend_per_year + v : v;
+                cs_transition *tr = &s->transitions[t];
+                if (!deviation) {
+                    tr->trend_per_year = v;
+                    continue;
+                }
+                tr->trend_per_year += v;
+                double f = exp(v * spec->trend_years[i]);
+                tr->rate *= f;
+                for (int j = 0; j < tr->n_by_age; j++)
+                    tr->by_age[j].rate *= f;
                 continue;
             }
             double *slots[CS_MAX_YEARS];

@@ -1567,8 +1567,9 @@ static int read_stage_population(reader *r, const tree_node *p,
 
 static int read_population(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"total", "total_by_age", "age_shares",
-                                       "remainder", "stages"};
+    static const char *const keys[] = {"total",      "total_by_age",
+                                       "age_shares", "remainder",
+                                       "stages",     "net_migration"};
     static const char *const remainder_keys[] = {"marked"};
     cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], path[PATH_MAX_LEN];
@@ -2872,17 +2873,16 @@ static int transition_id(reader *r, const tree_node *n, const char *path,
     const char *names[CS_MAX_TRANSITIONS];
     for (int i = 0; i < r->s->n_transitions; i++)
         names[i] = r->s->transitions[i].id;
-    *out = n->kind == TREE_SCALAR
-               ? cs_scenario_find_transition(r->s, n->text)
-               : -1;
+    *out = n->kind == TREE_SCALAR ? cs_scenario_find_transition(r->s, n->text)
+                                  : -1;
     if (*out >= 0)
         return CS_OK;
     return diag_error(r->err, n, "%s: expected a transition id, found %s%s",
                       path, diag_describe(n, found, sizeof found),
                       n->kind == TREE_SCALAR
                           ? diag_did_you_mean(n->text, names,
-                                              (size_t)r->s->n_transitions,
-                                              hint, sizeof hint)
+                                              (size_t)r->s->n_transitions, hint,
+                                              sizeof hint)
                           : "");
 }
 
@@ -2890,7 +2890,7 @@ static int read_fit_parameter(reader *r, const tree_node *key,
                               const tree_node *n, const char *path,
                               cs_fit_parameter *p)
 {
-    static const char *const keys[] = {"multiply", "trend", "add", "range",
+    static const char *const keys[] = {"multiply", "trend", "add",    "range",
                                        "prior_sd", "after", "damping"};
     static const char *const kinds[] = {"multiply", "trend", "add"};
     static const char *const rules[] = {"continue", "hold", "damp"};
@@ -2935,8 +2935,7 @@ static int read_fit_parameter(reader *r, const tree_node *key,
         }
         if (kind == CS_FIT_ADD &&
             strcmp(x->text, "population.net_migration.per_year") &&
-            !(strncmp(x->text, "arrivals.", 9) == 0 &&
-              strlen(x->text) > 18 &&
+            !(strncmp(x->text, "arrivals.", 9) == 0 && strlen(x->text) > 18 &&
               !strcmp(x->text + strlen(x->text) - 9, ".per_year")))
             return expected(r, x, item,
                             "population.net_migration.per_year or "
@@ -3032,8 +3031,10 @@ static int read_fit_covariance(reader *r, const tree_node *n, cs_fit_spec *f)
     char item[PATH_MAX_LEN], cell[PATH_MAX_LEN];
     int rc, p = f->n_parameters;
     char what[96];
-    snprintf(what, sizeof what, "%d rows of %d numbers (one per fit "
-                                "parameter)", p, p);
+    snprintf(what, sizeof what,
+             "%d rows of %d numbers (one per fit "
+             "parameter)",
+             p, p);
     if (n->kind != TREE_SEQUENCE || (int)n->n != p || p == 0)
         return expected(r, n, "fit.covariance", what);
     for (int i = 0; i < p; i++) {
@@ -3042,10 +3043,9 @@ static int read_fit_covariance(reader *r, const tree_node *n, cs_fit_spec *f)
         if (row->kind != TREE_SEQUENCE || (int)row->n != p)
             return expected(r, row, item, what);
         for (int j = 0; j < p; j++)
-            if ((rc = number_in(r, row->items[j],
-                                join_index(cell, item, (size_t)j),
-                                "a finite number", -1e12, 1e12,
-                                &f->covariance[i][j])))
+            if ((rc = number_in(
+                     r, row->items[j], join_index(cell, item, (size_t)j),
+                     "a finite number", -1e12, 1e12, &f->covariance[i][j])))
                 return rc;
     }
     for (int i = 0; i < p; i++) {
@@ -3070,8 +3070,8 @@ static int read_fit_covariance(reader *r, const tree_node *n, cs_fit_spec *f)
 
 static int read_fit(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"window", "parameters", "year_effects",
-                                       "measures", "covariance"};
+    static const char *const keys[] = {"window",   "parameters", "year_effects",
+                                       "measures", "covariance", "trend_years"};
     static const char *const effect_keys[] = {"measures", "transitions"};
     const tree_node *n = tree_map_get(root, "fit");
     if (!n || tree_is_null(n))
@@ -3103,10 +3103,10 @@ static int read_fit(reader *r, const tree_node *root)
                               "fit.parameters: expected at most %d, found "
                               "more",
                               CS_MAX_FIT_PARAMETERS);
-        if ((rc = read_fit_parameter(
-                 r, key, params->items[i],
-                 join_key(path, "fit.parameters", key->text),
-                 &f->parameters[f->n_parameters])))
+        if ((rc =
+                 read_fit_parameter(r, key, params->items[i],
+                                    join_key(path, "fit.parameters", key->text),
+                                    &f->parameters[f->n_parameters])))
             return rc;
         f->n_parameters++;
     }
@@ -3155,9 +3155,9 @@ static int read_fit(reader *r, const tree_node *root)
             if (t->n == 0 || t->n > CS_MAX_FIT_TARGETS)
                 return expected(r, t, sub, "a list of 1 to 16 transition ids");
             for (size_t k = 0; k < t->n; k++)
-                if ((rc = transition_id(r, t->items[k],
-                                        join_index(item, sub, k),
-                                        &x->transitions[k])))
+                if ((rc =
+                         transition_id(r, t->items[k], join_index(item, sub, k),
+                                       &x->transitions[k])))
                     return rc;
             x->n_transitions = (int)t->n;
         }
@@ -3172,8 +3172,7 @@ static int read_fit(reader *r, const tree_node *root)
             const tree_node *key = maps->keys[i], *list = maps->items[i];
             join_key(path, "fit.measures", key->text);
             int measure = cs_series_find_measure(key->text);
-            if (measure < 0 ||
-                cs_series_measure(measure)->kind != CS_OBS_FLOW)
+            if (measure < 0 || cs_series_measure(measure)->kind != CS_OBS_FLOW)
                 return expected(r, key, "fit.measures",
                                 "a published flow (docs/data.md), such as "
                                 "cla_ceased_adopted");
@@ -3200,16 +3199,38 @@ static int read_fit(reader *r, const tree_node *root)
     if ((v = tree_map_get(n, "covariance")) &&
         (rc = read_fit_covariance(r, v, f)))
         return rc;
+    if ((v = tree_map_get(n, "trend_years")) && !tree_is_null(v)) {
+        if ((rc = need_mapping(r, v, "fit.trend_years",
+                               "a mapping of trend parameter ids to years")))
+            return rc;
+        for (size_t i = 0; i < v->n; i++) {
+            int found = -1;
+            for (int j = 0; j < f->n_parameters; j++)
+                if (!strcmp(f->parameters[j].id, v->keys[i]->text) &&
+                    f->parameters[j].kind == CS_FIT_TREND)
+                    found = j;
+            if (found < 0)
+                return expected(r, v->keys[i], "fit.trend_years",
+                                "the id of a trend in fit.parameters");
+            if ((rc = number_in(
+                     r, v->items[i],
+                     join_key(path, "fit.trend_years", v->keys[i]->text),
+                     "a number of years from -100 to 100", -100, 100,
+                     &f->trend_years[found])))
+                return rc;
+        }
+    }
     return CS_OK;
 }
 
 static const char *const top_keys[] = {
-    "format_version", "name",          "description",    "extends",
-    "base_date",      "horizon_years", "horizon_months", "seed",
-    "economics",      "funding",       "marks",          "stages",
-    "population",     "births",        "transitions",    "programmes",
-    "levers",         "ageing",        "arrivals",       "year_effects",
-    "fit"};
+    "format_version", "name",         "description",
+    "extends",        "base_date",    "horizon_years",
+    "horizon_months", "seed",         "economics",
+    "funding",        "marks",        "stages",
+    "population",     "births",       "transitions",
+    "programmes",     "levers",       "ageing",
+    "arrivals",       "year_effects", "fit"};
 
 int schema_is_top_key(const char *key)
 {

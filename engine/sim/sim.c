@@ -408,7 +408,9 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     const cs_model *m = sim->model;
     size_t nc = (size_t)m->n_compartments;
     int nf = m->n_flows;
-    memcpy(sim->now, m->initial, nc * sizeof *sim->now);
+    memcpy(sim->now,
+           mode == CS_SIM_STOCHASTIC ? m->initial : m->initial_expected,
+           nc * sizeof *sim->now);
     if (flows)
         memset(flows, 0, sizeof *flows * (size_t)m->n_months * (size_t)nf);
 

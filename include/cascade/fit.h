@@ -41,4 +41,98 @@ int cs_observer_knows(const cs_observer *observer, int measure);
 double cs_observe(const cs_observer *observer, int measure, int year,
                   const double *stocks, const double *flows);
 
+/* ---- calibration ------------------------------------------------------- */
+
+/* Kinds of observation. */
+enum {
+    CS_FIT_STOCKS = 0,     /* children at 31 March */
+    CS_FIT_FLOWS = 1,      /* children moving during a year */
+    CS_FIT_POPULATION = 2, /* the 0-17 population, mid-year */
+    CS_FIT_N_GROUPS = 3
+};
+const char *cs_fit_group_name(int group);
+
+typedef struct cs_fit_options {
+    /* The window, DfE years to 31 March: the model starts from the
+     * published stocks at 31 March `first` and is fitted to the years
+     * first+1 .. last. 0: the scenario's fit.window, else every year the
+     * data has for the area. */
+    int first, last;
+    int threads;        /* to compute the Jacobian (default 1) */
+    int max_iterations; /* default 200 */
+} cs_fit_options;
+
+void cs_fit_options_init(cs_fit_options *options);
+
+typedef struct cs_fit_result cs_fit_result;
+
+/*
+ * Fit the scenario's fit: parameters to area's series in data (which must
+ * outlive the result). CS_OK and *out; CS_EINPUT when the scenario has no
+ * fit: section, the window has too few years, or the data lacks what the
+ * start needs; other codes on failure. docs/fitting.md.
+ */
+int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
+               const cs_fit_options *options, cs_fit_result **out,
+               cs_error *err);
+void cs_fit_result_free(cs_fit_result *result);
+
+int cs_fit_first_year(const cs_fit_result *r);
+int cs_fit_last_year(const cs_fit_result *r);
+int cs_fit_n_parameters(const cs_fit_result *r);
+const cs_fit_parameter *cs_fit_get_parameter(const cs_fit_result *r, int i);
+/* On the fitted scale (log multiplier, trend per year, amount). */
+double cs_fit_estimate(const cs_fit_result *r, int i);
+double cs_fit_se(const cs_fit_result *r, int i);
+double cs_fit_correlation(const cs_fit_result *r, int i, int j);
+int cs_fit_at_bound(const cs_fit_result *r, int i);
+double cs_fit_loglik(const cs_fit_result *r);
+int cs_fit_iterations(const cs_fit_result *r);
+int cs_fit_converged(const cs_fit_result *r);
+/* The published series fitted (one per measure), and each one's negative
+ * binomial size k (Var = mu + mu^2 / k: a coefficient of variation near
+ * 1 / sqrt(k) for large counts). */
+int cs_fit_n_series(const cs_fit_result *r);
+int cs_fit_series_measure(const cs_fit_result *r, int series);
+double cs_fit_series_dispersion(const cs_fit_result *r, int series);
+double cs_fit_pearson_per_df(const cs_fit_result *r);
+double cs_fit_seconds(const cs_fit_result *r);
+/* Notes on the start (figures missing, ...), or "". */
+const char *cs_fit_note(const cs_fit_result *r);
+
+typedef struct cs_fit_point {
+    int measure, year, group;
+    double observed, fitted;
+    double residual; /* Pearson: (observed - fitted) / sd */
+} cs_fit_point;
+int cs_fit_n_points(const cs_fit_result *r);
+void cs_fit_get_point(const cs_fit_result *r, int i, cs_fit_point *point);
+
+/* The year effects of fit.year_effects: random-walk sd on the log scale
+ * and the number of year-to-year changes it rests on. */
+int cs_fit_n_effects(const cs_fit_result *r);
+const char *cs_fit_effect_id(const cs_fit_result *r, int e);
+double cs_fit_effect_sd(const cs_fit_result *r, int e);
+int cs_fit_effect_changes(const cs_fit_result *r, int e);
+
+/*
+ * The fitted scenario started in April `year` for horizon_months: the
+ * estimates in place (trends continue by their `after` rule past the
+ * window), the year effects given to their transitions, the estimates'
+ * covariance for each run to draw from, and the published stocks at 31
+ * March `year` as its children when the data has them (else the input's
+ * children). Free with cs_scenario_free.
+ */
+int cs_fit_scenario(const cs_fit_result *r, int year, int horizon_months,
+                    cs_scenario **out, cs_error *err);
+
+/*
+ * Write the fitted scenario as YAML to path (through a temporary renamed
+ * into place): `extends: EXTENDS` (the input as the output's directory
+ * sees it), `name: NAME`, the fitted numbers at the input's base date, the
+ * year effects, fit.covariance, and the fit report in comments.
+ */
+int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
+                      const char *extends, const char *name, cs_error *err);
+
 #endif

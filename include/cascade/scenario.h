@@ -406,6 +406,10 @@ typedef struct cs_fit_spec {
      * (n_parameters x n_parameters, on the fitted scale) */
     int has_covariance;
     double covariance[CS_MAX_FIT_PARAMETERS][CS_MAX_FIT_PARAMETERS];
+    /* from a fit, TREND parameters: the trend's years g from the start of
+     * the fit window to the base date (fit.trend_years), so that a drawn
+     * trend moves the base year's rates too (by exp(deviation * g)) */
+    double trend_years[CS_MAX_FIT_PARAMETERS];
 } cs_fit_spec;
 
 typedef struct cs_scenario {
@@ -597,7 +601,9 @@ int cs_scenario_numbers(cs_scenario *scenario, const char *path,
  * Put fit parameter values (spec's, on their fitted scale: cs_fit_kind) in
  * scenario: multiply its numbers by exp(value), add value, or set its
  * transitions' trend to value; with deviation, a trend is shifted by value
- * instead (a draw around an estimate). 0, or -1 with a message in why.
+ * instead and its transitions' rates multiplied by exp(value *
+ * spec->trend_years[i]) (a draw around an estimate made years before the
+ * base date). 0, or -1 with a message in why.
  */
 int cs_fit_apply(cs_scenario *scenario, const cs_fit_spec *spec,
                  const double *values, int deviation, char *why,

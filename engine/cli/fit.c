@@ -1,0 +1,301 @@
+/*
+ * fit.c - `cascade fit`: estimate a scenario's free parameters (its fit:
+ * section) from an area's published series, print the fit report, and
+ * write a scenario that extends the input with the estimates and their
+ * joint uncertainty (docs/fitting.md).
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_DATA 8
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: cascade fit SCENARIO.yaml --data SERIES.csv [--data ...] "
+            "[--area CODE|NAME]\n"
+            "                   [--window FIRST:LAST] [-o FITTED.yaml] "
+            "[--csv REPORT.csv]\n"
+            "\n"
+            "Estimate the parameters the scenario's fit: section frees from "
+            "an area's\n"
+            "published figures (stocks at 31 March, flows in each year, the "
+            "population),\n"
+            "by maximum likelihood on the expected-value model, and write a "
+            "scenario that\n"
+            "extends SCENARIO with the estimates and their joint "
+            "uncertainty.\n"
+            "\n"
+            "  --data FILE        published series (CSV; scenarios/data/ has "
+            "England's and\n"
+            "                     every council's); give it again to add "
+            "files\n"
+            "  --area CODE|NAME   the area (default: England)\n"
+            "  --window A:B       DfE years to 31 March: start from the "
+            "stocks at 31 March A,\n"
+            "                     fit the years A+1 to B (default: the "
+            "scenario's fit.window,\n"
+            "                     else every year the data has)\n"
+            "  -o, --output FILE  the fitted scenario (default: "
+            "NAME-fitted.yaml)\n"
+            "      --name NAME    its name (default: the input's, then "
+            "-fitted)\n"
+            "      --csv FILE     the fit report as CSV: every figure "
+            "observed and fitted,\n"
+            "                     every estimate\n"
+            "      --threads N    threads for the derivatives (default: the "
+            "cores)\n"
+            "  -q, --quiet        print only errors\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "Exit status: 0 done, 2 bad input, 1 other failure.\n");
+}
+
+/* The input as a path the output's directory can use: relative when both
+ * are relative to the working directory, else absolute. */
+static void extends_path(const char *input, const char *output, char *out,
+                         size_t size)
+{
+    const char *slash = strrchr(output, '/');
+    if (input[0] == '/' || !slash) {
+        snprintf(out, size, "%s", input);
+        return;
+    }
+    char resolved[PATH_MAX];
+    if (realpath(input, resolved))
+        snprintf(out, size, "%s", resolved);
+    else
+        snprintf(out, size, "%s", input);
+}
+
+static void print_report(const cs_fit_result *r, const cs_series *data,
+                         int area)
+{
+    printf("cascade fit: %s (%s), DfE years %d to %d: %d figures, %d "
+           "parameters\n",
+           cs_series_area_name(data, area), cs_series_area_code(data, area),
+           cs_fit_first_year(r), cs_fit_last_year(r), cs_fit_n_points(r),
+           cs_fit_n_parameters(r));
+    printf("log likelihood %.2f after %d iterations (%s), %.2f s; Pearson "
+           "chi-square / df %.2f\n",
+           cs_fit_loglik(r), cs_fit_iterations(r),
+           cs_fit_converged(r) ? "converged" : "NOT converged",
+           cs_fit_seconds(r), cs_fit_pearson_per_df(r));
+    printf("\n%-28s %12s %10s %12s\n", "parameter", "estimate", "s.e.",
+           "as it reads");
+    for (int i = 0; i < cs_fit_n_parameters(r); i++) {
+        const cs_fit_parameter *p = cs_fit_get_parameter(r, i);
+        double u = cs_fit_estimate(r, i);
+        char reads[64];
+        if (p->kind == CS_FIT_MULTIPLY)
+            snprintf(reads, sizeof reads, "x %.4f", exp(u));
+        else if (p->kind == CS_FIT_TREND)
+            snprintf(reads, sizeof reads, "%+.2f%% a year", 100 * expm1(u));
+        else
+            snprintf(reads, sizeof reads, "%+.0f a year", u);
+        printf("%-28s %12.5f %10.5f %12s%s\n", p->id, u, cs_fit_se(r, i), reads,
+               cs_fit_at_bound(r, i) ? "  at a bound" : "");
+    }
+    printf("\nspread of each series about the fit (negative binomial; "
+           "coefficient of variation 1/sqrt(k)):\n");
+    for (int k = 0; k < cs_fit_n_series(r); k++)
+        printf("  %-32s %5.1f%%\n",
+               cs_series_measure(cs_fit_series_measure(r, k))->name,
+               100 / sqrt(cs_fit_series_dispersion(r, k)));
+    for (int e = 0; e < cs_fit_n_effects(r); e++)
+        printf("year effect %s: sd %.4f of the log rate a year (random walk, "
+               "from %d changes)\n",
+               cs_fit_effect_id(r, e), cs_fit_effect_sd(r, e),
+               cs_fit_effect_changes(r, e));
+    printf("\n%-32s %5s %12s %12s %8s %9s\n", "measure", "year", "observed",
+           "fitted", "error", "residual");
+    int last = -1;
+    for (int i = 0; i < cs_fit_n_points(r); i++) {
+        cs_fit_point pt;
+        cs_fit_get_point(r, i, &pt);
+        const cs_measure_info *info = cs_series_measure(pt.measure);
+        printf("%-32s %5d %12.0f %12.0f %+7.1f%% %+9.2f\n",
+               pt.measure == last ? "" : info->name, pt.year, pt.observed,
+               pt.fitted, 100 * (pt.fitted - pt.observed) / pt.observed,
+               pt.residual);
+        last = pt.measure;
+    }
+    if (cs_fit_note(r)[0])
+        printf("\nnote: %s\n", cs_fit_note(r));
+}
+
+static int write_csv(const cs_fit_result *r, const char *path, cs_error *err)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return cs_error_set(err, CS_EINPUT, "cannot write %s: %s", path,
+                            strerror(errno));
+    fprintf(f, "record,name,year,observed,fitted,residual,estimate,se\n");
+    for (int i = 0; i < cs_fit_n_points(r); i++) {
+        cs_fit_point pt;
+        cs_fit_get_point(r, i, &pt);
+        fprintf(f, "figure,%s,%d,%.10g,%.10g,%.6g,,\n",
+                cs_series_measure(pt.measure)->name, pt.year, pt.observed,
+                pt.fitted, pt.residual);
+    }
+    for (int i = 0; i < cs_fit_n_parameters(r); i++)
+        fprintf(f, "parameter,%s,,,,,%.10g,%.10g\n",
+                cs_fit_get_parameter(r, i)->id, cs_fit_estimate(r, i),
+                cs_fit_se(r, i));
+    for (int e = 0; e < cs_fit_n_effects(r); e++)
+        fprintf(f, "year_effect_sd,%s,,,,,%.10g,\n", cs_fit_effect_id(r, e),
+                cs_fit_effect_sd(r, e));
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return cs_error_set(err, CS_EIO, "writing %s failed", path);
+    }
+    return CS_OK;
+}
+
+int cli_fit(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"data", required_argument, 0, 'd'},
+        {"area", required_argument, 0, 'a'},
+        {"window", required_argument, 0, 'w'},
+        {"output", required_argument, 0, 'o'},
+        {"name", required_argument, 0, 'n'},
+        {"csv", required_argument, 0, 'c'},
+        {"threads", required_argument, 0, 't'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *data_paths[MAX_DATA];
+    int n_data = 0, quiet = 0;
+    const char *area_name = NULL, *output = NULL, *name = NULL, *csv = NULL;
+    cs_fit_options fo;
+    cs_fit_options_init(&fo);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    fo.threads = cores < 1 ? 1 : cores > 16 ? 16 : (int)cores;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (n_data == MAX_DATA) {
+                fprintf(stderr, "cascade fit: --data: at most %d files\n",
+                        MAX_DATA);
+                return CLI_BAD_INPUT;
+            }
+            data_paths[n_data++] = optarg;
+            break;
+        case 'a':
+            area_name = optarg;
+            break;
+        case 'w': {
+            int a = 0, b = 0, used = 0;
+            if (sscanf(optarg, "%d:%d%n", &a, &b, &used) != 2 || optarg[used] ||
+                a < 1990 || b > 2100 || a >= b) {
+                fprintf(stderr,
+                        "cascade fit: --window: expected FIRST:LAST, two "
+                        "DfE years with FIRST < LAST (e.g. 2013:2019), found "
+                        "'%s'\n",
+                        optarg);
+                return CLI_BAD_INPUT;
+            }
+            fo.first = a;
+            fo.last = b;
+            break;
+        }
+        case 'o':
+            output = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'c':
+            csv = optarg;
+            break;
+        case 't': {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+            if (*end || t < 1 || t > 16) {
+                fprintf(stderr,
+                        "cascade fit: --threads: expected 1 to 16, "
+                        "found '%s'\n",
+                        optarg);
+                return CLI_BAD_INPUT;
+            }
+            fo.threads = (int)t;
+            break;
+        }
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return CLI_OK;
+        default:
+            usage(stderr);
+            return CLI_BAD_INPUT;
+        }
+    }
+    if (argc - optind != 1 || n_data == 0) {
+        fprintf(stderr, "cascade fit: expected one scenario file and at "
+                        "least one --data file\n");
+        usage(stderr);
+        return CLI_BAD_INPUT;
+    }
+    const char *input = argv[optind];
+    cs_error err;
+    cs_error_clear(&err);
+    cs_scenario *sc = NULL;
+    cs_series *data = NULL;
+    cs_fit_result *r = NULL;
+    int area = -1;
+    int rc = cs_scenario_load_file(input, &sc, &err);
+    if (rc == CS_OK)
+        rc = cs_series_create(&data, &err);
+    for (int i = 0; i < n_data && rc == CS_OK; i++)
+        rc = cs_series_load(data, data_paths[i], &err);
+    if (rc == CS_OK)
+        rc = cs_series_find_area(data, area_name ? area_name : "England", &area,
+                                 &err);
+    char default_output[CS_ID_MAX + 32], fitted_name[CS_ID_MAX + 16];
+    if (rc == CS_OK) {
+        snprintf(fitted_name, sizeof fitted_name, "%s", name ? name : "");
+        if (!name) {
+            snprintf(fitted_name, sizeof fitted_name, "%.38s-fitted", sc->name);
+        }
+        snprintf(default_output, sizeof default_output, "%s.yaml", fitted_name);
+        if (!output)
+            output = default_output;
+    }
+    if (rc == CS_OK)
+        rc = cs_fit_run(sc, data, area, &fo, &r, &err);
+    if (rc == CS_OK) {
+        char extends[PATH_MAX];
+        extends_path(input, output, extends, sizeof extends);
+        rc = cs_fit_write_yaml(r, output, extends, fitted_name, &err);
+    }
+    if (rc == CS_OK && csv)
+        rc = write_csv(r, csv, &err);
+    if (rc == CS_OK && !quiet) {
+        print_report(r, data, area);
+        printf("\nWrote %s (extends %s)%s%s.\n", output, input,
+               csv ? " and " : "", csv ? csv : "");
+    }
+    if (rc != CS_OK)
+        fprintf(stderr, "%s\n", err.message);
+    cs_fit_result_free(r);
+    cs_series_free(data);
+    cs_scenario_free(sc);
+    return cli_exit_status(rc);
+}

@@ -1,0 +1,65 @@
+/*
+ * fit_internal.h - the fit's problem and solution, shared by fit.c (the
+ * likelihood and optimiser), problem.c (building a problem, the result
+ * and the fitted scenario) and backtest.c. Private to engine/fit.
+ */
+#ifndef CASCADE_FIT_INTERNAL_H
+#define CASCADE_FIT_INTERNAL_H
+
+#include "cascade/fit.h"
+
+#define FIT_MAX_THREADS 16
+
+/* One published figure to fit: measure (data.h) in DfE year `year`. */
+typedef struct fit_obs {
+    int measure;
+    int year;
+    int group;  /* CS_FIT_STOCKS, CS_FIT_FLOWS or CS_FIT_POPULATION */
+    int series; /* index of its measure among the problem's series */
+    double value;
+} fit_obs;
+
+#define FIT_MAX_SERIES 64
+
+typedef struct fit_problem {
+    const cs_scenario *base; /* started at the window's first year, with
+                                its published stocks; trends set to end
+                                at the window's last year */
+    const cs_fit_spec *spec; /* the parameters (base->fit) */
+    int p;                   /* parameters */
+    int n_obs;
+    fit_obs *obs; /* by measure, then year */
+    int n_series; /* measures with observations */
+    int series_measure[FIT_MAX_SERIES];
+    int series_group[FIT_MAX_SERIES];
+} fit_problem;
+
+typedef struct fit_solution {
+    double u[CS_MAX_FIT_PARAMETERS]; /* estimates, fitted scale */
+    double covariance[CS_MAX_FIT_PARAMETERS][CS_MAX_FIT_PARAMETERS];
+    int at_bound[CS_MAX_FIT_PARAMETERS];
+    int singular; /* the information matrix could not be inverted */
+    double dispersion[FIT_MAX_SERIES]; /* negative binomial k per series */
+    double loglik;                     /* log posterior at the estimate */
+    double pearson_per_df, inflation;
+    int iterations, converged;
+    double *mu; /* n_obs fitted values (the caller allocates) */
+} fit_solution;
+
+/* Children at 31 March `year` of area in s (published stocks; scenario.h
+ * docs in fit.h, cs_fit_set_stocks). 0, or -1 if they do not fit. */
+int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
+                   char *note, size_t note_size);
+
+/* The observer of model m with the spec's measure maps. */
+int fit_observer(const fit_problem *f, const cs_model *m, cs_observer **out,
+                 cs_error *err);
+
+int fit_optimise(fit_problem *f, int threads, int max_iterations,
+                 fit_solution *sol, cs_error *err);
+
+/* Random-walk sds of the spec's year effects from the log residuals. */
+void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
+                      int *n_changes);
+
+#endif

@@ -1,0 +1,764 @@
+/*
+ * problem.c - cs_fit_run and its result (fit.h): what a fit is fitted to
+ * (the window, the published figures the model can say), the fitted
+ * scenario for any base date, and the fitted scenario written as YAML
+ * that extends the input (docs/fitting.md).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cascade/fit.h"
+#include "fit/fit_internal.h"
+
+struct cs_fit_result {
+    cs_scenario *input; /* a copy of the scenario fitted */
+    cs_scenario *base;  /* started at the window's first year */
+    const cs_series *data;
+    int area;
+    int first, last;
+    fit_problem problem;
+    fit_solution solution;
+    int n_effects;
+    double effect_sd[CS_MAX_FIT_EFFECTS];
+    int effect_changes[CS_MAX_FIT_EFFECTS];
+    char note[256];
+    double seconds;
+};
+
+void cs_fit_options_init(cs_fit_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->threads = 1;
+    o->max_iterations = 200;
+}
+
+void cs_fit_result_free(cs_fit_result *r)
+{
+    if (!r)
+        return;
+    cs_scenario_free(r->input);
+    cs_scenario_free(r->base);
+    free(r->problem.obs);
+    free(r->solution.mu);
+    free(r);
+}
+
+static int group_of(cs_obs_kind kind)
+{
+    return kind == CS_OBS_STOCK  ? CS_FIT_STOCKS
+           : kind == CS_OBS_FLOW ? CS_FIT_FLOWS
+                                 : CS_FIT_POPULATION;
+}
+
+/* The years the area has any stock or flow the observer can say. */
+static void data_span(const cs_series *data, int area, const cs_observer *o,
+                      int *first, int *last)
+{
+    int lo, hi;
+    cs_series_years(data, &lo, &hi);
+    *first = INT_MAX;
+    *last = INT_MIN;
+    for (int m = 0; m < cs_series_n_measures(); m++) {
+        const cs_measure_info *info = cs_series_measure(m);
+        if (info->kind != CS_OBS_STOCK && info->kind != CS_OBS_FLOW)
+            continue;
+        if (!cs_observer_knows(o, m))
+            continue;
+        for (int y = lo; y <= hi; y++)
+            if (cs_series_get(data, area, m, y, NULL)) {
+                *first = y < *first ? y : *first;
+                *last = y > *last ? y : *last;
+            }
+    }
+}
+
+/* The figures to fit: every stock, flow and population the model can say
+ * and the data holds for years first+1..last. */
+static int collect(fit_problem *f, const cs_series *data, int area,
+                   const cs_observer *o, int first, int last, cs_error *err)
+{
+    int n_measures = cs_series_n_measures();
+    size_t cap = (size_t)n_measures * (size_t)(last - first + 1);
+    f->obs = calloc(cap > 0 ? cap : 1, sizeof *f->obs);
+    if (!f->obs)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    f->n_obs = 0;
+    f->n_series = 0;
+    for (int m = 0; m < n_measures; m++) {
+        const cs_measure_info *info = cs_series_measure(m);
+        if (info->kind != CS_OBS_STOCK && info->kind != CS_OBS_FLOW &&
+            info->kind != CS_OBS_POPULATION)
+            continue;
+        if (!cs_observer_knows(o, m))
+            continue;
+        int series = -1;
+        for (int y = first + 1; y <= last; y++) {
+            double v;
+            if (!cs_series_get(data, area, m, y, &v))
+                continue;
+            if (series < 0) {
+                if (f->n_series == FIT_MAX_SERIES)
+                    return cs_error_set(err, CS_EINPUT,
+                                        "more than %d published series to "
+                                        "fit",
+                                        FIT_MAX_SERIES);
+                series = f->n_series++;
+                f->series_measure[series] = m;
+                f->series_group[series] = group_of(info->kind);
+            }
+            fit_obs *x = &f->obs[f->n_obs++];
+            x->measure = m;
+            x->year = y;
+            x->group = group_of(info->kind);
+            x->series = series;
+            x->value = v;
+        }
+    }
+    return CS_OK;
+}
+
+/* A trend parameter's transitions: their trend runs to the window's last
+ * year (financial year index from the base's), then by the rule. */
+static void set_trend_rules(cs_scenario *s, int until)
+{
+    const cs_fit_spec *spec = s->fit;
+    for (int i = 0; i < spec->n_parameters; i++) {
+        const cs_fit_parameter *p = &spec->parameters[i];
+        if (p->kind != CS_FIT_TREND)
+            continue;
+        for (int k = 0; k < p->n_targets; k++) {
+            int t = cs_scenario_find_transition(s, p->targets[k]);
+            if (t < 0)
+                continue;
+            s->transitions[t].trend_until = until;
+            s->transitions[t].trend_after = p->after;
+            s->transitions[t].trend_damping = p->damping;
+            s->transitions[t].trend_per_year = 0;
+        }
+    }
+}
+
+int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
+               const cs_fit_options *options, cs_fit_result **out,
+               cs_error *err)
+{
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    *out = NULL;
+    cs_fit_options o;
+    if (options)
+        o = *options;
+    else
+        cs_fit_options_init(&o);
+    if (!scenario->fit || scenario->fit->n_parameters == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: the scenario has no fit: section with "
+                            "parameters to estimate (docs/fitting.md)",
+                            scenario->source_path ? scenario->source_path
+                                                  : scenario->name);
+    if (area < 0 || area >= cs_series_n_areas(data))
+        return cs_error_set(err, CS_EINPUT, "no area %d in the data", area);
+    cs_fit_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    r->data = data;
+    r->area = area;
+    int rc = cs_scenario_copy(scenario, &r->input, err);
+    /* the window: asked for, the scenario's, or the data's */
+    cs_model *probe = NULL;
+    cs_observer *observer = NULL;
+    if (rc == CS_OK)
+        rc = cs_model_compile(scenario, &probe, err);
+    fit_problem tmp = {.spec = scenario->fit};
+    if (rc == CS_OK)
+        rc = fit_observer(&tmp, probe, &observer, err);
+    int first = o.first ? o.first : scenario->fit->window_first;
+    int last = o.last ? o.last : scenario->fit->window_last;
+    int span_first = 0, span_last = 0;
+    if (rc == CS_OK) {
+        data_span(data, area, observer, &span_first, &span_last);
+        if (span_first > span_last)
+            rc = cs_error_set(err, CS_EINPUT,
+                              "%s has no figures the scenario can be fitted "
+                              "to",
+                              cs_series_area_name(data, area));
+    }
+    if (rc == CS_OK) {
+        first = first ? first : span_first;
+        last = last ? last : span_last;
+        if (first < span_first)
+            first = span_first;
+        if (last > span_last)
+            last = span_last;
+        if (last - first < 2)
+            rc = cs_error_set(err, CS_EINPUT,
+                              "fit window %d:%d for %s: expected at least "
+                              "three years (the first gives the start, the "
+                              "others the figures to fit); the data has "
+                              "%d to %d",
+                              first, last, cs_series_area_name(data, area),
+                              span_first, span_last);
+        if (rc == CS_OK && 12 * (last - first) > 12 * CS_MAX_YEARS)
+            rc = cs_error_set(err, CS_EINPUT, "fit window %d:%d too long",
+                              first, last);
+    }
+    r->first = first;
+    r->last = last;
+    if (rc == CS_OK)
+        rc = cs_scenario_rebase(scenario, first, 4, 12 * (last - first),
+                                &r->base, err);
+    if (rc == CS_OK) {
+        set_trend_rules(r->base, last - 1 - first);
+        if (fit_set_stocks(r->base, data, area, first, r->note,
+                           sizeof r->note) != 0)
+            rc = cs_error_set(err, CS_EINPUT,
+                              "%s at 31 March %d: the published children in "
+                              "need, on CP plans and looked after are more "
+                              "than the population the scenario gives",
+                              cs_series_area_name(data, area), first);
+    }
+    r->problem.base = r->base;
+    r->problem.spec = r->base ? r->base->fit : NULL;
+    r->problem.p = scenario->fit->n_parameters;
+    if (rc == CS_OK)
+        rc = collect(&r->problem, data, area, observer, first, last, err);
+    if (rc == CS_OK && r->problem.n_obs <= r->problem.p)
+        rc = cs_error_set(err, CS_EINPUT,
+                          "%s %d:%d: %d figures to fit %d parameters: "
+                          "expected more figures than parameters",
+                          cs_series_area_name(data, area), first, last,
+                          r->problem.n_obs, r->problem.p);
+    cs_observer_free(observer);
+    cs_model_free(probe);
+    if (rc == CS_OK) {
+        r->solution.mu = calloc((size_t)r->problem.n_obs, sizeof(double));
+        rc = r->solution.mu ? fit_optimise(&r->problem, o.threads,
+                                           o.max_iterations, &r->solution, err)
+                            : cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    if (rc == CS_OK) {
+        r->n_effects = scenario->fit->n_effects;
+        fit_year_effects(&r->problem, r->solution.mu, r->effect_sd,
+                         r->effect_changes);
+    }
+    if (rc != CS_OK) {
+        cs_fit_result_free(r);
+        return rc;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    r->seconds = (double)(end.tv_sec - start.tv_sec) +
+                 (double)(end.tv_nsec - start.tv_nsec) * 1e-9;
+    *out = r;
+    return CS_OK;
+}
+
+/* ---- the result ---------------------------------------------------------- */
+
+int cs_fit_first_year(const cs_fit_result *r)
+{
+    return r->first;
+}
+
+int cs_fit_last_year(const cs_fit_result *r)
+{
+    return r->last;
+}
+
+int cs_fit_n_parameters(const cs_fit_result *r)
+{
+    return r->problem.p;
+}
+
+const cs_fit_parameter *cs_fit_get_parameter(const cs_fit_result *r, int i)
+{
+    return &r->problem.spec->parameters[i];
+}
+
+double cs_fit_estimate(const cs_fit_result *r, int i)
+{
+    return r->solution.u[i];
+}
+
+double cs_fit_se(const cs_fit_result *r, int i)
+{
+    double v = r->solution.covariance[i][i];
+    return r->solution.singular ? NAN : sqrt(v > 0 ? v : 0);
+}
+
+double cs_fit_correlation(const cs_fit_result *r, int i, int j)
+{
+    double vi = r->solution.covariance[i][i];
+    double vj = r->solution.covariance[j][j];
+    if (r->solution.singular || !(vi > 0) || !(vj > 0))
+        return NAN;
+    return r->solution.covariance[i][j] / sqrt(vi * vj);
+}
+
+int cs_fit_at_bound(const cs_fit_result *r, int i)
+{
+    return r->solution.at_bound[i];
+}
+
+double cs_fit_loglik(const cs_fit_result *r)
+{
+    return r->solution.loglik;
+}
+
+int cs_fit_iterations(const cs_fit_result *r)
+{
+    return r->solution.iterations;
+}
+
+int cs_fit_converged(const cs_fit_result *r)
+{
+    return r->solution.converged;
+}
+
+int cs_fit_n_series(const cs_fit_result *r)
+{
+    return r->problem.n_series;
+}
+
+int cs_fit_series_measure(const cs_fit_result *r, int series)
+{
+    return r->problem.series_measure[series];
+}
+
+double cs_fit_series_dispersion(const cs_fit_result *r, int series)
+{
+    return r->solution.dispersion[series];
+}
+
+double cs_fit_pearson_per_df(const cs_fit_result *r)
+{
+    return r->solution.pearson_per_df;
+}
+
+double cs_fit_seconds(const cs_fit_result *r)
+{
+    return r->seconds;
+}
+
+const char *cs_fit_note(const cs_fit_result *r)
+{
+    return r->note;
+}
+
+int cs_fit_n_points(const cs_fit_result *r)
+{
+    return r->problem.n_obs;
+}
+
+void cs_fit_get_point(const cs_fit_result *r, int i, cs_fit_point *pt)
+{
+    const fit_obs *x = &r->problem.obs[i];
+    double mu = r->solution.mu[i], k = r->solution.dispersion[x->series];
+    double var = mu + mu * mu / k;
+    pt->measure = x->measure;
+    pt->year = x->year;
+    pt->group = x->group;
+    pt->observed = x->value;
+    pt->fitted = mu;
+    pt->residual = (x->value - mu) / sqrt(var);
+}
+
+int cs_fit_n_effects(const cs_fit_result *r)
+{
+    return r->n_effects;
+}
+
+const char *cs_fit_effect_id(const cs_fit_result *r, int e)
+{
+    return r->problem.spec->effects[e].id;
+}
+
+double cs_fit_effect_sd(const cs_fit_result *r, int e)
+{
+    return r->effect_sd[e];
+}
+
+int cs_fit_effect_changes(const cs_fit_result *r, int e)
+{
+    return r->effect_changes[e];
+}
+
+/* ---- the fitted scenario ----------------------------------------------- */
+
+/* The estimates in the window's scenario, with year effects and the
+ * covariance, moved to base year-month (children: the data's at 31 March
+ * before it if set_stocks and it has them). */
+static int fitted(const cs_fit_result *r, int year, int month, int horizon,
+                  int set_stocks, cs_scenario **out, cs_error *err)
+{
+    *out = NULL;
+    cs_scenario *s = NULL;
+    int rc = cs_scenario_copy(r->base, &s, err);
+    char why[256];
+    if (rc == CS_OK &&
+        cs_fit_apply(s, s->fit, r->solution.u, 0, why, sizeof why) != 0)
+        rc = cs_error_set(err, CS_EFAIL, "%s", why);
+    const cs_fit_spec *spec = r->problem.spec;
+    for (int e = 0; rc == CS_OK && e < r->n_effects; e++) {
+        if (!(r->effect_sd[e] > 0) || !isfinite(r->effect_sd[e]))
+            continue;
+        const cs_fit_effect *fe = &spec->effects[e];
+        int index = -1;
+        for (int i = 0; i < s->n_year_effects; i++)
+            if (!strcmp(s->year_effects[i].id, fe->id))
+                index = i;
+        if (index < 0) {
+            if (s->n_year_effects == CS_MAX_YEAR_EFFECTS) {
+                rc = cs_error_set(err, CS_EINPUT,
+                                  "fit.year_effects: more than %d year "
+                                  "effects in all",
+                                  CS_MAX_YEAR_EFFECTS);
+                break;
+            }
+            index = s->n_year_effects++;
+            memset(&s->year_effects[index], 0, sizeof s->year_effects[0]);
+            snprintf(s->year_effects[index].id, CS_ID_MAX, "%s", fe->id);
+        }
+        s->year_effects[index].sd = r->effect_sd[e];
+        s->year_effects[index].ar = 1;
+        for (int k = 0; k < fe->n_transitions; k++)
+            s->transitions[fe->transitions[k]].year_effect = index;
+    }
+    if (rc == CS_OK) {
+        cs_fit_spec *f = s->fit;
+        int p = f->n_parameters;
+        f->has_covariance = !r->solution.singular;
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < p; j++)
+                f->covariance[i][j] = r->solution.covariance[i][j];
+        /* a trend's years from the window's start to the new base */
+        int y0 = (month >= 4 ? year : year - 1) - r->first;
+        for (int i = 0; i < p; i++) {
+            const cs_fit_parameter *q = &f->parameters[i];
+            f->trend_years[i] = 0;
+            if (q->kind != CS_FIT_TREND)
+                continue;
+            int t = cs_scenario_find_transition(s, q->targets[0]);
+            f->trend_years[i] =
+                t >= 0 ? cs_trend_years(&s->transitions[t], y0) : 0;
+        }
+    }
+    cs_scenario *moved = NULL;
+    if (rc == CS_OK)
+        rc = cs_scenario_rebase(s, year, month, horizon, &moved, err);
+    cs_scenario_free(s);
+    if (rc == CS_OK && set_stocks) {
+        /* the input's children, if the data has none for the date */
+        for (int st = 0; st < moved->n_stages; st++)
+            memcpy(moved->initial[st], r->input->initial[st],
+                   sizeof moved->initial[st]);
+        char note[256];
+        if (month == 4 &&
+            fit_set_stocks(moved, r->data, r->area, year, note, sizeof note))
+            rc = cs_error_set(err, CS_EINPUT,
+                              "%s at 31 March %d: the published figures are "
+                              "more than the population",
+                              cs_series_area_name(r->data, r->area), year);
+    } else if (rc == CS_OK) {
+        for (int st = 0; st < moved->n_stages; st++)
+            memcpy(moved->initial[st], r->input->initial[st],
+                   sizeof moved->initial[st]);
+    }
+    if (rc != CS_OK) {
+        cs_scenario_free(moved);
+        return rc;
+    }
+    *out = moved;
+    return CS_OK;
+}
+
+int cs_fit_scenario(const cs_fit_result *r, int year, int horizon_months,
+                    cs_scenario **out, cs_error *err)
+{
+    return fitted(r, year, 4, horizon_months, 1, out, err);
+}
+
+/* ---- the fitted scenario as YAML ---------------------------------------- */
+
+static void band_text(char *out, size_t size, int lo, int hi, int open_hi)
+{
+    if (open_hi)
+        snprintf(out, size, "%d+", lo);
+    else if (lo == hi)
+        snprintf(out, size, "%d", lo);
+    else
+        snprintf(out, size, "%d-%d", lo, hi);
+}
+
+/* Transitions whose numbers the fit changed: 1 bit per field. */
+enum {
+    T_RATE = 1,
+    T_BY_AGE = 2,
+    T_BY_DURATION = 4,
+    T_MARKS = 8,
+    T_TREND = 16,
+    T_EFFECT = 32
+};
+
+static void mark_targets(const cs_fit_result *r, const cs_scenario *s,
+                         unsigned *touched, int *births, int *migration,
+                         int *arrivals)
+{
+    const cs_fit_spec *spec = r->problem.spec;
+    for (int i = 0; i < spec->n_parameters; i++) {
+        const cs_fit_parameter *p = &spec->parameters[i];
+        for (int k = 0; k < p->n_targets; k++) {
+            const char *path = p->targets[k];
+            if (p->kind == CS_FIT_TREND) {
+                int t = cs_scenario_find_transition(s, path);
+                if (t >= 0)
+                    touched[t] |= T_TREND;
+                continue;
+            }
+            if (!strcmp(path, "births.per_year")) {
+                *births = 1;
+                continue;
+            }
+            if (!strcmp(path, "population.net_migration.per_year")) {
+                *migration = 1;
+                continue;
+            }
+            if (!strncmp(path, "arrivals.", 9)) {
+                for (int a = 0; a < s->n_arrivals; a++) {
+                    size_t n = strlen(s->arrivals[a].id);
+                    if (!strncmp(path + 9, s->arrivals[a].id, n) &&
+                        path[9 + n] == '.')
+                        arrivals[a] = 1;
+                }
+                continue;
+            }
+            /* transitions.ID.FIELD... */
+            const char *id = path + strlen("transitions.");
+            const char *dot = strchr(id, '.');
+            if (!dot)
+                continue;
+            char name[CS_ID_MAX];
+            snprintf(name, sizeof name, "%.*s", (int)(dot - id), id);
+            int t = cs_scenario_find_transition(s, name);
+            if (t < 0)
+                continue;
+            const char *field = dot + 1;
+            touched[t] |= !strncmp(field, "rate", 4)           ? T_RATE
+                          : !strncmp(field, "by_age", 6)       ? T_BY_AGE
+                          : !strncmp(field, "by_duration", 11) ? T_BY_DURATION
+                          : !strncmp(field, "if_marked", 9)    ? T_MARKS
+                          : !strncmp(field, "trend", 5)        ? T_TREND
+                                                               : 0;
+        }
+    }
+    for (int e = 0; e < r->n_effects; e++) {
+        if (!(r->effect_sd[e] > 0))
+            continue;
+        const cs_fit_effect *fe = &spec->effects[e];
+        for (int k = 0; k < fe->n_transitions; k++)
+            touched[fe->transitions[k]] |= T_EFFECT;
+    }
+}
+
+static void write_list(FILE *f, const double *values, int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s%.10g", i ? ", " : "", values[i]);
+    fputc(']', f);
+}
+
+static void fy_text(char *out, size_t size, int fy_start)
+{
+    snprintf(out, size, "%04d/%02d", fy_start, (fy_start + 1) % 100);
+}
+
+static void write_transition(FILE *f, const cs_scenario *s, int t,
+                             unsigned what)
+{
+    const cs_transition *tr = &s->transitions[t];
+    fprintf(f, "  %s:\n", tr->id);
+    if (what & T_RATE)
+        fprintf(f, "    rate: %.10g\n", tr->rate);
+    if ((what & T_BY_AGE) || ((what & T_TREND) && tr->n_by_age > 0)) {
+        fprintf(f, "    by_age:\n");
+        for (int i = 0; i < tr->n_by_age; i++) {
+            char band[16];
+            band_text(band, sizeof band, tr->by_age[i].age_lo,
+                      tr->by_age[i].age_hi, 0);
+            fprintf(f, "      - {ages: \"%s\", rate: %.10g}\n", band,
+                    tr->by_age[i].rate);
+        }
+    }
+    if ((what & T_TREND) && !(what & T_RATE))
+        fprintf(f, "    rate: %.10g\n", tr->rate);
+    if (what & T_BY_DURATION) {
+        fprintf(f, "    by_duration:\n");
+        for (int i = 0; i < tr->n_by_duration; i++) {
+            const cs_duration_band *d = &tr->by_duration[i];
+            char band[16];
+            band_text(band, sizeof band, d->month_lo, d->month_hi,
+                      d->month_hi < 0);
+            fprintf(f, "      - {months: \"%s\", factor: %.10g}\n", band,
+                    d->factor);
+        }
+    }
+    if (what & T_MARKS) {
+        fprintf(f, "    if_marked: {");
+        for (int m = 0; m < s->n_marks; m++)
+            fprintf(f, "%s%s: %.10g", m ? ", " : "", s->marks[m].id,
+                    tr->mark_factor[m]);
+        fprintf(f, "}\n");
+    }
+    if (what & T_TREND) {
+        static const char *const rules[] = {"continue", "hold", "damp"};
+        fprintf(f, "    trend: {per_year: %.10g", tr->trend_per_year);
+        if (tr->trend_until != INT_MAX) {
+            char until[16];
+            int base_fy = s->base_month >= 4 ? s->base_year : s->base_year - 1;
+            fy_text(until, sizeof until, base_fy + tr->trend_until);
+            fprintf(f, ", until: %s, after: %s", until, rules[tr->trend_after]);
+            if (tr->trend_after == CS_TREND_DAMP)
+                fprintf(f, ", damping: %.10g", tr->trend_damping);
+        }
+        fprintf(f, "}\n");
+    }
+    if (what & T_EFFECT)
+        fprintf(f, "    year_effect: %s\n",
+                s->year_effects[tr->year_effect].id);
+}
+
+static void write_report(FILE *f, const cs_fit_result *r)
+{
+    fprintf(f,
+            "# Fitted by cascade fit to %s (%s), DfE years %d to %d: the "
+            "model starts\n# from the published stocks at 31 March %d "
+            "and is fitted to %d figures of\n# %d to %d (negative "
+            "binomial maximum likelihood, docs/fitting.md).\n",
+            cs_series_area_name(r->data, r->area),
+            cs_series_area_code(r->data, r->area), r->first, r->last, r->first,
+            r->problem.n_obs, r->first + 1, r->last);
+    fprintf(f,
+            "# Log likelihood %.2f after %d iterations%s; Pearson "
+            "chi-square per degree\n# of freedom %.2f (covariance "
+            "inflated by %.2f).\n",
+            r->solution.loglik, r->solution.iterations,
+            r->solution.converged ? " (converged)" : " (NOT converged)",
+            r->solution.pearson_per_df, r->solution.inflation);
+    fprintf(f, "# Estimates (fitted scale: log multiplier, trend a year, or "
+               "amount), +- standard error:\n");
+    for (int i = 0; i < r->problem.p; i++) {
+        const cs_fit_parameter *p = &r->problem.spec->parameters[i];
+        fprintf(f, "#   %-28s %+.5f +- %.5f%s\n", p->id, r->solution.u[i],
+                cs_fit_se(r, i), r->solution.at_bound[i] ? "  AT A BOUND" : "");
+    }
+    for (int e = 0; e < r->n_effects; e++)
+        fprintf(f,
+                "#   year effect %-16s sd %.4f (random walk, from %d "
+                "changes)\n",
+                cs_fit_effect_id(r, e), r->effect_sd[e], r->effect_changes[e]);
+    if (r->note[0])
+        fprintf(f, "# Note: %s\n", r->note);
+}
+
+int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
+                      const char *extends, const char *name, cs_error *err)
+{
+    cs_scenario *s = NULL;
+    int rc = fitted(r, r->input->base_year, r->input->base_month,
+                    r->input->horizon_months, 0, &s, err);
+    if (rc != CS_OK)
+        return rc;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >=
+        (int)sizeof tmp) {
+        cs_scenario_free(s);
+        return cs_error_set(err, CS_EINPUT, "output path too long: %s", path);
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cs_scenario_free(s);
+        return cs_error_set(err, CS_EINPUT, "cannot write %s: %s", path,
+                            strerror(errno));
+    }
+    unsigned touched[CS_MAX_TRANSITIONS] = {0};
+    int births = 0, migration = 0, arrivals[CS_MAX_ARRIVALS] = {0};
+    mark_targets(r, s, touched, &births, &migration, arrivals);
+    write_report(f, r);
+    fprintf(f, "\nformat_version: 1\nextends: \"%s\"\nname: %s\n", extends,
+            name);
+    fprintf(f,
+            "description: >\n  %s fitted to %s's published figures for "
+            "%d to %d\n  (cascade fit).\n",
+            r->input->name, cs_series_area_name(r->data, r->area), r->first,
+            r->last);
+    int any = 0;
+    for (int t = 0; t < s->n_transitions; t++)
+        if (touched[t]) {
+            if (!any)
+                fprintf(f, "\ntransitions:\n");
+            any = 1;
+            write_transition(f, s, t, touched[t]);
+        }
+    if (births) {
+        fprintf(f, "\nbirths:\n  per_year: ");
+        write_list(f, s->births_per_year, s->n_births);
+        fprintf(f, "\n");
+    }
+    if (migration) {
+        fprintf(f, "\npopulation:\n  net_migration:\n    per_year: ");
+        write_list(f, s->migration_per_year, s->n_migration);
+        fprintf(f, "\n");
+    }
+    for (int a = 0; a < s->n_arrivals; a++)
+        if (arrivals[a]) {
+            fprintf(f, "\narrivals.%s.per_year: ", s->arrivals[a].id);
+            write_list(f, s->arrivals[a].per_year, s->arrivals[a].n_years);
+            fprintf(f, "\n");
+        }
+    if (s->n_year_effects > 0) {
+        fprintf(f, "\nyear_effects:\n");
+        for (int e = 0; e < s->n_year_effects; e++)
+            fprintf(f, "  %s: {sd: %.6g, ar: %.6g}\n", s->year_effects[e].id,
+                    s->year_effects[e].sd, s->year_effects[e].ar);
+    }
+    const cs_fit_spec *spec = s->fit;
+    if (spec->has_covariance) {
+        fprintf(f, "\n# The estimates' joint uncertainty on the fitted scale, "
+                   "rows and columns in\n# the order of fit.parameters: each "
+                   "run draws around the values above.\nfit:\n  covariance:\n");
+        for (int i = 0; i < spec->n_parameters; i++) {
+            fprintf(f, "    - ");
+            write_list(f, spec->covariance[i], spec->n_parameters);
+            fprintf(f, "\n");
+        }
+        int trends = 0;
+        for (int i = 0; i < spec->n_parameters; i++)
+            trends |= spec->parameters[i].kind == CS_FIT_TREND;
+        if (trends) {
+            fprintf(f, "  trend_years:\n");
+            for (int i = 0; i < spec->n_parameters; i++)
+                if (spec->parameters[i].kind == CS_FIT_TREND)
+                    fprintf(f, "    %s: %.10g\n", spec->parameters[i].id,
+                            spec->trend_years[i]);
+        }
+    }
+    cs_scenario_free(s);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        unlink(tmp);
+        return cs_error_set(err, CS_EIO, "writing %s failed", path);
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cs_error_set(err, CS_EIO, "renaming %s to %s: %s", tmp, path,
+                            strerror(e));
+    }
+    return CS_OK;
+}
