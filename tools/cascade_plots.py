@@ -36,6 +36,7 @@ DPI = 120
 PIXELS = (int(FIGSIZE[0] * DPI), int(round(FIGSIZE[1] * DPI)))  # (960, 504)
 
 N_RUNS_DRAWN = 8
+FORMAT_VERSION = 2  # the newest output format read (docs/output-format.md)
 DEFAULT_DISCOUNT = 0.035
 
 COLOURS = {
@@ -168,8 +169,9 @@ def open_output(path):
             raise InputError("%s: HDF5 file but not a cascade output "
                              "(no format_version/cascade_version)" % path)
         fv = _scalar(attrs["format_version"])
-        if fv is None or fv > 1:
-            raise InputError("%s: format_version %s is newer than this tool reads (1)" % (path, fv))
+        if fv is None or fv > FORMAT_VERSION:
+            raise InputError("%s: format_version %s is newer than this tool reads (%d)"
+                             % (path, fv, FORMAT_VERSION))
         if "scenarios" not in f or len(f["scenarios"]) == 0:
             raise InputError("%s: cascade output without scenarios" % path)
     except InputError:

@@ -420,13 +420,16 @@ static int write_group(const char *path, const comparison *c,
     for (int j = 0; j < c->n_columns; j++)
         columns[j] = t->columns[j].id;
     const cs_table_axis axes[4] = {
-        {"run", (int)c->runs, NULL, "Monte Carlo run index (paired)"},
-        {"financial_year", c->n_fys, years, "financial year, April-March"},
-        {"stage", c->n_columns, columns, "top-level stage (placements summed)"},
+        {"run", (int)c->runs, NULL, "Monte Carlo run index (paired)", NULL},
+        {"financial_year", c->n_fys, years, "financial year, April-March",
+         NULL},
+        {"stage", c->n_columns, columns, "top-level stage (placements summed)",
+         NULL},
         {"measure", N_MONEY, money_names,
          "money measure: _cash in cash, _real at constant prices; net = "
          "early + late; cumulative from the first year; discounted at "
-         "discount_rate"}};
+         "discount_rate",
+         NULL}};
     int shape_stage[3] = {(int)c->runs, c->n_fys, c->n_columns};
     int shape_money[3] = {(int)c->runs, c->n_fys, N_MONEY};
     int shape_run[1] = {(int)c->runs};

@@ -1059,6 +1059,10 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     const char **stage = calloc((size_t)n_stages, sizeof *stage);
     const char **line = calloc((size_t)n_lines + 1, sizeof *line);
     const char **kind = calloc((size_t)n_lines + 1, sizeof *kind);
+    const char **stage_kind = calloc((size_t)n_stages, sizeof *stage_kind);
+    const char **stage_group = calloc((size_t)n_stages, sizeof *stage_group);
+    const char **fy_label = calloc((size_t)cs_model_n_fys(m), sizeof *fy_label);
+    int *month_fy = calloc((size_t)n_months, sizeof *month_fy);
     int rc = CS_OK;
     for (int i = 0; i < n && rc == CS_OK; i++)
         rc = merge_flows(&u, &rs[i], err);
@@ -1088,22 +1092,34 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
         buffers_ok = b->stocks && b->flows && b->file_flows && b->costs &&
                      b->spend && b->capacity && b->file_capacity;
     }
-    if (!month || !stage || !line || !kind || !buffers_ok) {
+    if (!month || !stage || !line || !kind || !stage_kind || !stage_group ||
+        !fy_label || !month_fy || !buffers_ok) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         goto done;
     }
     for (int t = 0; t < n_months; t++)
         month[t] = cs_model_month_label(m, t);
-    for (int s = 0; s < n_stages; s++)
+    for (int s = 0; s < n_stages; s++) {
+        static const char *const kinds[3] = {"none", "early", "late"};
         stage[s] = sc->stages[s].id;
+        stage_kind[s] = kinds[sc->stages[s].intervention];
+        stage_group[s] =
+            sc->stages[s].group >= 0 ? sc->groups[sc->stages[s].group].id : "";
+    }
+    for (int fy = 0; fy < cs_model_n_fys(m); fy++)
+        fy_label[fy] = cs_model_fy_label(m, fy);
+    for (int t = 0; t < n_months; t++)
+        month_fy[t] = cs_model_month_fy(m, t);
     for (int l = 0; l < n_lines; l++) {
         const cs_stage *st = &sc->stages[cs_model_cost_line_stage(m, l)];
         line[l] = st->id;
         kind[l] = st->intervention == CS_INTERVENTION_EARLY ? "early" : "late";
     }
-    cs_output_dims dims = {n_months, month,   n_stages, stage,   CS_AGES,
-                           u.n,      u.label, u.from,   u.to,    n_lines,
-                           line,     kind,    cu.n,     cu.label};
+    cs_output_dims dims = {
+        n_months, month,    n_stages,   stage,       CS_AGES, u.n,
+        u.label,  u.from,   u.to,       n_lines,     line,    kind,
+        cu.n,     cu.label, stage_kind, stage_group, NULL,    cs_model_n_fys(m),
+        fy_label, month_fy};
     cs_output_meta meta = {CASCADE_VERSION,
                            command_line,
                            seed,
@@ -1125,9 +1141,12 @@ static int write_file(const run_options *o, run_scenario *rs, int n,
     } else if (mpi_rank == 0) {
         rc = cs_output_create(output_path, o->force, &meta, &dims, &out, err);
         for (int i = 0; i < n && rc == CS_OK; i++)
-            rc = cs_output_add_scenario(out, rs[i].scenario->name,
-                                        rs[i].scenario->resolved_yaml,
-                                        (int)o->runs, &rs[i].index, err);
+            rc = cs_output_add_scenario(
+                out, rs[i].scenario->name,
+                &(cs_output_scenario_info){rs[i].scenario->resolved_yaml,
+                                           rs[i].scenario->discount_rate, NULL,
+                                           NULL, NULL},
+                (int)o->runs, &rs[i].index, err);
         for (int i = 0; i < n && rc == CS_OK; i++)
             rc = describe_scenario(o, &rs[i], out, unit_costs, err);
     }
@@ -1208,6 +1227,10 @@ done:
     free(stage);
     free(line);
     free(kind);
+    free(stage_kind);
+    free(stage_group);
+    free(fy_label);
+    free(month_fy);
     return rc;
 }
 

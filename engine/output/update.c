@@ -18,7 +18,7 @@
 
 #include <hdf5_hl.h>
 
-#include "cascade/output.h"
+#include "cascade/output_group.h"
 #include "h5util.h"
 #include "writer.h"
 

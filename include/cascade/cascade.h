@@ -2,7 +2,8 @@
  * cascade.h - the umbrella header of libcascade.
  *
  * YAML -> cs_scenario (scenario.h) -> cs_model (model.h) -> cs_sim runs
- * (sim.h) -> HDF5 (output.h); money in econ.h. Random streams: rng.h.
+ * (sim.h) -> HDF5 (output_writer.h, read back by output_reader.h, with
+ * derived tables from output_group.h); money in econ.h. Random streams: rng.h.
  * Errors: error.h.
  */
 #ifndef CASCADE_H
@@ -11,7 +12,10 @@
 #include "cascade/econ.h"
 #include "cascade/error.h"
 #include "cascade/model.h"
-#include "cascade/output.h"
+#include "cascade/output_format.h"
+#include "cascade/output_group.h"
+#include "cascade/output_reader.h"
+#include "cascade/output_writer.h"
 #include "cascade/rng.h"
 #include "cascade/scenario.h"
 #include "cascade/sim.h"
