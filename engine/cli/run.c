@@ -33,7 +33,6 @@
 #include <mpi.h>
 #endif
 #include "cli.h"
-#include "rebuild.h"
 #include "table.h"
 
 #define DEFAULT_RUNS 100
