@@ -59,7 +59,10 @@ static int check_same_batch(cs_result *const *parts, const char *const *paths,
     if (rc != CS_OK)
         return rc;
     const char *why = NULL;
-    if (strcmp(a.cascade_version, b.cascade_version) != 0)
+    if (cs_result_format_version(parts[0]) !=
+        cs_result_format_version(parts[k]))
+        why = "it is of another output format";
+    else if (strcmp(a.cascade_version, b.cascade_version) != 0)
         why = "another version of cascade wrote it";
     else if (a.seed != b.seed)
         why = "its seed differs";

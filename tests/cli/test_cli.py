@@ -888,8 +888,13 @@ class Batches(Workdir):
         with open(text, 'w') as f:
             f.write('not hdf5\n')
         merged = self.path('m.h5')
+        old = self.path('old.h5')
+        with open(b, 'rb') as f, open(old, 'wb') as g:
+            g.write(f.read())
+        strip_to_format_1(old)
         cases = [([a, b], 'run 5 of scenario'),
                  ([a, other], 'seed differs'),
+                 ([a, old], 'another output format'),
                  ([a, text], text),
                  ([a, self.path('missing.h5')], 'missing.h5')]
         for parts, message in cases:
