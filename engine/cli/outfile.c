@@ -94,8 +94,9 @@ int cli_outfile_open(cli_outfile *out, const char *flag, const char *path,
     }
     int fd = open(out->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0)
-        return cs_error_set(err, CS_EINPUT, "cannot write %s: %s", out->tmp,
-                            strerror(errno));
+        return cs_error_set(err, CS_EINPUT,
+                            "cannot write %s (as its temporary %s): %s", path,
+                            out->tmp, strerror(errno));
     out->cleanup_slot = cli_cleanup_add(out->tmp);
     out->file = fdopen(fd, "w");
     if (!out->file) {
