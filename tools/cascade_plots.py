@@ -5,14 +5,34 @@ Everything here reads the documented HDF5 layout (docs/output-format.md), never
 the engine's internals. Debian Python only: /usr/bin/python3 with h5py, numpy,
 matplotlib (Agg backend) and yaml.
 
+What a chart needs comes from the file's records: which stages are early or
+late intervention (/dims/stage_intervention), which placement group each
+belongs to (/dims/stage_group), the financial years (/dims/financial_year,
+month_financial_year), the price base (deflator's price_base) and each
+scenario's discount_rate. Files of format 1 lack some of these; what they imply
+is derived as the C reader does (interventions from the cost lines, groups from
+placement ids, years from the months), and only the discount rate of a format 1
+file is read from its stored scenario text. That text is otherwise only shown
+(description, labels, the key-parameters table), and never followed to other
+files. A file whose claims it cannot back (more runs marked done than it stores
+chunks for) is refused before any work.
+
+Every file written goes through write_output: a temporary beside the target,
+renamed when complete, never over one of the inputs (compared by device and
+inode), written into a FIFO or character device rather than over it.
+
 Statistics over runs use only the runs with run_done = 1. Quantiles are numpy's
 default (linear interpolation, R type 7), as the engine's summaries are; "90%
 interval" means the 5% and 95% quantiles over runs.
 """
 
+import contextlib
+import errno
 import io
+import math
 import os
 import re
+import stat
 import textwrap
 
 import numpy as np
@@ -36,6 +56,8 @@ DPI = 120
 PIXELS = (int(FIGSIZE[0] * DPI), int(round(FIGSIZE[1] * DPI)))  # (960, 504)
 
 N_RUNS_DRAWN = 8
+FORMAT_VERSION = 2  # the newest output format read (docs/output-format.md)
+MAX_RUNS = 10_000_000  # CS_OUTPUT_MAX_RUNS: no cascade file holds more
 DEFAULT_DISCOUNT = 0.035
 
 COLOURS = {
@@ -168,17 +190,90 @@ def open_output(path):
             raise InputError("%s: HDF5 file but not a cascade output "
                              "(no format_version/cascade_version)" % path)
         fv = _scalar(attrs["format_version"])
-        if fv is None or fv > 1:
-            raise InputError("%s: format_version %s is newer than this tool reads (1)" % (path, fv))
+        if fv is None or fv > FORMAT_VERSION:
+            raise InputError("%s: format_version %s is newer than this tool reads (%d)"
+                             % (path, fv, FORMAT_VERSION))
         if "scenarios" not in f or len(f["scenarios"]) == 0:
             raise InputError("%s: cascade output without scenarios" % path)
+        for name in f["scenarios"]:
+            check_claims(f, path, name)
     except InputError:
         f.close()
         raise
-    except (OSError, KeyError, ValueError, RuntimeError):
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError):
         f.close()
         raise InputError("%s: cannot read the file's metadata (truncated or corrupt?)" % path)
     return f
+
+
+def stored_runs(ds):
+    """How many runs' data a run-major dataset stores at most: a chunked one
+    holds a run only in chunks actually written, a contiguous one all of its
+    runs once allocated."""
+    if ds.chunks is None:
+        full = int(np.prod(ds.shape)) * ds.dtype.itemsize
+        return ds.shape[0] if ds.id.get_storage_size() >= full else 0
+    per_row = 1
+    for extent, chunk in zip(ds.shape[1:], ds.chunks[1:]):
+        per_row *= max(1, math.ceil(extent / chunk))
+    return min(ds.shape[0], ds.id.get_num_chunks() // per_row * ds.chunks[0])
+
+
+def check_claims(f, path, name):
+    """Refuse a scenario that claims more than the file holds: more runs than
+    any cascade file has, or more runs done than its chunks could hold (a
+    small crafted file would otherwise keep the tools busy for hours)."""
+    g = f["scenarios"][name]
+    if "run_done" not in g or "stocks" not in g:
+        raise InputError("%s: scenario '%s' has no run_done or stocks" % (path, name))
+    runs = g["run_done"].shape[0] if g["run_done"].shape else 0
+    if runs > MAX_RUNS:
+        raise InputError("%s: scenario '%s' declares %d runs; a cascade file holds at "
+                         "most %d" % (path, name, runs, MAX_RUNS))
+    done = int(np.count_nonzero(g["run_done"][...]))
+    for key in ("stocks", "flows", "spend", "costs", "capacity", "params"):
+        if key in g and isinstance(g[key], h5py.Dataset):
+            held = stored_runs(g[key])
+            if held < done:
+                raise InputError("%s: scenario '%s' marks %d of its %d runs done, but its %s "
+                                 "holds data for at most %d (a damaged or crafted file)"
+                                 % (path, name, done, runs, key, held))
+
+
+def file_records(f):
+    """What each stage is and the financial years, from the file's records
+    (format 2) or what a format 1 file implies: {"stages", "intervention",
+    "group", "fy_labels", "month_fy"}."""
+    stages = _strings(f["dims/stage"])
+    months = _strings(f["dims/month"])
+    d = f["dims"]
+    categories = _strings(d["stage_category"]) if "stage_category" in d \
+        else ["unknown"] * len(stages)
+    if "stage_intervention" in d and "stage_group" in d:
+        kinds = _strings(d["stage_intervention"])
+        groups = _strings(d["stage_group"])
+    else:  # format 1: cost lines are exactly the early and late stages
+        kind_of = {}
+        if "cost_line" in d and "cost_line_intervention" in d:
+            kind_of = dict(zip(_strings(d["cost_line"]),
+                               _strings(d["cost_line_intervention"])))
+        kinds = [kind_of.get(s, "none") for s in stages]
+        groups = [s.split(".", 1)[0] if "." in s else "" for s in stages]
+    if "financial_year" in d and "month_financial_year" in d:
+        fy_labels = _strings(d["financial_year"])
+        month_fy = [int(x) for x in d["month_financial_year"][...]]
+    else:  # format 1: April to March, from the month labels
+        fys = financial_years(months)
+        fy_labels = [fy_label(y) for y, _ in fys]
+        month_fy = [k for k, (_, idx) in enumerate(fys) for _ in idx]
+    if len(kinds) != len(stages) or len(groups) != len(stages) or \
+            len(categories) != len(stages) or \
+            len(month_fy) != len(months) or \
+            any(not 0 <= k < len(fy_labels) for k in month_fy):
+        raise InputError("%s: /dims records do not match /dims/stage and /dims/month"
+                         % f.filename)
+    return {"stages": stages, "intervention": kinds, "group": groups,
+            "category": categories, "fy_labels": fy_labels, "month_fy": month_fy}
 
 
 def scenario_names(f):
@@ -199,12 +294,15 @@ class Scenario:
     """One scenario's runs, summed over ages (memory: runs x months x stages).
 
     Attributes:
-      name, yaml_text, spec (parsed YAML dict), description, months,
-      stages (leaf ids), runs (indices of runs with run_done = 1),
-      leaf[stage] -> [run, month] children at the end of the month,
-      groups[group] -> [run, month] summed over the group's placements,
+      name, yaml_text, spec (parsed YAML, shown only), description, months,
+      stages (leaf ids), intervention[stage] ("none", "early", "late"),
+      top[stage] (its group, or itself), runs (indices of runs with
+      run_done = 1), leaf[stage] -> [run, month] children at the end of the
+      month, groups[top] -> [run, month] summed over the group's placements,
       spend_cash -> [run, month, k] GBP cash per month or None, spend_names,
-      deflator -> [month] or None, price_base (e.g. "2019/20").
+      deflator -> [month] or None, price_base (e.g. "2019/20"),
+      category[stage] (DfE: "none", "cin", "cp", "looked_after", "unknown"),
+      fy_labels, month_fy, discount_rate (NaN if the file does not say).
     """
 
     def __init__(self, f, name):
@@ -212,13 +310,18 @@ class Scenario:
             raise InputError("no scenario '%s' in %s (it holds: %s)"
                              % (name, f.filename, ", ".join(scenario_names(f))))
         g = f["scenarios"][name]
+        rec = file_records(f)
         self.name = name
         self.yaml_text = _str(g.attrs.get("scenario_yaml", ""))
         self.spec = parse_yaml(self.yaml_text)
         d = self.spec.get("description", "")
         self.description = " ".join(str(d).split()) if d else ""
         self.months = _strings(f["dims/month"])
-        self.stages = _strings(f["dims/stage"])
+        self.stages = rec["stages"]
+        self.intervention = dict(zip(self.stages, rec["intervention"]))
+        self.category = dict(zip(self.stages, rec["category"]))
+        self.top = {s: grp or s for s, grp in zip(self.stages, rec["group"])}
+        self.fy_labels, self.month_fy = rec["fy_labels"], rec["month_fy"]
         done = g["run_done"][...].astype(bool)
         self.n_runs = int(len(done))
         self.runs = np.nonzero(done)[0]
@@ -227,17 +330,12 @@ class Scenario:
         stocks = g["stocks"]
         if stocks.shape[1:3] != (len(self.months), len(self.stages)):
             raise InputError("scenario '%s': stocks do not match /dims" % name)
-        parts = []
-        block = 32
-        for r0 in range(0, stocks.shape[0], block):
-            sel = done[r0:r0 + block]
-            if sel.any():
-                parts.append(stocks[r0:r0 + block].sum(axis=-1)[sel])
-        st = np.concatenate(parts, axis=0)  # [run, month, stage]
+        st = np.concatenate(list(self._done_blocks(stocks, done, lambda x: x.sum(axis=-1))),
+                            axis=0)  # [run, month, stage]
         self.leaf = {s: st[:, :, i] for i, s in enumerate(self.stages)}
         self.groups = {}
         for i, s in enumerate(self.stages):
-            grp = s.split(".")[0]
+            grp = self.top[s]
             if grp in self.groups:
                 self.groups[grp] = self.groups[grp] + st[:, :, i]
             else:
@@ -245,16 +343,26 @@ class Scenario:
         self.spend_cash = None
         self.spend_names = []
         self.deflator = None
-        self.price_base = str(self.spec.get("economics", {}).get("price_base", "")) \
-            if isinstance(self.spec.get("economics"), dict) else ""
+        self.price_base = ""
         if "spend" in g and "dims/spend" in f:
             self.spend_names = _strings(f["dims/spend"])
-            self.spend_cash = g["spend"][...][self.runs]
+            self.spend_cash = np.concatenate(list(self._done_blocks(g["spend"], done)), axis=0)
         if "deflator" in g:
             self.deflator = g["deflator"][...]
             pb = g["deflator"].attrs.get("price_base")
             if pb is not None:
                 self.price_base = _str(pb)
+        self.discount_rate = float(_scalar(g.attrs["discount_rate"])) \
+            if "discount_rate" in g.attrs else float("nan")
+
+    @staticmethod
+    def _done_blocks(ds, done, reduce=lambda x: x, block=32):
+        """The rows of ds for the runs done, read a block of runs at a time
+        and only where some run is done."""
+        for r0 in range(0, ds.shape[0], block):
+            sel = done[r0:r0 + block]
+            if sel.any():
+                yield reduce(ds[r0:r0 + block])[sel]
 
     # labels -------------------------------------------------------------
     def label(self, stage):
@@ -272,20 +380,39 @@ class Scenario:
 
     # derived ------------------------------------------------------------
     def fan_series(self):
-        """[(key, label, [run, month])]: every stage group but universal,
-        plus residential care alone when there is such a placement."""
-        out = [(k, self.label(k), v) for k, v in self.groups.items() if k != "universal"]
+        """[(key, label, [run, month])]: every top-level stage of early or late
+        intervention (not universal services: intervention "none"), plus
+        residential care alone when there is such a placement."""
+        kind = {}
+        for s in self.stages:
+            kind.setdefault(self.top[s], self.intervention[s])
+        out = [(k, self.label(k), v) for k, v in self.groups.items() if kind[k] != "none"]
         for s in self.stages:
             if s.endswith(".residential"):
                 out.append((s, self.label(s), self.leaf[s]))
         return out
+
+    def headline_keys(self):
+        """The top-level stages the headline table shows: those whose DfE
+        category is looked_after, then cp. When no stage has those
+        categories (the file does not know them: format 1, or a scenario
+        that does not say), the stages named looked_after and cp."""
+        keys = []
+        for want in ("looked_after", "cp"):
+            for st in self.stages:
+                if self.category[st] == want and self.top[st] not in keys:
+                    keys.append(self.top[st])
+        if not keys:  # categories unknown (format 1) or never given
+            keys = [k for k in ("looked_after", "cp") if k in self.groups]
+        return keys
 
     def has_spend(self):
         return self.spend_cash is not None and len(self.spend_names) > 0
 
     def spend_by_fy(self, real):
         """(fy labels, {name: [run, fy]} GBP) cash or constant prices."""
-        fys = financial_years(self.months)
+        fys = [[t for t, k in enumerate(self.month_fy) if k == y]
+               for y in range(len(self.fy_labels))]
         x = self.spend_cash
         if real:
             if self.deflator is None:
@@ -293,8 +420,9 @@ class Scenario:
             x = x / self.deflator[None, :, None]
         out = {}
         for k, nm in enumerate(self.spend_names):
-            out[nm] = np.stack([x[:, idx, k].sum(axis=1) for _, idx in fys], axis=1)
-        labels = [fy_label(y) + ("" if len(idx) == 12 else " (part)") for y, idx in fys]
+            out[nm] = np.stack([x[:, idx, k].sum(axis=1) for idx in fys], axis=1)
+        labels = [lab + ("" if len(idx) == 12 else " (part)")
+                  for lab, idx in zip(self.fy_labels, fys)]
         return labels, out
 
     def prices_label(self, real):
@@ -303,11 +431,16 @@ class Scenario:
         return "cash"
 
 
-def discount_rate(f, base, alt, base_spec):
+def discount_rate(f, base, alt, base_scenario):
+    """The rate of a stored comparison, else the base scenario's recorded
+    rate; a format 1 file records neither, and its stored scenario text
+    (parsed, never followed) says it, else the Green Book's 3.5%."""
     g = compare_group(f, base, alt)
     if g is not None and "discount_rate" in g.attrs:
         return float(_scalar(g.attrs["discount_rate"]))
-    econ = base_spec.get("economics") if isinstance(base_spec, dict) else None
+    if not math.isnan(base_scenario.discount_rate):
+        return base_scenario.discount_rate
+    econ = base_scenario.spec.get("economics") if isinstance(base_scenario.spec, dict) else None
     if isinstance(econ, dict) and "discount_rate" in econ:
         try:
             return float(econ["discount_rate"])
@@ -326,7 +459,7 @@ class Comparison:
 
     def __init__(self, f, base, alt):
         self.base, self.alt = base, alt
-        if base.months != alt.months:
+        if base.months != alt.months or base.fy_labels != alt.fy_labels:
             raise InputError("scenarios '%s' and '%s' cover different months"
                              % (base.name, alt.name))
         common = np.intersect1d(base.runs, alt.runs)
@@ -336,7 +469,7 @@ class Comparison:
         self.runs = common
         self._bi = np.searchsorted(base.runs, common)
         self._ai = np.searchsorted(alt.runs, common)
-        self.rate = discount_rate(f, base.name, alt.name, base.spec)
+        self.rate = discount_rate(f, base.name, alt.name, base)
         self.stored = compare_group(f, base.name, alt.name) is not None
         self.fy_labels = None
         self.yearly = None
@@ -411,6 +544,59 @@ def select(f, scenario=None, base=None, alt=None):
     raise InputError("%s holds %d scenarios (%s): choose one with --scenario NAME "
                      "or a pair with --base NAME --alt NAME"
                      % (f.filename, len(names), ", ".join(names)))
+
+
+# --------------------------------------------------------------------------
+# writing files
+
+
+@contextlib.contextmanager
+def write_output(path, inputs, mode="w"):
+    """Open path for writing as a temporary beside it, renamed over it when
+    the block ends without error (deleted if it raises). Refuses (InputError)
+    an output that is one of the inputs, compared by device and inode (also
+    through another name, a symlink or a hard link), a directory, a block
+    device, a socket, and a name too long for its temporary. A FIFO or a
+    character device (/dev/stdout) is written into as it is."""
+    try:
+        target = os.stat(path)
+    except FileNotFoundError:
+        target = None
+    except OSError as e:
+        raise InputError("%s: %s" % (path, e.strerror or e))
+    if target is not None:
+        for i in inputs:
+            try:
+                same = os.path.samefile(i, path)
+            except OSError:
+                same = False
+            if same:
+                raise InputError("%s is the input %s: refusing to write over a file being "
+                                 "read; give another name" % (path, i))
+        if stat.S_ISFIFO(target.st_mode) or stat.S_ISCHR(target.st_mode):
+            with open(path, mode) as fh:
+                yield fh
+            return
+        if not stat.S_ISREG(target.st_mode):
+            raise InputError("%s exists and is not a regular file: refusing to write it"
+                             % path)
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    if len(os.path.basename(tmp)) > 255 or len(tmp) >= 4096:
+        raise InputError("%s: the output file name is too long" % path)
+    try:
+        fh = open(tmp, mode.replace("w", "x"), **({} if "b" in mode else {"encoding": "utf-8"}))
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            raise InputError("%s: the output file name is too long" % path)
+        raise
+    try:
+        with fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 # --------------------------------------------------------------------------

@@ -386,35 +386,67 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
                        const cs_batch_file *f, long n_runs, file_layout *u,
                        cs_output **out, cs_error *err)
 {
+    static const char *const kinds[3] = {"none", "early", "late"};
+    static const char *const categories[4] = {"none", "cin", "cp",
+                                              "looked_after"};
     const cs_model *m = b->entries[0].model;
     const cs_scenario *sc = b->entries[0].scenario;
     int n_months = cs_model_n_months(m), n_stages = cs_model_n_stages(m);
-    int n_lines = cs_model_n_cost_lines(m);
+    int n_lines = cs_model_n_cost_lines(m), n_fys = cs_model_n_fys(m);
     const char **month = calloc((size_t)n_months, sizeof *month);
     const char **stage = calloc((size_t)n_stages, sizeof *stage);
     const char **line = calloc((size_t)n_lines + 1, sizeof *line);
     const char **kind = calloc((size_t)n_lines + 1, sizeof *kind);
+    const char **stage_kind = calloc((size_t)n_stages, sizeof *stage_kind);
+    const char **stage_group = calloc((size_t)n_stages, sizeof *stage_group);
+    const char **stage_category =
+        calloc((size_t)n_stages, sizeof *stage_category);
+    const char **fy_label = calloc((size_t)n_fys, sizeof *fy_label);
+    int *month_fy = calloc((size_t)n_months, sizeof *month_fy);
     int rc = CS_OK;
-    if (!month || !stage || !line || !kind) {
+    if (!month || !stage || !line || !kind || !stage_kind || !stage_group ||
+        !stage_category || !fy_label || !month_fy) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         goto done;
     }
-    for (int t = 0; t < n_months; t++)
+    for (int t = 0; t < n_months; t++) {
         month[t] = cs_model_month_label(m, t);
-    for (int st = 0; st < n_stages; st++)
-        stage[st] = sc->stages[st].id;
+        month_fy[t] = cs_model_month_fy(m, t);
+    }
+    for (int y = 0; y < n_fys; y++)
+        fy_label[y] = cs_model_fy_label(m, y);
+    for (int st = 0; st < n_stages; st++) {
+        const cs_stage *x = &sc->stages[st];
+        stage[st] = x->id;
+        stage_kind[st] = kinds[x->intervention];
+        stage_group[st] = x->group >= 0 ? sc->groups[x->group].id : "";
+        stage_category[st] = categories[x->dfe];
+    }
     for (int l = 0; l < n_lines; l++) {
         const cs_stage *st = &sc->stages[cs_model_cost_line_stage(m, l)];
         line[l] = st->id;
         kind[l] = st->intervention == CS_INTERVENTION_EARLY ? "early" : "late";
     }
-    cs_output_dims dims = {n_months,      month,
-                           n_stages,      stage,
-                           CS_AGES,       u->n_flows,
-                           u->label,      u->from,
-                           u->to,         n_lines,
-                           line,          kind,
-                           u->n_capacity, u->capacity_label};
+    cs_output_dims dims = {.n_months = n_months,
+                           .month_labels = month,
+                           .n_stages = n_stages,
+                           .stage_labels = stage,
+                           .n_ages = CS_AGES,
+                           .n_transitions = u->n_flows,
+                           .transition_labels = u->label,
+                           .transition_from = u->from,
+                           .transition_to = u->to,
+                           .n_cost_lines = n_lines,
+                           .cost_line_labels = line,
+                           .cost_line_intervention = kind,
+                           .n_capacity = u->n_capacity,
+                           .capacity_labels = u->capacity_label,
+                           .stage_intervention = stage_kind,
+                           .stage_group = stage_group,
+                           .stage_category = stage_category,
+                           .n_financial_years = n_fys,
+                           .financial_year_labels = fy_label,
+                           .month_financial_year = month_fy};
     cs_output_meta meta = {CASCADE_VERSION,
                            f->command_line ? f->command_line : "",
                            s->seed,
@@ -423,10 +455,14 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
                            !s->deterministic && s->parameter_uncertainty,
                            !s->deterministic && s->process_noise};
     rc = cs_output_create(f->path, f->force, &meta, &dims, out, err);
-    for (int i = 0; i < b->n && rc == CS_OK; i++)
-        rc = cs_output_add_scenario(*out, b->entries[i].scenario->name,
-                                    b->entries[i].scenario->resolved_yaml,
-                                    (int)n_runs, &u->index[i], err);
+    for (int i = 0; i < b->n && rc == CS_OK; i++) {
+        const cs_scenario *x = b->entries[i].scenario;
+        cs_output_scenario_info info = {x->resolved_yaml, x->discount_rate,
+                                        x->extends_source, x->extends_hash,
+                                        x->resolved_hash};
+        rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
+                                    &u->index[i], err);
+    }
     for (int i = 0; i < b->n && rc == CS_OK; i++)
         rc = describe_scenario(s, b->entries[i].model, *out, u->index[i], err);
 done:
@@ -434,6 +470,11 @@ done:
     free(stage);
     free(line);
     free(kind);
+    free(stage_kind);
+    free(stage_group);
+    free(stage_category);
+    free(fy_label);
+    free(month_fy);
     return rc;
 }
 

@@ -1,29 +1,34 @@
 /*
- * compare.c - `cascade compare FILE --base NAME --alt NAME`: what an
- * alternative scenario changes against a base, by financial year.
+ * compare.c - `cascade compare FILE [ALT_FILE] --base NAME --alt NAME`:
+ * what an alternative scenario changes against a base, by financial year.
  *
- * The two scenarios were run in one invocation with the same seed, so run
+ * The two scenarios were run with the same seed (in one invocation, or in
+ * two that share seed, generator, version, run count and calendar), so run
  * r of each drew the same random numbers: every difference is taken run by
- * run (paired), and its median and 90% interval are over runs. Money is
- * shown in cash and at constant prices of the price base; the net present
- * value discounts the constant-price yearly net difference (HM Treasury
- * Green Book: 3.5% a year, year 0 undiscounted). The payback year is where
- * the cumulative discounted net difference changes sign for good.
+ * run (paired, over the runs done in both), and its median and 90%
+ * interval are over runs. Money is shown in cash and at constant prices of
+ * the price base; the net present value discounts the constant-price
+ * yearly net difference (HM Treasury Green Book: 3.5% a year, year 0
+ * undiscounted). The payback year is where the cumulative discounted net
+ * difference changes sign for good.
  *
- * The scenarios are rebuilt from the resolved YAML stored in the file, so
- * the comparison needs nothing but the file. Results go to the terminal,
- * to /compare/<alt>_vs_<base>/ in the file (added safely: see
- * cs_output_write_group) and, on request, to CSV.
+ * Everything comes from what the file records (table.h): no scenario is
+ * rebuilt. Results go to the terminal, to /compare/<alt>_vs_<base>/ in the
+ * file when both scenarios are in one (added safely: see
+ * cs_output_write_group) and, on request, to CSV. When the alternative
+ * records the hash of the base it extends and that is not the hash of the
+ * base it is compared with, a warning says so: the differences then
+ * include edits to the base.
  */
-#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "rebuild.h"
+#include "outfile.h"
 #include "table.h"
 
 /* Money measures per run and year, in this order. */
@@ -52,7 +57,8 @@ static const char *const money_names[N_MONEY] = {
     "cumulative_discounted_net_real"};
 
 typedef struct compare_options {
-    const char *path, *base, *alt, *csv;
+    const char *path, *alt_path; /* alt_path: NULL, both in path */
+    const char *base, *alt, *csv;
     double discount; /* fraction; < 0: the base scenario's */
     int no_write;
 } compare_options;
@@ -60,28 +66,38 @@ typedef struct compare_options {
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: cascade compare FILE [--base NAME] [--alt NAME] "
-            "[--discount PCT]\n"
-            "                       [--csv OUT.csv] [--no-write]\n"
+            "usage: cascade compare FILE [ALT_FILE] [--base NAME] [--alt "
+            "NAME]\n"
+            "                       [--discount RATE] [--csv OUT.csv] "
+            "[--no-write]\n"
             "\n"
-            "Compare two scenarios run together in FILE (by 'cascade run "
-            "BASE.yaml ALT.yaml'),\n"
-            "run by run: the difference alt - base in stocks, entries and "
-            "spend by financial\n"
-            "year, the net present value, the payback year and the "
-            "probability that the\n"
-            "alternative costs more. With two scenarios in FILE, --base and "
-            "--alt default\n"
-            "to the first and the second.\n"
+            "Compare two scenarios run with the same seed, run by run: the "
+            "difference\n"
+            "alt - base in stocks, entries and spend by financial year, the "
+            "net present\n"
+            "value, the payback year and the probability that the "
+            "alternative costs more.\n"
+            "Either both are in FILE (cascade run BASE.yaml ALT.yaml): with "
+            "two scenarios\n"
+            "there, --base and --alt default to the first and the second; "
+            "or the base is in\n"
+            "FILE and the alternative in ALT_FILE, two runs with the same "
+            "--seed, -n and\n"
+            "calendar (name them with --base and --alt if a file holds "
+            "several). Runs are\n"
+            "paired by index, over those done in both.\n"
             "\n"
             "  --base NAME      the scenario to compare against\n"
             "  --alt NAME       the alternative\n"
-            "  --discount PCT   annual discount rate in percent (default: "
-            "the base scenario's,\n"
-            "                   3.5 unless it says otherwise: HM Treasury "
-            "Green Book)\n"
+            "  --discount RATE  annual discount rate: a fraction (0.035) or "
+            "a percentage with\n"
+            "                   its sign (3.5%%); default: the base "
+            "scenario's (HM Treasury\n"
+            "                   Green Book: 3.5%% unless it says otherwise)\n"
             "  --csv OUT.csv    also write the table as tidy CSV\n"
-            "  --no-write       do not add /compare/ALT_vs_BASE/ to FILE\n"
+            "  --no-write       do not add /compare/ALT_vs_BASE/ to FILE "
+            "(with two files\n"
+            "                   nothing is added anyway)\n"
             "  -h, --help       this help\n");
 }
 
@@ -99,6 +115,7 @@ static int parse_options(int argc, char **argv, compare_options *o)
     o->discount = -1;
     int c;
     optind = 1;
+    cs_error err;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case 'b':
@@ -107,20 +124,13 @@ static int parse_options(int argc, char **argv, compare_options *o)
         case 'a':
             o->alt = optarg;
             break;
-        case 'd': {
-            char *end;
-            errno = 0;
-            double pct = strtod(optarg, &end);
-            if (errno || *end || end == optarg || !(pct >= 0 && pct <= 100)) {
-                fprintf(stderr,
-                        "cascade compare: --discount: expected a percentage "
-                        "from 0 to 100, found '%s'\n",
-                        optarg);
+        case 'd':
+            if (cli_parse_rate("--discount", optarg, &o->discount, &err) !=
+                CS_OK) {
+                fprintf(stderr, "cascade compare: %s\n", err.message);
                 return CLI_BAD_INPUT;
             }
-            o->discount = pct / 100;
             break;
-        }
         case 'c':
             o->csv = optarg;
             break;
@@ -135,15 +145,16 @@ static int parse_options(int argc, char **argv, compare_options *o)
             return CLI_BAD_INPUT;
         }
     }
-    if (argc - optind != 1) {
+    if (argc - optind < 1 || argc - optind > 2) {
         fprintf(stderr,
-                "cascade compare: expected one output file, found "
-                "%d\n",
+                "cascade compare: expected one output file (or two: base "
+                "and alternative), found %d\n",
                 argc - optind);
         usage(stderr);
         return CLI_BAD_INPUT;
     }
     o->path = argv[optind];
+    o->alt_path = argc - optind == 2 ? argv[optind + 1] : NULL;
     return -1;
 }
 
@@ -160,10 +171,9 @@ typedef struct comparison {
     double share_paying_back;
 } comparison;
 
-static int compute(const cli_side *base, const cli_side *alt, double discount,
+static int compute(const cli_table *tb, const cli_table *ta, double discount,
                    comparison *c, cs_error *err)
 {
-    const cli_table *tb = &base->table, *ta = &alt->table;
     long runs = tb->runs;
     int nf = tb->n_fys, nc = tb->n_columns;
     memset(c, 0, sizeof *c);
@@ -244,31 +254,26 @@ static void free_comparison(comparison *c)
     free(c->payback);
 }
 
-static void print_comparison(const comparison *c, const cli_side *base,
-                             const cli_side *alt, const char *price_base)
+static void print_comparison(const comparison *c, const cli_table *tb,
+                             const cli_table *ta, const char *runs_text)
 {
-    const cli_table *t = &base->table;
-    const cs_model *m = base->model;
-    const cs_scenario *sc = base->scenario;
-    int show[CS_MAX_STAGES];
-    const char *columns[CS_MAX_STAGES], *at[CS_MAX_YEARS + 1],
-        *years[CS_MAX_YEARS + 1];
-    for (int j = 0; j < t->n_columns; j++) {
-        show[j] = sc->stages[t->columns[j].leaves[0]].intervention !=
-                  CS_INTERVENTION_NONE;
-        columns[j] = t->columns[j].id;
+    int show[CLI_MAX_STAGES];
+    const char *columns[CLI_MAX_STAGES], *at[CLI_MAX_YEARS],
+        *years[CLI_MAX_YEARS];
+    for (int j = 0; j < tb->n_columns; j++) {
+        show[j] = tb->columns[j].shown;
+        columns[j] = tb->columns[j].id;
     }
-    for (int y = 0; y < t->n_fys; y++) {
-        at[y] = cs_model_month_label(m, t->fy_last_month[y]);
-        years[y] = cs_model_fy_label(m, y);
+    for (int y = 0; y < tb->n_fys; y++) {
+        at[y] = tb->fy_end_month[y];
+        years[y] = tb->fy_label[y];
     }
-    char what[200], title[512];
+    char what[400], title[800];
     snprintf(what, sizeof what,
              "'%s' minus '%s', paired by run; median, and [5%%, 95%%] "
-             "below it, over %ld runs",
-             alt->scenario->name, base->scenario->name, c->runs);
-    printf("cascade compare: '%s' against '%s'\n", alt->scenario->name,
-           base->scenario->name);
+             "below it, %s",
+             ta->scenario, tb->scenario, runs_text);
+    printf("cascade compare: '%s' against '%s'\n", ta->scenario, tb->scenario);
     cli_block b = {title,   "at", c->n_fys, at,      c->n_columns,
                    columns, show, c->stock, c->runs, 0};
     snprintf(title, sizeof title,
@@ -310,7 +315,7 @@ static void print_comparison(const comparison *c, const cli_side *base,
         static const char *const real_columns[5] = {
             "early", "late", "net", "cumulative net", "cumulative discounted"};
         char discounted[64];
-        snprintf(discounted, sizeof discounted, "discounted at %.1f%%",
+        snprintf(discounted, sizeof discounted, "discounted at %.3g%%",
                  100 * c->discount);
         b.n_columns = 5;
         b.column_labels = real_columns;
@@ -319,24 +324,24 @@ static void print_comparison(const comparison *c, const cli_side *base,
                  "Difference in spend during the financial year, GBP million "
                  "at constant %s prices\n(cumulative discounted: %s a year "
                  "from %s), %s",
-                 price_base, discounted, years[0], what);
+                 tb->price_base, discounted, years[0], what);
         cli_print_block(&b);
     }
     free(cash);
     free(real);
 
-    double scratch_q[3];
+    double q[3];
     double *scratch = malloc((size_t)c->runs * sizeof *scratch);
     if (!scratch)
         return;
-    cli_quantiles(c->npv, c->runs, 1, scratch, scratch_q);
+    cli_quantiles(c->npv, c->runs, 1, scratch, q);
     printf("\nOver the horizon (%s to %s), '%s' against '%s':\n", years[0],
-           years[c->n_fys - 1], alt->scenario->name, base->scenario->name);
+           years[c->n_fys - 1], ta->scenario, tb->scenario);
     printf("  net present value of the net difference in spend, GBP million "
-           "at constant %s\n  prices, discounted at %.1f%% a year: %.1f "
+           "at constant %s\n  prices, discounted at %.3g%% a year: %.1f "
            "[5%%: %.1f, 95%%: %.1f]\n",
-           price_base, 100 * c->discount, scratch_q[0] / 1e6,
-           scratch_q[1] / 1e6, scratch_q[2] / 1e6);
+           tb->price_base, 100 * c->discount, q[0] / 1e6, q[1] / 1e6,
+           q[2] / 1e6);
     printf("  probability that the alternative costs more (NPV > 0): %.1f%% "
            "of %ld runs\n",
            100 * c->p_costs_more, c->runs);
@@ -354,79 +359,85 @@ static void print_comparison(const comparison *c, const cli_side *base,
 }
 
 /* Tidy CSV: one row per measure x year x column x statistic. */
-static int write_csv(const char *path, const comparison *c,
-                     const cli_side *base, const cli_side *alt, cs_error *err)
+static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
+                      const cli_table *ta, double *scratch)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return cs_error_set(err, CS_EINPUT, "cannot write %s: %s", path,
-                            strerror(errno));
-    const cli_table *t = &base->table;
-    const cs_model *m = base->model;
-    double *scratch = malloc((size_t)c->runs * sizeof *scratch);
-    if (!scratch) {
-        fclose(f);
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
     fprintf(f, "base,alt,measure,year,stage,units,statistic,value\n");
     static const char *const stats[3] = {"median", "p05", "p95"};
+    const char *base = tb->scenario, *alt = ta->scenario;
     double q[3];
     for (int y = 0; y < c->n_fys; y++) {
-        const char *year = cs_model_fy_label(m, y);
+        const char *year = tb->fy_label[y];
         for (int j = 0; j < c->n_columns; j++) {
             size_t cell = (size_t)y * c->n_columns + j;
             size_t stride = (size_t)c->n_fys * c->n_columns;
             cli_quantiles(c->stock + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
                 fprintf(f, "%s,%s,stock_31_march,%s,%s,children,%s,%.17g\n",
-                        base->scenario->name, alt->scenario->name, year,
-                        t->columns[j].id, stats[k], q[k]);
+                        base, alt, year, tb->columns[j].id, stats[k], q[k]);
             cli_quantiles(c->entries + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,entries,%s,%s,children,%s,%.17g\n",
-                        base->scenario->name, alt->scenario->name, year,
-                        t->columns[j].id, stats[k], q[k]);
+                fprintf(f, "%s,%s,entries,%s,%s,children,%s,%.17g\n", base, alt,
+                        year, tb->columns[j].id, stats[k], q[k]);
         }
         for (int k2 = 0; k2 < N_MONEY; k2++) {
             cli_quantiles(c->money + (size_t)y * N_MONEY + k2, c->runs,
                           (size_t)c->n_fys * N_MONEY, scratch, q);
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,%s,%s,,GBP,%s,%.17g\n", base->scenario->name,
-                        alt->scenario->name, money_names[k2], year, stats[k],
-                        q[k]);
+                fprintf(f, "%s,%s,%s,%s,,GBP,%s,%.17g\n", base, alt,
+                        money_names[k2], year, stats[k], q[k]);
         }
     }
     cli_quantiles(c->npv, c->runs, 1, scratch, q);
     for (int k = 0; k < 3; k++)
-        fprintf(f, "%s,%s,npv_real_discounted,,,GBP,%s,%.17g\n",
-                base->scenario->name, alt->scenario->name, stats[k], q[k]);
-    fprintf(f, "%s,%s,probability_alt_costs_more,,,share,value,%.17g\n",
-            base->scenario->name, alt->scenario->name, c->p_costs_more);
+        fprintf(f, "%s,%s,npv_real_discounted,,,GBP,%s,%.17g\n", base, alt,
+                stats[k], q[k]);
+    fprintf(f, "%s,%s,probability_alt_costs_more,,,share,value,%.17g\n", base,
+            alt, c->p_costs_more);
+}
+
+static int write_csv_file(const compare_options *o, const comparison *c,
+                          const cli_table *tb, const cli_table *ta,
+                          cs_error *err)
+{
+    const char *inputs[2] = {o->path, o->alt_path};
+    cli_outfile out;
+    int rc = cli_outfile_open(&out, "--csv", o->csv, 1, "", inputs,
+                              o->alt_path ? 2 : 1, err);
+    double *scratch = malloc((size_t)c->runs * sizeof *scratch);
+    if (rc == CS_OK && !scratch)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK) {
+        write_csv(out.file, c, tb, ta, scratch);
+        rc = cli_outfile_commit(&out, err);
+    } else {
+        cli_outfile_abort(&out);
+    }
     free(scratch);
-    if (fclose(f) != 0)
-        return cs_error_set(err, CS_EIO, "writing %s: %s", path,
-                            strerror(errno));
-    return CS_OK;
+    return rc;
 }
 
 static int write_group(const char *path, const comparison *c,
-                       const cli_side *base, const cli_side *alt,
-                       const char *price_base, cs_error *err)
+                       const cli_table *tb, const cli_table *ta, cs_error *err)
 {
-    const cli_table *t = &base->table;
-    const char *years[CS_MAX_YEARS + 1], *columns[CS_MAX_STAGES];
+    const char *years[CLI_MAX_YEARS], *columns[CLI_MAX_STAGES];
     for (int y = 0; y < c->n_fys; y++)
-        years[y] = cs_model_fy_label(base->model, y);
+        years[y] = tb->fy_label[y];
     for (int j = 0; j < c->n_columns; j++)
-        columns[j] = t->columns[j].id;
+        columns[j] = tb->columns[j].id;
     const cs_table_axis axes[4] = {
-        {"run", (int)c->runs, NULL, "Monte Carlo run index (paired)"},
-        {"financial_year", c->n_fys, years, "financial year, April-March"},
-        {"stage", c->n_columns, columns, "top-level stage (placements summed)"},
+        {"run", (int)c->runs, NULL,
+         "Monte Carlo run index (paired: the runs done in both scenarios)",
+         tb->run_index},
+        {"financial_year", c->n_fys, years, "financial year, April-March",
+         NULL},
+        {"stage", c->n_columns, columns, "top-level stage (placements summed)",
+         NULL},
         {"measure", N_MONEY, money_names,
          "money measure: _cash in cash, _real at constant prices; net = "
          "early + late; cumulative from the first year; discounted at "
-         "discount_rate"}};
+         "discount_rate",
+         NULL}};
     int shape_stage[3] = {(int)c->runs, c->n_fys, c->n_columns};
     int shape_money[3] = {(int)c->runs, c->n_fys, N_MONEY};
     int shape_run[1] = {(int)c->runs};
@@ -452,18 +463,225 @@ static int write_group(const char *path, const comparison *c,
          "first year from which the cumulative discounted net difference "
          "keeps the opposite sign to its start, per run"}};
     const cs_table_attribute attrs[7] = {
-        {"base", base->scenario->name, 0},
-        {"alt", alt->scenario->name, 0},
-        {"price_base", price_base, 0},
+        {"base", tb->scenario, 0},
+        {"alt", ta->scenario, 0},
+        {"price_base", tb->price_base, 0},
         {"discount_rate", NULL, c->discount},
         {"probability_alt_costs_more", NULL, c->p_costs_more},
         {"payback_year_of_median", NULL, (double)c->payback_of_median},
         {"share_of_runs_paying_back", NULL, c->share_paying_back}};
     char group[2 * CS_ID_MAX + 16];
-    snprintf(group, sizeof group, "compare/%s_vs_%s", alt->scenario->name,
-             base->scenario->name);
-    return cs_output_write_group(path, group, 4, axes, 5, datasets, 7, attrs,
-                                 err);
+    snprintf(group, sizeof group, "compare/%s_vs_%s", ta->scenario,
+             tb->scenario);
+    char tmp[PATH_MAX];
+    int slot = cs_output_temporary_name(path, tmp, sizeof tmp, NULL) == CS_OK
+                   ? cli_cleanup_add(tmp)
+                   : -1;
+    int rc =
+        cs_output_write_group(path, group, 4, axes, 5, datasets, 7, attrs, err);
+    cli_cleanup_remove(slot);
+    return rc;
+}
+
+/* The scenario a file holds alone, or the one named; role says which side
+ * it is for messages. */
+static int pick_scenario(const cs_result *r, const char *name, const char *flag,
+                         int *index, cs_error *err)
+{
+    if (!name) {
+        if (cs_result_n_scenarios(r) != 1)
+            return cs_error_set(err, CS_EINPUT,
+                                "cascade compare: %s holds %d scenarios: say "
+                                "which with %s",
+                                cs_result_path(r), cs_result_n_scenarios(r),
+                                flag);
+        *index = 0;
+        return CS_OK;
+    }
+    *index = cs_result_find_scenario(r, name);
+    if (*index >= 0)
+        return CS_OK;
+    char list[512] = "";
+    for (int i = 0; i < cs_result_n_scenarios(r); i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                 cs_result_scenario_name(r, i));
+    }
+    return cs_error_set(err, CS_EINPUT,
+                        "cascade compare: %s has no scenario '%s' (%s); it "
+                        "holds: %s",
+                        cs_result_path(r), name, flag, list);
+}
+
+/* Which scenarios of one file to compare, by the options or by default. */
+static int pick_in_one_file(const cs_result *r, compare_options *o, int *base,
+                            int *alt, cs_error *err)
+{
+    int n = cs_result_n_scenarios(r);
+    if (!o->base || !o->alt) {
+        if (n == 1)
+            return cs_error_set(
+                err, CS_EINPUT,
+                "cascade compare: %s holds one scenario ('%s'), and compare "
+                "needs two: run the base and the alternative together "
+                "(cascade run BASE.yaml ALT.yaml) or give two files run with "
+                "the same seed (cascade compare BASE.h5 ALT.h5)",
+                o->path, cs_result_scenario_name(r, 0));
+        if (n > 2)
+            return cs_error_set(err, CS_EINPUT,
+                                "cascade compare: %s holds %d scenarios: say "
+                                "which with --base and --alt",
+                                o->path, n);
+        if (!o->base)
+            o->base = cs_result_scenario_name(r, 0);
+        if (!o->alt)
+            o->alt = strcmp(o->base, cs_result_scenario_name(r, 1)) == 0
+                         ? cs_result_scenario_name(r, 0)
+                         : cs_result_scenario_name(r, 1);
+    }
+    if (!strcmp(o->base, o->alt))
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: --base and --alt are both '%s'",
+                            o->base);
+    int rc = pick_scenario(r, o->base, "--base", base, err);
+    if (rc == CS_OK)
+        rc = pick_scenario(r, o->alt, "--alt", alt, err);
+    return rc;
+}
+
+/*
+ * Two files pair run by run only if they are one batch's twins: the same
+ * program, seed, generator, modes, run count, calendar and stages.
+ */
+static int check_twins(const cs_result *a, int ia, const cs_result *b, int ib,
+                       cs_error *err)
+{
+    cs_result_batch x, y;
+    int rc = cs_result_read_batch(a, &x, err);
+    if (rc == CS_OK)
+        rc = cs_result_read_batch(b, &y, err);
+    if (rc != CS_OK)
+        return rc;
+    char why[300] = "";
+    if (x.seed != y.seed)
+        snprintf(why, sizeof why,
+                 "their seeds differ (%" PRIu64 " and %" PRIu64
+                 "): run both with the same --seed",
+                 x.seed, y.seed);
+    else if (strcmp(x.cascade_version, y.cascade_version) != 0)
+        snprintf(why, sizeof why,
+                 "they were written by different versions of cascade (%s "
+                 "and %s)",
+                 x.cascade_version, y.cascade_version);
+    else if (strcmp(x.rng, y.rng) != 0)
+        snprintf(why, sizeof why,
+                 "their random number generators differ (%s and %s)", x.rng,
+                 y.rng);
+    else if (x.parameter_uncertainty != y.parameter_uncertainty ||
+             x.process_noise != y.process_noise)
+        snprintf(why, sizeof why,
+                 "their runs were made with different "
+                 "--no-parameter-uncertainty or --no-process-noise options");
+    else if (cs_result_n_runs(a, ia) != cs_result_n_runs(b, ib))
+        snprintf(why, sizeof why,
+                 "their batches have different numbers of runs (%d and %d)",
+                 cs_result_n_runs(a, ia), cs_result_n_runs(b, ib));
+    else if (cs_result_n_months(a) != cs_result_n_months(b) ||
+             strcmp(cs_result_month_label(a, 0), cs_result_month_label(b, 0)) !=
+                 0)
+        snprintf(why, sizeof why,
+                 "their calendars differ (%s for %d months, and %s for %d)",
+                 cs_result_month_label(a, 0), cs_result_n_months(a),
+                 cs_result_month_label(b, 0), cs_result_n_months(b));
+    else if (cs_result_n_stages(a) != cs_result_n_stages(b))
+        snprintf(why, sizeof why, "their stages differ");
+    for (int s = 0; !why[0] && s < cs_result_n_stages(a); s++)
+        if (strcmp(cs_result_stage_label(a, s), cs_result_stage_label(b, s)) ||
+            strcmp(cs_result_stage_group(a, s), cs_result_stage_group(b, s)))
+            snprintf(why, sizeof why, "their stages differ");
+    if (why[0])
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: %s and %s cannot be paired run "
+                            "by run: %s",
+                            cs_result_path(a), cs_result_path(b), why);
+    return CS_OK;
+}
+
+/* The runs done in both scenarios; *count of them. */
+static int runs_done_in_both(const cs_result *a, int ia, const cs_result *b,
+                             int ib, unsigned char **both, long *count,
+                             cs_error *err)
+{
+    int n = cs_result_n_runs(a, ia);
+    if (n != cs_result_n_runs(b, ib))
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: '%s' has %d runs and '%s' "
+                            "%d: paired comparison needs the same runs",
+                            cs_result_scenario_name(a, ia), n,
+                            cs_result_scenario_name(b, ib),
+                            cs_result_n_runs(b, ib));
+    *both = malloc((size_t)n);
+    unsigned char *other = malloc((size_t)n);
+    int rc = *both && other ? cs_result_read_run_done(a, ia, *both, err)
+                            : cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK)
+        rc = cs_result_read_run_done(b, ib, other, err);
+    *count = 0;
+    for (int r = 0; rc == CS_OK && r < n; r++) {
+        (*both)[r] = (*both)[r] && other[r];
+        *count += (*both)[r];
+    }
+    free(other);
+    if (rc == CS_OK && *count == 0)
+        rc = cs_error_set(err, CS_EINPUT,
+                          "cascade compare: no run is done in both '%s' and "
+                          "'%s': nothing to pair",
+                          cs_result_scenario_name(a, ia),
+                          cs_result_scenario_name(b, ib));
+    return rc;
+}
+
+/* Constant prices are only comparable on one price basis. */
+static int check_prices(const cli_table *tb, const cli_table *ta, cs_error *err)
+{
+    if (strcmp(tb->price_base, ta->price_base) != 0 ||
+        memcmp(tb->deflator, ta->deflator,
+               (size_t)tb->n_months * sizeof *tb->deflator) != 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: '%s' and '%s' are priced on "
+                            "different bases (price base %s and %s, or "
+                            "different general inflation): constant prices "
+                            "would not compare",
+                            tb->scenario, ta->scenario, tb->price_base,
+                            ta->price_base);
+    int same = tb->n_columns == ta->n_columns && tb->n_fys == ta->n_fys;
+    for (int j = 0; same && j < tb->n_columns; j++)
+        same = strcmp(tb->columns[j].id, ta->columns[j].id) == 0;
+    if (!same)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: '%s' and '%s' have different "
+                            "stages or financial years",
+                            tb->scenario, ta->scenario);
+    return CS_OK;
+}
+
+/* When the alternative says which base it extends (by hash) and that is
+ * not the base it is compared with, the difference includes edits to the
+ * base: say so. */
+static void warn_other_base(const cs_result *rb, int ib, const cs_result *ra,
+                            int ia)
+{
+    const char *extends = cs_result_extends_hash(ra, ia);
+    const char *base = cs_result_resolved_hash(rb, ib);
+    if (!extends || !base || !extends[0] || strcmp(extends, base) == 0)
+        return;
+    const char *source = cs_result_extends_source(ra, ia);
+    fprintf(stderr,
+            "warning: '%s' extends %s (hash %s), not the '%s' in %s (hash "
+            "%s): differences include edits to the base\n",
+            cs_result_scenario_name(ra, ia),
+            source && source[0] ? source : "another file", extends,
+            cs_result_scenario_name(rb, ib), cs_result_path(rb), base);
 }
 
 int cli_compare(int argc, char **argv)
@@ -472,102 +690,80 @@ int cli_compare(int argc, char **argv)
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
+    cli_cleanup_install("cascade compare");
     cs_error err;
-    cs_result *result = NULL;
-    cli_side base, alt;
-    memset(&base, 0, sizeof base);
-    memset(&alt, 0, sizeof alt);
+    cs_result *rb = NULL, *ra = NULL; /* ra: == rb for one file */
+    cli_table tb, ta;
+    memset(&tb, 0, sizeof tb);
+    memset(&ta, 0, sizeof ta);
     comparison c;
     memset(&c, 0, sizeof c);
-    int rc = cs_result_open(o.path, &result, &err);
-    if (rc == CS_OK && (!o.base || !o.alt)) {
-        if (cs_result_n_scenarios(result) != 2 && !(o.base && o.alt))
-            rc = cs_error_set(&err, CS_EINPUT,
-                              "cascade compare: %s holds %d scenarios: say "
-                              "which with --base and --alt",
-                              o.path, cs_result_n_scenarios(result));
-        else {
-            if (!o.base)
-                o.base = cs_result_scenario_name(result, 0);
-            if (!o.alt)
-                o.alt = cs_result_scenario_name(result, 1);
-        }
-    }
-    if (rc == CS_OK && o.base && o.alt && !strcmp(o.base, o.alt))
-        rc = cs_error_set(&err, CS_EINPUT,
-                          "cascade compare: --base and --alt are both '%s'",
-                          o.base);
-    if (rc == CS_OK)
-        rc = cli_side_open(result, o.base, "--base", &base, &err);
-    if (rc == CS_OK)
-        rc = cli_side_open(result, o.alt, "--alt", &alt, &err);
-    long runs = 0;
-    if (rc == CS_OK) {
-        int nb = cs_result_n_runs(result, base.index);
-        int na = cs_result_n_runs(result, alt.index);
-        runs = nb < na ? nb : na;
-        if (nb != na)
-            rc = cs_error_set(&err, CS_EINPUT,
-                              "cascade compare: '%s' has %d runs and '%s' "
-                              "%d: paired comparison needs the same runs",
-                              o.base, nb, o.alt, na);
-    }
-    if (rc == CS_OK &&
-        (cli_table_init(&base.table, base.scenario, base.model, runs) ||
-         cli_table_init(&alt.table, alt.scenario, alt.model, runs)))
-        rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
-    if (rc == CS_OK)
-        rc = cli_side_tabulate(result, &base, runs, &err);
-    if (rc == CS_OK)
-        rc = cli_side_tabulate(result, &alt, runs, &err);
-    char price_base[32] = "", alt_base[32] = "";
-    if (rc == CS_OK) {
-        /* constant prices are only comparable on one price basis */
-        size_t months = (size_t)cs_result_n_months(result);
-        double *deflator = malloc(months * sizeof *deflator);
-        double *alt_deflator = malloc(months * sizeof *alt_deflator);
-        if (!deflator || !alt_deflator)
-            rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
+    unsigned char *both = NULL;
+    long paired = 0;
+    int ib = -1, ia = -1;
+    int rc = cs_result_open(o.path, &rb, &err);
+    if (rc == CS_OK && o.alt_path) {
+        rc = cs_result_open(o.alt_path, &ra, &err);
         if (rc == CS_OK)
-            rc = cs_result_read_deflator(result, base.index, deflator,
-                                         price_base, sizeof price_base, &err);
+            rc = pick_scenario(rb, o.base, "--base", &ib, &err);
         if (rc == CS_OK)
-            rc = cs_result_read_deflator(result, alt.index, alt_deflator,
-                                         alt_base, sizeof alt_base, &err);
-        if (rc == CS_OK &&
-            (strcmp(price_base, alt_base) != 0 ||
-             memcmp(deflator, alt_deflator, months * sizeof *deflator) != 0))
-            rc = cs_error_set(&err, CS_EINPUT,
-                              "cascade compare: '%s' and '%s' are priced on "
-                              "different bases (price base %s and %s, or "
-                              "different general inflation): constant "
-                              "prices would not compare",
-                              o.base, o.alt, price_base, alt_base);
-        free(deflator);
-        free(alt_deflator);
+            rc = pick_scenario(ra, o.alt, "--alt", &ia, &err);
+        if (rc == CS_OK)
+            rc = check_twins(rb, ib, ra, ia, &err);
+    } else if (rc == CS_OK) {
+        ra = rb;
+        rc = pick_in_one_file(rb, &o, &ib, &ia, &err);
     }
-    if (rc == CS_OK) {
-        double discount =
-            o.discount >= 0 ? o.discount : base.scenario->discount_rate;
-        rc = compute(&base, &alt, discount, &c, &err);
-    }
-    cs_result_close(result);
-    result = NULL;
     if (rc == CS_OK)
-        print_comparison(&c, &base, &alt, price_base);
+        rc = runs_done_in_both(rb, ib, ra, ia, &both, &paired, &err);
+    if (rc == CS_OK)
+        rc = cli_table_from_result(rb, ib, both, &tb, &err);
+    if (rc == CS_OK)
+        rc = cli_table_from_result(ra, ia, both, &ta, &err);
+    if (rc == CS_OK)
+        rc = check_prices(&tb, &ta, &err);
+    double discount = o.discount;
+    if (rc == CS_OK && discount < 0) {
+        discount = cs_result_discount_rate(rb, ib);
+        if (isnan(discount))
+            rc =
+                cs_error_set(&err, CS_EINPUT,
+                             "cascade compare: %s does not record the "
+                             "discount rate of '%s' (a format %d file): "
+                             "give one with --discount, e.g. --discount "
+                             "3.5%%",
+                             o.path, tb.scenario, cs_result_format_version(rb));
+    }
+    if (rc == CS_OK)
+        rc = compute(&tb, &ta, discount, &c, &err);
+    if (rc == CS_OK) {
+        char runs_text[200];
+        if (paired == tb.n_runs)
+            snprintf(runs_text, sizeof runs_text, "over %ld runs", paired);
+        else
+            snprintf(runs_text, sizeof runs_text,
+                     "over the %ld of %ld runs done in both (the batch is "
+                     "incomplete)",
+                     paired, tb.n_runs);
+        warn_other_base(rb, ib, ra, ia);
+        print_comparison(&c, &tb, &ta, runs_text);
+    }
+    if (ra != rb)
+        cs_result_close(ra);
+    cs_result_close(rb);
     if (rc == CS_OK && o.csv)
-        rc = write_csv(o.csv, &c, &base, &alt, &err);
-    if (rc == CS_OK && !o.no_write) {
-        rc = write_group(o.path, &c, &base, &alt, price_base, &err);
+        rc = write_csv_file(&o, &c, &tb, &ta, &err);
+    if (rc == CS_OK && !o.no_write && !o.alt_path) {
+        rc = write_group(o.path, &c, &tb, &ta, &err);
         if (rc == CS_OK)
-            printf("\nWrote /compare/%s_vs_%s to %s.\n", alt.scenario->name,
-                   base.scenario->name, o.path);
+            printf("\nWrote /compare/%s_vs_%s to %s.\n", ta.scenario,
+                   tb.scenario, o.path);
     }
     if (rc != CS_OK)
         fprintf(stderr, "%s\n", err.message);
+    free(both);
     free_comparison(&c);
-    cli_side_free(&base);
-    cli_side_free(&alt);
-    cs_result_close(result);
+    cli_table_free(&tb);
+    cli_table_free(&ta);
     return cli_exit_status(rc);
 }

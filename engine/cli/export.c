@@ -7,8 +7,11 @@
  *   DIR/spend.csv   scenario,run,month,spend,gbp_cash
  *
  * It streams: one run is in memory at a time, so a file of any size
- * exports in constant memory. Each CSV is written under a temporary name
- * and renamed when complete; existing CSVs are replaced only with --force.
+ * exports in constant memory, and the work is bounded by the runs the file
+ * really holds (the reader refuses files claiming more). Each CSV is
+ * written under a temporary name and renamed when complete (outfile.h):
+ * existing CSVs are replaced only with --force, never the file being read,
+ * and SIGINT or SIGTERM deletes the temporaries.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 
 enum { CSV_STOCKS, CSV_FLOWS, CSV_SPEND, N_CSV };
 static const char *const csv_names[N_CSV] = {"stocks.csv", "flows.csv",
@@ -111,10 +115,13 @@ int cli_export(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     const char *path = argv[optind];
+    cli_cleanup_install("cascade export");
     cs_error err;
     cs_result *result = NULL;
+    cli_outfile out[N_CSV];
     FILE *f[N_CSV] = {NULL, NULL, NULL};
-    char final[N_CSV][4096], tmp[N_CSV][4096];
+    for (int k = 0; k < N_CSV; k++)
+        out[k] = (cli_outfile){.cleanup_slot = -1};
     double *stocks = NULL, *flows = NULL, *spend = NULL;
     unsigned char *done = NULL;
     int rc = cs_result_open(path, &result, &err);
@@ -126,20 +133,18 @@ int cli_export(int argc, char **argv)
         rc = cs_error_set(&err, CS_EINPUT, "cannot create directory %s: %s",
                           dir, strerror(errno));
     for (int k = 0; rc == CS_OK && k < N_CSV; k++) {
-        snprintf(final[k], sizeof final[k], "%s/%s", dir, csv_names[k]);
-        snprintf(tmp[k], sizeof tmp[k], "%s.tmp-%ld", final[k], (long)getpid());
-        if (!force && access(final[k], F_OK) == 0) {
-            rc = cs_error_set(&err, CS_EINPUT,
-                              "%s exists; not replacing it (use --force)",
-                              final[k]);
+        char target[PATH_MAX];
+        if (snprintf(target, sizeof target, "%s/%s", dir, csv_names[k]) >=
+            (int)sizeof target) {
+            rc = cs_error_set(&err, CS_EINPUT, "--csv %s: path too long", dir);
             break;
         }
-        f[k] = fopen(tmp[k], "w");
-        if (!f[k])
-            rc = cs_error_set(&err, CS_EINPUT, "cannot write %s: %s", tmp[k],
-                              strerror(errno));
-        else
+        rc = cli_outfile_open(&out[k], "--csv", target, force, "--force", &path,
+                              1, &err);
+        if (rc == CS_OK) {
+            f[k] = out[k].file;
             fputs(csv_headers[k], f[k]);
+        }
     }
     if (rc == CS_OK) {
         size_t months = (size_t)cs_result_n_months(result);
@@ -179,20 +184,10 @@ int cli_export(int argc, char **argv)
         }
     }
     for (int k = 0; k < N_CSV; k++) {
-        if (!f[k])
-            continue;
-        if (fclose(f[k]) != 0 && rc == CS_OK)
-            rc = cs_error_set(&err, CS_EIO, "writing %s: %s", tmp[k],
-                              strerror(errno));
-    }
-    for (int k = 0; k < N_CSV; k++) {
-        if (!f[k])
-            continue;
-        if (rc == CS_OK && rename(tmp[k], final[k]) != 0)
-            rc = cs_error_set(&err, CS_EIO, "replacing %s: %s", final[k],
-                              strerror(errno));
-        if (rc != CS_OK)
-            unlink(tmp[k]);
+        if (rc == CS_OK)
+            rc = cli_outfile_commit(&out[k], &err);
+        else
+            cli_outfile_abort(&out[k]);
     }
     if (rc == CS_OK)
         printf("Wrote %s, %s and %s in %s: %ld runs.\n", csv_names[0],

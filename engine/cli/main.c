@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "cascade_config.h"
 #if CASCADE_MPI
 #include <mpi.h>
@@ -86,6 +88,10 @@ static char *join_arguments(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* GSL's default error handler aborts the process (SIGABRT) on a domain
+     * error, e.g. in a quantile function given an extreme distribution;
+     * off, GSL returns its error codes, which the library checks. */
+    gsl_set_error_handler_off();
     /* Before any HDF5 call: HDF5 1.10.8 crashes at exit after a file that
      * could not be flushed (a full disk) unless its atexit hook is off. */
     cs_output_prepare_process();

@@ -11,6 +11,10 @@
  * over all runs, and only then is the temporary renamed to FILE. A run
  * finished in two parts is an error; runs finished in none stay not done
  * (run_done 0) and are reported.
+ *
+ * The merged file may not be one of the parts (compared by device and
+ * inode, so not through another name or a link either), and SIGINT or
+ * SIGTERM deletes the temporary and leaves FILE as it was.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -19,6 +23,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "outfile.h"
 
 #define MAX_PARTS 4096
 
@@ -54,7 +59,10 @@ static int check_same_batch(cs_result *const *parts, const char *const *paths,
     if (rc != CS_OK)
         return rc;
     const char *why = NULL;
-    if (strcmp(a.cascade_version, b.cascade_version) != 0)
+    if (cs_result_format_version(parts[0]) !=
+        cs_result_format_version(parts[k]))
+        why = "it is of another output format";
+    else if (strcmp(a.cascade_version, b.cascade_version) != 0)
         why = "another version of cascade wrote it";
     else if (a.seed != b.seed)
         why = "its seed differs";
@@ -193,16 +201,26 @@ int cli_merge(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     const char *const *paths = (const char *const *)(argv + optind);
-    for (int k = 0; k < n_parts; k++)
-        if (strcmp(paths[k], output) == 0) {
-            fprintf(stderr,
-                    "cascade merge: -o %s is one of the parts: give the "
-                    "merged file another name\n",
-                    output);
-            return CLI_BAD_INPUT;
-        }
-
     cs_error err;
+    /* by name, and by device and inode (another name, a link) */
+    int is_part =
+        cli_check_not_an_input("-o", output, paths, n_parts, &err) != CS_OK;
+    for (int k = 0; k < n_parts; k++)
+        is_part |= strcmp(paths[k], output) == 0;
+    if (is_part) {
+        fprintf(stderr,
+                "cascade merge: -o %s is one of the parts: give the merged "
+                "file another name\n",
+                output);
+        return CLI_BAD_INPUT;
+    }
+    char tmp[PATH_MAX];
+    if (cs_output_temporary_name(output, tmp, sizeof tmp, &err) != CS_OK) {
+        fprintf(stderr, "cascade merge: %s\n", err.message);
+        return CLI_BAD_INPUT;
+    }
+    cli_cleanup_install("cascade merge");
+    int cleanup = cli_cleanup_add(tmp);
     int rc = CS_OK;
     cs_result **parts = calloc((size_t)n_parts, sizeof *parts);
     cs_output *out = NULL;
@@ -278,6 +296,7 @@ done:
         fprintf(stderr, "%s\n", err.message);
     if (out)
         cs_output_abort(out);
+    cli_cleanup_remove(cleanup);
     for (int s = 0; owner && s < n_scenarios; s++)
         free(owner[s]);
     free(owner);

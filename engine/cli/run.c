@@ -30,7 +30,6 @@
 #include <mpi.h>
 #endif
 #include "cli.h"
-#include "rebuild.h"
 #include "table.h"
 
 #define DEFAULT_RUNS 100
@@ -363,45 +362,6 @@ static void show_progress(void *ctx, const char *name, long done, long total,
 
 /* ---- the table, read back from the file -------------------------------- */
 
-/* Tabulate scenario i of the batch from the file it was written to. */
-static int tabulate(const cs_batch *b, int i, const cs_result *result,
-                    cli_table *table, cs_error *err)
-{
-    const cs_scenario *sc = cs_batch_scenario(b, i);
-    const cs_model *m = cs_batch_model(b, i);
-    int k = cs_result_find_scenario(result, sc->name);
-    if (k < 0)
-        return cs_error_set(err, CS_EFAIL, "scenario '%s' missing from %s",
-                            sc->name, "the file written");
-    long runs = cs_result_n_runs(result, k);
-    int n_flows = cs_model_n_flows(m);
-    int *file_flow = malloc((size_t)n_flows * sizeof *file_flow);
-    unsigned char *done = malloc((size_t)runs);
-    int rc = file_flow && done ? CS_OK
-                               : cs_error_set(err, CS_ENOMEM, "out of memory");
-    for (int f = 0; f < n_flows && rc == CS_OK; f++) {
-        const char *label = cs_model_flow_label(m, f);
-        int t = 0;
-        while (t < cs_result_n_transitions(result) &&
-               strcmp(cs_result_transition_label(result, t), label) != 0)
-            t++;
-        if (t == cs_result_n_transitions(result))
-            rc = cs_error_set(err, CS_EFAIL, "flow '%s' missing from the file",
-                              label);
-        else
-            file_flow[f] = t;
-    }
-    if (rc == CS_OK)
-        rc = cs_result_read_run_done(result, k, done, err);
-    if (rc == CS_OK && cli_table_init(table, sc, m, runs))
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the table");
-    if (rc == CS_OK)
-        rc = cli_tabulate_runs(result, k, table, m, file_flow, runs, done, err);
-    free(file_flow);
-    free(done);
-    return rc;
-}
-
 static int print_tables(const cs_batch *b, const run_options *o,
                         const cs_batch_settings *s,
                         const cs_batch_outcome *outcome, cs_error *err)
@@ -412,9 +372,14 @@ static int print_tables(const cs_batch *b, const run_options *o,
     for (int i = 0; i < n && rc == CS_OK; i++) {
         cli_table table;
         memset(&table, 0, sizeof table);
-        rc = tabulate(b, i, result, &table, err);
+        int k = cs_result_find_scenario(result, cs_batch_scenario(b, i)->name);
+        rc = k >= 0 ? cli_table_from_result(result, k, NULL, &table, err)
+                    : cs_error_set(err, CS_EFAIL,
+                                   "scenario '%s' missing from %s",
+                                   cs_batch_scenario(b, i)->name,
+                                   outcome->written);
         if (rc == CS_OK) {
-            char what[160];
+            char what[256];
             if (o->deterministic)
                 snprintf(what, sizeof what, "expected values (deterministic)");
             else if (o->slice_given)
@@ -423,9 +388,7 @@ static int print_tables(const cs_batch *b, const run_options *o,
                          "%ld of %ld",
                          o->first, o->last, o->runs);
             else
-                snprintf(what, sizeof what,
-                         "median, and [5%%, 95%%] below it, over %ld runs",
-                         table.runs);
+                cli_table_describe_runs(&table, what, sizeof what);
             const char *source = cs_batch_source(b, i);
             printf("%scascade %s: scenario '%s' (%s), %s from %s, seed "
                    "%" PRIu64 "\n",

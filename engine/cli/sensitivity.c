@@ -3,11 +3,18 @@
  * uncertain parameters an outcome's spread comes from.
  *
  * Two views. From the runs in the file: the partial rank correlation of
- * the outcome with each parameter's draws (cs_prcc), which needs the
- * parameters drawn (a run without --no-parameter-uncertainty). And a
+ * the outcome with each parameter's draws (cs_prcc), over the runs done,
+ * which needs the parameters drawn (a run without
+ * --no-parameter-uncertainty). It reads only what the file records: the
+ * stages and their groups, the months and financial years, the deflator,
+ * the parameters and their values. And, with --tornado SCENARIO.yaml, a
  * one-way tornado in expected values: every parameter at its median, then
- * one at a time at its 5th and 95th percentiles, the scenario rebuilt from
- * the YAML stored in the file and run deterministically.
+ * one at a time at its 5th and 95th percentiles, the scenario run
+ * deterministically. The tornado runs the model, so it needs the scenario
+ * file itself; it must be the scenario the runs came from (its resolved
+ * text the one the file stores). The text stored in the file is never
+ * loaded: it could name other files, and today's loader may not read an
+ * old file's text.
  *
  * Outcomes:
  *   stock:STAGE:YYYY    children in a top-level stage (placements summed)
@@ -33,19 +40,33 @@ typedef struct outcome {
     char text[128];
 } outcome;
 
+/*
+ * Where an outcome is in a file: the month (stock) and the leaf stages it
+ * sums, or the months (spend) and their deflators.
+ */
+typedef struct outcome_place {
+    int month;
+    int n_leaves;
+    int leaves[CS_MAX_STAGES];
+    int n_months, n_stages, n_ages;
+    unsigned char *in_year; /* [month]: counts towards the spend */
+    double *deflator;       /* [month] */
+} outcome_place;
+
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: cascade sensitivity FILE --outcome OUTCOME "
-            "[--scenario NAME] [--no-tornado]\n"
+            "[--scenario NAME]\n"
+            "                           [--tornado SCENARIO.yaml]\n"
             "\n"
             "Rank a scenario's uncertain parameters by their influence on an "
             "outcome: the\n"
             "partial rank correlation of the outcome with each parameter "
             "over the runs in\n"
-            "FILE, and a one-way tornado in expected values (each parameter "
-            "at its 5th and\n"
-            "95th percentiles, the others at their medians).\n"
+            "FILE; with --tornado, also a one-way tornado in expected values "
+            "(each parameter\n"
+            "at its 5th and 95th percentiles, the others at their medians).\n"
             "\n"
             "OUTCOME is one of\n"
             "  stock:STAGE:YYYY     children in STAGE (placements summed) at "
@@ -55,10 +76,15 @@ static void usage(FILE *to)
             "                       constant prices\n"
             "  spend:KIND:YYYY/YY   the same in one financial year\n"
             "\n"
-            "  --scenario NAME   the scenario (default: the file's first with "
-            "parameters)\n"
-            "  --no-tornado      only the rank correlations\n"
-            "  -h, --help        this help\n");
+            "  --scenario NAME          the scenario (default: the file's "
+            "first with parameters)\n"
+            "  --tornado SCENARIO.yaml  run the tornado with this scenario "
+            "file: the one the\n"
+            "                           runs came from (checked against "
+            "FILE)\n"
+            "  --no-tornado             only the rank correlations (the "
+            "default)\n"
+            "  -h, --help               this help\n");
 }
 
 static int parse_outcome(const char *text, outcome *o)
@@ -88,44 +114,109 @@ static int parse_outcome(const char *text, outcome *o)
     return -1;
 }
 
-/* The outcome of one run, or NAN if it names nothing in the model. */
-static double evaluate(const outcome *o, const cs_scenario *sc,
-                       const cs_model *m, const double *stocks,
-                       const double *spend)
+/* Find the outcome in the file's records; CS_EINPUT if it names no stage
+ * or period of the scenario. */
+static int place_outcome(const outcome *o, const cs_result *r, int scenario,
+                         outcome_place *p, cs_error *err)
 {
-    int months = cs_model_n_months(m), found = 0;
+    memset(p, 0, sizeof *p);
+    p->month = -1;
+    p->n_months = cs_result_n_months(r);
+    p->n_stages = cs_result_n_stages(r);
+    p->n_ages = cs_result_n_ages(r);
+    p->in_year = calloc((size_t)p->n_months, 1);
+    p->deflator = malloc((size_t)p->n_months * sizeof *p->deflator);
+    if (!p->in_year || !p->deflator)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int found = 0;
+    if (o->is_stock) {
+        for (int t = 0; t < p->n_months; t++)
+            if (!strcmp(cs_result_month_label(r, t), o->month))
+                p->month = t;
+        for (int s = 0; p->month >= 0 && s < p->n_stages; s++) {
+            const char *group = cs_result_stage_group(r, s);
+            const char *top = group[0] ? group : cs_result_stage_label(r, s);
+            if (strcmp(top, o->stage) == 0 && p->n_leaves < CS_MAX_STAGES)
+                p->leaves[p->n_leaves++] = s;
+        }
+        found = p->n_leaves > 0;
+    } else {
+        for (int t = 0; t < p->n_months; t++) {
+            const char *fy = cs_result_financial_year_label(
+                r, cs_result_month_financial_year(r, t));
+            p->in_year[t] = !o->year[0] || strcmp(fy, o->year) == 0;
+            found |= p->in_year[t];
+        }
+    }
+    if (!found)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade sensitivity: outcome '%s' names no "
+                            "stage or period of scenario '%s'",
+                            o->text, cs_result_scenario_name(r, scenario));
+    return cs_result_read_deflator(r, scenario, p->deflator, NULL, 0, err);
+}
+
+static void free_place(outcome_place *p)
+{
+    free(p->in_year);
+    free(p->deflator);
+}
+
+/* The outcome of one run: stocks [month][stage][age], spend [month][2]. */
+static double evaluate(const outcome *o, const outcome_place *p,
+                       const double *stocks, const double *spend)
+{
     double sum = 0;
     if (o->is_stock) {
-        int month = -1;
-        for (int t = 0; t < months; t++)
-            if (!strcmp(cs_model_month_label(m, t), o->month))
-                month = t;
-        for (int s = 0; month >= 0 && s < sc->n_stages; s++) {
-            int g = sc->stages[s].group;
-            const char *top = g >= 0 ? sc->groups[g].id : sc->stages[s].id;
-            if (strcmp(top, o->stage) != 0)
-                continue;
-            found = 1;
-            for (int a = 0; a < CS_AGES; a++)
-                sum += stocks[((size_t)month * sc->n_stages + s) * CS_AGES + a];
-        }
-        return found ? sum : NAN;
+        for (int i = 0; i < p->n_leaves; i++)
+            for (int a = 0; a < p->n_ages; a++)
+                sum += stocks[((size_t)p->month * p->n_stages + p->leaves[i]) *
+                                  p->n_ages +
+                              a];
+        return sum;
     }
-    for (int t = 0; t < months; t++) {
-        if (o->year[0] &&
-            strcmp(cs_model_fy_label(m, cs_model_month_fy(m, t)), o->year))
+    for (int t = 0; t < p->n_months; t++) {
+        if (!p->in_year[t])
             continue;
-        found = 1;
         double cash = o->kind == 2 ? spend[2 * t] + spend[2 * t + 1]
                                    : spend[2 * t + o->kind];
-        sum += cash / cs_model_deflator(m, t);
+        sum += cash / p->deflator[t];
     }
-    return found ? sum : NAN;
+    return sum;
+}
+
+/* ---- the tornado: the scenario file run in expected values ---------- */
+
+/* The scenario file given must be the one the runs came from. */
+static int check_tornado_scenario(const cs_scenario *sc, const char *path,
+                                  const cs_result *r, int index, cs_error *err)
+{
+    const char *name = cs_result_scenario_name(r, index);
+    const char *stored = cs_result_scenario_yaml(r, index);
+    const char *why = NULL;
+    if (strcmp(sc->name, name) != 0)
+        why = "it is another scenario";
+    else if (!stored || strcmp(stored, sc->resolved_yaml) != 0)
+        why = "its resolved text is not the one the file stores (it, or a "
+              "file it extends, has changed since the runs)";
+    else if (sc->n_parameters != cs_result_n_parameters(r, index))
+        why = "it has other uncertain parameters";
+    for (int j = 0; !why && j < sc->n_parameters; j++)
+        if (strcmp(sc->parameters[j].path,
+                   cs_result_parameter_name(r, index, j)) != 0)
+            why = "it has other uncertain parameters";
+    if (why)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade sensitivity: --tornado %s is not the "
+                            "scenario '%s' of %s: %s",
+                            path, name, cs_result_path(r), why);
+    return CS_OK;
 }
 
 /* Expected-value outcome of sc with its parameters at the given values. */
 static int tornado_point(const cs_scenario *sc, const double *values,
-                         const outcome *o, double *out, cs_error *err)
+                         const outcome *o, const outcome_place *p, double *out,
+                         cs_error *err)
 {
     cs_scenario *copy = malloc(sizeof *copy);
     if (!copy)
@@ -146,10 +237,15 @@ static int tornado_point(const cs_scenario *sc, const double *values,
         if (!sim || !stocks || !spend || !costs)
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     }
+    if (rc == CS_OK && (cs_model_n_months(m) != p->n_months ||
+                        cs_model_n_stages(m) != p->n_stages))
+        rc = cs_error_set(err, CS_EINPUT,
+                          "cascade sensitivity: the tornado's scenario does "
+                          "not have the file's months and stages");
     if (rc == CS_OK) {
         cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, stocks, NULL, NULL);
         cs_costs_compute(m, stocks, costs, spend);
-        *out = evaluate(o, copy, m, stocks, spend);
+        *out = evaluate(o, p, stocks, spend);
     }
     free(stocks);
     free(spend);
@@ -160,17 +256,189 @@ static int tornado_point(const cs_scenario *sc, const double *values,
     return rc;
 }
 
-/* Order parameters by |key| descending (NaN last). */
-static const double *sort_key;
+/* The q-quantile of parameter j, refused if it is not a number (a
+ * distribution whose inverse failed). */
+static int quantile(const cs_scenario *sc, int j, double q, double *value,
+                    cs_error *err)
+{
+    *value = cs_parameter_quantile(&sc->parameters[j], q);
+    if (!isfinite(*value))
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade sensitivity: the %g quantile of %s is "
+                            "not a number; its distribution cannot be "
+                            "inverted",
+                            q, sc->parameters[j].path);
+    return CS_OK;
+}
+
+/* low[j], high[j]: the outcome with parameter j at its 5% and 95%
+ * quantiles, the others at their medians (the outcome then: *centre). */
+static int run_tornado(const cs_scenario *sc, const outcome *o,
+                       const outcome_place *p, double *centre, double *low,
+                       double *high, cs_error *err)
+{
+    int k = sc->n_parameters;
+    double *at = calloc((size_t)k, sizeof *at);
+    if (!at)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int rc = CS_OK;
+    for (int i = 0; rc == CS_OK && i < k; i++)
+        rc = quantile(sc, i, 0.5, &at[i], err);
+    if (rc == CS_OK)
+        rc = tornado_point(sc, at, o, p, centre, err);
+    for (int j = 0; rc == CS_OK && j < k; j++) {
+        double median = at[j];
+        rc = quantile(sc, j, 0.05, &at[j], err);
+        if (rc == CS_OK)
+            rc = tornado_point(sc, at, o, p, &low[j], err);
+        if (rc == CS_OK)
+            rc = quantile(sc, j, 0.95, &at[j], err);
+        if (rc == CS_OK)
+            rc = tornado_point(sc, at, o, p, &high[j], err);
+        at[j] = median;
+    }
+    free(at);
+    return rc;
+}
+
+/* ---- ranking ------------------------------------------------------------ */
+
+/* A parameter and its |PRCC|, sorted by influence (NaN last). */
+typedef struct ranked {
+    double influence;
+    int index;
+} ranked;
+
 static int by_influence(const void *a, const void *b)
 {
-    double x = fabs(sort_key[*(const int *)a]);
-    double y = fabs(sort_key[*(const int *)b]);
-    if (isnan(x))
-        return isnan(y) ? 0 : 1;
-    if (isnan(y))
-        return -1;
-    return x < y ? 1 : x > y ? -1 : 0;
+    const ranked *x = a, *y = b;
+    if (isnan(x->influence) || isnan(y->influence))
+        return isnan(x->influence) - isnan(y->influence);
+    if (x->influence != y->influence)
+        return x->influence < y->influence ? 1 : -1;
+    return x->index - y->index; /* stable for ties */
+}
+
+/* The outcome and the parameters of every run done: y[used], x[used][k]. */
+static int read_runs(const cs_result *r, int index, const outcome *o,
+                     const outcome_place *p, double *x, double *y, long *used,
+                     cs_error *err)
+{
+    int runs = cs_result_n_runs(r, index), k = cs_result_n_parameters(r, index);
+    size_t months = (size_t)p->n_months;
+    double *stocks = malloc(months * (size_t)p->n_stages * (size_t)p->n_ages *
+                            sizeof *stocks);
+    double *spend = malloc(months * 2 * sizeof *spend);
+    unsigned char *done = malloc((size_t)runs);
+    int rc = stocks && spend && done
+                 ? cs_result_read_run_done(r, index, done, err)
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    *used = 0;
+    for (int run = 0; rc == CS_OK && run < runs; run++) {
+        if (!done[run])
+            continue;
+        double *row = x + (size_t)*used * (size_t)k;
+        rc = cs_result_read_run(r, index, run, stocks, NULL, err);
+        if (rc == CS_OK)
+            rc = cs_result_read_run_costs(r, index, run, NULL, spend, err);
+        if (rc == CS_OK)
+            rc = cs_result_read_run_params(r, index, run, row, err);
+        double value = rc == CS_OK ? evaluate(o, p, stocks, spend) : NAN;
+        int finite = isfinite(value);
+        for (int j = 0; j < k; j++)
+            finite = finite && isfinite(row[j]);
+        if (rc == CS_OK && !finite)
+            rc = cs_error_set(err, CS_EINPUT,
+                              "cascade sensitivity: %s: run %d of '%s' is "
+                              "marked done but its outcome or parameters "
+                              "are not numbers",
+                              cs_result_path(r), run,
+                              cs_result_scenario_name(r, index));
+        if (rc == CS_OK)
+            y[(*used)++] = value;
+    }
+    free(stocks);
+    free(spend);
+    free(done);
+    return rc;
+}
+
+static void print_ranking(const cs_result *r, int index, const outcome *o,
+                          long used, const double *prcc, int tornado,
+                          double centre, const double *low, const double *high)
+{
+    int k = cs_result_n_parameters(r, index);
+    int n_runs = cs_result_n_runs(r, index);
+    ranked *order = malloc((size_t)k * sizeof *order);
+    if (!order)
+        return;
+    for (int j = 0; j < k; j++)
+        order[j] = (ranked){fabs(prcc[j]), j};
+    qsort(order, (size_t)k, sizeof *order, by_influence);
+    const char *units = o->is_stock ? "children"
+                                    : "GBP million, constant "
+                                      "prices";
+    printf("cascade sensitivity: scenario '%s', outcome %s (%s), %ld runs",
+           cs_result_scenario_name(r, index), o->text, units, used);
+    if (used < n_runs)
+        printf(" (of %d: the batch is incomplete)", n_runs);
+    printf("\n\nPartial rank correlation with the outcome over the runs "
+           "(+1/-1: the outcome\nrises/falls with the parameter, others "
+           "held; about +-%.2f is noise at this n)",
+           used > 3 ? 2 / sqrt((double)used - 3) : NAN);
+    if (tornado)
+        printf(";\ntornado: the outcome in expected values with the "
+               "parameter at its 5th and\n95th percentiles and the "
+               "others at their medians (%s at all medians: %.6g)",
+               o->is_stock ? "children" : "GBP m",
+               o->is_stock ? centre : centre / 1e6);
+    int width = 9;
+    for (int j = 0; j < k; j++)
+        if ((int)strlen(cs_result_parameter_name(r, index, j)) > width)
+            width = (int)strlen(cs_result_parameter_name(r, index, j));
+    printf("\n\n%-*s %7s", width, "parameter", "PRCC");
+    if (tornado)
+        printf(" %14s %14s %14s", "at 5%", "at 95%", "swing");
+    printf("\n");
+    double scale = o->is_stock ? 1 : 1e-6;
+    for (int i = 0; i < k; i++) {
+        int j = order[i].index;
+        printf("%-*s %7.3f", width, cs_result_parameter_name(r, index, j),
+               prcc[j]);
+        if (tornado)
+            printf(" %14.6g %14.6g %14.6g", low[j] * scale, high[j] * scale,
+                   (high[j] - low[j]) * scale);
+        printf("\n");
+    }
+    free(order);
+}
+
+/* The scenario to rank: the one named, or the first with parameters. */
+static int pick(const cs_result *r, const char *name, const char *path,
+                int *index, cs_error *err)
+{
+    *index = -1;
+    for (int i = 0; i < cs_result_n_scenarios(r); i++) {
+        const char *n = cs_result_scenario_name(r, i);
+        if (name ? !strcmp(name, n)
+                 : *index < 0 && cs_result_n_parameters(r, i) > 0)
+            *index = i;
+    }
+    if (*index < 0)
+        return name ? cs_error_set(err, CS_EINPUT,
+                                   "cascade sensitivity: %s has no scenario "
+                                   "'%s'",
+                                   path, name)
+                    : cs_error_set(err, CS_EINPUT,
+                                   "cascade sensitivity: %s has no scenario "
+                                   "with uncertain parameters",
+                                   path);
+    if (cs_result_n_parameters(r, *index) == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade sensitivity: scenario '%s' has no "
+                            "uncertain parameters",
+                            cs_result_scenario_name(r, *index));
+    return CS_OK;
 }
 
 int cli_sensitivity(int argc, char **argv)
@@ -178,19 +446,22 @@ int cli_sensitivity(int argc, char **argv)
     static const struct option options[] = {
         {"outcome", required_argument, 0, 'o'},
         {"scenario", required_argument, 0, 's'},
+        {"tornado", required_argument, 0, 't'},
         {"no-tornado", no_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *outcome_text = NULL, *name = NULL;
-    int tornado = 1, c;
+    const char *outcome_text = NULL, *name = NULL, *tornado_path = NULL;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == 'o')
             outcome_text = optarg;
         else if (c == 's')
             name = optarg;
+        else if (c == 't')
+            tornado_path = optarg;
         else if (c == 'n')
-            tornado = 0;
+            tornado_path = NULL;
         else if (c == 'h') {
             usage(stdout);
             return CLI_OK;
@@ -212,155 +483,50 @@ int cli_sensitivity(int argc, char **argv)
     cs_error err;
     cs_result *result = NULL;
     cs_scenario *sc = NULL;
-    cs_model *m = NULL;
-    double *params = NULL, *y = NULL, *prcc = NULL, *stocks = NULL,
-           *flows = NULL, *spend = NULL, *low = NULL, *high = NULL;
-    int *order = NULL;
-    int rc = cs_result_open(path, &result, &err), index = -1;
-    for (int i = 0; rc == CS_OK && i < cs_result_n_scenarios(result); i++) {
-        const char *n = cs_result_scenario_name(result, i);
-        if (name ? !strcmp(name, n)
-                 : index < 0 && cs_result_n_parameters(result, i) > 0)
-            index = i;
-    }
-    if (rc == CS_OK && index < 0)
-        rc = cs_error_set(&err, CS_EINPUT,
-                          name ? "cascade sensitivity: %s has no scenario "
-                                 "'%s'"
-                               : "cascade sensitivity: %s has no scenario "
-                                 "with uncertain parameters",
-                          path, name);
-    int k = rc == CS_OK ? cs_result_n_parameters(result, index) : 0;
-    if (rc == CS_OK && k == 0)
-        rc = cs_error_set(&err, CS_EINPUT,
-                          "cascade sensitivity: scenario '%s' has no "
-                          "uncertain parameters",
-                          cs_result_scenario_name(result, index));
-    if (rc == CS_OK) {
-        const char *yaml = cs_result_scenario_yaml(result, index);
-        rc = yaml ? cs_scenario_load_string(yaml, strlen(yaml), "scenario_yaml",
-                                            NULL, &sc, &err)
-                  : cs_error_set(&err, CS_EINPUT, "no scenario_yaml");
-    }
+    outcome_place place;
+    memset(&place, 0, sizeof place);
+    double *x = NULL, *y = NULL, *prcc = NULL, *low = NULL, *high = NULL;
+    int index = -1;
+    int rc = cs_result_open(path, &result, &err);
     if (rc == CS_OK)
-        rc = cs_model_compile(sc, &m, &err);
-    if (rc == CS_OK && sc->n_parameters != k)
-        rc = cs_error_set(&err, CS_EINPUT,
-                          "%s: the stored scenario has %d parameters, the "
-                          "file's params %d",
-                          path, sc->n_parameters, k);
-    long runs = rc == CS_OK ? cs_result_n_runs(result, index) : 0;
+        rc = pick(result, name, path, &index, &err);
+    int k = rc == CS_OK ? cs_result_n_parameters(result, index) : 0;
+    long done = rc == CS_OK ? cs_result_n_runs_done(result, index) : 0;
+    if (rc == CS_OK)
+        rc = place_outcome(&o, result, index, &place, &err);
     if (rc == CS_OK) {
-        size_t months = (size_t)cs_result_n_months(result);
-        params = malloc((size_t)runs * k * sizeof *params);
-        y = malloc((size_t)runs * sizeof *y);
+        x = malloc((size_t)(done > 0 ? done : 1) * (size_t)k * sizeof *x);
+        y = malloc((size_t)(done > 0 ? done : 1) * sizeof *y);
         prcc = malloc((size_t)k * sizeof *prcc);
         low = calloc((size_t)k, sizeof *low);
         high = calloc((size_t)k, sizeof *high);
-        order = malloc((size_t)k * sizeof *order);
-        stocks = malloc(months * cs_result_n_stages(result) *
-                        cs_result_n_ages(result) * sizeof *stocks);
-        flows =
-            malloc(months * cs_result_n_transitions(result) * sizeof *flows);
-        spend = malloc(months * 2 * sizeof *spend);
-        if (!params || !y || !prcc || !low || !high || !order || !stocks ||
-            !flows || !spend)
+        if (!x || !y || !prcc || !low || !high)
             rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
     }
-    if (rc == CS_OK)
-        rc = cs_result_read_params(result, index, params, &err);
     long used = 0;
-    for (long r = 0; rc == CS_OK && r < runs; r++) {
-        rc = cs_result_read_run(result, index, (int)r, stocks, flows, &err);
-        if (rc == CS_OK)
-            rc = cs_result_read_run_costs(result, index, (int)r, NULL, spend,
-                                          &err);
-        if (rc != CS_OK || isnan(stocks[0]))
-            continue; /* a run never written */
-        y[used] = evaluate(&o, sc, m, stocks, spend);
-        if (isnan(y[used])) {
-            rc = cs_error_set(&err, CS_EINPUT,
-                              "cascade sensitivity: outcome '%s' names no "
-                              "stage or period of scenario '%s'",
-                              o.text, sc->name);
-            break;
-        }
-        memmove(params + used * k, params + r * k, (size_t)k * sizeof *params);
-        used++;
-    }
-    if (rc == CS_OK && cs_prcc(params, (int)used, k, y, prcc) != CS_OK)
+    if (rc == CS_OK)
+        rc = read_runs(result, index, &o, &place, x, y, &used, &err);
+    if (rc == CS_OK && cs_prcc(x, (int)used, k, y, prcc) != CS_OK)
         rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
     double centre = NAN;
-    if (rc == CS_OK && tornado) {
-        double *at = calloc((size_t)k, sizeof *at);
-        if (!at)
-            rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
-        for (int i = 0; at && i < k; i++)
-            at[i] = cs_parameter_quantile(&sc->parameters[i], 0.5);
+    if (rc == CS_OK && tornado_path) {
+        rc = cs_scenario_load_file(tornado_path, &sc, &err);
         if (rc == CS_OK)
-            rc = tornado_point(sc, at, &o, &centre, &err);
-        for (int j = 0; rc == CS_OK && j < k; j++) {
-            double median = at[j];
-            at[j] = cs_parameter_quantile(&sc->parameters[j], 0.05);
-            rc = tornado_point(sc, at, &o, &low[j], &err);
-            at[j] = cs_parameter_quantile(&sc->parameters[j], 0.95);
-            if (rc == CS_OK)
-                rc = tornado_point(sc, at, &o, &high[j], &err);
-            at[j] = median;
-        }
-        free(at);
+            rc = check_tornado_scenario(sc, tornado_path, result, index, &err);
+        if (rc == CS_OK)
+            rc = run_tornado(sc, &o, &place, &centre, low, high, &err);
     }
-    if (rc == CS_OK) {
-        for (int j = 0; j < k; j++)
-            order[j] = j;
-        sort_key = prcc;
-        qsort(order, (size_t)k, sizeof *order, by_influence);
-        const char *units = o.is_stock ? "children"
-                                       : "GBP million, constant "
-                                         "prices";
-        printf("cascade sensitivity: scenario '%s', outcome %s (%s), %ld "
-               "runs\n",
-               sc->name, o.text, units, used);
-        printf("\nPartial rank correlation with the outcome over the runs "
-               "(+1/-1: the outcome\nrises/falls with the parameter, others "
-               "held; about +-%.2f is noise at this n)",
-               used > 3 ? 2 / sqrt((double)used - 3) : NAN);
-        if (tornado)
-            printf(";\ntornado: the outcome in expected values with the "
-                   "parameter at its 5th and\n95th percentiles and the "
-                   "others at their medians (%s at all medians: %.6g)",
-                   o.is_stock ? "children" : "GBP m",
-                   o.is_stock ? centre : centre / 1e6);
-        int width = 9;
-        for (int j = 0; j < k; j++)
-            if ((int)strlen(sc->parameters[j].path) > width)
-                width = (int)strlen(sc->parameters[j].path);
-        printf("\n\n%-*s %7s", width, "parameter", "PRCC");
-        if (tornado)
-            printf(" %14s %14s %14s", "at 5%", "at 95%", "swing");
-        printf("\n");
-        double scale = o.is_stock ? 1 : 1e-6;
-        for (int i = 0; i < k; i++) {
-            int j = order[i];
-            printf("%-*s %7.3f", width, sc->parameters[j].path, prcc[j]);
-            if (tornado)
-                printf(" %14.6g %14.6g %14.6g", low[j] * scale, high[j] * scale,
-                       (high[j] - low[j]) * scale);
-            printf("\n");
-        }
-    } else {
+    if (rc == CS_OK)
+        print_ranking(result, index, &o, used, prcc, tornado_path != NULL,
+                      centre, low, high);
+    else
         fprintf(stderr, "%s\n", err.message);
-    }
-    free(params);
+    free(x);
     free(y);
     free(prcc);
     free(low);
     free(high);
-    free(order);
-    free(stocks);
-    free(flows);
-    free(spend);
-    cs_model_free(m);
+    free_place(&place);
     cs_scenario_free(sc);
     cs_result_close(result);
     return cli_exit_status(rc);

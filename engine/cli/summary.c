@@ -1,16 +1,18 @@
 /*
  * summary.c - `cascade summary FILE`: the yearly table of an output file
  * (stock at 31 March, entries and exits, spend, capacity), for each
- * scenario in it or one named, and the same as tidy CSV on request. The
- * scenarios are rebuilt from the YAML stored in the file (rebuild.h).
+ * scenario in it or one named, and the same as tidy CSV on request.
+ *
+ * The table is computed from what the file records (table.h) over the runs
+ * it holds: an interrupted batch or a slice (run --runs FIRST:LAST) is
+ * summarised over the runs that were written, and says how many.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "rebuild.h"
+#include "outfile.h"
 #include "table.h"
 
 static void usage(FILE *to)
@@ -24,12 +26,15 @@ static void usage(FILE *to)
             "early and late\n"
             "intervention spend (cash and constant prices) and places and "
             "children turned\n"
-            "away, as the median and 90%% interval over runs.\n"
+            "away, as the median and 90%% interval over the runs in FILE (an "
+            "interrupted\n"
+            "batch or a slice: over the runs it holds).\n"
             "\n"
             "  --scenario NAME  only this scenario\n"
             "  --csv OUT.csv    also write tidy CSV: one row per scenario x "
             "measure x year x\n"
-            "                   stage x statistic\n"
+            "                   stage x statistic (replaced when complete; "
+            "never FILE itself)\n"
             "  -h, --help       this help\n");
 }
 
@@ -65,51 +70,42 @@ int cli_summary(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     const char *path = argv[optind];
+    cli_cleanup_install("cascade summary");
     cs_error err;
     cs_result *result = NULL;
-    FILE *out = NULL;
+    cli_outfile out = {.cleanup_slot = -1};
     int rc = cs_result_open(path, &result, &err);
     if (rc == CS_OK && only && cs_result_find_scenario(result, only) < 0)
         rc = cs_error_set(&err, CS_EINPUT,
                           "cascade summary: %s has no scenario '%s'", path,
                           only);
     if (rc == CS_OK && csv) {
-        out = fopen(csv, "w");
-        if (!out)
-            rc = cs_error_set(&err, CS_EINPUT, "cannot write %s: %s", csv,
-                              strerror(errno));
-        else
-            fputs(CLI_TABLE_CSV_HEADER, out);
+        rc = cli_outfile_open(&out, "--csv", csv, 1, "", &path, 1, &err);
+        if (rc == CS_OK)
+            fputs(CLI_TABLE_CSV_HEADER, out.file);
     }
     int printed = 0;
     for (int i = 0; rc == CS_OK && i < cs_result_n_scenarios(result); i++) {
         const char *name = cs_result_scenario_name(result, i);
         if (only && strcmp(name, only) != 0)
             continue;
-        cli_side side;
-        memset(&side, 0, sizeof side);
-        long runs = cs_result_n_runs(result, i);
-        rc = cli_side_open(result, name, "--scenario", &side, &err);
-        if (rc == CS_OK &&
-            cli_table_init(&side.table, side.scenario, side.model, runs))
-            rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
-        if (rc == CS_OK)
-            rc = cli_side_tabulate(result, &side, runs, &err);
-        if (rc == CS_OK) {
-            char what[160];
-            snprintf(what, sizeof what,
-                     "median, and [5%%, 95%%] below it, over %ld run%s", runs,
-                     runs == 1 ? "" : "s");
-            printf("%scascade summary: %s, scenario '%s'\n",
-                   printed++ ? "\n\n" : "", path, name);
-            cli_table_print(&side.table, what);
-            if (out)
-                cli_table_write_csv(out, &side.table);
-        }
-        cli_side_free(&side);
+        cli_table table;
+        rc = cli_table_from_result(result, i, NULL, &table, &err);
+        if (rc != CS_OK)
+            break;
+        char what[200];
+        cli_table_describe_runs(&table, what, sizeof what);
+        printf("%scascade summary: %s, scenario '%s'\n",
+               printed++ ? "\n\n" : "", path, name);
+        cli_table_print(&table, what);
+        if (out.file)
+            cli_table_write_csv(out.file, &table);
+        cli_table_free(&table);
     }
-    if (out && fclose(out) != 0 && rc == CS_OK)
-        rc = cs_error_set(&err, CS_EIO, "writing %s: %s", csv, strerror(errno));
+    if (rc == CS_OK)
+        rc = cli_outfile_commit(&out, &err);
+    else
+        cli_outfile_abort(&out);
     if (rc != CS_OK)
         fprintf(stderr, "%s\n", err.message);
     cs_result_close(result);

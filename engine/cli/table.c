@@ -1,8 +1,20 @@
 /*
  * table.c - the yearly table (see table.h).
+ *
+ * A table is a layout and rows. The layout says which top-level stage
+ * (column) each leaf stage sums into, which financial year each month is
+ * in, and what each flow does to the columns: a move between two columns
+ * is an exit from one and an entry to the other (a move within a column,
+ * between placements, is neither); an arrival (births, migration in) is an
+ * entry, a departure (reaching 18, migration out) an exit; and a
+ * turned_away.<stage> flow moves an entry already counted into the full
+ * stage on to its when_full stage, so it takes the entry from one column
+ * and gives it to the other. The layout is built from an output file's
+ * records (cli_table_from_result), the rows from its runs.
  */
 #include "table.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,54 +22,161 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-static int top_level_column(const cli_table *t, cs_stage_ref r)
-{
-    const cs_scenario *sc = t->scenario;
-    int stage = r.is_group ? sc->groups[r.index].first_stage : r.index;
-    return t->column_of_stage[stage];
-}
+enum {
+    CLI_FLOW_NONE,        /* touches no column (or moves within one) */
+    CLI_FLOW_MOVE,        /* out of one column into another */
+    CLI_FLOW_ARRIVAL,     /* into a column from outside */
+    CLI_FLOW_LEAVING,     /* out of a column, out of the system */
+    CLI_FLOW_TURNED_AWAY, /* an entry moved on from one column to another */
+};
 
-int cli_table_init(cli_table *t, const cs_scenario *sc, const cs_model *m,
-                   long runs)
+#define TURNED_AWAY_PREFIX "turned_away."
+
+/* ---- layout ------------------------------------------------------------- */
+
+/* The columns: one per top-level stage, the leaves of a group together. */
+static int set_stages(cli_table *t, int n, const char *const *id,
+                      const char *const *group, const char *const *kind,
+                      cs_error *err)
 {
-    memset(t, 0, sizeof *t);
-    t->scenario = sc;
-    t->model = m;
-    t->max_runs = runs;
-    t->runs = 0; /* rows filled so far */
-    for (int s = 0; s < sc->n_stages; s++) {
-        int g = sc->stages[s].group;
-        const char *id = g >= 0 ? sc->groups[g].id : sc->stages[s].id;
-        int j = -1;
-        for (int k = 0; k < t->n_columns; k++)
-            if (!strcmp(t->columns[k].id, id))
-                j = k;
-        if (j < 0) {
-            j = t->n_columns++;
-            snprintf(t->columns[j].id, sizeof t->columns[j].id, "%s", id);
+    if (n < 1 || n > CLI_MAX_STAGES)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: %d stages; a table shows 1 to %d", t->scenario,
+                            n, CLI_MAX_STAGES);
+    t->n_stages = n;
+    for (int s = 0; s < n; s++) {
+        const char *top = group[s] && group[s][0] ? group[s] : id[s];
+        int j = 0;
+        while (j < t->n_columns && strcmp(t->columns[j].id, top) != 0)
+            j++;
+        if (j == t->n_columns) {
+            t->n_columns++;
+            snprintf(t->columns[j].id, sizeof t->columns[j].id, "%s", top);
+            /* universal services hold everyone else: their numbers are
+             * the population, not news */
+            t->columns[j].shown = strcmp(kind[s], "none") != 0;
         }
         t->columns[j].leaves[t->columns[j].n_leaves++] = s;
         t->column_of_stage[s] = j;
     }
-    t->n_fys = cs_model_n_fys(m);
-    for (int month = 0; month < cs_model_n_months(m); month++)
-        t->fy_last_month[cs_model_month_fy(m, month)] = month;
-    size_t n = (size_t)runs * (size_t)t->n_fys * (size_t)t->n_columns;
+    return CS_OK;
+}
+
+/* The column of a stage or group id, or -1 ("" and unknown ids). */
+static int column_named(const cli_table *t, const char *const *stage_ids,
+                        const char *name)
+{
+    for (int s = 0; name[0] && s < t->n_stages; s++)
+        if (strcmp(stage_ids[s], name) == 0)
+            return t->column_of_stage[s];
+    for (int j = 0; name[0] && j < t->n_columns; j++)
+        if (strcmp(t->columns[j].id, name) == 0)
+            return j;
+    return -1;
+}
+
+/* What each flow does, from what it moves out of and into. */
+static int set_flows(cli_table *t, const char *const *stage_ids, int n,
+                     const char *const *label, const char *const *from,
+                     const char *const *to, cs_error *err)
+{
+    t->n_flows = n;
+    t->flows = calloc((size_t)(n > 0 ? n : 1), sizeof *t->flows);
+    if (!t->flows)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        cli_flow *f = &t->flows[i];
+        f->from = column_named(t, stage_ids, from[i]);
+        f->to = column_named(t, stage_ids, to[i]);
+        if (f->from >= 0 && f->to >= 0 && f->from == f->to)
+            f->kind = CLI_FLOW_NONE; /* between placements */
+        else if (strncmp(label[i], TURNED_AWAY_PREFIX,
+                         strlen(TURNED_AWAY_PREFIX)) == 0)
+            f->kind = f->from >= 0 && f->to >= 0 ? CLI_FLOW_TURNED_AWAY
+                                                 : CLI_FLOW_NONE;
+        else if (f->from >= 0 && f->to >= 0)
+            f->kind = CLI_FLOW_MOVE;
+        else if (f->to >= 0)
+            f->kind = CLI_FLOW_ARRIVAL;
+        else if (f->from >= 0)
+            f->kind = CLI_FLOW_LEAVING;
+        else
+            f->kind = CLI_FLOW_NONE;
+    }
+    return CS_OK;
+}
+
+/* The turned_away flow of capacity stage j, or -1. */
+static int turned_away_flow(int n, const char *const *label, const char *id)
+{
+    size_t prefix = strlen(TURNED_AWAY_PREFIX);
+    for (int i = 0; i < n; i++)
+        if (strncmp(label[i], TURNED_AWAY_PREFIX, prefix) == 0 &&
+            strcmp(label[i] + prefix, id) == 0)
+            return i;
+    return -1;
+}
+
+/* The financial years: each month's, and each year's label and last
+ * month (whose label is "at" in the stock block). */
+static int set_calendar(cli_table *t, int n_months,
+                        const char *const *month_label, int n_fys,
+                        const char *const *fy_label, const int *month_fy,
+                        cs_error *err)
+{
+    if (n_fys < 1 || n_fys > CLI_MAX_YEARS)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: %d financial years; a table shows 1 to %d",
+                            t->scenario, n_fys, CLI_MAX_YEARS);
+    t->n_months = n_months;
+    t->n_fys = n_fys;
+    t->month_fy = malloc((size_t)n_months * sizeof *t->month_fy);
+    if (!t->month_fy)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int fy = 0; fy < n_fys; fy++)
+        snprintf(t->fy_label[fy], sizeof t->fy_label[fy], "%s", fy_label[fy]);
+    for (int m = 0; m < n_months; m++) {
+        int fy = month_fy[m];
+        if (fy < 0 || fy >= n_fys)
+            return cs_error_set(err, CS_EINPUT,
+                                "%s: month %d is in no financial year",
+                                t->scenario, m);
+        t->month_fy[m] = fy;
+        t->fy_last_month[fy] = m;
+        snprintf(t->fy_end_month[fy], sizeof t->fy_end_month[fy], "%s",
+                 month_label[m]);
+    }
+    return CS_OK;
+}
+
+/* The rows' arrays, for `runs` runs. */
+static int allocate_rows(cli_table *t, long runs, cs_error *err)
+{
+    t->max_runs = runs;
+    t->runs = 0;
+    size_t years = (size_t)(runs > 0 ? runs : 1) * (size_t)t->n_fys;
+    size_t n = years * (size_t)t->n_columns;
+    t->run_index = malloc((size_t)(runs > 0 ? runs : 1) * sizeof *t->run_index);
     t->stock = calloc(n, sizeof *t->stock);
     t->entries = calloc(n, sizeof *t->entries);
     t->exits = calloc(n, sizeof *t->exits);
-    t->spend =
-        calloc((size_t)runs * (size_t)t->n_fys * CLI_N_SPEND, sizeof *t->spend);
-    t->n_capacity = cs_model_n_capacity(m);
-    t->capacity = calloc((size_t)runs * (size_t)t->n_fys *
-                             (size_t)(t->n_capacity + 1) * 2,
-                         sizeof *t->capacity);
-    return t->stock && t->entries && t->exits && t->spend && t->capacity ? 0
-                                                                         : -1;
+    t->spend = calloc(years * CLI_N_SPEND, sizeof *t->spend);
+    t->capacity =
+        calloc(years * (size_t)(t->n_capacity + 1) * 2, sizeof *t->capacity);
+    if (!t->run_index || !t->stock || !t->entries || !t->exits || !t->spend ||
+        !t->capacity)
+        return cs_error_set(err, CS_ENOMEM,
+                            "out of memory for the table of %ld runs", runs);
+    return CS_OK;
 }
 
 void cli_table_free(cli_table *t)
 {
+    free(t->run_index);
+    free(t->month_fy);
+    free(t->deflator);
+    free(t->flows);
+    free(t->fixed_places);
     free(t->stock);
     free(t->entries);
     free(t->exits);
@@ -66,69 +185,85 @@ void cli_table_free(cli_table *t)
     memset(t, 0, sizeof *t);
 }
 
-void cli_table_add_run(cli_table *t, const double *stocks, const double *flows,
-                       const double *spend)
+/* ---- rows -----------------------------------------------------------------
+ */
+
+/*
+ * Add one run as the next row: stocks [month][stage][age], flows
+ * [month][flow] (the layout's flows), spend [month][2] cash or NULL, and
+ * capacity [month][n_capacity_source][3] or NULL (then fixed_places).
+ */
+static void add_row(cli_table *t, int run, const double *stocks,
+                    const double *flows, const double *spend,
+                    const double *capacity)
 {
     if (t->runs >= t->max_runs)
         return;
-    long run = t->runs++; /* its row */
-    const cs_scenario *sc = t->scenario;
-    const cs_model *m = t->model;
-    int nc = t->n_columns, nf = cs_model_n_flows(m);
-    size_t base = (size_t)run * (size_t)t->n_fys * (size_t)nc;
+    long row = t->runs++;
+    t->run_index[row] = run;
+    const int nc = t->n_columns, nf = t->n_flows;
+    const size_t base = (size_t)row * (size_t)t->n_fys * (size_t)nc;
     for (int fy = 0; fy < t->n_fys; fy++) {
         int month = t->fy_last_month[fy];
         for (int j = 0; j < nc; j++) {
             double sum = 0;
             for (int i = 0; i < t->columns[j].n_leaves; i++) {
-                const double *row =
-                    stocks + ((size_t)month * (size_t)sc->n_stages +
+                const double *ages =
+                    stocks + ((size_t)month * (size_t)t->n_stages +
                               (size_t)t->columns[j].leaves[i]) *
-                                 CS_AGES;
-                for (int a = 0; a < CS_AGES; a++)
-                    sum += row[a];
+                                 (size_t)t->n_ages;
+                for (int a = 0; a < t->n_ages; a++)
+                    sum += ages[a];
             }
             t->stock[base + (size_t)fy * (size_t)nc + (size_t)j] = sum;
         }
     }
-    double *money = t->spend + (size_t)run * (size_t)t->n_fys * CLI_N_SPEND;
-    for (int month = 0; month < cs_model_n_months(m); month++) {
-        int fy = cs_model_month_fy(m, month);
-        size_t row = base + (size_t)fy * (size_t)nc;
+    double *money = t->spend + (size_t)row * (size_t)t->n_fys * CLI_N_SPEND;
+    for (int month = 0; month < t->n_months; month++) {
+        int fy = t->month_fy[month];
+        double *entries = t->entries + base + (size_t)fy * (size_t)nc;
+        double *exits = t->exits + base + (size_t)fy * (size_t)nc;
         const double *f = flows + (size_t)month * (size_t)nf;
-        for (int i = 0; i < sc->n_transitions; i++) {
-            int from = top_level_column(t, sc->transitions[i].from);
-            int to = top_level_column(t, sc->transitions[i].to);
-            if (from == to)
-                continue; /* a move between placements */
-            t->exits[row + (size_t)from] += f[i];
-            t->entries[row + (size_t)to] += f[i];
-        }
-        t->entries[row + (size_t)t->column_of_stage[sc->birth_stage]] +=
-            f[cs_model_births_flow(m)];
-        for (int s = 0; s < sc->n_stages; s++)
-            t->exits[row + (size_t)t->column_of_stage[s]] +=
-                f[cs_model_age_out_flow(m, s)];
-        /* a transition into a full stage counted an entry to it; the
-         * children turned away entered the when_full stage instead */
-        double *cap =
-            t->capacity + (((size_t)run * t->n_fys + fy) * t->n_capacity) * 2;
-        for (int j = 0; j < t->n_capacity; j++) {
-            int s = cs_model_capacity_stage(m, j);
-            double away = f[cs_model_turned_away_flow(m, j)];
-            int from = t->column_of_stage[s];
-            int to = t->column_of_stage[sc->stages[s].overflow_stage];
-            if (from != to) {
-                t->entries[row + (size_t)from] -= away;
-                t->entries[row + (size_t)to] += away;
+        for (int i = 0; i < nf; i++) {
+            const cli_flow *flow = &t->flows[i];
+            switch (flow->kind) {
+            case CLI_FLOW_MOVE:
+                exits[flow->from] += f[i];
+                entries[flow->to] += f[i];
+                break;
+            case CLI_FLOW_ARRIVAL:
+                entries[flow->to] += f[i];
+                break;
+            case CLI_FLOW_LEAVING:
+                exits[flow->from] += f[i];
+                break;
+            case CLI_FLOW_TURNED_AWAY:
+                /* counted as an entry to the full stage; the children went
+                 * to its when_full stage instead */
+                entries[flow->from] -= f[i];
+                entries[flow->to] += f[i];
+                break;
+            default:
+                break;
             }
-            cap[2 * j] = cs_model_places(m, j, month);
-            cap[2 * j + 1] += away;
+        }
+        double *cap =
+            t->capacity +
+            (((size_t)row * (size_t)t->n_fys + (size_t)fy) * t->n_capacity) * 2;
+        for (int j = 0; j < t->n_capacity; j++) {
+            double places =
+                capacity ? capacity[((size_t)month * t->n_capacity_source +
+                                     (size_t)t->capacity_source[j]) *
+                                    3]
+                         : t->fixed_places[(size_t)month * t->n_capacity + j];
+            cap[2 * j] = places; /* ends as the year's last month's */
+            if (t->capacity_flow[j] >= 0)
+                cap[2 * j + 1] += f[t->capacity_flow[j]];
         }
         if (spend) {
-            double deflator = cs_model_deflator(m, month);
-            double early = spend[month * CS_N_SPEND + CS_SPEND_EARLY];
-            double late = spend[month * CS_N_SPEND + CS_SPEND_LATE];
+            double deflator = t->deflator[month];
+            double early = spend[(size_t)month * CS_N_SPEND + CS_SPEND_EARLY];
+            double late = spend[(size_t)month * CS_N_SPEND + CS_SPEND_LATE];
             double *cell = money + (size_t)fy * CLI_N_SPEND;
             cell[CLI_SPEND_EARLY_CASH] += early;
             cell[CLI_SPEND_LATE_CASH] += late;
@@ -138,8 +273,239 @@ void cli_table_add_run(cli_table *t, const double *stocks, const double *flows,
     }
 }
 
+/* ---- from an output file --------------------------------------------------
+ */
+
+/* The labels of stages, transitions, months and years as arrays. */
+typedef struct file_labels {
+    const char **stage, **group, **kind, **label, **from, **to, **month, **year,
+        **capacity;
+    int *month_fy;
+} file_labels;
+
+static void free_labels(file_labels *l)
+{
+    free(l->stage);
+    free(l->group);
+    free(l->kind);
+    free(l->label);
+    free(l->from);
+    free(l->to);
+    free(l->month);
+    free(l->year);
+    free(l->capacity);
+    free(l->month_fy);
+}
+
+static int collect_labels(const cs_result *r, file_labels *l, cs_error *err)
+{
+    int ns = cs_result_n_stages(r), nt = cs_result_n_transitions(r);
+    int nm = cs_result_n_months(r), ny = cs_result_n_financial_years(r);
+    int nc = cs_result_n_capacity(r);
+    memset(l, 0, sizeof *l);
+    l->stage = calloc((size_t)ns, sizeof *l->stage);
+    l->group = calloc((size_t)ns, sizeof *l->group);
+    l->kind = calloc((size_t)ns, sizeof *l->kind);
+    l->label = calloc((size_t)nt, sizeof *l->label);
+    l->from = calloc((size_t)nt, sizeof *l->from);
+    l->to = calloc((size_t)nt, sizeof *l->to);
+    l->month = calloc((size_t)nm, sizeof *l->month);
+    l->year = calloc((size_t)ny, sizeof *l->year);
+    l->capacity = calloc((size_t)nc + 1, sizeof *l->capacity);
+    l->month_fy = calloc((size_t)nm, sizeof *l->month_fy);
+    if (!l->stage || !l->group || !l->kind || !l->label || !l->from || !l->to ||
+        !l->month || !l->year || !l->capacity || !l->month_fy)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int s = 0; s < ns; s++) {
+        l->stage[s] = cs_result_stage_label(r, s);
+        l->group[s] = cs_result_stage_group(r, s);
+        l->kind[s] = cs_result_stage_intervention(r, s);
+    }
+    for (int i = 0; i < nt; i++) {
+        l->label[i] = cs_result_transition_label(r, i);
+        l->from[i] = cs_result_transition_from(r, i);
+        l->to[i] = cs_result_transition_to(r, i);
+    }
+    for (int m = 0; m < nm; m++) {
+        l->month[m] = cs_result_month_label(r, m);
+        l->month_fy[m] = cs_result_month_financial_year(r, m);
+    }
+    for (int y = 0; y < ny; y++)
+        l->year[y] = cs_result_financial_year_label(r, y);
+    for (int j = 0; j < nc; j++)
+        l->capacity[j] = cs_result_capacity_label(r, j);
+    return CS_OK;
+}
+
+/* The runs to tabulate into selected (n of them); *count of them. */
+static int select_runs(const cs_result *r, int scenario,
+                       const unsigned char *runs, unsigned char *selected,
+                       long *count, cs_error *err)
+{
+    int n = cs_result_n_runs(r, scenario);
+    int rc = cs_result_read_run_done(r, scenario, selected, err);
+    *count = 0;
+    for (int k = 0; rc == CS_OK && k < n; k++) {
+        if (runs && runs[k] && !selected[k])
+            return cs_error_set(err, CS_EINPUT,
+                                "%s: run %d of scenario '%s' was never "
+                                "written",
+                                cs_result_path(r), k,
+                                cs_result_scenario_name(r, scenario));
+        if (runs)
+            selected[k] = runs[k] != 0;
+        *count += selected[k] != 0;
+    }
+    if (rc == CS_OK && *count == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no finished run to "
+                            "tabulate (run_done is 0 for all %d runs)",
+                            cs_result_path(r),
+                            cs_result_scenario_name(r, scenario), n);
+    return rc;
+}
+
+/*
+ * The stages with capacity that this scenario limits: those whose places
+ * are a number in its first tabulated run (a stage another scenario of the
+ * file limits has NaN places here).
+ */
+static int set_capacity_from_file(cli_table *t, const cs_result *r,
+                                  int scenario, int first_run,
+                                  const file_labels *l, cs_error *err)
+{
+    int nc = cs_result_n_capacity(r);
+    t->n_capacity_source = nc;
+    if (nc == 0)
+        return CS_OK;
+    size_t n = (size_t)t->n_months * (size_t)nc * 3;
+    double *record = malloc(n * sizeof *record);
+    if (!record)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int rc = cs_result_read_run_capacity(r, scenario, first_run, record, err);
+    for (int j = 0; rc == CS_OK && j < nc && t->n_capacity < CLI_MAX_STAGES;
+         j++) {
+        if (!isfinite(record[(size_t)j * 3]))
+            continue;
+        int k = t->n_capacity++;
+        snprintf(t->capacity_id[k], sizeof t->capacity_id[k], "%s",
+                 l->capacity[j]);
+        t->capacity_source[k] = j;
+        t->capacity_flow[k] = turned_away_flow(cs_result_n_transitions(r),
+                                               l->label, l->capacity[j]);
+    }
+    free(record);
+    return rc;
+}
+
+/* Read the selected runs into rows. */
+static int read_rows(cli_table *t, const cs_result *r, int scenario,
+                     const unsigned char *selected, cs_error *err)
+{
+    int n_runs = cs_result_n_runs(r, scenario);
+    size_t months = (size_t)t->n_months;
+    size_t cells = months * (size_t)t->n_stages * (size_t)t->n_ages;
+    double *stocks = malloc(cells * sizeof *stocks);
+    double *flows = malloc(months * (size_t)t->n_flows * sizeof *flows);
+    double *spend = malloc(months * CS_N_SPEND * sizeof *spend);
+    double *capacity = malloc(months * (size_t)(t->n_capacity_source + 1) * 3 *
+                              sizeof *capacity);
+    int rc = stocks && flows && spend && capacity
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int k = 0; rc == CS_OK && k < n_runs; k++) {
+        if (!selected[k])
+            continue;
+        rc = cs_result_read_run(r, scenario, k, stocks, flows, err);
+        if (rc == CS_OK)
+            rc = cs_result_read_run_costs(r, scenario, k, NULL, spend, err);
+        if (rc == CS_OK && t->n_capacity_source > 0)
+            rc = cs_result_read_run_capacity(r, scenario, k, capacity, err);
+        if (rc == CS_OK)
+            add_row(t, k, stocks, flows, spend,
+                    t->n_capacity_source > 0 ? capacity : NULL);
+    }
+    free(stocks);
+    free(flows);
+    free(spend);
+    free(capacity);
+    return rc;
+}
+
+int cli_table_from_result(const cs_result *r, int scenario,
+                          const unsigned char *runs, cli_table *t,
+                          cs_error *err)
+{
+    memset(t, 0, sizeof *t);
+    const char *name = cs_result_scenario_name(r, scenario);
+    if (!name)
+        return cs_error_set(err, CS_EINPUT, "%s has no scenario %d",
+                            cs_result_path(r), scenario);
+    snprintf(t->scenario, sizeof t->scenario, "%s", name);
+    t->n_runs = cs_result_n_runs(r, scenario);
+    t->n_ages = cs_result_n_ages(r);
+    t->has_costs = cs_result_n_cost_lines(r) > 0;
+    file_labels l;
+    unsigned char *selected = malloc((size_t)t->n_runs);
+    int rc = collect_labels(r, &l, err);
+    if (rc == CS_OK && !selected)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    long count = 0;
+    if (rc == CS_OK)
+        rc = select_runs(r, scenario, runs, selected, &count, err);
+    if (rc == CS_OK)
+        rc =
+            set_stages(t, cs_result_n_stages(r), l.stage, l.group, l.kind, err);
+    if (rc == CS_OK)
+        rc = set_calendar(t, cs_result_n_months(r), l.month,
+                          cs_result_n_financial_years(r), l.year, l.month_fy,
+                          err);
+    if (rc == CS_OK)
+        rc = set_flows(t, l.stage, cs_result_n_transitions(r), l.label, l.from,
+                       l.to, err);
+    if (rc == CS_OK) {
+        t->deflator = malloc((size_t)t->n_months * sizeof *t->deflator);
+        rc = t->deflator ? cs_result_read_deflator(r, scenario, t->deflator,
+                                                   t->price_base,
+                                                   sizeof t->price_base, err)
+                         : cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    int first = 0;
+    while (rc == CS_OK && !selected[first])
+        first++;
+    if (rc == CS_OK)
+        rc = set_capacity_from_file(t, r, scenario, first, &l, err);
+    if (rc == CS_OK)
+        rc = allocate_rows(t, count, err);
+    if (rc == CS_OK)
+        rc = read_rows(t, r, scenario, selected, err);
+    free(selected);
+    free_labels(&l);
+    if (rc != CS_OK)
+        cli_table_free(t);
+    return rc;
+}
+
+void cli_table_describe_runs(const cli_table *t, char *text, size_t size)
+{
+    if (t->runs == t->n_runs)
+        snprintf(text, size, "median, and [5%%, 95%%] below it, over %ld run%s",
+                 t->runs, t->runs == 1 ? "" : "s");
+    else
+        snprintf(text, size,
+                 "median, and [5%%, 95%%] below it, over %ld of %ld runs; "
+                 "the batch is incomplete (the rest were never written)",
+                 t->runs, t->n_runs);
+}
+
+/* ---- printing ----------------------------------------------------------- */
+
 void cli_format_count(double value, char *out, size_t size)
 {
+    if (!isfinite(value) || fabs(value) >= 1e18) {
+        snprintf(out, size, "n/a");
+        return;
+    }
     char digits[32];
     snprintf(digits, sizeof digits, "%.0f", value < 0 ? -value : value);
     size_t n = strlen(digits), k = 0;
@@ -157,6 +523,10 @@ void cli_format_count(double value, char *out, size_t size)
 static void format_millions(double value, char *out, size_t size)
 {
     double millions = value / 1e6;
+    if (!isfinite(millions) || fabs(millions) >= 1e17) {
+        snprintf(out, size, "n/a");
+        return;
+    }
     long long tenths = (long long)(millions * 10 + (millions < 0 ? -0.5 : 0.5));
     char whole[32];
     cli_format_count((double)(tenths / 10), whole, sizeof whole);
@@ -170,6 +540,10 @@ static void format_millions(double value, char *out, size_t size)
 void cli_quantiles(const double *values, long runs, size_t stride,
                    double *scratch, double q[3])
 {
+    if (runs < 1) {
+        q[0] = q[1] = q[2] = NAN;
+        return;
+    }
     for (long r = 0; r < runs; r++)
         scratch[r] = values[(size_t)r * stride];
     gsl_sort(scratch, 1, (size_t)runs);
@@ -184,10 +558,11 @@ void cli_print_block(const cli_block *b)
 {
     int nr = b->n_rows, nc = b->n_columns;
     size_t stride = (size_t)nr * (size_t)nc, cells = stride;
-    double *scratch = malloc((size_t)b->runs * sizeof *scratch);
-    char(*median)[CELL] = calloc(cells, CELL);
-    char(*range)[CELL] = calloc(cells, CELL);
-    int *width = calloc((size_t)nc, sizeof *width);
+    double *scratch =
+        malloc((size_t)(b->runs > 0 ? b->runs : 1) * sizeof *scratch);
+    char(*median)[CELL] = calloc(cells ? cells : 1, CELL);
+    char(*range)[CELL] = calloc(cells ? cells : 1, CELL);
+    int *width = calloc((size_t)(nc > 0 ? nc : 1), sizeof *width);
     if (!scratch || !median || !range || !width)
         goto done;
     void (*format)(double, char *, size_t) =
@@ -242,22 +617,16 @@ done:
 
 void cli_table_print(const cli_table *t, const char *what)
 {
-    const cs_scenario *sc = t->scenario;
-    const cs_model *m = t->model;
-    /* Universal services hold everyone else: their numbers are the
-     * population, not news, and would make the table too wide. */
-    int show[CS_MAX_STAGES];
-    const char *columns[CS_MAX_STAGES];
+    int show[CLI_MAX_STAGES];
+    const char *columns[CLI_MAX_STAGES];
     for (int j = 0; j < t->n_columns; j++) {
-        show[j] = sc->stages[t->columns[j].leaves[0]].intervention !=
-                  CS_INTERVENTION_NONE;
+        show[j] = t->columns[j].shown;
         columns[j] = t->columns[j].id;
     }
-    const char *at[CS_MAX_YEARS + 1], *years[CS_MAX_YEARS + 1];
+    const char *at[CLI_MAX_YEARS], *years[CLI_MAX_YEARS];
     for (int fy = 0; fy < t->n_fys; fy++) {
-        /* the financial year's last simulated month, e.g. "2020-03" */
-        at[fy] = cs_model_month_label(m, t->fy_last_month[fy]);
-        years[fy] = cs_model_fy_label(m, fy);
+        at[fy] = t->fy_end_month[fy]; /* the year's last month, "2020-03" */
+        years[fy] = t->fy_label[fy];
     }
     char title[400];
     cli_block b = {title,   "at", t->n_fys, at,      t->n_columns,
@@ -285,7 +654,8 @@ void cli_table_print(const cli_table *t, const char *what)
 
     /* one block per stage with capacity: [run][fy][stage][2] read with
      * a stride, so copy each stage's pair out */
-    double *pair = malloc((size_t)t->runs * t->n_fys * 2 * sizeof *pair);
+    double *pair = malloc((size_t)(t->runs > 0 ? t->runs : 1) * t->n_fys * 2 *
+                          sizeof *pair);
     for (int j = 0; pair && j < t->n_capacity; j++) {
         static const char *const labels[2] = {"places", "turned away"};
         for (size_t i = 0; i < (size_t)t->runs * t->n_fys; i++) {
@@ -298,17 +668,14 @@ void cli_table_print(const cli_table *t, const char *what)
                  "Capacity of %s: places (in the year's last month) and "
                  "children turned away\nfor want of a place during the "
                  "year, %s",
-                 sc->stages[cs_model_capacity_stage(m, j)].id, what);
+                 t->capacity_id[j], what);
         cli_print_block(&cb);
     }
     free(pair);
-    if (cs_model_n_cost_lines(m) == 0)
+    if (!t->has_costs)
         return;
     static const char *const spend_columns[CLI_N_SPEND] = {
         "early (cash)", "late (cash)", "early (real)", "late (real)"};
-    char price_base[16];
-    snprintf(price_base, sizeof price_base, "%d/%02d", sc->price_base_year,
-             (sc->price_base_year + 1) % 100);
     b.n_columns = CLI_N_SPEND;
     b.column_labels = spend_columns;
     b.show = NULL;
@@ -317,7 +684,7 @@ void cli_table_print(const cli_table *t, const char *what)
     snprintf(title, sizeof title,
              "Spend: early and late intervention during the financial year, "
              "GBP million,\nin cash and real terms (constant %s prices), %s",
-             price_base, what);
+             t->price_base, what);
     cli_print_block(&b);
 }
 
@@ -326,20 +693,20 @@ static void csv_rows(FILE *f, const cli_table *t, const char *measure,
                      int n_per_year, int k, double *scratch)
 {
     static const char *const stats[3] = {"median", "p05", "p95"};
-    const cs_model *m = t->model;
     for (int fy = 0; fy < t->n_fys; fy++) {
         double q[3];
         cli_quantiles(v + (size_t)fy * n_per_year + k, t->runs,
                       (size_t)t->n_fys * n_per_year, scratch, q);
         for (int i = 0; i < 3; i++)
-            fprintf(f, "%s,%s,%s,%s,%s,%s,%.17g\n", t->scenario->name, measure,
-                    cs_model_fy_label(m, fy), stage, units, stats[i], q[i]);
+            fprintf(f, "%s,%s,%s,%s,%s,%s,%.17g\n", t->scenario, measure,
+                    t->fy_label[fy], stage, units, stats[i], q[i]);
     }
 }
 
 void cli_table_write_csv(FILE *f, const cli_table *t)
 {
-    double *scratch = malloc((size_t)t->runs * sizeof *scratch);
+    double *scratch =
+        malloc((size_t)(t->runs > 0 ? t->runs : 1) * sizeof *scratch);
     if (!scratch)
         return;
     for (int j = 0; j < t->n_columns; j++) {
@@ -359,8 +726,7 @@ void cli_table_write_csv(FILE *f, const cli_table *t)
                  k < 2 ? "GBP (cash)" : "GBP (constant prices)", t->spend,
                  CLI_N_SPEND, k, scratch);
     for (int j = 0; j < t->n_capacity; j++) {
-        const char *id =
-            t->scenario->stages[cs_model_capacity_stage(t->model, j)].id;
+        const char *id = t->capacity_id[j];
         csv_rows(f, t, "places", id, "places", t->capacity, 2 * t->n_capacity,
                  2 * j, scratch);
         csv_rows(f, t, "turned_away", id, "children", t->capacity,

@@ -1,10 +1,15 @@
 /*
  * table.h - the yearly table the program prints: per financial year, the
  * stock in each stage at 31 March, the entries to and exits from each stage
- * during the year, and early- and late-intervention spend, each as the
- * median and 90% interval over runs. Runs are added one at a time from the
- * arrays a run produces (or reads back from a file), so the same table
- * serves `run` and the commands that read output.
+ * during the year, early- and late-intervention spend and the places of
+ * stages with capacity, each as the median and 90% interval over runs.
+ *
+ * The table is computed from what an output file records and nothing
+ * else (cli_table_from_result): its stages, their groups and
+ * interventions, its transitions and what each moves, its financial
+ * years, deflator and price base. So `summary` and `compare` need no
+ * scenario, and `cascade run` can print its table by reading the file it
+ * has just written.
  */
 #ifndef CASCADE_CLI_TABLE_H
 #define CASCADE_CLI_TABLE_H
@@ -13,11 +18,16 @@
 
 #include "cascade/cascade.h"
 
+/* The largest table: cascade's own scenario limits. */
+#define CLI_MAX_STAGES CS_MAX_STAGES
+#define CLI_MAX_YEARS (CS_MAX_YEARS + 1)
+
 /* A printed column: one top-level stage (a group of placements is one). */
 typedef struct cli_column {
     char id[CS_ID_MAX];
+    int shown; /* 0 for universal services (intervention "none") */
     int n_leaves;
-    int leaves[CS_MAX_STAGES];
+    int leaves[CLI_MAX_STAGES];
 } cli_column;
 
 enum {
@@ -28,36 +38,65 @@ enum {
     CLI_N_SPEND
 };
 
+/* What a flow does to the columns (table.c). */
+typedef struct cli_flow {
+    int kind;     /* CLI_FLOW_* in table.c */
+    int from, to; /* columns, or -1 */
+} cli_flow;
+
 typedef struct cli_table {
-    const cs_scenario *scenario;
-    const cs_model *model;
-    long max_runs; /* rows allocated */
-    long runs;     /* rows filled: the runs the table covers */
+    char scenario[CS_ID_MAX];
+    char price_base[32]; /* "2019/20" */
+    int has_costs;       /* the file has cost lines: print spend */
+    long n_runs;         /* the batch: runs the scenario was sized for */
+    long max_runs;       /* rows allocated */
+    long runs;           /* rows filled: the runs the table covers */
+    int *run_index;      /* [row]: the run it holds (-1: not known) */
+    int n_stages, n_ages, n_months;
     int n_columns;
-    cli_column columns[CS_MAX_STAGES];
-    int column_of_stage[CS_MAX_STAGES];
+    cli_column columns[CLI_MAX_STAGES];
+    int column_of_stage[CLI_MAX_STAGES];
     int n_fys;
-    int fy_last_month[CS_MAX_YEARS + 1];
+    char fy_label[CLI_MAX_YEARS][16];
+    char fy_end_month[CLI_MAX_YEARS][16]; /* its last month, "2020-03" */
+    int fy_last_month[CLI_MAX_YEARS];
+    int *month_fy;    /* [month] */
+    double *deflator; /* [month] */
+    int n_flows;
+    cli_flow *flows; /* [flow] */
+    /* stages with capacity: the turned_away flow of each, and where its
+     * places come from: column source of the runs' capacity records
+     * [month][n_capacity_source][3], or fixed_places [month][n_capacity] */
+    int n_capacity;
+    char capacity_id[CLI_MAX_STAGES][CS_ID_MAX];
+    int capacity_flow[CLI_MAX_STAGES];
+    int capacity_source[CLI_MAX_STAGES];
+    int n_capacity_source;
+    double *fixed_places;
     /* per run, [run][fy][column] */
     double *stock, *entries, *exits;
     /* per run, [run][fy][CLI_N_SPEND], GBP */
     double *spend;
     /* per run, [run][fy][capacity stage][2]: places in the year's last
      * month, children turned away during the year */
-    int n_capacity;
     double *capacity;
 } cli_table;
 
-/* Sized for `runs` runs of model (compiled from scenario). 0 or -1. */
-int cli_table_init(cli_table *t, const cs_scenario *scenario,
-                   const cs_model *model, long runs);
+/*
+ * The table of scenario `scenario` of result: of the runs r with runs[r]
+ * set (n_runs of the scenario long), or of every run done (run_done 1)
+ * when runs is NULL. A run asked for that was never written, or no run at
+ * all, is CS_EINPUT. Needs nothing but the file.
+ */
+int cli_table_from_result(const cs_result *result, int scenario,
+                          const unsigned char *runs, cli_table *t,
+                          cs_error *err);
+
 void cli_table_free(cli_table *t);
 
-/* Add a run (the next row): stocks [month][stage][age], flows [month][flow],
- * spend [month][CS_N_SPEND] in cash (NULL: no spend). Places come from the
- * model. */
-void cli_table_add_run(cli_table *t, const double *stocks, const double *flows,
-                       const double *spend);
+/* "median, and [5%, 95%] below it, over 37 of 200 runs (the batch is
+ * incomplete: ...)", or "... over 200 runs", into text. */
+void cli_table_describe_runs(const cli_table *t, char *text, size_t size);
 
 /* Print the whole table to stdout; `what` says what the figures are, e.g.
  * "median, and [5%, 95%] below it, over 100 runs". */
@@ -96,11 +135,11 @@ void cli_table_write_csv(FILE *f, const cli_table *t);
     "scenario,measure,year,stage,units,statistic,value\n"
 
 /* Median, 5% and 95% (R type 7) over runs of values[r * stride], using
- * scratch (runs doubles). */
+ * scratch (runs doubles); NaN for no runs. */
 void cli_quantiles(const double *values, long runs, size_t stride,
                    double *scratch, double q[3]);
 
-/* "1,234,567" (value rounded to a whole number). */
+/* "1,234,567" (value rounded to a whole number; "n/a" if not finite). */
 void cli_format_count(double value, char *out, size_t size);
 
 #endif

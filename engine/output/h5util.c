@@ -3,7 +3,7 @@
  */
 #include "h5util.h"
 
-#include "cascade/output.h"
+#include "cascade/output_format.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,6 +167,12 @@ herr_t cs_h5_attr_int32(hid_t obj, const char *name, int value)
 herr_t cs_h5_attr_uint64(hid_t obj, const char *name, uint64_t value)
 {
     return write_attr(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                      H5Screate(H5S_SCALAR), &value);
+}
+
+herr_t cs_h5_attr_double(hid_t obj, const char *name, double value)
+{
+    return write_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                       H5Screate(H5S_SCALAR), &value);
 }
 

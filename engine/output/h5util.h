@@ -13,6 +13,8 @@
 
 #include <hdf5.h>
 
+#include <stdint.h>
+
 #include "cascade/error.h"
 
 typedef struct cs_h5_quiet {
@@ -43,6 +45,7 @@ hid_t cs_h5_string_type(void);
 herr_t cs_h5_attr_string(hid_t obj, const char *name, const char *value);
 herr_t cs_h5_attr_int32(hid_t obj, const char *name, int value);
 herr_t cs_h5_attr_uint64(hid_t obj, const char *name, uint64_t value);
+herr_t cs_h5_attr_double(hid_t obj, const char *name, double value);
 /* A 1-D float64 attribute of n values. */
 herr_t cs_h5_attr_doubles(hid_t obj, const char *name, int n,
                           const double *values);

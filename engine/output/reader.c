@@ -3,31 +3,48 @@
  *
  * cs_result_open checks, in order, that the path is a readable regular
  * file, an HDF5 file, a cascade output (root attributes format_version and
- * cascade_version) of a format this build understands, and that /dims and
- * every scenario's datasets have the shapes the dims imply. Anything else
- * is CS_EINPUT with a message saying which of these failed: a foreign,
- * truncated or newer file is an input error, never a crash. The labels are
- * loaded into memory; runs and summaries are read on demand.
+ * cascade_version) of a format this build understands (1 or 2), that /dims
+ * and every scenario's datasets have the shapes the dims imply, and that
+ * the file's claims are ones it can back: no more runs than
+ * CS_OUTPUT_MAX_RUNS, and no more runs marked done than the chunks it
+ * stores could hold (a 100 kB file claiming ten million finished runs
+ * would otherwise keep every reader busy for hours reading fill values).
+ * Anything else is CS_EINPUT with a message saying which of these failed:
+ * a foreign, truncated, crafted or newer file is an input error, never a
+ * crash or a hang. The labels and records are loaded into memory; runs and
+ * summaries are read on demand. Nothing in the file is ever taken as a
+ * path to open.
+ *
+ * Format 1 files predate /dims/stage_intervention, stage_group,
+ * stage_category, financial_year and month_financial_year and the
+ * scenarios' discount_rate and provenance attributes. What they imply is
+ * derived (a stage's intervention from its cost line, its group from its
+ * id, the financial years from the month labels); the rest reads as not
+ * recorded ("unknown", NaN, NULL).
  *
  * Scenarios are listed in creation order (the order cs_output_add_scenario
  * was called), falling back to name order for files without a creation
  * order index.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cascade/output.h"
+#include "cascade/output_reader.h"
 #include "h5util.h"
 
 typedef struct result_scenario {
     char *name;
-    int n_runs;
-    char *yaml; /* scenario_yaml, or NULL */
+    int n_runs, n_done;
+    char *yaml;           /* scenario_yaml, or NULL */
+    double discount_rate; /* NaN: not recorded */
+    char *extends_source, *extends_hash, *resolved_hash; /* or NULL */
     int n_params;
     char **param_names;
+    char **param_distributions; /* n_params of them, or NULL */
 } result_scenario;
 
 /* A variable-length string attribute of obj, malloc'd, or NULL. */
@@ -56,11 +73,16 @@ static char *read_text_attribute(hid_t obj, const char *name)
 struct cs_result {
     char *path;
     hid_t file;
+    int format;
     int n_months, n_stages, n_ages, n_transitions;
     char **month_labels, **stage_labels, **transition_labels;
     char **transition_from, **transition_to;
+    char **stage_intervention, **stage_group, **stage_category; /* n_stages */
+    int n_fys;
+    char **fy_labels;
+    int *month_fy;    /* n_months */
     int n_cost_lines; /* 0 if the file has no /dims/cost_line */
-    char **cost_line_labels;
+    char **cost_line_labels, **cost_line_intervention;
     int n_capacity; /* 0 if the file has no /dims/capacity_stage */
     char **capacity_labels;
     int n_scenarios;
@@ -77,27 +99,46 @@ void cs_result_close(cs_result *result)
     cs_h5_quiet_end(&quiet);
     cs_h5_free_strings(result->n_months, result->month_labels);
     cs_h5_free_strings(result->n_stages, result->stage_labels);
+    cs_h5_free_strings(result->n_stages, result->stage_intervention);
+    cs_h5_free_strings(result->n_stages, result->stage_group);
+    cs_h5_free_strings(result->n_stages, result->stage_category);
+    cs_h5_free_strings(result->n_fys, result->fy_labels);
+    free(result->month_fy);
     cs_h5_free_strings(result->n_transitions, result->transition_labels);
     cs_h5_free_strings(result->n_transitions, result->transition_from);
     cs_h5_free_strings(result->n_transitions, result->transition_to);
     cs_h5_free_strings(result->n_cost_lines, result->cost_line_labels);
+    cs_h5_free_strings(result->n_cost_lines, result->cost_line_intervention);
     cs_h5_free_strings(result->n_capacity, result->capacity_labels);
     for (int i = 0; i < result->n_scenarios; i++) {
-        free(result->scenarios[i].name);
-        free(result->scenarios[i].yaml);
-        cs_h5_free_strings(result->scenarios[i].n_params,
-                           result->scenarios[i].param_names);
+        result_scenario *s = &result->scenarios[i];
+        free(s->name);
+        free(s->yaml);
+        free(s->extends_source);
+        free(s->extends_hash);
+        free(s->resolved_hash);
+        cs_h5_free_strings(s->n_params, s->param_names);
+        cs_h5_free_strings(s->n_params, s->param_distributions);
     }
     free(result->scenarios);
     free(result->path);
     free(result);
 }
 
+/* After a failed HDF5 call: its reason is appended. */
 static int not_valid(const cs_result *result, const char *what, cs_error *err)
 {
     return cs_h5_error(err, CS_EINPUT,
                        "%s is not a valid cascade output file: %s",
                        result->path, what);
+}
+
+/* After a check of what was read. */
+static int invalid(const cs_result *result, const char *what, cs_error *err)
+{
+    return cs_error_set(err, CS_EINPUT,
+                        "%s is not a valid cascade output file: %s",
+                        result->path, what);
 }
 
 /* Read /dims/<name> as strings; n must match expected unless it is < 0. */
@@ -115,7 +156,7 @@ static int load_labels(cs_result *result, hid_t dims, const char *name,
     if (expected >= 0 && *n != expected)
         return cs_error_set(err, CS_EINPUT,
                             "%s is not a valid cascade output file: /dims/%s "
-                            "has %d entries, /dims/transition has %d",
+                            "has %d entries, expected %d",
                             result->path, name, *n, expected);
     return CS_OK;
 }
@@ -135,6 +176,190 @@ static int dataset_length(hid_t parent, const char *name)
     return length;
 }
 
+/* A 1-D int32 dataset of exactly n values into values, or -1. */
+static herr_t read_ints(hid_t parent, const char *name, int n, int *values)
+{
+    hid_t dataset = H5Dopen2(parent, name, H5P_DEFAULT);
+    hid_t type = dataset >= 0 ? H5Dget_type(dataset) : -1;
+    herr_t status = -1;
+    if (type >= 0 && H5Tget_class(type) == H5T_INTEGER &&
+        dataset_length(parent, name) == n &&
+        H5Dread(dataset, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                values) >= 0)
+        status = 0;
+    cs_h5_close(type);
+    cs_h5_close(dataset);
+    return status;
+}
+
+/* n copies of the same text, malloc'd, for cs_h5_free_strings. */
+static char **repeated(int n, const char *text)
+{
+    char **strings = calloc((size_t)(n > 0 ? n : 1), sizeof *strings);
+    for (int i = 0; strings && i < n; i++)
+        if (!(strings[i] = strdup(text))) {
+            cs_h5_free_strings(i, strings);
+            return NULL;
+        }
+    return strings;
+}
+
+/* 1 if text is one of the NULL-terminated words. */
+static int one_of(const char *text, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (strcmp(text, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Format 1: each stage's intervention from its cost line (format 1's cost
+ * lines are exactly the stages tagged early or late) and its group from a
+ * placement's id "<group>.<placement>". */
+static int derive_stage_records(cs_result *result, cs_error *err)
+{
+    result->stage_intervention = repeated(result->n_stages, "none");
+    result->stage_category = repeated(result->n_stages, "unknown");
+    result->stage_group = repeated(result->n_stages, "");
+    if (!result->stage_intervention || !result->stage_category ||
+        !result->stage_group)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int s = 0; s < result->n_stages; s++) {
+        const char *id = result->stage_labels[s];
+        for (int l = 0; l < result->n_cost_lines; l++) {
+            if (strcmp(result->cost_line_labels[l], id) != 0)
+                continue;
+            char *kind = strdup(result->cost_line_intervention[l]);
+            if (!kind)
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            free(result->stage_intervention[s]);
+            result->stage_intervention[s] = kind;
+        }
+        const char *dot = strchr(id, '.');
+        if (dot) {
+            char *group = strndup(id, (size_t)(dot - id));
+            if (!group)
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            free(result->stage_group[s]);
+            result->stage_group[s] = group;
+        }
+    }
+    return CS_OK;
+}
+
+/* Format 1: the financial years (April-March) of the "YYYY-MM" months. */
+static int derive_calendar(cs_result *result, cs_error *err)
+{
+    result->month_fy = malloc((size_t)result->n_months * sizeof(int));
+    result->fy_labels = calloc((size_t)result->n_months, sizeof(char *));
+    if (!result->month_fy || !result->fy_labels)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int last_start = 0;
+    for (int t = 0; t < result->n_months; t++) {
+        int year = 0, month = 0;
+        char extra;
+        if (sscanf(result->month_labels[t], "%4d-%2d%c", &year, &month,
+                   &extra) != 2 ||
+            month < 1 || month > 12) {
+            char what[160];
+            snprintf(what, sizeof what,
+                     "month %d is '%.20s', not YYYY-MM, so its financial "
+                     "year is unknown",
+                     t, result->month_labels[t]);
+            return invalid(result, what, err);
+        }
+        int start = month >= 4 ? year : year - 1;
+        if (t == 0 || start != last_start) {
+            char label[16];
+            snprintf(label, sizeof label, "%d/%02d", start, (start + 1) % 100);
+            if (!(result->fy_labels[result->n_fys++] = strdup(label)))
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+        if (t > 0 && start != last_start && start != last_start + 1)
+            return invalid(result, "/dims/month is not consecutive months",
+                           err);
+        last_start = start;
+        result->month_fy[t] = result->n_fys - 1;
+    }
+    return CS_OK;
+}
+
+/* Format 2's records of what each stage is and of the financial years. */
+static int load_records(cs_result *result, hid_t dims, cs_error *err)
+{
+    static const char *const interventions[] = {"none", "early", "late", NULL};
+    static const char *const categories[] = {"none",         "cin",     "cp",
+                                             "looked_after", "unknown", NULL};
+    int n = 0;
+    int status =
+        load_labels(result, dims, "stage_intervention", result->n_stages, &n,
+                    &result->stage_intervention, err);
+    if (status == CS_OK)
+        status = load_labels(result, dims, "stage_group", result->n_stages, &n,
+                             &result->stage_group, err);
+    if (status == CS_OK)
+        status = load_labels(result, dims, "stage_category", result->n_stages,
+                             &n, &result->stage_category, err);
+    if (status == CS_OK)
+        status = load_labels(result, dims, "financial_year", -1, &result->n_fys,
+                             &result->fy_labels, err);
+    if (status != CS_OK)
+        return status;
+    for (int s = 0; s < result->n_stages; s++)
+        if (!one_of(result->stage_intervention[s], interventions) ||
+            !one_of(result->stage_category[s], categories)) {
+            char what[400];
+            snprintf(what, sizeof what,
+                     "stage '%.48s' has intervention '%.20s' and category "
+                     "'%.20s' (expected none, early or late; none, cin, cp, "
+                     "looked_after or unknown)",
+                     result->stage_labels[s], result->stage_intervention[s],
+                     result->stage_category[s]);
+            return invalid(result, what, err);
+        }
+    result->month_fy = malloc((size_t)result->n_months * sizeof(int));
+    if (!result->month_fy)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (read_ints(dims, "month_financial_year", result->n_months,
+                  result->month_fy) < 0)
+        return not_valid(result,
+                         "cannot read /dims/month_financial_year as one "
+                         "integer per month",
+                         err);
+    for (int t = 0; t < result->n_months; t++) {
+        int low = t == 0 ? 0 : result->month_fy[t - 1];
+        if (result->month_fy[t] < low || result->month_fy[t] > low + (t > 0) ||
+            result->month_fy[t] >= result->n_fys)
+            return invalid(result,
+                           "/dims/month_financial_year does not number "
+                           "/dims/financial_year in order",
+                           err);
+    }
+    if (result->month_fy[result->n_months - 1] != result->n_fys - 1)
+        return invalid(result, "/dims/financial_year has years no month is in",
+                       err);
+    return CS_OK;
+}
+
+/* /dims/age must be 0, 1, ..., n-1, stored. */
+static int load_ages(cs_result *result, hid_t dims, cs_error *err)
+{
+    result->n_ages = dataset_length(dims, "age");
+    if (result->n_ages < 1 || result->n_ages > 1000000)
+        return not_valid(result, "cannot read /dims/age", err);
+    int *ages = malloc((size_t)result->n_ages * sizeof *ages);
+    if (!ages)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int status = CS_OK;
+    if (read_ints(dims, "age", result->n_ages, ages) < 0)
+        status = not_valid(result, "cannot read /dims/age", err);
+    for (int a = 0; status == CS_OK && a < result->n_ages; a++)
+        if (ages[a] != a)
+            status = invalid(result, "/dims/age is not 0, 1, 2, ...", err);
+    free(ages);
+    return status;
+}
+
 static int load_dims(cs_result *result, cs_error *err)
 {
     hid_t dims = H5Gopen2(result->file, "dims", H5P_DEFAULT);
@@ -149,6 +374,12 @@ static int load_dims(cs_result *result, cs_error *err)
         status =
             load_labels(result, dims, "transition", -1, &result->n_transitions,
                         &result->transition_labels, err);
+    if (status == CS_OK && (result->n_months < 1 || result->n_stages < 1 ||
+                            result->n_transitions < 1))
+        status = invalid(result,
+                         "/dims/month, /dims/stage or /dims/transition is "
+                         "empty",
+                         err);
     int n = 0;
     if (status == CS_OK)
         status =
@@ -162,15 +393,29 @@ static int load_dims(cs_result *result, cs_error *err)
         status =
             load_labels(result, dims, "cost_line", -1, &result->n_cost_lines,
                         &result->cost_line_labels, err);
+    if (status == CS_OK && result->n_cost_lines > 0)
+        status = load_labels(result, dims, "cost_line_intervention",
+                             result->n_cost_lines, &n,
+                             &result->cost_line_intervention, err);
+    for (int l = 0; status == CS_OK && l < result->n_cost_lines; l++)
+        if (strcmp(result->cost_line_intervention[l], "early") != 0 &&
+            strcmp(result->cost_line_intervention[l], "late") != 0)
+            status = invalid(result,
+                             "/dims/cost_line_intervention is not early "
+                             "or late",
+                             err);
     if (status == CS_OK && H5Lexists(dims, "capacity_stage", H5P_DEFAULT) > 0)
         status =
             load_labels(result, dims, "capacity_stage", -1, &result->n_capacity,
                         &result->capacity_labels, err);
-    if (status == CS_OK) {
-        result->n_ages = dataset_length(dims, "age");
-        if (result->n_ages < 0)
-            status = not_valid(result, "cannot read /dims/age", err);
-    }
+    if (status == CS_OK)
+        status = load_ages(result, dims, err);
+    if (status == CS_OK && result->format >= 2)
+        status = load_records(result, dims, err);
+    if (status == CS_OK && result->format < 2)
+        status = derive_stage_records(result, err);
+    if (status == CS_OK && result->format < 2)
+        status = derive_calendar(result, err);
     cs_h5_close(dims);
     return status;
 }
@@ -207,30 +452,93 @@ static herr_t collect_name(hid_t group, const char *name,
     return 0;
 }
 
-/* Check one scenario's datasets against the dims; its n_runs from stocks. */
-static int check_scenario(cs_result *result, hid_t scenarios,
-                          result_scenario *scenario, cs_error *err)
+/* The most float64 values one run may have in a dataset: 1 GiB. Far
+ * above anything cascade writes (600 months x 32 stages x 18 ages), and
+ * what keeps a reader's one-run buffers allocatable. */
+#define MAX_RUN_VALUES ((hsize_t)1 << 27)
+
+/*
+ * How many runs' data dataset (run-major, [run, ...]) stores at most: a
+ * chunked dataset holds a run only in chunks actually written (each run's
+ * row of chunks), a contiguous one all of its runs once allocated.
+ */
+static long stored_runs(hid_t dataset)
 {
-    char what[CS_ERROR_MAX / 2];
-    hsize_t stock_dims[4] = {0}, flow_dims[3] = {0};
-    int stock_rank = -1, flow_rank = -1;
-    hid_t group = H5Gopen2(scenarios, scenario->name, H5P_DEFAULT);
-    hid_t stocks = group >= 0 ? H5Dopen2(group, "stocks", H5P_DEFAULT) : -1;
-    hid_t flows = group >= 0 ? H5Dopen2(group, "flows", H5P_DEFAULT) : -1;
-    hid_t stock_space = stocks >= 0 ? H5Dget_space(stocks) : -1;
-    hid_t flow_space = flows >= 0 ? H5Dget_space(flows) : -1;
-    if (stock_space >= 0)
-        stock_rank = H5Sget_simple_extent_ndims(stock_space);
-    if (stock_rank == 4)
-        H5Sget_simple_extent_dims(stock_space, stock_dims, NULL);
-    if (flow_space >= 0)
-        flow_rank = H5Sget_simple_extent_ndims(flow_space);
-    if (flow_rank == 3)
-        H5Sget_simple_extent_dims(flow_space, flow_dims, NULL);
-    int n_done = dataset_length(group, "run_done");
-    free(scenario->yaml);
+    hsize_t shape[8], chunk[8], n_chunks = 0;
+    long runs = -1;
+    hid_t space = H5Dget_space(dataset);
+    hid_t dcpl = H5Dget_create_plist(dataset);
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank < 1 || rank > 8 || dcpl < 0 ||
+        H5Sget_simple_extent_dims(space, shape, NULL) < 0)
+        goto done;
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    if (layout == H5D_CHUNKED) {
+        if (H5Pget_chunk(dcpl, rank, chunk) != rank ||
+            H5Dget_num_chunks(dataset, space, &n_chunks) < 0)
+            goto done;
+        hsize_t per_row = 1;
+        for (int i = 1; i < rank; i++)
+            per_row *= chunk[i] ? (shape[i] + chunk[i] - 1) / chunk[i] : 1;
+        hsize_t rows = per_row ? n_chunks / per_row : 0;
+        hsize_t most = rows * (chunk[0] ? chunk[0] : 1);
+        runs = most > shape[0] ? (long)shape[0] : (long)most;
+    } else if (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) {
+        hsize_t bytes = 1;
+        hid_t type = H5Dget_type(dataset);
+        size_t size = type >= 0 ? H5Tget_size(type) : 0;
+        cs_h5_close(type);
+        for (int i = 0; i < rank; i++)
+            bytes *= shape[i];
+        bytes *= size;
+        runs = H5Dget_storage_size(dataset) >= bytes ? (long)shape[0] : 0;
+    }
+done:
+    cs_h5_close(dcpl);
+    cs_h5_close(space);
+    return runs;
+}
+
+/* Extents of the rank-d dataset parent/name into shape; -1 if it is not
+ * there or of another rank. */
+static int dataset_shape(hid_t parent, const char *name, int rank,
+                         hsize_t *shape)
+{
+    hid_t dataset = H5Dopen2(parent, name, H5P_DEFAULT);
+    hid_t space = dataset >= 0 ? H5Dget_space(dataset) : -1;
+    int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == rank &&
+             H5Sget_simple_extent_dims(space, shape, NULL) >= 0;
+    cs_h5_close(space);
+    cs_h5_close(dataset);
+    return ok ? 0 : -1;
+}
+
+/* The scenario group's attributes and parameter names. */
+static int load_scenario_records(cs_result *result, hid_t group,
+                                 result_scenario *scenario, cs_error *err)
+{
     scenario->yaml = read_text_attribute(group, "scenario_yaml");
-    if (group >= 0 && H5Lexists(group, "parameter", H5P_DEFAULT) > 0) {
+    scenario->extends_source = read_text_attribute(group, "extends_source");
+    scenario->extends_hash = read_text_attribute(group, "extends_hash");
+    scenario->resolved_hash = read_text_attribute(group, "resolved_hash");
+    scenario->discount_rate = NAN;
+    char what[CS_ERROR_MAX / 2];
+    if (H5Aexists(group, "discount_rate") > 0) {
+        hid_t attr = H5Aopen(group, "discount_rate", H5P_DEFAULT);
+        double rate = NAN;
+        if (attr < 0 || H5Aread(attr, H5T_NATIVE_DOUBLE, &rate) < 0 ||
+            !(rate >= 0 && rate < 1)) {
+            cs_h5_close(attr);
+            snprintf(what, sizeof what,
+                     "scenario '%.64s': discount_rate is not a fraction "
+                     "from 0 to 1",
+                     scenario->name);
+            return invalid(result, what, err);
+        }
+        cs_h5_close(attr);
+        scenario->discount_rate = rate;
+    }
+    if (H5Lexists(group, "parameter", H5P_DEFAULT) > 0) {
         hid_t names = H5Dopen2(group, "parameter", H5P_DEFAULT);
         if (names < 0 || cs_h5_read_strings(names, &scenario->n_params,
                                             &scenario->param_names) < 0) {
@@ -238,36 +546,126 @@ static int check_scenario(cs_result *result, hid_t scenarios,
             scenario->param_names = NULL;
         }
         cs_h5_close(names);
+        int n = 0;
+        hid_t dists =
+            H5Lexists(group, "parameter_distribution", H5P_DEFAULT) > 0
+                ? H5Dopen2(group, "parameter_distribution", H5P_DEFAULT)
+                : -1;
+        if (dists >= 0 && (cs_h5_read_strings(
+                               dists, &n, &scenario->param_distributions) < 0 ||
+                           n != scenario->n_params)) {
+            cs_h5_free_strings(n, scenario->param_distributions);
+            scenario->param_distributions = NULL;
+        }
+        cs_h5_close(dists);
     }
-    cs_h5_close(flow_space);
-    cs_h5_close(stock_space);
-    cs_h5_close(flows);
-    cs_h5_close(stocks);
-    cs_h5_close(group);
+    return CS_OK;
+}
 
-    if (stock_rank != 4 || flow_rank != 3) {
-        snprintf(what, sizeof what,
-                 "scenario '%s' has no 4-D stocks and 3-D flows datasets",
+/*
+ * Check one scenario's datasets against the dims and against what they
+ * store: its n_runs from stocks, n_done from run_done, which must not claim
+ * more finished runs than the per-run datasets hold chunks for.
+ */
+static int check_scenario(cs_result *result, hid_t scenarios,
+                          result_scenario *scenario, cs_error *err)
+{
+    char what[CS_ERROR_MAX / 2];
+    hsize_t stock_dims[4] = {0}, flow_dims[3] = {0};
+    hid_t group = H5Gopen2(scenarios, scenario->name, H5P_DEFAULT);
+    if (group < 0) {
+        snprintf(what, sizeof what, "cannot open scenario '%.64s'",
                  scenario->name);
         return not_valid(result, what, err);
     }
-    if (stock_dims[1] != (hsize_t)result->n_months ||
-        stock_dims[2] != (hsize_t)result->n_stages ||
-        stock_dims[3] != (hsize_t)result->n_ages ||
-        flow_dims[0] != stock_dims[0] ||
-        flow_dims[1] != (hsize_t)result->n_months ||
-        flow_dims[2] != (hsize_t)result->n_transitions ||
-        stock_dims[0] > INT32_MAX || n_done != (int)stock_dims[0]) {
+    int status = load_scenario_records(result, group, scenario, err);
+    int shaped = dataset_shape(group, "stocks", 4, stock_dims) == 0 &&
+                 dataset_shape(group, "flows", 3, flow_dims) == 0;
+    int n_done_entries = dataset_length(group, "run_done");
+    if (status == CS_OK && !shaped) {
         snprintf(what, sizeof what,
-                 "scenario '%s': stocks, flows or run_done do not match "
+                 "scenario '%.64s' has no 4-D stocks and 3-D flows datasets",
+                 scenario->name);
+        status = invalid(result, what, err);
+    }
+    if (status == CS_OK &&
+        (stock_dims[1] != (hsize_t)result->n_months ||
+         stock_dims[2] != (hsize_t)result->n_stages ||
+         stock_dims[3] != (hsize_t)result->n_ages ||
+         flow_dims[0] != stock_dims[0] ||
+         flow_dims[1] != (hsize_t)result->n_months ||
+         flow_dims[2] != (hsize_t)result->n_transitions || n_done_entries < 0 ||
+         (hsize_t)n_done_entries != stock_dims[0])) {
+        snprintf(what, sizeof what,
+                 "scenario '%.64s': stocks, flows or run_done do not match "
                  "/dims",
                  scenario->name);
-        return cs_error_set(err, CS_EINPUT,
-                            "%s is not a valid cascade output file: %s",
-                            result->path, what);
+        status = invalid(result, what, err);
     }
-    scenario->n_runs = (int)stock_dims[0];
-    return CS_OK;
+    if (status == CS_OK && stock_dims[0] > CS_OUTPUT_MAX_RUNS) {
+        snprintf(what, sizeof what,
+                 "scenario '%.64s' declares %llu runs; a cascade file holds "
+                 "at most %d",
+                 scenario->name, (unsigned long long)stock_dims[0],
+                 CS_OUTPUT_MAX_RUNS);
+        status = invalid(result, what, err);
+    }
+    if (status == CS_OK &&
+        (stock_dims[1] * stock_dims[2] * stock_dims[3] > MAX_RUN_VALUES ||
+         flow_dims[1] * flow_dims[2] > MAX_RUN_VALUES)) {
+        snprintf(what, sizeof what,
+                 "scenario '%.64s': one run has more values than cascade "
+                 "writes (at most %llu per dataset)",
+                 scenario->name, (unsigned long long)MAX_RUN_VALUES);
+        status = invalid(result, what, err);
+    }
+    if (status == CS_OK)
+        scenario->n_runs = (int)stock_dims[0];
+    /* how many runs are marked done, against what is stored */
+    unsigned char *done = NULL;
+    if (status == CS_OK) {
+        done = malloc(scenario->n_runs > 0 ? (size_t)scenario->n_runs : 1);
+        hid_t run_done = H5Dopen2(group, "run_done", H5P_DEFAULT);
+        if (!done)
+            status = cs_error_set(err, CS_ENOMEM, "out of memory");
+        else if (run_done < 0 || (scenario->n_runs > 0 &&
+                                  H5Dread(run_done, H5T_NATIVE_UCHAR, H5S_ALL,
+                                          H5S_ALL, H5P_DEFAULT, done) < 0)) {
+            snprintf(what, sizeof what, "cannot read run_done of '%.64s'",
+                     scenario->name);
+            status = not_valid(result, what, err);
+        }
+        cs_h5_close(run_done);
+    }
+    for (int r = 0; status == CS_OK && r < scenario->n_runs; r++)
+        scenario->n_done += done[r] != 0;
+    free(done);
+    static const char *const per_run[] = {"stocks", "flows",    "spend",
+                                          "costs",  "capacity", "params"};
+    for (size_t i = 0; status == CS_OK && i < sizeof per_run / sizeof *per_run;
+         i++) {
+        int required = i < 3; /* costs, capacity and params are optional */
+        if (!required && H5Lexists(group, per_run[i], H5P_DEFAULT) <= 0)
+            continue;
+        hid_t dataset = H5Dopen2(group, per_run[i], H5P_DEFAULT);
+        long stored = dataset >= 0 ? stored_runs(dataset) : -1;
+        cs_h5_close(dataset);
+        if (stored < 0) {
+            snprintf(what, sizeof what, "cannot read %s of scenario '%.64s'",
+                     per_run[i], scenario->name);
+            status = not_valid(result, what, err);
+        } else if (stored < scenario->n_done) {
+            snprintf(what, sizeof what,
+                     "scenario '%.64s' marks %d of its %d runs done, but its "
+                     "%s holds data for at most %ld (a damaged or crafted "
+                     "file)",
+                     scenario->name, scenario->n_done, scenario->n_runs,
+                     per_run[i], stored);
+            status = invalid(result, what, err);
+        }
+    }
+    cs_h5_close(group);
+    return status;
 }
 
 static int load_scenarios(cs_result *result, cs_error *err)
@@ -351,12 +749,14 @@ static int open_file(cs_result *result, cs_error *err)
     if (format > CS_OUTPUT_FORMAT_VERSION)
         return cs_error_set(err, CS_EINPUT,
                             "%s was written by a newer cascade (format %lld); "
-                            "this build reads format %d",
-                            path, format, CS_OUTPUT_FORMAT_VERSION);
-    if (format < 1)
+                            "this build reads formats %d to %d",
+                            path, format, CS_OUTPUT_OLDEST_FORMAT,
+                            CS_OUTPUT_FORMAT_VERSION);
+    if (format < CS_OUTPUT_OLDEST_FORMAT)
         return cs_error_set(err, CS_EINPUT,
                             "%s has an unknown format_version %lld", path,
                             format);
+    result->format = (int)format;
     return CS_OK;
 }
 
@@ -817,6 +1217,121 @@ int cs_result_read_batch(const cs_result *result, cs_result_batch *batch,
     free(version);
     free(rng);
     cs_h5_close(attr);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+const char *cs_result_path(const cs_result *result)
+{
+    return result->path;
+}
+
+int cs_result_format_version(const cs_result *result)
+{
+    return result->format;
+}
+
+const char *cs_result_stage_intervention(const cs_result *result, int stage)
+{
+    return label(result->stage_intervention, result->n_stages, stage);
+}
+
+const char *cs_result_stage_group(const cs_result *result, int stage)
+{
+    return label(result->stage_group, result->n_stages, stage);
+}
+
+const char *cs_result_stage_category(const cs_result *result, int stage)
+{
+    return label(result->stage_category, result->n_stages, stage);
+}
+
+int cs_result_n_financial_years(const cs_result *result)
+{
+    return result->n_fys;
+}
+
+const char *cs_result_financial_year_label(const cs_result *result, int fy)
+{
+    return label(result->fy_labels, result->n_fys, fy);
+}
+
+int cs_result_month_financial_year(const cs_result *result, int month)
+{
+    if (month < 0 || month >= result->n_months)
+        return -1;
+    return result->month_fy[month];
+}
+
+const char *cs_result_cost_line_intervention(const cs_result *result, int line)
+{
+    return label(result->cost_line_intervention, result->n_cost_lines, line);
+}
+
+int cs_result_n_runs_done(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return -1;
+    return result->scenarios[scenario].n_done;
+}
+
+double cs_result_discount_rate(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NAN;
+    return result->scenarios[scenario].discount_rate;
+}
+
+const char *cs_result_extends_source(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].extends_source;
+}
+
+const char *cs_result_extends_hash(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].extends_hash;
+}
+
+const char *cs_result_resolved_hash(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].resolved_hash;
+}
+
+const char *cs_result_parameter_distribution(const cs_result *result,
+                                             int scenario, int parameter)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios ||
+        !result->scenarios[scenario].param_distributions)
+        return NULL;
+    return label(result->scenarios[scenario].param_distributions,
+                 result->scenarios[scenario].n_params, parameter);
+}
+
+int cs_result_read_run_params(const cs_result *result, int scenario, int run,
+                              double *values, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    const result_scenario *sc = &result->scenarios[scenario];
+    if (sc->n_params == 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no uncertain parameters",
+                            result->path, sc->name);
+    if (run < 0 || run >= sc->n_runs)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: scenario '%s' has no run %d (it has %d)",
+                            result->path, sc->name, run, sc->n_runs);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status = read_dataset(result, scenario, "params", run, H5T_NATIVE_DOUBLE,
+                          values, (size_t)sc->n_params, err);
     cs_h5_quiet_end(&quiet);
     return status;
 }

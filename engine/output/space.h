@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "cascade/output.h"
+#include "cascade/output_writer.h"
 
 /*
  * The float64 values one run writes (stocks, flows, costs and spend), or

@@ -18,7 +18,7 @@
 
 #include <hdf5_hl.h>
 
-#include "cascade/output.h"
+#include "cascade/output_group.h"
 #include "h5util.h"
 #include "writer.h"
 
@@ -107,6 +107,8 @@ static hid_t write_axis(hid_t group, const cs_table_axis *axis)
     if (axis->labels) {
         dataset =
             cs_h5_dataset_strings(group, axis->name, axis->n, axis->labels);
+    } else if (axis->values) {
+        dataset = cs_h5_dataset_int32(group, axis->name, axis->n, axis->values);
     } else {
         int *index = malloc((size_t)axis->n * sizeof *index);
         if (!index)

@@ -134,20 +134,33 @@ static int check_directory(const char *path, cs_error *err)
     return status;
 }
 
-/* An existing path may be replaced only if it is a cascade output, or if
- * the caller forces it. */
+/*
+ * An existing path may be replaced only if it is a regular file that is a
+ * cascade output, or any regular file if the caller forces it. A device,
+ * FIFO or socket is never replaced: renaming over it would turn the node
+ * into a regular file. A path that cannot be looked at because of its own
+ * form (too long, a loop of links, no permission) is an input error.
+ */
 static int check_existing(const char *path, int force, cs_error *err)
 {
     struct stat info;
     if (stat(path, &info) != 0) {
         if (errno == ENOENT)
             return CS_OK;
-        return cs_error_set(err, CS_EIO, "cannot check output file '%s': %s",
-                            path, strerror(errno));
+        return cs_error_set(err, errno == EIO ? CS_EIO : CS_EINPUT,
+                            "cannot check output file '%s': %s", path,
+                            strerror(errno));
     }
     if (S_ISDIR(info.st_mode))
         return cs_error_set(err, CS_EINPUT,
                             "output path '%s' is a directory, not a file",
+                            path);
+    if (!S_ISREG(info.st_mode))
+        return cs_error_set(err, CS_EINPUT,
+                            "output path '%s' exists and is not a regular "
+                            "file (a device, FIFO or socket); refusing to "
+                            "replace it (--force replaces regular files "
+                            "only)",
                             path);
     if (!force && !cs_output_is_cascade_file(path))
         return cs_error_set(err, CS_EINPUT,
@@ -181,25 +194,132 @@ int cs_output_set_path(cs_output *output, const char *path, int force,
     return CS_OK;
 }
 
+int cs_output_temporary_name(const char *path, char *buffer, size_t size,
+                             cs_error *err)
+{
+    /* ".tmp-" and a process id of up to 10 digits */
+    enum { SUFFIX = 15 };
+    const char *slash = strrchr(path, '/');
+    size_t base = strlen(slash ? slash + 1 : path);
+    if (base + SUFFIX > NAME_MAX)
+        return cs_error_set(err, CS_EINPUT,
+                            "output file name '%.40s...' is too long: %zu "
+                            "bytes, at most %d (the temporary "
+                            "'NAME.tmp-PID' beside it must fit too)",
+                            slash ? slash + 1 : path, base, NAME_MAX - SUFFIX);
+    int n = snprintf(buffer, size, "%s.tmp-%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= size || (size_t)n >= PATH_MAX)
+        return cs_error_set(err, CS_EINPUT,
+                            "output path '%.40s...' is too long: %zu bytes, "
+                            "at most %d",
+                            path, strlen(path), PATH_MAX - SUFFIX - 1);
+    return CS_OK;
+}
+
+/* *out: a malloc'd cs_output_temporary_name of path. */
+static int temporary_name(const char *path, char **out, cs_error *err)
+{
+    size_t size = strlen(path) + 32;
+    *out = malloc(size);
+    if (!*out)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int status = cs_output_temporary_name(path, *out, size, err);
+    if (status != CS_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
 static int check_dims(const cs_output_dims *dims, cs_error *err)
 {
     if (!dims)
         return cs_error_set(err, CS_EINPUT, "output dimensions missing");
     if (dims->n_months < 1 || dims->n_stages < 1 || dims->n_ages < 1 ||
-        dims->n_transitions < 1)
+        dims->n_transitions < 1 || dims->n_financial_years < 1)
         return cs_error_set(err, CS_EINPUT,
                             "output dimensions must be at least 1 each (got "
-                            "%d months, %d stages, %d ages, %d transitions)",
+                            "%d months, %d stages, %d ages, %d transitions, "
+                            "%d financial years)",
                             dims->n_months, dims->n_stages, dims->n_ages,
-                            dims->n_transitions);
+                            dims->n_transitions, dims->n_financial_years);
     if (!dims->month_labels || !dims->stage_labels ||
         !dims->transition_labels || !dims->transition_from ||
-        !dims->transition_to ||
+        !dims->transition_to || !dims->stage_intervention ||
+        !dims->stage_group || !dims->financial_year_labels ||
+        !dims->month_financial_year ||
         (dims->n_cost_lines > 0 &&
          (!dims->cost_line_labels || !dims->cost_line_intervention)) ||
         dims->n_cost_lines < 0 || dims->n_capacity < 0 ||
         (dims->n_capacity > 0 && !dims->capacity_labels))
         return cs_error_set(err, CS_EINPUT, "output dimension labels missing");
+    return CS_OK;
+}
+
+/* 1 if text is one of the NULL-terminated words. */
+static int one_of(const char *text, const char *const *words)
+{
+    for (int i = 0; text && words[i]; i++)
+        if (strcmp(text, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *const interventions[] = {"none", "early", "late", NULL};
+static const char *const categories[] = {"none", "cin", "cp", "looked_after",
+                                         NULL};
+static const char *const kinds[] = {"early", "late", NULL};
+
+/*
+ * The records reports rely on must mean what the format says: known
+ * interventions and categories, and months in financial years 0, 1, ...
+ * in order. Called after the size checks, so every array may be read.
+ */
+static int check_dims_content(const cs_output_dims *dims, cs_error *err)
+{
+    for (int s = 0; s < dims->n_stages; s++) {
+        if (!one_of(dims->stage_intervention[s], interventions))
+            return cs_error_set(err, CS_EINPUT,
+                                "stage '%s': intervention '%s': expected "
+                                "none, early or late",
+                                dims->stage_labels[s],
+                                dims->stage_intervention[s]
+                                    ? dims->stage_intervention[s]
+                                    : "(null)");
+        if (dims->stage_category &&
+            !one_of(dims->stage_category[s], categories))
+            return cs_error_set(
+                err, CS_EINPUT,
+                "stage '%s': DfE category '%s': expected "
+                "none, cin, cp or looked_after",
+                dims->stage_labels[s],
+                dims->stage_category[s] ? dims->stage_category[s] : "(null)");
+    }
+    for (int l = 0; l < dims->n_cost_lines; l++)
+        if (!one_of(dims->cost_line_intervention[l], kinds))
+            return cs_error_set(err, CS_EINPUT,
+                                "cost line %d: intervention '%s': expected "
+                                "early or late",
+                                l,
+                                dims->cost_line_intervention[l]
+                                    ? dims->cost_line_intervention[l]
+                                    : "(null)");
+    const int *fy = dims->month_financial_year;
+    for (int t = 0; t < dims->n_months; t++) {
+        int expected_low = t == 0 ? 0 : fy[t - 1];
+        if (fy[t] < expected_low || fy[t] > expected_low + (t > 0) ||
+            fy[t] >= dims->n_financial_years)
+            return cs_error_set(err, CS_EINPUT,
+                                "month %d (%s) is in financial year %d: "
+                                "expected the months in financial years 0 "
+                                "to %d, in order",
+                                t, dims->month_labels[t], fy[t],
+                                dims->n_financial_years - 1);
+    }
+    if (fy[dims->n_months - 1] != dims->n_financial_years - 1)
+        return cs_error_set(
+            err, CS_EINPUT, "%d financial years, but the months cover %d",
+            dims->n_financial_years, fy[dims->n_months - 1] + 1);
     return CS_OK;
 }
 
@@ -259,140 +379,161 @@ static herr_t make_scale(hid_t dataset, const char *name,
     return 0;
 }
 
+/*
+ * One dataset of /dims: string labels, int32 or float64 values (one of the
+ * three), a dimension scale when `scale` names one, and kept open in *keep
+ * (for scenarios' datasets to attach) or closed.
+ */
+typedef struct dim_dataset {
+    const char *name;
+    int present; /* 0: not in this file (no cost lines, no capacity) */
+    int n;
+    const char *const *strings;
+    const int *ints;
+    const double *doubles;
+    const char *scale; /* its scale name, or NULL: not a scale */
+    const char *units; /* or NULL */
+    const char *description;
+    hid_t *keep; /* or NULL */
+} dim_dataset;
+
+static herr_t write_dim(hid_t group, const dim_dataset *d)
+{
+    hid_t dataset =
+        d->strings ? cs_h5_dataset_strings(group, d->name, d->n, d->strings)
+        : d->ints  ? cs_h5_dataset_int32(group, d->name, d->n, d->ints)
+                   : cs_h5_dataset_doubles(group, d->name, d->n, d->doubles);
+    herr_t status =
+        dataset >= 0 && (!d->scale || H5DSset_scale(dataset, d->scale) >= 0) &&
+                cs_h5_attr_string(dataset, "description", d->description) >=
+                    0 &&
+                (!d->units ||
+                 cs_h5_attr_string(dataset, "units", d->units) >= 0)
+            ? 0
+            : -1;
+    if (status == 0 && d->keep)
+        *d->keep = dataset;
+    else
+        cs_h5_close(dataset);
+    return status;
+}
+
 static int write_dims(cs_output *output, const cs_output_dims *dims,
                       cs_error *err)
 {
-    int status = CS_OK;
-    const char *failed = NULL;
-    hid_t group = -1, from = -1, to = -1;
+    static const char *const measures[3] = {"places", "occupied",
+                                            "turned_away"};
+    static const char *const spend_labels[2] = {"early", "late"};
     int *ages = malloc((size_t)dims->n_ages * sizeof *ages);
-    if (!ages)
+    const char **unknown = malloc((size_t)dims->n_stages * sizeof *unknown);
+    if (!ages || !unknown) {
+        free(ages);
+        free(unknown);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     for (int a = 0; a < dims->n_ages; a++)
         ages[a] = a;
-
-    group =
+    for (int s = 0; s < dims->n_stages; s++)
+        unknown[s] = "unknown";
+    const int costed = dims->n_cost_lines > 0, limited = dims->n_capacity > 0;
+    const dim_dataset table[] = {
+        {"month", 1, dims->n_months, dims->month_labels, NULL, NULL, "month",
+         NULL,
+         "calendar month of each time step, \"YYYY-MM\"; stocks are at the "
+         "end of the month, flows during it",
+         &output->scale_month},
+        {"financial_year", 1, dims->n_financial_years,
+         dims->financial_year_labels, NULL, NULL, "financial_year", NULL,
+         "financial year (April to March) the months fall in, \"2019/20\"",
+         NULL},
+        {"month_financial_year", 1, dims->n_months, NULL,
+         dims->month_financial_year, NULL, NULL, NULL,
+         "index into financial_year of each month's financial year, aligned "
+         "with /dims/month",
+         NULL},
+        {"stage", 1, dims->n_stages, dims->stage_labels, NULL, NULL, "stage",
+         NULL,
+         "leaf stage id (placements of a split stage count singly), as in "
+         "the scenario",
+         &output->scale_stage},
+        {"stage_intervention", 1, dims->n_stages, dims->stage_intervention,
+         NULL, NULL, NULL, NULL,
+         "\"none\", \"early\" or \"late\" intervention, aligned with "
+         "/dims/stage",
+         NULL},
+        {"stage_group", 1, dims->n_stages, dims->stage_group, NULL, NULL, NULL,
+         NULL,
+         "the placement group (top-level stage) each leaf stage belongs to, "
+         "or \"\" for a stage without placements, aligned with /dims/stage",
+         NULL},
+        {"stage_category", 1, dims->n_stages,
+         dims->stage_category ? dims->stage_category : unknown, NULL, NULL,
+         NULL, NULL,
+         "DfE statistical category of each stage: \"none\", \"cin\" "
+         "(children in need census), \"cp\" (child protection plan), "
+         "\"looked_after\", or \"unknown\" when the scenario did not say; "
+         "aligned with /dims/stage",
+         NULL},
+        {"age", 1, dims->n_ages, NULL, ages, NULL, "age", "years",
+         "age in completed years at the end of the month", &output->scale_age},
+        {"transition", 1, dims->n_transitions, dims->transition_labels, NULL,
+         NULL, "transition", NULL,
+         "transition id; transition_from and transition_to say what each "
+         "one moves",
+         &output->scale_transition},
+        {"transition_from", 1, dims->n_transitions, dims->transition_from, NULL,
+         NULL, NULL, NULL,
+         "stage or group id each transition moves children out of, aligned "
+         "with /dims/transition; \"\" for arrivals (births, migration in)",
+         NULL},
+        {"transition_to", 1, dims->n_transitions, dims->transition_to, NULL,
+         NULL, NULL, NULL,
+         "stage or group id each transition moves children into, aligned "
+         "with /dims/transition; \"\" for leaving the system (age 18, "
+         "migration out)",
+         NULL},
+        {"quantile", 1, CS_N_QUANTILES, NULL, NULL, cs_quantile_levels,
+         "quantile", NULL,
+         "probability level of each row of summary/quantiles (R type 7 "
+         "sample quantiles over runs)",
+         &output->scale_quantile},
+        {"cost_line", costed, dims->n_cost_lines, dims->cost_line_labels, NULL,
+         NULL, "cost_line", NULL,
+         "cost line: the leaf stage whose children it prices; "
+         "cost_line_intervention says early or late",
+         &output->scale_cost_line},
+        {"cost_line_intervention", costed, dims->n_cost_lines,
+         dims->cost_line_intervention, NULL, NULL, NULL, NULL,
+         "\"early\" or \"late\" intervention, aligned with /dims/cost_line",
+         NULL},
+        {"capacity_stage", limited, dims->n_capacity, dims->capacity_labels,
+         NULL, NULL, "capacity_stage", NULL,
+         "leaf stage with a limited number of places", &output->scale_capacity},
+        {"capacity_measure", limited, 3, measures, NULL, NULL,
+         "capacity_measure", NULL,
+         "places (available in the month), occupied (children in the stage "
+         "at the end of the month), turned_away (children who found no "
+         "place during the month)",
+         &output->scale_capacity_measure},
+        {"spend", 1, 2, spend_labels, NULL, NULL, "spend", NULL,
+         "early- and late-intervention totals of the cost lines",
+         &output->scale_spend},
+    };
+    const char *failed = NULL;
+    hid_t group =
         H5Gcreate2(output->file, "dims", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (group < 0) {
-        failed = "/dims";
-        goto done;
-    }
-    output->scale_month = cs_h5_dataset_strings(group, "month", dims->n_months,
-                                                dims->month_labels);
-    if (make_scale(output->scale_month, "month",
-                   "calendar month of each time step, \"YYYY-MM\"; stocks "
-                   "are at the end of the month, flows during it") < 0) {
-        failed = "/dims/month";
-        goto done;
-    }
-    output->scale_stage = cs_h5_dataset_strings(group, "stage", dims->n_stages,
-                                                dims->stage_labels);
-    if (make_scale(output->scale_stage, "stage",
-                   "leaf stage id (placements of a split stage count "
-                   "singly), as in the scenario") < 0) {
-        failed = "/dims/stage";
-        goto done;
-    }
-    output->scale_age = cs_h5_dataset_int32(group, "age", dims->n_ages, ages);
-    if (make_scale(output->scale_age, "age",
-                   "age in completed years at the end of the month") < 0 ||
-        cs_h5_attr_string(output->scale_age, "units", "years") < 0) {
-        failed = "/dims/age";
-        goto done;
-    }
-    output->scale_transition = cs_h5_dataset_strings(
-        group, "transition", dims->n_transitions, dims->transition_labels);
-    if (make_scale(output->scale_transition, "transition",
-                   "transition id; transition_from and transition_to say "
-                   "what each one moves") < 0) {
-        failed = "/dims/transition";
-        goto done;
-    }
-    from = cs_h5_dataset_strings(group, "transition_from", dims->n_transitions,
-                                 dims->transition_from);
-    if (from < 0 ||
-        cs_h5_attr_string(from, "description",
-                          "stage or group id each transition moves children "
-                          "out of, aligned with /dims/transition; \"\" for "
-                          "arrivals (births, migration in)") < 0) {
-        failed = "/dims/transition_from";
-        goto done;
-    }
-    to = cs_h5_dataset_strings(group, "transition_to", dims->n_transitions,
-                               dims->transition_to);
-    if (to < 0 ||
-        cs_h5_attr_string(to, "description",
-                          "stage or group id each transition moves children "
-                          "into, aligned with /dims/transition; \"\" for "
-                          "leaving the system (age 18, migration out)") < 0) {
-        failed = "/dims/transition_to";
-        goto done;
-    }
-    output->scale_quantile = cs_h5_dataset_doubles(
-        group, "quantile", CS_N_QUANTILES, cs_quantile_levels);
-    if (make_scale(output->scale_quantile, "quantile",
-                   "probability level of each row of summary/quantiles "
-                   "(R type 7 sample quantiles over runs)") < 0) {
-        failed = "/dims/quantile";
-        goto done;
-    }
-    if (dims->n_cost_lines > 0) {
-        output->scale_cost_line = cs_h5_dataset_strings(
-            group, "cost_line", dims->n_cost_lines, dims->cost_line_labels);
-        if (make_scale(output->scale_cost_line, "cost_line",
-                       "cost line: the leaf stage whose children it "
-                       "prices; cost_line_intervention says early or "
-                       "late") < 0) {
-            failed = "/dims/cost_line";
-            goto done;
-        }
-        hid_t kind = cs_h5_dataset_strings(group, "cost_line_intervention",
-                                           dims->n_cost_lines,
-                                           dims->cost_line_intervention);
-        if (kind < 0 ||
-            cs_h5_attr_string(kind, "description",
-                              "\"early\" or \"late\" intervention, aligned "
-                              "with /dims/cost_line") < 0) {
-            cs_h5_close(kind);
-            failed = "/dims/cost_line_intervention";
-            goto done;
-        }
-        cs_h5_close(kind);
-    }
-    if (dims->n_capacity > 0) {
-        static const char *const measures[3] = {"places", "occupied",
-                                                "turned_away"};
-        output->scale_capacity = cs_h5_dataset_strings(
-            group, "capacity_stage", dims->n_capacity, dims->capacity_labels);
-        output->scale_capacity_measure =
-            cs_h5_dataset_strings(group, "capacity_measure", 3, measures);
-        if (make_scale(output->scale_capacity, "capacity_stage",
-                       "leaf stage with a limited number of places") < 0 ||
-            make_scale(output->scale_capacity_measure, "capacity_measure",
-                       "places (available in the month), occupied (children "
-                       "in the stage at the end of the month), turned_away "
-                       "(children who found no place during the month)") < 0) {
-            failed = "/dims/capacity_stage";
-            goto done;
-        }
-    }
-    static const char *const spend_labels[2] = {"early", "late"};
-    output->scale_spend =
-        cs_h5_dataset_strings(group, "spend", 2, spend_labels);
-    if (make_scale(output->scale_spend, "spend",
-                   "early- and late-intervention totals of the cost "
-                   "lines") < 0) {
-        failed = "/dims/spend";
-        goto done;
-    }
-done:
+    if (group < 0)
+        failed = "";
+    for (size_t i = 0; !failed && i < sizeof table / sizeof table[0]; i++)
+        if (table[i].present && write_dim(group, &table[i]) < 0)
+            failed = table[i].name;
+    int status = CS_OK;
     if (failed)
-        status =
-            cs_h5_error(err, CS_EIO, "writing %s to %s", failed, output->path);
-    cs_h5_close(from);
-    cs_h5_close(to);
+        status = cs_h5_error(err, CS_EIO, "writing /dims/%s to %s", failed,
+                             output->path);
     cs_h5_close(group);
     free(ages);
+    free(unknown);
     return status;
 }
 
@@ -460,19 +601,28 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
         return cs_error_set(err, CS_EINPUT, "no output file given");
     if (!meta)
         return cs_error_set(err, CS_EINPUT, "output metadata missing");
+    char *tmp_path = NULL;
     int status = check_dims(dims, err);
+    if (status == CS_OK)
+        status = temporary_name(path, &tmp_path, err);
     if (status == CS_OK)
         status = check_directory(path, err);
     if (status == CS_OK)
         status = check_existing(path, force, err);
     if (status == CS_OK)
         status = cs_output_check_shape(path, dims, err);
-    if (status != CS_OK)
+    if (status == CS_OK)
+        status = check_dims_content(dims, err);
+    if (status != CS_OK) {
+        free(tmp_path);
         return status;
+    }
 
     cs_output *output = calloc(1, sizeof *output);
-    if (!output)
+    if (!output) {
+        free(tmp_path);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     output->file = -1;
     output->dxpl = H5P_DEFAULT;
     output->scale_month = output->scale_stage = output->scale_age =
@@ -486,14 +636,12 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
     output->run_values = cs_output_run_values(dims);
     output->n_cost_lines = dims->n_cost_lines;
     output->n_capacity = dims->n_capacity;
-    size_t tmp_size = strlen(path) + 32;
     output->path = copy_string(path);
-    output->tmp_path = malloc(tmp_size);
-    if (!output->path || !output->tmp_path) {
+    output->tmp_path = tmp_path;
+    if (!output->path) {
         free_output(output);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    snprintf(output->tmp_path, tmp_size, "%s.tmp-%ld", path, (long)getpid());
 
     cs_h5_quiet quiet;
     cs_h5_quiet_begin(&quiet);
@@ -640,127 +788,156 @@ done:
     return run_done;
 }
 
-static int add_scenario(cs_output *output, const char *name, const char *yaml,
-                        int n_runs, cs_output_scenario *scenario, cs_error *err)
+/*
+ * One per-run dataset of a scenario: its shape and chunk after the run
+ * axis (each chunk holds one run), the scales of those axes, and where its
+ * handle stays open while runs are written.
+ */
+typedef struct runs_dataset {
+    const char *name;
+    int present; /* 0: not in this file */
+    int rank;
+    hsize_t shape[4], chunk[4]; /* [0] is filled in with the run axis */
+    hid_t scales[4];            /* [0] likewise */
+    const char *labels[4];
+    const char *units, *description;
+    hid_t *handle;
+} runs_dataset;
+
+/* A scalar attribute of the scenario group: text, int32 or float64. */
+typedef struct scenario_attribute {
+    const char *name;
+    int present;
+    const char *text; /* when not NULL */
+    int is_int;
+    double number;
+} scenario_attribute;
+
+static herr_t write_scenario_attribute(hid_t group, const scenario_attribute *a)
+{
+    if (a->text)
+        return cs_h5_attr_string(group, a->name, a->text);
+    if (a->is_int)
+        return cs_h5_attr_int32(group, a->name, (int)a->number);
+    return cs_h5_attr_double(group, a->name, a->number);
+}
+
+static int add_scenario(cs_output *output, const char *name,
+                        const cs_output_scenario_info *info, int n_runs,
+                        cs_output_scenario *scenario, cs_error *err)
 {
     const char *failed = NULL;
+    hid_t run_scale = -1;
+    const scenario_attribute attributes[] = {
+        {"scenario_yaml", 1, info->yaml ? info->yaml : "", 0, 0},
+        {"n_runs", 1, NULL, 1, n_runs},
+        {"discount_rate", 1, NULL, 0, info->discount_rate},
+        {"extends_source", info->extends_source != NULL, info->extends_source,
+         0, 0},
+        {"extends_hash", info->extends_hash != NULL, info->extends_hash, 0, 0},
+        {"resolved_hash", info->resolved_hash != NULL, info->resolved_hash, 0,
+         0},
+    };
     hid_t scenarios = H5Gopen2(output->file, "scenarios", H5P_DEFAULT);
     if (scenarios >= 0)
         scenario->group =
             H5Gcreate2(scenarios, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     cs_h5_close(scenarios);
-    if (scenario->group < 0 ||
-        cs_h5_attr_string(scenario->group, "scenario_yaml", yaml) < 0 ||
-        cs_h5_attr_int32(scenario->group, "n_runs", n_runs) < 0) {
+    if (scenario->group < 0)
         failed = "group";
-        goto done;
-    }
-    scenario->run_done = create_run_done(scenario->group, n_runs);
-    if (scenario->run_done < 0) {
-        failed = "run and run_done";
-        goto done;
+    for (size_t i = 0; !failed && i < sizeof attributes / sizeof attributes[0];
+         i++)
+        if (attributes[i].present &&
+            write_scenario_attribute(scenario->group, &attributes[i]) < 0)
+            failed = attributes[i].name;
+    if (!failed) {
+        scenario->run_done = create_run_done(scenario->group, n_runs);
+        if (scenario->run_done < 0)
+            failed = "run and run_done";
     }
     /* The run scale was closed by create_run_done; it is reopened here so
-     * stocks and flows can attach it. */
-    hid_t run_scale = H5Dopen2(scenario->group, "run", H5P_DEFAULT);
-    if (run_scale < 0) {
+     * the per-run datasets can attach it. */
+    if (!failed &&
+        (run_scale = H5Dopen2(scenario->group, "run", H5P_DEFAULT)) < 0)
         failed = "run";
-        goto done;
-    }
-    int months_per_chunk = output->n_months < 12 ? output->n_months : 12;
-    const hsize_t stock_shape[4] = {(hsize_t)n_runs, (hsize_t)output->n_months,
-                                    (hsize_t)output->n_stages,
-                                    (hsize_t)output->n_ages};
-    const hsize_t stock_chunk[4] = {1, (hsize_t)months_per_chunk,
-                                    (hsize_t)output->n_stages,
-                                    (hsize_t)output->n_ages};
-    const hid_t stock_scales[4] = {run_scale, output->scale_month,
-                                   output->scale_stage, output->scale_age};
-    static const char *const stock_labels[4] = {"run", "month", "stage", "age"};
-    scenario->stocks = create_runs_dataset(
-        scenario->group, "stocks", 4, stock_shape, stock_chunk, stock_scales,
-        stock_labels, "children",
-        "children in each stage and single year of age at the end of each "
-        "month, per run");
-    if (scenario->stocks < 0) {
-        failed = "stocks";
-        cs_h5_close(run_scale);
-        goto done;
-    }
-    const hsize_t flow_shape[3] = {(hsize_t)n_runs, (hsize_t)output->n_months,
-                                   (hsize_t)output->n_transitions};
-    const hsize_t flow_chunk[3] = {1, (hsize_t)output->n_months,
-                                   (hsize_t)output->n_transitions};
-    const hid_t flow_scales[3] = {run_scale, output->scale_month,
-                                  output->scale_transition};
-    static const char *const flow_labels[3] = {"run", "month", "transition"};
-    scenario->flows = create_runs_dataset(
-        scenario->group, "flows", 3, flow_shape, flow_chunk, flow_scales,
-        flow_labels, "children per month",
-        "children moved by each transition during each month, per run");
-    if (scenario->flows < 0) {
-        failed = "flows";
-        cs_h5_close(run_scale);
-        goto done;
-    }
-    if (output->n_cost_lines > 0) {
-        const hsize_t cost_shape[3] = {(hsize_t)n_runs,
-                                       (hsize_t)output->n_months,
-                                       (hsize_t)output->n_cost_lines};
-        const hsize_t cost_chunk[3] = {1, (hsize_t)output->n_months,
-                                       (hsize_t)output->n_cost_lines};
-        const hid_t cost_scales[3] = {run_scale, output->scale_month,
-                                      output->scale_cost_line};
-        static const char *const cost_labels[3] = {"run", "month", "cost_line"};
-        scenario->costs = create_runs_dataset(
-            scenario->group, "costs", 3, cost_shape, cost_chunk, cost_scales,
-            cost_labels, "GBP (cash) per month",
-            "spend on each cost line during each month (children at the end "
-            "of the month x cash unit cost), per run; divide by deflator for "
-            "constant prices");
-        if (scenario->costs < 0) {
-            failed = "costs";
-            cs_h5_close(run_scale);
-            goto done;
-        }
-    }
-    const hsize_t spend_shape[3] = {(hsize_t)n_runs, (hsize_t)output->n_months,
-                                    2};
-    const hsize_t spend_chunk[3] = {1, (hsize_t)output->n_months, 2};
-    const hid_t spend_scales[3] = {run_scale, output->scale_month,
-                                   output->scale_spend};
-    static const char *const spend_labels[3] = {"run", "month", "spend"};
-    scenario->spend = create_runs_dataset(
-        scenario->group, "spend", 3, spend_shape, spend_chunk, spend_scales,
-        spend_labels, "GBP (cash) per month",
-        "early- and late-intervention spend during each month (sums of "
-        "costs over cost lines), per run");
-    if (scenario->spend < 0) {
-        failed = "spend";
-        cs_h5_close(run_scale);
-        goto done;
-    }
-    if (output->n_capacity > 0) {
-        const hsize_t shape[4] = {(hsize_t)n_runs, (hsize_t)output->n_months,
-                                  (hsize_t)output->n_capacity, 3};
-        const hsize_t chunk[4] = {1, (hsize_t)output->n_months,
-                                  (hsize_t)output->n_capacity, 3};
-        const hid_t scales[4] = {run_scale, output->scale_month,
-                                 output->scale_capacity,
-                                 output->scale_capacity_measure};
-        static const char *const labels[4] = {"run", "month", "capacity_stage",
-                                              "capacity_measure"};
-        scenario->capacity = create_runs_dataset(
-            scenario->group, "capacity", 4, shape, chunk, scales, labels,
-            "children (places)",
-            "for each stage with limited places: places available, children "
-            "in it at the end of the month and children turned away during "
-            "the month, per run");
-        if (scenario->capacity < 0)
-            failed = "capacity";
+    const hsize_t months = (hsize_t)output->n_months;
+    const hsize_t months_per_chunk = months < 12 ? months : 12;
+    const hsize_t stages = (hsize_t)output->n_stages;
+    const hsize_t ages = (hsize_t)output->n_ages;
+    const hsize_t lines = (hsize_t)output->n_cost_lines;
+    const hsize_t limited = (hsize_t)output->n_capacity;
+    runs_dataset table[] = {
+        {"stocks",
+         1,
+         4,
+         {0, months, stages, ages},
+         {1, months_per_chunk, stages, ages},
+         {-1, output->scale_month, output->scale_stage, output->scale_age},
+         {"run", "month", "stage", "age"},
+         "children",
+         "children in each stage and single year of age at the end of each "
+         "month, per run",
+         &scenario->stocks},
+        {"flows",
+         1,
+         3,
+         {0, months, (hsize_t)output->n_transitions},
+         {1, months, (hsize_t)output->n_transitions},
+         {-1, output->scale_month, output->scale_transition},
+         {"run", "month", "transition"},
+         "children per month",
+         "children moved by each transition during each month, per run",
+         &scenario->flows},
+        {"costs",
+         lines > 0,
+         3,
+         {0, months, lines},
+         {1, months, lines},
+         {-1, output->scale_month, output->scale_cost_line},
+         {"run", "month", "cost_line"},
+         "GBP (cash) per month",
+         "spend on each cost line during each month (children at the end of "
+         "the month x cash unit cost), per run; divide by deflator for "
+         "constant prices",
+         &scenario->costs},
+        {"spend",
+         1,
+         3,
+         {0, months, 2},
+         {1, months, 2},
+         {-1, output->scale_month, output->scale_spend},
+         {"run", "month", "spend"},
+         "GBP (cash) per month",
+         "early- and late-intervention spend during each month (sums of "
+         "costs over cost lines), per run",
+         &scenario->spend},
+        {"capacity",
+         limited > 0,
+         4,
+         {0, months, limited, 3},
+         {1, months, limited, 3},
+         {-1, output->scale_month, output->scale_capacity,
+          output->scale_capacity_measure},
+         {"run", "month", "capacity_stage", "capacity_measure"},
+         "children (places)",
+         "for each stage with limited places: places available, children in "
+         "it at the end of the month and children turned away during the "
+         "month, per run",
+         &scenario->capacity},
+    };
+    for (size_t i = 0; !failed && i < sizeof table / sizeof table[0]; i++) {
+        runs_dataset *d = &table[i];
+        if (!d->present)
+            continue;
+        d->shape[0] = (hsize_t)n_runs;
+        d->scales[0] = run_scale;
+        *d->handle = create_runs_dataset(scenario->group, d->name, d->rank,
+                                         d->shape, d->chunk, d->scales,
+                                         d->labels, d->units, d->description);
+        if (*d->handle < 0)
+            failed = d->name;
     }
     cs_h5_close(run_scale);
-done:
     if (failed)
         return cs_h5_error(err, CS_EIO, "creating scenario '%s' (%s) in %s",
                            name, failed, output->path);
@@ -768,16 +945,24 @@ done:
 }
 
 int cs_output_add_scenario(cs_output *output, const char *name,
-                           const char *yaml, int n_runs, int *scenario_index,
-                           cs_error *err)
+                           const cs_output_scenario_info *info, int n_runs,
+                           int *scenario_index, cs_error *err)
 {
     int status = check_scenario_name(output, name, err);
     if (status != CS_OK)
         return status;
-    if (n_runs < 1)
+    if (!info)
         return cs_error_set(err, CS_EINPUT,
-                            "scenario '%s' needs at least 1 run (got %d)", name,
-                            n_runs);
+                            "scenario '%s': no scenario information", name);
+    if (!(info->discount_rate >= 0 && info->discount_rate < 1))
+        return cs_error_set(err, CS_EINPUT,
+                            "scenario '%s': discount rate %g: expected a "
+                            "fraction a year from 0 to below 1",
+                            name, info->discount_rate);
+    if (n_runs < 1 || n_runs > CS_OUTPUT_MAX_RUNS)
+        return cs_error_set(err, CS_EINPUT,
+                            "scenario '%s' needs from 1 to %d runs (got %d)",
+                            name, CS_OUTPUT_MAX_RUNS, n_runs);
     status =
         cs_output_check_space(output->path, n_runs, output->run_values, err);
     if (status != CS_OK)
@@ -810,7 +995,7 @@ int cs_output_add_scenario(cs_output *output, const char *name,
 
     cs_h5_quiet quiet;
     cs_h5_quiet_begin(&quiet);
-    status = add_scenario(output, name, yaml, n_runs, scenario, err);
+    status = add_scenario(output, name, info, n_runs, scenario, err);
     cs_h5_quiet_end(&quiet);
     if (status != CS_OK)
         output->failed = 1;
@@ -1271,7 +1456,7 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
     long long n_runs = 0;
     s->group = H5Gopen2(scenarios, name, H5P_DEFAULT);
     if (s->group < 0 || cs_h5_read_attr_int(s->group, "n_runs", &n_runs) < 0 ||
-        n_runs < 1 || n_runs > INT_MAX)
+        n_runs < 1 || n_runs > CS_OUTPUT_MAX_RUNS)
         return -1;
     s->n_runs = (int)n_runs;
     s->stocks = H5Dopen2(s->group, "stocks", dapl);
@@ -1402,16 +1587,16 @@ int cs_output_reopen(const char *from, const char *path, int force,
                             "%s: not a cascade output file (no "
                             "format_version and cascade_version attributes)",
                             from);
-    int status = check_directory(path, err);
+    char *tmp_path = NULL;
+    int status = temporary_name(path, &tmp_path, err);
+    if (status == CS_OK)
+        status = check_directory(path, err);
     if (status == CS_OK && strcmp(from, path) != 0)
         status = check_existing(path, force, err);
-    if (status != CS_OK)
+    if (status != CS_OK) {
+        free(tmp_path);
         return status;
-    size_t tmp_size = strlen(path) + 32;
-    char *tmp_path = malloc(tmp_size);
-    if (!tmp_path)
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    snprintf(tmp_path, tmp_size, "%s.tmp-%ld", path, (long)getpid());
+    }
     status = cs_output_copy_file(from, tmp_path, err);
     if (status != CS_OK) {
         if (status != CS_EINPUT) /* the copy may exist in part */

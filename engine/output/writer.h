@@ -1,12 +1,12 @@
 /*
  * writer.h - the writer's state, shared by writer.c and summary.c.
  */
-#ifndef CASCADE_OUTPUT_WRITER_H
-#define CASCADE_OUTPUT_WRITER_H
+#ifndef CASCADE_ENGINE_OUTPUT_WRITER_H
+#define CASCADE_ENGINE_OUTPUT_WRITER_H
 
 #include <hdf5.h>
 
-#include "cascade/output.h"
+#include "cascade/output_writer.h"
 
 /* One /scenarios/<name>/ group; its datasets stay open while writing. */
 typedef struct cs_output_scenario {

@@ -27,6 +27,10 @@
 
 #include "cascade/output.h"
 
+/* A scenario's information: its text and the Green Book discount rate. */
+#define INFO(text)                                                             \
+    (&(cs_output_scenario_info){.yaml = (text), .discount_rate = 0.035})
+
 /* ---- fixtures ------------------------------------------------------------ */
 
 /* 14 months: one full chunk row of 12 and a partial one. */
@@ -52,6 +56,13 @@ static const char *const transition_from[N_TRANSITIONS] = {
 static const char *const transition_to[N_TRANSITIONS] = {
     "universal", "early_help", "looked_after", "universal", ""};
 
+static const char *const stage_intervention[N_STAGES] = {"none", "early",
+                                                         "late"};
+static const char *const stage_group[N_STAGES] = {"", "", ""};
+static const char *const fy_labels[2] = {"2019/20", "2020/21"};
+static const int month_fy[N_MONTHS] = {0, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 0, 0, 0, 1, 1};
+
 static const cs_output_dims test_dims = {
     .n_months = N_MONTHS,
     .month_labels = month_labels,
@@ -62,6 +73,11 @@ static const cs_output_dims test_dims = {
     .transition_labels = transition_labels,
     .transition_from = transition_from,
     .transition_to = transition_to,
+    .stage_intervention = stage_intervention,
+    .stage_group = stage_group,
+    .n_financial_years = 2,
+    .financial_year_labels = fy_labels,
+    .month_financial_year = month_fy,
 };
 
 /* Spend [month][2] for runs in tests that do not look at costs. */
@@ -205,8 +221,8 @@ static void write_output(const char *path, int n_scenarios, int n_runs,
         snprintf(name, sizeof name, "scenario_%d", s);
         snprintf(yaml, sizeof yaml, "name: %s\nruns: %d\n", name, n_runs);
         int index = -1;
-        status =
-            cs_output_add_scenario(output, name, yaml, n_runs, &index, &err);
+        status = cs_output_add_scenario(output, name, INFO(yaml), n_runs,
+                                        &index, &err);
         ck_assert_msg(status == CS_OK, "add scenario: %s", err.message);
         ck_assert_int_eq(index, s);
         for (int r = 0; r < n_runs; r++) {
@@ -313,8 +329,9 @@ START_TEST(test_costs_round_trip)
     ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
                      CS_OK);
     int index = -1;
-    ck_assert_int_eq(cs_output_add_scenario(output, "priced", "name: priced\n",
-                                            2, &index, &err),
+    ck_assert_int_eq(cs_output_add_scenario(output, "priced",
+                                            INFO("name: priced\n"), 2, &index,
+                                            &err),
                      CS_OK);
     double unit[N_MONTHS * 2], deflator[N_MONTHS];
     for (int t = 0; t < N_MONTHS; t++) {
@@ -788,7 +805,7 @@ START_TEST(test_abort_keeps_the_earlier_file_and_leaves_no_temporary)
         cs_output_create(path, 0, &meta, &test_dims, &output, &err), CS_OK);
     int index = -1;
     ck_assert_int_eq(
-        cs_output_add_scenario(output, "other", "x: 1", 2, &index, &err),
+        cs_output_add_scenario(output, "other", INFO("x: 1"), 2, &index, &err),
         CS_OK);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(5, 0, stocks, flows);
@@ -822,7 +839,8 @@ START_TEST(test_no_file_at_path_until_close)
         cs_output_create(path, 0, &meta, &test_dims, &output, &err), CS_OK);
     int index = -1;
     ck_assert_int_eq(
-        cs_output_add_scenario(output, "base", "x: 1", 1, &index, &err), CS_OK);
+        cs_output_add_scenario(output, "base", INFO("x: 1"), 1, &index, &err),
+        CS_OK);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(0, 0, stocks, flows);
     ck_assert_int_eq(cs_output_write_run(output, index, 0, stocks, flows, NULL,
@@ -881,15 +899,19 @@ START_TEST(test_bad_scenario_and_run_arguments_are_refused)
         cs_output_create(path, 0, &meta, &test_dims, &output, &err), CS_OK);
     int index = -1;
     ck_assert_int_eq(
-        cs_output_add_scenario(output, "base", "", 2, &index, &err), CS_OK);
+        cs_output_add_scenario(output, "base", INFO(""), 2, &index, &err),
+        CS_OK);
     ck_assert_int_eq(
-        cs_output_add_scenario(output, "base", "", 2, &index, &err), CS_EINPUT);
+        cs_output_add_scenario(output, "base", INFO(""), 2, &index, &err),
+        CS_EINPUT);
     snprintf(want, sizeof want, "scenario 'base' is already in %s", path);
     ck_assert_str_eq(err.message, want);
-    ck_assert_int_eq(cs_output_add_scenario(output, "a/b", "", 2, &index, &err),
-                     CS_EINPUT);
     ck_assert_int_eq(
-        cs_output_add_scenario(output, "none", "", 0, &index, &err), CS_EINPUT);
+        cs_output_add_scenario(output, "a/b", INFO(""), 2, &index, &err),
+        CS_EINPUT);
+    ck_assert_int_eq(
+        cs_output_add_scenario(output, "none", INFO(""), 0, &index, &err),
+        CS_EINPUT);
     double stocks[N_CELLS], flows[N_FLOWS];
     fill_run(0, 0, stocks, flows);
     ck_assert_int_eq(cs_output_write_run(output, 0, 2, stocks, flows, NULL,
@@ -926,7 +948,7 @@ START_TEST(test_write_failure_is_eio_and_leaves_nothing)
     int index = -1;
     const int n_runs = 1000;
     ck_assert_int_eq(
-        cs_output_add_scenario(output, "base", "", n_runs, &index, &err),
+        cs_output_add_scenario(output, "base", INFO(""), n_runs, &index, &err),
         CS_OK);
     signal(SIGXFSZ, SIG_IGN);
     struct rlimit limit = {.rlim_cur = 100000, .rlim_max = RLIM_INFINITY};
@@ -977,7 +999,7 @@ START_TEST(test_scenarios_are_listed_in_creation_order)
     for (int i = 0; i < 3; i++) {
         int index = -1;
         ck_assert_int_eq(
-            cs_output_add_scenario(output, names[i], "", 1, &index, &err),
+            cs_output_add_scenario(output, names[i], INFO(""), 1, &index, &err),
             CS_OK);
     }
     ck_assert_int_eq(cs_output_close(output, &err), CS_OK);
@@ -1075,7 +1097,313 @@ START_TEST(test_reader_rejects_a_newer_format)
     H5Fclose(file);
     snprintf(want, sizeof want,
              "%s was written by a newer cascade (format 99); this build "
-             "reads format 1",
+             "reads formats 1 to 2",
+             path);
+    assert_open_fails(path, want);
+}
+END_TEST
+
+/* ---- what reports read: stage, calendar and scenario records ------------ */
+
+/* Placements, cost lines and categories, as a real scenario has them. */
+#define R_STAGES 4
+static const char *const r_stages[R_STAGES] = {"universal", "early_help",
+                                               "looked_after.foster",
+                                               "looked_after.residential"};
+static const char *const r_intervention[R_STAGES] = {"none", "early", "late",
+                                                     "late"};
+static const char *const r_group[R_STAGES] = {"", "", "looked_after",
+                                              "looked_after"};
+static const char *const r_category[R_STAGES] = {"none", "none", "looked_after",
+                                                 "looked_after"};
+static const char *const r_lines[3] = {"early_help", "looked_after.foster",
+                                       "looked_after.residential"};
+static const char *const r_kinds[3] = {"early", "late", "late"};
+
+static cs_output_dims records_dims(void)
+{
+    cs_output_dims dims = test_dims;
+    dims.n_stages = R_STAGES;
+    dims.stage_labels = r_stages;
+    dims.stage_intervention = r_intervention;
+    dims.stage_group = r_group;
+    dims.stage_category = r_category;
+    dims.n_cost_lines = 3;
+    dims.cost_line_labels = r_lines;
+    dims.cost_line_intervention = r_kinds;
+    return dims;
+}
+
+/* A file of one scenario "placed" with the records above, one run done. */
+static void write_records_file(const char *path,
+                               const cs_output_scenario_info *info)
+{
+    cs_output_meta meta = test_meta();
+    cs_output_dims dims = records_dims();
+    cs_output *output = NULL;
+    cs_error err;
+    ck_assert_msg(cs_output_create(path, 0, &meta, &dims, &output, &err) ==
+                      CS_OK,
+                  "create: %s", err.message);
+    int index = -1;
+    ck_assert_msg(cs_output_add_scenario(output, "placed", info, 2, &index,
+                                         &err) == CS_OK,
+                  "add: %s", err.message);
+    static const char *const names[1] = {"transitions.refer_early_help.rate"};
+    static const char *const dists[1] = {"gamma(mean=0.05, sd=0.01)"};
+    ck_assert_int_eq(
+        cs_output_add_parameters(output, index, 1, names, dists, 1, &err),
+        CS_OK);
+    double stocks[N_MONTHS * R_STAGES * N_AGES], flows[N_FLOWS];
+    double costs[N_MONTHS * 3], param = 0.0625;
+    for (size_t i = 0; i < sizeof stocks / sizeof *stocks; i++)
+        stocks[i] = (double)i;
+    for (int i = 0; i < N_FLOWS; i++)
+        flows[i] = i;
+    for (int i = 0; i < N_MONTHS * 3; i++)
+        costs[i] = 10.0 * i;
+    ck_assert_int_eq(cs_output_write_params(output, index, 1, &param, &err),
+                     CS_OK);
+    ck_assert_int_eq(cs_output_write_run(output, index, 1, stocks, flows, costs,
+                                         test_spend, &err),
+                     CS_OK);
+    ck_assert_msg(cs_output_close(output, &err) == CS_OK, "close: %s",
+                  err.message);
+}
+
+START_TEST(test_stage_calendar_and_scenario_records_round_trip)
+{
+    char path[512];
+    in_test_dir(path, sizeof path, "records.h5");
+    write_records_file(path,
+                       &(cs_output_scenario_info){
+                           .yaml = "name: placed\n",
+                           .discount_rate = 0.03,
+                           .extends_source = "<builtin>/england-baseline.yaml",
+                           .extends_hash = "sha256:aaaa",
+                           .resolved_hash = "sha256:bbbb"});
+    cs_result *result = open_result(path);
+    ck_assert_int_eq(cs_result_format_version(result), 2);
+    for (int s = 0; s < R_STAGES; s++) {
+        ck_assert_str_eq(cs_result_stage_intervention(result, s),
+                         r_intervention[s]);
+        ck_assert_str_eq(cs_result_stage_group(result, s), r_group[s]);
+        ck_assert_str_eq(cs_result_stage_category(result, s), r_category[s]);
+    }
+    ck_assert_ptr_null(cs_result_stage_group(result, R_STAGES));
+    ck_assert_int_eq(cs_result_n_financial_years(result), 2);
+    ck_assert_str_eq(cs_result_financial_year_label(result, 0), "2019/20");
+    ck_assert_str_eq(cs_result_financial_year_label(result, 1), "2020/21");
+    for (int t = 0; t < N_MONTHS; t++)
+        ck_assert_int_eq(cs_result_month_financial_year(result, t),
+                         month_fy[t]);
+    ck_assert_str_eq(cs_result_cost_line_intervention(result, 0), "early");
+    ck_assert(fabs(cs_result_discount_rate(result, 0) - 0.03) == 0);
+    ck_assert_str_eq(cs_result_extends_source(result, 0),
+                     "<builtin>/england-baseline.yaml");
+    ck_assert_str_eq(cs_result_extends_hash(result, 0), "sha256:aaaa");
+    ck_assert_str_eq(cs_result_resolved_hash(result, 0), "sha256:bbbb");
+    ck_assert_int_eq(cs_result_n_runs(result, 0), 2);
+    ck_assert_int_eq(cs_result_n_runs_done(result, 0), 1);
+    ck_assert_str_eq(cs_result_parameter_distribution(result, 0, 0),
+                     "gamma(mean=0.05, sd=0.01)");
+    double value = 0;
+    cs_error err;
+    ck_assert_int_eq(cs_result_read_run_params(result, 0, 1, &value, &err),
+                     CS_OK);
+    ck_assert(value == 0.0625);
+    cs_result_close(result);
+}
+END_TEST
+
+/* Provenance not given is not recorded (NULL), and a scenario that does not
+ * say its DfE categories has them recorded as "unknown". */
+START_TEST(test_records_not_given_read_as_not_recorded)
+{
+    char path[512];
+    in_test_dir(path, sizeof path, "out.h5");
+    write_output(path, 1, 2, 0x3);
+    cs_result *result = open_result(path);
+    for (int s = 0; s < N_STAGES; s++)
+        ck_assert_str_eq(cs_result_stage_category(result, s), "unknown");
+    ck_assert_ptr_null(cs_result_extends_source(result, 0));
+    ck_assert_ptr_null(cs_result_extends_hash(result, 0));
+    ck_assert_ptr_null(cs_result_resolved_hash(result, 0));
+    ck_assert(cs_result_discount_rate(result, 0) == 0.035);
+    cs_result_close(result);
+}
+END_TEST
+
+/* A format 1 file (written before the records existed) still reads: the
+ * interventions from its cost lines, the groups from the placement ids, the
+ * financial years from the months; the rest is not recorded. */
+START_TEST(test_format_1_file_reads_with_derived_records)
+{
+    char path[512];
+    in_test_dir(path, sizeof path, "old.h5");
+    write_records_file(path, INFO("name: placed\n"));
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(file, 0);
+    const char *added[] = {"dims/stage_intervention", "dims/stage_group",
+                           "dims/stage_category", "dims/financial_year",
+                           "dims/month_financial_year"};
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_ge(H5Ldelete(file, added[i], H5P_DEFAULT), 0);
+    ck_assert_int_ge(H5Adelete_by_name(file, "scenarios/placed",
+                                       "discount_rate", H5P_DEFAULT),
+                     0);
+    hid_t attr = H5Aopen(file, "format_version", H5P_DEFAULT);
+    int one = 1;
+    ck_assert_int_ge(H5Awrite(attr, H5T_NATIVE_INT, &one), 0);
+    H5Aclose(attr);
+    H5Fclose(file);
+
+    cs_result *result = open_result(path);
+    ck_assert_int_eq(cs_result_format_version(result), 1);
+    for (int s = 0; s < R_STAGES; s++) {
+        ck_assert_str_eq(cs_result_stage_intervention(result, s),
+                         r_intervention[s]);
+        ck_assert_str_eq(cs_result_stage_group(result, s), r_group[s]);
+        ck_assert_str_eq(cs_result_stage_category(result, s), "unknown");
+    }
+    ck_assert_int_eq(cs_result_n_financial_years(result), 2);
+    ck_assert_str_eq(cs_result_financial_year_label(result, 1), "2020/21");
+    for (int t = 0; t < N_MONTHS; t++)
+        ck_assert_int_eq(cs_result_month_financial_year(result, t),
+                         month_fy[t]);
+    ck_assert(isnan(cs_result_discount_rate(result, 0)));
+    ck_assert_int_eq(cs_result_n_runs_done(result, 0), 1);
+    cs_result_close(result);
+}
+END_TEST
+
+/* Records that would mislead a report are refused before anything is
+ * written. */
+START_TEST(test_records_that_mean_nothing_are_refused)
+{
+    char path[512];
+    in_test_dir(path, sizeof path, "out.h5");
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    cs_error err;
+    static const char *const odd[N_STAGES] = {"none", "sometimes", "late"};
+    static const char *const adopted[N_STAGES] = {"none", "cin", "adopted"};
+    static const int backwards[N_MONTHS] = {0, 0, 0, 0, 0, 0, 0,
+                                            0, 0, 0, 0, 1, 0, 1};
+    static const int skipping[N_MONTHS] = {0, 0, 0, 0, 0, 0, 0,
+                                           0, 0, 0, 0, 0, 2, 2};
+    cs_output_dims dims = test_dims;
+    dims.stage_intervention = odd;
+    ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
+                     CS_EINPUT);
+    ck_assert_str_eq(err.message, "stage 'early_help': intervention "
+                                  "'sometimes': expected none, early or late");
+    dims = test_dims;
+    dims.stage_category = adopted;
+    ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
+                     CS_EINPUT);
+    ck_assert_str_eq(err.message, "stage 'looked_after': DfE category "
+                                  "'adopted': expected none, cin, cp or "
+                                  "looked_after");
+    dims = test_dims;
+    dims.month_financial_year = backwards;
+    ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
+                     CS_EINPUT);
+    dims.month_financial_year = skipping;
+    dims.n_financial_years = 3;
+    ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
+                     CS_EINPUT);
+    dims = test_dims;
+    dims.stage_group = NULL;
+    ck_assert_int_eq(cs_output_create(path, 0, &meta, &dims, &output, &err),
+                     CS_EINPUT);
+    ck_assert_str_eq(err.message, "output dimension labels missing");
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(count_temporaries(), 0);
+}
+END_TEST
+
+/* --force replaces regular files only: a FIFO (standing in for a device
+ * node) stays what it is, for create and for reopen. */
+START_TEST(test_force_never_replaces_a_fifo_or_device)
+{
+    char path[512], from[512], want[1024];
+    in_test_dir(path, sizeof path, "node");
+    in_test_dir(from, sizeof from, "out.h5");
+    write_output(from, 1, 1, 0x1);
+    ck_assert_int_eq(mkfifo(path, 0644), 0);
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    cs_error err;
+    snprintf(want, sizeof want,
+             "output path '%s' exists and is not a regular file (a device, "
+             "FIFO or socket); refusing to replace it (--force replaces "
+             "regular files only)",
+             path);
+    ck_assert_int_eq(
+        cs_output_create(path, 1, &meta, &test_dims, &output, &err), CS_EINPUT);
+    ck_assert_str_eq(err.message, want);
+    ck_assert_int_eq(cs_output_reopen(from, path, 1, &output, &err), CS_EINPUT);
+    ck_assert_str_eq(err.message, want);
+    ck_assert_int_eq(
+        cs_output_create("/dev/null", 1, &meta, &test_dims, &output, &err),
+        CS_EINPUT);
+    struct stat info;
+    ck_assert_int_eq(stat(path, &info), 0);
+    ck_assert_msg(S_ISFIFO(info.st_mode), "%s is no longer a FIFO", path);
+    ck_assert_int_eq(count_temporaries(), 0);
+}
+END_TEST
+
+/* A name too long for its temporary, or for any path, is bad input
+ * (CS_EINPUT), not a failure to write (CS_EIO). */
+START_TEST(test_too_long_output_names_are_input_errors)
+{
+    char name[300], path[8192];
+    memset(name, 'a', 250);
+    name[250] = '\0';
+    in_test_dir(path, sizeof path, name);
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    cs_error err;
+    ck_assert_int_eq(
+        cs_output_create(path, 0, &meta, &test_dims, &output, &err), CS_EINPUT);
+    ck_assert_msg(strstr(err.message, "is too long: 250 bytes, at most 240"),
+                  "got: %s", err.message);
+    size_t used = (size_t)snprintf(path, sizeof path, "%s", test_dir);
+    while (used + 10 < 5000)
+        used += (size_t)snprintf(path + used, sizeof path - used, "/dddddddd");
+    ck_assert_int_eq(
+        cs_output_create(path, 0, &meta, &test_dims, &output, &err), CS_EINPUT);
+    ck_assert_msg(strstr(err.message, "is too long"), "got: %s", err.message);
+    char from[512];
+    in_test_dir(from, sizeof from, "out.h5");
+    write_output(from, 1, 1, 0x1);
+    in_test_dir(path, sizeof path, name);
+    ck_assert_int_eq(cs_output_reopen(from, path, 0, &output, &err), CS_EINPUT);
+    ck_assert_int_eq(count_temporaries(), 0);
+}
+END_TEST
+
+/* A file that marks more runs done than it stores data for is refused at
+ * open: a small file must not make readers read millions of fill values. */
+START_TEST(test_reader_refuses_more_runs_done_than_stored)
+{
+    char path[512], want[1024];
+    in_test_dir(path, sizeof path, "out.h5");
+    write_output(path, 1, 6, 0x1); /* run 0 of 6 written */
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t done = H5Dopen2(file, "scenarios/scenario_0/run_done", H5P_DEFAULT);
+    const unsigned char all[6] = {1, 1, 1, 1, 1, 1};
+    ck_assert_int_ge(
+        H5Dwrite(done, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, all),
+        0);
+    H5Dclose(done);
+    H5Fclose(file);
+    snprintf(want, sizeof want,
+             "%s is not a valid cascade output file: scenario 'scenario_0' "
+             "marks 6 of its 6 runs done, but its stocks holds data for at "
+             "most 1 (a damaged or crafted file)",
              path);
     assert_open_fails(path, want);
 }
@@ -1138,6 +1466,10 @@ static Suite *output_suite(void)
                    test_stocks_are_chunked_per_run_year_and_compressed);
     tcase_add_test(round_trip, test_every_axis_has_its_dimension_scale);
     tcase_add_test(round_trip, test_scenarios_are_listed_in_creation_order);
+    tcase_add_test(round_trip,
+                   test_stage_calendar_and_scenario_records_round_trip);
+    tcase_add_test(round_trip, test_records_not_given_read_as_not_recorded);
+    tcase_add_test(round_trip, test_format_1_file_reads_with_derived_records);
     suite_add_tcase(suite, round_trip);
 
     TCase *summary = tcase_create("summary");
@@ -1161,6 +1493,9 @@ static Suite *output_suite(void)
     tcase_add_test(safety, test_output_path_that_is_a_directory_is_refused);
     tcase_add_test(safety, test_bad_scenario_and_run_arguments_are_refused);
     tcase_add_test(safety, test_write_failure_is_eio_and_leaves_nothing);
+    tcase_add_test(safety, test_records_that_mean_nothing_are_refused);
+    tcase_add_test(safety, test_force_never_replaces_a_fifo_or_device);
+    tcase_add_test(safety, test_too_long_output_names_are_input_errors);
     suite_add_tcase(suite, safety);
 
     TCase *reader = tcase_create("reader");
@@ -1169,6 +1504,7 @@ static Suite *output_suite(void)
     tcase_add_test(reader, test_reader_rejects_a_text_file);
     tcase_add_test(reader, test_reader_rejects_a_foreign_hdf5_file);
     tcase_add_test(reader, test_reader_rejects_a_newer_format);
+    tcase_add_test(reader, test_reader_refuses_more_runs_done_than_stored);
     tcase_add_test(reader,
                    test_failures_print_nothing_and_restore_error_handler);
     suite_add_tcase(suite, reader);

@@ -15,8 +15,9 @@ How the faults are made, here and in CI:
 - SIGKILL mid-write: kill -9 once the temporary file exists. The file at
   the requested path is untouched; the killed process's "<path>.tmp-PID"
   stays behind (nothing can delete it after SIGKILL) and is documented.
-SIGINT and SIGTERM (a valid file of the finished runs) belong to
-engine/cli/run.c and are not tested here yet.
+SIGINT and SIGTERM during `cascade run` (a valid file of the finished runs)
+belong to engine/cli/run.c and are tested in tests/cli; here, merge and
+export must delete their temporaries.
 """
 import glob
 import hashlib
@@ -593,10 +594,10 @@ class UntrustedOutput(Workdir):
 
     def test_newer_format_version(self):
         def newer(f):
-            f.attrs['format_version'] = np.int32(2)
+            f.attrs['format_version'] = np.int32(3)
         self.assert_refused(self.copy_and_edit(newer),
                             r'edited\.h5 was written by a newer cascade '
-                            r'\(format 2\); this build reads format 1$')
+                            r'\(format 3\); this build reads formats 1 to 2$')
 
     def test_format_version_not_an_integer(self):
         def text(f):
@@ -641,6 +642,253 @@ class UntrustedOutput(Workdir):
         os.mkdir(self.path('dir.h5'))
         self.assert_refused(self.path('dir.h5'),
                             r'dir\.h5 is not a regular file$')
+
+
+UNCERTAIN = SMALL.replace('name: small', 'name: small-unc').replace(
+    'referral: {from: universal, to: cin, rate: 0.05}',
+    'referral: {from: universal, to: cin, rate: '
+    '{dist: gamma, mean: 0.05, sd: 0.01}}')
+
+
+def craft_claims(src, dst, runs, done):
+    """dst: src's scenarios declared with `runs` runs (its own runs' data
+    copied into the first ones, the rest never written) and every run_done
+    flag `done` through the fill value of a compressed, chunked run_done,
+    so the file stays tiny whatever it claims."""
+    with h5py.File(src, 'r') as f, h5py.File(dst, 'w', track_order=True) as g:
+        for k, v in f.attrs.items():
+            g.attrs[k] = v
+        f.copy('dims', g)
+        scenarios = g.create_group('scenarios', track_order=True)
+        for name in f['scenarios']:
+            s, t = f['scenarios'][name], scenarios.create_group(name)
+            for k, v in s.attrs.items():
+                t.attrs[k] = v
+            t.attrs['n_runs'] = np.int32(min(runs, 2**31 - 1))
+            for key in ('stocks', 'flows', 'spend', 'costs', 'capacity',
+                        'params'):
+                if key not in s:
+                    continue
+                d = s[key]
+                new = t.create_dataset(key, shape=(runs,) + d.shape[1:],
+                                       dtype='f8', chunks=(1,) + d.chunks[1:],
+                                       fillvalue=np.nan, compression='gzip')
+                new[:d.shape[0]] = d[...]
+            t.create_dataset('run_done', shape=(runs,), dtype='u1',
+                             chunks=(1 << 16,), compression='gzip',
+                             fillvalue=done)
+            for key in ('deflator', 'unit_costs', 'parameter',
+                        'parameter_distribution', 'summary'):
+                if key in s:
+                    s.copy(key, t)
+
+
+class CraftedClaims(Workdir):
+    """A 100 kB file that claims ten million runs: every reader refuses it
+    at once, naming the claim, instead of working for hours (export wrote
+    towards 650 GB)."""
+
+    def crafted(self, runs, done):
+        unc = self.write('small-unc.yaml', UNCERTAIN)
+        src = self.path('src.h5')
+        r = run('run', unc, self.small, '-n', '3', '-q', '-o', src)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        dst = self.path('claims.h5')
+        craft_claims(src, dst, runs, done)
+        self.assertLess(os.path.getsize(dst), 500_000)
+        return dst
+
+    def assert_every_reader_refuses(self, path, pattern):
+        commands = [[READ_RESULT, path],
+                    [CASCADE, 'summary', path],
+                    [CASCADE, 'compare', path, '--no-write'],
+                    [CASCADE, 'export', path, '--csv', self.path('csv')],
+                    [CASCADE, 'sensitivity', path, '--outcome', 'spend:late'],
+                    [CASCADE, 'merge', path, '-o', self.path('m.h5')]]
+        for args in commands:
+            with self.subTest(command=os.path.basename(args[0]) + ' ' +
+                              (args[1] if args[0] == CASCADE else '')):
+                start = time.monotonic()
+                r = subprocess.run(args, capture_output=True, text=True,
+                                   timeout=60)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertRegex(r.stderr, pattern)
+                self.assertLess(time.monotonic() - start, 20)
+        self.assertFalse(os.path.exists(self.path('m.h5')))
+        self.assertFalse(os.path.exists(self.path('csv/stocks.csv')))
+        self.assertEqual(self.leftovers(), [])
+
+    def test_ten_million_runs_claimed_done_are_refused(self):
+        path = self.crafted(10_000_000, 1)
+        self.assert_every_reader_refuses(
+            path, r"claims\.h5 is not a valid cascade output file: scenario "
+                  r"'small-unc' marks 10000000 of its 10000000 runs done, but "
+                  r"its stocks holds data for at most 3 \(a damaged or "
+                  r"crafted file\)")
+
+    def test_more_runs_than_a_file_may_hold_are_refused(self):
+        path = self.crafted(10_000_001, 0)
+        self.assert_every_reader_refuses(
+            path, r"claims\.h5 is not a valid cascade output file: scenario "
+                  r"'small-unc' declares 10000001 runs; a cascade file holds "
+                  r"at most 10000000")
+
+
+class OutputsNeverDestroyInputs(Workdir):
+    """An output that is one of the command's inputs (by name, another
+    name, a symlink or a hard link: compared by device and inode) is
+    refused with exit 2 and the input is untouched; --force replaces
+    regular files only; a name too long for its temporary is bad input."""
+
+    def setUp(self):
+        super().setUp()
+        self.out = self.good_output('in.h5')
+        self.before = digest(self.out)
+        os.symlink('in.h5', self.path('link.h5'))
+        os.link(self.out, self.path('hard.h5'))
+        self.names = [self.out, './' + os.path.relpath(self.out),
+                      self.path('link.h5'), self.path('hard.h5')]
+
+    def assert_refused_and_untouched(self, args, cwd=None):
+        r = run(*args, cwd=cwd)
+        self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
+        self.assertRegex(r.stderr, r'is the input|is one of the parts')
+        self.assertEqual(digest(self.out), self.before, args)
+        self.assertTrue(os.path.islink(self.path('link.h5')))
+        self.assertEqual(self.leftovers(), [])
+
+    def test_summary_csv_onto_its_input(self):
+        for name in self.names:
+            self.assert_refused_and_untouched(
+                ['summary', self.out, '--csv', name], cwd=self.dir)
+
+    def test_compare_csv_onto_its_input(self):
+        other = self.write('other.yaml', SMALL.replace('name: small',
+                                                       'name: other'))
+        pair = self.path('pair.h5')
+        r = run('run', self.small, other, '-n', '3', '-q', '-o', pair)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pair_before = digest(pair)
+        for name in (pair, self.path('pair.h5')):
+            r = run('compare', pair, '--csv', name, '--no-write')
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn('is the input', r.stderr)
+            self.assertEqual(digest(pair), pair_before)
+        # two files: the alternative's too
+        alt = self.path('alt.h5')
+        r = run('run', other, '-n', '3', '-q', '-o', alt)
+        alt_before = digest(alt)
+        r = run('compare', self.out, alt, '--csv', self.path('hard.h5'))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        r = run('compare', self.out, alt, '--csv', alt)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(digest(alt), alt_before)
+        self.assertEqual(digest(self.out), self.before)
+
+    def test_export_onto_its_input(self):
+        d = self.path('csv')
+        os.mkdir(d)
+        os.link(self.out, os.path.join(d, 'stocks.csv'))
+        for force in ([], ['--force']):
+            self.assert_refused_and_untouched(
+                ['export', self.out, '--csv', d, *force])
+            self.assertEqual(sorted(os.listdir(d)), ['stocks.csv'])
+
+    def test_merge_onto_a_part_by_another_name(self):
+        part = self.path('part.h5')
+        r = run('run', self.small, '-n', '6', '--runs', '3:5', '-q', '-o',
+                part)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in self.names:
+            self.assert_refused_and_untouched(
+                ['merge', part, self.out, '-o', name], cwd=self.dir)
+
+    def test_force_never_replaces_a_fifo_or_device(self):
+        fifo = self.path('node')
+        os.mkfifo(fifo)
+        for args in (['run', self.small, '-n', '2', '-q', '-o', fifo,
+                      '--force'],
+                     ['merge', self.out, '-o', fifo, '--force']):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
+            self.assertIn('is not a regular file', r.stderr)
+            self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        # a CSV to a character device is written into it, not over it
+        r = run('summary', self.out, '--csv', '/dev/null')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISCHR(os.stat('/dev/null').st_mode))
+        # ... and to a FIFO nobody reads is refused, not waited for
+        r = run('summary', self.out, '--csv', fifo, timeout=20)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('nobody reads', r.stderr)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_too_long_output_names_exit_2(self):
+        long = self.path('x' * 250)
+        other = self.write('other.yaml', SMALL.replace('name: small',
+                                                       'name: other'))
+        pair = self.path('pair.h5')
+        run('run', self.small, other, '-n', '2', '-q', '-o', pair)
+        for args in (['run', self.small, '-n', '2', '-q', '-o', long],
+                     ['merge', self.out, '-o', long],
+                     ['summary', self.out, '--csv', long],
+                     ['compare', pair, '--no-write', '--csv', long]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, f'{args[0]}: {r.stderr}')
+            self.assertIn('too long', r.stderr)
+        self.assertEqual(self.leftovers(), [])
+
+
+class Interrupts(Workdir):
+    """SIGINT or SIGTERM while merge or export writes: the temporaries
+    (tens of MB) are deleted, nothing at the output is changed, and the
+    exit status is 128 + the signal."""
+
+    def big(self, name, *args):
+        out = self.path(name)
+        r = run('run', self.small, '-n', '3000', '--seed', '8', '-q', '-o',
+                out, *args, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def interrupt(self, args, pattern, sig):
+        """Start args, send sig once a file matching pattern exists."""
+        p = subprocess.Popen([CASCADE, *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not glob.glob(pattern) and time.monotonic() < deadline:
+            if p.poll() is not None:
+                break
+            time.sleep(0.002)
+        self.assertIsNone(p.poll(), 'finished before the signal')
+        self.assertTrue(glob.glob(pattern), 'no temporary appeared')
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 128 + sig, err)
+        self.assertIn('stopped by signal', err)
+        self.assertEqual(glob.glob(pattern), [])
+
+    def test_export_deletes_its_temporaries_on_sigint(self):
+        out = self.big('big.h5')
+        d = self.path('csv')
+        os.mkdir(d)
+        with open(os.path.join(d, 'stocks.csv'), 'w') as f:
+            f.write('earlier\n')
+        self.interrupt(['export', out, '--csv', d, '--force'],
+                       os.path.join(d, '*.tmp-*'), signal.SIGINT)
+        self.assertEqual(sorted(os.listdir(d)), ['stocks.csv'])
+        with open(os.path.join(d, 'stocks.csv')) as f:
+            self.assertEqual(f.read(), 'earlier\n')
+
+    def test_merge_deletes_its_temporary_on_sigterm(self):
+        a = self.big('a.h5', '--runs', '0:1499')
+        b = self.big('b.h5', '--runs', '1500:2999')
+        merged = self.good_output('merged.h5')
+        before = digest(merged)
+        self.interrupt(['merge', a, b, '-o', merged, '--quiet'],
+                       merged + '.tmp-*', signal.SIGTERM)
+        self.assertEqual(digest(merged), before)
+        self.assertEqual(self.leftovers(), [])
 
 
 if __name__ == '__main__':

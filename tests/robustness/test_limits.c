@@ -4,8 +4,9 @@
  *
  *   - output dims whose one-run size overflows 64 bits, or whose HDF5
  *     chunk would pass 4 GiB, are refused by cs_output_create;
- *   - more runs than any disk holds are refused by cs_output_add_scenario
- *     before anything is written;
+ *   - more runs than any disk holds, or than a file may hold
+ *     (CS_OUTPUT_MAX_RUNS), are refused by cs_output_add_scenario before
+ *     anything is written;
  *   - the largest total rate a scenario can express still compiles to
  *     monthly probabilities that are finite and sum to at most 1 (the
  *     competing-hazards form p_i = r_i / R (1 - exp(-R/12)) cannot pass 1,
@@ -25,6 +26,10 @@
 #include "cascade/output.h"
 #include "cascade/scenario.h"
 
+/* A scenario's information: its text and the Green Book discount rate. */
+#define INFO(text)                                                             \
+    (&(cs_output_scenario_info){.yaml = (text), .discount_rate = 0.035})
+
 static char test_dir[] = "/tmp/cascade-limits-XXXXXX";
 static char out_path[sizeof test_dir + 16];
 
@@ -42,6 +47,9 @@ static void remove_dir(void)
 
 static const char *const one_label[1] = {"x"};
 static const char *const months[2] = {"2019-04", "2019-05"};
+static const char *const none[1] = {"none"};
+static const char *const fys[1] = {"2019/20"};
+static const int month_fy[600] = {0}; /* all in the first year */
 static const cs_output_meta meta = {.cascade_version = "test",
                                     .command_line = "test_limits",
                                     .seed = 1,
@@ -69,7 +77,12 @@ START_TEST(test_dims_too_large_to_count_are_refused)
                            .n_transitions = 1,
                            .transition_labels = one_label,
                            .transition_from = one_label,
-                           .transition_to = one_label};
+                           .transition_to = one_label,
+                           .stage_intervention = none,
+                           .stage_group = none,
+                           .n_financial_years = 1,
+                           .financial_year_labels = fys,
+                           .month_financial_year = month_fy};
     cs_output *out = NULL;
     cs_error err;
     ck_assert_int_eq(cs_output_create(out_path, 0, &meta, &dims, &out, &err),
@@ -96,7 +109,12 @@ START_TEST(test_chunk_over_4_gib_is_refused)
                            .n_transitions = 1,
                            .transition_labels = one_label,
                            .transition_from = one_label,
-                           .transition_to = one_label};
+                           .transition_to = one_label,
+                           .stage_intervention = none,
+                           .stage_group = none,
+                           .n_financial_years = 1,
+                           .financial_year_labels = fys,
+                           .month_financial_year = month_fy};
     cs_output *out = NULL;
     cs_error err;
     ck_assert_int_eq(cs_output_create(out_path, 0, &meta, &dims, &out, &err),
@@ -110,38 +128,71 @@ START_TEST(test_chunk_over_4_gib_is_refused)
 }
 END_TEST
 
-START_TEST(test_more_runs_than_the_disk_holds_are_refused_up_front)
+/* 600 months of 32 stages x 18 ages and 100,000 transitions: about 60
+ * million values a run (flows chunk 480 MB, under HDF5's 4 GiB). */
+static cs_output *create_wide_output(void)
 {
-    /* 2^31-1 runs of 600 months x (32 stages x 18 ages + 128 transitions
-     * + 2 spend) is 7.3 PB, 455 TB at 16:1: more than any test machine
-     * has free. */
-    static const char *labels[600];
-    for (int i = 0; i < 600; i++)
+    static const char *labels[100000], *kinds[32];
+    for (int i = 0; i < 100000; i++)
         labels[i] = "2019-04";
+    for (int i = 0; i < 32; i++)
+        kinds[i] = "none";
     cs_output_dims dims = {.n_months = 600,
                            .month_labels = labels,
                            .n_stages = 32,
                            .stage_labels = labels,
                            .n_ages = 18,
-                           .n_transitions = 128,
+                           .n_transitions = 100000,
                            .transition_labels = labels,
                            .transition_from = labels,
-                           .transition_to = labels};
+                           .transition_to = labels,
+                           .stage_intervention = kinds,
+                           .stage_group = kinds,
+                           .n_financial_years = 1,
+                           .financial_year_labels = fys,
+                           .month_financial_year = month_fy};
     cs_output *out = NULL;
     cs_error err;
-    ck_assert_int_eq(cs_output_create(out_path, 0, &meta, &dims, &out, &err),
-                     CS_OK);
+    ck_assert_msg(cs_output_create(out_path, 0, &meta, &dims, &out, &err) ==
+                      CS_OK,
+                  "%s", err.message);
+    return out;
+}
+
+START_TEST(test_more_runs_than_the_disk_holds_are_refused_up_front)
+{
+    /* 10,000,000 runs (the most a file may have) of 600 months x (32
+     * stages x 18 ages + 100,000 transitions + 2 spend) is 4.8 EB, 302 TB
+     * at 16:1: more than any test machine has free. */
+    cs_output *out = create_wide_output();
+    cs_error err;
     int index = -1;
-    ck_assert_int_eq(
-        cs_output_add_scenario(out, "x", "name: x\n", INT_MAX, &index, &err),
-        CS_EINPUT);
+    ck_assert_int_eq(cs_output_add_scenario(out, "x", INFO("name: x\n"),
+                                            CS_OUTPUT_MAX_RUNS, &index, &err),
+                     CS_EINPUT);
     char pattern[512];
     snprintf(pattern, sizeof pattern,
-             "^%s: needs about 454\\.8 TB for 2147483647 runs; only "
+             "^%s: needs about 301\\.7 TB for 10000000 runs; only "
              "[0-9.]+ (bytes|kB|MB|GB|TB) free on %s; use fewer runs or "
              "another directory$",
              out_path, test_dir);
     assert_matches(err.message, pattern);
+    cs_output_abort(out);
+    ck_assert_int_ne(access(out_path, F_OK), 0);
+}
+END_TEST
+
+/* More runs than CS_OUTPUT_MAX_RUNS: refused whatever the disk. */
+START_TEST(test_more_runs_than_a_file_may_hold_are_refused)
+{
+    cs_output *out = create_wide_output();
+    cs_error err;
+    int index = -1;
+    ck_assert_int_eq(cs_output_add_scenario(out, "x", INFO("name: x\n"),
+                                            INT_MAX, &index, &err),
+                     CS_EINPUT);
+    ck_assert_str_eq(err.message, "scenario 'x' needs from 1 to 10000000 "
+                                  "runs (got 2147483647)");
     cs_output_abort(out);
     ck_assert_int_ne(access(out_path, F_OK), 0);
 }
@@ -157,14 +208,19 @@ START_TEST(test_a_small_run_count_is_not_refused)
                            .n_transitions = 1,
                            .transition_labels = one_label,
                            .transition_from = one_label,
-                           .transition_to = one_label};
+                           .transition_to = one_label,
+                           .stage_intervention = none,
+                           .stage_group = none,
+                           .n_financial_years = 1,
+                           .financial_year_labels = fys,
+                           .month_financial_year = month_fy};
     cs_output *out = NULL;
     cs_error err;
     ck_assert_int_eq(cs_output_create(out_path, 0, &meta, &dims, &out, &err),
                      CS_OK);
     int index = -1;
-    ck_assert_msg(cs_output_add_scenario(out, "x", "name: x\n", 1000, &index,
-                                         &err) == CS_OK,
+    ck_assert_msg(cs_output_add_scenario(out, "x", INFO("name: x\n"), 1000,
+                                         &index, &err) == CS_OK,
                   "%s", err.message);
     cs_output_abort(out);
 }
@@ -259,6 +315,7 @@ int main(void)
     tcase_add_test(output,
                    test_more_runs_than_the_disk_holds_are_refused_up_front);
     tcase_add_test(output, test_a_small_run_count_is_not_refused);
+    tcase_add_test(output, test_more_runs_than_a_file_may_hold_are_refused);
     suite_add_tcase(suite, output);
     TCase *rates = tcase_create("rates");
     tcase_add_test(rates,

@@ -291,6 +291,112 @@ def test_bad_inputs():
     assert p.returncode == 1 and "Traceback" not in p.stderr and "cannot write" in p.stderr
 
 
+def copy_of(name, new):
+    shutil.copy(w(name), w(new))
+    return w(new)
+
+
+def digest(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_outputs_never_replace_the_input():
+    src = copy_of("one.h5", "input.h5")
+    before = digest(src)
+    if not os.path.exists(w("input-link.h5")):
+        os.symlink("input.h5", w("input-link.h5"))
+        os.link(src, w("input-hard.h5"))
+    for target in (src, w("input-link.h5"), w("input-hard.h5"), "./input.h5"):
+        p = tool("report", src, "-o", target)
+        assert p.returncode == 2, (target, p.returncode, p.stderr)
+        assert "is the input" in p.stderr and "Traceback" not in p.stderr, p.stderr
+        assert digest(src) == before, target
+    d = w("pngs-onto-input")
+    os.makedirs(d, exist_ok=True)
+    if not os.path.exists(os.path.join(d, "spend-england-baseline.png")):
+        os.link(src, os.path.join(d, "spend-england-baseline.png"))
+    p = tool("plot", src, "-o", d)
+    assert p.returncode == 2 and "is the input" in p.stderr, p.stderr
+    assert digest(src) == before
+    assert not [n for n in os.listdir(WORK) + os.listdir(d) if ".tmp-" in n]
+    # a name too long for its temporary is bad input, not a failure
+    p = tool("report", src, "-o", w("x" * 250))
+    assert p.returncode == 2 and "too long" in p.stderr, (p.returncode, p.stderr)
+    p = tool("plot", src, "-o", w("y" * 300))
+    assert p.returncode == 2, (p.returncode, p.stderr)
+
+
+def test_stage_kinds_come_from_the_records_not_the_yaml():
+    path = copy_of("pair.h5", "records.h5")
+    with h5py.File(path, "r+") as f:
+        stages = [x.decode() for x in f["dims/stage"][...]]
+        kinds = [x.decode() for x in f["dims/stage_intervention"][...]]
+        kinds[stages.index("cp")] = "none"  # as if cp were universal services
+        del f["dims/stage_intervention"]
+        f["dims/stage_intervention"] = np.array(kinds, dtype=h5py.string_dtype())
+        for g in f["scenarios"].values():
+            g.attrs["scenario_yaml"] = "extends: /dev/stdin\n"
+    p = tool("plot", path, "-o", w("png-records"))
+    assert p.returncode == 0, p.stderr
+    names = os.listdir(w("png-records"))
+    assert "fan-troubled-families-withdrawal-looked_after.png" in names
+    assert not any(n.endswith("-cp.png") for n in names), names
+    p = tool("report", path, "-o", w("records.html"))
+    assert p.returncode == 0, p.stderr
+
+
+def test_a_format_1_file_reports_the_same_numbers():
+    old = copy_of("pair.h5", "format1.h5")
+    with h5py.File(old, "r+") as f:
+        for name in ("stage_intervention", "stage_group", "stage_category",
+                     "financial_year", "month_financial_year"):
+            del f["dims/" + name]
+        for g in f["scenarios"].values():
+            del g.attrs["discount_rate"]
+        f.attrs["format_version"] = np.int32(1)
+    for path, out in ((w("pair.h5"), "v2.html"), (old, "v1.html")):
+        p = tool("report", path, "-o", w(out))
+        assert p.returncode == 0, p.stderr
+    pages = [re.sub(r"<img[^>]*>", "", open(w(n), encoding="utf-8").read())
+             .replace("format1.h5", "pair.h5") for n in ("v2.html", "v1.html")]
+    assert pages[0] == pages[1]
+
+
+def test_files_claiming_more_than_they_hold_are_refused():
+    src, dst = w("one.h5"), w("claims.h5")
+    with h5py.File(src, "r") as f, h5py.File(dst, "w") as g:
+        for k, v in f.attrs.items():
+            g.attrs[k] = v
+        f.copy("dims", g)
+        t = g.create_group("scenarios").create_group("england-baseline")
+        s = f["scenarios/england-baseline"]
+        for k, v in s.attrs.items():
+            t.attrs[k] = v
+        runs = 10_000_000
+        for key in ("stocks", "flows", "spend", "costs", "capacity"):
+            d = s[key]
+            new = t.create_dataset(key, shape=(runs,) + d.shape[1:], dtype="f8",
+                                   chunks=(1,) + d.chunks[1:], fillvalue=np.nan,
+                                   compression="gzip")
+            new[:d.shape[0]] = d[...]
+        t.create_dataset("run_done", shape=(runs,), dtype="u1", chunks=(1 << 16,),
+                         compression="gzip", fillvalue=1)
+        for key in ("deflator", "unit_costs", "summary"):
+            s.copy(key, t)
+    assert os.path.getsize(dst) < 2_000_000
+    for name, args in (("report", ["-o", w("claims.html")]),
+                       ("plot", ["-o", w("claims-png")])):
+        start = time.time()
+        p = tool(name, dst, *args)
+        assert p.returncode == 2, (name, p.returncode, p.stderr)
+        assert "marks 10000000 of its 10000000 runs done, but its stocks holds " \
+               "data for at most 5" in p.stderr, p.stderr
+        assert time.time() - start < 30
+    assert not os.path.exists(w("claims.html"))
+
+
 def test_payback_and_npv_functions():
     import cascade_plots as cp
     assert cp.payback_index(np.array([0, 0, -1, 2, 3])) == 3

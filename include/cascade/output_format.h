@@ -1,0 +1,76 @@
+/*
+ * output_format.h - what every part of the HDF5 output module shares: the
+ * format version, the limits a file must keep and the quantile levels of
+ * its summaries, and two process-wide helpers.
+ *
+ * docs/output-format.md is the contract for the layout; in short:
+ *
+ *   /                      attributes cascade_version, format_version,
+ *                          command_line, created, seed, rng, scenario_yaml
+ *   /dims/month            "2019-04", ...          (dimension scale)
+ *   /dims/month_financial_year  index of each month's financial year
+ *   /dims/financial_year   "2019/20", ...          (dimension scale)
+ *   /dims/stage            leaf stage ids          (dimension scale)
+ *   /dims/stage_intervention, stage_group, stage_category  what each is
+ *   /dims/age              0..17                   (dimension scale)
+ *   /dims/transition       transition ids          (dimension scale)
+ *   /dims/transition_from, /dims/transition_to     what each flow moves
+ *   /dims/quantile         the levels below        (dimension scale)
+ *   /dims/cost_line, cost_line_intervention, /dims/spend
+ *   /dims/capacity_stage, /dims/capacity_measure
+ *   /scenarios/<name>/     run, run_done, stocks, flows, costs, spend,
+ *                          capacity, unit_costs, deflator, parameter,
+ *                          parameter_distribution, params, summary/
+ *   /compare/<alt>_vs_<base>/  written by cascade compare
+ *                          (output_group.h)
+ *
+ * output_writer.h writes it, output_reader.h reads it (formats 1 and 2),
+ * output_group.h adds derived tables to a finished file.
+ */
+#ifndef CASCADE_OUTPUT_FORMAT_H
+#define CASCADE_OUTPUT_FORMAT_H
+
+#include <stddef.h>
+
+#include "cascade/error.h"
+
+/* The layout written; readers read this and every earlier one. Format 2
+ * added the per-stage, calendar and provenance records that reports read
+ * instead of recompiling the stored scenario text. */
+#define CS_OUTPUT_FORMAT_VERSION 2
+#define CS_OUTPUT_OLDEST_FORMAT 1
+
+/* The most runs a scenario of a file may have: what `cascade run -n`
+ * accepts. The writer refuses more, and the reader refuses files that
+ * declare more (a small file cannot make a reader work for hours). */
+#define CS_OUTPUT_MAX_RUNS 10000000
+
+#define CS_N_QUANTILES 7
+/* The quantile levels stored in summary/quantiles, in order. */
+extern const double cs_quantile_levels[CS_N_QUANTILES];
+
+/* 1 if path is a regular HDF5 file with a cascade format_version
+ * attribute, else 0. */
+int cs_output_is_cascade_file(const char *path);
+
+/*
+ * The temporary a writer of `path` works on, "<path>.tmp-<pid>", into
+ * buffer: the output writer, cs_output_reopen and cs_output_write_group
+ * all use it, so a program can remove it should it be stopped by a signal
+ * (unlink is safe in a signal handler). CS_OK, or CS_EINPUT if the name
+ * (or its last component) would be too long for the file system.
+ */
+int cs_output_temporary_name(const char *path, char *buffer, size_t size,
+                             cs_error *err);
+
+/*
+ * Call once, first thing in main(), before any other HDF5 or cs_output /
+ * cs_result call: it stops HDF5 registering its atexit() clean-up. HDF5
+ * 1.10.8 crashes in that clean-up when a file could not be flushed or
+ * closed (a full disk during cs_output_close; fixed upstream in
+ * HDFGroup/hdf5 PR #2291). cascade closes or aborts every file itself, so
+ * nothing is lost. Returns CS_OK, or CS_EFAIL if HDF5 was already in use.
+ */
+int cs_output_prepare_process(void);
+
+#endif
