@@ -29,10 +29,14 @@
 #if CASCADE_MPI
 #include <mpi.h>
 #endif
+#include "args.h"
 #include "cli.h"
+#include "outfile.h"
+#include "progress.h"
 #include "table.h"
 
 #define DEFAULT_RUNS 100
+#define RUN "cascade run"
 
 typedef struct run_options {
     const char *scenario_paths[CS_BATCH_MAX_SCENARIOS]; /* none: baseline */
@@ -125,64 +129,6 @@ static void usage(FILE *to)
             DEFAULT_RUNS);
 }
 
-static int parse_count(const char *flag, const char *text, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno || *end || end == text || value < 1 || value > max) {
-        fprintf(stderr,
-                "cascade run: %s: expected a whole number from 1 to %ld, "
-                "found '%s'\n",
-                flag, max, text);
-        return -1;
-    }
-    *out = value;
-    return 0;
-}
-
-static int parse_seed(const char *text, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long value = strtoull(text, &end, 10);
-    if (errno || *end || end == text || text[0] == '-') {
-        fprintf(stderr,
-                "cascade run: --seed: expected a whole number from 0 to "
-                "18446744073709551615, found '%s'\n",
-                text);
-        return -1;
-    }
-    *out = (uint64_t)value;
-    return 0;
-}
-
-/* --runs FIRST:LAST, whole numbers, FIRST <= LAST. */
-static int parse_slice(const char *text, long *first, long *last)
-{
-    char *end;
-    errno = 0;
-    long a = strtol(text, &end, 10), b = -1;
-    int ok = !errno && end != text && *end == ':' && a >= 0 && text[0] != '-';
-    if (ok) {
-        const char *second = end + 1;
-        b = strtol(second, &end, 10);
-        ok = !errno && end != second && !*end && second[0] != '-' && b >= a &&
-             b < CS_BATCH_MAX_RUNS;
-    }
-    if (!ok) {
-        fprintf(stderr,
-                "cascade run: --runs: expected FIRST:LAST, two run numbers "
-                "counted from 0 with FIRST <= LAST (e.g. 0:249), found "
-                "'%s'\n",
-                text);
-        return -1;
-    }
-    *first = a;
-    *last = b;
-    return 0;
-}
-
 /* Returns -1 to continue, or an exit status. */
 static int parse_options(int argc, char **argv, run_options *o)
 {
@@ -212,12 +158,12 @@ static int parse_options(int argc, char **argv, run_options *o)
             o->output_path = optarg;
             break;
         case 'n':
-            if (parse_count("-n", optarg, CS_BATCH_MAX_RUNS, &o->runs))
+            if (cli_parse_count(RUN, "-n", optarg, CS_BATCH_MAX_RUNS, &o->runs))
                 return CLI_BAD_INPUT;
             o->runs_given = 1;
             break;
         case 's':
-            if (parse_seed(optarg, &o->seed))
+            if (cli_parse_seed(RUN, optarg, &o->seed))
                 return CLI_BAD_INPUT;
             o->have_seed = 1;
             break;
@@ -235,12 +181,15 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 'r': /* --runs N is -n N; --runs FIRST:LAST a slice */
             if (!strchr(optarg, ':')) {
-                if (parse_count("--runs", optarg, CS_BATCH_MAX_RUNS, &o->runs))
+                if (cli_parse_count(RUN, "--runs", optarg, CS_BATCH_MAX_RUNS,
+                                    &o->runs))
                     return CLI_BAD_INPUT;
                 o->runs_given = 1;
                 break;
             }
-            if (parse_slice(optarg, &o->first, &o->last))
+            if (cli_parse_range(RUN, "--runs", optarg, 0, CS_BATCH_MAX_RUNS,
+                                "run numbers counted from 0", "0:249",
+                                &o->first, &o->last))
                 return CLI_BAD_INPUT;
             o->slice_given = 1;
             break;
@@ -255,7 +204,7 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 't': {
             long threads;
-            if (parse_count("--threads", optarg, 256, &threads))
+            if (cli_parse_count(RUN, "--threads", optarg, 256, &threads))
                 return CLI_BAD_INPUT;
             o->threads = (int)threads;
             o->threads_given = 1;
@@ -317,51 +266,6 @@ static void default_output_path(const cs_batch *b, char *path, size_t size)
     snprintf(path + used, size - used, ".h5");
 }
 
-/* ---- progress ----------------------------------------------------------- */
-
-/* On a terminal, a line redrawn in place a few times a second; elsewhere
- * (a log, a scheduler's output file) a line at every tenth of the runs or
- * every 30 s, whichever comes first, once the batch has taken 5 s (a
- * short batch leaves the log alone). */
-typedef struct progress {
-    int terminal;
-    double last_shown;
-    long last_tenth;
-} progress;
-
-static void show_progress(void *ctx, const char *name, long done, long total,
-                          double seconds)
-{
-    progress *p = ctx;
-    if (total <= 1)
-        return;
-    double rate = (double)done / (seconds > 0 ? seconds : 1e-9);
-    double left = rate > 0 ? (double)(total - done) / rate : 0;
-    if (p->terminal) {
-        if (seconds - p->last_shown < 0.2 && done < total)
-            return;
-        p->last_shown = seconds;
-        fprintf(stderr, "\r%s: run %ld/%ld  %.1f runs/s  %.0f s left   ", name,
-                done, total, rate, left);
-        if (done == total)
-            fprintf(stderr, "\r%70s\r", "");
-        return;
-    }
-    long tenth = done * 10 / total;
-    if (seconds < 5 || (tenth == p->last_tenth &&
-                        seconds - p->last_shown < 30 && done < total))
-        return;
-    p->last_tenth = tenth;
-    p->last_shown = seconds;
-    fprintf(stderr,
-            "cascade run: %s: %ld of %ld runs (%.0f%%), %.1f runs/s, "
-            "%.0f s left\n",
-            name, done, total, 100.0 * (double)done / (double)total, rate,
-            left);
-}
-
-/* ---- the table, read back from the file -------------------------------- */
-
 static int print_tables(const cs_batch *b, const run_options *o,
                         const cs_batch_settings *s,
                         const cs_batch_outcome *outcome, cs_error *err)
@@ -373,11 +277,11 @@ static int print_tables(const cs_batch *b, const run_options *o,
         cli_table table;
         memset(&table, 0, sizeof table);
         int k = cs_result_find_scenario(result, cs_batch_scenario(b, i)->name);
-        rc = k >= 0 ? cli_table_from_result(result, k, NULL, &table, err)
-                    : cs_error_set(err, CS_EFAIL,
-                                   "scenario '%s' missing from %s",
-                                   cs_batch_scenario(b, i)->name,
-                                   outcome->written);
+        rc =
+            k >= 0
+                ? cli_table_from_result(result, k, NULL, &table, err)
+                : cs_error_set(err, CS_EFAIL, "scenario '%s' missing from %s",
+                               cs_batch_scenario(b, i)->name, outcome->written);
         if (rc == CS_OK) {
             char what[256];
             if (o->deterministic)
@@ -494,9 +398,10 @@ int cli_run(int argc, char **argv, const char *command_line)
     settings.process_noise = !o.no_process_noise;
     settings.year_effects = !o.no_year_effects;
     settings.stop = &interrupted;
-    progress shown = {isatty(STDERR_FILENO), -1e9, -1};
+    cli_progress shown;
+    cli_progress_init(&shown, "cascade run", "runs");
     if (!o.quiet) {
-        settings.progress = show_progress;
+        settings.progress = cli_progress_show;
         settings.progress_ctx = &shown;
     }
 
@@ -511,6 +416,14 @@ int cli_run(int argc, char **argv, const char *command_line)
         }
         output_path = default_path;
     }
+    /* the output (or its .partial) must not be a scenario file */
+    char partial[PATH_MAX + 16];
+    cs_batch_partial_path(output_path, partial, sizeof partial);
+    if ((rc = cli_check_not_an_input("-o", output_path, o.scenario_paths,
+                                     o.n_scenarios, &err)) != CS_OK ||
+        (rc = cli_check_not_an_input("-o", partial, o.scenario_paths,
+                                     o.n_scenarios, &err)) != CS_OK)
+        goto done;
     cs_batch_file file = {
         .path = output_path,
         .force = o.force,

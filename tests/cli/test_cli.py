@@ -197,6 +197,19 @@ class BadInput(Workdir):
                     g['stocks'][:n].mean(axis=0), rtol=1e-12)
             self.assertEqual(self.leftovers(), [])
 
+    def test_output_that_is_a_scenario_file_is_refused(self):
+        # run -o over its own scenario (or through a link to it) would
+        # replace the scenario with HDF5, even with --force
+        before = digest(self.small)
+        link = self.path('link.yaml')
+        os.symlink(self.small, link)
+        for target in (self.small, link):
+            r = run('run', self.small, '-o', target, '--force', '-q')
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn('-o', r.stderr)
+            self.assertEqual(digest(self.small), before)
+        self.assertEqual(self.leftovers(), [])
+
     def test_signal_never_replaces_an_earlier_complete_file(self):
         # issue 10: Ctrl-C early in a batch renamed a partial file (even
         # one of 0 runs) over a good file at the same -o path
@@ -810,7 +823,7 @@ class Batches(Workdir):
         self.assertIn('small-unc/params', x)
         self.assertIn('small/summary/quantiles', x)
 
-    def test_progress_on_a_terminal_only(self):
+    def test_progress_on_a_terminal_and_not_for_a_short_job_in_a_log(self):
         import pty
         leader, follower = pty.openpty()
         p = subprocess.Popen([CASCADE, 'run', self.small, '-n', '3000',
@@ -830,9 +843,10 @@ class Batches(Workdir):
         os.close(leader)
         self.assertEqual(p.returncode, 0)
         text = seen.decode()
-        self.assertRegex(text, r'small: run \d+/3000 +[0-9.]+ runs/s +\d+ s left')
-        self.assertIn('run 3000/3000', text)
-        # not on a pipe or file
+        self.assertRegex(text,
+                         r'small: \d+/3000 runs +[0-9.]+ runs/s +\d+ s left')
+        self.assertIn('3000/3000 runs', text)
+        # in a log (a pipe or file) a job shorter than 5 s says nothing
         r = run('run', self.small, '-n', '50', '-o', self.path('q.h5'))
         self.assertNotIn('runs/s', r.stderr)
 

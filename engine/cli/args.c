@@ -1,0 +1,66 @@
+/*
+ * args.c - command-line values (see args.h).
+ */
+#include "args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int cli_parse_count(const char *command, const char *flag, const char *text,
+                    long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || *end || end == text || value < 1 || value > max) {
+        fprintf(stderr,
+                "%s: %s: expected a whole number from 1 to %ld, found '%s'\n",
+                command, flag, max, text);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+int cli_parse_seed(const char *command, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || *end || end == text || text[0] == '-') {
+        fprintf(stderr,
+                "%s: --seed: expected a whole number from 0 to "
+                "18446744073709551615, found '%s'\n",
+                command, text);
+        return -1;
+    }
+    *out = (uint64_t)value;
+    return 0;
+}
+
+int cli_parse_range(const char *command, const char *flag, const char *text,
+                    long lo, long limit, const char *what, const char *example,
+                    long *first, long *last)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(text, &end, 10), b = -1;
+    int ok = !errno && end != text && *end == ':' && a >= lo && text[0] != '-';
+    if (ok) {
+        const char *second = end + 1;
+        b = strtol(second, &end, 10);
+        ok = !errno && end != second && !*end && second[0] != '-' && b >= a &&
+             b < limit;
+    }
+    if (!ok) {
+        fprintf(stderr,
+                "%s: %s: expected FIRST:LAST, two %s with FIRST <= LAST (e.g. "
+                "%s), found '%s'\n",
+                command, flag, what, example, text);
+        return -1;
+    }
+    *first = a;
+    *last = b;
+    return 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * args.h - command-line values every command reads the same way, each
+ * refused with one line naming the command, the flag and what was
+ * expected (exit 2).
+ */
+#ifndef CASCADE_CLI_ARGS_H
+#define CASCADE_CLI_ARGS_H
+
+#include <stdint.h>
+
+/* A whole number from 1 to max. 0, or -1 after printing why. */
+int cli_parse_count(const char *command, const char *flag, const char *text,
+                    long max, long *out);
+
+/* A seed: a whole number from 0 to 2^64 - 1. */
+int cli_parse_seed(const char *command, const char *text, uint64_t *out);
+
+/* FIRST:LAST, whole numbers from 0 with FIRST <= LAST < limit; what says
+ * what they are ("run numbers counted from 0"), example one ("0:249"). */
+int cli_parse_range(const char *command, const char *flag, const char *text,
+                    long lo, long limit, const char *what, const char *example,
+                    long *first, long *last);
+
+#endif
