@@ -771,6 +771,68 @@ static int compile_initial(cs_model *m, cs_error *err)
     return CS_OK;
 }
 
+int cs_model_check(const cs_model *m, cs_error *err)
+{
+    for (int e = 0; e < m->n_epochs; e++) {
+        const double *p = m->outcome_p + (size_t)e * (size_t)m->n_outcomes;
+        for (int c = 0; c < m->n_compartments; c++) {
+            double sum = 0;
+            for (int o = m->first_outcome[c]; o < m->first_outcome[c + 1];
+                 o++) {
+                if (!isfinite(p[o]) || p[o] < 0 || p[o] > 1)
+                    return cs_error_set(err, CS_EFAIL,
+                                        "model check: epoch %d, compartment "
+                                        "%d: probability %g outside [0, 1]",
+                                        e, c, p[o]);
+                if (m->outcome_dest[o] < 0 ||
+                    m->outcome_dest[o] >= m->n_compartments)
+                    return cs_error_set(err, CS_EFAIL,
+                                        "model check: compartment %d moves "
+                                        "to %d, not a compartment",
+                                        c, m->outcome_dest[o]);
+                sum += p[o];
+            }
+            if (fabs(sum - 1) > 1e-9)
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: epoch %d, compartment %d: "
+                                    "probabilities sum to %.17g, not 1",
+                                    e, c, sum);
+        }
+    }
+    for (int c = 0; c < m->n_compartments; c++)
+        if (!(m->initial[c] >= 0) || m->initial[c] != floor(m->initial[c]) ||
+            !(m->initial_expected[c] >= 0))
+            return cs_error_set(err, CS_EFAIL,
+                                "model check: compartment %d starts with %g "
+                                "children",
+                                c, m->initial[c]);
+    for (int t = 0; t < m->n_months; t++) {
+        if (!(m->births[t] >= 0) || !isfinite(m->births[t]))
+            return cs_error_set(err, CS_EFAIL,
+                                "model check: month %d: %g births", t,
+                                m->births[t]);
+        for (int j = 0; j < m->n_capacity; j++)
+            if (!isfinite(m->places[t * m->n_capacity + j]) ||
+                m->places[t * m->n_capacity + j] < 0)
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: month %d: %g places", t,
+                                    m->places[t * m->n_capacity + j]);
+        for (int l = 0; l < m->n_cost_lines; l++)
+            if (!isfinite(m->unit_cost_cash[(size_t)t * m->n_cost_lines + l]))
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: month %d: a unit cost "
+                                    "that is not finite",
+                                    t);
+        for (int a = 0; a < CS_AGES; a++)
+            if (!isfinite(m->migration[(size_t)t * CS_AGES + a]))
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: month %d: migration not "
+                                    "finite",
+                                    t);
+    }
+    return CS_OK;
+}
+
 int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
 {
     *out = NULL;
@@ -812,6 +874,11 @@ int cs_model_compile(const cs_scenario *scenario, cs_model **out, cs_error *err)
         return rc;
     }
     m->birth_compartment = cs_compartment(m, sc->birth_stage, 0, 0, 0);
+#ifndef NDEBUG
+    /* invariants of every table the steppers walk (tests and debug) */
+    cs_error check;
+    assert(cs_model_check(m, &check) == CS_OK);
+#endif
     *out = m;
     return CS_OK;
 }

@@ -414,6 +414,11 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     if (flows)
         memset(flows, 0, sizeof *flows * (size_t)m->n_months * (size_t)nf);
 
+#ifndef NDEBUG
+    double before = 0;
+    for (size_t c = 0; c < nc; c++)
+        before += sim->now[c];
+#endif
     for (int t = 0; t < m->n_months; t++) {
         double *month_flows = flows ? flows + (size_t)t * (size_t)nf : NULL;
         if (m->ages[t])
@@ -441,6 +446,26 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
             month_flows[m->births_flow] += born;
         migrate(sim, mode, seed, run, t, month_flows);
 
+#ifndef NDEBUG
+        /* conservation: what was there, plus what came in, less those who
+         * reached 18 (counted in the age-out flows) */
+        if (month_flows) {
+            double in = month_flows[m->births_flow], out = 0, now = 0;
+            if (m->migration_flow >= 0)
+                in += month_flows[m->migration_flow];
+            for (int i = 0; i < m->n_arrivals; i++)
+                in += month_flows[m->first_arrival_flow + i];
+            for (int st = 0; st < m->n_stages; st++)
+                out += month_flows[m->births_flow + 1 + st];
+            for (size_t c = 0; c < nc; c++) {
+                assert(sim->next[c] >= 0 && sim->pending[c] == 0);
+                now += sim->next[c];
+            }
+            assert(fabs(now - (before + in - out)) <=
+                   1e-9 * (1 + before + in));
+            before = now;
+        }
+#endif
         double *swap = sim->now;
         sim->now = sim->next;
         sim->next = swap;

@@ -32,6 +32,16 @@ int cs_model_compile(const cs_scenario *scenario, cs_model **out,
                      cs_error *err);
 void cs_model_free(cs_model *model);
 
+/*
+ * The invariants of a compiled model, checked: in every epoch's table each
+ * compartment's probabilities are finite, in [0, 1] and sum to 1 (within
+ * 1e-9), and lead to compartments; the start is whole children (>= 0);
+ * births, places, unit costs and migration are finite (births and places
+ * >= 0). CS_OK, or CS_EFAIL naming the first breach. Compiling asserts it
+ * in debug builds; the fuzzer calls it on every scenario it compiles.
+ */
+int cs_model_check(const cs_model *model, cs_error *err);
+
 const cs_scenario *cs_model_scenario(const cs_model *model);
 int cs_model_n_months(const cs_model *model);
 int cs_model_n_stages(const cs_model *model);

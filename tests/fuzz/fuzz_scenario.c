@@ -108,8 +108,13 @@ int cs_fuzz_scenario(const uint8_t *data, size_t size, cs_error *err)
 
     cs_model *model = NULL;
     rc = cs_model_compile(scenario, &model, err);
-    if (rc == CS_OK)
+    if (rc == CS_OK) {
         check_model(scenario, model, err);
+        /* every epoch's table, not only the first month's */
+        cs_error check;
+        if (cs_model_check(model, &check) != CS_OK)
+            fail(check.message, &check);
+    }
     else if (rc != CS_EINPUT && rc != CS_ENOMEM)
         fail("compiling a valid scenario failed", err);
     cs_model_free(model);
