@@ -314,6 +314,41 @@ static int print_tables(const cs_batch *b, const run_options *o,
     return rc;
 }
 
+/* The file name at the end of a path. */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* A what-if run beside a base should extend that very base: warn when it
+ * extends a file of the same name whose text differs (an edited copy of
+ * the baseline beside the what-if, say, or the built-in one), as compare
+ * will. */
+static void warn_other_bases(const cs_batch *b)
+{
+    for (int i = 1; i < cs_batch_n_scenarios(b); i++) {
+        const cs_scenario *alt = cs_batch_scenario(b, i);
+        if (!alt->extends_source || !alt->extends_hash)
+            continue;
+        for (int j = 0; j < i; j++) {
+            const cs_scenario *base = cs_batch_scenario(b, j);
+            if (!base->source_path || !base->resolved_hash ||
+                strcmp(base_name(base->source_path),
+                       base_name(alt->extends_source)) != 0)
+                continue;
+            if (strcmp(base->resolved_hash, alt->extends_hash) != 0)
+                fprintf(stderr,
+                        "cascade run: warning: '%s' extends %s, not the %s "
+                        "run beside it ('%s' from %s): their differences "
+                        "include every difference between the two bases\n",
+                        alt->name, alt->extends_source,
+                        base_name(base->source_path), base->name,
+                        base->source_path);
+        }
+    }
+}
+
 /* ---- MPI ---------------------------------------------------------------- */
 
 /* Under MPI every rank checks the same input and finds the same faults:
@@ -388,6 +423,8 @@ int cli_run(int argc, char **argv, const char *command_line)
     }
     if (rc != CS_OK)
         goto done;
+    if (rank == 0 && !o.quiet)
+        warn_other_bases(batch);
 
     cs_batch_settings settings;
     cs_batch_settings_init(&settings);

@@ -197,6 +197,30 @@ class BadInput(Workdir):
                     g['stocks'][:n].mean(axis=0), rtol=1e-12)
             self.assertEqual(self.leftovers(), [])
 
+    def test_run_warns_when_a_what_if_extends_another_base(self):
+        # issue 10: run beside an edited baseline, a what-if extending
+        # england-baseline.yaml took the built-in copy without a word
+        shipped = os.path.join(os.path.dirname(DATA), '..', 'scenarios',
+                               'england-baseline.yaml')
+        os.mkdir(self.path('edited'))
+        edited = self.path('edited/england-baseline.yaml')
+        with open(shipped) as f:
+            text = f.read()
+        with open(edited, 'w') as f:
+            f.write(text.replace('rate: 0.03581', 'rate: 0.04'))
+        cut = self.path('cut.yaml')
+        with open(cut, 'w') as f:
+            f.write('extends: england-baseline.yaml\nname: cut\n')
+        r = run('run', edited, cut, '-n', '1', '-o', self.path('w.h5'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: 'cut' extends <builtin>/england-baseline.yaml,"
+                      " not the england-baseline.yaml run beside it",
+                      r.stderr)
+        # beside the shipped text itself: nothing to say
+        r = run('run', shipped, cut, '-n', '1', '-o', self.path('v.h5'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('warning', r.stderr)
+
     def test_output_that_is_a_scenario_file_is_refused(self):
         # run -o over its own scenario (or through a link to it) would
         # replace the scenario with HDF5, even with --force
