@@ -22,6 +22,11 @@ int cli_fit(int argc, char **argv);
 /* Map a library status to an exit status. */
 int cli_exit_status(int cs_status);
 
+/* Under MPI every rank but 0 mutes its stderr while checking the input
+ * (returns what to give cli_unmute_stderr; -1 on rank 0). */
+int cli_mute_stderr(int rank);
+void cli_unmute_stderr(int saved);
+
 /* Load a scenario file, or the shipped baseline when path is NULL. */
 int cli_load_scenario(const char *path, cs_scenario **out, cs_error *err);
 

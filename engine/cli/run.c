@@ -15,7 +15,6 @@
  * FILE.partial, which --resume continues.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -349,33 +348,6 @@ static void warn_other_bases(const cs_batch *b)
     }
 }
 
-/* ---- MPI ---------------------------------------------------------------- */
-
-/* Under MPI every rank checks the same input and finds the same faults:
- * only rank 0 tells them (the others' stderr is muted until the runs). */
-static int mute_stderr(int rank)
-{
-    if (rank == 0)
-        return -1;
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) {
-        dup2(null, STDERR_FILENO);
-        close(null);
-    }
-    return saved;
-}
-
-static void unmute_stderr(int saved)
-{
-    if (saved < 0)
-        return;
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-}
-
 int cli_run(int argc, char **argv, const char *command_line)
 {
     int rank = 0, size = 1;
@@ -388,18 +360,18 @@ int cli_run(int argc, char **argv, const char *command_line)
         MPI_Comm_size(world, &size);
     }
 #endif
-    int muted = mute_stderr(rank);
+    int muted = cli_mute_stderr(rank);
     run_options o;
     int status = parse_options(argc, argv, &o);
     if (status >= 0) {
-        unmute_stderr(muted);
+        cli_unmute_stderr(muted);
         return status;
     }
     if (size > 1 && (o.resume || o.slice_given || o.deterministic)) {
         fprintf(stderr, "cascade run: --resume, --runs FIRST:LAST and "
                         "--deterministic are for one process; under mpirun "
                         "the ranks share the batch of -n runs\n");
-        unmute_stderr(muted);
+        cli_unmute_stderr(muted);
         return CLI_BAD_INPUT;
     }
     if (size > 1 && !o.threads_given)
@@ -477,7 +449,7 @@ int cli_run(int argc, char **argv, const char *command_line)
         file.mpi_comm = &world;
 #endif
 
-    unmute_stderr(muted);
+    cli_unmute_stderr(muted);
     muted = -1;
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -507,7 +479,7 @@ int cli_run(int argc, char **argv, const char *command_line)
 done:
     if (rc != CS_OK && err.message[0]) /* empty: rank 0 told it */
         fprintf(stderr, "%s\n", err.message);
-    unmute_stderr(muted);
+    cli_unmute_stderr(muted);
     cs_batch_free(batch);
     if (rc != CS_OK)
         return cli_exit_status(rc);
