@@ -18,6 +18,7 @@
  * usage: bench_baseline [RUNS [SCENARIO.yaml]]   (default 200 runs of the
  * built-in baseline). Results: bench/RESULTS.md.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -112,6 +113,37 @@ static size_t record_draws(const cs_model *m, uint64_t seed, draw **out)
     return count;
 }
 
+/* A sink that keeps nothing but a checksum: the batch engine's own cost. */
+static int checksum(void *ctx, const cs_run_record *r, cs_error *err)
+{
+    (void)err;
+    *(double *)ctx += r->stocks[0];
+    return CS_OK;
+}
+
+/* Seconds a run through the library's batch engine (cs_batch_compute:
+ * parameter draws, compile, step, cost, delivery), on `threads`. */
+static double batch_seconds(const cs_scenario *sc, int runs, int threads)
+{
+    cs_batch *b = NULL;
+    cs_error err;
+    if (cs_batch_create(&b, &err) || cs_batch_add_scenario(b, sc, "bench", &err))
+        return NAN;
+    cs_batch_settings s;
+    cs_batch_settings_init(&s);
+    s.seed = 1;
+    s.threads = threads;
+    long *list = malloc(sizeof *list * (size_t)runs);
+    for (int i = 0; i < runs; i++)
+        list[i] = i;
+    double sum = 0, t0 = now_seconds();
+    int rc = cs_batch_compute(b, &s, 0, list, runs, checksum, &sum, NULL, &err);
+    double t = (now_seconds() - t0) / runs;
+    free(list);
+    cs_batch_free(b);
+    return rc == CS_OK ? t : NAN;
+}
+
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 200;
@@ -200,6 +232,10 @@ int main(int argc, char **argv)
                "%.2f ms\n",
                draw_compile / runs * 1e3);
     printf("deterministic run:    %8.2f ms\n", deterministic * 1e3);
+    double one = batch_seconds(sc, runs, 1), two = batch_seconds(sc, runs, 2);
+    printf("cs_batch_compute:     %8.2f ms a run on 1 thread, %.2f ms on 2 "
+           "(speed-up %.2f)\n",
+           one * 1e3, two * 1e3, one / two);
     printf("binomial floor:       %8.2f ms   (%zu gsl_ran_binomial draws "
            "with the run's (n, p), same generator)\n",
            floor_time * 1e3, n_draws);
