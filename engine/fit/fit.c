@@ -134,8 +134,8 @@ static void set_category(cs_scenario *s, int category, int lo, int hi,
         s->initial[stage[i]][age[i]] = counts[i];
 }
 
-static int get(const cs_series *data, int area, const char *measure, int year,
-               double *value)
+int fit_get(const cs_series *data, int area, const char *measure, int year,
+            double *value)
 {
     int m = cs_series_find_measure(measure);
     return m >= 0 && cs_series_get(data, area, m, year, value);
@@ -147,8 +147,8 @@ static int population_at_march(const cs_series *data, int area, int year,
                                double *value)
 {
     double before, after;
-    int b = get(data, area, "population_0_17", year, &before);
-    int a = get(data, area, "population_0_17", year + 1, &after);
+    int b = fit_get(data, area, "population_0_17", year, &before);
+    int a = fit_get(data, area, "population_0_17", year + 1, &after);
     if (b && a)
         *value = 0.25 * before + 0.75 * after;
     else if (b || a)
@@ -160,9 +160,9 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
                    char *note, size_t note_size)
 {
     double cla = 0, cpp = 0, cin = 0, pop = 0;
-    int has_cla = get(data, area, "cla_31_march", year, &cla);
-    int has_cpp = get(data, area, "cpp_31_march", year, &cpp);
-    int has_cin = get(data, area, "cin_31_march", year, &cin);
+    int has_cla = fit_get(data, area, "cla_31_march", year, &cla);
+    int has_cpp = fit_get(data, area, "cpp_31_march", year, &cpp);
+    int has_cin = fit_get(data, area, "cin_31_march", year, &cin);
     int has_pop = population_at_march(data, area, year, &pop);
     note[0] = '\0';
     double before[CS_AGES] = {0}, total_before = 0;
@@ -187,7 +187,7 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
         double band[5], sum = 0;
         int all = 1;
         for (int b = 0; b < 5; b++) {
-            all = all && get(data, area, bands[b], year, &band[b]);
+            all = all && fit_get(data, area, bands[b], year, &band[b]);
             sum += all ? band[b] : 0;
         }
         if (all && sum > 0) {
@@ -270,6 +270,66 @@ static void evaluator_free(evaluator *e)
     free(e->flows);
 }
 
+/* The leaf stages of category c (not the remainder), into out. */
+static int stages_of(const cs_scenario *s, int c, int *out)
+{
+    int n = 0;
+    for (int st = 0; st < s->n_stages; st++)
+        if ((int)s->stages[st].dfe == c && st != s->remainder_stage)
+            out[n++] = st;
+    return n;
+}
+
+/*
+ * Year by year through the window, each year after the first started
+ * from the published stocks at the 31 March before it (where published):
+ * the model's children of each category are scaled to the published
+ * count, and the children the scaling adds or takes are taken from or
+ * given back to the remainder (universal services), so the population
+ * stays the model's.
+ */
+static void run_years(const fit_problem *f, const cs_scenario *s,
+                      const cs_model *m, cs_sim *sim, evaluator *e)
+{
+    static const int lo[5] = {0, 1, 5, 10, 16}, hi[5] = {0, 4, 9, 15, 17};
+    int cin[CS_MAX_STAGES], cp[CS_MAX_STAGES], la[CS_MAX_STAGES];
+    int n_cin = stages_of(s, CS_DFE_CIN, cin);
+    int n_cp = stages_of(s, CS_DFE_CP, cp);
+    int n_la = stages_of(s, CS_DFE_LOOKED_AFTER, la);
+    int remainder = s->remainder_stage;
+    int S = cs_model_n_stages(m), F = cs_model_n_flows(m);
+    cs_sim_start(sim, CS_SIM_DETERMINISTIC);
+    for (int y = 0; y < f->n_years; y++) {
+        if (y > 0) {
+            double moved = 0; /* children the scaling added */
+            if (f->start_la_band[y][0] >= 0) {
+                for (int b = 0; b < 5; b++)
+                    moved += f->start_la_band[y][b] -
+                             cs_sim_scale(sim, la, n_la, lo[b], hi[b],
+                                          f->start_la_band[y][b]);
+            } else if (f->start_la[y] >= 0) {
+                moved +=
+                    f->start_la[y] -
+                    cs_sim_scale(sim, la, n_la, 0, CS_AGES - 1, f->start_la[y]);
+            }
+            if (f->start_cp[y] >= 0)
+                moved +=
+                    f->start_cp[y] -
+                    cs_sim_scale(sim, cp, n_cp, 0, CS_AGES - 1, f->start_cp[y]);
+            if (f->start_cin[y] >= 0)
+                moved += f->start_cin[y] - cs_sim_scale(sim, cin, n_cin, 0,
+                                                        CS_AGES - 1,
+                                                        f->start_cin[y]);
+            double there = cs_sim_scale(sim, &remainder, 1, 0, CS_AGES - 1, -1);
+            if (there > moved)
+                cs_sim_scale(sim, &remainder, 1, 0, CS_AGES - 1, there - moved);
+        }
+        cs_sim_continue(sim, CS_SIM_DETERMINISTIC, 0, 0, 12,
+                        e->stocks + (size_t)y * 12 * S * CS_AGES,
+                        e->flows + (size_t)y * 12 * F, NULL);
+    }
+}
+
 /*
  * mu[] at parameter values u[] (fitted scale): put them in a fresh copy
  * of the base scenario, compile, run in expected values, observe. 0, or -1
@@ -303,7 +363,10 @@ static int evaluate(const fit_problem *f, evaluator *e, const double *u,
         cs_model_free(m);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, e->stocks, e->flows, NULL);
+    if (f->assimilate)
+        run_years(f, s, m, sim, e);
+    else
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, e->stocks, e->flows, NULL);
     cs_observer *o = NULL;
     rc = fit_observer(f, m, &o, err);
     for (int i = 0; rc == CS_OK && i < f->n_obs; i++) {
@@ -574,6 +637,52 @@ static void to_values(const fit_problem *f, const double *phi, double *u)
         u[j] = to_u(&f->spec->parameters[j], phi[j]);
 }
 
+/*
+ * ratio[x] = max(1, sandwich variance / model variance) of parameter x,
+ * the sandwich A^-1 M A^-1 with M the sum over years t of g_t g_t' (g_t the
+ * score of year t's figures), times T / (T - 1) for T years.
+ */
+static void sandwich_ratios(const fit_problem *f, const double *jac,
+                            const double *mu, const double *k,
+                            const gsl_matrix *inv, double *ratio)
+{
+    int p = f->p;
+    double g[CS_MAX_YEARS][CS_MAX_FIT_PARAMETERS];
+    int used[CS_MAX_YEARS] = {0}, years = 0;
+    memset(g, 0, sizeof g);
+    for (int i = 0; i < f->n_obs; i++) {
+        int t = f->obs[i].year - f->first_year - 1;
+        if (t < 0 || t >= CS_MAX_YEARS)
+            continue;
+        double w =
+            (f->obs[i].value - mu[i]) / variance(mu[i], k[f->obs[i].series]);
+        for (int x = 0; x < p; x++)
+            g[t][x] += jac[(size_t)i * p + x] * w;
+        years += !used[t];
+        used[t] = 1;
+    }
+    if (years < 2)
+        return;
+    double meat[CS_MAX_FIT_PARAMETERS][CS_MAX_FIT_PARAMETERS] = {{0}};
+    for (int t = 0; t < CS_MAX_YEARS; t++)
+        if (used[t])
+            for (int x = 0; x < p; x++)
+                for (int y = 0; y < p; y++)
+                    meat[x][y] += g[t][x] * g[t][y];
+    double small = (double)years / (years - 1);
+    for (int x = 0; x < p; x++) {
+        double v = 0;
+        for (int a = 0; a < p; a++)
+            for (int b = 0; b < p; b++)
+                v += gsl_matrix_get(inv, (size_t)x, (size_t)a) * meat[a][b] *
+                     gsl_matrix_get(inv, (size_t)b, (size_t)x);
+        v *= small;
+        double model = gsl_matrix_get(inv, (size_t)x, (size_t)x);
+        if (model > 0 && v > model)
+            ratio[x] = v / model;
+    }
+}
+
 int fit_optimise(fit_problem *f, int threads, int max_iterations,
                  fit_solution *sol, cs_error *err)
 {
@@ -696,6 +805,12 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
         int df = n - p - f->n_series;
         sol->pearson_per_df = df > 0 ? pearson / df : NAN;
         double inflate = df > 0 && pearson / df > 1 ? pearson / df : 1;
+        /* each series' variance rests on a few years: carry that
+         * uncertainty as a Student t's, variance nu / (nu - 2) with nu the
+         * residual degrees of freedom per series (at least 3) */
+        double nu = f->n_series > 0 ? (double)(n - p) / f->n_series : 3;
+        nu = nu < 3 ? 3 : nu;
+        inflate *= nu / (nu - 2);
         sol->inflation = inflate;
         memset(sol->covariance, 0, sizeof sol->covariance);
         if (p > 0) {
@@ -706,16 +821,27 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
             int ok = inv && perm && gsl_linalg_LU_decomp(a, perm, &sign) == 0 &&
                      gsl_linalg_LU_invert(a, perm, inv) == 0;
             gsl_set_error_handler(old);
+            /* the information's covariance assumes every figure
+             * independent; the figures of one year are not (more
+             * referrals make more children in need and more CP plans the
+             * same year): the cluster-robust (sandwich) variance with the
+             * years as clusters says by how much each parameter's
+             * variance is understated, and it is scaled up by that */
+            double ratio[CS_MAX_FIT_PARAMETERS];
+            for (int x = 0; x < p; x++)
+                ratio[x] = 1;
+            if (ok)
+                sandwich_ratios(f, jac, mu, k, inv, ratio);
             for (int x = 0; x < p; x++) {
                 const cs_fit_parameter *q = &f->spec->parameters[x];
-                double dx = du_dphi(q, phi[x]);
+                double dx = du_dphi(q, phi[x]) * sqrt(ratio[x]);
                 /* at a bound: no information left on u's scale */
                 double span = q->hi - q->lo;
                 sol->at_bound[x] = fabs(u[x] - q->lo) < 1e-4 * span ||
                                    fabs(q->hi - u[x]) < 1e-4 * span;
                 for (int y = 0; ok && y < p; y++) {
                     const cs_fit_parameter *qy = &f->spec->parameters[y];
-                    double dy = du_dphi(qy, phi[y]);
+                    double dy = du_dphi(qy, phi[y]) * sqrt(ratio[y]);
                     sol->covariance[x][y] =
                         dx * dy * gsl_matrix_get(inv, (size_t)x, (size_t)y) *
                         inflate;

@@ -32,6 +32,15 @@ typedef struct fit_problem {
     int n_series; /* measures with observations */
     int series_measure[FIT_MAX_SERIES];
     int series_group[FIT_MAX_SERIES];
+    /* One-year-ahead: each year of the window but the last ends with the
+     * published stocks at 31 March put in place of the model's (in
+     * expected values; -1 where not published): children in need outside
+     * CP and care, on CP plans, looked after in all or by the five DfE age
+     * bands. assimilate 0: the model runs free from the start. */
+    int assimilate;
+    int first_year, n_years;
+    double start_cin[CS_MAX_YEARS], start_cp[CS_MAX_YEARS];
+    double start_la[CS_MAX_YEARS], start_la_band[CS_MAX_YEARS][5];
 } fit_problem;
 
 typedef struct fit_solution {
@@ -50,6 +59,10 @@ typedef struct fit_solution {
  * docs in fit.h, cs_fit_set_stocks). 0, or -1 if they do not fit. */
 int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
                    char *note, size_t note_size);
+
+/* 1 and *value if data has measure (by name) for area and year. */
+int fit_get(const cs_series *data, int area, const char *measure, int year,
+            double *value);
 
 /* The observer of model m with the spec's measure maps. */
 int fit_observer(const fit_problem *f, const cs_model *m, cs_observer **out,

@@ -123,6 +123,38 @@ static int collect(fit_problem *f, const cs_series *data, int area,
     return CS_OK;
 }
 
+/* The published stocks each year of the window starts from (fit.c). */
+static void published_starts(fit_problem *f, const cs_series *data, int area,
+                             int first, int last)
+{
+    static const char *const bands[5] = {
+        "cla_31_march_age_under_1", "cla_31_march_age_1_to_4",
+        "cla_31_march_age_5_to_9", "cla_31_march_age_10_to_15",
+        "cla_31_march_age_16_and_over"};
+    f->first_year = first;
+    f->n_years = last - first;
+    for (int y = 0; y < f->n_years; y++) {
+        int year = first + y; /* the year is started from 31 March `year` */
+        double cin, cpp, cla;
+        int has_cin = fit_get(data, area, "cin_31_march", year, &cin);
+        int has_cpp = fit_get(data, area, "cpp_31_march", year, &cpp);
+        int has_cla = fit_get(data, area, "cla_31_march", year, &cla);
+        f->start_cp[y] = has_cpp ? cpp : -1;
+        f->start_la[y] = has_cla ? cla : -1;
+        f->start_cin[y] = has_cin && has_cpp && has_cla && cin >= cpp + cla
+                              ? cin - cpp - cla
+                              : -1;
+        double band[5], sum = 0;
+        int all = has_cla;
+        for (int b = 0; b < 5 && all; b++) {
+            all = fit_get(data, area, bands[b], year, &band[b]);
+            sum += band[b];
+        }
+        for (int b = 0; b < 5; b++) /* the bands as published, to the total */
+            f->start_la_band[y][b] = all && sum > 0 ? band[b] * cla / sum : -1;
+    }
+}
+
 /* A trend parameter's transitions: their trend runs to the window's last
  * year (financial year index from the base's), then by the rule. */
 static void set_trend_rules(cs_scenario *s, int until)
@@ -226,6 +258,9 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
     r->problem.base = r->base;
     r->problem.spec = r->base ? r->base->fit : NULL;
     r->problem.p = scenario->fit->n_parameters;
+    r->problem.assimilate = !o.free_running;
+    if (rc == CS_OK)
+        published_starts(&r->problem, data, area, first, last);
     if (rc == CS_OK)
         rc = collect(&r->problem, data, area, observer, first, last, err);
     if (rc == CS_OK && r->problem.n_obs <= r->problem.p)

@@ -27,7 +27,9 @@ struct cs_sim {
     double *pending;     /* arrivals at stages with capacity, not yet let in */
     unsigned int *drawn; /* multinomial counts, max_outcomes of them */
     gsl_rng *rng;
-    double *capacity; /* this run's record [month][capacity][3], or NULL */
+    double *capacity;   /* this run's record [month][capacity][3], or NULL */
+    int capacity_first; /* the month capacity[0] records */
+    int month;          /* the next month to step (cs_sim_continue) */
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -385,7 +387,9 @@ static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
         if (flows)
             flows[m->turned_away_flow[j]] += turned;
         if (sim->capacity) {
-            double *rec = sim->capacity + ((size_t)t * m->n_capacity + j) * 3;
+            double *rec =
+                sim->capacity +
+                ((size_t)(t - sim->capacity_first) * m->n_capacity + j) * 3;
             double now_in = 0;
             for (int c = lo; c < hi; c++)
                 now_in += sim->next[c];
@@ -401,26 +405,38 @@ const double *cs_sim_final_state(const cs_sim *sim)
     return sim->now;
 }
 
-void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
-                double *stocks, double *flows, double *capacity)
+void cs_sim_start(cs_sim *sim, cs_sim_mode mode)
 {
-    sim->capacity = capacity;
+    const cs_model *m = sim->model;
+    memcpy(sim->now,
+           mode == CS_SIM_STOCHASTIC ? m->initial : m->initial_expected,
+           (size_t)m->n_compartments * sizeof *sim->now);
+    sim->month = 0;
+}
+
+void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                     int n_months, double *stocks, double *flows,
+                     double *capacity)
+{
     const cs_model *m = sim->model;
     size_t nc = (size_t)m->n_compartments;
     int nf = m->n_flows;
-    memcpy(sim->now,
-           mode == CS_SIM_STOCHASTIC ? m->initial : m->initial_expected,
-           nc * sizeof *sim->now);
+    int first = sim->month;
+    if (n_months > m->n_months - first)
+        n_months = m->n_months - first;
+    /* the caller's arrays hold the months of this call */
+    sim->capacity = capacity;
+    sim->capacity_first = first;
     if (flows)
-        memset(flows, 0, sizeof *flows * (size_t)m->n_months * (size_t)nf);
-
+        memset(flows, 0, sizeof *flows * (size_t)n_months * (size_t)nf);
 #ifndef NDEBUG
     double before = 0;
     for (size_t c = 0; c < nc; c++)
         before += sim->now[c];
 #endif
-    for (int t = 0; t < m->n_months; t++) {
-        double *month_flows = flows ? flows + (size_t)t * (size_t)nf : NULL;
+    for (int t = first; t < first + n_months; t++) {
+        double *month_flows =
+            flows ? flows + (size_t)(t - first) * (size_t)nf : NULL;
         if (m->ages[t])
             age_everyone(m, sim->now, month_flows);
         else if (m->monthly_ageing)
@@ -461,8 +477,7 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
                 assert(sim->next[c] >= 0 && sim->pending[c] == 0);
                 now += sim->next[c];
             }
-            assert(fabs(now - (before + in - out)) <=
-                   1e-9 * (1 + before + in));
+            assert(fabs(now - (before + in - out)) <= 1e-9 * (1 + before + in));
             before = now;
         }
 #endif
@@ -471,8 +486,42 @@ void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         sim->next = swap;
         if (stocks)
             cs_sum_compartments(m, sim->now,
-                                stocks +
-                                    (size_t)t * (size_t)m->n_stages * CS_AGES);
+                                stocks + (size_t)(t - first) *
+                                             (size_t)m->n_stages * CS_AGES);
     }
+    sim->month = first + n_months;
     sim->capacity = NULL;
+}
+
+void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                double *stocks, double *flows, double *capacity)
+{
+    cs_sim_start(sim, mode);
+    cs_sim_continue(sim, mode, seed, run, sim->model->n_months, stocks, flows,
+                    capacity);
+}
+
+double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
+                    int age_hi, double total)
+{
+    const cs_model *m = sim->model;
+    double now = 0;
+    for (int i = 0; i < n_stages; i++) {
+        int s = stages[i], block = m->n_dur[s] * m->n_mark_sets;
+        const double *base = sim->now + m->stage_offset[s];
+        for (int a = age_lo; a <= age_hi; a++)
+            for (int k = 0; k < block; k++)
+                now += base[a * block + k];
+    }
+    if (!(now > 0) || !(total >= 0))
+        return now;
+    double f = total / now;
+    for (int i = 0; i < n_stages; i++) {
+        int s = stages[i], block = m->n_dur[s] * m->n_mark_sets;
+        double *base = sim->now + m->stage_offset[s];
+        for (int a = age_lo; a <= age_hi; a++)
+            for (int k = 0; k < block; k++)
+                base[a * block + k] *= f;
+    }
+    return now;
 }

@@ -60,6 +60,11 @@ typedef struct cs_fit_options {
     int first, last;
     int threads;        /* to compute the Jacobian (default 1) */
     int max_iterations; /* default 200 */
+    /* 0 (default): each year of the window starts from the published
+     * stocks at the 31 March before it, so the fit is of one-year-ahead
+     * predictions (docs/fitting.md); 1: the model runs free from the
+     * window's start */
+    int free_running;
 } cs_fit_options;
 
 void cs_fit_options_init(cs_fit_options *options);

@@ -48,4 +48,22 @@ void cs_sim_free(cs_sim *sim);
 void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
                 double *stocks, double *flows, double *capacity);
 
+/*
+ * A run in parts (what cs_sim_run does in one): cs_sim_start puts the
+ * model's children at the base date in place; cs_sim_continue steps the
+ * next n_months (fewer at the horizon), filling stocks, flows and capacity
+ * for those months only ([n_months][...]); between parts, cs_sim_scale
+ * may set the children of some stages (ages age_lo..age_hi) to a total,
+ * keeping how they are spread over compartments, and returns the total
+ * before. A fit uses it to start each year from the published stocks of
+ * the one before (expected values; a stochastic run would need whole
+ * children).
+ */
+void cs_sim_start(cs_sim *sim, cs_sim_mode mode);
+void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
+                     int n_months, double *stocks, double *flows,
+                     double *capacity);
+double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
+                    int age_hi, double total);
+
 #endif

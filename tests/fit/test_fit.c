@@ -1,0 +1,381 @@
+/*
+ * test_fit.c - cascade fit recovers known parameters: series made by a
+ * scenario whose rates are known are fitted from the scenario with other
+ * rates; exactly on expected-value data, and within two standard errors
+ * in at least 90% of 50 replicates made by stochastic runs (fixed seeds).
+ * Also the fitted scenario: it runs, draws around the estimates with the
+ * covariance the fit reports, and reads back from the YAML it is written
+ * as; and the refusals.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cascade/cascade.h"
+
+/*
+ * A council of 36,000 children, base April 2013, six years. The
+ * population is stationary (ages uniform, births = a year of age), so the
+ * published population is the same every year and the start is exact.
+ */
+static const char *const scenario_yaml =
+    "name: council\n"
+    "base_date: 2013-04\n"
+    "horizon_months: 72\n"
+    "seed: 3\n"
+    "stages:\n"
+    "  universal: {intervention: none}\n"
+    "  assessment: {intervention: late, dfe: cin}\n"
+    "  cin: {intervention: late, dfe: cin}\n"
+    "  cp: {intervention: late, dfe: cp}\n"
+    "  looked_after:\n"
+    "    intervention: late\n"
+    "    dfe: looked_after\n"
+    "    placements:\n"
+    "      foster: {entry_share: 0.75}\n"
+    "      residential: {entry_share: 0.25}\n"
+    "population:\n"
+    "  total: 36000\n"
+    "  remainder: universal\n"
+    "  stages:\n"
+    "    assessment: {count: 180}\n"
+    "    cin: {count: 540}\n"
+    "    cp: {count: 108}\n"
+    "    looked_after:\n"
+    "      count: 216\n"
+    "      placements: {foster: 162, residential: 54}\n"
+    "births: {per_year: 2000}\n"
+    "transitions:\n"
+    "  referral: {from: universal, to: assessment, rate: 0.05}\n"
+    "  nfa: {from: assessment, to: universal, rate: 5}\n"
+    "  to_cin: {from: assessment, to: cin, rate: 6}\n"
+    "  to_cp: {from: assessment, to: cp, rate: 1}\n"
+    "  to_care: {from: assessment, to: looked_after, rate: 0.4}\n"
+    "  cin_closed: {from: cin, to: universal, rate: 1.5}\n"
+    "  cp_ends: {from: cp, to: cin, rate: 1.2}\n"
+    "  cp_to_care: {from: cp, to: looked_after, rate: 0.2}\n"
+    "  home: {from: looked_after, to: universal, rate: 0.5}\n"
+    "fit:\n"
+    "  parameters:\n"
+    "    referrals: {multiply: [transitions.referral.rate]}\n"
+    "    referral_trend: {trend: [referral], after: hold}\n"
+    "    cin_closing: {multiply: [transitions.cin_closed.rate]}\n"
+    "    cp_starts: {multiply: [transitions.to_cp.rate]}\n"
+    "    care_starts:\n"
+    "      multiply: [transitions.to_care.rate, transitions.cp_to_care.rate]\n"
+    "    leaving_care: {multiply: [transitions.home.rate]}\n";
+
+/* The truth, on the fitted scale: log multipliers and the trend. */
+static const double truth[6] = {0.15, 0.03, -0.2, 0.1, 0.25, -0.15};
+
+static cs_scenario *load(const char *text)
+{
+    cs_scenario *s = NULL;
+    cs_error err;
+    int rc = cs_scenario_load_string(text, strlen(text), "council.yaml", NULL,
+                                     &s, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    return s;
+}
+
+static const char *const measures[] = {
+    "population_0_17", "referrals",    "cin_31_march", "cpp_31_march",
+    "cpp_starts",      "cla_31_march", "cla_starts",   "cla_ceased"};
+#define N_MEASURES 8
+
+/*
+ * The published figures of one run of the truth (seed, run; stochastic or
+ * not) as an England summary CSV, 2013 to 2019: 2013's stocks are the
+ * start, the population the stationary total.
+ */
+static char *truth_csv(const cs_scenario *base, cs_sim_mode mode, uint32_t run)
+{
+    cs_error err;
+    cs_scenario *s = NULL;
+    ck_assert_int_eq(cs_scenario_copy(base, &s, &err), CS_OK);
+    char why[256];
+    ck_assert_int_eq(cs_fit_apply(s, s->fit, truth, 0, why, sizeof why), 0);
+    s->transitions[0].trend_until = 5; /* 2018/19, as the fit will */
+    s->transitions[0].trend_after = CS_TREND_HOLD;
+    cs_model *m = NULL;
+    ck_assert_int_eq(cs_model_compile(s, &m, &err), CS_OK);
+    cs_observer *o = NULL;
+    ck_assert_int_eq(cs_observer_create(m, &o, &err), CS_OK);
+    int months = cs_model_n_months(m), S = cs_model_n_stages(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *flows = calloc((size_t)months * cs_model_n_flows(m), sizeof *flows);
+    cs_sim *sim = cs_sim_alloc(m);
+    cs_sim_run(sim, mode, 11, run, stocks, flows, NULL);
+    double start[CS_MAX_STAGES * CS_AGES];
+    cs_model_initial_stocks(m, start);
+    size_t size = 8192, used = 0;
+    char *csv = malloc(size);
+    used += (size_t)snprintf(csv + used, size - used, "year_to_31_march");
+    for (int k = 0; k < N_MEASURES; k++)
+        used += (size_t)snprintf(csv + used, size - used, ",%s", measures[k]);
+    used += (size_t)snprintf(csv + used, size - used, "\n");
+    for (int year = 2013; year <= 2019; year++) {
+        used += (size_t)snprintf(csv + used, size - used, "%d", year);
+        for (int k = 0; k < N_MEASURES; k++) {
+            double v = NAN;
+            int measure = cs_series_find_measure(measures[k]);
+            if (!strcmp(measures[k], "population_0_17"))
+                v = 36000;
+            else if (year > 2013)
+                v = cs_observe(o, measure, year, stocks, flows);
+            else if (cs_series_measure(measure)->kind == CS_OBS_STOCK) {
+                /* 31 March 2013: the start, by category */
+                int cat = !strcmp(measures[k], "cin_31_march") ? -1
+                          : !strcmp(measures[k], "cpp_31_march")
+                              ? CS_DFE_CP
+                              : CS_DFE_LOOKED_AFTER;
+                v = 0;
+                for (int st = 0; st < S; st++)
+                    if ((cat < 0 && s->stages[st].dfe != CS_DFE_NONE) ||
+                        (int)s->stages[st].dfe == cat)
+                        for (int a = 0; a < CS_AGES; a++)
+                            v += start[st * CS_AGES + a];
+            }
+            if (isnan(v))
+                used += (size_t)snprintf(csv + used, size - used, ",");
+            else
+                used += (size_t)snprintf(csv + used, size - used, ",%.12g", v);
+        }
+        used += (size_t)snprintf(csv + used, size - used, "\n");
+    }
+    cs_sim_free(sim);
+    cs_observer_free(o);
+    cs_model_free(m);
+    cs_scenario_free(s);
+    free(stocks);
+    free(flows);
+    return csv;
+}
+
+static cs_series *series_of(const char *csv)
+{
+    cs_series *d = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_series_create(&d, &err), CS_OK);
+    int rc = cs_series_load_buffer(d, "truth.csv", csv, strlen(csv), &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    return d;
+}
+
+static cs_fit_result *fit(const cs_scenario *s, const cs_series *d)
+{
+    cs_fit_result *r = NULL;
+    cs_error err;
+    int area = -1;
+    ck_assert_int_eq(cs_series_find_area(d, "England", &area, &err), CS_OK);
+    cs_fit_options o;
+    cs_fit_options_init(&o);
+    int rc = cs_fit_run(s, d, area, &o, &r, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    return r;
+}
+
+/* Expected-value data: the estimates are the truth, to the optimiser's
+ * tolerance. */
+START_TEST(test_recovers_the_truth_from_expected_values)
+{
+    cs_scenario *s = load(scenario_yaml);
+    char *csv = truth_csv(s, CS_SIM_DETERMINISTIC, 0);
+    cs_series *d = series_of(csv);
+    cs_fit_result *r = fit(s, d);
+    ck_assert_int_eq(cs_fit_first_year(r), 2013);
+    ck_assert_int_eq(cs_fit_last_year(r), 2019);
+    ck_assert_int_eq(cs_fit_n_points(r), 6 * N_MEASURES);
+    ck_assert(cs_fit_converged(r));
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(fabs(cs_fit_estimate(r, i) - truth[i]) < 1e-4,
+                      "%s: estimate %.6f, truth %.6f",
+                      cs_fit_get_parameter(r, i)->id, cs_fit_estimate(r, i),
+                      truth[i]);
+    for (int i = 0; i < cs_fit_n_points(r); i++) {
+        cs_fit_point p;
+        cs_fit_get_point(r, i, &p);
+        ck_assert_msg(fabs(p.fitted - p.observed) < 1e-3 * (1 + p.observed),
+                      "%s %d: fitted %g, observed %g",
+                      cs_series_measure(p.measure)->name, p.year, p.fitted,
+                      p.observed);
+    }
+    cs_fit_result_free(r);
+    cs_series_free(d);
+    free(csv);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/*
+ * Stochastic data: 50 replicates (runs 0..49 of the truth); for each
+ * parameter the truth lies within two standard errors of the estimate in
+ * at least 90% of them (a correct 95% interval covers with probability
+ * 0.95; 45 or more of 50 then happens with probability 0.96).
+ */
+START_TEST(test_two_standard_errors_cover_the_truth)
+{
+    cs_scenario *s = load(scenario_yaml);
+    int covered[6] = {0};
+    const int replicates = 50;
+    for (int rep = 0; rep < replicates; rep++) {
+        char *csv = truth_csv(s, CS_SIM_STOCHASTIC, (uint32_t)rep);
+        cs_series *d = series_of(csv);
+        cs_fit_result *r = fit(s, d);
+        for (int i = 0; i < 6; i++) {
+            covered[i] +=
+                fabs(cs_fit_estimate(r, i) - truth[i]) <= 2 * cs_fit_se(r, i);
+        }
+        cs_fit_result_free(r);
+        cs_series_free(d);
+        free(csv);
+    }
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(covered[i] >= 45,
+                      "parameter %d: truth within 2 s.e. in %d of %d "
+                      "replicates, expected at least 45",
+                      i, covered[i], replicates);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/* The fitted scenario: estimates in place, draws around them with the
+ * fit's covariance, the YAML written reloads to the same numbers. */
+START_TEST(test_fitted_scenario_draws_and_writes)
+{
+    cs_scenario *s = load(scenario_yaml);
+    char *csv = truth_csv(s, CS_SIM_DETERMINISTIC, 0);
+    cs_series *d = series_of(csv);
+    cs_fit_result *r = fit(s, d);
+    cs_error err;
+    cs_scenario *f = NULL;
+    ck_assert_int_eq(cs_fit_scenario(r, 2019, 36, &f, &err), CS_OK);
+    ck_assert_int_eq(f->base_year, 2019);
+    ck_assert(f->fit && f->fit->has_covariance);
+    /* referral at 2019/20: 0.05 e^0.15 e^(0.03 * 5), the trend held */
+    ck_assert_double_eq_tol(f->transitions[0].rate,
+                            0.05 * exp(truth[0] + 5 * truth[1]), 1e-5);
+    ck_assert_double_eq_tol(f->transitions[5].rate, 1.5 * exp(truth[2]), 1e-5);
+    /* draws: the log of the drawn cin_closed rate over the estimate has
+     * the variance the fit reports (4,000 draws, 5 standard errors) */
+    const int n = 4000;
+    double sum = 0, sq = 0, var = pow(cs_fit_se(r, 2), 2);
+    for (int k = 0; k < n; k++) {
+        cs_scenario *x = NULL;
+        ck_assert_int_eq(cs_scenario_draw(f, 5, (uint32_t)k, &x, NULL, &err),
+                         CS_OK);
+        double v = log(x->transitions[5].rate / f->transitions[5].rate);
+        sum += v;
+        sq += v * v;
+        cs_scenario_free(x);
+    }
+    double mean = sum / n, got = sq / n - mean * mean;
+    ck_assert_msg(fabs(mean) < 5 * sqrt(var / n), "mean deviation %g", mean);
+    ck_assert_msg(fabs(got - var) < 5 * var * sqrt(2.0 / n),
+                  "variance %g, the fit's %g", got, var);
+    /* the YAML: extends the input, reloads, same numbers at its base */
+    char dir[] = "/tmp/cascade-fit-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char input[256], output[256];
+    snprintf(input, sizeof input, "%s/council.yaml", dir);
+    snprintf(output, sizeof output, "%s/fitted.yaml", dir);
+    FILE *in = fopen(input, "w");
+    fputs(scenario_yaml, in);
+    fclose(in);
+    ck_assert_int_eq(
+        cs_fit_write_yaml(r, output, "council.yaml", "council-fitted", &err),
+        CS_OK);
+    cs_scenario *back = NULL;
+    int rc = cs_scenario_load_file(output, &back, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    ck_assert_str_eq(back->name, "council-fitted");
+    ck_assert(back->fit && back->fit->has_covariance);
+    ck_assert_double_eq_tol(back->transitions[5].rate, 1.5 * exp(truth[2]),
+                            1e-5);
+    ck_assert_double_eq_tol(back->fit->covariance[2][2], var,
+                            1e-12 + 1e-6 * var);
+    cs_scenario_free(back);
+    unlink(output);
+    unlink(input);
+    rmdir(dir);
+    cs_scenario_free(f);
+    cs_fit_result_free(r);
+    cs_series_free(d);
+    free(csv);
+    cs_scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_refusals)
+{
+    cs_error err;
+    cs_fit_result *r = NULL;
+    /* no fit: section */
+    const char *plain = "name: plain\nbase_date: 2013-04\nhorizon_months: 12\n"
+                        "stages: {universal: {intervention: none}}\n"
+                        "population: {total: 100, remainder: universal}\n"
+                        "births: {per_year: 0}\ntransitions: {}\n";
+    cs_scenario *s = load(plain);
+    cs_scenario *full = load(scenario_yaml);
+    char *csv = truth_csv(full, CS_SIM_DETERMINISTIC, 0);
+    cs_series *d = series_of(csv);
+    ck_assert_int_eq(cs_fit_run(s, d, 0, NULL, &r, &err), CS_EINPUT);
+    ck_assert_msg(strstr(err.message, "no fit: section"), "%s", err.message);
+    /* a window of two years */
+    cs_fit_options o;
+    cs_fit_options_init(&o);
+    o.first = 2017;
+    o.last = 2018;
+    ck_assert_int_eq(cs_fit_run(full, d, 0, &o, &r, &err), CS_EINPUT);
+    ck_assert_msg(strstr(err.message, "expected at least three years"), "%s",
+                  err.message);
+    ck_assert_ptr_null(r);
+    /* fit: sections the loader refuses */
+    static const char *const bad[][2] = {
+        {"    x: {multiply: [transitions.nope.rate]}\n",
+         "no transition 'nope'"},
+        {"    x: {trend: [referal]}\n", "did you mean 'referral'"},
+        {"    x: {multiply: [transitions.referral.rate], range: [2, 3]}\n",
+         "0 < LOWEST < 1 < HIGHEST"},
+        {"    x: {add: [transitions.referral.rate], range: [-1, 1]}\n",
+         "only amounts a year can be added to"},
+        {"    x: {multiply: [births.per_year], after: hold}\n",
+         "after and damping apply to a trend only"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[4096];
+        snprintf(text, sizeof text, "%s%s", scenario_yaml, bad[i][0]);
+        cs_scenario *x = NULL;
+        ck_assert_int_eq(cs_scenario_load_string(text, strlen(text), "bad.yaml",
+                                                 NULL, &x, &err),
+                         CS_EINPUT);
+        ck_assert_msg(strstr(err.message, bad[i][1]) &&
+                          strstr(err.message, "bad.yaml:"),
+                      "case %zu: %s", i, err.message);
+    }
+    cs_series_free(d);
+    free(csv);
+    cs_scenario_free(full);
+    cs_scenario_free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fit");
+    TCase *tc = tcase_create("fit");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_recovers_the_truth_from_expected_values);
+    tcase_add_test(tc, test_two_standard_errors_cover_the_truth);
+    tcase_add_test(tc, test_fitted_scenario_draws_and_writes);
+    tcase_add_test(tc, test_refusals);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
