@@ -60,21 +60,42 @@ static void usage(FILE *to)
             "Exit status: 0 done, 2 bad input, 1 other failure.\n");
 }
 
-/* The input as a path the output's directory can use: relative when both
- * are relative to the working directory, else absolute. */
+/* The input as the output's directory reaches it: a path relative to that
+ * directory (both made absolute first), or the input as given when either
+ * cannot be resolved. */
 static void extends_path(const char *input, const char *output, char *out,
                          size_t size)
 {
-    const char *slash = strrchr(output, '/');
-    if (input[0] == '/' || !slash) {
+    char in_abs[PATH_MAX], dir[PATH_MAX], out_dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", output);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!realpath(input, in_abs) || !realpath(dir, out_dir)) {
         snprintf(out, size, "%s", input);
         return;
     }
-    char resolved[PATH_MAX];
-    if (realpath(input, resolved))
-        snprintf(out, size, "%s", resolved);
-    else
-        snprintf(out, size, "%s", input);
+    /* directory components the two share, from the root */
+    size_t i = 0, common = 0;
+    while (in_abs[i] && in_abs[i] == out_dir[i]) {
+        i++;
+        if (in_abs[i] == '/' && (out_dir[i] == '/' || out_dir[i] == '\0'))
+            common = i;
+    }
+    if (out_dir[i] == '\0' && in_abs[i] == '/')
+        common = i; /* the output's directory holds the input */
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *p = out_dir + common; *p; p++)
+        if (*p == '/' && used + 4 < size) {
+            memcpy(out + used, "../", 4);
+            used += 3;
+        }
+    snprintf(out + used, size - used, "%s", in_abs + common + 1);
 }
 
 static void print_report(const cs_fit_result *r, const cs_series *data,

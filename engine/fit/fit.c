@@ -426,6 +426,27 @@ static int evaluator_init(const fit_problem *f, evaluator *e, cs_error *err)
     return CS_OK;
 }
 
+int fit_end_stocks(const fit_problem *f, const double *u, double *out,
+                   cs_error *err)
+{
+    evaluator e;
+    int rc = evaluator_init(f, &e, err);
+    double *mu = calloc((size_t)(f->n_obs > 0 ? f->n_obs : 1), sizeof *mu);
+    if (rc == CS_OK && !mu)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK)
+        rc = evaluate(f, &e, u, mu, err);
+    if (rc == CS_OK) {
+        size_t cells = (size_t)f->base->n_stages * CS_AGES;
+        size_t last = (size_t)f->base->horizon_months - 1;
+        memcpy(out, e.stocks + last * cells, cells * sizeof *out);
+    }
+    free(mu);
+    if (e.scenario)
+        evaluator_free(&e);
+    return rc;
+}
+
 /* ---- the likelihood ------------------------------------------------------ */
 
 static double nb_logpmf(double y, double mu, double k)

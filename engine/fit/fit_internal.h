@@ -68,6 +68,11 @@ int fit_get(const cs_series *data, int area, const char *measure, int year,
 int fit_observer(const fit_problem *f, const cs_model *m, cs_observer **out,
                  cs_error *err);
 
+/* The model's children [stage][age] at the end of the window (31 March
+ * of its last year) with parameter values u. */
+int fit_end_stocks(const fit_problem *f, const double *u, double *out,
+                   cs_error *err);
+
 int fit_optimise(fit_problem *f, int threads, int max_iterations,
                  fit_solution *sol, cs_error *err);
 

@@ -668,6 +668,54 @@ static void write_transition(FILE *f, const cs_scenario *s, int t,
                 s->year_effects[tr->year_effect].id);
 }
 
+/* population.stages.X.age_shares of the census stages at the window's
+ * end, from the fitted model. */
+static void write_ages(FILE *f, const cs_fit_result *r, const cs_scenario *s)
+{
+    double end[CS_MAX_STAGES * CS_AGES];
+    cs_error err;
+    if (fit_end_stocks(&r->problem, r->solution.u, end, &err) != CS_OK)
+        return;
+    int any = 0;
+    for (int st = 0; st < s->n_stages; st++) {
+        const cs_stage *x = &s->stages[st];
+        if (x->dfe == CS_DFE_NONE || st == s->remainder_stage)
+            continue;
+        /* a group's placements share one age mix: write it at the first */
+        if (x->group >= 0 && s->groups[x->group].first_stage != st)
+            continue;
+        int first = st, n = 1;
+        if (x->group >= 0) {
+            first = s->groups[x->group].first_stage;
+            n = s->groups[x->group].n_stages;
+        }
+        double ages[CS_AGES] = {0}, total = 0;
+        for (int k = first; k < first + n; k++)
+            for (int a = 0; a < CS_AGES; a++) {
+                ages[a] += end[k * CS_AGES + a];
+                total += end[k * CS_AGES + a];
+            }
+        if (!(total > 0))
+            continue;
+        if (!any)
+            fprintf(f,
+                    "\n# The ages of the children at 31 March %d as the "
+                    "fitted model has them\n# (their counts are the "
+                    "input's: the published ones).\n",
+                    r->last);
+        any = 1;
+        fprintf(f, "population.stages.%s.age_shares:\n",
+                x->group >= 0 ? s->groups[x->group].id : x->id);
+        double given = 0;
+        for (int a = 0; a < CS_AGES; a++) {
+            double share = a < CS_AGES - 1 ? floor(ages[a] / total * 1e9) / 1e9
+                                           : 1 - given;
+            given += share;
+            fprintf(f, "  - {ages: \"%d\", share: %.9f}\n", a, share);
+        }
+    }
+}
+
 static void write_report(FILE *f, const cs_fit_result *r)
 {
     fprintf(f,
@@ -762,6 +810,11 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
             fprintf(f, "  %s: {sd: %.6g, ar: %.6g}\n", s->year_effects[e].id,
                     s->year_effects[e].sd, s->year_effects[e].ar);
     }
+    /* the window ends the day before the input's base date: the ages of
+     * its children in need, on plans and in care are the fitted model's
+     * then (published for England in bands at most, and not every year) */
+    if (s->base_month == 4 && s->base_year == r->last)
+        write_ages(f, r, s);
     const cs_fit_spec *spec = s->fit;
     if (spec->has_covariance) {
         fprintf(f, "\n# The estimates' joint uncertainty on the fitted scale, "

@@ -207,7 +207,7 @@ class BadInput(Workdir):
         with open(shipped) as f:
             text = f.read()
         with open(edited, 'w') as f:
-            f.write(text.replace('rate: 0.03581', 'rate: 0.04'))
+            f.write(text.replace('(cascade fit).', '(cascade fit, edited).'))
         cut = self.path('cut.yaml')
         with open(cut, 'w') as f:
             f.write('extends: england-baseline.yaml\nname: cut\n')
@@ -1278,57 +1278,6 @@ class ShippedWhatIfs(Workdir):
         extra = self.diff('residential-price-inflation', 'late_spend')
         self.assertEqual(extra[0], 0)
         self.assertTrue(np.all(np.diff(extra) > 0))
-
-
-def year_one(flows, labels, names):
-    return sum(flows[:12, labels.index(n)].sum() for n in names)
-
-
-class EnglandBaseline(Workdir):
-    """The deterministic baseline's first financial year (2019/20) matches
-    the 2018/19 flows it was calibrated to, within 5%."""
-
-    def test_year_one_flows_match_2018_19_within_5_percent(self):
-        out = self.path('det.h5')
-        r = run('run', '--deterministic', '-o', out, '-q')
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with h5py.File(out) as f:
-            flows = f['scenarios/england-baseline/flows'][0]
-            labels = [t.decode() if isinstance(t, bytes) else t
-                      for t in f['dims/transition'][:]]
-            to = [t.decode() if isinstance(t, bytes) else t
-                  for t in f['dims/transition_to'][:]]
-            frm = [t.decode() if isinstance(t, bytes) else t
-                   for t in f['dims/transition_from'][:]]
-
-        def into(stage):
-            return [l for l, t, s in zip(labels, to, frm)
-                    if t.split('.')[0] == stage and s.split('.')[0] != stage]
-
-        def out_of(stage):
-            return [l for l, t, s in zip(labels, to, frm)
-                    if s.split('.')[0] == stage and t.split('.')[0] != stage]
-
-        ceased = out_of('looked_after')
-        targets = {
-            'referrals': (into('assessment'), 650930),
-            'CP plans started': (into('cp'), 66680),
-            'started to be looked after': (into('looked_after'), 31780),
-            'ceased to be looked after': (ceased, 29570),
-            'adopted': (['adopted'], 3590),
-            'special guardianship': (['special_guardianship'], 3870),
-            'returned home': (['returned_home'], 8740),
-            'child arrangements order': (['child_arrangements_order'], 1130),
-        }
-        report = []
-        for what, (names, target) in targets.items():
-            got = year_one(flows, labels, names)
-            report.append(f'{what}: {got:,.0f} vs {target:,} '
-                          f'({100 * (got / target - 1):+.1f}%)')
-            with self.subTest(what=what):
-                self.assertLess(abs(got / target - 1), 0.05,
-                                f'{what}: {got:,.0f}, target {target:,}')
-        print('\n'.join(report), file=sys.stderr)
 
 
 if __name__ == '__main__':
