@@ -174,6 +174,31 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
     if (!has_pop)
         pop = total_before;
     double ratio = total_before > 0 ? pop / total_before : 1;
+    /* a scenario made for an area of another size (England's structure for
+     * a council): what scales with the population does so */
+    if (ratio < 0.8 || ratio > 1.25) {
+        for (int y = 0; y < s->n_births; y++)
+            s->births_per_year[y] *= ratio;
+        for (int y = 0; y < s->n_migration; y++)
+            s->migration_per_year[y] *= ratio;
+        for (int i = 0; i < s->n_arrivals; i++)
+            for (int y = 0; y < s->arrivals[i].n_years; y++)
+                s->arrivals[i].per_year[y] *= ratio;
+        for (int i = 0; i < s->n_streams; i++)
+            for (int y = 0; y < s->streams[i].n_years; y++)
+                s->streams[i].per_year[y] *= ratio;
+        for (int st = 0; st < s->n_stages; st++)
+            s->stages[st].places = floor(s->stages[st].places * ratio + 0.5);
+        for (int i = 0; i < s->n_levers; i++)
+            if (s->levers[i].kind == CS_LEVER_CAPACITY &&
+                s->levers[i].places >= 0)
+                s->levers[i].places = floor(s->levers[i].places * ratio + 0.5);
+        snprintf(note, note_size,
+                 "the scenario's population is %.0f, the area's %.0f at 31 "
+                 "March %d: births, migration, arrivals, funding and places "
+                 "scaled by %.4g",
+                 total_before, pop, year, ratio);
+    }
     /* stages outside the DfE counts scale with the population */
     for (int st = 0; st < s->n_stages; st++)
         if (s->stages[st].dfe == CS_DFE_NONE && st != s->remainder_stage)
@@ -210,11 +235,13 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
         set_category(s, CS_DFE_CP, 0, CS_AGES - 1, cpp);
     if (has_cin && has_cpp && has_cla && cin >= cpp + cla)
         set_category(s, CS_DFE_CIN, 0, CS_AGES - 1, cin - cpp - cla);
-    else if (has_cin)
-        snprintf(note, note_size,
-                 "children in need at 31 March %d not used for the start "
+    else if (has_cin) {
+        size_t used = strlen(note);
+        snprintf(note + used, note_size - used,
+                 "%schildren in need at 31 March %d not used for the start "
                  "(CP or looked-after figures missing)",
-                 year);
+                 used ? "; " : "", year);
+    }
     /* everyone else is in the remainder, by the scenario's age mix */
     double others[CS_AGES] = {0};
     for (int st = 0; st < s->n_stages; st++)
@@ -787,9 +814,10 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
                 }
             }
             /* no step raises the likelihood (a maximum), or steps that
-             * change nothing */
-            if (!accepted ||
-                (gain < 1e-9 * (1 + fabs(ll)) && step_size < 1e-6)) {
+             * gain nothing: either the steps are tiny, or a parameter is
+             * running off towards a bound, where its logistic scale is
+             * flat and the likelihood no longer changes */
+            if (!accepted || gain < 1e-8 * (1 + fabs(ll))) {
                 round_converged = 1;
                 break;
             }
