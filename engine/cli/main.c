@@ -40,6 +40,9 @@ static void usage(FILE *to)
             "  fit       estimate a scenario's free parameters from an area's "
             "published\n"
             "            figures and write the fitted scenario\n"
+            "  backtest  how well fitting and forecasting would have done on "
+            "the years\n"
+            "            an area already knows, beside naive benchmarks\n"
             "\n"
             "Run 'cascade COMMAND --help' for a command's options.\n");
 }
@@ -139,6 +142,8 @@ int main(int argc, char **argv)
         return cli_merge(argc - 1, argv + 1);
     if (!strcmp(command, "fit"))
         return cli_fit(argc - 1, argv + 1);
+    if (!strcmp(command, "backtest"))
+        return cli_backtest(argc - 1, argv + 1);
     if (!strcmp(command, "compare"))
         return cli_compare(argc - 1, argv + 1);
     if (!strcmp(command, "summary"))

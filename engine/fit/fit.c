@@ -15,8 +15,9 @@
  * children vary more from year to year than Poisson chance (the published
  * series move 1-5% a year where Poisson would give 0.1-0.5%), and the
  * negative binomial is the count model that lets them, with the Poisson as
- * its limit k -> infinity. A series' k is kept to at most 1 / 0.002^2
- * (a coefficient of variation of at least 0.2%: DfE rounds to tens and
+ * its limit k -> infinity. A series' k is its own estimate shrunk towards
+ * its kind's (estimate_dispersions), and kept to at most 1 / 0.002^2 (a
+ * coefficient of variation of at least 0.2%: DfE rounds to tens and
  * revises its figures), so no series fitted by chance almost exactly can
  * outweigh the others.
  *
@@ -42,7 +43,10 @@
  *
  * Year effects (fit.year_effects): a random walk's standard deviation is
  * estimated from the year-to-year changes of the log residuals,
- * log(y / mu), of the measures named, as sqrt(mean of squared changes).
+ * log(y / mu), of the measures named, with a prior of 3% worth four
+ * changes (the posterior mean of the variance, a scaled inverse chi-square
+ * prior); its level in the window's last year is that year's mean log
+ * residual, where a forecast's random walk starts.
  */
 #include <float.h>
 #include <math.h>
@@ -510,12 +514,16 @@ typedef struct group_ll {
     int series;
 } group_ll;
 
+static double ml_dispersion(group_ll *arg);
+
+/* series >= 0: one series; -1 - g: every series of kind g */
 static double minus_group_ll(double log_k, void *arg)
 {
     const group_ll *g = arg;
     double k = exp(log_k), sum = 0;
     for (int i = 0; i < g->f->n_obs; i++)
-        if (g->f->obs[i].series == g->series)
+        if (g->series >= 0 ? g->f->obs[i].series == g->series
+                           : g->f->obs[i].group == -1 - g->series)
             sum += nb_logpmf(g->f->obs[i].value, g->mu[i], k);
     return -sum;
 }
@@ -524,6 +532,22 @@ static double estimate_dispersion(const fit_problem *f, const double *mu,
                                   int series)
 {
     group_ll g = {f, mu, series};
+    return ml_dispersion(&g);
+}
+
+static double estimate_group_dispersion(const fit_problem *f,
+                                        const double *mu, int group)
+{
+    group_ll g = {f, mu, -1 - group};
+    int any = 0;
+    for (int i = 0; i < f->n_obs; i++)
+        any |= f->obs[i].group == group;
+    return any ? ml_dispersion(&g) : DISPERSION_START;
+}
+
+static double ml_dispersion(group_ll *arg)
+{
+    group_ll g = *arg;
     double lo = log(DISPERSION_MIN), hi = log(DISPERSION_MAX);
     /* a grid first: the likelihood in k can be flat or one-sided */
     double best = hi, best_value = minus_group_ll(hi, &g);
@@ -557,6 +581,37 @@ static double estimate_dispersion(const fit_problem *f, const double *mu,
     gsl_set_error_handler(old);
     gsl_min_fminimizer_free(m);
     return exp(best);
+}
+
+/*
+ * Every series' k: its own maximum-likelihood estimate, shrunk towards its
+ * kind's (stocks, flows, the population) on the scale of the squared
+ * coefficient of variation, 1 / k, as if the kind's estimate were
+ * DISPERSION_PRIOR_YEARS more years of the series: a series of three
+ * years' figures cannot say alone how much it varies (fitted almost
+ * exactly, it would claim to vary by nothing).
+ */
+#define DISPERSION_PRIOR_YEARS 4.0
+
+static void estimate_dispersions(const fit_problem *f, const double *mu,
+                                 double *k)
+{
+    double pooled[CS_FIT_N_GROUPS];
+    for (int g = 0; g < CS_FIT_N_GROUPS; g++)
+        pooled[g] = estimate_group_dispersion(f, mu, g);
+    for (int s = 0; s < f->n_series; s++) {
+        int n = 0;
+        for (int i = 0; i < f->n_obs; i++)
+            n += f->obs[i].series == s;
+        double own = estimate_dispersion(f, mu, s);
+        double cv2 = (n / own + DISPERSION_PRIOR_YEARS /
+                                    pooled[f->series_group[s]]) /
+                     (n + DISPERSION_PRIOR_YEARS);
+        k[s] = 1 / cv2;
+        k[s] = k[s] > DISPERSION_MAX ? DISPERSION_MAX
+               : k[s] < DISPERSION_MIN ? DISPERSION_MIN
+                                       : k[s];
+    }
 }
 
 /* ---- the Jacobian, in parallel over parameters -------------------------- */
@@ -824,8 +879,7 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
         }
         double old_k[FIT_MAX_SERIES];
         memcpy(old_k, k, sizeof k);
-        for (int g = 0; g < f->n_series; g++)
-            k[g] = estimate_dispersion(f, mu, g);
+        estimate_dispersions(f, mu, k);
         to_values(f, phi, u);
         ll = log_posterior(f, mu, u, k);
         int k_moved = 0;
@@ -918,8 +972,11 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
 
 /* ---- year effects from the residuals ------------------------------------ */
 
+#define YEAR_EFFECT_PRIOR_SD 0.03
+#define YEAR_EFFECT_PRIOR_CHANGES 4.0
+
 void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
-                      int *n_changes)
+                      int *n_changes, double *start)
 {
     const cs_fit_spec *spec = f->spec;
     for (int e = 0; spec && e < spec->n_effects; e++) {
@@ -941,7 +998,25 @@ void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
                 last_year = f->obs[i].year;
             }
         }
-        sd[e] = count > 0 ? sqrt(sum / count) : NAN;
+        /* with a prior: 3% a year, worth YEAR_EFFECT_PRIOR_CHANGES
+         * changes (the national series moved 1.3% to 5.4% a year, sd, over
+         * 2013-2019), so that two or three changes do not decide alone */
+        sd[e] = sqrt((sum + YEAR_EFFECT_PRIOR_CHANGES * YEAR_EFFECT_PRIOR_SD *
+                                YEAR_EFFECT_PRIOR_SD) /
+                     (count + YEAR_EFFECT_PRIOR_CHANGES));
         n_changes[e] = count;
+        /* the level of the window's last year: its log residuals' mean */
+        double level = 0;
+        int at_end = 0;
+        for (int k = 0; k < spec->effects[e].n_measures; k++) {
+            int m = cs_series_find_measure(spec->effects[e].measures[k]);
+            for (int i = 0; i < f->n_obs; i++)
+                if (f->obs[i].measure == m && f->obs[i].value > 0 &&
+                    f->obs[i].year == f->first_year + f->n_years) {
+                    level += log(f->obs[i].value / mu[i]);
+                    at_end++;
+                }
+        }
+        start[e] = at_end > 0 ? level / at_end : 0;
     }
 }

@@ -76,8 +76,10 @@ int fit_end_stocks(const fit_problem *f, const double *u, double *out,
 int fit_optimise(fit_problem *f, int threads, int max_iterations,
                  fit_solution *sol, cs_error *err);
 
-/* Random-walk sds of the spec's year effects from the log residuals. */
+/* Random-walk sds of the spec's year effects from the log residuals, and
+ * each effect's level in the window's last year (its measures' mean log
+ * residual then). */
 void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
-                      int *n_changes);
+                      int *n_changes, double *start);
 
 #endif

@@ -27,6 +27,7 @@ struct cs_fit_result {
     int n_effects;
     double effect_sd[CS_MAX_FIT_EFFECTS];
     int effect_changes[CS_MAX_FIT_EFFECTS];
+    double effect_start[CS_MAX_FIT_EFFECTS];
     char note[256];
     double seconds;
 };
@@ -280,7 +281,7 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
     if (rc == CS_OK) {
         r->n_effects = scenario->fit->n_effects;
         fit_year_effects(&r->problem, r->solution.mu, r->effect_sd,
-                         r->effect_changes);
+                         r->effect_changes, r->effect_start);
     }
     if (rc != CS_OK) {
         cs_fit_result_free(r);
@@ -418,6 +419,11 @@ double cs_fit_effect_sd(const cs_fit_result *r, int e)
     return r->effect_sd[e];
 }
 
+double cs_fit_effect_start(const cs_fit_result *r, int e)
+{
+    return r->effect_start[e];
+}
+
 int cs_fit_effect_changes(const cs_fit_result *r, int e)
 {
     return r->effect_changes[e];
@@ -459,8 +465,15 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
             memset(&s->year_effects[index], 0, sizeof s->year_effects[0]);
             snprintf(s->year_effects[index].id, CS_ID_MAX, "%s", fe->id);
         }
-        s->year_effects[index].sd = r->effect_sd[e];
-        s->year_effects[index].ar = 1;
+        cs_year_effect *y = &s->year_effects[index];
+        y->sd = r->effect_sd[e];
+        y->ar = 1;
+        /* the window's last year's level, held by the random walk; in the
+         * window's own scenario that is the year `last - first - 1` */
+        y->start = 0;
+        int until = r->last - r->first - 1;
+        for (int k = 0; k < CS_MAX_YEARS; k++)
+            y->value[k] = k >= until ? r->effect_start[e] : 0;
         for (int k = 0; k < fe->n_transitions; k++)
             s->transitions[fe->transitions[k]].year_effect = index;
     }
@@ -807,8 +820,9 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
     if (s->n_year_effects > 0) {
         fprintf(f, "\nyear_effects:\n");
         for (int e = 0; e < s->n_year_effects; e++)
-            fprintf(f, "  %s: {sd: %.6g, ar: %.6g}\n", s->year_effects[e].id,
-                    s->year_effects[e].sd, s->year_effects[e].ar);
+            fprintf(f, "  %s: {sd: %.6g, ar: %.6g, start: %.6g}\n",
+                    s->year_effects[e].id, s->year_effects[e].sd,
+                    s->year_effects[e].ar, s->year_effects[e].start);
     }
     /* the window ends the day before the input's base date: the ages of
      * its children in need, on plans and in care are the fitted model's

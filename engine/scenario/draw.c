@@ -163,7 +163,7 @@ int cs_scenario_draw_year_effects(cs_scenario *scenario, uint64_t seed,
         cs_year_effect *y = &scenario->year_effects[i];
         cs_rng_reset(r, seed, run, CS_RNG_YEAR_EFFECTS,
                      hash_fnv1a32(y->id, strlen(y->id)));
-        double u = 0;
+        double u = y->start;
         for (int k = 0; k < CS_MAX_YEARS; k++) {
             u = y->ar * u + gsl_ran_gaussian_ziggurat(r, y->sd);
             y->value[k] = u;

@@ -120,8 +120,12 @@ int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
     for (int i = 0; i < s->n_arrivals; i++)
         shift_list(s->arrivals[i].per_year, &s->arrivals[i].n_years, d, years);
     for (int i = 0; i < s->n_year_effects; i++) {
+        cs_year_effect *y = &s->year_effects[i];
+        /* the expected level the year before the new base */
+        if (d > 0)
+            y->start = y->value[d - 1 < CS_MAX_YEARS ? d - 1 : CS_MAX_YEARS - 1];
         int n = CS_MAX_YEARS;
-        shift_list(s->year_effects[i].value, &n, d, CS_MAX_YEARS);
+        shift_list(y->value, &n, d, CS_MAX_YEARS);
     }
     for (int i = 0; i < s->n_levers; i++)
         s->levers[i].from_month -= months;

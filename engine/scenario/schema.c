@@ -2790,7 +2790,7 @@ static int read_arrivals(reader *r, const tree_node *root)
 /* year_effects: {ID: {sd: S, ar: A}} */
 static int read_year_effects(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"sd", "ar"};
+    static const char *const keys[] = {"sd", "ar", "start"};
     const tree_node *n = tree_map_get(root, "year_effects");
     if (!n || tree_is_null(n))
         return CS_OK;
@@ -2829,6 +2829,16 @@ static int read_year_effects(reader *r, const tree_node *root)
                                   "1 (1: a random walk)",
                                   -1, 1, &y->ar)))
             return rc;
+        const tree_node *start = tree_map_get(e, "start");
+        if (start && (rc = number_in(r, start, join_key(sub, path, "start"),
+                                     "a log multiplier from -2 to 2 (the "
+                                     "effect in the year before the base "
+                                     "date)",
+                                     -2, 2, &y->start)))
+            return rc;
+        double u = y->start;
+        for (int k = 0; k < CS_MAX_YEARS; k++)
+            y->value[k] = u = y->ar * u; /* the expected path */
         s->n_year_effects++;
     }
     return CS_OK;

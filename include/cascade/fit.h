@@ -6,6 +6,9 @@
 #ifndef CASCADE_FIT_H
 #define CASCADE_FIT_H
 
+#include <signal.h>
+#include <stdint.h>
+
 #include "cascade/data.h"
 #include "cascade/error.h"
 #include "cascade/model.h"
@@ -119,6 +122,9 @@ int cs_fit_n_effects(const cs_fit_result *r);
 const char *cs_fit_effect_id(const cs_fit_result *r, int e);
 double cs_fit_effect_sd(const cs_fit_result *r, int e);
 int cs_fit_effect_changes(const cs_fit_result *r, int e);
+/* Its level in the window's last year (the mean log residual of its
+ * measures then), where the fitted scenario's random walk starts. */
+double cs_fit_effect_start(const cs_fit_result *r, int e);
 
 /*
  * The fitted scenario started in April `year` for horizon_months: the
@@ -139,5 +145,80 @@ int cs_fit_scenario(const cs_fit_result *r, int year, int horizon_months,
  */
 int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
                       const char *extends, const char *name, cs_error *err);
+
+/* ---- backtesting ------------------------------------------------------- */
+
+typedef struct cs_backtest_options {
+    int first_origin, last_origin; /* DfE years: fit up to each, forecast */
+    int horizon;                   /* years after the origin (default 3) */
+    long runs;                     /* stochastic runs a forecast (200) */
+    uint64_t seed;
+    int threads;       /* areas in parallel (default 1) */
+    int batch_threads; /* threads of each forecast's runs (default 1) */
+    int window_first;  /* the fits' first year; 0: the scenario's, else the
+                          data's */
+    /* after each area: done of total areas */
+    void (*progress)(void *ctx, const char *name, long done, long total,
+                     double seconds);
+    void *progress_ctx;
+    volatile sig_atomic_t *stop; /* non-zero: no more areas start */
+} cs_backtest_options;
+
+void cs_backtest_options_init(cs_backtest_options *options);
+
+/* One forecast of one published figure, with what was published. */
+typedef struct cs_backtest_row {
+    int area, origin, horizon, measure;
+    double actual;
+    /* the model's predictive distribution over its runs: median, central
+     * 50% and 90% intervals, CRPS (in the measure's units) */
+    double median, lo50, hi50, lo90, hi90, crps;
+    /* the benchmarks' normal predictive distributions (score.h); NaN when
+     * the history up to the origin is too short */
+    double persistence_mean, persistence_sd, trend_mean, trend_sd;
+} cs_backtest_row;
+
+typedef struct cs_backtest cs_backtest;
+
+/*
+ * For every area and origin T in [first_origin, last_origin]: fit scenario
+ * to the area's years up to T only, start the fitted scenario from the
+ * published stocks at 31 March T, run it `runs` times with all its
+ * uncertainty, and set each of `measures` for T+1 .. T+horizon beside what
+ * was published and beside the benchmarks. An area whose fit fails is
+ * listed among the failures (the others go on). CS_OK, or an error that
+ * stops everything (memory, bad options).
+ */
+int cs_backtest_run(const cs_scenario *scenario, const cs_series *data,
+                    const int *areas, int n_areas, const int *measures,
+                    int n_measures, const cs_backtest_options *options,
+                    cs_backtest **out, cs_error *err);
+void cs_backtest_free(cs_backtest *backtest);
+int cs_backtest_n_rows(const cs_backtest *b);
+const cs_backtest_row *cs_backtest_get_row(const cs_backtest *b, int i);
+int cs_backtest_n_failures(const cs_backtest *b);
+const char *cs_backtest_failure(const cs_backtest *b, int i, int *area);
+
+/*
+ * Scores of the rows of one measure (horizon 0: every horizon; area -1:
+ * every area) where all three methods forecast: for the model (method[0]),
+ * persistence (1) and the trend (2), the median absolute percentage error
+ * of the point forecast (the median; the benchmarks' means), the mean
+ * signed error relative to the actual, the share of actuals inside the
+ * central 50% and 90% intervals, and the mean CRPS and 90% interval score,
+ * each divided by the actual (relative, so areas of any size weigh the
+ * same).
+ */
+typedef struct cs_backtest_method {
+    double median_ape, bias, covered50, covered90, crps, interval_score;
+} cs_backtest_method;
+
+typedef struct cs_backtest_summary {
+    int n;
+    cs_backtest_method method[3];
+} cs_backtest_summary;
+
+int cs_backtest_summarise(const cs_backtest *b, int measure, int horizon,
+                          int area, cs_backtest_summary *summary);
 
 #endif

@@ -218,15 +218,19 @@ typedef enum cs_trend_after {
 /*
  * A random year effect shared by the transitions that name it: on the log
  * scale, u_y = ar * u_{y-1} + e_y with e_y ~ N(0, sd^2) independently for
- * each financial year y >= 0 (u_{-1} = 0; ar = 1 is a random walk), and
- * every rate naming it is multiplied by exp(u_y) in year y. Each run draws
- * its own u (cs_scenario_draw_year_effects), into value[]; a scenario
- * fresh from a file has value[] = 0 (the median path).
+ * each financial year y >= 0, from u_{-1} = start (the effect's level in
+ * the year before the base date: a fit sets it to the last year's log
+ * residual, so a forecast goes on from where the series was rather than
+ * from the fitted line; 0 by default), ar = 1 being a random walk. Every
+ * rate naming it is multiplied by exp(u_y) in year y. Each run draws its
+ * own u (cs_scenario_draw_year_effects) into value[]; a scenario fresh
+ * from a file has the expected path, value[y] = start ar^(y+1).
  */
 typedef struct cs_year_effect {
     char id[CS_ID_MAX];
     double sd; /* > 0 */
     double ar; /* in [-1, 1] */
+    double start;
     double value[CS_MAX_YEARS];
 } cs_year_effect;
 
