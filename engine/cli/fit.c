@@ -132,11 +132,18 @@ static void print_report(const cs_fit_result *r, const cs_series *data,
         printf("  %-32s %5.1f%%\n",
                cs_series_measure(cs_fit_series_measure(r, k))->name,
                100 / sqrt(cs_fit_series_dispersion(r, k)));
+    int pairs = 0;
+    double persistence = cs_fit_persistence(r, &pairs);
+    if (cs_fit_n_effects(r) > 0)
+        printf("residuals' persistence year to year %.2f (from %d pairs): "
+               "the year effects start at that share of the last year's "
+               "level\n",
+               persistence, pairs);
     for (int e = 0; e < cs_fit_n_effects(r); e++)
         printf("year effect %s: sd %.4f of the log rate a year (random walk, "
-               "from %d changes)\n",
+               "from %d changes), starting at %+.4f\n",
                cs_fit_effect_id(r, e), cs_fit_effect_sd(r, e),
-               cs_fit_effect_changes(r, e));
+               cs_fit_effect_changes(r, e), cs_fit_effect_start(r, e));
     printf("\n%-32s %5s %12s %12s %8s %9s\n", "measure", "year", "observed",
            "fitted", "error", "residual");
     int last = -1;
@@ -177,6 +184,11 @@ static int write_csv(const cs_fit_result *r, const char *path, cs_error *err)
     for (int e = 0; e < cs_fit_n_effects(r); e++)
         fprintf(f, "year_effect_sd,%s,,,,,%.10g,\n", cs_fit_effect_id(r, e),
                 cs_fit_effect_sd(r, e));
+    for (int e = 0; e < cs_fit_n_effects(r); e++)
+        fprintf(f, "year_effect_start,%s,,,,,%.10g,\n",
+                cs_fit_effect_id(r, e), cs_fit_effect_start(r, e));
+    fprintf(f, "residual_persistence,,,,,,%.10g,\n",
+            cs_fit_persistence(r, NULL));
     int failed = ferror(f);
     if (fclose(f) != 0 || failed || rename(tmp, path) != 0) {
         unlink(tmp);

@@ -36,17 +36,22 @@
  * maximum likelihood given mu, and the two alternate until neither moves.
  *
  * Uncertainty (a Laplace approximation): the estimates' covariance on the
- * fitted scale is D (J' W J + P)^-1 D, D = diag(du / dphi), times the
- * Pearson chi-square per degree of freedom when that exceeds 1 (what the
- * negative binomial leaves unexplained). A parameter at a bound gets no
- * variance and is reported so.
+ * fitted scale is D (J' W J / c + P)^-1 D, D = diag(du / dphi), with c
+ * the Pearson chi-square per degree of freedom when that exceeds 1 (what
+ * the negative binomial leaves unexplained) times a Student t's
+ * nu / (nu - 2) for the few years per series: the figures' information is
+ * discounted, the priors' is not. Each parameter's variance is then
+ * scaled up to its year-clustered sandwich variance where that is larger.
+ * A parameter at a bound gets no variance and is reported so.
  *
  * Year effects (fit.year_effects): a random walk's standard deviation is
  * estimated from the year-to-year changes of the log residuals,
  * log(y / mu), of the measures named, with a prior of 3% worth four
  * changes (the posterior mean of the variance, a scaled inverse chi-square
- * prior); its level in the window's last year is that year's mean log
- * residual, where a forecast's random walk starts.
+ * prior). A forecast's walk starts from the window's last year's level
+ * (its measures' mean log residual then) times the residuals' persistence
+ * (pooled lag-1 ratio, in [0, 1]): the level as far as one year's misfit
+ * has carried to the next within the window.
  */
 #include <float.h>
 #include <math.h>
@@ -918,12 +923,30 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
         memset(sol->covariance, 0, sizeof sol->covariance);
         if (p > 0) {
             gsl_matrix *inv = gsl_matrix_alloc((size_t)p, (size_t)p);
+            gsl_matrix *scaled = gsl_matrix_alloc((size_t)p, (size_t)p);
             gsl_permutation *perm = gsl_permutation_alloc((size_t)p);
             int sign = 0;
+            /* the inflation is of what the figures say, not of the priors:
+             * the information the covariance inverts is the data's divided
+             * by it plus the priors' (a parameter the priors hold keeps
+             * their spread however badly the figures fit) */
+            int ok = inv && scaled && perm;
+            if (ok) {
+                gsl_matrix_memcpy(scaled, a);
+                gsl_matrix_scale(scaled, 1 / inflate);
+                for (int x = 0; x < p; x++) {
+                    const cs_fit_parameter *q = &f->spec->parameters[x];
+                    if (q->prior_sd <= 0)
+                        continue;
+                    double slope = du_dphi(q, phi[x]);
+                    double prior = slope * slope / (q->prior_sd * q->prior_sd);
+                    *gsl_matrix_ptr(scaled, (size_t)x, (size_t)x) +=
+                        prior * (1 - 1 / inflate);
+                }
+            }
             gsl_error_handler_t *old = gsl_set_error_handler_off();
-            int ok = inv && perm && gsl_linalg_LU_decomp(a, perm, &sign) == 0 &&
-                     gsl_linalg_LU_invert(a, perm, inv) == 0;
-            gsl_set_error_handler(old);
+            ok = ok && gsl_linalg_LU_decomp(a, perm, &sign) == 0 &&
+                 gsl_linalg_LU_invert(a, perm, inv) == 0;
             /* the information's covariance assumes every figure
              * independent; the figures of one year are not (more
              * referrals make more children in need and more CP plans the
@@ -935,6 +958,9 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
                 ratio[x] = 1;
             if (ok)
                 sandwich_ratios(f, jac, mu, k, inv, ratio);
+            ok = ok && gsl_linalg_LU_decomp(scaled, perm, &sign) == 0 &&
+                 gsl_linalg_LU_invert(scaled, perm, inv) == 0;
+            gsl_set_error_handler(old);
             for (int x = 0; x < p; x++) {
                 const cs_fit_parameter *q = &f->spec->parameters[x];
                 double dx = du_dphi(q, phi[x]) * sqrt(ratio[x]);
@@ -946,8 +972,7 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
                     const cs_fit_parameter *qy = &f->spec->parameters[y];
                     double dy = du_dphi(qy, phi[y]) * sqrt(ratio[y]);
                     sol->covariance[x][y] =
-                        dx * dy * gsl_matrix_get(inv, (size_t)x, (size_t)y) *
-                        inflate;
+                        dx * dy * gsl_matrix_get(inv, (size_t)x, (size_t)y);
                 }
             }
             sol->singular = !ok;
@@ -955,6 +980,7 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
                 if (!(sol->covariance[x][x] >= 0) ||
                     !isfinite(sol->covariance[x][x]))
                     sol->singular = 1;
+            gsl_matrix_free(scaled);
             gsl_matrix_free(inv);
             gsl_permutation_free(perm);
         }
@@ -975,10 +1001,46 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
 #define YEAR_EFFECT_PRIOR_SD 0.03
 #define YEAR_EFFECT_PRIOR_CHANGES 4.0
 
+/* How much of one year's log residual the next year keeps, pooled over
+ * the series (not the population): sum r(t) r(t-1) / sum r(t-1)^2 over
+ * consecutive years, uncentred (each series' residuals average about 0
+ * with its multiplier free, and centring a handful of years biases the
+ * ratio down), kept to [0, 1]. *n_pairs: the pairs it rests on. */
+static double residual_persistence(const fit_problem *f, const double *mu,
+                                   int *n_pairs)
+{
+    double cross = 0, square = 0;
+    int pairs = 0;
+    for (int s = 0; s < f->n_series; s++) {
+        if (f->series_group[s] == CS_FIT_POPULATION)
+            continue;
+        double last = NAN;
+        int last_year = -1;
+        for (int i = 0; i < f->n_obs; i++) {
+            if (f->obs[i].series != s || f->obs[i].value <= 0)
+                continue;
+            double r = log(f->obs[i].value / mu[i]);
+            if (last_year >= 0 && f->obs[i].year == last_year + 1) {
+                cross += r * last;
+                square += last * last;
+                pairs++;
+            }
+            last = r;
+            last_year = f->obs[i].year;
+        }
+    }
+    *n_pairs = pairs;
+    double rho = square > 0 ? cross / square : 0;
+    return rho < 0 ? 0 : rho > 1 ? 1 : rho;
+}
+
 void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
-                      int *n_changes, double *start)
+                      int *n_changes, double *start, double *persistence,
+                      int *n_pairs)
 {
     const cs_fit_spec *spec = f->spec;
+    double rho = residual_persistence(f, mu, n_pairs);
+    *persistence = rho;
     for (int e = 0; spec && e < spec->n_effects; e++) {
         double sum = 0;
         int count = 0;
@@ -1005,7 +1067,8 @@ void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
                                 YEAR_EFFECT_PRIOR_SD) /
                      (count + YEAR_EFFECT_PRIOR_CHANGES));
         n_changes[e] = count;
-        /* the level of the window's last year: its log residuals' mean */
+        /* where the walk starts: the window's last year's level (its
+         * measures' mean log residual) as much as residuals persist */
         double level = 0;
         int at_end = 0;
         for (int k = 0; k < spec->effects[e].n_measures; k++) {
@@ -1017,6 +1080,6 @@ void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
                     at_end++;
                 }
         }
-        start[e] = at_end > 0 ? level / at_end : 0;
+        start[e] = at_end > 0 ? rho * level / at_end : 0;
     }
 }

@@ -77,9 +77,11 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
                  fit_solution *sol, cs_error *err);
 
 /* Random-walk sds of the spec's year effects from the log residuals, and
- * each effect's level in the window's last year (its measures' mean log
- * residual then). */
+ * where each starts: its level in the window's last year (its measures'
+ * mean log residual then) times the residuals' year-to-year persistence
+ * (*persistence, in [0, 1], from *n_pairs consecutive pairs). */
 void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
-                      int *n_changes, double *start);
+                      int *n_changes, double *start, double *persistence,
+                      int *n_pairs);
 
 #endif

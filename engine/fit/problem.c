@@ -28,6 +28,8 @@ struct cs_fit_result {
     double effect_sd[CS_MAX_FIT_EFFECTS];
     int effect_changes[CS_MAX_FIT_EFFECTS];
     double effect_start[CS_MAX_FIT_EFFECTS];
+    double persistence;
+    int persistence_pairs;
     char note[256];
     double seconds;
 };
@@ -281,7 +283,8 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
     if (rc == CS_OK) {
         r->n_effects = scenario->fit->n_effects;
         fit_year_effects(&r->problem, r->solution.mu, r->effect_sd,
-                         r->effect_changes, r->effect_start);
+                         r->effect_changes, r->effect_start,
+                         &r->persistence, &r->persistence_pairs);
     }
     if (rc != CS_OK) {
         cs_fit_result_free(r);
@@ -424,6 +427,13 @@ double cs_fit_effect_start(const cs_fit_result *r, int e)
     return r->effect_start[e];
 }
 
+double cs_fit_persistence(const cs_fit_result *r, int *n_pairs)
+{
+    if (n_pairs)
+        *n_pairs = r->persistence_pairs;
+    return r->persistence;
+}
+
 int cs_fit_effect_changes(const cs_fit_result *r, int e)
 {
     return r->effect_changes[e];
@@ -501,12 +511,24 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
         rc = cs_scenario_rebase(s, year, month, horizon, &moved, err);
     cs_scenario_free(s);
     if (rc == CS_OK && set_stocks) {
-        /* the input's children, if the data has none for the date */
+        /* the window's first children (the area's size), as far as the
+         * data has none for the date */
         for (int st = 0; st < moved->n_stages; st++)
-            memcpy(moved->initial[st], r->input->initial[st],
+            memcpy(moved->initial[st], r->base->initial[st],
                    sizeof moved->initial[st]);
+        /* at the window's end, the children as the fit's one-year-ahead
+         * run has them (every stage, by age), so that the forecast starts
+         * where the fitted years' predictions did; the published counts
+         * then put in place */
+        double end[CS_MAX_STAGES * CS_AGES];
+        if (year == r->last && month == 4) {
+            rc = fit_end_stocks(&r->problem, r->solution.u, end, err);
+            for (int st = 0; rc == CS_OK && st < moved->n_stages; st++)
+                memcpy(moved->initial[st], end + st * CS_AGES,
+                       sizeof moved->initial[st]);
+        }
         char note[256];
-        if (month == 4 &&
+        if (rc == CS_OK && month == 4 &&
             fit_set_stocks(moved, r->data, r->area, year, note, sizeof note))
             rc = cs_error_set(err, CS_EINPUT,
                               "%s at 31 March %d: the published figures are "
@@ -756,8 +778,14 @@ static void write_report(FILE *f, const cs_fit_result *r)
     for (int e = 0; e < r->n_effects; e++)
         fprintf(f,
                 "#   year effect %-16s sd %.4f (random walk, from %d "
-                "changes)\n",
-                cs_fit_effect_id(r, e), r->effect_sd[e], r->effect_changes[e]);
+                "changes), start %+.4f\n",
+                cs_fit_effect_id(r, e), r->effect_sd[e], r->effect_changes[e],
+                r->effect_start[e]);
+    if (r->n_effects > 0)
+        fprintf(f,
+                "#   residuals' persistence year to year %.3f (from %d "
+                "pairs): each start is that share of the last year's level\n",
+                r->persistence, r->persistence_pairs);
     if (r->note[0])
         fprintf(f, "# Note: %s\n", r->note);
 }

@@ -122,17 +122,25 @@ int cs_fit_n_effects(const cs_fit_result *r);
 const char *cs_fit_effect_id(const cs_fit_result *r, int e);
 double cs_fit_effect_sd(const cs_fit_result *r, int e);
 int cs_fit_effect_changes(const cs_fit_result *r, int e);
-/* Its level in the window's last year (the mean log residual of its
- * measures then), where the fitted scenario's random walk starts. */
+/* Where the fitted scenario's random walk starts: its level in the
+ * window's last year (the mean log residual of its measures then) times
+ * cs_fit_persistence. */
 double cs_fit_effect_start(const cs_fit_result *r, int e);
+/* How much of one year's log residual the next year keeps within the
+ * window: sum r(t) r(t-1) / sum r(t-1)^2 over consecutive years of every
+ * series but the population, kept to [0, 1]; *n_pairs the pairs. */
+double cs_fit_persistence(const cs_fit_result *r, int *n_pairs);
 
 /*
  * The fitted scenario started in April `year` for horizon_months: the
  * estimates in place (trends continue by their `after` rule past the
  * window), the year effects given to their transitions, the estimates'
  * covariance for each run to draw from, and the published stocks at 31
- * March `year` as its children when the data has them (else the input's
- * children). Free with cs_scenario_free.
+ * March `year` as its children when the data has them. Started at the
+ * window's last year, every stage's children by age are first the fitted
+ * model's at its end (the start the fitted years' one-year-ahead
+ * predictions had), then scaled to the published counts; at another year
+ * the window's first children are scaled so. Free with cs_scenario_free.
  */
 int cs_fit_scenario(const cs_fit_result *r, int year, int horizon_months,
                     cs_scenario **out, cs_error *err);
