@@ -179,7 +179,7 @@ typedef struct cs_backtest_row {
     int area, origin, horizon, measure;
     double actual;
     /* the model's predictive distribution over its runs: median, central
-     * 50% and 90% intervals, CRPS (in the measure's units) */
+     * 50% and 90% intervals, fair CRPS of the runs (Ferro 2014; in the measure's units) */
     double median, lo50, hi50, lo90, hi90, crps;
     /* the benchmarks' normal predictive distributions (score.h); NaN when
      * the history up to the origin is too short */
