@@ -91,8 +91,8 @@ int main(int argc, char **argv)
             size_t months = (size_t)cs_model_n_months(m);
             stocks = malloc(months * (size_t)cs_model_n_stages(m) * CS_AGES *
                             sizeof *stocks);
-            flows = malloc(months * (size_t)cs_model_n_flows(m) *
-                           sizeof *flows);
+            flows =
+                malloc(months * (size_t)cs_model_n_flows(m) * sizeof *flows);
         }
         if (rc == CS_OK && (!sim || !stocks || !flows))
             rc = cs_error_set(&err, CS_ENOMEM, "out of memory");
@@ -122,8 +122,7 @@ int main(int argc, char **argv)
                argv[1], cs_series_area_name(data, area), first, last, figures,
                parameters);
         printf("  fit, one thread (median of %d): %.3f s, %d iterations%s\n",
-               repeat, median, iterations,
-               converged ? "" : " (NOT converged)");
+               repeat, median, iterations, converged ? "" : " (NOT converged)");
         printf("  one deterministic run over the window: %.3f ms\n",
                1e3 * run_seconds);
         printf("  fit / run: %.0f runs' worth\n", median / run_seconds);

@@ -185,8 +185,8 @@ static int write_csv(const cs_fit_result *r, const char *path, cs_error *err)
         fprintf(f, "year_effect_sd,%s,,,,,%.10g,\n", cs_fit_effect_id(r, e),
                 cs_fit_effect_sd(r, e));
     for (int e = 0; e < cs_fit_n_effects(r); e++)
-        fprintf(f, "year_effect_start,%s,,,,,%.10g,\n",
-                cs_fit_effect_id(r, e), cs_fit_effect_start(r, e));
+        fprintf(f, "year_effect_start,%s,,,,,%.10g,\n", cs_fit_effect_id(r, e),
+                cs_fit_effect_start(r, e));
     fprintf(f, "residual_persistence,,,,,,%.10g,\n",
             cs_fit_persistence(r, NULL));
     int failed = ferror(f);

@@ -452,6 +452,55 @@ int cs_series_get(const cs_series *s, int area, int measure, int year,
     return 1;
 }
 
+int cs_series_known_at(const cs_series *s, int year, cs_series **out,
+                       cs_error *err)
+{
+    *out = NULL;
+    cs_series *c = series_new();
+    int rc = c ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int i = 0; rc == CS_OK && i < s->n_files; i++)
+        if (series_add_file(c, s->files[i]) < 0)
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int i = 0; rc == CS_OK && i < s->n_areas; i++) {
+        const series_area *a = s->areas[i];
+        int area = series_add_area(c, a->code, a->name, a->region, a->file,
+                                   a->line, a->col, err);
+        if (area < 0) {
+            rc = area;
+            break;
+        }
+        assert(area == i);
+        for (int m = 0; rc == CS_OK && m < series_n_measures(); m++) {
+            if (!a->cells[m])
+                continue;
+            /* a calendar year's count (births) is out in the summer after
+             * it: known at 31 March `year` up to the calendar year before */
+            int last = cs_series_measure(m)->kind == CS_OBS_COUNT_OTHER
+                           ? year - 1
+                           : year;
+            if (last > CS_SERIES_YEAR_MAX)
+                last = CS_SERIES_YEAR_MAX;
+            for (int y = CS_SERIES_YEAR_MIN; y <= last; y++) {
+                const series_cell *from = &a->cells[m][y - CS_SERIES_YEAR_MIN];
+                if (from->state == CELL_ABSENT)
+                    continue;
+                series_cell *to = series_cell_at(c, area, m, y);
+                if (!to) {
+                    rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+                    break;
+                }
+                *to = *from;
+            }
+        }
+    }
+    if (rc != CS_OK) {
+        cs_series_free(c);
+        return rc;
+    }
+    *out = c;
+    return CS_OK;
+}
+
 void cs_series_years(const cs_series *s, int *first, int *last)
 {
     int lo = SERIES_N_YEARS, hi = -1;

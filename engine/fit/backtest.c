@@ -11,7 +11,9 @@
  * year, beside two naive benchmarks made from the same history (years up
  * to T): persistence (the value at T held) and a linear trend through the
  * last three years, each with a normal predictive distribution
- * (score.h). Nothing published after T enters the forecast for T.
+ * (score.h). Nothing published after T enters the forecast for T: the
+ * fit and the start read a copy of the data holding only what was known
+ * at 31 March T (cs_series_known_at).
  */
 #include <math.h>
 #include <pthread.h>
@@ -126,8 +128,8 @@ static int add_row(cs_backtest *b, const cs_backtest_row *row, cs_error *err)
 static void add_failure(cs_backtest *b, int area, const char *message)
 {
     pthread_mutex_lock(&b->lock);
-    char (*f)[1200] = realloc(b->failures, (size_t)(b->n_failures + 1) *
-                                              sizeof *b->failures);
+    char(*f)[1200] =
+        realloc(b->failures, (size_t)(b->n_failures + 1) * sizeof *b->failures);
     int *a = realloc(b->failure_area,
                      (size_t)(b->n_failures + 1) * sizeof *b->failure_area);
     if (f)
@@ -167,12 +169,18 @@ static int forecast_origin(const cs_scenario *s, const cs_series *data,
     fo.first = o->window_first;
     fo.last = origin;
     cs_fit_result *fit = NULL;
-    int rc = cs_fit_run(s, data, area, &fo, &fit, err);
+    /* the fit and the forecast's start see only what was known at 31
+     * March origin */
+    cs_series *known = NULL;
+    int rc = cs_series_known_at(data, origin, &known, err);
+    if (rc == CS_OK)
+        rc = cs_fit_run(s, known, area, &fo, &fit, err);
     cs_scenario *f = NULL;
     if (rc == CS_OK)
         rc = cs_fit_scenario(fit, origin, 12 * o->horizon, &f, err);
     int first = fit ? cs_fit_first_year(fit) : 0;
     cs_fit_result_free(fit);
+    cs_series_free(known);
     cs_batch *batch = NULL;
     if (rc == CS_OK)
         rc = cs_batch_create(&batch, err);
@@ -255,7 +263,8 @@ static int forecast_origin(const cs_scenario *s, const cs_series *data,
     return rc;
 }
 
-/* ---- many areas on threads ------------------------------------------------ */
+/* ---- many areas on threads ------------------------------------------------
+ */
 
 typedef struct backtest_job {
     const cs_scenario *s;
@@ -349,8 +358,8 @@ int cs_backtest_run(const cs_scenario *scenario, const cs_series *data,
     if (!b)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     pthread_mutex_init(&b->lock, NULL);
-    backtest_job j = {scenario, data,    areas, n_areas, measures,
-                      n_measures, o,     b,     .next = 0};
+    backtest_job j = {scenario,   data, areas, n_areas,  measures,
+                      n_measures, o,    b,     .next = 0};
     pthread_mutex_init(&j.lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &j.start);
     int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
@@ -401,8 +410,8 @@ int cs_backtest_summarise(const cs_backtest *b, int measure, int horizon,
     double *ape[3];
     int n = 0;
     for (int k = 0; k < 3; k++)
-        ape[k] = malloc((size_t)(b->n_rows > 0 ? b->n_rows : 1) *
-                        sizeof *ape[k]);
+        ape[k] =
+            malloc((size_t)(b->n_rows > 0 ? b->n_rows : 1) * sizeof *ape[k]);
     if (!ape[0] || !ape[1] || !ape[2]) {
         for (int k = 0; k < 3; k++)
             free(ape[k]);
@@ -438,8 +447,8 @@ int cs_backtest_summarise(const cs_backtest *b, int measure, int horizon,
             double lo90 = mean[k] - Z90 * sd[k], hi90 = mean[k] + Z90 * sd[k];
             m->covered50 += r->actual >= lo50 && r->actual <= hi50;
             m->covered90 += r->actual >= lo90 && r->actual <= hi90;
-            m->crps += cs_score_crps_normal(mean[k], sd[k], r->actual) /
-                       r->actual;
+            m->crps +=
+                cs_score_crps_normal(mean[k], sd[k], r->actual) / r->actual;
             m->interval_score +=
                 cs_score_interval(lo90, hi90, 0.1, r->actual) / r->actual;
         }

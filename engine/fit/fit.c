@@ -540,8 +540,8 @@ static double estimate_dispersion(const fit_problem *f, const double *mu,
     return ml_dispersion(&g);
 }
 
-static double estimate_group_dispersion(const fit_problem *f,
-                                        const double *mu, int group)
+static double estimate_group_dispersion(const fit_problem *f, const double *mu,
+                                        int group)
 {
     group_ll g = {f, mu, -1 - group};
     int any = 0;
@@ -609,11 +609,11 @@ static void estimate_dispersions(const fit_problem *f, const double *mu,
         for (int i = 0; i < f->n_obs; i++)
             n += f->obs[i].series == s;
         double own = estimate_dispersion(f, mu, s);
-        double cv2 = (n / own + DISPERSION_PRIOR_YEARS /
-                                    pooled[f->series_group[s]]) /
-                     (n + DISPERSION_PRIOR_YEARS);
+        double cv2 =
+            (n / own + DISPERSION_PRIOR_YEARS / pooled[f->series_group[s]]) /
+            (n + DISPERSION_PRIOR_YEARS);
         k[s] = 1 / cv2;
-        k[s] = k[s] > DISPERSION_MAX ? DISPERSION_MAX
+        k[s] = k[s] > DISPERSION_MAX   ? DISPERSION_MAX
                : k[s] < DISPERSION_MIN ? DISPERSION_MIN
                                        : k[s];
     }

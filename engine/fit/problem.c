@@ -17,9 +17,10 @@
 #include "fit/fit_internal.h"
 
 struct cs_fit_result {
-    cs_scenario *input; /* a copy of the scenario fitted */
-    cs_scenario *base;  /* started at the window's first year */
-    const cs_series *data;
+    cs_scenario *input;    /* a copy of the scenario fitted */
+    cs_scenario *base;     /* started at the window's first year */
+    const cs_series *data; /* known: what was known at the window's end */
+    cs_series *known;
     int area;
     int first, last;
     fit_problem problem;
@@ -47,6 +48,7 @@ void cs_fit_result_free(cs_fit_result *r)
         return;
     cs_scenario_free(r->input);
     cs_scenario_free(r->base);
+    cs_series_free(r->known);
     free(r->problem.obs);
     free(r->solution.mu);
     free(r);
@@ -245,6 +247,14 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
     }
     r->first = first;
     r->last = last;
+    /* from here on, only what was known at 31 March of the window's last
+     * year (the start's population is not read from a later estimate) */
+    if (rc == CS_OK)
+        rc = cs_series_known_at(data, last, &r->known, err);
+    if (rc == CS_OK) {
+        data = r->known;
+        r->data = data;
+    }
     if (rc == CS_OK)
         rc = cs_scenario_rebase(scenario, first, 4, 12 * (last - first),
                                 &r->base, err);
@@ -283,8 +293,8 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
     if (rc == CS_OK) {
         r->n_effects = scenario->fit->n_effects;
         fit_year_effects(&r->problem, r->solution.mu, r->effect_sd,
-                         r->effect_changes, r->effect_start,
-                         &r->persistence, &r->persistence_pairs);
+                         r->effect_changes, r->effect_start, &r->persistence,
+                         &r->persistence_pairs);
     }
     if (rc != CS_OK) {
         cs_fit_result_free(r);

@@ -111,6 +111,17 @@ int cs_series_find_measure(const char *name); /* -1 if unknown */
 int cs_series_get(const cs_series *s, int area, int measure, int year,
                   double *value);
 
+/*
+ * A copy of s holding only what was known at 31 March `year`, the origin
+ * of a forecast: every figure of the DfE years up to `year` (stocks at 31
+ * March, flows during the year, the population used for the year, which
+ * is the estimate for the June before it), and calendar-year counts
+ * (births) up to year - 1. Areas keep their indices. CS_OK, or CS_ENOMEM
+ * with *out NULL. Free with cs_series_free.
+ */
+int cs_series_known_at(const cs_series *s, int year, cs_series **out,
+                       cs_error *err);
+
 /* The span of years with any observation; 0 and -1 if there is none. */
 void cs_series_years(const cs_series *s, int *first, int *last);
 

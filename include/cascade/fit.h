@@ -75,8 +75,10 @@ void cs_fit_options_init(cs_fit_options *options);
 typedef struct cs_fit_result cs_fit_result;
 
 /*
- * Fit the scenario's fit: parameters to area's series in data (which must
- * outlive the result). CS_OK and *out; CS_EINPUT when the scenario has no
+ * Fit the scenario's fit: parameters to area's series in data. The fit
+ * reads only what was known at 31 March of the window's last year
+ * (cs_series_known_at: a copy the result keeps, so data need not outlive
+ * it). CS_OK and *out; CS_EINPUT when the scenario has no
  * fit: section, the window has too few years, or the data lacks what the
  * start needs; other codes on failure. docs/fitting.md.
  */
@@ -179,7 +181,8 @@ typedef struct cs_backtest_row {
     int area, origin, horizon, measure;
     double actual;
     /* the model's predictive distribution over its runs: median, central
-     * 50% and 90% intervals, fair CRPS of the runs (Ferro 2014; in the measure's units) */
+     * 50% and 90% intervals, fair CRPS of the runs (Ferro 2014; in the
+     * measure's units) */
     double median, lo50, hi50, lo90, hi90, crps;
     /* the benchmarks' normal predictive distributions (score.h); NaN when
      * the history up to the origin is too short */

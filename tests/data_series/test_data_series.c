@@ -880,6 +880,57 @@ END_TEST
 
 /* ---- measures ----------------------------------------------------------- */
 
+/* What was known at 31 March of a year: the DfE years up to it (the
+ * population of a year being the estimate for the June before), calendar
+ * years of births up to the one before; a council keeps its index. */
+START_TEST(test_known_at_keeps_only_what_was_published)
+{
+    cs_series *s = load_new("england-summary.csv");
+    load_ok(s, "england-detail.csv");
+    int e = area(s, "England");
+    cs_series *k = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_series_known_at(s, 2018, &k, &err), CS_OK);
+    ck_assert_double_eq(value(k, e, "cla_31_march", 2018), 130);
+    ck_assert_double_eq(value(k, e, "cla_ceased", 2018), 55);
+    ck_assert_double_eq(value(k, e, "population_0_17", 2018), 1010);
+    ck_assert(missing(k, e, "cla_31_march", 2019));
+    ck_assert(missing(k, e, "population_0_17", 2019));
+    ck_assert(missing(k, e, "cla_starts_age_16_and_over", 2019));
+    int first, last;
+    cs_series_years(k, &first, &last);
+    ck_assert_int_le(last, 2018);
+    for (int m = 0; m < cs_series_n_measures(); m++) {
+        const cs_measure_info *info = cs_series_measure(m);
+        for (int a = 0; a < cs_series_n_areas(s); a++)
+            for (int y = CS_SERIES_YEAR_MIN; y <= CS_SERIES_YEAR_MAX; y++) {
+                double v = NAN, w = NAN;
+                int was = cs_series_get(s, a, m, y, &v);
+                int known =
+                    y <= (info->kind == CS_OBS_COUNT_OTHER ? 2017 : 2018);
+                ck_assert_int_eq(cs_series_get(k, a, m, y, &w), was && known);
+                if (was && known)
+                    ck_assert_double_eq(v, w);
+            }
+    }
+    cs_series_free(k);
+    cs_series_free(s);
+    /* councils keep their order, codes and names */
+    s = load_new("council-summary.csv");
+    ck_assert_int_eq(cs_series_known_at(s, 2018, &k, &err), CS_OK);
+    ck_assert_int_eq(cs_series_n_areas(k), cs_series_n_areas(s));
+    ck_assert_int_gt(cs_series_n_areas(s), 1);
+    for (int a = 0; a < cs_series_n_areas(s); a++) {
+        ck_assert_str_eq(cs_series_area_code(k, a), cs_series_area_code(s, a));
+        ck_assert_str_eq(cs_series_area_name(k, a), cs_series_area_name(s, a));
+        ck_assert_str_eq(cs_series_area_region(k, a),
+                         cs_series_area_region(s, a));
+    }
+    cs_series_free(k);
+    cs_series_free(s);
+}
+END_TEST
+
 START_TEST(test_measures_table)
 {
     int n = cs_series_n_measures();
@@ -975,6 +1026,7 @@ int main(void)
     tcase_add_test(tc, test_find_area_by_code_and_name_variants);
     tcase_add_test(tc, test_unknown_area_lists_close_matches);
     tcase_add_test(tc, test_ambiguous_name);
+    tcase_add_test(tc, test_known_at_keeps_only_what_was_published);
     tcase_add_test(tc, test_measures_table);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -309,6 +309,94 @@ START_TEST(test_fitted_scenario_draws_and_writes)
 }
 END_TEST
 
+/* The figures published after an origin change what the forecasts from
+ * it are scored against, never the forecasts. */
+static cs_backtest *backtest_of(const cs_scenario *s, const cs_series *d)
+{
+    cs_backtest_options o;
+    cs_backtest_options_init(&o);
+    o.first_origin = 2016;
+    o.last_origin = 2017;
+    o.horizon = 2;
+    o.runs = 10;
+    int measure[N_MEASURES - 1];
+    for (int k = 1; k < N_MEASURES; k++)
+        measure[k - 1] = cs_series_find_measure(measures[k]);
+    int area = 0;
+    cs_backtest *b = NULL;
+    cs_error err;
+    int rc =
+        cs_backtest_run(s, d, &area, 1, measure, N_MEASURES - 1, &o, &b, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    ck_assert_int_eq(cs_backtest_n_failures(b), 0);
+    return b;
+}
+
+START_TEST(test_backtest_sees_nothing_after_its_origin)
+{
+    cs_scenario *s = load(scenario_yaml);
+    char *csv = truth_csv(s, CS_SIM_DETERMINISTIC, 0);
+    cs_series *d = series_of(csv);
+    /* the same figures, with every one after 2017 a fifth higher */
+    size_t n = strlen(csv);
+    char *late = malloc(2 * n + 1), *out = late;
+    for (const char *line = csv; *line;) {
+        const char *end = strchr(line, '\n');
+        int year = atoi(line);
+        if (year <= 2017) {
+            memcpy(out, line, (size_t)(end - line + 1));
+            out += end - line + 1;
+        } else {
+            out += sprintf(out, "%d", year);
+            for (const char *f = strchr(line, ','); f && f < end;
+                 f = strchr(f + 1, ',')) {
+                char *stop = NULL;
+                double v = strtod(f + 1, &stop);
+                out += stop == f + 1 ? sprintf(out, ",")
+                                     : sprintf(out, ",%.12g", 1.2 * v);
+            }
+            *out++ = '\n';
+        }
+        line = end + 1;
+    }
+    *out = '\0';
+    cs_series *e = series_of(late);
+    cs_backtest *a = backtest_of(s, d), *b = backtest_of(s, e);
+    ck_assert_int_eq(cs_backtest_n_rows(a), cs_backtest_n_rows(b));
+    ck_assert_int_gt(cs_backtest_n_rows(a), 0);
+    int later = 0;
+    for (int i = 0; i < cs_backtest_n_rows(a); i++) {
+        const cs_backtest_row *x = cs_backtest_get_row(a, i);
+        const cs_backtest_row *y = cs_backtest_get_row(b, i);
+        ck_assert_int_eq(x->origin, y->origin);
+        ck_assert_int_eq(x->measure, y->measure);
+        ck_assert_int_eq(x->horizon, y->horizon);
+        int after = x->origin + x->horizon > 2017;
+        later += after;
+        /* the forecasts are the same; the figures after 2017 they are
+         * scored against are 1.2 times the truth */
+        ck_assert_double_eq(x->median, y->median);
+        ck_assert_double_eq(x->lo90, y->lo90);
+        ck_assert_double_eq(x->hi90, y->hi90);
+        ck_assert_double_eq(x->persistence_mean, y->persistence_mean);
+        ck_assert_double_eq(x->trend_mean, y->trend_mean);
+        if (after)
+            ck_assert_double_eq_tol(y->actual, 1.2 * x->actual,
+                                    1e-9 * x->actual);
+        else
+            ck_assert_double_eq(x->actual, y->actual);
+    }
+    ck_assert_int_gt(later, 0);
+    cs_backtest_free(a);
+    cs_backtest_free(b);
+    cs_series_free(e);
+    cs_series_free(d);
+    free(late);
+    free(csv);
+    cs_scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
     cs_error err;
@@ -371,6 +459,7 @@ int main(void)
     tcase_add_test(tc, test_recovers_the_truth_from_expected_values);
     tcase_add_test(tc, test_two_standard_errors_cover_the_truth);
     tcase_add_test(tc, test_fitted_scenario_draws_and_writes);
+    tcase_add_test(tc, test_backtest_sees_nothing_after_its_origin);
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
