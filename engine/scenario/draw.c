@@ -94,7 +94,13 @@ static double draw_one(gsl_rng *r, const cs_parameter *p)
  * the symmetric eigendecomposition, negative eigenvalues of a numerically
  * indefinite matrix taken as 0) and z standard normal from the stream
  * keyed by the hash of "fit.estimates", applied around the written
- * estimates (cs_fit_apply).
+ * estimates (cs_fit_apply). A multiplier's deviation is centred at
+ * -variance / 2, so that the drawn multiplier's mean is its estimate:
+ * centred at 0, the mean of e^d would be e^(variance / 2), and rates the
+ * figures fix only together (the reasons for leaving care, which a
+ * council publishes only in total) would all be pushed up with their sum
+ * (a council's children ceasing care, forecast in the median 20% above
+ * the fitted value).
  */
 static int draw_fitted(cs_scenario *s, uint64_t seed, uint32_t run,
                        cs_error *err)
@@ -133,6 +139,8 @@ static int draw_fitted(cs_scenario *s, uint64_t seed, uint32_t run,
                 d[i] += gsl_matrix_get(vectors, (size_t)i, (size_t)k) *
                         sqrt(lambda > 0 ? lambda : 0) * z[k];
             }
+            if (f->parameters[i].kind == CS_FIT_MULTIPLY)
+                d[i] -= 0.5 * f->covariance[i][i];
             if (!isfinite(d[i]))
                 rc = cs_error_set(err, CS_EFAIL,
                                   "fit.covariance: a draw that is not a "

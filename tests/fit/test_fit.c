@@ -260,9 +260,11 @@ START_TEST(test_fitted_scenario_draws_and_writes)
                             0.05 * exp(truth[0] + 5 * truth[1]), 1e-5);
     ck_assert_double_eq_tol(f->transitions[5].rate, 1.5 * exp(truth[2]), 1e-5);
     /* draws: the log of the drawn cin_closed rate over the estimate has
-     * the variance the fit reports (4,000 draws, 5 standard errors) */
+     * the variance the fit reports and mean -variance / 2, so that the
+     * drawn rate's mean is the estimate (4,000 draws, 5 standard errors:
+     * of a mean, sd / sqrt(n); of a normal's variance, var sqrt(2 / n)) */
     const int n = 4000;
-    double sum = 0, sq = 0, var = pow(cs_fit_se(r, 2), 2);
+    double sum = 0, sq = 0, ratio = 0, var = pow(cs_fit_se(r, 2), 2);
     for (int k = 0; k < n; k++) {
         cs_scenario *x = NULL;
         ck_assert_int_eq(cs_scenario_draw(f, 5, (uint32_t)k, &x, NULL, &err),
@@ -270,12 +272,32 @@ START_TEST(test_fitted_scenario_draws_and_writes)
         double v = log(x->transitions[5].rate / f->transitions[5].rate);
         sum += v;
         sq += v * v;
+        ratio += exp(v);
         cs_scenario_free(x);
     }
     double mean = sum / n, got = sq / n - mean * mean;
-    ck_assert_msg(fabs(mean) < 5 * sqrt(var / n), "mean deviation %g", mean);
+    ck_assert_msg(fabs(mean + var / 2) < 5 * sqrt(var / n),
+                  "mean deviation %g, expected %g", mean, -var / 2);
     ck_assert_msg(fabs(got - var) < 5 * var * sqrt(2.0 / n),
                   "variance %g, the fit's %g", got, var);
+    /* e^v is lognormal with mean 1 and variance e^var - 1; with the
+     * variance made 0.25 the test can tell: centred at 0 the mean would be
+     * e^0.125 = 1.133, 16 standard errors away */
+    ck_assert_msg(fabs(ratio / n - 1) < 5 * sqrt((exp(var) - 1) / n),
+                  "mean drawn rate / estimate %g", ratio / n);
+    f->fit->covariance[2][2] = 0.25;
+    ratio = 0;
+    for (int k = 0; k < n; k++) {
+        cs_scenario *x = NULL;
+        ck_assert_int_eq(cs_scenario_draw(f, 5, (uint32_t)k, &x, NULL, &err),
+                         CS_OK);
+        ratio += x->transitions[5].rate / f->transitions[5].rate;
+        cs_scenario_free(x);
+    }
+    ck_assert_msg(fabs(ratio / n - 1) < 5 * sqrt((exp(0.25) - 1) / n),
+                  "mean drawn rate / estimate %g with variance 0.25",
+                  ratio / n);
+    f->fit->covariance[2][2] = var;
     /* the YAML: extends the input, reloads, same numbers at its base */
     char dir[] = "/tmp/cascade-fit-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
