@@ -653,6 +653,19 @@ static void write_list(FILE *f, const double *values, int n)
     fputc(']', f);
 }
 
+/* A per-year list, or its one value when every year has the same (so a
+ * scenario extending the fitted one may run for a shorter horizon). */
+static void write_years(FILE *f, const double *values, int n)
+{
+    int same = n > 0;
+    for (int i = 1; i < n; i++)
+        same = same && values[i] == values[0];
+    if (same)
+        fprintf(f, "%.10g", values[0]);
+    else
+        write_list(f, values, n);
+}
+
 static void fy_text(char *out, size_t size, int fy_start)
 {
     snprintf(out, size, "%04d/%02d", fy_start, (fy_start + 1) % 100);
@@ -841,18 +854,18 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
         }
     if (births) {
         fprintf(f, "\nbirths:\n  per_year: ");
-        write_list(f, s->births_per_year, s->n_births);
+        write_years(f, s->births_per_year, s->n_births);
         fprintf(f, "\n");
     }
     if (migration) {
         fprintf(f, "\npopulation:\n  net_migration:\n    per_year: ");
-        write_list(f, s->migration_per_year, s->n_migration);
+        write_years(f, s->migration_per_year, s->n_migration);
         fprintf(f, "\n");
     }
     for (int a = 0; a < s->n_arrivals; a++)
         if (arrivals[a]) {
             fprintf(f, "\narrivals.%s.per_year: ", s->arrivals[a].id);
-            write_list(f, s->arrivals[a].per_year, s->arrivals[a].n_years);
+            write_years(f, s->arrivals[a].per_year, s->arrivals[a].n_years);
             fprintf(f, "\n");
         }
     if (s->n_year_effects > 0) {

@@ -107,6 +107,19 @@ class Baseline(unittest.TestCase):
         self.assertLess(w[4], w[9])
         self.assertGreater(w[9], 1.5 * flat_w[9])
 
+    def test_a_what_if_of_the_baseline_may_be_shorter(self):
+        # the fit writes a value the same every year as one number, not a
+        # list as long as the baseline's ten years
+        what_if = os.path.join(self.dir, 'five-years.yaml')
+        with open(what_if, 'w') as f:
+            f.write('extends: england-baseline.yaml\n'
+                    'name: five-years\nhorizon_years: 5\n')
+        out = os.path.join(self.dir, 'five.h5')
+        r = run('run', what_if, '--deterministic', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            self.assertEqual(f['scenarios/five-years/stocks'].shape[1], 60)
+
 
 if __name__ == '__main__':
     CASCADE, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
