@@ -181,6 +181,15 @@ static void set_trend_rules(cs_scenario *s, int until)
     }
 }
 
+/* 1 if the three stocks at 31 March `year` are published for area. */
+static int stocks_published(const cs_series *data, int area, int year)
+{
+    double v;
+    return fit_get(data, area, "cin_31_march", year, &v) &&
+           fit_get(data, area, "cpp_31_march", year, &v) &&
+           fit_get(data, area, "cla_31_march", year, &v);
+}
+
 int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
                const cs_fit_options *options, cs_fit_result **out,
                cs_error *err)
@@ -233,6 +242,20 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
             first = span_first;
         if (last > span_last)
             last = span_last;
+        /* unless asked for, the window starts at the first year whose
+         * stocks at 31 March (in need, on plans, looked after) are all
+         * published: a council with no children in need for 2013 starts
+         * from 2014 rather than from the scenario's guess */
+        int moved_from = first;
+        while (!o.first && first < last - 2 &&
+               !stocks_published(data, area, first))
+            first++;
+        if (first != moved_from)
+            snprintf(r->note, sizeof r->note,
+                     "the window starts at 31 March %d, the first year "
+                     "with children in need, on CP plans and looked after "
+                     "all published",
+                     first);
         if (last - first < 2)
             rc = cs_error_set(err, CS_EINPUT,
                               "fit window %d:%d for %s: expected at least "
@@ -260,13 +283,18 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
                                 &r->base, err);
     if (rc == CS_OK) {
         set_trend_rules(r->base, last - 1 - first);
-        if (fit_set_stocks(r->base, data, area, first, r->note,
-                           sizeof r->note) != 0)
+        char note[256];
+        if (fit_set_stocks(r->base, data, area, first, note, sizeof note) != 0)
             rc = cs_error_set(err, CS_EINPUT,
                               "%s at 31 March %d: the published children in "
                               "need, on CP plans and looked after are more "
                               "than the population the scenario gives",
                               cs_series_area_name(data, area), first);
+        else if (note[0]) {
+            size_t used = strlen(r->note);
+            snprintf(r->note + used, sizeof r->note - used, "%s%s",
+                     used ? "; " : "", note);
+        }
     }
     r->problem.base = r->base;
     r->problem.spec = r->base ? r->base->fit : NULL;

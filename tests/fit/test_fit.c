@@ -419,6 +419,38 @@ START_TEST(test_backtest_sees_nothing_after_its_origin)
 }
 END_TEST
 
+/* A window whose first year lacks a stock starts at the first year that
+ * has them all, and says so; asked for, it is kept. */
+START_TEST(test_window_starts_where_the_stocks_are_published)
+{
+    cs_scenario *s = load(scenario_yaml);
+    char *csv = truth_csv(s, CS_SIM_DETERMINISTIC, 0);
+    /* blank 2013's children in need (the third field of the 2013 row) */
+    char *row = strstr(csv, "\n2013,");
+    ck_assert_ptr_nonnull(row);
+    char *f = strchr(strchr(strchr(row + 1, ',') + 1, ',') + 1, ',');
+    char *g = strchr(f + 1, ',');
+    memmove(f + 1, g, strlen(g) + 1);
+    cs_series *d = series_of(csv);
+    cs_fit_result *r = fit(s, d);
+    ck_assert_int_eq(cs_fit_first_year(r), 2014);
+    ck_assert_msg(strstr(cs_fit_note(r), "the window starts at 31 March 2014"),
+                  "%s", cs_fit_note(r));
+    cs_fit_result_free(r);
+    cs_fit_options o;
+    cs_fit_options_init(&o);
+    o.first = 2013;
+    cs_error err;
+    int area = 0;
+    ck_assert_int_eq(cs_fit_run(s, d, area, &o, &r, &err), CS_OK);
+    ck_assert_int_eq(cs_fit_first_year(r), 2013);
+    cs_fit_result_free(r);
+    cs_series_free(d);
+    free(csv);
+    cs_scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
     cs_error err;
@@ -482,6 +514,7 @@ int main(void)
     tcase_add_test(tc, test_two_standard_errors_cover_the_truth);
     tcase_add_test(tc, test_fitted_scenario_draws_and_writes);
     tcase_add_test(tc, test_backtest_sees_nothing_after_its_origin);
+    tcase_add_test(tc, test_window_starts_where_the_stocks_are_published);
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
