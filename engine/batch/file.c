@@ -382,6 +382,15 @@ static int describe_scenario(const cs_batch_settings *s, const cs_model *m,
 }
 
 /* Create the file with every scenario and its description, no runs. */
+/* 1 if the runs of any scenario of the batch draw year effects. */
+static int draws_year_effects(const cs_batch *b, const cs_batch_settings *s)
+{
+    for (int i = 0; i < b->n; i++)
+        if (batch_draws_year_effects(s, b->entries[i].scenario))
+            return 1;
+    return 0;
+}
+
 static int create_file(const cs_batch *b, const cs_batch_settings *s,
                        const cs_batch_file *f, long n_runs, file_layout *u,
                        cs_output **out, cs_error *err)
@@ -453,7 +462,8 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
                            "philox4x32-10",
                            sc->resolved_yaml,
                            !s->deterministic && s->parameter_uncertainty,
-                           !s->deterministic && s->process_noise};
+                           !s->deterministic && s->process_noise,
+                           draws_year_effects(b, s)};
     rc = cs_output_create(f->path, f->force, &meta, &dims, out, err);
     for (int i = 0; i < b->n && rc == CS_OK; i++) {
         const cs_scenario *x = b->entries[i].scenario;
@@ -490,6 +500,7 @@ static int check_resumable(const cs_batch *b, const cs_batch_settings *s,
         return rc;
     int drawn = !s->deterministic && s->parameter_uncertainty;
     int noise = !s->deterministic && s->process_noise;
+    int effects = draws_year_effects(b, s);
     const char *why = NULL;
     char detail[160] = "";
     if (strcmp(batch.cascade_version, CASCADE_VERSION) != 0) {
@@ -507,6 +518,8 @@ static int check_resumable(const cs_batch *b, const cs_batch_settings *s,
                     "made (parameter_uncertainty, process_noise)"
                   : "its runs were made with other --no-parameter-uncertainty "
                     "or --no-process-noise options";
+    } else if (batch.year_effects != effects) {
+        why = "its runs were made with another --no-year-effects option";
     } else if (cs_result_n_scenarios(earlier) != b->n) {
         why = "it holds other scenarios";
     }

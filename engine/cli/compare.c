@@ -582,6 +582,10 @@ static int check_twins(const cs_result *a, int ia, const cs_result *b, int ib,
         snprintf(why, sizeof why,
                  "their runs were made with different "
                  "--no-parameter-uncertainty or --no-process-noise options");
+    else if (x.year_effects != y.year_effects)
+        snprintf(why, sizeof why,
+                 "one file's runs drew year effects and the other's did not "
+                 "(--no-year-effects)");
     else if (cs_result_n_runs(a, ia) != cs_result_n_runs(b, ib))
         snprintf(why, sizeof why,
                  "their batches have different numbers of runs (%d and %d)",

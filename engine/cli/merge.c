@@ -70,7 +70,8 @@ static int check_same_batch(cs_result *const *parts, const char *const *paths,
         why = "its random number generator differs";
     else if (a.parameter_uncertainty != b.parameter_uncertainty ||
              a.process_noise != b.process_noise ||
-             a.parameter_uncertainty < 0 || a.process_noise < 0)
+             a.year_effects != b.year_effects || a.parameter_uncertainty < 0 ||
+             a.process_noise < 0)
         why = "its runs were made with other options (or it predates "
               "their recording)";
     else if (cs_result_n_scenarios(parts[0]) != cs_result_n_scenarios(parts[k]))

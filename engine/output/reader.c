@@ -1213,6 +1213,10 @@ int cs_result_read_batch(const cs_result *result, cs_result_batch *batch,
             cs_h5_read_attr_int(result->file, "process_noise", &value) < 0
                 ? -1
                 : (int)(value != 0);
+        batch->year_effects =
+            cs_h5_read_attr_int(result->file, "year_effects", &value) < 0
+                ? 0
+                : (int)(value != 0);
     }
     free(version);
     free(rng);

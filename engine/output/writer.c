@@ -363,6 +363,9 @@ static int write_root_attributes(cs_output *output, const cs_output_meta *meta,
     else if (cs_h5_attr_int32(output->file, "process_noise",
                               meta->process_noise) < 0)
         failed = "process_noise";
+    else if (cs_h5_attr_int32(output->file, "year_effects",
+                              meta->year_effects) < 0)
+        failed = "year_effects";
     if (failed)
         return cs_h5_error(err, CS_EIO, "writing attribute '%s' to %s", failed,
                            output->path);

@@ -126,6 +126,9 @@ typedef struct cs_result_batch {
     char rng[32];
     /* 1 or 0; -1 in files written before they were recorded */
     int parameter_uncertainty, process_noise;
+    /* 1 or 0; 0 in files written before it was recorded (before year
+     * effects existed) */
+    int year_effects;
 } cs_result_batch;
 int cs_result_read_batch(const cs_result *result, cs_result_batch *batch,
                          cs_error *err);

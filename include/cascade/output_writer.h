@@ -65,8 +65,9 @@ typedef struct cs_output_meta {
     const char *scenario_yaml; /* root attribute: the first scenario's text */
     /* how the runs were made (root attributes of the same names, 1 or 0):
      * each run drew its own parameter values; each run drew which children
-     * move (0: expected values) */
-    int parameter_uncertainty, process_noise;
+     * move (0: expected values); each run drew its own year effects (0:
+     * none, or --no-year-effects) */
+    int parameter_uncertainty, process_noise, year_effects;
 } cs_output_meta;
 
 /*

@@ -950,6 +950,30 @@ class Batches(Workdir):
         self.assertEqual(digest(partial), before)
         self.assertEqual(self.leftovers(), [])
 
+    def test_year_effects_on_and_off_are_not_one_batch(self):
+        effects = self.path('effects.yaml')
+        with open(effects, 'w') as f:
+            f.write(SMALL.replace('name: small', 'name: effects')
+                    .replace('rate: 0.08}', 'rate: 0.08, year_effect: care}')
+                    + 'year_effects:\n  care: {sd: 0.05, ar: 1}\n')
+        on, off = self.path('on.h5'), self.path('off.h5')
+        for out, args in ((on, []), (off, ['--no-year-effects'])):
+            r = run('run', effects, '-n', '8', '--seed', '2', '--runs', '0:3',
+                    '-o', out, '-q', *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(on) as f, h5py.File(off) as g:
+            self.assertEqual((f.attrs['year_effects'], g.attrs['year_effects']),
+                             (1, 0))
+        before = digest(on)
+        r = run('run', effects, '-n', '8', '--seed', '2', '-o', on, '-q',
+                '--resume', '--no-year-effects')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('--no-year-effects', r.stderr)
+        self.assertEqual(digest(on), before)
+        r = run('merge', on, off, '-o', self.path('m.h5'))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('other options', r.stderr)
+
     def test_merge_refuses_overlaps_and_strangers(self):
         a = self.batch('a.h5', '--runs', '0:5')
         b = self.batch('b.h5', '--runs', '5:12')
