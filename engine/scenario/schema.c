@@ -1961,6 +1961,12 @@ static int read_trend(reader *r, const tree_node *n, const char *path,
                                   : "");
         t->trend_after = rule;
     }
+    if (until && !after)
+        return diag_error(r->err, until,
+                          "%s.until: says when the trend ends, but not what "
+                          "happens after it: expected after: hold, continue "
+                          "or damp beside it",
+                          path);
     if (!until && after && t->trend_after != CS_TREND_CONTINUE)
         return diag_error(r->err, after,
                           "%s.after: '%s' says what happens after the trend "

@@ -2,7 +2,8 @@
  * sim.c - the stochastic and deterministic steppers (see sim.h).
  *
  * Both walk the compiled outcome table of model_internal.h month by month:
- * ageing at April, then moves, then births. The state is a vector of
+ * ageing (a twelfth of each age each month, or all at once in April),
+ * then moves, arrivals, births and net migration. The state is a vector of
  * children per compartment, double-buffered: a month reads `now` and writes
  * `next`. Counts are doubles in both modes; in the stochastic mode they
  * hold whole numbers (exact in a double far beyond any population).

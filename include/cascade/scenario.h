@@ -228,7 +228,7 @@ typedef enum cs_trend_after {
  */
 typedef struct cs_year_effect {
     char id[CS_ID_MAX];
-    double sd; /* > 0 */
+    double sd; /* >= 0 (0: the expected path in every run) */
     double ar; /* in [-1, 1] */
     double start;
     double value[CS_MAX_YEARS];

@@ -1164,6 +1164,10 @@ static const struct bad_file {
      "500 right after a comma: YAML reads 82,500,000 as 3 numbers; "
      "write 82_500_000 for one number with thousands, or put a space "
      "after each comma of a list"},
+    {"trend-until-alone.yaml",
+     "{D}/trend-until-alone.yaml:24:36: transitions.referral.trend.until: "
+     "says when the trend ends, but not what happens after it: expected "
+     "after: hold, continue or damp beside it"},
     {"two-documents.yaml", "{D}/two-documents.yaml:19:1: expected a single "
                            "YAML document, found a second one"},
     {"undeclared-mark.yaml",
