@@ -2728,6 +2728,26 @@ static int read_migration(reader *r, const tree_node *root)
     return CS_OK;
 }
 
+/* Migration adds and takes children without asking for places: its stage
+ * may not have a capacity (read after the capacities). */
+static int check_migration_stage(reader *r, const tree_node *root)
+{
+    const cs_scenario *s = r->s;
+    if (s->n_migration == 0 || !s->stages[s->migration_stage].has_capacity)
+        return CS_OK;
+    const tree_node *pop = tree_map_get(root, "population");
+    const tree_node *n = pop ? tree_map_get(pop, "net_migration") : NULL;
+    const tree_node *at = n && tree_map_get(n, "stage")
+                              ? tree_map_get(n, "stage")
+                          : n ? n
+                              : root;
+    return diag_error(r->err, at,
+                      "population.net_migration.stage: expected a stage "
+                      "without capacity, found '%s' (migration would bypass "
+                      "its places)",
+                      s->stages[s->migration_stage].id);
+}
+
 /* arrivals: {ID: {label, to, age_shares, per_year, sets}} */
 static int read_arrival(reader *r, const tree_node *key, const tree_node *n,
                         const char *path, cs_arrival *a)
@@ -3267,8 +3287,10 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_migration(&r, root)) || (rc = read_ageing(&r, root)) ||
         (rc = read_arrivals(&r, root)) || (rc = read_year_effects(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
-        (rc = read_capacities(&r, root)) || (rc = read_programmes(&r, root)) ||
-        (rc = read_levers(&r, root)) || (rc = read_fit(&r, root)))
+        (rc = read_capacities(&r, root)) ||
+        (rc = check_migration_stage(&r, root)) ||
+        (rc = read_programmes(&r, root)) || (rc = read_levers(&r, root)) ||
+        (rc = read_fit(&r, root)))
         return rc;
     return CS_OK;
 }

@@ -1111,6 +1111,10 @@ static const struct bad_file {
                     "{D}/loop-b.yaml -> {D}/loop-a.yaml"},
     {"loop-b.yaml", "{D}/loop-b.yaml:1:10: extends loop: {D}/loop-b.yaml -> "
                     "{D}/loop-a.yaml -> {D}/loop-b.yaml"},
+    {"migration-into-capacity.yaml",
+     "{D}/migration-into-capacity.yaml:10:40: population.net_migration.stage: "
+     "expected a stage without capacity, found 'assessment' (migration would "
+     "bypass its places)"},
     {"missing-stages.yaml", "{D}/missing-stages.yaml:1:1: missing required key "
                             "'stages' in the scenario"},
     {"nan-rate.yaml", "{D}/nan-rate.yaml:23:11: transitions.referral.rate: "
