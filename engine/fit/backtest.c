@@ -263,8 +263,7 @@ static int forecast_origin(const cs_scenario *s, const cs_series *data,
     return rc;
 }
 
-/* ---- many areas on threads ------------------------------------------------
- */
+/* ---- many areas on threads ---------------------------------------------- */
 
 typedef struct backtest_job {
     const cs_scenario *s;
