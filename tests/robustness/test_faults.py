@@ -746,8 +746,12 @@ class OutputsNeverDestroyInputs(Workdir):
         self.before = digest(self.out)
         os.symlink('in.h5', self.path('link.h5'))
         os.link(self.out, self.path('hard.h5'))
-        self.names = [self.out, './' + os.path.relpath(self.out),
-                      self.path('link.h5'), self.path('hard.h5')]
+        # another name for in.h5, relative to self.dir (where the commands
+        # that use the names run): ./../tmpXXXX/in.h5
+        roundabout = os.path.join('.', '..', os.path.basename(self.dir),
+                                  'in.h5')
+        self.names = [self.out, roundabout, self.path('link.h5'),
+                      self.path('hard.h5')]
 
     def assert_refused_and_untouched(self, args, cwd=None):
         r = run(*args, cwd=cwd)
