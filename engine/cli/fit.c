@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 
 #define MAX_DATA 8
@@ -257,15 +258,9 @@ int cli_fit(int argc, char **argv)
             csv = optarg;
             break;
         case 't': {
-            char *end;
-            long t = strtol(optarg, &end, 10);
-            if (*end || t < 1 || t > 16) {
-                fprintf(stderr,
-                        "cascade fit: --threads: expected 1 to 16, "
-                        "found '%s'\n",
-                        optarg);
+            long t;
+            if (cli_parse_count("cascade fit", "--threads", optarg, 16, &t))
                 return CLI_BAD_INPUT;
-            }
             fo.threads = (int)t;
             break;
         }
