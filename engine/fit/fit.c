@@ -208,9 +208,12 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
                  "scaled by %.4g",
                  total_before, pop, year, ratio);
     }
-    /* stages outside the DfE counts scale with the population */
+    /* stages outside the DfE counts, and those of a category the figures
+     * do not give, scale with the population */
+    int set_cin = has_cin && has_cpp && has_cla && cin >= cpp + cla;
+    int published[4] = {0, set_cin, has_cpp, has_cla};
     for (int st = 0; st < s->n_stages; st++)
-        if (s->stages[st].dfe == CS_DFE_NONE && st != s->remainder_stage)
+        if (!published[s->stages[st].dfe] && st != s->remainder_stage)
             for (int a = 0; a < CS_AGES; a++)
                 s->initial[st][a] = floor(s->initial[st][a] * ratio + 0.5);
     if (has_cla) {
@@ -242,7 +245,6 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
     }
     if (has_cpp)
         set_category(s, CS_DFE_CP, 0, CS_AGES - 1, cpp);
-    int set_cin = has_cin && has_cpp && has_cla && cin >= cpp + cla;
     if (set_cin)
         set_category(s, CS_DFE_CIN, 0, CS_AGES - 1, cin - cpp - cla);
     else if (has_cin) {
@@ -252,14 +254,6 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
                  "(CP or looked-after figures missing)",
                  used ? "; " : "", year);
     }
-    /* a category the figures do not give scales with the population, as
-     * the stages outside the DfE counts do */
-    int given[4] = {1, set_cin, has_cpp, has_cla};
-    for (int st = 0; st < s->n_stages; st++)
-        if (s->stages[st].dfe != CS_DFE_NONE && !given[s->stages[st].dfe] &&
-            st != s->remainder_stage)
-            for (int a = 0; a < CS_AGES; a++)
-                s->initial[st][a] = floor(s->initial[st][a] * ratio + 0.5);
     /* everyone else is in the remainder, by the scenario's age mix */
     double others[CS_AGES] = {0};
     for (int st = 0; st < s->n_stages; st++)
