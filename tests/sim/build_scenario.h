@@ -10,7 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <check.h>
+
+#include "cascade/model.h"
 #include "cascade/scenario.h"
+
+/* The model of sc, failing the test with the compiler's message if it
+ * does not compile. */
+static inline cs_model *compile_or_fail(const cs_scenario *sc)
+{
+    cs_model *m = NULL;
+    cs_error err;
+    int rc = cs_model_compile(sc, &m, &err);
+    ck_assert_msg(rc == CS_OK, "compile failed: %s", err.message);
+    return m;
+}
 
 static inline cs_scenario *test_scenario_new(int base_year, int base_month,
                                              int horizon_months)

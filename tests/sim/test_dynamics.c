@@ -15,15 +15,6 @@
 #include "cascade/scenario.h"
 #include "cascade/sim.h"
 
-static cs_model *compile_or_fail(const cs_scenario *sc)
-{
-    cs_model *m = NULL;
-    cs_error err;
-    int rc = cs_model_compile(sc, &m, &err);
-    ck_assert_msg(rc == CS_OK, "compile failed: %s", err.message);
-    return m;
-}
-
 static double total(const double *stocks, int n_stages, int month)
 {
     const double *row = stocks + (size_t)month * n_stages * CS_AGES;

@@ -15,15 +15,6 @@
 #include "model/model_internal.h"
 #include "sim/sim_internal.h"
 
-static cs_model *compile_or_fail(const cs_scenario *sc)
-{
-    cs_model *m = NULL;
-    cs_error err;
-    int rc = cs_model_compile(sc, &m, &err);
-    ck_assert_msg(rc == CS_OK, "compile failed: %s", err.message);
-    return m;
-}
-
 static double stage_total(const double *stocks, int n_stages, int month,
                           int stage)
 {
