@@ -127,7 +127,8 @@ static double batch_seconds(const cs_scenario *sc, int runs, int threads)
 {
     cs_batch *b = NULL;
     cs_error err;
-    if (cs_batch_create(&b, &err) || cs_batch_add_scenario(b, sc, "bench", &err))
+    if (cs_batch_create(&b, &err) ||
+        cs_batch_add_scenario(b, sc, "bench", &err))
         return NAN;
     cs_batch_settings s;
     cs_batch_settings_init(&s);

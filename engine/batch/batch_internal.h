@@ -24,8 +24,7 @@ struct cs_batch {
 int batch_draws_parameters(const cs_batch_settings *s, const cs_scenario *sc);
 
 /* 1 if runs of sc draw their own year effects under settings s. */
-int batch_draws_year_effects(const cs_batch_settings *s,
-                             const cs_scenario *sc);
+int batch_draws_year_effects(const cs_batch_settings *s, const cs_scenario *sc);
 
 double batch_seconds_since(const struct timespec *start);
 

@@ -129,9 +129,8 @@ static void print_summary(const cs_backtest *b, const int *measures,
                 printf("  %-8s %-12s %8.1f%% %+7.1f%% %6.0f%% %6.0f%% %6.2f%% "
                        "%5d\n",
                        k == 0 ? ahead : "", names[k], 100 * m->median_ape,
-                       100 * m->bias,
-                       100 * m->covered50, 100 * m->covered90, 100 * m->crps,
-                       s.n);
+                       100 * m->bias, 100 * m->covered50, 100 * m->covered90,
+                       100 * m->crps, s.n);
             }
         }
     }
@@ -153,8 +152,8 @@ static void print_councils(const cs_backtest *b, const cs_series *data,
         cs_backtest_summary s;
         if (cs_backtest_summarise(b, m, 0, areas[i], &s) != CS_OK || s.n == 0)
             continue;
-        r[n++] = (ranked){areas[i], s.method[0].median_ape,
-                          s.method[1].median_ape};
+        r[n++] =
+            (ranked){areas[i], s.method[0].median_ape, s.method[1].median_ape};
     }
     /* by the model's error less persistence's */
     for (int i = 1; i < n; i++)
@@ -188,12 +187,12 @@ static void print_councils(const cs_backtest *b, const cs_series *data,
 }
 
 static int write_csv(const cs_backtest *b, const cs_series *data,
-                     const char *path, const char *const *inputs,
-                     int n_inputs, cs_error *err)
+                     const char *path, const char *const *inputs, int n_inputs,
+                     cs_error *err)
 {
     cli_outfile out;
-    int rc = cli_outfile_open(&out, "--csv", path, 1, NULL, inputs, n_inputs,
-                              err);
+    int rc =
+        cli_outfile_open(&out, "--csv", path, 1, NULL, inputs, n_inputs, err);
     if (rc != CS_OK)
         return rc;
     fprintf(out.file, "area_code,area_name,origin,horizon,year,measure,"
@@ -330,8 +329,7 @@ int cli_backtest(int argc, char **argv)
     for (int i = 0; i < n_data && rc == CS_OK; i++)
         rc = cs_series_load(data, data_paths[i], &err);
     if (rc == CS_OK && all) {
-        for (int a = 0; a < cs_series_n_areas(data) && n_areas < MAX_AREAS;
-             a++)
+        for (int a = 0; a < cs_series_n_areas(data) && n_areas < MAX_AREAS; a++)
             if (strcmp(cs_series_area_code(data, a), CS_SERIES_ENGLAND_CODE))
                 areas[n_areas++] = a;
         if (n_areas == 0)
@@ -382,8 +380,7 @@ int cli_backtest(int argc, char **argv)
                sc->name,
                all ? "every council" : cs_series_area_name(data, areas[0]),
                bo.first_origin, bo.last_origin, bo.horizon,
-               bo.horizon > 1 ? "s" : "", bo.runs,
-               (unsigned long long)bo.seed);
+               bo.horizon > 1 ? "s" : "", bo.runs, (unsigned long long)bo.seed);
         print_summary(b, measures, n_measures, bo.horizon, all);
         if (all)
             print_councils(b, data, areas, n_areas);
@@ -397,8 +394,7 @@ int cli_backtest(int argc, char **argv)
             }
         }
         if (csv)
-            printf("\nWrote %s (%d forecasts).\n", csv,
-                   cs_backtest_n_rows(b));
+            printf("\nWrote %s (%d forecasts).\n", csv, cs_backtest_n_rows(b));
     }
     if (rc != CS_OK)
         fprintf(stderr, "%s\n", err.message);

@@ -28,8 +28,8 @@
 
 #include "cascade/rng.h"
 #include "cascade/scenario.h"
-#include "scenario/hash.h"
 #include "scenario/dist.h"
+#include "scenario/hash.h"
 
 static double clamp(const cs_parameter *p, double v)
 {

@@ -123,7 +123,8 @@ int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
         cs_year_effect *y = &s->year_effects[i];
         /* the expected level the year before the new base */
         if (d > 0)
-            y->start = y->value[d - 1 < CS_MAX_YEARS ? d - 1 : CS_MAX_YEARS - 1];
+            y->start =
+                y->value[d - 1 < CS_MAX_YEARS ? d - 1 : CS_MAX_YEARS - 1];
         int n = CS_MAX_YEARS;
         shift_list(y->value, &n, d, CS_MAX_YEARS);
     }

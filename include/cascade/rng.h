@@ -27,16 +27,16 @@
 
 /* Purposes: a stream per use, so adding a use never shifts another's draws. */
 enum cs_rng_purpose {
-    CS_RNG_TRANSITIONS = 1, /* who moves, each month */
-    CS_RNG_BIRTHS = 2,      /* how many are born, each month */
-    CS_RNG_INITIAL = 3,     /* initial marks and durations */
-    CS_RNG_PARAMETERS = 4,  /* parameter draws, once per run */
-    CS_RNG_CAPACITY = 5,    /* who gets a place, each month and stage */
-    CS_RNG_AGEING = 6,      /* who has a birthday, each month (monthly) */
-    CS_RNG_MIGRATION = 7,   /* net migration, each month */
-    CS_RNG_ARRIVALS = 8,    /* arrivals from outside, each month */
+    CS_RNG_TRANSITIONS = 1,  /* who moves, each month */
+    CS_RNG_BIRTHS = 2,       /* how many are born, each month */
+    CS_RNG_INITIAL = 3,      /* initial marks and durations */
+    CS_RNG_PARAMETERS = 4,   /* parameter draws, once per run */
+    CS_RNG_CAPACITY = 5,     /* who gets a place, each month and stage */
+    CS_RNG_AGEING = 6,       /* who has a birthday, each month (monthly) */
+    CS_RNG_MIGRATION = 7,    /* net migration, each month */
+    CS_RNG_ARRIVALS = 8,     /* arrivals from outside, each month */
     CS_RNG_YEAR_EFFECTS = 9, /* a run's year effects, per effect */
-    CS_RNG_TEST = 99,       /* reserved for tests */
+    CS_RNG_TEST = 99,        /* reserved for tests */
 };
 
 extern const gsl_rng_type *cs_rng_philox;

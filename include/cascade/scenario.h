@@ -598,8 +598,8 @@ double cs_trend_years(const cs_transition *transition, int y);
  * scenario (at most max) and returns how many, or -1 with a message in why
  * (why_size bytes) saying what is wrong.
  */
-int cs_scenario_numbers(cs_scenario *scenario, const char *path,
-                        double **slots, int max, char *why, size_t why_size);
+int cs_scenario_numbers(cs_scenario *scenario, const char *path, double **slots,
+                        int max, char *why, size_t why_size);
 
 /*
  * Put fit parameter values (spec's, on their fitted scale: cs_fit_kind) in

@@ -114,8 +114,7 @@ int cs_fuzz_scenario(const uint8_t *data, size_t size, cs_error *err)
         cs_error check;
         if (cs_model_check(model, &check) != CS_OK)
             fail(check.message, &check);
-    }
-    else if (rc != CS_EINPUT && rc != CS_ENOMEM)
+    } else if (rc != CS_EINPUT && rc != CS_ENOMEM)
         fail("compiling a valid scenario failed", err);
     cs_model_free(model);
     cs_scenario_free(scenario);
