@@ -1004,6 +1004,23 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
 #define YEAR_EFFECT_PRIOR_SD 0.03
 #define YEAR_EFFECT_PRIOR_CHANGES 4.0
 
+/* A measure's log residuals log(y / mu) in year order (the problem's
+ * observations are by measure, then year), their years into year[];
+ * returns how many (at most cap). */
+static int log_residuals(const fit_problem *f, const double *mu, int measure,
+                         int *year, double *r, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < f->n_obs && n < cap; i++)
+        if (f->obs[i].measure == measure && f->obs[i].value > 0) {
+            year[n] = f->obs[i].year;
+            r[n++] = log(f->obs[i].value / mu[i]);
+        }
+    return n;
+}
+
+#define MAX_RESIDUALS (CS_MAX_YEARS + 1)
+
 /* How much of one year's log residual the next year keeps, pooled over
  * the series (not the population): sum r(t) r(t-1) / sum r(t-1)^2 over
  * consecutive years, uncentred (each series' residuals average about 0
@@ -1017,20 +1034,16 @@ static double residual_persistence(const fit_problem *f, const double *mu,
     for (int s = 0; s < f->n_series; s++) {
         if (f->series_group[s] == CS_FIT_POPULATION)
             continue;
-        double last = NAN;
-        int last_year = -1;
-        for (int i = 0; i < f->n_obs; i++) {
-            if (f->obs[i].series != s || f->obs[i].value <= 0)
-                continue;
-            double r = log(f->obs[i].value / mu[i]);
-            if (last_year >= 0 && f->obs[i].year == last_year + 1) {
-                cross += r * last;
-                square += last * last;
+        int year[MAX_RESIDUALS];
+        double r[MAX_RESIDUALS];
+        int n =
+            log_residuals(f, mu, f->series_measure[s], year, r, MAX_RESIDUALS);
+        for (int i = 1; i < n; i++)
+            if (year[i] == year[i - 1] + 1) {
+                cross += r[i] * r[i - 1];
+                square += r[i - 1] * r[i - 1];
                 pairs++;
             }
-            last = r;
-            last_year = f->obs[i].year;
-        }
     }
     *n_pairs = pairs;
     double rho = square > 0 ? cross / square : 0;
@@ -1044,23 +1057,25 @@ void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
     const cs_fit_spec *spec = f->spec;
     double rho = residual_persistence(f, mu, n_pairs);
     *persistence = rho;
+    int last_year = f->first_year + f->n_years;
     for (int e = 0; spec && e < spec->n_effects; e++) {
-        double sum = 0;
-        int count = 0;
+        double sum = 0, level = 0;
+        int count = 0, at_end = 0;
         for (int k = 0; k < spec->effects[e].n_measures; k++) {
-            int m = cs_series_find_measure(spec->effects[e].measures[k]);
-            double last = NAN;
-            int last_year = -1;
-            for (int i = 0; i < f->n_obs; i++) {
-                if (f->obs[i].measure != m || f->obs[i].value <= 0)
-                    continue;
-                double r = log(f->obs[i].value / mu[i]);
-                if (last_year >= 0 && f->obs[i].year == last_year + 1) {
-                    sum += (r - last) * (r - last);
+            int year[MAX_RESIDUALS];
+            double r[MAX_RESIDUALS];
+            int n = log_residuals(
+                f, mu, cs_series_find_measure(spec->effects[e].measures[k]),
+                year, r, MAX_RESIDUALS);
+            for (int i = 1; i < n; i++)
+                if (year[i] == year[i - 1] + 1) {
+                    sum += (r[i] - r[i - 1]) * (r[i] - r[i - 1]);
                     count++;
                 }
-                last = r;
-                last_year = f->obs[i].year;
+            /* the window's last year's level: its measures' mean */
+            if (n > 0 && year[n - 1] == last_year) {
+                level += r[n - 1];
+                at_end++;
             }
         }
         /* with a prior: 3% a year, worth YEAR_EFFECT_PRIOR_CHANGES
@@ -1070,19 +1085,7 @@ void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
                                 YEAR_EFFECT_PRIOR_SD) /
                      (count + YEAR_EFFECT_PRIOR_CHANGES));
         n_changes[e] = count;
-        /* where the walk starts: the window's last year's level (its
-         * measures' mean log residual) as much as residuals persist */
-        double level = 0;
-        int at_end = 0;
-        for (int k = 0; k < spec->effects[e].n_measures; k++) {
-            int m = cs_series_find_measure(spec->effects[e].measures[k]);
-            for (int i = 0; i < f->n_obs; i++)
-                if (f->obs[i].measure == m && f->obs[i].value > 0 &&
-                    f->obs[i].year == f->first_year + f->n_years) {
-                    level += log(f->obs[i].value / mu[i]);
-                    at_end++;
-                }
-        }
+        /* the walk starts at that level as much as residuals persist */
         start[e] = at_end > 0 ? rho * level / at_end : 0;
     }
 }
