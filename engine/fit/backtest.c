@@ -12,8 +12,8 @@
  * to T): persistence (the value at T held) and a linear trend through the
  * last three years, each with a normal predictive distribution
  * (score.h). Nothing published after T enters the forecast for T: the
- * fit and the start read a copy of the data holding only what was known
- * at 31 March T (cs_series_known_at).
+ * fit, and the start it gives, read a copy of the data holding only what
+ * was known at 31 March T (cs_fit_run makes it: cs_series_known_at).
  */
 #include <math.h>
 #include <pthread.h>
@@ -169,18 +169,14 @@ static int forecast_origin(const cs_scenario *s, const cs_series *data,
     fo.first = o->window_first;
     fo.last = origin;
     cs_fit_result *fit = NULL;
-    /* the fit and the forecast's start see only what was known at 31
-     * March origin */
-    cs_series *known = NULL;
-    int rc = cs_series_known_at(data, origin, &known, err);
-    if (rc == CS_OK)
-        rc = cs_fit_run(s, known, area, &fo, &fit, err);
+    /* the fit, and the forecast's start from it, read only what was known
+     * at 31 March origin (cs_fit_run's own copy, cs_series_known_at) */
+    int rc = cs_fit_run(s, data, area, &fo, &fit, err);
     cs_scenario *f = NULL;
     if (rc == CS_OK)
         rc = cs_fit_scenario(fit, origin, 12 * o->horizon, &f, err);
     int first = fit ? cs_fit_first_year(fit) : 0;
     cs_fit_result_free(fit);
-    cs_series_free(known);
     cs_batch *batch = NULL;
     if (rc == CS_OK)
         rc = cs_batch_create(&batch, err);
