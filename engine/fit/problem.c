@@ -549,20 +549,20 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
         rc = cs_scenario_rebase(s, year, month, horizon, &moved, err);
     cs_scenario_free(s);
     if (rc == CS_OK && set_stocks) {
-        /* the window's first children (the area's size), as far as the
-         * data has none for the date */
-        for (int st = 0; st < moved->n_stages; st++)
-            memcpy(moved->initial[st], r->base->initial[st],
-                   sizeof moved->initial[st]);
         /* at the window's end, the children as the fit's one-year-ahead
          * run has them (every stage, by age), so that the forecast starts
-         * where the fitted years' predictions did; the published counts
-         * then put in place */
+         * where the fitted years' predictions did; elsewhere the window's
+         * first children (the area's size); the published counts then put
+         * in place */
         double end[CS_MAX_STAGES * CS_AGES];
         if (year == r->last && month == 4) {
             rc = fit_end_stocks(&r->problem, r->solution.u, end, err);
             for (int st = 0; rc == CS_OK && st < moved->n_stages; st++)
                 memcpy(moved->initial[st], end + st * CS_AGES,
+                       sizeof moved->initial[st]);
+        } else {
+            for (int st = 0; st < moved->n_stages; st++)
+                memcpy(moved->initial[st], r->base->initial[st],
                        sizeof moved->initial[st]);
         }
         char note[256];
