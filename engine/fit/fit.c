@@ -300,6 +300,7 @@ typedef struct evaluator {
     cs_scenario *scenario; /* a copy of base to put parameters in */
     double *stocks, *flows;
     int n_stocks, n_flows;
+    fit_end_state *end; /* if not NULL: the run's end state, filled */
 } evaluator;
 
 static void evaluator_free(evaluator *e)
@@ -369,6 +370,27 @@ static void run_years(const fit_problem *f, const cs_scenario *s,
     }
 }
 
+/* The end of the run e made with sim, into out. */
+static void end_state(const cs_scenario *s, const cs_sim *sim,
+                      const evaluator *e, fit_end_state *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cells = (size_t)s->n_stages * CS_AGES;
+    size_t last = (size_t)s->horizon_months - 1;
+    memcpy(out->stocks, e->stocks + last * cells, cells * sizeof *out->stocks);
+    for (int st = 0; st < s->n_stages; st++) {
+        int nd = cs_scenario_duration_slots(s, st);
+        double *dur = out->duration_share[st], *mark = out->mark_share[st];
+        double total = cs_sim_stage_profile(sim, st, dur, mark);
+        out->total[st] = total;
+        out->n_durations[st] = nd;
+        for (int d = 0; d < nd; d++)
+            dur[d] = total > 0 ? dur[d] / total : 0;
+        for (int j = 0; j < s->n_marks; j++)
+            mark[j] = total > 0 ? mark[j] / total : 0;
+    }
+}
+
 /*
  * mu[] at parameter values u[] (fitted scale): put them in a fresh copy
  * of the base scenario, compile, run in expected values, observe. 0, or -1
@@ -406,6 +428,8 @@ static int evaluate(const fit_problem *f, evaluator *e, const double *u,
         run_years(f, s, m, sim, e);
     else
         cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, e->stocks, e->flows, NULL);
+    if (e->end)
+        end_state(s, sim, e, e->end);
     cs_observer *o = NULL;
     rc = fit_observer(f, m, &o, err);
     for (int i = 0; rc == CS_OK && i < f->n_obs; i++) {
@@ -465,21 +489,17 @@ static int evaluator_init(const fit_problem *f, evaluator *e, cs_error *err)
     return CS_OK;
 }
 
-int fit_end_stocks(const fit_problem *f, const double *u, double *out,
-                   cs_error *err)
+int fit_end(const fit_problem *f, const double *u, fit_end_state *out,
+            cs_error *err)
 {
     evaluator e;
     int rc = evaluator_init(f, &e, err);
     double *mu = calloc((size_t)(f->n_obs > 0 ? f->n_obs : 1), sizeof *mu);
     if (rc == CS_OK && !mu)
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    e.end = out;
     if (rc == CS_OK)
         rc = evaluate(f, &e, u, mu, err);
-    if (rc == CS_OK) {
-        size_t cells = (size_t)f->base->n_stages * CS_AGES;
-        size_t last = (size_t)f->base->horizon_months - 1;
-        memcpy(out, e.stocks + last * cells, cells * sizeof *out);
-    }
     free(mu);
     if (e.scenario)
         evaluator_free(&e);

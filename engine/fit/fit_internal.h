@@ -68,10 +68,20 @@ int fit_get(const cs_series *data, int area, const char *measure, int year,
 int fit_observer(const fit_problem *f, const cs_model *m, cs_observer **out,
                  cs_error *err);
 
-/* The model's children [stage][age] at the end of the window (31 March
- * of its last year) with parameter values u. */
-int fit_end_stocks(const fit_problem *f, const double *u, double *out,
-                   cs_error *err);
+/* The fitted model's children at the end of the window (31 March of its
+ * last year) with parameter values u: the spin-up the forecast starts
+ * from. Their stocks [stage][age]; by stage, the shares by completed
+ * months in the stage (n_durations of them) and carrying each mark. */
+typedef struct fit_end_state {
+    double stocks[CS_MAX_STAGES * CS_AGES];
+    double total[CS_MAX_STAGES];
+    int n_durations[CS_MAX_STAGES];
+    double duration_share[CS_MAX_STAGES][CS_MAX_DURATION_MONTHS + 1];
+    double mark_share[CS_MAX_STAGES][CS_MAX_MARKS];
+} fit_end_state;
+
+int fit_end(const fit_problem *f, const double *u, fit_end_state *out,
+            cs_error *err);
 
 int fit_optimise(fit_problem *f, int threads, int max_iterations,
                  fit_solution *sol, cs_error *err);

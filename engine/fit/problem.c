@@ -482,6 +482,82 @@ int cs_fit_effect_changes(const cs_fit_result *r, int e)
 /* The estimates in the window's scenario, with year effects and the
  * covariance, moved to base year-month (children: the data's at 31 March
  * before it if set_stocks and it has them). */
+/* The stages a population.stages entry holds: the stage's group (its
+ * placements share one entry) or the stage alone. */
+static void entry_of(const cs_scenario *s, int st, int *first, int *n)
+{
+    const cs_stage *x = &s->stages[st];
+    *first = st;
+    *n = 1;
+    if (x->group >= 0) {
+        *first = s->groups[x->group].first_stage;
+        *n = s->groups[x->group].n_stages;
+    }
+}
+
+/*
+ * Months in stage and marks of the entry of stage st at the window's end
+ * (the group's together), into dur (*nd of them; 0 when the stage's time
+ * in it does not matter or its placements keep different months) and
+ * mark. 0 if the entry is one the scenario's population gives (it had
+ * children at the start, or is the remainder) and has children at the end.
+ */
+static int entry_profile(const cs_scenario *s, const fit_end_state *end, int st,
+                         double *dur, int *nd, double *mark)
+{
+    int first, n;
+    entry_of(s, st, &first, &n);
+    double start = 0, total = 0;
+    for (int k = first; k < first + n; k++) {
+        total += end->total[k];
+        for (int a = 0; a < CS_AGES; a++)
+            start += s->initial[k][a];
+    }
+    if (!(total > 0) || !(start > 0 || st == s->remainder_stage))
+        return -1;
+    *nd = end->n_durations[first];
+    for (int k = first; k < first + n; k++)
+        if (end->n_durations[k] != *nd)
+            *nd = 0;
+    if (*nd < 2 || st == s->remainder_stage)
+        *nd = 0;
+    for (int d = 0; d < *nd; d++) {
+        dur[d] = 0;
+        for (int k = first; k < first + n; k++)
+            dur[d] += end->duration_share[k][d] * end->total[k] / total;
+    }
+    for (int j = 0; j < s->n_marks; j++) {
+        mark[j] = 0;
+        for (int k = first; k < first + n; k++)
+            mark[j] += end->mark_share[k][j] * end->total[k] / total;
+    }
+    return 0;
+}
+
+/* The fitted model's children at the window's end into s's initial state
+ * (the input's, moved to the window's end): by stage and age, and each
+ * population entry's months in stage and marks as entry_profile gives
+ * them, as the fitted YAML writes them (write_start). */
+static void spin_up(cs_scenario *s, const fit_end_state *end)
+{
+    double dur[CS_MAX_STAGES][CS_MAX_DURATION_MONTHS + 1];
+    double mark[CS_MAX_STAGES][CS_MAX_MARKS];
+    int nd[CS_MAX_STAGES], given[CS_MAX_STAGES];
+    for (int st = 0; st < s->n_stages; st++)
+        given[st] = !entry_profile(s, end, st, dur[st], &nd[st], mark[st]);
+    for (int st = 0; st < s->n_stages; st++) {
+        memcpy(s->initial[st], end->stocks + st * CS_AGES,
+               sizeof s->initial[st]);
+        if (!given[st])
+            continue;
+        for (int j = 0; j < s->n_marks; j++)
+            s->initial_mark_share[st][j] = mark[st][j];
+        s->n_initial_durations[st] = nd[st];
+        memcpy(s->initial_duration_share[st], dur[st],
+               (size_t)nd[st] * sizeof dur[st][0]);
+    }
+}
+
 static int fitted(const cs_fit_result *r, int year, int month, int horizon,
                   int set_stocks, cs_scenario **out, cs_error *err)
 {
@@ -554,12 +630,13 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
          * where the fitted years' predictions did; elsewhere the window's
          * first children (the area's size); the published counts then put
          * in place */
-        double end[CS_MAX_STAGES * CS_AGES];
         if (year == r->last && month == 4) {
-            rc = fit_end_stocks(&r->problem, r->solution.u, end, err);
-            for (int st = 0; rc == CS_OK && st < moved->n_stages; st++)
-                memcpy(moved->initial[st], end + st * CS_AGES,
-                       sizeof moved->initial[st]);
+            fit_end_state *end = malloc(sizeof *end);
+            rc = end ? fit_end(&r->problem, r->solution.u, end, err)
+                     : cs_error_set(err, CS_ENOMEM, "out of memory");
+            if (rc == CS_OK)
+                spin_up(moved, end);
+            free(end);
         } else {
             for (int st = 0; st < moved->n_stages; st++)
                 memcpy(moved->initial[st], r->base->initial[st],
@@ -754,50 +831,77 @@ static void write_transition(FILE *f, const cs_scenario *s, int t,
                 s->year_effects[tr->year_effect].id);
 }
 
-/* population.stages.X.age_shares of the census stages at the window's
- * end, from the fitted model. */
-static void write_ages(FILE *f, const cs_fit_result *r, const cs_scenario *s)
+/* A list of shares that sum to 1 as written (9 decimals, the last what
+ * the others leave). */
+static void write_shares(FILE *f, const double *share, int n)
 {
-    double end[CS_MAX_STAGES * CS_AGES];
-    cs_error err;
-    if (fit_end_stocks(&r->problem, r->solution.u, end, &err) != CS_OK)
-        return;
-    int any = 0;
+    double given = 0;
+    fprintf(f, "[");
+    for (int i = 0; i < n; i++) {
+        double v = i < n - 1 ? floor(share[i] * 1e9) / 1e9 : 1 - given;
+        given += v;
+        fprintf(f, "%s%.9f", i ? ", " : "", v < 0 ? 0 : v);
+    }
+    fprintf(f, "]");
+}
+
+/*
+ * The children at the window's end as the fitted model has them (the
+ * spin-up, end): population.stages.X.age_shares of the census stages,
+ * and every population entry's months in stage and marks (entry_profile,
+ * as spin_up puts them in the in-memory scenario).
+ */
+static void write_start(FILE *f, const cs_fit_result *r, const cs_scenario *s,
+                        const fit_end_state *end)
+{
+    fprintf(f,
+            "\n# The children at 31 March %d as the fitted model has them "
+            "after running\n# the window's years (their counts are the "
+            "input's: the published ones):\n# the ages of those in need, on "
+            "plans and looked after, and each\n# stage's months in the stage "
+            "(shares by completed months, the last that\n# many or more) and "
+            "marks.\n",
+            r->last);
     for (int st = 0; st < s->n_stages; st++) {
         const cs_stage *x = &s->stages[st];
-        if (x->dfe == CS_DFE_NONE || st == s->remainder_stage)
-            continue;
-        /* a group's placements share one age mix: write it at the first */
+        /* a group's placements share one entry: write it at the first */
         if (x->group >= 0 && s->groups[x->group].first_stage != st)
             continue;
-        int first = st, n = 1;
-        if (x->group >= 0) {
-            first = s->groups[x->group].first_stage;
-            n = s->groups[x->group].n_stages;
-        }
+        const char *id = x->group >= 0 ? s->groups[x->group].id : x->id;
+        int first, n;
+        entry_of(s, st, &first, &n);
         double ages[CS_AGES] = {0}, total = 0;
         for (int k = first; k < first + n; k++)
             for (int a = 0; a < CS_AGES; a++) {
-                ages[a] += end[k * CS_AGES + a];
-                total += end[k * CS_AGES + a];
+                ages[a] += end->stocks[k * CS_AGES + a];
+                total += end->stocks[k * CS_AGES + a];
             }
-        if (!(total > 0))
+        if (x->dfe != CS_DFE_NONE && st != s->remainder_stage && total > 0) {
+            fprintf(f, "population.stages.%s.age_shares:\n", id);
+            double given = 0;
+            for (int a = 0; a < CS_AGES; a++) {
+                double share = a < CS_AGES - 1
+                                   ? floor(ages[a] / total * 1e9) / 1e9
+                                   : 1 - given;
+                given += share;
+                fprintf(f, "  - {ages: \"%d\", share: %.9f}\n", a, share);
+            }
+        }
+        double dur[CS_MAX_DURATION_MONTHS + 1], mark[CS_MAX_MARKS];
+        int nd;
+        if (entry_profile(s, end, st, dur, &nd, mark))
             continue;
-        if (!any)
-            fprintf(f,
-                    "\n# The ages of the children at 31 March %d as the "
-                    "fitted model has them\n# (their counts are the "
-                    "input's: the published ones).\n",
-                    r->last);
-        any = 1;
-        fprintf(f, "population.stages.%s.age_shares:\n",
-                x->group >= 0 ? s->groups[x->group].id : x->id);
-        double given = 0;
-        for (int a = 0; a < CS_AGES; a++) {
-            double share = a < CS_AGES - 1 ? floor(ages[a] / total * 1e9) / 1e9
-                                           : 1 - given;
-            given += share;
-            fprintf(f, "  - {ages: \"%d\", share: %.9f}\n", a, share);
+        if (s->n_marks > 0) {
+            fprintf(f, "population.stages.%s.marked: {", id);
+            for (int j = 0; j < s->n_marks; j++)
+                fprintf(f, "%s%s: %.9f", j ? ", " : "", s->marks[j].id,
+                        mark[j]);
+            fprintf(f, "}\n");
+        }
+        if (nd > 0) {
+            fprintf(f, "population.stages.%s.months_in_stage: ", id);
+            write_shares(f, dur, nd);
+            fprintf(f, "\n");
         }
     }
 }
@@ -849,14 +953,30 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
                     r->input->horizon_months, 0, &s, err);
     if (rc != CS_OK)
         return rc;
+    /* the window ends the day before the input's base date: the children
+     * then are the fitted model's (their ages, months in stage and marks;
+     * published for England in age bands at most, and not every year) */
+    fit_end_state *end = NULL;
+    if (s->base_month == 4 && s->base_year == r->last) {
+        end = malloc(sizeof *end);
+        rc = end ? fit_end(&r->problem, r->solution.u, end, err)
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+        if (rc != CS_OK) {
+            free(end);
+            cs_scenario_free(s);
+            return rc;
+        }
+    }
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >=
         (int)sizeof tmp) {
+        free(end);
         cs_scenario_free(s);
         return cs_error_set(err, CS_EINPUT, "output path too long: %s", path);
     }
     FILE *f = fopen(tmp, "w");
     if (!f) {
+        free(end);
         cs_scenario_free(s);
         return cs_error_set(err, CS_EINPUT, "cannot write %s: %s", path,
                             strerror(errno));
@@ -903,11 +1023,9 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
                     s->year_effects[e].id, s->year_effects[e].sd,
                     s->year_effects[e].ar, s->year_effects[e].start);
     }
-    /* the window ends the day before the input's base date: the ages of
-     * its children in need, on plans and in care are the fitted model's
-     * then (published for England in bands at most, and not every year) */
-    if (s->base_month == 4 && s->base_year == r->last)
-        write_ages(f, r, s);
+    if (end)
+        write_start(f, r, s, end);
+    free(end);
     const cs_fit_spec *spec = s->fit;
     if (spec->has_covariance) {
         fprintf(f, "\n# The estimates' joint uncertainty on the fitted scale, "

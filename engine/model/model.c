@@ -487,15 +487,7 @@ static int compile_layout(cs_model *m, cs_error *err)
     const cs_scenario *sc = &m->scenario;
     int total = 0;
     for (int s = 0; s < sc->n_stages; s++) {
-        int cap = 0;
-        for (int i = 0; i < sc->n_transitions; i++) {
-            const cs_transition *t = &sc->transitions[i];
-            if (t->n_by_duration > 0 && leaves_stage(sc, t, s)) {
-                int lo = t->by_duration[t->n_by_duration - 1].month_lo;
-                cap = lo > cap ? lo : cap;
-            }
-        }
-        m->n_dur[s] = cap + 1;
+        m->n_dur[s] = cs_scenario_duration_slots(sc, s);
         m->stage_offset[s] = total;
         total += CS_AGES * m->n_dur[s] * m->n_mark_sets;
     }
@@ -703,7 +695,8 @@ static int compile_outcomes(cs_model *m, cs_error *err)
 
 /*
  * The initial state: each stage-and-age count from the scenario is spread
- * over months-in-stage in proportion to the steady-state profile of a stage
+ * over months-in-stage in proportion to the scenario's months_in_stage
+ * shares where it gives them, else to the steady-state profile of a stage
  * with these exit probabilities (the chance of still being in the stage
  * after d months), and over mark combinations by the scenario's mark
  * shares, then rounded to whole children by largest remainder.
@@ -734,6 +727,12 @@ static int compile_initial(cs_model *m, cs_error *err)
             }
         }
         int nd = m->n_dur[s];
+        /* months in stage as the scenario gives them (a fit's spin-up), or
+         * the rates' steady state */
+        const double *given = sc->n_initial_durations[s] > 0
+                                  ? sc->initial_duration_share[s]
+                                  : NULL;
+        assert(!given || sc->n_initial_durations[s] == nd);
         for (int a = 0; a < CS_AGES; a++) {
             double survive = 1;
             for (int d = 0; d < nd; d++) {
@@ -742,6 +741,8 @@ static int compile_initial(cs_model *m, cs_error *err)
                 double w = survive;
                 if (d == nd - 1 && nd > 1) /* the open slot: sum of tail */
                     w = survive / (leave > 1.0 / 120 ? leave : 1.0 / 120);
+                if (given)
+                    w = given[d];
                 for (int k = 0; k < m->n_mark_sets; k++)
                     weight[d * m->n_mark_sets + k] = w * mark_p[k];
                 survive *= 1 - leave;

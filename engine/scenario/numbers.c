@@ -22,6 +22,21 @@ int cs_scenario_find_transition(const cs_scenario *s, const char *id)
     return -1;
 }
 
+int cs_scenario_duration_slots(const cs_scenario *s, int stage)
+{
+    int cap = 0;
+    for (int i = 0; i < s->n_transitions; i++) {
+        const cs_transition *t = &s->transitions[i];
+        int leaves = t->from.is_group ? s->stages[stage].group == t->from.index
+                                      : t->from.index == stage;
+        if (t->n_by_duration > 0 && leaves) {
+            int lo = t->by_duration[t->n_by_duration - 1].month_lo;
+            cap = lo > cap ? lo : cap;
+        }
+    }
+    return cap + 1;
+}
+
 /* "5", "0-9", "16+" (open: up to max) into lo..hi; -1 if not a band. */
 static int parse_band(const char *text, size_t n, int max, int *lo, int *hi)
 {

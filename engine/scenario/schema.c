@@ -47,6 +47,9 @@ typedef struct reader {
      * first starting in April of first_fy; horizon: its node. */
     int n_fys, first_fy;
     const tree_node *horizon;
+    /* population.stages.X.months_in_stage, by leaf stage (checked against
+     * the stage's slots once the transitions are read) */
+    const tree_node *months_node[CS_MAX_STAGES];
 } reader;
 
 /* ---- paths and generic checks ----------------------------------------- */
@@ -1439,6 +1442,65 @@ static int read_by_age_counts(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
+/* months_in_stage: [shares by completed months in the stage, the last
+ * that many or more], summing to 1; its length is checked against the
+ * stage's slots after the transitions (check_months_in_stage). */
+static int read_months_in_stage(reader *r, const tree_node *n, const char *path,
+                                int first_stage, int n_stages)
+{
+    char item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_list(r, n, path,
+                        "a list of shares by completed months in the stage")))
+        return rc;
+    if (n->n == 0 || n->n > CS_MAX_DURATION_MONTHS + 1)
+        return diag_error(r->err, n, "%s: expected 1 to %d shares, found %zu",
+                          path, CS_MAX_DURATION_MONTHS + 1, n->n);
+    double share[CS_MAX_DURATION_MONTHS + 1], sum = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        if ((rc = number_in(r, n->items[i], join_index(item, path, i),
+                            "a share from 0 to 1", 0, 1, &share[i])))
+            return rc;
+        sum += share[i];
+    }
+    if (fabs(sum - 1) > SHARE_TOLERANCE)
+        return diag_error(r->err, n,
+                          "%s: expected shares summing to 1, found a sum of "
+                          "%.10g",
+                          path, sum);
+    for (int st = first_stage; st < first_stage + n_stages; st++) {
+        r->s->n_initial_durations[st] = (int)n->n;
+        for (size_t i = 0; i < n->n; i++)
+            r->s->initial_duration_share[st][i] = share[i] / sum;
+        r->months_node[st] = n;
+    }
+    return CS_OK;
+}
+
+/* Each months_in_stage list has one share per slot of its stage. */
+static int check_months_in_stage(reader *r)
+{
+    const cs_scenario *s = r->s;
+    for (int st = 0; st < s->n_stages; st++) {
+        const tree_node *n = r->months_node[st];
+        if (!n)
+            continue;
+        int slots = cs_scenario_duration_slots(s, st);
+        if (s->n_initial_durations[st] == slots)
+            continue;
+        const cs_stage *x = &s->stages[st];
+        return diag_error(
+            r->err, n,
+            "population.stages.%s.months_in_stage: expected %d share%s (stage "
+            "'%s' keeps months in stage 0 to %d%s, from the by_duration "
+            "bands of the transitions out of it), found %d",
+            x->group >= 0 ? s->groups[x->group].id : x->id, slots,
+            slots == 1 ? "" : "s", x->id, slots - 1,
+            slots > 1 ? " or more" : "", s->n_initial_durations[st]);
+    }
+    return CS_OK;
+}
+
 static int read_marked(reader *r, const tree_node *n, const char *path,
                        int first_stage, int n_stages)
 {
@@ -1465,9 +1527,9 @@ static int read_stage_population(reader *r, const tree_node *p,
                                  const char *path, const cs_stage_ref *ref)
 {
     static const char *const leaf_keys[] = {"count", "by_age", "age_shares",
-                                            "marked"};
+                                            "marked", "months_in_stage"};
     static const char *const group_keys[] = {"count", "age_shares", "marked",
-                                             "placements"};
+                                             "months_in_stage", "placements"};
     cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
     int rc;
@@ -1657,9 +1719,15 @@ static int read_population(reader *r, const tree_node *root)
                 return rc;
             }
             const tree_node *marked = tree_map_get(p, "marked");
+            const tree_node *months = tree_map_get(p, "months_in_stage");
             if (marked &&
                 (rc = read_marked(r, marked, join_key(sub, path, "marked"),
                                   first, n_stages)))
+                return rc;
+            if (months &&
+                (rc = read_months_in_stage(
+                     r, months, join_key(sub, path, "months_in_stage"), first,
+                     n_stages)))
                 return rc;
         }
     }
@@ -3287,7 +3355,7 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_migration(&r, root)) || (rc = read_ageing(&r, root)) ||
         (rc = read_arrivals(&r, root)) || (rc = read_year_effects(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
-        (rc = read_capacities(&r, root)) ||
+        (rc = check_months_in_stage(&r)) || (rc = read_capacities(&r, root)) ||
         (rc = check_migration_stage(&r, root)) ||
         (rc = read_programmes(&r, root)) || (rc = read_levers(&r, root)) ||
         (rc = read_fit(&r, root)))

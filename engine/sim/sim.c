@@ -526,3 +526,30 @@ double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
     }
     return now;
 }
+
+double cs_sim_stage_profile(const cs_sim *sim, int stage, double *by_duration,
+                            double *marked)
+{
+    const cs_model *m = sim->model;
+    int nd = m->n_dur[stage], nk = m->n_mark_sets;
+    int n_marks = m->n_marks;
+    if (by_duration)
+        for (int d = 0; d < nd; d++)
+            by_duration[d] = 0;
+    if (marked)
+        for (int j = 0; j < n_marks; j++)
+            marked[j] = 0;
+    double total = 0;
+    for (int a = 0; a < CS_AGES; a++)
+        for (int d = 0; d < nd; d++)
+            for (int k = 0; k < nk; k++) {
+                double x = sim->now[cs_compartment(m, stage, a, d, k)];
+                total += x;
+                if (by_duration)
+                    by_duration[d] += x;
+                for (int j = 0; marked && j < n_marks; j++)
+                    if (k & (1 << j))
+                        marked[j] += x;
+            }
+    return total;
+}

@@ -456,6 +456,13 @@ typedef struct cs_scenario {
     double initial[CS_MAX_STAGES][CS_AGES];
     /* Share of each stage's initial children who carry each mark, 0..1. */
     double initial_mark_share[CS_MAX_STAGES][CS_MAX_MARKS];
+    /* Share of each stage's initial children by completed months in the
+     * stage (the last slot: that many or more), n_initial_durations[s] of
+     * them (cs_scenario_duration_slots); 0: the steady-state split of the
+     * rates (docs/model.md, "The initial state"). A fit writes the fitted
+     * model's own (population.stages.X.months_in_stage). */
+    int n_initial_durations[CS_MAX_STAGES];
+    double initial_duration_share[CS_MAX_STAGES][CS_MAX_DURATION_MONTHS + 1];
 
     /* Economics: unit costs are in prices of the financial year starting
      * in April of price_base_year; cash = constant prices x the general
@@ -615,6 +622,14 @@ int cs_fit_apply(cs_scenario *scenario, const cs_fit_spec *spec,
 
 /* Index of the transition with this id, or -1. */
 int cs_scenario_find_transition(const cs_scenario *scenario, const char *id);
+
+/*
+ * The months-in-stage slots of a stage: 1 + the largest lower bound of the
+ * last by_duration band of any transition out of it (a stage whose rates do
+ * not depend on time in it has one slot). The model keeps a child's months
+ * in stage up to the last slot, which holds that many months or more.
+ */
+int cs_scenario_duration_slots(const cs_scenario *scenario, int stage);
 
 /*
  * The 64-bit FNV-1a hash of n bytes of text as 16 lowercase hexadecimal

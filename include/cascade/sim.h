@@ -66,4 +66,14 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
 double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
                     int age_hi, double total);
 
+/*
+ * The children of a stage now beyond their ages (a fit's spin-up: the
+ * state the forecast starts from), summed over ages: by_duration[d] by
+ * completed months in the stage (cs_scenario_duration_slots of them, the
+ * last that many or more) and marked[j] carrying mark j (of the
+ * scenario's n_marks). Either may be NULL. Returns the stage's children.
+ */
+double cs_sim_stage_profile(const cs_sim *sim, int stage, double *by_duration,
+                            double *marked);
+
 #endif

@@ -331,6 +331,197 @@ START_TEST(test_fitted_scenario_draws_and_writes)
 }
 END_TEST
 
+/*
+ * The spin-up: the council above with a mark (known: set when a case
+ * closes; a known child is referred twice as often) and CP plans ending
+ * by how long they have run, starting in 2013 with a share of known
+ * children (2%) and months on plans (the steady state) that the rates
+ * then move away from. Fitted to the truth's expected values for
+ * 2013-2019, the forecast from April 2019 starts from the fitted model's
+ * children at 31 March 2019, marks and months in stage included, so its
+ * first year is the truth's own 2019/20 (to the optimiser's tolerance).
+ * Started from the input's shares and the steady state instead, it is
+ * not: the test checks that too, so that it can tell.
+ */
+static char *spun_up_yaml(void)
+{
+    const char *text = scenario_yaml;
+    static const char *const edits[][2] = {
+        {"horizon_months: 72\n", "horizon_months: 84\nmarks:\n  known: {}\n"},
+        {"  remainder: universal\n",
+         "  remainder: universal\n  stages:\n    universal: {marked: {known: "
+         "0.02}}\n"},
+        {"  stages:\n    assessment: {count: 180}\n",
+         "    assessment: {count: 180}\n"},
+        {"rate: 0.05}", "rate: 0.05, if_marked: {known: 2}}"},
+        {"rate: 1.5}", "rate: 1.5, sets: [known]}"},
+        {"  cp_ends: {from: cp, to: cin, rate: 1.2}\n",
+         "  cp_ends:\n    from: cp\n    to: cin\n    rate: 1.2\n"
+         "    by_duration:\n      - {months: \"0-5\", factor: 0.3}\n"
+         "      - {months: \"6+\", factor: 2}\n"}};
+    char *out = strdup(text);
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char *at = strstr(out, edits[i][0]);
+        ck_assert_msg(at != NULL, "no '%s' in the scenario", edits[i][0]);
+        size_t head = (size_t)(at - out), cut = strlen(edits[i][0]);
+        size_t size = strlen(out) - cut + strlen(edits[i][1]) + 1;
+        char *next = malloc(size);
+        snprintf(next, size, "%.*s%s%s", (int)head, out, edits[i][1], at + cut);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+/* measure's value for year in a deterministic run of s */
+static double run_and_observe(const cs_scenario *s, const char *measure,
+                              int year)
+{
+    cs_error err;
+    cs_model *m = NULL;
+    ck_assert_int_eq(cs_model_compile(s, &m, &err), CS_OK);
+    cs_observer *o = NULL;
+    ck_assert_int_eq(cs_observer_create(m, &o, &err), CS_OK);
+    int months = cs_model_n_months(m), S = cs_model_n_stages(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *flows = calloc((size_t)months * cs_model_n_flows(m), sizeof *flows);
+    cs_sim *sim = cs_sim_alloc(m);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, stocks, flows, NULL);
+    double v =
+        cs_observe(o, cs_series_find_measure(measure), year, stocks, flows);
+    cs_sim_free(sim);
+    cs_observer_free(o);
+    cs_model_free(m);
+    free(stocks);
+    free(flows);
+    return v;
+}
+
+START_TEST(test_the_forecast_starts_from_the_spin_up)
+{
+    char *yaml = spun_up_yaml();
+    cs_scenario *s = load(yaml);
+    char *csv = truth_csv(s, CS_SIM_DETERMINISTIC, 0);
+    cs_series *d = series_of(csv);
+    cs_fit_result *r = fit(s, d);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(fabs(cs_fit_estimate(r, i) - truth[i]) < 1e-4,
+                      "%s: estimate %.6f, truth %.6f",
+                      cs_fit_get_parameter(r, i)->id, cs_fit_estimate(r, i),
+                      truth[i]);
+    /* the truth over 2019/20 */
+    cs_error err;
+    cs_scenario *t = NULL;
+    ck_assert_int_eq(cs_scenario_copy(s, &t, &err), CS_OK);
+    char why[256];
+    ck_assert_int_eq(cs_fit_apply(t, t->fit, truth, 0, why, sizeof why), 0);
+    t->transitions[0].trend_until = 5;
+    t->transitions[0].trend_after = CS_TREND_HOLD;
+    cs_scenario *f = NULL;
+    ck_assert_int_eq(cs_fit_scenario(r, 2019, 12, &f, &err), CS_OK);
+    int cp = cs_scenario_find_stage(f, "cp");
+    ck_assert_int_eq(f->n_initial_durations[cp], 7);
+    /* the truth's children at 31 March 2019: the forecast's start has
+     * their months on plans and marks, stage by stage */
+    cs_model *tm = NULL;
+    ck_assert_int_eq(cs_model_compile(t, &tm, &err), CS_OK);
+    cs_sim *ts = cs_sim_alloc(tm);
+    int S = cs_model_n_stages(tm);
+    double *ignore = calloc((size_t)72 * S * CS_AGES, sizeof *ignore);
+    cs_sim_start(ts, CS_SIM_DETERMINISTIC);
+    cs_sim_continue(ts, CS_SIM_DETERMINISTIC, 0, 0, 72, ignore, NULL, NULL);
+    for (int st = 0; st < S; st++) {
+        double dur[CS_MAX_DURATION_MONTHS + 1], mark[CS_MAX_MARKS];
+        double total = cs_sim_stage_profile(ts, st, dur, mark);
+        ck_assert_msg(
+            fabs(f->initial_mark_share[st][0] - mark[0] / total) < 1e-4,
+            "%s: known %.6f at the start, the truth's %.6f", f->stages[st].id,
+            f->initial_mark_share[st][0], mark[0] / total);
+        for (int k = 0; k < f->n_initial_durations[st]; k++)
+            ck_assert_msg(
+                fabs(f->initial_duration_share[st][k] - dur[k] / total) < 1e-4,
+                "%s: %d months %.6f at the start, the truth's %.6f",
+                f->stages[st].id, k, f->initial_duration_share[st][k],
+                dur[k] / total);
+    }
+    cs_sim_free(ts);
+    cs_model_free(tm);
+    free(ignore);
+    static const char *const check[] = {"referrals", "cpp_31_march",
+                                        "cin_31_march", "cla_starts"};
+    double off = 0; /* the largest relative error from the input's split */
+    for (int k = 0; k < 4; k++) {
+        double want = run_and_observe(t, check[k], 2020);
+        double got = run_and_observe(f, check[k], 2020);
+        ck_assert_msg(fabs(got - want) < 0.01 * want,
+                      "%s 2019/20: forecast %.6f, truth %.6f", check[k], got,
+                      want);
+        cs_scenario *plain = NULL;
+        ck_assert_int_eq(cs_scenario_copy(f, &plain, &err), CS_OK);
+        for (int st = 0; st < plain->n_stages; st++) {
+            plain->n_initial_durations[st] = 0;
+            plain->initial_mark_share[st][0] = s->initial_mark_share[st][0];
+        }
+        double v = run_and_observe(plain, check[k], 2020);
+        off = fmax(off, fabs(v - want) / want);
+        cs_scenario_free(plain);
+    }
+    ck_assert_msg(off > 0.05,
+                  "started from the input's split the forecast is off by "
+                  "only %.4f: the test cannot tell",
+                  off);
+    /* the YAML of a fit whose input starts at the window's end (as the
+     * England structure does) writes the same start: its months on plans
+     * and marks reload to the in-memory forecast's */
+    char dir[] = "/tmp/cascade-fit-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char input[256], output[256];
+    snprintf(input, sizeof input, "%s/council.yaml", dir);
+    snprintf(output, sizeof output, "%s/fitted.yaml", dir);
+    char *at2019 = strdup(yaml);
+    memcpy(strstr(at2019, "base_date: 2013-04"), "base_date: 2019-04", 18);
+    FILE *in = fopen(input, "w");
+    fputs(at2019, in);
+    fclose(in);
+    cs_scenario *s2 = load(at2019);
+    cs_fit_result *r2 = fit(s2, d);
+    cs_scenario *f2 = NULL;
+    ck_assert_int_eq(cs_fit_scenario(r2, 2019, 12, &f2, &err), CS_OK);
+    ck_assert_int_eq(
+        cs_fit_write_yaml(r2, output, "council.yaml", "council-fitted", &err),
+        CS_OK);
+    cs_scenario *back = NULL;
+    int rc = cs_scenario_load_file(output, &back, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    for (int st = 0; st < back->n_stages; st++) {
+        ck_assert_int_eq(back->n_initial_durations[st],
+                         f2->n_initial_durations[st]);
+        for (int k = 0; k < back->n_initial_durations[st]; k++)
+            ck_assert_double_eq_tol(back->initial_duration_share[st][k],
+                                    f2->initial_duration_share[st][k], 1e-8);
+        ck_assert_double_eq_tol(back->initial_mark_share[st][0],
+                                f2->initial_mark_share[st][0], 1e-8);
+    }
+    ck_assert_double_eq_tol(f2->initial_mark_share[cp][0],
+                            f->initial_mark_share[cp][0], 1e-6);
+    cs_scenario_free(back);
+    cs_scenario_free(f2);
+    cs_fit_result_free(r2);
+    cs_scenario_free(s2);
+    free(at2019);
+    unlink(output);
+    unlink(input);
+    rmdir(dir);
+    cs_scenario_free(f);
+    cs_scenario_free(t);
+    cs_fit_result_free(r);
+    cs_series_free(d);
+    free(csv);
+    cs_scenario_free(s);
+    free(yaml);
+}
+END_TEST
+
 /* The figures published after an origin change what the forecasts from
  * it are scored against, never the forecasts. */
 static cs_backtest *backtest_of(const cs_scenario *s, const cs_series *d)
@@ -513,6 +704,7 @@ int main(void)
     tcase_add_test(tc, test_recovers_the_truth_from_expected_values);
     tcase_add_test(tc, test_two_standard_errors_cover_the_truth);
     tcase_add_test(tc, test_fitted_scenario_draws_and_writes);
+    tcase_add_test(tc, test_the_forecast_starts_from_the_spin_up);
     tcase_add_test(tc, test_backtest_sees_nothing_after_its_origin);
     tcase_add_test(tc, test_window_starts_where_the_stocks_are_published);
     tcase_add_test(tc, test_refusals);

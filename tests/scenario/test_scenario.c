@@ -1056,6 +1056,15 @@ static const struct bad_file {
      "{D}/duration-start.yaml:25:18: "
      "transitions.referral.by_duration[0].months: expected the first band to "
      "start at month 0, found 1-2"},
+    {"months-in-stage-length.yaml",
+     "{D}/months-in-stage-length.yaml:15:24: "
+     "population.stages.cp.months_in_stage: expected 13 shares (stage 'cp' "
+     "keeps months in stage 0 to 12 or more, from the by_duration bands of "
+     "the transitions out of it), found 12"},
+    {"months-in-stage-sum.yaml",
+     "{D}/months-in-stage-sum.yaml:15:24: "
+     "population.stages.cp.months_in_stage: expected shares summing to 1, "
+     "found a sum of 1.1"},
     {"empty.yaml", "{D}/empty.yaml:1:1: expected a mapping of scenario "
                    "settings, found an empty file"},
     {"entry-shares.yaml",

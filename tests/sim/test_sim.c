@@ -359,6 +359,26 @@ START_TEST(test_initial_state_keeps_counts)
     double last = m->initial[cs_compartment(m, cp, 5, 11, 0)];
     ck_assert_msg(first >= last, "slot 0 %g < slot 11 %g", first, last);
     cs_model_free(m);
+    /* months in stage as the scenario gives them (a fit's spin-up): the
+     * expected values follow the shares at every age, and the counts are
+     * kept */
+    sc->n_initial_durations[cp] = 13;
+    for (int d = 0; d < 13; d++)
+        sc->initial_duration_share[cp][d] = d == 12 ? 0.4 : 0.05;
+    m = compile_or_fail(sc);
+    cs_model_initial_stocks(m, stocks);
+    for (int a = 0; a < CS_AGES; a++) {
+        ck_assert(stocks[cp * CS_AGES + a] == sc->initial[cp][a]);
+        double total = 0, open = 0;
+        for (int d = 0; d < 13; d++)
+            for (int k = 0; k < m->n_mark_sets; k++) {
+                double x = m->initial_expected[cs_compartment(m, cp, a, d, k)];
+                total += x;
+                open += d == 12 ? x : 0;
+            }
+        ck_assert_double_eq_tol(open, 0.4 * total, 1e-9 * (1 + total));
+    }
+    cs_model_free(m);
     free(sc);
 }
 END_TEST
