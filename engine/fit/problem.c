@@ -479,9 +479,6 @@ int cs_fit_effect_changes(const cs_fit_result *r, int e)
 
 /* ---- the fitted scenario ----------------------------------------------- */
 
-/* The estimates in the window's scenario, with year effects and the
- * covariance, moved to base year-month (children: the data's at 31 March
- * before it if set_stocks and it has them). */
 /* The stages a population.stages entry holds: the stage's group (its
  * placements share one entry) or the stage alone. */
 static void entry_of(const cs_scenario *s, int st, int *first, int *n)
@@ -558,6 +555,9 @@ static void spin_up(cs_scenario *s, const fit_end_state *end)
     }
 }
 
+/* The estimates in the window's scenario, with year effects and the
+ * covariance, moved to base year-month (children: the data's at 31 March
+ * before it if set_stocks and it has them). */
 static int fitted(const cs_fit_result *r, int year, int month, int horizon,
                   int set_stocks, cs_scenario **out, cs_error *err)
 {
@@ -638,9 +638,13 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
                 spin_up(moved, end);
             free(end);
         } else {
-            for (int st = 0; st < moved->n_stages; st++)
+            for (int st = 0; st < moved->n_stages; st++) {
                 memcpy(moved->initial[st], r->base->initial[st],
                        sizeof moved->initial[st]);
+                memcpy(moved->initial_mark_share[st],
+                       r->base->initial_mark_share[st],
+                       sizeof moved->initial_mark_share[st]);
+            }
         }
         char note[256];
         if (rc == CS_OK && month == 4 &&
@@ -650,9 +654,15 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
                               "more than the population",
                               cs_series_area_name(r->data, r->area), year);
     } else if (rc == CS_OK) {
-        for (int st = 0; st < moved->n_stages; st++)
+        /* the input's children: estimates of the window's first start are
+         * not the base date's */
+        for (int st = 0; st < moved->n_stages; st++) {
             memcpy(moved->initial[st], r->input->initial[st],
                    sizeof moved->initial[st]);
+            memcpy(moved->initial_mark_share[st],
+                   r->input->initial_mark_share[st],
+                   sizeof moved->initial_mark_share[st]);
+        }
     }
     if (rc != CS_OK) {
         cs_scenario_free(moved);
@@ -722,6 +732,9 @@ static void mark_targets(const cs_fit_result *r, const cs_scenario *s,
                 }
                 continue;
             }
+            /* the window's first start: the spin-up carries it */
+            if (!strncmp(path, "population.stages.", 18))
+                continue;
             /* transitions.ID.FIELD... */
             const char *id = path + strlen("transitions.");
             const char *dot = strchr(id, '.');

@@ -160,6 +160,82 @@ static int transition_number(cs_transition *t, const cs_scenario *s,
     return -1;
 }
 
+/* The leaf stages of a population.stages entry: a stage or a group. */
+static int entry_stages(const cs_scenario *s, const char *id, size_t n,
+                        int *first)
+{
+    for (int i = 0; i < s->n_stages; i++)
+        if (is(id, n, s->stages[i].id) && s->stages[i].group < 0) {
+            *first = i;
+            return 1;
+        }
+    for (int g = 0; g < s->n_groups; g++)
+        if (is(id, n, s->groups[g].id)) {
+            *first = s->groups[g].first_stage;
+            return s->groups[g].n_stages;
+        }
+    return 0;
+}
+
+/*
+ * population.stages.ID.count: the children of a stage (every placement of
+ * a group) at every age; population.stages.ID.marked.MARK: the share of
+ * them carrying the mark. What a fit estimates of the window's first
+ * start (cs_fit_apply).
+ */
+static int population_number(cs_scenario *s, const char *path, double **slots,
+                             int max, char *why, size_t size)
+{
+    const char *rest, *tail;
+    size_t n = segment(path + 18, &rest);
+    int first = 0, count = entry_stages(s, path + 18, n, &first);
+    if (n == 0 || count == 0) {
+        snprintf(why, size,
+                 "%s: expected population.stages.ID with the id of a stage "
+                 "or group",
+                 path);
+        return -1;
+    }
+    size_t m = segment(rest, &tail);
+    if (is(rest, m, "count") && !*tail) {
+        if (first == s->remainder_stage) {
+            snprintf(why, size,
+                     "%s: '%.*s' is population.remainder: it holds everyone "
+                     "the other stages do not, so has no count of its own",
+                     path, (int)n, path + 18);
+            return -1;
+        }
+        if (s->stages[first].dfe != CS_DFE_NONE) {
+            snprintf(why, size,
+                     "%s: '%.*s' is counted by DfE: a fit starts it from the "
+                     "published children (only a stage with dfe: none has a "
+                     "count to estimate)",
+                     path, (int)n, path + 18);
+            return -1;
+        }
+        int k = 0;
+        for (int st = first; st < first + count; st++)
+            for (int a = 0; a < CS_AGES && k < max; a++)
+                slots[k++] = &s->initial[st][a];
+        return k;
+    }
+    if (is(rest, m, "marked")) {
+        for (int j = 0; j < s->n_marks; j++)
+            if (!strcmp(tail, s->marks[j].id)) {
+                int k = 0;
+                for (int st = first; st < first + count && k < max; st++)
+                    slots[k++] = &s->initial_mark_share[st][j];
+                return k;
+            }
+        snprintf(why, size, "%s: no mark '%s' in the scenario", path, tail);
+        return -1;
+    }
+    snprintf(why, size,
+             "%s: expected count or marked.MARK after population.stages.%.*s",
+             path, (int)n, path + 18);
+    return -1;
+}
+
 int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
                         int max, char *why, size_t size)
 {
@@ -188,6 +264,8 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
         return transition_number(&s->transitions[t], s, tail, path, slots, max,
                                  why, size);
     }
+    if (!strncmp(path, "population.stages.", 18))
+        return population_number(s, path, slots, max, why, size);
     if (!strcmp(path, "births.per_year"))
         return per_year(s->births_per_year, s->n_births, slots, max, why, size,
                         path);
@@ -211,7 +289,8 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
              "%s: expected the path of a number: transitions.ID.rate (or "
              "by_age[BAND].rate, by_duration[BAND].factor, if_marked.MARK, "
              "trend.per_year), births.per_year, "
-             "population.net_migration.per_year or arrivals.ID.per_year",
+             "population.net_migration.per_year, arrivals.ID.per_year, "
+             "population.stages.ID.count or population.stages.ID.marked.MARK",
              path);
     return -1;
 }
@@ -219,10 +298,23 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
 int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
                  int deviation, char *why, size_t size)
 {
+    /* the children by age, kept when a count changes (the remainder holds
+     * the difference) */
+    double total[CS_AGES] = {0};
+    int recount = 0;
+    for (int st = 0; st < s->n_stages; st++)
+        for (int a = 0; a < CS_AGES; a++)
+            total[a] += s->initial[st][a];
     for (int i = 0; i < spec->n_parameters; i++) {
         const cs_fit_parameter *p = &spec->parameters[i];
         double v = values[i];
         for (int k = 0; k < p->n_targets; k++) {
+            int start = !strncmp(p->targets[k], "population.stages.", 18);
+            /* the window's first start: a fitted scenario starts from the
+             * fitted model's children at the window's end instead, which
+             * the estimate has shaped; a run does not draw it again */
+            if (start && deviation)
+                continue;
             if (p->kind == CS_FIT_TREND) {
                 int t = cs_scenario_find_transition(s, p->targets[k]);
                 if (t < 0) {
@@ -244,15 +336,42 @@ int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
                     tr->by_age[j].rate *= f;
                 continue;
             }
-            double *slots[CS_MAX_YEARS];
-            int n = cs_scenario_numbers(s, p->targets[k], slots, CS_MAX_YEARS,
+            double *slots[CS_MAX_NUMBERS];
+            int n = cs_scenario_numbers(s, p->targets[k], slots, CS_MAX_NUMBERS,
                                         why, size);
             if (n < 0)
                 return -1;
             for (int j = 0; j < n; j++)
                 *slots[j] = p->kind == CS_FIT_MULTIPLY ? *slots[j] * exp(v)
                                                        : *slots[j] + v;
+            if (start && strstr(p->targets[k], ".marked."))
+                for (int j = 0; j < n; j++)
+                    if (*slots[j] > 1) {
+                        snprintf(why, size,
+                                 "fit.parameters.%s: %s would be %.6g, "
+                                 "more than all of the children",
+                                 p->id, p->targets[k], *slots[j]);
+                        return -1;
+                    }
+            recount |= start && !strstr(p->targets[k], ".marked.");
         }
+    }
+    if (!recount)
+        return 0;
+    int rest = s->remainder_stage;
+    for (int a = 0; a < CS_AGES; a++) {
+        double others = 0;
+        for (int st = 0; st < s->n_stages; st++)
+            if (st != rest)
+                others += s->initial[st][a];
+        if (others > total[a]) {
+            snprintf(why, size,
+                     "fit.parameters: at age %d the stages would hold %.0f "
+                     "children, more than the %.0f there are",
+                     a, others, total[a]);
+            return -1;
+        }
+        s->initial[rest][a] = total[a] - others;
     }
     return 0;
 }

@@ -3045,8 +3045,8 @@ static int read_fit_parameter(reader *r, const tree_node *key,
                             "population.net_migration.per_year or "
                             "arrivals.ID.per_year (only amounts a year can "
                             "be added to)");
-        double *slots[CS_MAX_YEARS];
-        if (cs_scenario_numbers(r->s, x->text, slots, CS_MAX_YEARS, why,
+        double *slots[CS_MAX_NUMBERS];
+        if (cs_scenario_numbers(r->s, x->text, slots, CS_MAX_NUMBERS, why,
                                 sizeof why) < 0)
             return diag_error(r->err, x, "%s: %s", item, why);
     }
@@ -3074,6 +3074,33 @@ static int read_fit_parameter(reader *r, const tree_node *key,
                       "inside it)";
         if (problem)
             return expected(r, range, sub, problem);
+    }
+    /* a share multiplied stays a share */
+    for (int i = 0; kind == CS_FIT_MULTIPLY && i < p->n_targets; i++) {
+        if (strncmp(p->targets[i], "population.stages.", 18) ||
+            !strstr(p->targets[i], ".marked."))
+            continue;
+        double *slots[CS_MAX_NUMBERS], top = 0;
+        int count = cs_scenario_numbers(r->s, p->targets[i], slots,
+                                        CS_MAX_NUMBERS, why, sizeof why);
+        for (int k = 0; k < count; k++)
+            top = *slots[k] > top ? *slots[k] : top;
+        if (top * hi > 1) {
+            char what[256];
+            snprintf(what, sizeof what,
+                     "a range whose HIGHEST is at most %.6g (%s is %.6g, a "
+                     "share: at most 1)",
+                     1 / top, p->targets[i], top);
+            if (range)
+                return expected(r, range->items[1], join_index(item, sub, 1),
+                                what);
+            return diag_error(r->err, list->items[i],
+                              "%s.multiply[%d]: expected a range with "
+                              "HIGHEST at most %.6g (%s is %.6g, a share: "
+                              "the default range's HIGHEST, %.6g, would "
+                              "take it past 1)",
+                              path, i, 1 / top, p->targets[i], top, hi);
+        }
     }
     p->lo = kind == CS_FIT_MULTIPLY ? log(lo) : lo;
     p->hi = kind == CS_FIT_MULTIPLY ? log(hi) : hi;

@@ -35,7 +35,9 @@
 #define CS_MAX_DURATION_BANDS 8
 #define CS_MAX_DURATION_MONTHS 120 /* largest duration band boundary */
 #define CS_MAX_YEARS 50            /* horizon limit, in years */
-#define CS_MAX_STREAMS 8           /* funding streams */
+/* the most numbers one path names (a group's children at every age) */
+#define CS_MAX_NUMBERS (CS_MAX_STAGES * CS_AGES)
+#define CS_MAX_STREAMS 8 /* funding streams */
 #define CS_MAX_PROGRAMMES 4
 #define CS_MAX_LEVERS 32
 #define CS_MAX_PARAMETERS 64
