@@ -500,25 +500,6 @@ void cli_table_describe_runs(const cli_table *t, char *text, size_t size)
 
 /* ---- printing ----------------------------------------------------------- */
 
-void cli_format_count(double value, char *out, size_t size)
-{
-    if (!isfinite(value) || fabs(value) >= 1e18) {
-        snprintf(out, size, "n/a");
-        return;
-    }
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", value < 0 ? -value : value);
-    size_t n = strlen(digits), k = 0;
-    if (value <= -0.5 && strcmp(digits, "0") != 0 && k + 1 < size)
-        out[k++] = '-';
-    for (size_t i = 0; i < n && k + 1 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0 && k + 1 < size)
-            out[k++] = ',';
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
-}
-
 /* GBP as millions with one decimal: "1,234.5". */
 static void format_millions(double value, char *out, size_t size)
 {

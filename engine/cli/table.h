@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "cascade/cascade.h"
+#include "format.h"
 
 /* The largest table: cascade's own scenario limits. */
 #define CLI_MAX_STAGES CS_MAX_STAGES
@@ -138,8 +139,5 @@ void cli_table_write_csv(FILE *f, const cli_table *t);
  * scratch (runs doubles); NaN for no runs. */
 void cli_quantiles(const double *values, long runs, size_t stride,
                    double *scratch, double q[3]);
-
-/* "1,234,567" (value rounded to a whole number; "n/a" if not finite). */
-void cli_format_count(double value, char *out, size_t size);
 
 #endif
