@@ -460,7 +460,9 @@ class Sensitivity(ParameterUncertainty):
         r = run('sensitivity', out, '--outcome', 'stock:cin:2021',
                 '--tornado', self.unc)
         self.assertEqual(r.returncode, 0, r.stderr)
-        rows = {line.split()[0]: line.split()[1:]
+        # figures for people: separators, no exponent
+        self.assertNotRegex(r.stdout, r'\de[-+]?\d')
+        rows = {line.split()[0]: line.replace(',', '').split()[1:]
                 for line in r.stdout.splitlines()
                 if line.startswith(('transitions.', 'stages.'))}
         referral = rows['transitions.referral.rate']
@@ -515,6 +517,40 @@ class Sensitivity(ParameterUncertainty):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn('resolved text is not the one the file stores',
                       r.stderr)
+
+    def test_a_placement_is_an_outcome_and_a_bad_one_lists_the_valid(self):
+        out = self.path('s.h5')
+        r = run('run', self.unc, '-n', '20', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        at_medians = {}
+        for name in ('residential', 'looked_after.residential',
+                     'looked_after'):
+            r = run('sensitivity', out, '--outcome', f'stock:{name}:2021',
+                    '--tornado', self.unc)
+            self.assertEqual(r.returncode, 0, f'{name}: {r.stderr}')
+            self.assertIn(f'outcome stock:{name}:2021 (children)', r.stdout)
+            at_medians[name] = int(re.search(
+                r'\(([0-9,]+) at all medians', r.stdout).group(1)
+                .replace(',', ''))
+        # one placement, however named, is part of the group
+        self.assertEqual(at_medians['residential'],
+                         at_medians['looked_after.residential'])
+        self.assertGreater(at_medians['residential'], 0)
+        self.assertLess(at_medians['residential'], at_medians['looked_after'])
+        r = run('sensitivity', out, '--outcome', 'spend:late',
+                '--tornado', self.unc)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('£ at constant 2019/20 prices', r.stdout)
+        self.assertNotRegex(r.stdout, r'\de[-+]?\d')
+        for bad in ('stock:nowhere:2021', 'spending', 'stock:cin:2040'):
+            r = run('sensitivity', out, '--outcome', bad)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f"outcome '{bad}' is not one of scenario "
+                          "'small-unc'", r.stderr)
+            self.assertIn('STAGE one of universal, cin, looked_after, '
+                          'looked_after.foster, looked_after.residential '
+                          'and YYYY 2020 to 2021', r.stderr)
+            self.assertIn('YYYY/YY 2019/20 to 2021/22', r.stderr)
 
     def test_bad_requests_exit_two(self):
         plain = self.path('plain.h5')
