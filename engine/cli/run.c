@@ -445,12 +445,6 @@ int cli_run(int argc, char **argv, const char *command_line)
     settings.process_noise = !o.no_process_noise;
     settings.year_effects = !o.no_year_effects;
     settings.stop = &interrupted;
-    cli_progress shown;
-    cli_progress_init(&shown, "cascade run", "runs");
-    if (!o.quiet) {
-        settings.progress = cli_progress_show;
-        settings.progress_ctx = &shown;
-    }
 
     char default_path[256];
     const char *output_path = o.output_path;
@@ -496,7 +490,14 @@ int cli_run(int argc, char **argv, const char *command_line)
     sigaction(SIGTERM, &action, NULL);
 
     cs_batch_outcome outcome;
+    cli_progress shown;
+    cli_progress_init(&shown, "cascade run", "runs");
+    if (!o.quiet) {
+        settings.progress = cli_progress_show;
+        settings.progress_ctx = &shown;
+    }
     rc = cs_batch_write(batch, &settings, &file, &outcome, &err);
+    cli_progress_free(&shown);
     if (rc != CS_OK)
         goto done;
     if (!outcome.complete) {

@@ -1050,12 +1050,41 @@ class Batches(Workdir):
         os.close(leader)
         self.assertEqual(p.returncode, 0)
         text = seen.decode()
-        self.assertRegex(text,
-                         r'small: \d+/3000 runs +[0-9.]+ runs/s +\d+ s left')
+        self.assertRegex(text, r'small: \d+/3000 runs +[0-9.]+ runs/s +'
+                               r'[0-9.]+ s left')
         self.assertIn('3000/3000 runs', text)
         # in a log (a pipe or file) a job shorter than 5 s says nothing
         r = run('run', self.small, '-n', '50', '-o', self.path('q.h5'))
         self.assertNotIn('runs/s', r.stderr)
+
+    def test_progress_lines_in_a_log_and_quiet_silences_them(self):
+        env = dict(os.environ, CASCADE_PROGRESS='lines')
+        def logged(*args):
+            r = subprocess.run([CASCADE, 'run', *args], capture_output=True,
+                               text=True, timeout=600, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stderr.splitlines()
+        lines = logged(self.small, self.unc, '-n', '40',
+                       '-o', self.path('p.h5'))
+        line = (r'cascade run: (small|small-unc): (\d+) of 40 runs '
+                r'\((\d+)%\), [0-9.]+ runs/s, [0-9.]+ s left')
+        for text in lines:
+            self.assertRegex(text, line)
+        for name in ('small', 'small-unc'):
+            done = [int(re.match(line, x).group(2)) for x in lines
+                    if x.startswith(f'cascade run: {name}:')]
+            # a line at each tenth (and the first run): no more, no fewer
+            self.assertEqual(sorted(done), done, name)
+            self.assertEqual(done[-1], 40, name)
+            self.assertEqual([d * 10 // 40 for d in done],
+                             sorted(set(d * 10 // 40 for d in done)), name)
+            self.assertGreaterEqual(len(done), 10, name)
+            self.assertLessEqual(len(done), 12, name)
+        self.assertEqual(logged(self.small, '-n', '40', '-o',
+                                self.path('q.h5'), '--quiet'), [])
+        env['CASCADE_PROGRESS'] = 'none'
+        self.assertEqual(logged(self.small, '-n', '40', '-o',
+                                self.path('q.h5')), [])
 
     def test_threads_give_the_same_file_with_parameters(self):
         one = self.batch('one.h5', '--threads', '1')
