@@ -99,7 +99,12 @@ static void usage(FILE *to)
             "                   its sign (3.5%%); default: the base "
             "scenario's (HM Treasury\n"
             "                   Green Book: 3.5%% unless it says otherwise)\n"
-            "  --csv OUT.csv    also write the table as tidy CSV\n"
+            "  --csv OUT.csv    also write every difference as tidy CSV for a "
+            "spreadsheet:\n"
+            "                   whole pounds, the price base and discount "
+            "rate on each row,\n"
+            "                   year labels and numbers, NPV and payback "
+            "rows\n"
             "  --table full     print every difference by financial year, "
             "not the headline\n"
             "                   (the default, --table headline)\n"
@@ -403,13 +408,72 @@ static void print_comparison(const comparison *c, const cli_table *tb,
     print_horizon(c, tb, ta);
 }
 
-/* Tidy CSV: one row per measure x year x column x statistic. */
+/*
+ * Tidy CSV for a spreadsheet: one row per measure x year x stage x
+ * statistic, the financial year as a label ("2019/20") and as the number
+ * of the year ending in its 31 March (2020), money in whole pounds with
+ * its price basis in the units, children to one decimal (a median of
+ * paired differences can fall between two runs), and the price base and
+ * discount rate on every row; then the NPV, the probability that the
+ * alternative costs more and the payback year.
+ */
+#define CSV_HEADER                                                             \
+    "base,alt,measure,financial_year,year_ending_march,stage,units,"           \
+    "statistic,value,price_base,discount_rate\n"
+
+/* "2019/20" -> 2020; 0 when it is not such a label. */
+static int year_ending(const char *label)
+{
+    int first = 0, second = 0, used = 0;
+    if (sscanf(label, "%4d/%2d%n", &first, &second, &used) != 2 || label[used])
+        return 0;
+    return first + 1;
+}
+
+typedef struct csv_context {
+    FILE *f;
+    const char *base, *alt, *price_base;
+    double discount;
+} csv_context;
+
+/* One row; year < 0: none; decimals of value (-1: up to 4 significant
+ * figures, a share). */
+static void csv_row(const csv_context *x, const char *measure,
+                    const char *year_label, const char *stage,
+                    const char *units, const char *statistic, double value,
+                    int decimals)
+{
+    int ending = year_label ? year_ending(year_label) : 0;
+    char year_number[16] = "";
+    if (ending)
+        snprintf(year_number, sizeof year_number, "%d", ending);
+    char number[64];
+    if (!isfinite(value))
+        number[0] = '\0';
+    else if (decimals < 0)
+        snprintf(number, sizeof number, "%.4g", value);
+    else {
+        double rounded = round(value * pow(10, decimals)) / pow(10, decimals);
+        snprintf(number, sizeof number, "%.*f", decimals,
+                 rounded == 0 ? 0.0 : rounded); /* never "-0" */
+    }
+    fprintf(x->f, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.6g\n", x->base, x->alt,
+            measure, year_label ? year_label : "", year_number, stage, units,
+            statistic, number, x->price_base, x->discount);
+}
+
 static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
                       const cli_table *ta, double *scratch)
 {
-    fprintf(f, "base,alt,measure,year,stage,units,statistic,value\n");
+    fputs(CSV_HEADER, f);
     static const char *const stats[3] = {"median", "p05", "p95"};
-    const char *base = tb->scenario, *alt = ta->scenario;
+    const csv_context x = {f, tb->scenario, ta->scenario, tb->price_base,
+                           c->discount};
+    char cash[80], real[80], discounted[120];
+    snprintf(cash, sizeof cash, "GBP (cash)");
+    snprintf(real, sizeof real, "GBP (constant %s prices)", tb->price_base);
+    snprintf(discounted, sizeof discounted,
+             "GBP (constant %s prices; discounted)", tb->price_base);
     double q[3];
     for (int y = 0; y < c->n_fys; y++) {
         const char *year = tb->fy_label[y];
@@ -418,27 +482,41 @@ static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
             size_t stride = (size_t)c->n_fys * c->n_columns;
             cli_quantiles(c->stock + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,stock_31_march,%s,%s,children,%s,%.17g\n",
-                        base, alt, year, tb->columns[j].id, stats[k], q[k]);
+                csv_row(&x, "stock_31_march", year, tb->columns[j].id,
+                        "children", stats[k], q[k], 1);
             cli_quantiles(c->entries + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,entries,%s,%s,children,%s,%.17g\n", base, alt,
-                        year, tb->columns[j].id, stats[k], q[k]);
+                csv_row(&x, "entries", year, tb->columns[j].id, "children",
+                        stats[k], q[k], 1);
         }
-        for (int k2 = 0; k2 < N_MONEY; k2++) {
-            cli_quantiles(c->money + (size_t)y * N_MONEY + k2, c->runs,
+        for (int m = 0; m < N_MONEY; m++) {
+            cli_quantiles(c->money + (size_t)y * N_MONEY + m, c->runs,
                           (size_t)c->n_fys * N_MONEY, scratch, q);
+            const char *units = m < M_EARLY_REAL           ? cash
+                                : m == M_CUM_DISC_NET_REAL ? discounted
+                                                           : real;
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,%s,%s,,GBP,%s,%.17g\n", base, alt,
-                        money_names[k2], year, stats[k], q[k]);
+                csv_row(&x, money_names[m], year, "", units, stats[k], q[k], 0);
         }
     }
+    /* over the horizon: the years it spans */
+    char horizon[64];
+    snprintf(horizon, sizeof horizon, "%s to %s", tb->fy_label[0],
+             tb->fy_label[c->n_fys - 1]);
     cli_quantiles(c->npv, c->runs, 1, scratch, q);
     for (int k = 0; k < 3; k++)
-        fprintf(f, "%s,%s,npv_real_discounted,,,GBP,%s,%.17g\n", base, alt,
-                stats[k], q[k]);
-    fprintf(f, "%s,%s,probability_alt_costs_more,,,share,value,%.17g\n", base,
-            alt, c->p_costs_more);
+        csv_row(&x, "npv_real_discounted", horizon, "", discounted, stats[k],
+                q[k], 0);
+    csv_row(&x, "probability_alt_costs_more", horizon, "", "share of runs",
+            "value", c->p_costs_more, -1);
+    /* the payback year: its label, and the year ending as the value */
+    const char *payback =
+        c->payback_of_median >= 0 ? tb->fy_label[c->payback_of_median] : "none";
+    csv_row(&x, "payback_year_of_median", payback, "",
+            "year ending 31 March (empty: none within the horizon)", "value",
+            c->payback_of_median >= 0 ? (double)year_ending(payback) : NAN, 0);
+    csv_row(&x, "share_of_runs_paying_back", horizon, "", "share of runs",
+            "value", c->share_paying_back, -1);
 }
 
 static int write_csv_file(const compare_options *o, const comparison *c,

@@ -1286,17 +1286,48 @@ class Compare(Workdir):
             self.assertEqual(g['stock'].shape, (20, 3, 3))
             for axis in range(3):
                 self.assertGreater(len(g['money'].dims[axis]), 0)
-        with open(csv) as f:
+        import csv as csvlib
+        with open(csv, newline='') as f:
             header = f.readline().strip()
-            rows = f.readlines()
+            rows = list(csvlib.DictReader(f, fieldnames=header.split(',')))
         self.assertEqual(header,
-                         'base,alt,measure,year,stage,units,statistic,value')
-        npv_median = [r for r in rows
-                      if ',npv_real_discounted,' in r and ',median,' in r]
-        self.assertEqual(len(npv_median), 1)
-        self.assertAlmostEqual(float(npv_median[0].split(',')[-1]),
-                               float(np.median(npv)), delta=1e-6 * abs(
-                                   float(np.median(npv))) + 1e-6)
+                         'base,alt,measure,financial_year,year_ending_march,'
+                         'stage,units,statistic,value,price_base,'
+                         'discount_rate')
+        for row in rows:
+            # the price basis and rate on every row
+            self.assertEqual(row['price_base'], '2019/20')
+            self.assertEqual(float(row['discount_rate']), 0.035)
+            # a year label and its number for a spreadsheet to sort on
+            label = row['financial_year']
+            if re.fullmatch(r'\d{4}/\d\d', label):
+                self.assertEqual(int(row['year_ending_march']),
+                                 int(label[:4]) + 1, row)
+            # pounds are whole pounds, children to a tenth: never 17 digits
+            if row['units'].startswith('GBP'):
+                self.assertRegex(row['value'], r'^-?\d+$', row)
+            elif row['units'] == 'children':
+                self.assertRegex(row['value'], r'^-?\d+\.\d$', row)
+        self.assertIn('GBP (constant 2019/20 prices)',
+                      {r['units'] for r in rows})
+        by = {(r['measure'], r['statistic']): r for r in rows}
+        npv_row = by[('npv_real_discounted', 'median')]
+        self.assertEqual(npv_row['financial_year'], '2019/20 to 2021/22')
+        self.assertEqual(int(npv_row['value']), round(float(np.median(npv))))
+        self.assertEqual(float(by[('probability_alt_costs_more', 'value')][
+            'value']), p)
+        with h5py.File(self.out) as f:
+            g = f['compare/small-alt_vs_small']
+            payback = int(g.attrs['payback_year_of_median'])
+            years = [y.decode() for y in g['financial_year'][:]]
+        row = by[('payback_year_of_median', 'value')]
+        if payback >= 0:
+            self.assertEqual(row['financial_year'], years[payback])
+            self.assertEqual(int(row['value']), int(years[payback][:4]) + 1)
+        else:
+            self.assertEqual((row['financial_year'], row['value']),
+                             ('none', ''))
+        self.assertIn(('share_of_runs_paying_back', 'value'), by)
 
     def test_discount_flag_and_defaults(self):
         r = run('compare', self.out, '--discount', '0', '--no-write')
