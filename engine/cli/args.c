@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_parse_count(const char *command, const char *flag, const char *text,
                     long max, long *out)
@@ -62,5 +63,18 @@ int cli_parse_range(const char *command, const char *flag, const char *text,
     }
     *first = a;
     *last = b;
+    return 0;
+}
+
+int cli_parse_table(const char *command, const char *text, int *full)
+{
+    if (strcmp(text, "full") != 0 && strcmp(text, "headline") != 0) {
+        fprintf(stderr,
+                "%s: --table: expected headline (the default) or full, found "
+                "'%s'\n",
+                command, text);
+        return -1;
+    }
+    *full = strcmp(text, "full") == 0;
     return 0;
 }

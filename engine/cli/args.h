@@ -21,4 +21,7 @@ int cli_parse_range(const char *command, const char *flag, const char *text,
                     long lo, long limit, const char *what, const char *example,
                     long *first, long *last);
 
+/* --table headline|full: *full 1 for full. */
+int cli_parse_table(const char *command, const char *text, int *full);
+
 #endif

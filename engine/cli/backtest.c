@@ -364,6 +364,7 @@ int cli_backtest(int argc, char **argv)
     if (rc == CS_OK)
         rc = cs_backtest_run(sc, data, areas, n_areas, measures, n_measures,
                              &bo, &b, &err);
+    cli_progress_free(&shown);
     if (rc == CS_OK && stopped) {
         fprintf(stderr, BT ": stopped by signal %d; nothing written\n",
                 (int)stopped);

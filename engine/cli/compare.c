@@ -26,8 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "args.h"
 #include "cli.h"
+#include "headline.h"
 #include "outfile.h"
 #include "table.h"
 
@@ -61,6 +64,7 @@ typedef struct compare_options {
     const char *base, *alt, *csv;
     double discount; /* fraction; < 0: the base scenario's */
     int no_write;
+    int full_tables; /* --table full */
 } compare_options;
 
 static void usage(FILE *to)
@@ -70,6 +74,7 @@ static void usage(FILE *to)
             "NAME]\n"
             "                       [--discount RATE] [--csv OUT.csv] "
             "[--no-write]\n"
+            "                       [--table headline|full]\n"
             "\n"
             "Compare two scenarios run with the same seed, run by run: the "
             "difference\n"
@@ -94,7 +99,15 @@ static void usage(FILE *to)
             "                   its sign (3.5%%); default: the base "
             "scenario's (HM Treasury\n"
             "                   Green Book: 3.5%% unless it says otherwise)\n"
-            "  --csv OUT.csv    also write the table as tidy CSV\n"
+            "  --csv OUT.csv    also write every difference as tidy CSV for a "
+            "spreadsheet:\n"
+            "                   whole pounds, the price base and discount "
+            "rate on each row,\n"
+            "                   year labels and numbers, NPV and payback "
+            "rows\n"
+            "  --table full     print every difference by financial year, "
+            "not the headline\n"
+            "                   (the default, --table headline)\n"
             "  --no-write       do not add /compare/ALT_vs_BASE/ to FILE "
             "(with two files\n"
             "                   nothing is added anyway)\n"
@@ -109,6 +122,7 @@ static int parse_options(int argc, char **argv, compare_options *o)
         {"discount", required_argument, 0, 'd'},
         {"csv", required_argument, 0, 'c'},
         {"no-write", no_argument, 0, 'n'},
+        {"table", required_argument, 0, 't'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -137,6 +151,10 @@ static int parse_options(int argc, char **argv, compare_options *o)
         case 'n':
             o->no_write = 1;
             break;
+        case 't':
+            if (cli_parse_table("cascade compare", optarg, &o->full_tables))
+                return CLI_BAD_INPUT;
+            break;
         case 'h':
             usage(stdout);
             return CLI_OK;
@@ -163,6 +181,7 @@ typedef struct comparison {
     int n_fys, n_columns;
     double discount;
     double *stock, *entries; /* [run][fy][column], alt - base */
+    double *dfe;             /* [run][fy][CLI_N_DFE], alt - base */
     double *money;           /* [run][fy][N_MONEY] */
     double *npv;             /* [run], constant prices, discounted */
     double *payback;         /* [run], fy index or -1 */
@@ -184,14 +203,15 @@ static int compute(const cli_table *tb, const cli_table *ta, double discount,
     size_t cells = (size_t)runs * nf * nc;
     c->stock = malloc(cells * sizeof *c->stock);
     c->entries = malloc(cells * sizeof *c->entries);
+    c->dfe = malloc((size_t)runs * nf * CLI_N_DFE * sizeof *c->dfe);
     c->money = malloc((size_t)runs * nf * N_MONEY * sizeof *c->money);
     c->npv = malloc((size_t)runs * sizeof *c->npv);
     c->payback = malloc((size_t)runs * sizeof *c->payback);
     double *net = malloc((size_t)nf * sizeof *net);
     double *cum = malloc((size_t)nf * sizeof *cum);
     double *scratch = malloc((size_t)runs * sizeof *scratch);
-    if (!c->stock || !c->entries || !c->money || !c->npv || !c->payback ||
-        !net || !cum || !scratch) {
+    if (!c->stock || !c->entries || !c->dfe || !c->money || !c->npv ||
+        !c->payback || !net || !cum || !scratch) {
         free(net);
         free(cum);
         free(scratch);
@@ -201,6 +221,8 @@ static int compute(const cli_table *tb, const cli_table *ta, double discount,
         c->stock[i] = ta->stock[i] - tb->stock[i];
         c->entries[i] = ta->entries[i] - tb->entries[i];
     }
+    for (size_t i = 0; i < (size_t)runs * nf * CLI_N_DFE; i++)
+        c->dfe[i] = ta->dfe_stock[i] - tb->dfe_stock[i];
     long costs_more = 0, paying_back = 0;
     for (long r = 0; r < runs; r++) {
         double cum_cash = 0, cum_real = 0, cum_disc = 0, factor = 1;
@@ -249,9 +271,61 @@ static void free_comparison(comparison *c)
 {
     free(c->stock);
     free(c->entries);
+    free(c->dfe);
     free(c->money);
     free(c->npv);
     free(c->payback);
+}
+
+/* Over the whole horizon: the NPV, the chance the alternative costs more,
+ * the payback year. */
+static void print_horizon(const comparison *c, const cli_table *tb,
+                          const cli_table *ta)
+{
+    char rate[CLI_NUMBER_MAX], median[64], interval[64];
+    cli_format_percent(c->discount, rate, sizeof rate);
+    printf("\nOver %s to %s, at constant %s prices, discounted at %s a year:\n",
+           tb->fy_label[0], tb->fy_label[c->n_fys - 1], tb->price_base, rate);
+    cli_headline_figure(c->npv, c->runs, 1, 1, 1, median, interval,
+                        sizeof median);
+    printf("  net present value (> 0: the alternative costs more): %s%s%s\n",
+           median, interval[0] ? " " : "", interval);
+    char share[CLI_NUMBER_MAX], count[CLI_NUMBER_MAX], runs[CLI_NUMBER_MAX];
+    cli_format_percent(c->p_costs_more, share, sizeof share);
+    cli_format_count(c->p_costs_more * (double)c->runs, count, sizeof count);
+    cli_format_count((double)c->runs, runs, sizeof runs);
+    printf("  probability that the alternative costs more (NPV > 0): %s (%s "
+           "of %s run%s)\n",
+           share, count, runs, c->runs == 1 ? "" : "s");
+    cli_format_percent(c->share_paying_back, share, sizeof share);
+    if (c->payback_of_median >= 0)
+        printf("  payback: %s (year %d) for the median path; %s of runs pay "
+               "back within it\n",
+               tb->fy_label[c->payback_of_median], c->payback_of_median + 1,
+               share);
+    else
+        printf("  payback: none within the horizon for the median path; %s of "
+               "runs pay back\n",
+               share);
+}
+
+/* The headline: children at 31 March and spend, alt - base, then the
+ * horizon. */
+static void print_headline(const comparison *c, const cli_table *tb,
+                           const cli_table *ta, const char *runs_text)
+{
+    printf("cascade compare: '%s' against '%s'\n", ta->scenario, tb->scenario);
+    printf("alternative minus base, paired by run %s: median, and 90%% "
+           "interval below\n\n",
+           runs_text);
+    cli_headline_print_stocks(tb, c->dfe, c->runs, 1);
+    printf("\n");
+    static const char *const labels[3] = {"early intervention",
+                                          "late intervention", "net"};
+    static const int offset[3] = {M_EARLY_REAL, M_LATE_REAL, M_NET_REAL};
+    cli_headline_print_spend(tb, c->money, N_MONEY, 3, labels, offset, c->runs,
+                             1);
+    print_horizon(c, tb, ta);
 }
 
 static void print_comparison(const comparison *c, const cli_table *tb,
@@ -270,7 +344,8 @@ static void print_comparison(const comparison *c, const cli_table *tb,
     }
     char what[400], title[800];
     snprintf(what, sizeof what,
-             "'%s' minus '%s', paired by run; median, and [5%%, 95%%] "
+             "'%s' minus '%s', paired by run; median, and the 90%% interval "
+             "[5%%, 95%%] "
              "below it, %s",
              ta->scenario, tb->scenario, runs_text);
     printf("cascade compare: '%s' against '%s'\n", ta->scenario, tb->scenario);
@@ -330,41 +405,75 @@ static void print_comparison(const comparison *c, const cli_table *tb,
     free(cash);
     free(real);
 
-    double q[3];
-    double *scratch = malloc((size_t)c->runs * sizeof *scratch);
-    if (!scratch)
-        return;
-    cli_quantiles(c->npv, c->runs, 1, scratch, q);
-    printf("\nOver the horizon (%s to %s), '%s' against '%s':\n", years[0],
-           years[c->n_fys - 1], ta->scenario, tb->scenario);
-    printf("  net present value of the net difference in spend, GBP million "
-           "at constant %s\n  prices, discounted at %.3g%% a year: %.1f "
-           "[5%%: %.1f, 95%%: %.1f]\n",
-           tb->price_base, 100 * c->discount, q[0] / 1e6, q[1] / 1e6,
-           q[2] / 1e6);
-    printf("  probability that the alternative costs more (NPV > 0): %.1f%% "
-           "of %ld runs\n",
-           100 * c->p_costs_more, c->runs);
-    if (c->payback_of_median >= 0)
-        printf("  payback: the median cumulative discounted difference "
-               "changes sign for good in %s\n",
-               years[c->payback_of_median]);
-    else
-        printf("  payback: the median cumulative discounted difference does "
-               "not change sign for good\n  within the horizon\n");
-    printf("  runs whose cumulative discounted difference changes sign for "
-           "good: %.1f%%\n",
-           100 * c->share_paying_back);
-    free(scratch);
+    print_horizon(c, tb, ta);
 }
 
-/* Tidy CSV: one row per measure x year x column x statistic. */
+/*
+ * Tidy CSV for a spreadsheet: one row per measure x year x stage x
+ * statistic, the financial year as a label ("2019/20") and as the number
+ * of the year ending in its 31 March (2020), money in whole pounds with
+ * its price basis in the units, children to one decimal (a median of
+ * paired differences can fall between two runs), and the price base and
+ * discount rate on every row; then the NPV, the probability that the
+ * alternative costs more and the payback year.
+ */
+#define CSV_HEADER                                                             \
+    "base,alt,measure,financial_year,year_ending_march,stage,units,"           \
+    "statistic,value,price_base,discount_rate\n"
+
+/* "2019/20" -> 2020; 0 when it is not such a label. */
+static int year_ending(const char *label)
+{
+    int first = 0, second = 0, used = 0;
+    if (sscanf(label, "%4d/%2d%n", &first, &second, &used) != 2 || label[used])
+        return 0;
+    return first + 1;
+}
+
+typedef struct csv_context {
+    FILE *f;
+    const char *base, *alt, *price_base;
+    double discount;
+} csv_context;
+
+/* One row; year < 0: none; decimals of value (-1: up to 4 significant
+ * figures, a share). */
+static void csv_row(const csv_context *x, const char *measure,
+                    const char *year_label, const char *stage,
+                    const char *units, const char *statistic, double value,
+                    int decimals)
+{
+    int ending = year_label ? year_ending(year_label) : 0;
+    char year_number[16] = "";
+    if (ending)
+        snprintf(year_number, sizeof year_number, "%d", ending);
+    char number[64];
+    if (!isfinite(value))
+        number[0] = '\0';
+    else if (decimals < 0)
+        snprintf(number, sizeof number, "%.4g", value);
+    else {
+        double rounded = round(value * pow(10, decimals)) / pow(10, decimals);
+        snprintf(number, sizeof number, "%.*f", decimals,
+                 rounded == 0 ? 0.0 : rounded); /* never "-0" */
+    }
+    fprintf(x->f, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.6g\n", x->base, x->alt,
+            measure, year_label ? year_label : "", year_number, stage, units,
+            statistic, number, x->price_base, x->discount);
+}
+
 static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
                       const cli_table *ta, double *scratch)
 {
-    fprintf(f, "base,alt,measure,year,stage,units,statistic,value\n");
+    fputs(CSV_HEADER, f);
     static const char *const stats[3] = {"median", "p05", "p95"};
-    const char *base = tb->scenario, *alt = ta->scenario;
+    const csv_context x = {f, tb->scenario, ta->scenario, tb->price_base,
+                           c->discount};
+    char cash[80], real[80], discounted[120];
+    snprintf(cash, sizeof cash, "GBP (cash)");
+    snprintf(real, sizeof real, "GBP (constant %s prices)", tb->price_base);
+    snprintf(discounted, sizeof discounted,
+             "GBP (constant %s prices; discounted)", tb->price_base);
     double q[3];
     for (int y = 0; y < c->n_fys; y++) {
         const char *year = tb->fy_label[y];
@@ -373,27 +482,41 @@ static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
             size_t stride = (size_t)c->n_fys * c->n_columns;
             cli_quantiles(c->stock + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,stock_31_march,%s,%s,children,%s,%.17g\n",
-                        base, alt, year, tb->columns[j].id, stats[k], q[k]);
+                csv_row(&x, "stock_31_march", year, tb->columns[j].id,
+                        "children", stats[k], q[k], 1);
             cli_quantiles(c->entries + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,entries,%s,%s,children,%s,%.17g\n", base, alt,
-                        year, tb->columns[j].id, stats[k], q[k]);
+                csv_row(&x, "entries", year, tb->columns[j].id, "children",
+                        stats[k], q[k], 1);
         }
-        for (int k2 = 0; k2 < N_MONEY; k2++) {
-            cli_quantiles(c->money + (size_t)y * N_MONEY + k2, c->runs,
+        for (int m = 0; m < N_MONEY; m++) {
+            cli_quantiles(c->money + (size_t)y * N_MONEY + m, c->runs,
                           (size_t)c->n_fys * N_MONEY, scratch, q);
+            const char *units = m < M_EARLY_REAL           ? cash
+                                : m == M_CUM_DISC_NET_REAL ? discounted
+                                                           : real;
             for (int k = 0; k < 3; k++)
-                fprintf(f, "%s,%s,%s,%s,,GBP,%s,%.17g\n", base, alt,
-                        money_names[k2], year, stats[k], q[k]);
+                csv_row(&x, money_names[m], year, "", units, stats[k], q[k], 0);
         }
     }
+    /* over the horizon: the years it spans */
+    char horizon[64];
+    snprintf(horizon, sizeof horizon, "%s to %s", tb->fy_label[0],
+             tb->fy_label[c->n_fys - 1]);
     cli_quantiles(c->npv, c->runs, 1, scratch, q);
     for (int k = 0; k < 3; k++)
-        fprintf(f, "%s,%s,npv_real_discounted,,,GBP,%s,%.17g\n", base, alt,
-                stats[k], q[k]);
-    fprintf(f, "%s,%s,probability_alt_costs_more,,,share,value,%.17g\n", base,
-            alt, c->p_costs_more);
+        csv_row(&x, "npv_real_discounted", horizon, "", discounted, stats[k],
+                q[k], 0);
+    csv_row(&x, "probability_alt_costs_more", horizon, "", "share of runs",
+            "value", c->p_costs_more, -1);
+    /* the payback year: its label, and the year ending as the value */
+    const char *payback =
+        c->payback_of_median >= 0 ? tb->fy_label[c->payback_of_median] : "none";
+    csv_row(&x, "payback_year_of_median", payback, "",
+            "year ending 31 March (empty: none within the horizon)", "value",
+            c->payback_of_median >= 0 ? (double)year_ending(payback) : NAN, 0);
+    csv_row(&x, "share_of_runs_paying_back", horizon, "", "share of runs",
+            "value", c->share_paying_back, -1);
 }
 
 static int write_csv_file(const compare_options *o, const comparison *c,
@@ -481,6 +604,29 @@ static int write_group(const char *path, const comparison *c,
         cs_output_write_group(path, group, 4, axes, 5, datasets, 7, attrs, err);
     cli_cleanup_remove(slot);
     return rc;
+}
+
+/* What was written, and the time it took. */
+static void print_footer(const compare_options *o, const cli_table *tb,
+                         const cli_table *ta, int wrote_group,
+                         const struct timespec *started)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    char took[CLI_NUMBER_MAX];
+    cli_format_duration((double)(now.tv_sec - started->tv_sec) +
+                            1e-9 * (double)(now.tv_nsec - started->tv_nsec),
+                        took, sizeof took);
+    if (wrote_group)
+        printf("Wrote /compare/%s_vs_%s to %s%s%s in %s.\n", ta->scenario,
+               tb->scenario, o->path, o->csv ? " and " : "",
+               o->csv ? o->csv : "", took);
+    else if (o->csv)
+        printf("Wrote %s in %s.\n", o->csv, took);
+    else
+        printf("Compared in %s (nothing written).\n", took);
+    if (!o->full_tables)
+        printf("Every difference by financial year: --table full\n");
 }
 
 /* The scenario a file holds alone, or the one named; role says which side
@@ -690,6 +836,8 @@ static void warn_other_base(const cs_result *rb, int ib, const cs_result *ra,
 
 int cli_compare(int argc, char **argv)
 {
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     compare_options o;
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
@@ -750,19 +898,23 @@ int cli_compare(int argc, char **argv)
                      "incomplete)",
                      paired, tb.n_runs);
         warn_other_base(rb, ib, ra, ia);
-        print_comparison(&c, &tb, &ta, runs_text);
+        if (o.full_tables)
+            print_comparison(&c, &tb, &ta, runs_text);
+        else
+            print_headline(&c, &tb, &ta, runs_text);
     }
     if (ra != rb)
         cs_result_close(ra);
     cs_result_close(rb);
     if (rc == CS_OK && o.csv)
         rc = write_csv_file(&o, &c, &tb, &ta, &err);
+    int wrote_group = 0;
     if (rc == CS_OK && !o.no_write && !o.alt_path) {
         rc = write_group(o.path, &c, &tb, &ta, &err);
-        if (rc == CS_OK)
-            printf("\nWrote /compare/%s_vs_%s to %s.\n", ta.scenario,
-                   tb.scenario, o.path);
+        wrote_group = rc == CS_OK;
     }
+    if (rc == CS_OK)
+        print_footer(&o, &tb, &ta, wrote_group, &started);
     if (rc != CS_OK)
         fprintf(stderr, "%s\n", err.message);
     free(both);

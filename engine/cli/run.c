@@ -30,6 +30,7 @@
 #endif
 #include "args.h"
 #include "cli.h"
+#include "headline.h"
 #include "outfile.h"
 #include "progress.h"
 #include "table.h"
@@ -56,6 +57,7 @@ typedef struct run_options {
     int slice_given;  /* --runs was given */
     long first, last; /* the runs to compute (--runs), 0-based, inclusive */
     int resume;       /* --resume: continue the batch in the output file */
+    int full_tables;  /* --table full: every table, not the headline */
 } run_options;
 
 static volatile sig_atomic_t interrupted;
@@ -72,6 +74,7 @@ static void usage(FILE *to)
             "[--seed N]\n"
             "                   [--runs FIRST:LAST] [--resume] "
             "[--deterministic] [--force] [--quiet]\n"
+            "                   [--table headline|full]\n"
             "\n"
             "Simulate scenarios and write their trajectories to HDF5. With "
             "no SCENARIO, runs\n"
@@ -114,6 +117,10 @@ static void usage(FILE *to)
             "                      year effects the scenario gives them\n"
             "      --force         overwrite FILE even if it is not a "
             "cascade output\n"
+            "      --table full    print every table by financial year (as "
+            "'cascade summary'),\n"
+            "                      not the headline (the default, --table "
+            "headline)\n"
             "  -q, --quiet         print nothing but errors (no table, no "
             "progress)\n"
             "  -h, --help          this help\n"
@@ -143,6 +150,7 @@ static int parse_options(int argc, char **argv, run_options *o)
         {"no-process-noise", no_argument, 0, 'N'},
         {"no-year-effects", no_argument, 0, 'Y'},
         {"resume", no_argument, 0, 'R'},
+        {"table", required_argument, 0, 'T'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -194,6 +202,10 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 'R':
             o->resume = 1;
+            break;
+        case 'T':
+            if (cli_parse_table(RUN, optarg, &o->full_tables))
+                return CLI_BAD_INPUT;
             break;
         case 'N':
             o->no_process_noise = 1;
@@ -265,6 +277,19 @@ static void default_output_path(const cs_batch *b, char *path, size_t size)
     snprintf(path + used, size - used, ".h5");
 }
 
+/* The headline of one scenario: children at 31 March, then spend. */
+static void print_headline(const cli_table *t, const char *what)
+{
+    printf("%s\n\n", what);
+    cli_headline_print_stocks(t, t->dfe_stock, t->runs, 0);
+    printf("\n");
+    static const char *const labels[2] = {"early intervention",
+                                          "late intervention"};
+    static const int offset[2] = {CLI_SPEND_EARLY_REAL, CLI_SPEND_LATE_REAL};
+    cli_headline_print_spend(t, t->spend, CLI_N_SPEND, 2, labels, offset,
+                             t->runs, 0);
+}
+
 static int print_tables(const cs_batch *b, const run_options *o,
                         const cs_batch_settings *s,
                         const cs_batch_outcome *outcome, cs_error *err)
@@ -287,29 +312,42 @@ static int print_tables(const cs_batch *b, const run_options *o,
                 snprintf(what, sizeof what, "expected values (deterministic)");
             else if (o->slice_given)
                 snprintf(what, sizeof what,
-                         "median, and [5%%, 95%%] below it, over runs %ld to "
-                         "%ld of %ld",
+                         "median, and the 90%% interval [5%%, 95%%] below it, "
+                         "over runs %ld to %ld of %ld",
                          o->first, o->last, o->runs);
             else
                 cli_table_describe_runs(&table, what, sizeof what);
             const char *source = cs_batch_source(b, i);
             printf("%scascade %s: scenario '%s' (%s), %s from %s, seed "
                    "%" PRIu64 "\n",
-                   i ? "\n\n" : "", CASCADE_VERSION,
+                   i ? (o->full_tables ? "\n\n" : "\n") : "", CASCADE_VERSION,
                    cs_batch_scenario(b, i)->name, source,
                    o->deterministic ? "deterministic run" : "stochastic runs",
                    cs_model_month_label(cs_batch_model(b, i), 0), s->seed);
-            cli_table_print(&table, what);
+            if (o->full_tables)
+                cli_table_print(&table, what);
+            else
+                print_headline(&table, what);
         }
         cli_table_free(&table);
     }
     cs_result_close(result);
-    if (rc == CS_OK)
-        printf("\nWrote %s: %d scenario%s x %ld run%s x %d months in "
-               "%.2f s.\n",
-               outcome->written, n, n == 1 ? "" : "s", o->runs,
-               o->runs == 1 ? "" : "s", cs_model_n_months(cs_batch_model(b, 0)),
-               outcome->seconds);
+    if (rc != CS_OK)
+        return rc;
+    char took[CLI_NUMBER_MAX];
+    cli_format_duration(outcome->seconds, took, sizeof took);
+    printf("\nWrote %s: %d scenario%s x %ld run%s x %d months in %s.\n",
+           outcome->written, n, n == 1 ? "" : "s", o->runs,
+           o->runs == 1 ? "" : "s", cs_model_n_months(cs_batch_model(b, 0)),
+           took);
+    if (!o->full_tables)
+        printf("Every table by financial year: --table full, or cascade "
+               "summary %s\n",
+               outcome->written);
+    if (!o->full_tables && n > 1)
+        printf("What one scenario changes against another, run by run: "
+               "cascade compare %s\n",
+               outcome->written);
     return rc;
 }
 
@@ -407,12 +445,6 @@ int cli_run(int argc, char **argv, const char *command_line)
     settings.process_noise = !o.no_process_noise;
     settings.year_effects = !o.no_year_effects;
     settings.stop = &interrupted;
-    cli_progress shown;
-    cli_progress_init(&shown, "cascade run", "runs");
-    if (!o.quiet) {
-        settings.progress = cli_progress_show;
-        settings.progress_ctx = &shown;
-    }
 
     char default_path[256];
     const char *output_path = o.output_path;
@@ -458,7 +490,14 @@ int cli_run(int argc, char **argv, const char *command_line)
     sigaction(SIGTERM, &action, NULL);
 
     cs_batch_outcome outcome;
+    cli_progress shown;
+    cli_progress_init(&shown, "cascade run", "runs");
+    if (!o.quiet) {
+        settings.progress = cli_progress_show;
+        settings.progress_ctx = &shown;
+    }
     rc = cs_batch_write(batch, &settings, &file, &outcome, &err);
+    cli_progress_free(&shown);
     if (rc != CS_OK)
         goto done;
     if (!outcome.complete) {

@@ -17,8 +17,10 @@
  * old file's text.
  *
  * Outcomes:
- *   stock:STAGE:YYYY    children in a top-level stage (placements summed)
- *                       at the end of March YYYY
+ *   stock:STAGE:YYYY    children in a stage at the end of March YYYY: a
+ *                       top-level stage (placements summed), or one
+ *                       placement ("looked_after.residential", or
+ *                       "residential" when no other stage has that name)
  *   spend:KIND          early, late or total spend over the horizon, GBP
  *                       at constant prices
  *   spend:KIND:YYYY/YY  the same in one financial year
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "format.h"
 
 typedef struct outcome {
     int is_stock;
@@ -51,6 +54,7 @@ typedef struct outcome_place {
     int n_months, n_stages, n_ages;
     unsigned char *in_year; /* [month]: counts towards the spend */
     double *deflator;       /* [month] */
+    char price_base[32];    /* "2019/20" */
 } outcome_place;
 
 static void usage(FILE *to)
@@ -69,8 +73,13 @@ static void usage(FILE *to)
             "at its 5th and 95th percentiles, the others at their medians).\n"
             "\n"
             "OUTCOME is one of\n"
-            "  stock:STAGE:YYYY     children in STAGE (placements summed) at "
-            "the end of March YYYY\n"
+            "  stock:STAGE:YYYY     children in STAGE at the end of March "
+            "YYYY: a top-level\n"
+            "                       stage (placements summed) or a placement "
+            "(looked_after.\n"
+            "                       residential, or residential alone if no "
+            "other stage has\n"
+            "                       the name)\n"
             "  spend:KIND           KIND = early, late or total: spend over "
             "the horizon, GBP,\n"
             "                       constant prices\n"
@@ -114,6 +123,61 @@ static int parse_outcome(const char *text, outcome *o)
     return -1;
 }
 
+/*
+ * CS_EINPUT for an outcome that is not one of the file's, listing those
+ * that are: the stages (top-level, then placements), the years of the
+ * 31 Marches and the financial years.
+ */
+static int outcome_error(const cs_result *r, int scenario, const char *text,
+                         cs_error *err)
+{
+    char stages[600] = "";
+    size_t used = 0;
+    for (int pass = 0; pass < 2; pass++) /* top-level stages, then leaves */
+        for (int s = 0; s < cs_result_n_stages(r); s++) {
+            const char *group = cs_result_stage_group(r, s);
+            const char *name = group[0] ? group : cs_result_stage_label(r, s);
+            if (pass == 1 && !group[0])
+                continue;
+            if (pass == 1)
+                name = cs_result_stage_label(r, s);
+            /* each top-level name once */
+            int seen = 0;
+            for (int e = 0; pass == 0 && e < s; e++) {
+                const char *eg = cs_result_stage_group(r, e);
+                seen |= !strcmp(eg[0] ? eg : cs_result_stage_label(r, e), name);
+            }
+            if (!seen && used + strlen(name) + 3 < sizeof stages)
+                used += (size_t)snprintf(stages + used, sizeof stages - used,
+                                         "%s%s", used ? ", " : "", name);
+        }
+    int n_months = cs_result_n_months(r), first = -1, last = -1;
+    for (int t = 0; t < n_months; t++) {
+        const char *m = cs_result_month_label(r, t); /* "2020-03" */
+        if (strlen(m) == 7 && !strcmp(m + 4, "-03")) {
+            int year = atoi(m);
+            if (first < 0)
+                first = year;
+            last = year;
+        }
+    }
+    int n_fys = cs_result_n_financial_years(r);
+    char marches[64];
+    if (first < 0)
+        snprintf(marches, sizeof marches, "none: the run reaches no March");
+    else
+        snprintf(marches, sizeof marches, "%d to %d", first, last);
+    return cs_error_set(
+        err, CS_EINPUT,
+        "cascade sensitivity: outcome '%s' is not one of scenario '%s': "
+        "expected stock:STAGE:YYYY with STAGE one of %s and YYYY %s; or "
+        "spend:KIND or spend:KIND:YYYY/YY with KIND early, late or total "
+        "and YYYY/YY %s to %s",
+        text, cs_result_scenario_name(r, scenario), stages, marches,
+        n_fys > 0 ? cs_result_financial_year_label(r, 0) : "?",
+        n_fys > 0 ? cs_result_financial_year_label(r, n_fys - 1) : "?");
+}
+
 /* Find the outcome in the file's records; CS_EINPUT if it names no stage
  * or period of the scenario. */
 static int place_outcome(const outcome *o, const cs_result *r, int scenario,
@@ -133,12 +197,32 @@ static int place_outcome(const outcome *o, const cs_result *r, int scenario,
         for (int t = 0; t < p->n_months; t++)
             if (!strcmp(cs_result_month_label(r, t), o->month))
                 p->month = t;
+        /* a top-level stage or group, a leaf by its id, or a placement by
+         * the part of its id after the group's "group." */
         for (int s = 0; p->month >= 0 && s < p->n_stages; s++) {
             const char *group = cs_result_stage_group(r, s);
-            const char *top = group[0] ? group : cs_result_stage_label(r, s);
-            if (strcmp(top, o->stage) == 0 && p->n_leaves < CS_MAX_STAGES)
+            const char *label = cs_result_stage_label(r, s);
+            const char *top = group[0] ? group : label;
+            size_t g = strlen(group);
+            int placement = g && !strncmp(label, group, g) && label[g] == '.' &&
+                            !strcmp(label + g + 1, o->stage);
+            if ((!strcmp(top, o->stage) || !strcmp(label, o->stage) ||
+                 placement) &&
+                p->n_leaves < CS_MAX_STAGES)
                 p->leaves[p->n_leaves++] = s;
         }
+        /* "residential" naming placements of two groups is ambiguous */
+        for (int i = 1; i < p->n_leaves; i++)
+            if (strcmp(cs_result_stage_group(r, p->leaves[0]),
+                       cs_result_stage_group(r, p->leaves[i])) != 0 ||
+                !cs_result_stage_group(r, p->leaves[0])[0])
+                return cs_error_set(err, CS_EINPUT,
+                                    "cascade sensitivity: outcome '%s': "
+                                    "'%s' names placements of more than one "
+                                    "stage; give the placement as "
+                                    "GROUP.PLACEMENT, e.g. %s",
+                                    o->text, o->stage,
+                                    cs_result_stage_label(r, p->leaves[0]));
         found = p->n_leaves > 0;
     } else {
         for (int t = 0; t < p->n_months; t++) {
@@ -149,11 +233,9 @@ static int place_outcome(const outcome *o, const cs_result *r, int scenario,
         }
     }
     if (!found)
-        return cs_error_set(err, CS_EINPUT,
-                            "cascade sensitivity: outcome '%s' names no "
-                            "stage or period of scenario '%s'",
-                            o->text, cs_result_scenario_name(r, scenario));
-    return cs_result_read_deflator(r, scenario, p->deflator, NULL, 0, err);
+        return outcome_error(r, scenario, o->text, err);
+    return cs_result_read_deflator(r, scenario, p->deflator, p->price_base,
+                                   sizeof p->price_base, err);
 }
 
 static void free_place(outcome_place *p)
@@ -363,9 +445,21 @@ static int read_runs(const cs_result *r, int index, const outcome *o,
     return rc;
 }
 
+/* An outcome's value for people: whole children, or pounds to four
+ * significant figures (a tornado's columns differ in the third). */
+static void format_outcome(const outcome *o, double value, char *out,
+                           size_t size)
+{
+    if (o->is_stock)
+        cli_format_count(value, out, size);
+    else
+        cli_format_money(value, 4, out, size);
+}
+
 static void print_ranking(const cs_result *r, int index, const outcome *o,
-                          long used, const double *prcc, int tornado,
-                          double centre, const double *low, const double *high)
+                          const outcome_place *place, long used,
+                          const double *prcc, int tornado, double centre,
+                          const double *low, const double *high)
 {
     int k = cs_result_n_parameters(r, index);
     int n_runs = cs_result_n_runs(r, index);
@@ -375,23 +469,30 @@ static void print_ranking(const cs_result *r, int index, const outcome *o,
     for (int j = 0; j < k; j++)
         order[j] = (ranked){fabs(prcc[j]), j};
     qsort(order, (size_t)k, sizeof *order, by_influence);
-    const char *units = o->is_stock ? "children"
-                                    : "GBP million, constant "
-                                      "prices";
-    printf("cascade sensitivity: scenario '%s', outcome %s (%s), %ld runs",
-           cs_result_scenario_name(r, index), o->text, units, used);
+    char units[80];
+    if (o->is_stock)
+        snprintf(units, sizeof units, "children");
+    else
+        snprintf(units, sizeof units, "£ at constant %s prices",
+                 place->price_base);
+    char runs[CLI_NUMBER_MAX];
+    cli_format_count((double)used, runs, sizeof runs);
+    printf("cascade sensitivity: scenario '%s', outcome %s (%s), %s runs",
+           cs_result_scenario_name(r, index), o->text, units, runs);
     if (used < n_runs)
         printf(" (of %d: the batch is incomplete)", n_runs);
     printf("\n\nPartial rank correlation with the outcome over the runs "
            "(+1/-1: the outcome\nrises/falls with the parameter, others "
            "held; about +-%.2f is noise at this n)",
            used > 3 ? 2 / sqrt((double)used - 3) : NAN);
-    if (tornado)
+    if (tornado) {
+        char at_median[CLI_NUMBER_MAX];
+        format_outcome(o, centre, at_median, sizeof at_median);
         printf(";\ntornado: the outcome in expected values with the "
                "parameter at its 5th and\n95th percentiles and the "
-               "others at their medians (%s at all medians: %.6g)",
-               o->is_stock ? "children" : "GBP m",
-               o->is_stock ? centre : centre / 1e6);
+               "others at their medians (%s at all medians, %s)",
+               at_median, units);
+    }
     int width = 9;
     for (int j = 0; j < k; j++)
         if ((int)strlen(cs_result_parameter_name(r, index, j)) > width)
@@ -400,14 +501,19 @@ static void print_ranking(const cs_result *r, int index, const outcome *o,
     if (tornado)
         printf(" %14s %14s %14s", "at 5%", "at 95%", "swing");
     printf("\n");
-    double scale = o->is_stock ? 1 : 1e-6;
     for (int i = 0; i < k; i++) {
         int j = order[i].index;
         printf("%-*s %7.3f", width, cs_result_parameter_name(r, index, j),
                prcc[j]);
-        if (tornado)
-            printf(" %14.6g %14.6g %14.6g", low[j] * scale, high[j] * scale,
-                   (high[j] - low[j]) * scale);
+        if (tornado) {
+            const double cells[3] = {low[j], high[j], high[j] - low[j]};
+            for (int c = 0; c < 3; c++) {
+                char text[CLI_NUMBER_MAX];
+                format_outcome(o, cells[c], text, sizeof text);
+                int pad = 14 - cli_display_width(text);
+                printf(" %*s%s", pad > 0 ? pad : 0, "", text);
+            }
+        }
         printf("\n");
     }
     free(order);
@@ -471,8 +577,7 @@ int cli_sensitivity(int argc, char **argv)
         }
     }
     outcome o;
-    if (argc - optind != 1 || !outcome_text ||
-        parse_outcome(outcome_text, &o)) {
+    if (argc - optind != 1 || !outcome_text) {
         fprintf(stderr, "cascade sensitivity: expected one output file and "
                         "--outcome stock:STAGE:YYYY, spend:KIND or "
                         "spend:KIND:YYYY/YY\n");
@@ -487,9 +592,13 @@ int cli_sensitivity(int argc, char **argv)
     memset(&place, 0, sizeof place);
     double *x = NULL, *y = NULL, *prcc = NULL, *low = NULL, *high = NULL;
     int index = -1;
+    int bad_outcome = parse_outcome(outcome_text, &o) != 0;
     int rc = cs_result_open(path, &result, &err);
     if (rc == CS_OK)
         rc = pick(result, name, path, &index, &err);
+    /* a malformed outcome: say which the file has */
+    if (rc == CS_OK && bad_outcome)
+        rc = outcome_error(result, index, outcome_text, &err);
     int k = rc == CS_OK ? cs_result_n_parameters(result, index) : 0;
     long done = rc == CS_OK ? cs_result_n_runs_done(result, index) : 0;
     if (rc == CS_OK)
@@ -517,8 +626,8 @@ int cli_sensitivity(int argc, char **argv)
             rc = run_tornado(sc, &o, &place, &centre, low, high, &err);
     }
     if (rc == CS_OK)
-        print_ranking(result, index, &o, used, prcc, tornado_path != NULL,
-                      centre, low, high);
+        print_ranking(result, index, &o, &place, used, prcc,
+                      tornado_path != NULL, centre, low, high);
     else
         fprintf(stderr, "%s\n", err.message);
     free(x);

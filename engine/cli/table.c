@@ -34,10 +34,40 @@ enum {
 
 /* ---- layout ------------------------------------------------------------- */
 
+/* CLI_DFE_* of a category name ("cin", "cp", "looked_after"), or -1. */
+static int dfe_of(const char *name)
+{
+    static const char *const names[CLI_N_DFE] = {"cin", "cp", "looked_after"};
+    for (int k = 0; name && k < CLI_N_DFE; k++)
+        if (strcmp(name, names[k]) == 0)
+            return k;
+    return -1;
+}
+
+/* Each leaf's DfE category: as recorded, else by its top-level stage's
+ * name (the columns are set). */
+static void set_dfe(cli_table *t, int n, const char *const *category)
+{
+    int recorded = 0;
+    for (int s = 0; s < n; s++)
+        recorded |= dfe_of(category[s]) >= 0;
+    t->dfe_by_name = !recorded;
+    for (int s = 0; s < n; s++) {
+        t->stage_dfe[s] = recorded
+                              ? dfe_of(category[s])
+                              : dfe_of(t->columns[t->column_of_stage[s]].id);
+        /* children in need include those on plans and looked after */
+        if (t->stage_dfe[s] >= 0) {
+            t->has_dfe[CLI_DFE_CIN] = 1;
+            t->has_dfe[t->stage_dfe[s]] = 1;
+        }
+    }
+}
+
 /* The columns: one per top-level stage, the leaves of a group together. */
 static int set_stages(cli_table *t, int n, const char *const *id,
                       const char *const *group, const char *const *kind,
-                      cs_error *err)
+                      const char *const *category, cs_error *err)
 {
     if (n < 1 || n > CLI_MAX_STAGES)
         return cs_error_set(err, CS_EINPUT,
@@ -59,6 +89,7 @@ static int set_stages(cli_table *t, int n, const char *const *id,
         t->columns[j].leaves[t->columns[j].n_leaves++] = s;
         t->column_of_stage[s] = j;
     }
+    set_dfe(t, n, category);
     return CS_OK;
 }
 
@@ -143,6 +174,7 @@ static int set_calendar(cli_table *t, int n_months,
                                 t->scenario, m);
         t->month_fy[m] = fy;
         t->fy_last_month[fy] = m;
+        t->fy_months[fy]++;
         snprintf(t->fy_end_month[fy], sizeof t->fy_end_month[fy], "%s",
                  month_label[m]);
     }
@@ -160,11 +192,12 @@ static int allocate_rows(cli_table *t, long runs, cs_error *err)
     t->stock = calloc(n, sizeof *t->stock);
     t->entries = calloc(n, sizeof *t->entries);
     t->exits = calloc(n, sizeof *t->exits);
+    t->dfe_stock = calloc(years * CLI_N_DFE, sizeof *t->dfe_stock);
     t->spend = calloc(years * CLI_N_SPEND, sizeof *t->spend);
     t->capacity =
         calloc(years * (size_t)(t->n_capacity + 1) * 2, sizeof *t->capacity);
-    if (!t->run_index || !t->stock || !t->entries || !t->exits || !t->spend ||
-        !t->capacity)
+    if (!t->run_index || !t->stock || !t->entries || !t->exits ||
+        !t->dfe_stock || !t->spend || !t->capacity)
         return cs_error_set(err, CS_ENOMEM,
                             "out of memory for the table of %ld runs", runs);
     return CS_OK;
@@ -180,6 +213,7 @@ void cli_table_free(cli_table *t)
     free(t->stock);
     free(t->entries);
     free(t->exits);
+    free(t->dfe_stock);
     free(t->spend);
     free(t->capacity);
     memset(t, 0, sizeof *t);
@@ -216,6 +250,22 @@ static void add_row(cli_table *t, int run, const double *stocks,
                     sum += ages[a];
             }
             t->stock[base + (size_t)fy * (size_t)nc + (size_t)j] = sum;
+        }
+        double *dfe =
+            t->dfe_stock + ((size_t)row * (size_t)t->n_fys + fy) * CLI_N_DFE;
+        for (int st = 0; st < t->n_stages; st++) {
+            int k = t->stage_dfe[st];
+            if (k < 0)
+                continue;
+            const double *ages =
+                stocks + ((size_t)month * (size_t)t->n_stages + (size_t)st) *
+                             (size_t)t->n_ages;
+            double sum = 0;
+            for (int a = 0; a < t->n_ages; a++)
+                sum += ages[a];
+            dfe[CLI_DFE_CIN] += sum;
+            if (k != CLI_DFE_CIN)
+                dfe[k] += sum;
         }
     }
     double *money = t->spend + (size_t)row * (size_t)t->n_fys * CLI_N_SPEND;
@@ -278,8 +328,8 @@ static void add_row(cli_table *t, int run, const double *stocks,
 
 /* The labels of stages, transitions, months and years as arrays. */
 typedef struct file_labels {
-    const char **stage, **group, **kind, **label, **from, **to, **month, **year,
-        **capacity;
+    const char **stage, **group, **kind, **category, **label, **from, **to,
+        **month, **year, **capacity;
     int *month_fy;
 } file_labels;
 
@@ -288,6 +338,7 @@ static void free_labels(file_labels *l)
     free(l->stage);
     free(l->group);
     free(l->kind);
+    free(l->category);
     free(l->label);
     free(l->from);
     free(l->to);
@@ -306,6 +357,7 @@ static int collect_labels(const cs_result *r, file_labels *l, cs_error *err)
     l->stage = calloc((size_t)ns, sizeof *l->stage);
     l->group = calloc((size_t)ns, sizeof *l->group);
     l->kind = calloc((size_t)ns, sizeof *l->kind);
+    l->category = calloc((size_t)ns, sizeof *l->category);
     l->label = calloc((size_t)nt, sizeof *l->label);
     l->from = calloc((size_t)nt, sizeof *l->from);
     l->to = calloc((size_t)nt, sizeof *l->to);
@@ -313,13 +365,15 @@ static int collect_labels(const cs_result *r, file_labels *l, cs_error *err)
     l->year = calloc((size_t)ny, sizeof *l->year);
     l->capacity = calloc((size_t)nc + 1, sizeof *l->capacity);
     l->month_fy = calloc((size_t)nm, sizeof *l->month_fy);
-    if (!l->stage || !l->group || !l->kind || !l->label || !l->from || !l->to ||
-        !l->month || !l->year || !l->capacity || !l->month_fy)
+    if (!l->stage || !l->group || !l->kind || !l->category || !l->label ||
+        !l->from || !l->to || !l->month || !l->year || !l->capacity ||
+        !l->month_fy)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int s = 0; s < ns; s++) {
         l->stage[s] = cs_result_stage_label(r, s);
         l->group[s] = cs_result_stage_group(r, s);
         l->kind[s] = cs_result_stage_intervention(r, s);
+        l->category[s] = cs_result_stage_category(r, s);
     }
     for (int i = 0; i < nt; i++) {
         l->label[i] = cs_result_transition_label(r, i);
@@ -454,8 +508,8 @@ int cli_table_from_result(const cs_result *r, int scenario,
     if (rc == CS_OK)
         rc = select_runs(r, scenario, runs, selected, &count, err);
     if (rc == CS_OK)
-        rc =
-            set_stages(t, cs_result_n_stages(r), l.stage, l.group, l.kind, err);
+        rc = set_stages(t, cs_result_n_stages(r), l.stage, l.group, l.kind,
+                        l.category, err);
     if (rc == CS_OK)
         rc = set_calendar(t, cs_result_n_months(r), l.month,
                           cs_result_n_financial_years(r), l.year, l.month_fy,
@@ -489,35 +543,19 @@ int cli_table_from_result(const cs_result *r, int scenario,
 void cli_table_describe_runs(const cli_table *t, char *text, size_t size)
 {
     if (t->runs == t->n_runs)
-        snprintf(text, size, "median, and [5%%, 95%%] below it, over %ld run%s",
+        snprintf(text, size,
+                 "median, and the 90%% interval [5%%, 95%%] below it, over %ld "
+                 "run%s",
                  t->runs, t->runs == 1 ? "" : "s");
     else
         snprintf(text, size,
-                 "median, and [5%%, 95%%] below it, over %ld of %ld runs; "
+                 "median, and the 90%% interval [5%%, 95%%] below it, over %ld "
+                 "of %ld runs; "
                  "the batch is incomplete (the rest were never written)",
                  t->runs, t->n_runs);
 }
 
 /* ---- printing ----------------------------------------------------------- */
-
-void cli_format_count(double value, char *out, size_t size)
-{
-    if (!isfinite(value) || fabs(value) >= 1e18) {
-        snprintf(out, size, "n/a");
-        return;
-    }
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", value < 0 ? -value : value);
-    size_t n = strlen(digits), k = 0;
-    if (value <= -0.5 && strcmp(digits, "0") != 0 && k + 1 < size)
-        out[k++] = '-';
-    for (size_t i = 0; i < n && k + 1 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0 && k + 1 < size)
-            out[k++] = ',';
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
-}
 
 /* GBP as millions with one decimal: "1,234.5". */
 static void format_millions(double value, char *out, size_t size)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "cascade/cascade.h"
+#include "format.h"
 
 /* The largest table: cascade's own scenario limits. */
 #define CLI_MAX_STAGES CS_MAX_STAGES
@@ -38,6 +39,11 @@ enum {
     CLI_N_SPEND
 };
 
+/* DfE's counts at 31 March (docs/model.md, "Published figures"):
+ * children in need count every cin, cp and looked_after stage (the CIN
+ * census counts them all), then those on a plan, then looked after. */
+enum { CLI_DFE_CIN, CLI_DFE_CP, CLI_DFE_LOOKED_AFTER, CLI_N_DFE };
+
 /* What a flow does to the columns (table.c). */
 typedef struct cli_flow {
     int kind;     /* CLI_FLOW_* in table.c */
@@ -56,12 +62,20 @@ typedef struct cli_table {
     int n_columns;
     cli_column columns[CLI_MAX_STAGES];
     int column_of_stage[CLI_MAX_STAGES];
+    /* each leaf stage's DfE category, CLI_DFE_* or -1 (none). When the
+     * file records none (format 1, or a scenario without dfe:), the
+     * top-level stages named cin, cp and looked_after, as tools/report
+     * reads them; dfe_by_name says so */
+    int stage_dfe[CLI_MAX_STAGES];
+    int dfe_by_name;
+    int has_dfe[CLI_N_DFE]; /* a stage is counted in it */
     int n_fys;
     char fy_label[CLI_MAX_YEARS][16];
     char fy_end_month[CLI_MAX_YEARS][16]; /* its last month, "2020-03" */
     int fy_last_month[CLI_MAX_YEARS];
-    int *month_fy;    /* [month] */
-    double *deflator; /* [month] */
+    int fy_months[CLI_MAX_YEARS]; /* months of the run in it (12: all) */
+    int *month_fy;                /* [month] */
+    double *deflator;             /* [month] */
     int n_flows;
     cli_flow *flows; /* [flow] */
     /* stages with capacity: the turned_away flow of each, and where its
@@ -75,6 +89,8 @@ typedef struct cli_table {
     double *fixed_places;
     /* per run, [run][fy][column] */
     double *stock, *entries, *exits;
+    /* per run, [run][fy][CLI_N_DFE]: DfE's counts at the year's end */
+    double *dfe_stock;
     /* per run, [run][fy][CLI_N_SPEND], GBP */
     double *spend;
     /* per run, [run][fy][capacity stage][2]: places in the year's last
@@ -138,8 +154,5 @@ void cli_table_write_csv(FILE *f, const cli_table *t);
  * scratch (runs doubles); NaN for no runs. */
 void cli_quantiles(const double *values, long runs, size_t stride,
                    double *scratch, double q[3]);
-
-/* "1,234,567" (value rounded to a whole number; "n/a" if not finite). */
-void cli_format_count(double value, char *out, size_t size);
 
 #endif

@@ -460,7 +460,9 @@ class Sensitivity(ParameterUncertainty):
         r = run('sensitivity', out, '--outcome', 'stock:cin:2021',
                 '--tornado', self.unc)
         self.assertEqual(r.returncode, 0, r.stderr)
-        rows = {line.split()[0]: line.split()[1:]
+        # figures for people: separators, no exponent
+        self.assertNotRegex(r.stdout, r'\de[-+]?\d')
+        rows = {line.split()[0]: line.replace(',', '').split()[1:]
                 for line in r.stdout.splitlines()
                 if line.startswith(('transitions.', 'stages.'))}
         referral = rows['transitions.referral.rate']
@@ -516,6 +518,40 @@ class Sensitivity(ParameterUncertainty):
         self.assertIn('resolved text is not the one the file stores',
                       r.stderr)
 
+    def test_a_placement_is_an_outcome_and_a_bad_one_lists_the_valid(self):
+        out = self.path('s.h5')
+        r = run('run', self.unc, '-n', '20', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        at_medians = {}
+        for name in ('residential', 'looked_after.residential',
+                     'looked_after'):
+            r = run('sensitivity', out, '--outcome', f'stock:{name}:2021',
+                    '--tornado', self.unc)
+            self.assertEqual(r.returncode, 0, f'{name}: {r.stderr}')
+            self.assertIn(f'outcome stock:{name}:2021 (children)', r.stdout)
+            at_medians[name] = int(re.search(
+                r'\(([0-9,]+) at all medians', r.stdout).group(1)
+                .replace(',', ''))
+        # one placement, however named, is part of the group
+        self.assertEqual(at_medians['residential'],
+                         at_medians['looked_after.residential'])
+        self.assertGreater(at_medians['residential'], 0)
+        self.assertLess(at_medians['residential'], at_medians['looked_after'])
+        r = run('sensitivity', out, '--outcome', 'spend:late',
+                '--tornado', self.unc)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('£ at constant 2019/20 prices', r.stdout)
+        self.assertNotRegex(r.stdout, r'\de[-+]?\d')
+        for bad in ('stock:nowhere:2021', 'spending', 'stock:cin:2040'):
+            r = run('sensitivity', out, '--outcome', bad)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f"outcome '{bad}' is not one of scenario "
+                          "'small-unc'", r.stderr)
+            self.assertIn('STAGE one of universal, cin, looked_after, '
+                          'looked_after.foster, looked_after.residential '
+                          'and YYYY 2020 to 2021', r.stderr)
+            self.assertIn('YYYY/YY 2019/20 to 2021/22', r.stderr)
+
     def test_bad_requests_exit_two(self):
         plain = self.path('plain.h5')
         self.assertEqual(run('run', self.small, '-n', '3', '-q', '-o',
@@ -544,6 +580,13 @@ def table_lines(text):
             and 'expected values' not in line]
 
 
+def without_footer(text):
+    """Printed output without the lines saying what was written and how
+    long it took, which differ between otherwise equal invocations."""
+    return '\n'.join(line for line in text.splitlines()
+                     if not line.startswith(('Wrote ', 'Compared in ')))
+
+
 def strip_to_format_1(path):
     """Make path a format 1 file: without the records format 2 added."""
     with h5py.File(path, 'r+') as f:
@@ -558,6 +601,145 @@ def strip_to_format_1(path):
         f.attrs['format_version'] = np.int32(1)
 
 
+def people(value):
+    """A count of children as the headline rounds it: whole below 1,000,
+    else three significant figures, with separators."""
+    if abs(value) >= 1000:
+        value = float(f'{value:.2e}')
+    return f'{round(value):,}'
+
+
+def money(pounds):
+    """GBP as the headline writes it: three significant figures in the
+    unit reached (k, m, bn); whole pounds below 1,000."""
+    sign = '-' if pounds < 0 and round(abs(pounds)) > 0 else ''
+    a = abs(pounds)
+    if round(a) < 1000:
+        return f'{sign}£{round(a):,}'
+    r = float(f'{a:.2e}')
+    exponent = int(f'{a:.2e}'.split('e')[1])
+    for scale, power, unit in ((1e9, 9, 'bn'), (1e6, 6, 'm'), (1e3, 3, 'k')):
+        if r >= scale or unit == 'k':
+            decimals = max(0, 2 - (exponent - power))
+            return f'{sign}£{r / scale:,.{decimals}f}{unit}'
+
+
+def figure_lines(text, label):
+    """The medians after `label` and the intervals on the line beneath."""
+    lines = text.splitlines()
+    i = next(k for k, line in enumerate(lines)
+             if line.startswith('  ' + label + ' '))
+    medians = lines[i][len(label) + 2:].split()
+    intervals = re.findall(r'\[[^]]*\]', lines[i + 1]) \
+        if i + 1 < len(lines) else []
+    return medians, intervals
+
+
+class Headline(Workdir):
+    """run and compare lead with a short headline, rounded for people;
+    the full tables on request."""
+
+    def test_run_leads_with_a_short_headline(self):
+        out = self.path('h.h5')
+        r = run('run', self.small, '-n', '20', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLessEqual(len(r.stdout.splitlines()), 25, r.stdout)
+        self.assertNotIn('Entries', r.stdout)
+        self.assertNotRegex(r.stdout, r'\de[-+]?\d')
+        self.assertIn('2020 (year 1)', r.stdout)
+        self.assertIn('£ at constant 2019/20 prices', r.stdout)
+        self.assertIn('--table full, or cascade summary ' + out, r.stdout)
+        self.assertRegex(r.stdout, r'Wrote .*h\.h5: 1 scenario x 20 runs x '
+                                   r'26 months in [0-9.]+ s\.')
+        with h5py.File(out) as f:
+            stocks = f['scenarios/small/stocks'][:]  # run, month, stage, age
+            stages = [x.decode() for x in f['dims/stage'][:]]
+            spend = f['scenarios/small/spend'][:]    # run, month, early/late
+            deflator = f['scenarios/small/deflator'][:]
+        care = [i for i, x in enumerate(stages)
+                if x.startswith('looked_after')]
+        # 31 March 2020 is month 11, 2021 month 23
+        for month, column in ((11, 0), (23, 1)):
+            la = stocks[:, month][:, care].sum(axis=(1, 2))
+            medians, intervals = figure_lines(r.stdout, 'looked after')
+            self.assertEqual(medians[column], people(np.median(la)))
+            self.assertEqual(intervals[column],
+                             f'[{people(np.quantile(la, 0.05))}, '
+                             f'{people(np.quantile(la, 0.95))}]')
+        late = (spend[:, 0:12, 1] / deflator[None, 0:12]).sum(axis=1)
+        medians, intervals = figure_lines(r.stdout, 'late intervention')
+        self.assertEqual(medians[0], money(np.median(late)))
+        self.assertNotIn('early intervention', r.stdout)  # it has none
+        # the tables as before with --table full
+        full = run('run', self.small, '-n', '20', '-o', out, '--table',
+                   'full')
+        self.assertEqual(full.returncode, 0, full.stderr)
+        self.assertIn('Entries: children starting', full.stdout)
+        summary = run('summary', out)
+        self.assertEqual(table_lines(full.stdout), table_lines(summary.stdout))
+        r = run('run', self.small, '-n', '2', '-o', out, '--table', 'all')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--table: expected headline (the default) or full, "
+                      "found 'all'", r.stderr)
+
+    def test_the_baseline_headline_counts_dfe_categories(self):
+        out = self.path('det.h5')
+        r = run('run', '--deterministic', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            stocks = f['scenarios/england-baseline/stocks'][0]
+            category = [x.decode() for x in f['dims/stage_category'][:]]
+        at = {}
+        for month in (11, 59, 119):  # 31 March 2020, 2024, 2029
+            by = {k: sum(stocks[month, i].sum() for i, c in
+                         enumerate(category) if c in ks)
+                  for k, ks in (('la', ['looked_after']), ('cp', ['cp']),
+                                ('cin', ['cin', 'cp', 'looked_after']))}
+            at[month] = by
+        self.assertIn('2029 (year 10)', r.stdout)
+        for label, key in (('looked after', 'la'), ('on a CP plan', 'cp'),
+                           ('in need (all CIN)', 'cin')):
+            medians, _ = figure_lines(r.stdout, label)
+            self.assertEqual(medians, [people(at[m][key])
+                                       for m in (11, 59, 119)], label)
+        self.assertLessEqual(len(r.stdout.splitlines()), 25, r.stdout)
+
+    def test_compare_leads_with_npv_payback_and_probability(self):
+        alt = SMALL.replace('name: small', 'name: small-alt').replace(
+            'rate: 0.05}', 'rate: 0.065}')
+        path = self.path('small-alt.yaml')
+        with open(path, 'w') as f:
+            f.write(alt)
+        out = self.path('both.h5')
+        r = run('run', self.small, path, '-n', '20', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('cascade compare ' + out, r.stdout)
+        r = run('compare', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLessEqual(len(r.stdout.splitlines()), 27, r.stdout)
+        self.assertNotIn('Difference in entries', r.stdout)
+        self.assertNotRegex(r.stdout, r'\de[-+]?\d')
+        with h5py.File(out) as f:
+            g = f['compare/small-alt_vs_small']
+            npv = g['npv'][:]
+            p = float(g.attrs['probability_alt_costs_more'])
+        medians, intervals = figure_lines(
+            r.stdout, 'net present value (> 0: the alternative costs more):')
+        sign = lambda v: ('+' if v > 0 and money(v) != '£0' else '') + \
+            money(v)
+        self.assertEqual(medians[0], sign(np.median(npv)))
+        self.assertIn(f'({round(p * 20)} of 20 runs)', r.stdout)
+        self.assertIn('discounted at 3.5% a year', r.stdout)
+        self.assertIn('at constant 2019/20 prices', r.stdout)
+        self.assertRegex(r.stdout, r'payback: (\d{4}/\d\d \(year \d\)|none)')
+        self.assertRegex(r.stdout, r'Wrote /compare/small-alt_vs_small to '
+                                   r'.*both\.h5 in [0-9.]+ s\.')
+        full = run('compare', out, '--table', 'full', '--no-write')
+        self.assertEqual(full.returncode, 0, full.stderr)
+        self.assertIn('Difference in entries', full.stdout)
+        self.assertIn('Compared in ', full.stdout)
+
+
 class ReadsWhatTheFileRecords(Workdir):
     """summary, compare and sensitivity use the file's records, never the
     scenario text stored in it; the table is the one cascade run prints."""
@@ -566,7 +748,8 @@ class ReadsWhatTheFileRecords(Workdir):
         super().setUp()
         write_uncertain(self)
         self.out = self.path('pair.h5')
-        r = run('run', self.small, self.unc, '-n', '12', '-o', self.out)
+        r = run('run', self.small, self.unc, '-n', '12', '-o', self.out,
+                '--table', 'full')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.run_stdout = r.stdout
 
@@ -585,7 +768,7 @@ class ReadsWhatTheFileRecords(Workdir):
             finally:
                 p.kill()
             self.assertEqual(p.returncode, 0, f'{args[0]}: {err}')
-            outs.append(out)
+            outs.append(without_footer(out))
         return outs
 
     def test_stored_scenario_text_is_never_loaded(self):
@@ -612,7 +795,7 @@ class ReadsWhatTheFileRecords(Workdir):
                              table_lines(from_run))
         # the England baseline: placements, capacity, funded places
         out = self.path('det.h5')
-        r = run('run', '--deterministic', '-o', out)
+        r = run('run', '--deterministic', '-o', out, '--table', 'full')
         self.assertEqual(r.returncode, 0, r.stderr)
         s = run('summary', out)
         self.assertEqual(s.returncode, 0, s.stderr)
@@ -635,8 +818,8 @@ class ReadsWhatTheFileRecords(Workdir):
         self.assertIn('--discount', r.stderr)
         r = run('compare', old, '--no-write', '--discount', '3.5%')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout,
-                         run('compare', self.out, '--no-write').stdout)
+        self.assertEqual(without_footer(r.stdout), without_footer(
+            run('compare', self.out, '--no-write').stdout))
 
 
 class PartialBatches(Workdir):
@@ -722,7 +905,7 @@ class CompareFilesAndRates(Workdir):
         before = digest(base), digest(alt)
         r2 = run('compare', base, alt, '--csv', two)
         self.assertEqual(r2.returncode, 0, r2.stderr)
-        self.assertEqual(r2.stdout, r.stdout)
+        self.assertEqual(without_footer(r2.stdout), without_footer(r.stdout))
         with open(one) as f, open(two) as g:
             self.assertEqual(f.read(), g.read())
         self.assertEqual((digest(base), digest(alt)), before)
@@ -867,12 +1050,41 @@ class Batches(Workdir):
         os.close(leader)
         self.assertEqual(p.returncode, 0)
         text = seen.decode()
-        self.assertRegex(text,
-                         r'small: \d+/3000 runs +[0-9.]+ runs/s +\d+ s left')
+        self.assertRegex(text, r'small: \d+/3000 runs +[0-9.]+ runs/s +'
+                               r'[0-9.]+ s left')
         self.assertIn('3000/3000 runs', text)
         # in a log (a pipe or file) a job shorter than 5 s says nothing
         r = run('run', self.small, '-n', '50', '-o', self.path('q.h5'))
         self.assertNotIn('runs/s', r.stderr)
+
+    def test_progress_lines_in_a_log_and_quiet_silences_them(self):
+        env = dict(os.environ, CASCADE_PROGRESS='lines')
+        def logged(*args):
+            r = subprocess.run([CASCADE, 'run', *args], capture_output=True,
+                               text=True, timeout=600, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stderr.splitlines()
+        lines = logged(self.small, self.unc, '-n', '40',
+                       '-o', self.path('p.h5'))
+        line = (r'cascade run: (small|small-unc): (\d+) of 40 runs '
+                r'\((\d+)%\), [0-9.]+ runs/s, [0-9.]+ s left')
+        for text in lines:
+            self.assertRegex(text, line)
+        for name in ('small', 'small-unc'):
+            done = [int(re.match(line, x).group(2)) for x in lines
+                    if x.startswith(f'cascade run: {name}:')]
+            # a line at each tenth (and the first run): no more, no fewer
+            self.assertEqual(sorted(done), done, name)
+            self.assertEqual(done[-1], 40, name)
+            self.assertEqual([d * 10 // 40 for d in done],
+                             sorted(set(d * 10 // 40 for d in done)), name)
+            self.assertGreaterEqual(len(done), 10, name)
+            self.assertLessEqual(len(done), 12, name)
+        self.assertEqual(logged(self.small, '-n', '40', '-o',
+                                self.path('q.h5'), '--quiet'), [])
+        env['CASCADE_PROGRESS'] = 'none'
+        self.assertEqual(logged(self.small, '-n', '40', '-o',
+                                self.path('q.h5')), [])
 
     def test_threads_give_the_same_file_with_parameters(self):
         one = self.batch('one.h5', '--threads', '1')
@@ -1074,17 +1286,48 @@ class Compare(Workdir):
             self.assertEqual(g['stock'].shape, (20, 3, 3))
             for axis in range(3):
                 self.assertGreater(len(g['money'].dims[axis]), 0)
-        with open(csv) as f:
+        import csv as csvlib
+        with open(csv, newline='') as f:
             header = f.readline().strip()
-            rows = f.readlines()
+            rows = list(csvlib.DictReader(f, fieldnames=header.split(',')))
         self.assertEqual(header,
-                         'base,alt,measure,year,stage,units,statistic,value')
-        npv_median = [r for r in rows
-                      if ',npv_real_discounted,' in r and ',median,' in r]
-        self.assertEqual(len(npv_median), 1)
-        self.assertAlmostEqual(float(npv_median[0].split(',')[-1]),
-                               float(np.median(npv)), delta=1e-6 * abs(
-                                   float(np.median(npv))) + 1e-6)
+                         'base,alt,measure,financial_year,year_ending_march,'
+                         'stage,units,statistic,value,price_base,'
+                         'discount_rate')
+        for row in rows:
+            # the price basis and rate on every row
+            self.assertEqual(row['price_base'], '2019/20')
+            self.assertEqual(float(row['discount_rate']), 0.035)
+            # a year label and its number for a spreadsheet to sort on
+            label = row['financial_year']
+            if re.fullmatch(r'\d{4}/\d\d', label):
+                self.assertEqual(int(row['year_ending_march']),
+                                 int(label[:4]) + 1, row)
+            # pounds are whole pounds, children to a tenth: never 17 digits
+            if row['units'].startswith('GBP'):
+                self.assertRegex(row['value'], r'^-?\d+$', row)
+            elif row['units'] == 'children':
+                self.assertRegex(row['value'], r'^-?\d+\.\d$', row)
+        self.assertIn('GBP (constant 2019/20 prices)',
+                      {r['units'] for r in rows})
+        by = {(r['measure'], r['statistic']): r for r in rows}
+        npv_row = by[('npv_real_discounted', 'median')]
+        self.assertEqual(npv_row['financial_year'], '2019/20 to 2021/22')
+        self.assertEqual(int(npv_row['value']), round(float(np.median(npv))))
+        self.assertEqual(float(by[('probability_alt_costs_more', 'value')][
+            'value']), p)
+        with h5py.File(self.out) as f:
+            g = f['compare/small-alt_vs_small']
+            payback = int(g.attrs['payback_year_of_median'])
+            years = [y.decode() for y in g['financial_year'][:]]
+        row = by[('payback_year_of_median', 'value')]
+        if payback >= 0:
+            self.assertEqual(row['financial_year'], years[payback])
+            self.assertEqual(int(row['value']), int(years[payback][:4]) + 1)
+        else:
+            self.assertEqual((row['financial_year'], row['value']),
+                             ('none', ''))
+        self.assertIn(('share_of_runs_paying_back', 'value'), by)
 
     def test_discount_flag_and_defaults(self):
         r = run('compare', self.out, '--discount', '0', '--no-write')
