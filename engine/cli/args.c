@@ -1,9 +1,11 @@
 /*
  * args.c - command-line values (see args.h).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "args.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,4 +79,42 @@ int cli_parse_table(const char *command, const char *text, int *full)
     }
     *full = strcmp(text, "full") == 0;
     return 0;
+}
+
+/* The input as the output's directory reaches it: a path relative to that
+ * directory (both made absolute first), or the input as given when either
+ * cannot be resolved. */
+void cli_extends_path(const char *input, const char *output, char *out,
+                      size_t size)
+{
+    char in_abs[PATH_MAX], dir[PATH_MAX], out_dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", output);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!realpath(input, in_abs) || !realpath(dir, out_dir)) {
+        snprintf(out, size, "%s", input);
+        return;
+    }
+    /* directory components the two share, from the root */
+    size_t i = 0, common = 0;
+    while (in_abs[i] && in_abs[i] == out_dir[i]) {
+        i++;
+        if (in_abs[i] == '/' && (out_dir[i] == '/' || out_dir[i] == '\0'))
+            common = i;
+    }
+    if (out_dir[i] == '\0' && in_abs[i] == '/')
+        common = i; /* the output's directory holds the input */
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *p = out_dir + common; *p; p++)
+        if (*p == '/' && used + 4 < size) {
+            memcpy(out + used, "../", 4);
+            used += 3;
+        }
+    snprintf(out + used, size - used, "%s", in_abs + common + 1);
 }

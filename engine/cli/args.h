@@ -6,6 +6,7 @@
 #ifndef CASCADE_CLI_ARGS_H
 #define CASCADE_CLI_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A whole number from 1 to max. 0, or -1 after printing why. */
@@ -20,6 +21,12 @@ int cli_parse_seed(const char *command, const char *text, uint64_t *out);
 int cli_parse_range(const char *command, const char *flag, const char *text,
                     long lo, long limit, const char *what, const char *example,
                     long *first, long *last);
+
+/* The input as the output's directory reaches it (what a written
+ * scenario's extends: says): a path relative to that directory (both made
+ * absolute first), or the input as given when either cannot be resolved. */
+void cli_extends_path(const char *input, const char *output, char *out,
+                      size_t size);
 
 /* --table headline|full: *full 1 for full. */
 int cli_parse_table(const char *command, const char *text, int *full);

@@ -18,6 +18,7 @@ int cli_export(int argc, char **argv);
 int cli_sensitivity(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_fit(int argc, char **argv);
+int cli_init(int argc, char **argv);
 int cli_backtest(int argc, char **argv);
 
 /* Map a library status to an exit status. */

@@ -61,44 +61,6 @@ static void usage(FILE *to)
             "Exit status: 0 done, 2 bad input, 1 other failure.\n");
 }
 
-/* The input as the output's directory reaches it: a path relative to that
- * directory (both made absolute first), or the input as given when either
- * cannot be resolved. */
-static void extends_path(const char *input, const char *output, char *out,
-                         size_t size)
-{
-    char in_abs[PATH_MAX], dir[PATH_MAX], out_dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", output);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    if (!realpath(input, in_abs) || !realpath(dir, out_dir)) {
-        snprintf(out, size, "%s", input);
-        return;
-    }
-    /* directory components the two share, from the root */
-    size_t i = 0, common = 0;
-    while (in_abs[i] && in_abs[i] == out_dir[i]) {
-        i++;
-        if (in_abs[i] == '/' && (out_dir[i] == '/' || out_dir[i] == '\0'))
-            common = i;
-    }
-    if (out_dir[i] == '\0' && in_abs[i] == '/')
-        common = i; /* the output's directory holds the input */
-    size_t used = 0;
-    out[0] = '\0';
-    for (const char *p = out_dir + common; *p; p++)
-        if (*p == '/' && used + 4 < size) {
-            memcpy(out + used, "../", 4);
-            used += 3;
-        }
-    snprintf(out + used, size - used, "%s", in_abs + common + 1);
-}
-
 static void print_report(const cs_fit_result *r, const cs_series *data,
                          int area)
 {
@@ -308,9 +270,25 @@ int cli_fit(int argc, char **argv)
     }
     if (rc == CS_OK)
         rc = cs_fit_run(sc, data, area, &fo, &r, &err);
+    /* a scenario of another size (England's structure for a council) is
+     * fitted scaled to the area, but the file would start at the input's
+     * size with the area's rates: the area's own scenario comes first */
+    if (rc == CS_OK && cs_fit_scaled(r))
+        rc = cs_error_set(
+            &err, CS_EINPUT,
+            "%s: not writing %s: %s is for an area of another size (%s), so "
+            "the fitted scenario would run it with %s's rates; write %s's "
+            "own scenario first, then fit that:\n"
+            "  cascade init %s --area %s --data ... -o %s.yaml\n"
+            "  cascade fit %s.yaml --area %s --data ...",
+            input, output, sc->name, cs_fit_note(r),
+            cs_series_area_name(data, area), cs_series_area_name(data, area),
+            input, cs_series_area_code(data, area),
+            cs_series_area_code(data, area), cs_series_area_code(data, area),
+            cs_series_area_code(data, area));
     if (rc == CS_OK) {
         char extends[PATH_MAX];
-        extends_path(input, output, extends, sizeof extends);
+        cli_extends_path(input, output, extends, sizeof extends);
         rc = cs_fit_write_yaml(r, output, extends, fitted_name, &err);
     }
     if (rc == CS_OK && csv)

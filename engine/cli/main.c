@@ -37,6 +37,9 @@ static void usage(FILE *to)
             "into one file\n"
             "  sensitivity  which uncertain parameters an outcome's spread "
             "comes from\n"
+            "  init      a council's scenario: the England structure with the "
+            "council's\n"
+            "            population, children and scaled assumptions\n"
             "  fit       estimate a scenario's free parameters from an area's "
             "published\n"
             "            figures and write the fitted scenario\n"
@@ -142,6 +145,8 @@ int main(int argc, char **argv)
         return cli_merge(argc - 1, argv + 1);
     if (!strcmp(command, "fit"))
         return cli_fit(argc - 1, argv + 1);
+    if (!strcmp(command, "init"))
+        return cli_init(argc - 1, argv + 1);
     if (!strcmp(command, "backtest"))
         return cli_backtest(argc - 1, argv + 1);
     if (!strcmp(command, "compare"))

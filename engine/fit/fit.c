@@ -166,7 +166,7 @@ static int population_at_march(const cs_series *data, int area, int year,
 }
 
 int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
-                   char *note, size_t note_size)
+                   int always_scale, int *scaled, char *note, size_t note_size)
 {
     double cla = 0, cpp = 0, cin = 0, pop = 0;
     int has_cla = fit_get(data, area, "cla_31_march", year, &cla);
@@ -185,7 +185,8 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
     double ratio = total_before > 0 ? pop / total_before : 1;
     /* a scenario made for an area of another size (England's structure for
      * a council): what scales with the population does so */
-    if (ratio < 0.8 || ratio > 1.25) {
+    *scaled = ratio < 0.8 || ratio > 1.25 || (always_scale && ratio != 1);
+    if (*scaled) {
         for (int y = 0; y < s->n_births; y++)
             s->births_per_year[y] *= ratio;
         for (int y = 0; y < s->n_migration; y++)
@@ -196,18 +197,16 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
         for (int i = 0; i < s->n_streams; i++)
             for (int y = 0; y < s->streams[i].n_years; y++)
                 s->streams[i].per_year[y] *= ratio;
-        for (int st = 0; st < s->n_stages; st++)
-            s->stages[st].places = floor(s->stages[st].places * ratio + 0.5);
-        for (int i = 0; i < s->n_levers; i++)
-            if (s->levers[i].kind == CS_LEVER_CAPACITY &&
-                s->levers[i].places >= 0)
-                s->levers[i].places = floor(s->levers[i].places * ratio + 0.5);
         snprintf(note, note_size,
                  "the scenario's population is %.0f, the area's %.0f at 31 "
-                 "March %d: births, migration, arrivals, funding and places "
-                 "scaled by %.4g",
+                 "March %d: births, migration, arrivals and funding scaled by "
+                 "%.4g, places with their stage's children",
                  total_before, pop, year, ratio);
     }
+    double stage_before[CS_MAX_STAGES] = {0};
+    for (int st = 0; st < s->n_stages; st++)
+        for (int a = 0; a < CS_AGES; a++)
+            stage_before[st] += s->initial[st][a];
     /* stages outside the DfE counts, and those of a category the figures
      * do not give, scale with the population */
     int set_cin = has_cin && has_cpp && has_cla && cin >= cpp + cla;
@@ -270,6 +269,26 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
         if (left < 0)
             return -1;
         s->initial[s->remainder_stage][a] = left;
+    }
+    /* fixed places keep their stage's headroom: scaled with its children
+     * (with the population where it had none) */
+    if (*scaled) {
+        double stage_ratio[CS_MAX_STAGES];
+        for (int st = 0; st < s->n_stages; st++) {
+            double after = 0;
+            for (int a = 0; a < CS_AGES; a++)
+                after += s->initial[st][a];
+            stage_ratio[st] =
+                stage_before[st] > 0 ? after / stage_before[st] : ratio;
+            s->stages[st].places =
+                floor(s->stages[st].places * stage_ratio[st] + 0.5);
+        }
+        for (int i = 0; i < s->n_levers; i++)
+            if (s->levers[i].kind == CS_LEVER_CAPACITY &&
+                s->levers[i].places >= 0)
+                s->levers[i].places = floor(
+                    s->levers[i].places * stage_ratio[s->levers[i].target] +
+                    0.5);
     }
     return 0;
 }

@@ -55,10 +55,16 @@ typedef struct fit_solution {
     double *mu; /* n_obs fitted values (the caller allocates) */
 } fit_solution;
 
-/* Children at 31 March `year` of area in s (published stocks; scenario.h
- * docs in fit.h, cs_fit_set_stocks). 0, or -1 if they do not fit. */
+/* Children at 31 March `year` of area in s: the published stocks of the
+ * DfE categories (looked-after children by age band where published), the
+ * stages without a category and what grows with the population (births,
+ * migration, arrivals, funding, places) scaled by the area's population
+ * over the scenario's when it differs by more than a fifth (or at all,
+ * always_scale; *scaled says if it was), the remainder the rest
+ * (docs/fitting.md). 0, or -1 if the published children are more than the
+ * population. */
 int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
-                   char *note, size_t note_size);
+                   int always_scale, int *scaled, char *note, size_t note_size);
 
 /* 1 and *value if data has measure (by name) for area and year. */
 int fit_get(const cs_series *data, int area, const char *measure, int year,

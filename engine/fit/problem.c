@@ -32,6 +32,7 @@ struct cs_fit_result {
     double persistence;
     int persistence_pairs;
     char note[256];
+    int scaled; /* the scenario scaled to the area (fit_set_stocks) */
     double seconds;
 };
 
@@ -284,7 +285,8 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
     if (rc == CS_OK) {
         set_trend_rules(r->base, last - 1 - first);
         char note[256];
-        if (fit_set_stocks(r->base, data, area, first, note, sizeof note) != 0)
+        if (fit_set_stocks(r->base, data, area, first, 0, &r->scaled, note,
+                           sizeof note) != 0)
             rc = cs_error_set(err, CS_EINPUT,
                               "%s at 31 March %d: the published children in "
                               "need, on CP plans and looked after are more "
@@ -425,6 +427,11 @@ double cs_fit_seconds(const cs_fit_result *r)
 const char *cs_fit_note(const cs_fit_result *r)
 {
     return r->note;
+}
+
+int cs_fit_scaled(const cs_fit_result *r)
+{
+    return r->scaled;
 }
 
 int cs_fit_n_points(const cs_fit_result *r)
@@ -647,8 +654,10 @@ static int fitted(const cs_fit_result *r, int year, int month, int horizon,
             }
         }
         char note[256];
+        int scaled = 0;
         if (rc == CS_OK && month == 4 &&
-            fit_set_stocks(moved, r->data, r->area, year, note, sizeof note))
+            fit_set_stocks(moved, r->data, r->area, year, 0, &scaled, note,
+                           sizeof note))
             rc = cs_error_set(err, CS_EINPUT,
                               "%s at 31 March %d: the published figures are "
                               "more than the population",

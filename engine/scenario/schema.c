@@ -1787,6 +1787,36 @@ static int read_births(reader *r, const tree_node *root)
                             MAX_COUNT, growth_node != NULL, s->births_per_year,
                             &s->n_births)))
         return rc;
+    /* births of another area's size (England's kept for a council) grow
+     * its children tenfold and more: about a year of age is born a year */
+    double children = 0, most = 0;
+    for (int st = 0; st < s->n_stages; st++)
+        for (int a = 0; a < CS_AGES; a++)
+            children += s->initial[st][a];
+    for (int y = 0; y < s->n_births; y++)
+        most = s->births_per_year[y] > most ? s->births_per_year[y] : most;
+    if (children > 0 && most > 20 * children / CS_AGES) {
+        /* at the later of the births and the population's total (a file
+         * that changed one and kept the other's) */
+        const tree_node *pop = tree_map_get(root, "population"), *total = NULL;
+        if (pop && !(total = tree_map_get(pop, "total")))
+            total = tree_map_get(pop, "total_by_age");
+        const tree_node *blame = total ? newer(n, total) : n;
+        char at[DIAG_TEXT_MAX + 32] = "";
+        if (total) {
+            char place[DIAG_TEXT_MAX];
+            snprintf(at, sizeof at, " (the %s is at %s)",
+                     blame == n ? "population's total" : "births' per_year",
+                     where(place, sizeof place, blame == n ? total : n, blame));
+        }
+        return diag_error(
+            r->err, blame,
+            "births.per_year: expected births near a year of age of the "
+            "population (%.0f children aged 0-17: %.0f a year of age), "
+            "found %.0f a year, more than twenty times that%s: births of "
+            "another area? (cascade init --area writes a council's)",
+            children, children / CS_AGES, most, at);
+    }
     double growth = 0;
     if (growth_node &&
         (rc = number_in(r, growth_node, "births.growth",

@@ -156,6 +156,38 @@ int cs_fit_scenario(const cs_fit_result *r, int year, int horizon_months,
 int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
                       const char *extends, const char *name, cs_error *err);
 
+/* 1 if the fit scaled the scenario to the area (its population differed
+ * by more than a fifth: England's structure for a council): the fitted
+ * scenario written would then start at the input's size. */
+int cs_fit_scaled(const cs_fit_result *r);
+
+/* ---- an area's scenario (cascade init) --------------------------------- */
+
+/*
+ * The structure (a scenario with an April base date) for an area: its
+ * stages, rates and costs, with the area's children at 31 March of the
+ * base year (the published children in need, on plans and looked after,
+ * looked-after children by age band where published, the population) and
+ * what grows with the population (births, migration, arrivals, funding,
+ * fixed places, the stages no statistic counts) scaled by the area's
+ * population over the structure's, *ratio. Needs the area's population and
+ * looked-after children for the year. Free with cs_scenario_free.
+ */
+int cs_area_scenario(const cs_scenario *structure, const cs_series *data,
+                     int area, cs_scenario **out, double *ratio, cs_error *err);
+
+/*
+ * Write cs_area_scenario's result as YAML to path (through a temporary):
+ * `extends: EXTENDS` (the structure as the output's directory sees it),
+ * `name: NAME`, the area's population and children, and the scaled
+ * numbers, each with a comment saying whether it is published, derived or
+ * scaled; `sources` names the data files in the header.
+ */
+int cs_area_write_yaml(const cs_scenario *area_scenario,
+                       const cs_scenario *structure, const cs_series *data,
+                       int area, const char *sources, const char *path,
+                       const char *extends, const char *name, cs_error *err);
+
 /* ---- backtesting ------------------------------------------------------- */
 
 typedef struct cs_backtest_options {

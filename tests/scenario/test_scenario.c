@@ -1043,6 +1043,12 @@ static const struct bad_file {
     {"alias-bomb.yaml",
      "{D}/alias-bomb.yaml:8:8: the document expands to more than 1000000 YAML "
      "nodes (alias '*f'; are aliases nested too deeply?)"},
+    {"births-of-another-area.yaml",
+     "{D}/births-of-another-area.yaml:15:13: births.per_year: expected births "
+     "near a year of age of the population (36000 children aged 0-17: 2000 a "
+     "year of age), found 608352 a year, more than twenty times that (the "
+     "population's total is at line 9): births of another area? (cascade "
+     "init --area writes a council's)"},
     {"base-date.yaml",
      "{D}/base-date.yaml:2:12: base_date: expected a year and month as "
      "YYYY-MM, like 2019-04 (years 1900 to 2200), found 2019-13"},
