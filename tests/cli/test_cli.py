@@ -904,6 +904,47 @@ class Batches(Workdir):
         self.assertSameRuns(whole, partial)
         self.assertEqual(self.leftovers(), [])
 
+    def test_resume_with_a_larger_n_extends_a_finished_batch(self):
+        whole = self.path('whole20.h5')
+        r = run('run', *self.pair, '-n', '20', '--seed', '21', '-o', whole,
+                '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name, args in (('finished.h5', []), ('sliced.h5', ['--runs',
+                                                               '3:7'])):
+            out = self.batch(name, *args)  # 13 runs, all or some done
+            r = run('compare', out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run('run', *self.pair, '--seed', '21', '-n', '20', '-o', out,
+                    '-q', '--resume')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # bit for bit the 20-run batch, summaries over all 20 runs
+            self.assertSameRuns(whole, out)
+            with h5py.File(out) as f, h5py.File(whole) as g:
+                for key in ('small', 'small-unc'):
+                    a, b = f['scenarios'][key], g['scenarios'][key]
+                    self.assertEqual(int(a.attrs['n_runs']), 20)
+                    self.assertEqual(
+                        int(a['summary'].attrs['n_runs_summarised']), 20)
+                    self.assertEqual(sorted(a.attrs), sorted(b.attrs))
+                self.assertNotIn('compare', f)  # of 13 runs: stale
+                same = set(g.attrs) - {'created', 'command_line'}
+                for key in same:
+                    self.assertEqual(f.attrs[key], g.attrs[key], key)
+            self.assertEqual(self.leftovers(), [])
+
+    def test_resume_with_a_smaller_n_is_refused(self):
+        out = self.batch('finished.h5')
+        before = digest(out)
+        r = run('run', *self.pair, '--seed', '21', '-n', '12', '-o', out,
+                '-q', '--resume')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('cannot resume %s: its batch has more runs than -n '
+                      'asks for (13, here -n 12; a batch can be extended to '
+                      'more runs, not cut to fewer: resume without -n, or '
+                      'with -n 13 or more)' % out, r.stderr)
+        self.assertEqual(digest(out), before)
+        self.assertEqual(self.leftovers(), [])
+
     def test_interrupt_then_resume_equals_one_batch(self):
         import signal
         import time
@@ -937,7 +978,7 @@ class Batches(Workdir):
     def test_resume_refuses_another_batch_and_keeps_the_file(self):
         partial = self.batch('partial.h5', '--runs', '0:4')
         before = digest(partial)
-        for args in (['--seed', '22'], ['-n', '14', '--seed', '21'],
+        for args in (['--seed', '22'], ['-n', '12', '--seed', '21'],
                      ['--seed', '21', '--no-process-noise'],
                      ['--seed', '21', '--no-parameter-uncertainty']):
             r = run('run', *self.pair, '-o', partial, '-q', '--resume', *args)

@@ -636,6 +636,67 @@ START_TEST(test_every_axis_has_its_dimension_scale)
 }
 END_TEST
 
+/* ---- extending a batch
+ * -------------------------------------------------------- */
+
+START_TEST(test_copy_runs_fills_a_larger_file_at_the_same_indices)
+{
+    char small[512], large[512], smaller[512];
+    in_test_dir(small, sizeof small, "small.h5");
+    in_test_dir(large, sizeof large, "large.h5");
+    in_test_dir(smaller, sizeof smaller, "smaller.h5");
+    write_output(small, 1, 4, 0x5); /* runs 0 and 2 of 4 done */
+    cs_result *from = open_result(small);
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    cs_error err;
+    ck_assert_int_eq(
+        cs_output_create(large, 0, &meta, &test_dims, &output, &err), CS_OK);
+    int index = -1;
+    ck_assert_int_eq(cs_output_add_scenario(output, "scenario_0",
+                                            INFO("name: scenario_0\n"), 7,
+                                            &index, &err),
+                     CS_OK);
+    long copied = -1;
+    int status = cs_output_copy_runs(output, index, from, 0, &copied, &err);
+    ck_assert_msg(status == CS_OK, "copy: %s", err.message);
+    ck_assert_int_eq(copied, 2);
+    ck_assert_int_eq(cs_output_close(output, &err), CS_OK);
+
+    cs_result *result = open_result(large);
+    ck_assert_int_eq(cs_result_n_runs(result, 0), 7);
+    unsigned char done[7];
+    ck_assert_int_eq(cs_result_read_run_done(result, 0, done, &err), CS_OK);
+    const unsigned char want[7] = {1, 0, 1, 0, 0, 0, 0};
+    ck_assert(memcmp(done, want, sizeof done) == 0);
+    double stocks[N_CELLS], flows[N_FLOWS], got_stocks[N_CELLS],
+        got_flows[N_FLOWS];
+    fill_run(0, 2, stocks, flows);
+    ck_assert_int_eq(
+        cs_result_read_run(result, 0, 2, got_stocks, got_flows, &err), CS_OK);
+    ck_assert(memcmp(stocks, got_stocks, sizeof stocks) == 0);
+    ck_assert(memcmp(flows, got_flows, sizeof flows) == 0);
+    cs_result_close(result);
+
+    /* a file of fewer runs cannot take them */
+    ck_assert_int_eq(
+        cs_output_create(smaller, 0, &meta, &test_dims, &output, &err), CS_OK);
+    ck_assert_int_eq(cs_output_add_scenario(output, "scenario_0",
+                                            INFO("name: scenario_0\n"), 3,
+                                            &index, &err),
+                     CS_OK);
+    status = cs_output_copy_runs(output, index, from, 0, &copied, &err);
+    ck_assert_int_eq(status, CS_EINPUT);
+    ck_assert_msg(strstr(err.message, "has 4 runs, more than the 3 of") != NULL,
+                  "expected the run counts in the message, got \"%s\"",
+                  err.message);
+    ck_assert_int_eq(copied, 0);
+    cs_output_abort(output);
+    cs_result_close(from);
+    ck_assert(!file_exists(smaller));
+}
+END_TEST
+
 /* ---- summaries
  * ---------------------------------------------------------------- */
 
@@ -1489,6 +1550,8 @@ static Suite *output_suite(void)
     tcase_add_test(round_trip,
                    test_stocks_are_chunked_per_run_year_and_compressed);
     tcase_add_test(round_trip, test_every_axis_has_its_dimension_scale);
+    tcase_add_test(round_trip,
+                   test_copy_runs_fills_a_larger_file_at_the_same_indices);
     tcase_add_test(round_trip, test_scenarios_are_listed_in_creation_order);
     tcase_add_test(round_trip,
                    test_stage_calendar_and_scenario_records_round_trip);
