@@ -932,6 +932,45 @@ class Batches(Workdir):
                     self.assertEqual(f.attrs[key], g.attrs[key], key)
             self.assertEqual(self.leftovers(), [])
 
+    def test_export_writes_parameter_draws_and_thins_runs(self):
+        out = self.batch('b.h5')
+        d = self.path('csv')
+        r = run('export', out, '--csv', d, '--runs', '2:5')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('params.csv', r.stdout)
+        self.assertIn(': 8 runs.', r.stdout)  # 4 runs of 2 scenarios
+        with h5py.File(out) as f:
+            g = f['scenarios/small-unc']
+            names = list(g['parameter'].asstr()[...])
+            params = g['params'][2:6]
+            shape = f['scenarios/small/stocks'].shape
+        with open(os.path.join(d, 'params.csv')) as f:
+            self.assertEqual(f.readline(), 'scenario,run,parameter,value\n')
+            rows = [line.rstrip('\n').split(',') for line in f]
+        # only the scenario with parameters has rows; values exactly
+        self.assertEqual([(x[0], int(x[1]), x[2]) for x in rows],
+                         [('small-unc', run_, name) for run_ in range(2, 6)
+                          for name in names])
+        np.testing.assert_array_equal(
+            np.array([float(x[3]) for x in rows]).reshape(params.shape),
+            params)
+        with open(os.path.join(d, 'stocks.csv')) as f:
+            f.readline()
+            runs = [int(line.split(',', 2)[1]) for line in f]
+        self.assertEqual(sorted(set(runs)), [2, 3, 4, 5])
+        self.assertEqual(len(runs), 2 * 4 * shape[1] * shape[2] * shape[3])
+        for bad, says in (('5:2', 'expected FIRST:LAST'),
+                          ('x', 'expected FIRST:LAST'),
+                          ('-1:3', 'expected FIRST:LAST'),
+                          ('0:13', "scenario 'small-unc' of %s has runs 0 "
+                                   "to 12" % out)):
+            e = self.path('e-' + bad)
+            r = run('export', out, '--csv', e, '--runs', bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn(says, r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(e, 'stocks.csv')))
+        self.assertEqual(self.leftovers(), [])
+
     def test_resume_with_a_smaller_n_is_refused(self):
         out = self.batch('finished.h5')
         before = digest(out)
