@@ -56,7 +56,7 @@ DPI = 120
 PIXELS = (int(FIGSIZE[0] * DPI), int(round(FIGSIZE[1] * DPI)))  # (960, 504)
 
 N_RUNS_DRAWN = 8
-FORMAT_VERSION = 2  # the newest output format read (docs/output-format.md)
+FORMAT_VERSION = 3  # the newest output format read (docs/output-format.md)
 MAX_RUNS = 10_000_000  # CS_OUTPUT_MAX_RUNS: no cascade file holds more
 DEFAULT_DISCOUNT = 0.035
 

@@ -489,7 +489,8 @@ done:
 }
 
 /* The file to resume must hold this very batch: same program, seed,
- * modes, scenarios (resolved YAML) and run count. */
+ * modes and scenarios (resolved YAML), and no more runs than asked for (a
+ * batch of fewer is extended: cs_batch_write). */
 static int check_resumable(const cs_batch *b, const cs_batch_settings *s,
                            long n_runs, const cs_result *earlier,
                            const char *path, cs_error *err)
@@ -531,10 +532,14 @@ static int check_resumable(const cs_batch *b, const cs_batch_settings *s,
         } else if (!yaml || strcmp(yaml, sc->resolved_yaml) != 0) {
             why = "a scenario has changed since";
             snprintf(detail, sizeof detail, " ('%s')", sc->name);
-        } else if (cs_result_n_runs(earlier, i) != n_runs) {
-            why = "its batch has another number of runs";
-            snprintf(detail, sizeof detail, " (%d, here -n %ld)",
-                     cs_result_n_runs(earlier, i), n_runs);
+        } else if (cs_result_n_runs(earlier, i) > n_runs) {
+            why = "its batch has more runs than -n asks for";
+            snprintf(detail, sizeof detail,
+                     " (%d, here -n %ld; a batch can be extended to more "
+                     "runs, not cut to fewer: resume without -n, or with -n "
+                     "%d or more)",
+                     cs_result_n_runs(earlier, i), n_runs,
+                     cs_result_n_runs(earlier, i));
         }
     }
     if (why)
@@ -797,7 +802,21 @@ int cs_batch_write(cs_batch *b, const cs_batch_settings *s,
         rc = layout_add(&u, i, b->entries[i].model, err);
     cs_output *out = NULL;
     char *tmp_path = NULL; /* under MPI: the file being written */
-    if (rc == CS_OK && earlier) {
+    /* a batch asked to have more runs than the file's: a new file of
+     * n_runs into which the runs done are copied (datasets cannot grow) */
+    int extend = 0;
+    for (int i = 0; earlier && i < cs_result_n_scenarios(earlier); i++)
+        extend = extend || cs_result_n_runs(earlier, i) < n_runs;
+    if (rc == CS_OK && extend) {
+        rc = create_file(b, s, f, n_runs, &u, &out, err);
+        for (int i = 0; i < b->n && rc == CS_OK; i++) {
+            long copied = 0;
+            rc = cs_output_copy_runs(
+                out, u.index[i], earlier,
+                cs_result_find_scenario(earlier, b->entries[i].scenario->name),
+                &copied, err);
+        }
+    } else if (rc == CS_OK && earlier) {
         rc = cs_output_reopen(source, f->path, f->force, &out, err);
         for (int i = 0; i < b->n && rc == CS_OK; i++)
             u.index[i] =

@@ -3,7 +3,7 @@
  *
  * cs_result_open checks, in order, that the path is a readable regular
  * file, an HDF5 file, a cascade output (root attributes format_version and
- * cascade_version) of a format this build understands (1 or 2), that /dims
+ * cascade_version) of a format this build understands (1 to 3), that /dims
  * and every scenario's datasets have the shapes the dims imply, and that
  * the file's claims are ones it can back: no more runs than
  * CS_OUTPUT_MAX_RUNS, and no more runs marked done than the chunks it

@@ -172,9 +172,8 @@ static void summarise_cells(const double *block, size_t cells, int n_done,
 }
 
 /* Create summary/{mean,quantiles} (NaN-filled) in scenario's group. */
-static int create_summary(const cs_output *output,
-                          const cs_output_scenario *scenario, int n_done,
-                          const hsize_t *mean_shape,
+static int create_summary(cs_output *output, cs_output_scenario *scenario,
+                          int n_done, const hsize_t *mean_shape,
                           const hsize_t *quantile_shape, hid_t *group,
                           hid_t *mean, hid_t *quantiles, const char **failed)
 {
@@ -192,8 +191,10 @@ static int create_summary(const cs_output *output,
     const hsize_t mean_chunk[3] = {(hsize_t)chunk_months,
                                    (hsize_t)output->n_stages,
                                    (hsize_t)output->n_ages};
-    const hid_t mean_scales[3] = {output->scale_month, output->scale_stage,
-                                  output->scale_age};
+    const hid_t mean_scales[3] = {
+        cs_output_scenario_axis(output, scenario, CS_AXIS_MONTH, -1),
+        cs_output_scenario_axis(output, scenario, CS_AXIS_STAGE, -1),
+        cs_output_scenario_axis(output, scenario, CS_AXIS_AGE, -1)};
     static const char *const mean_labels[3] = {"month", "stage", "age"};
     *mean = create_summary_dataset(
         *group, "mean", 3, mean_shape, mean_chunk, mean_scales, mean_labels,
@@ -206,9 +207,9 @@ static int create_summary(const cs_output *output,
     const hsize_t quantile_chunk[4] = {1, (hsize_t)chunk_months,
                                        (hsize_t)output->n_stages,
                                        (hsize_t)output->n_ages};
-    const hid_t quantile_scales[4] = {output->scale_quantile,
-                                      output->scale_month, output->scale_stage,
-                                      output->scale_age};
+    const hid_t quantile_scales[4] = {
+        cs_output_scenario_axis(output, scenario, CS_AXIS_QUANTILE, *group),
+        mean_scales[0], mean_scales[1], mean_scales[2]};
     static const char *const quantile_labels[4] = {"quantile", "month", "stage",
                                                    "age"};
     *quantiles = create_summary_dataset(

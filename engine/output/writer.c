@@ -17,6 +17,7 @@
  */
 #include "writer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -421,6 +422,171 @@ static herr_t write_dim(hid_t group, const dim_dataset *d)
     return status;
 }
 
+/* Where each axis's scale is: its name in a scenario group (format 3)
+ * and in /dims (every format). */
+static const struct {
+    const char *group_name, *dims_name;
+} axis_names[CS_N_AXES] = {
+    [CS_AXIS_MONTH] = {"month", "month"},
+    [CS_AXIS_STAGE] = {"stage", "stage"},
+    [CS_AXIS_AGE] = {"age", "age"},
+    [CS_AXIS_TRANSITION] = {"transition", "transition"},
+    [CS_AXIS_COST_LINE] = {"cost_line", "cost_line"},
+    /* a group cannot hold both the spend dataset and a spend dimension */
+    [CS_AXIS_SPEND] = {"intervention", "spend"},
+    [CS_AXIS_CAPACITY_STAGE] = {"capacity_stage", "capacity_stage"},
+    [CS_AXIS_CAPACITY_MEASURE] = {"capacity_measure", "capacity_measure"},
+    [CS_AXIS_QUANTILE] = {"quantile", "quantile"},
+};
+
+/* The records aligned with an axis, in /dims and (format 3) in each
+ * scenario group: attached to that axis's scale there, so netCDF readers
+ * see them as variables along it. */
+static const struct {
+    const char *name;
+    cs_output_axis along;
+} axis_records[] = {
+    {"month_financial_year", CS_AXIS_MONTH},
+    {"stage_intervention", CS_AXIS_STAGE},
+    {"stage_group", CS_AXIS_STAGE},
+    {"stage_category", CS_AXIS_STAGE},
+    {"transition_from", CS_AXIS_TRANSITION},
+    {"transition_to", CS_AXIS_TRANSITION},
+    {"cost_line_intervention", CS_AXIS_COST_LINE},
+};
+
+/* Attach every record of group to its axis's scale axes[along] (skipping
+ * axes < 0: not in this file). */
+static herr_t attach_records(hid_t group, const hid_t *axes)
+{
+    for (size_t i = 0; i < sizeof axis_records / sizeof axis_records[0]; i++) {
+        hid_t scale = axes[axis_records[i].along];
+        if (scale < 0)
+            continue;
+        hid_t record = H5Dopen2(group, axis_records[i].name, H5P_DEFAULT);
+        const char *const label = axis_names[axis_records[i].along].group_name;
+        herr_t status = record >= 0
+                            ? cs_output_attach_scales(record, 1, &scale, &label)
+                            : -1;
+        cs_h5_close(record);
+        if (status < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Copy the string attribute name of from to to, if from has it. */
+static herr_t copy_text_attribute(hid_t from, hid_t to, const char *name)
+{
+    htri_t exists = H5Aexists(from, name);
+    if (exists <= 0)
+        return exists < 0 ? -1 : 0;
+    herr_t status = -1;
+    char *text = NULL;
+    hid_t attr = H5Aopen(from, name, H5P_DEFAULT);
+    hid_t type = cs_h5_string_type();
+    if (attr >= 0 && type >= 0 && H5Aread(attr, type, &text) >= 0) {
+        status = cs_h5_attr_string(to, name, text);
+        H5free_memory(text);
+    }
+    cs_h5_close(type);
+    cs_h5_close(attr);
+    return status;
+}
+
+/*
+ * Copy /dims/<dims_name> (its values, not its attributes, so no scale
+ * references come with it) to dest/<name>, with its description and
+ * units, and mark the copy as the dimension scale `name` if is_scale.
+ * Returns the open copy or -1.
+ */
+static hid_t copy_from_dims(const cs_output *output, const char *dims_name,
+                            hid_t dest, const char *name, int is_scale)
+{
+    char source[64];
+    snprintf(source, sizeof source, "dims/%s", dims_name);
+    hid_t copy = -1, from = -1;
+    hid_t ocpypl = H5Pcreate(H5P_OBJECT_COPY);
+    if (ocpypl >= 0 &&
+        H5Pset_copy_object(ocpypl, H5O_COPY_WITHOUT_ATTR_FLAG) >= 0 &&
+        H5Ocopy(output->file, source, dest, name, ocpypl, H5P_DEFAULT) >= 0)
+        copy = H5Dopen2(dest, name, H5P_DEFAULT);
+    if (copy >= 0)
+        from = H5Dopen2(output->file, source, H5P_DEFAULT);
+    if (copy >= 0 && (from < 0 || (is_scale && H5DSset_scale(copy, name) < 0) ||
+                      copy_text_attribute(from, copy, "description") < 0 ||
+                      copy_text_attribute(from, copy, "units") < 0)) {
+        cs_h5_close(copy);
+        copy = -1;
+    }
+    cs_h5_close(from);
+    cs_h5_close(ocpypl);
+    return copy;
+}
+
+/* 1 if the file has axis at all (cost lines and capacity are optional). */
+static int has_axis(const cs_output *output, cs_output_axis axis)
+{
+    if (axis == CS_AXIS_COST_LINE)
+        return output->n_cost_lines > 0;
+    if (axis == CS_AXIS_CAPACITY_STAGE || axis == CS_AXIS_CAPACITY_MEASURE)
+        return output->n_capacity > 0;
+    return 1;
+}
+
+hid_t cs_output_scenario_axis(cs_output *output, cs_output_scenario *scenario,
+                              cs_output_axis axis, hid_t summary)
+{
+    assert(axis >= 0 && axis < CS_N_AXES);
+    if (scenario->axis[axis] >= 0 || !has_axis(output, axis))
+        return scenario->axis[axis];
+    const char *name = axis_names[axis].group_name;
+    hid_t scale = -1;
+    if (output->format < 3) {
+        char shared[64];
+        snprintf(shared, sizeof shared, "dims/%s", axis_names[axis].dims_name);
+        scale = H5Dopen2(output->file, shared, H5P_DEFAULT);
+    } else if (axis != CS_AXIS_QUANTILE) {
+        scale = H5Dopen2(scenario->group, name, H5P_DEFAULT);
+    } else if (summary >= 0) {
+        scale = H5Lexists(summary, name, H5P_DEFAULT) > 0
+                    ? H5Dopen2(summary, name, H5P_DEFAULT)
+                    : copy_from_dims(output, name, summary, name, 1);
+    }
+    scenario->axis[axis] = scale;
+    return scale;
+}
+
+/* Format 3: the scenario group's own copies of the scales (and of the
+ * records along them), for its datasets to attach. */
+static herr_t write_group_axes(cs_output *output, cs_output_scenario *scenario)
+{
+    for (int a = 0; a < CS_N_AXES; a++) {
+        if (a == CS_AXIS_QUANTILE || !has_axis(output, (cs_output_axis)a))
+            continue;
+        scenario->axis[a] =
+            copy_from_dims(output, axis_names[a].dims_name, scenario->group,
+                           axis_names[a].group_name, 1);
+        if (scenario->axis[a] < 0)
+            return -1;
+    }
+    hid_t years = copy_from_dims(output, "financial_year", scenario->group,
+                                 "financial_year", 1);
+    if (years < 0)
+        return -1;
+    cs_h5_close(years);
+    for (size_t i = 0; i < sizeof axis_records / sizeof axis_records[0]; i++) {
+        if (scenario->axis[axis_records[i].along] < 0)
+            continue;
+        hid_t record = copy_from_dims(output, axis_records[i].name,
+                                      scenario->group, axis_records[i].name, 0);
+        if (record < 0)
+            return -1;
+        cs_h5_close(record);
+    }
+    return attach_records(scenario->group, scenario->axis);
+}
+
 static int write_dims(cs_output *output, const cs_output_dims *dims,
                       cs_error *err)
 {
@@ -462,12 +628,12 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
         {"stage_intervention", 1, dims->n_stages, dims->stage_intervention,
          NULL, NULL, NULL, NULL,
          "\"none\", \"early\" or \"late\" intervention, aligned with "
-         "/dims/stage",
+         "stage",
          NULL},
         {"stage_group", 1, dims->n_stages, dims->stage_group, NULL, NULL, NULL,
          NULL,
          "the placement group (top-level stage) each leaf stage belongs to, "
-         "or \"\" for a stage without placements, aligned with /dims/stage",
+         "or \"\" for a stage without placements, aligned with stage",
          NULL},
         {"stage_category", 1, dims->n_stages,
          dims->stage_category ? dims->stage_category : unknown, NULL, NULL,
@@ -475,7 +641,7 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
          "DfE statistical category of each stage: \"none\", \"cin\" "
          "(children in need census), \"cp\" (child protection plan), "
          "\"looked_after\", or \"unknown\" when the scenario did not say; "
-         "aligned with /dims/stage",
+         "aligned with stage",
          NULL},
         {"age", 1, dims->n_ages, NULL, ages, NULL, "age", "years",
          "age in completed years at the end of the month", &output->scale_age},
@@ -487,12 +653,12 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
         {"transition_from", 1, dims->n_transitions, dims->transition_from, NULL,
          NULL, NULL, NULL,
          "stage or group id each transition moves children out of, aligned "
-         "with /dims/transition; \"\" for arrivals (births, migration in)",
+         "with transition; \"\" for arrivals (births, migration in)",
          NULL},
         {"transition_to", 1, dims->n_transitions, dims->transition_to, NULL,
          NULL, NULL, NULL,
          "stage or group id each transition moves children into, aligned "
-         "with /dims/transition; \"\" for leaving the system (age 18, "
+         "with transition; \"\" for leaving the system (age 18, "
          "migration out)",
          NULL},
         {"quantile", 1, CS_N_QUANTILES, NULL, NULL, cs_quantile_levels,
@@ -507,8 +673,7 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
          &output->scale_cost_line},
         {"cost_line_intervention", costed, dims->n_cost_lines,
          dims->cost_line_intervention, NULL, NULL, NULL, NULL,
-         "\"early\" or \"late\" intervention, aligned with /dims/cost_line",
-         NULL},
+         "\"early\" or \"late\" intervention, aligned with cost_line", NULL},
         {"capacity_stage", limited, dims->n_capacity, dims->capacity_labels,
          NULL, NULL, "capacity_stage", NULL,
          "leaf stage with a limited number of places", &output->scale_capacity},
@@ -530,6 +695,18 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
     for (size_t i = 0; !failed && i < sizeof table / sizeof table[0]; i++)
         if (table[i].present && write_dim(group, &table[i]) < 0)
             failed = table[i].name;
+    const hid_t shared[CS_N_AXES] = {
+        [CS_AXIS_MONTH] = output->scale_month,
+        [CS_AXIS_STAGE] = output->scale_stage,
+        [CS_AXIS_AGE] = output->scale_age,
+        [CS_AXIS_TRANSITION] = output->scale_transition,
+        [CS_AXIS_COST_LINE] = output->scale_cost_line,
+        [CS_AXIS_SPEND] = output->scale_spend,
+        [CS_AXIS_CAPACITY_STAGE] = output->scale_capacity,
+        [CS_AXIS_CAPACITY_MEASURE] = output->scale_capacity_measure,
+        [CS_AXIS_QUANTILE] = output->scale_quantile};
+    if (!failed && attach_records(group, shared) < 0)
+        failed = "records";
     int status = CS_OK;
     if (failed)
         status = cs_h5_error(err, CS_EIO, "writing /dims/%s to %s", failed,
@@ -552,6 +729,10 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->spend);
         cs_h5_close(scenario->capacity);
         cs_h5_close(scenario->params);
+        for (int a = 0; a < CS_N_AXES; a++) {
+            cs_h5_close(scenario->axis[a]);
+            scenario->axis[a] = -1;
+        }
         cs_h5_close(scenario->group);
         scenario->stocks = scenario->flows = scenario->run_done =
             scenario->costs = scenario->spend = scenario->capacity =
@@ -632,6 +813,7 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
         output->scale_transition = output->scale_quantile =
             output->scale_cost_line = output->scale_spend =
                 output->scale_capacity = output->scale_capacity_measure = -1;
+    output->format = CS_OUTPUT_FORMAT_VERSION;
     output->n_months = dims->n_months;
     output->n_stages = dims->n_stages;
     output->n_ages = dims->n_ages;
@@ -853,6 +1035,8 @@ static int add_scenario(cs_output *output, const char *name,
         if (attributes[i].present &&
             write_scenario_attribute(scenario->group, &attributes[i]) < 0)
             failed = attributes[i].name;
+    if (!failed && write_group_axes(output, scenario) < 0)
+        failed = "axes";
     if (!failed) {
         scenario->run_done = create_run_done(scenario->group, n_runs);
         if (scenario->run_done < 0)
@@ -875,7 +1059,8 @@ static int add_scenario(cs_output *output, const char *name,
          4,
          {0, months, stages, ages},
          {1, months_per_chunk, stages, ages},
-         {-1, output->scale_month, output->scale_stage, output->scale_age},
+         {-1, scenario->axis[CS_AXIS_MONTH], scenario->axis[CS_AXIS_STAGE],
+          scenario->axis[CS_AXIS_AGE]},
          {"run", "month", "stage", "age"},
          "children",
          "children in each stage and single year of age at the end of each "
@@ -886,7 +1071,8 @@ static int add_scenario(cs_output *output, const char *name,
          3,
          {0, months, (hsize_t)output->n_transitions},
          {1, months, (hsize_t)output->n_transitions},
-         {-1, output->scale_month, output->scale_transition},
+         {-1, scenario->axis[CS_AXIS_MONTH],
+          scenario->axis[CS_AXIS_TRANSITION]},
          {"run", "month", "transition"},
          "children per month",
          "children moved by each transition during each month, per run",
@@ -896,7 +1082,7 @@ static int add_scenario(cs_output *output, const char *name,
          3,
          {0, months, lines},
          {1, months, lines},
-         {-1, output->scale_month, output->scale_cost_line},
+         {-1, scenario->axis[CS_AXIS_MONTH], scenario->axis[CS_AXIS_COST_LINE]},
          {"run", "month", "cost_line"},
          "GBP (cash) per month",
          "spend on each cost line during each month (children at the end of "
@@ -908,8 +1094,8 @@ static int add_scenario(cs_output *output, const char *name,
          3,
          {0, months, 2},
          {1, months, 2},
-         {-1, output->scale_month, output->scale_spend},
-         {"run", "month", "spend"},
+         {-1, scenario->axis[CS_AXIS_MONTH], scenario->axis[CS_AXIS_SPEND]},
+         {"run", "month", "intervention"},
          "GBP (cash) per month",
          "early- and late-intervention spend during each month (sums of "
          "costs over cost lines), per run",
@@ -919,8 +1105,9 @@ static int add_scenario(cs_output *output, const char *name,
          4,
          {0, months, limited, 3},
          {1, months, limited, 3},
-         {-1, output->scale_month, output->scale_capacity,
-          output->scale_capacity_measure},
+         {-1, scenario->axis[CS_AXIS_MONTH],
+          scenario->axis[CS_AXIS_CAPACITY_STAGE],
+          scenario->axis[CS_AXIS_CAPACITY_MEASURE]},
          {"run", "month", "capacity_stage", "capacity_measure"},
          "children (places)",
          "for each stage with limited places: places available, children in "
@@ -991,6 +1178,8 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                                      .spend = -1,
                                      .capacity = -1,
                                      .params = -1};
+    for (int a = 0; a < CS_N_AXES; a++)
+        scenario->axis[a] = -1;
     if (!scenario->name)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     /* Counted from here on, so close_handles sees whatever was opened. */
@@ -1042,6 +1231,8 @@ int cs_output_set_prices(cs_output *output, int scenario_index,
     cs_h5_quiet_begin(&quiet);
     const char *failed = NULL;
     hsize_t months = (hsize_t)output->n_months;
+    hid_t month_scale =
+        cs_output_scenario_axis(output, scenario, CS_AXIS_MONTH, -1);
     hid_t d = write_matrix(scenario->group, "deflator", 1, &months, deflator);
     static const char *const month_label[1] = {"month"};
     if (d < 0 || cs_h5_attr_string(d, "units", units) < 0 ||
@@ -1049,12 +1240,14 @@ int cs_output_set_prices(cs_output *output, int scenario_index,
         cs_h5_attr_string(d, "description",
                           "general price index by month: divide cash by it "
                           "for constant prices of the price base year") < 0 ||
-        cs_output_attach_scales(d, 1, &output->scale_month, month_label) < 0)
+        cs_output_attach_scales(d, 1, &month_scale, month_label) < 0)
         failed = "deflator";
     cs_h5_close(d);
     if (!failed && output->n_cost_lines > 0) {
         const hsize_t shape[2] = {months, (hsize_t)output->n_cost_lines};
-        const hid_t scales[2] = {output->scale_month, output->scale_cost_line};
+        const hid_t scales[2] = {
+            month_scale,
+            cs_output_scenario_axis(output, scenario, CS_AXIS_COST_LINE, -1)};
         static const char *const labels[2] = {"month", "cost_line"};
         hid_t u =
             write_matrix(scenario->group, "unit_costs", 2, shape, unit_costs);
@@ -1144,12 +1337,14 @@ int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
     hid_t dists = cs_h5_dataset_strings(
         scenario->group, "parameter_distribution", n, distributions);
     hid_t run_scale = H5Dopen2(scenario->group, "run", H5P_DEFAULT);
+    static const char *const parameter_label[1] = {"parameter"};
     if (make_scale(scale, "parameter",
                    "uncertain parameter: its path in the scenario") < 0 ||
         dists < 0 ||
         cs_h5_attr_string(dists, "description",
                           "each parameter's distribution, aligned with "
                           "parameter") < 0 ||
+        cs_output_attach_scales(dists, 1, &scale, parameter_label) < 0 ||
         run_scale < 0)
         failed = "parameter";
     if (!failed) {
@@ -1453,6 +1648,8 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
                               .spend = -1,
                               .capacity = -1,
                               .params = -1};
+    for (int a = 0; a < CS_N_AXES; a++)
+        s->axis[a] = -1;
     if (!s->name)
         return -1;
     output->n_scenarios++;
@@ -1549,6 +1746,13 @@ static int open_existing(cs_output *output, const char *shown, hid_t fapl,
         failed = "reading /dims";
         goto done;
     }
+    long long format = 0;
+    if (cs_h5_read_attr_int(output->file, "format_version", &format) < 0 ||
+        format < 1 || format > CS_OUTPUT_FORMAT_VERSION) {
+        failed = "reading format_version";
+        goto done;
+    }
+    output->format = (int)format;
     cs_output_dims counts = {.n_months = output->n_months,
                              .n_stages = output->n_stages,
                              .n_ages = output->n_ages,

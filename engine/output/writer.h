@@ -8,6 +8,25 @@
 
 #include "cascade/output_writer.h"
 
+/*
+ * The axes a scenario's datasets are indexed by. From format 3 each is a
+ * dimension scale inside the scenario's group (quantile inside its summary
+ * group), so netCDF-4 readers (xarray) find them; files of formats 1 and 2
+ * attach the shared scales in /dims instead.
+ */
+typedef enum cs_output_axis {
+    CS_AXIS_MONTH,
+    CS_AXIS_STAGE,
+    CS_AXIS_AGE,
+    CS_AXIS_TRANSITION,
+    CS_AXIS_COST_LINE,
+    CS_AXIS_SPEND, /* "intervention" in a group, "spend" in /dims */
+    CS_AXIS_CAPACITY_STAGE,
+    CS_AXIS_CAPACITY_MEASURE,
+    CS_AXIS_QUANTILE,
+    CS_N_AXES
+} cs_output_axis;
+
 /* One /scenarios/<name>/ group; its datasets stay open while writing. */
 typedef struct cs_output_scenario {
     char *name;
@@ -21,6 +40,7 @@ typedef struct cs_output_scenario {
     hid_t capacity; /* [run, month, capacity_stage, measure], or -1 */
     hid_t params;   /* [run, parameter], or -1 */
     int n_params;
+    hid_t axis[CS_N_AXES]; /* the scales its datasets attach, or -1 */
 } cs_output_scenario;
 
 struct cs_output {
@@ -39,6 +59,7 @@ struct cs_output {
     int threads;         /* for the summaries (cs_output_set_threads) */
     int parallel;        /* opened on an MPI communicator (cs_output_adopt) */
     hid_t dxpl;          /* transfer properties of run writes */
+    int format;          /* the file's format_version */
 };
 
 /*
@@ -51,6 +72,14 @@ int cs_output_write_summary(cs_output *output, cs_output_scenario *scenario,
 /* Copy a file byte for byte to a new file `to` (created exclusively).
  * Defined in update.c. */
 int cs_output_copy_file(const char *from, const char *to, cs_error *err);
+
+/*
+ * Open (or, for CS_AXIS_QUANTILE in a new file, create in the summary
+ * group `summary`) the scale of axis in scenario->axis[axis], if it is not
+ * open and the file has it. Returns the handle, or -1.
+ */
+hid_t cs_output_scenario_axis(cs_output *output, cs_output_scenario *scenario,
+                              cs_output_axis axis, hid_t summary);
 
 /* Attach the named scales to dimensions 0.. of dataset, with labels. */
 herr_t cs_output_attach_scales(hid_t dataset, int rank, const hid_t *scales,

@@ -20,11 +20,13 @@
  *   /dims/capacity_stage, /dims/capacity_measure
  *   /scenarios/<name>/     run, run_done, stocks, flows, costs, spend,
  *                          capacity, unit_costs, deflator, parameter,
- *                          parameter_distribution, params, summary/
+ *                          parameter_distribution, params, summary/, and
+ *                          (format 3) copies of the /dims scales and
+ *                          records its datasets attach
  *   /compare/<alt>_vs_<base>/  written by cascade compare
  *                          (output_group.h)
  *
- * output_writer.h writes it, output_reader.h reads it (formats 1 and 2),
+ * output_writer.h writes it, output_reader.h reads it (formats 1 to 3),
  * output_group.h adds derived tables to a finished file.
  */
 #ifndef CASCADE_OUTPUT_FORMAT_H
@@ -36,8 +38,10 @@
 
 /* The layout written; readers read this and every earlier one. Format 2
  * added the per-stage, calendar and provenance records that reports read
- * instead of recompiling the stored scenario text. */
-#define CS_OUTPUT_FORMAT_VERSION 2
+ * instead of recompiling the stored scenario text. Format 3 gives each
+ * scenario group its own dimension scales (netCDF-4 readers such as xarray
+ * open the group directly); /dims is unchanged. */
+#define CS_OUTPUT_FORMAT_VERSION 3
 #define CS_OUTPUT_OLDEST_FORMAT 1
 
 /* The most runs a scenario of a file may have: what `cascade run -n`

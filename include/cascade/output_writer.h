@@ -192,6 +192,19 @@ const char *cs_output_tmp_path(const cs_output *output);
 int cs_output_find_scenario(const cs_output *output, const char *name);
 int cs_output_n_runs(const cs_output *output, int scenario_index);
 
+/*
+ * Extending a batch: copy every run marked done in scenario from_scenario
+ * of the open file `from` (output_reader.h) into scenario scenario_index
+ * of output, at the same run indices, each marked done once written;
+ * *copied counts them. Output's scenario must have at least as many runs
+ * and the same months, stages, ages, transitions, cost lines, capacity
+ * stages and parameters (else CS_EINPUT). Values are copied exactly.
+ */
+struct cs_result;
+int cs_output_copy_runs(cs_output *output, int scenario_index,
+                        const struct cs_result *from, int from_scenario,
+                        long *copied, cs_error *err);
+
 /* Write one run's parameter values (n of cs_output_add_parameters). Call
  * before cs_output_write_run. */
 int cs_output_write_params(cs_output *output, int scenario_index, int run,

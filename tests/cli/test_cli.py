@@ -1116,6 +1116,86 @@ class Batches(Workdir):
         self.assertSameRuns(whole, partial)
         self.assertEqual(self.leftovers(), [])
 
+    def test_resume_with_a_larger_n_extends_a_finished_batch(self):
+        whole = self.path('whole20.h5')
+        r = run('run', *self.pair, '-n', '20', '--seed', '21', '-o', whole,
+                '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name, args in (('finished.h5', []), ('sliced.h5', ['--runs',
+                                                               '3:7'])):
+            out = self.batch(name, *args)  # 13 runs, all or some done
+            r = run('compare', out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run('run', *self.pair, '--seed', '21', '-n', '20', '-o', out,
+                    '-q', '--resume')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # bit for bit the 20-run batch, summaries over all 20 runs
+            self.assertSameRuns(whole, out)
+            with h5py.File(out) as f, h5py.File(whole) as g:
+                for key in ('small', 'small-unc'):
+                    a, b = f['scenarios'][key], g['scenarios'][key]
+                    self.assertEqual(int(a.attrs['n_runs']), 20)
+                    self.assertEqual(
+                        int(a['summary'].attrs['n_runs_summarised']), 20)
+                    self.assertEqual(sorted(a.attrs), sorted(b.attrs))
+                self.assertNotIn('compare', f)  # of 13 runs: stale
+                same = set(g.attrs) - {'created', 'command_line'}
+                for key in same:
+                    self.assertEqual(f.attrs[key], g.attrs[key], key)
+            self.assertEqual(self.leftovers(), [])
+
+    def test_export_writes_parameter_draws_and_thins_runs(self):
+        out = self.batch('b.h5')
+        d = self.path('csv')
+        r = run('export', out, '--csv', d, '--runs', '2:5')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('params.csv', r.stdout)
+        self.assertIn(': 8 runs.', r.stdout)  # 4 runs of 2 scenarios
+        with h5py.File(out) as f:
+            g = f['scenarios/small-unc']
+            names = list(g['parameter'].asstr()[...])
+            params = g['params'][2:6]
+            shape = f['scenarios/small/stocks'].shape
+        with open(os.path.join(d, 'params.csv')) as f:
+            self.assertEqual(f.readline(), 'scenario,run,parameter,value\n')
+            rows = [line.rstrip('\n').split(',') for line in f]
+        # only the scenario with parameters has rows; values exactly
+        self.assertEqual([(x[0], int(x[1]), x[2]) for x in rows],
+                         [('small-unc', run_, name) for run_ in range(2, 6)
+                          for name in names])
+        np.testing.assert_array_equal(
+            np.array([float(x[3]) for x in rows]).reshape(params.shape),
+            params)
+        with open(os.path.join(d, 'stocks.csv')) as f:
+            f.readline()
+            runs = [int(line.split(',', 2)[1]) for line in f]
+        self.assertEqual(sorted(set(runs)), [2, 3, 4, 5])
+        self.assertEqual(len(runs), 2 * 4 * shape[1] * shape[2] * shape[3])
+        for bad, says in (('5:2', 'expected FIRST:LAST'),
+                          ('x', 'expected FIRST:LAST'),
+                          ('-1:3', 'expected FIRST:LAST'),
+                          ('0:13', "scenario 'small-unc' of %s has runs 0 "
+                                   "to 12" % out)):
+            e = self.path('e-' + bad)
+            r = run('export', out, '--csv', e, '--runs', bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn(says, r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(e, 'stocks.csv')))
+        self.assertEqual(self.leftovers(), [])
+
+    def test_resume_with_a_smaller_n_is_refused(self):
+        out = self.batch('finished.h5')
+        before = digest(out)
+        r = run('run', *self.pair, '--seed', '21', '-n', '12', '-o', out,
+                '-q', '--resume')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('cannot resume %s: its batch has more runs than -n '
+                      'asks for (13, here -n 12; a batch can be extended to '
+                      'more runs, not cut to fewer: resume without -n, or '
+                      'with -n 13 or more)' % out, r.stderr)
+        self.assertEqual(digest(out), before)
+        self.assertEqual(self.leftovers(), [])
+
     def test_interrupt_then_resume_equals_one_batch(self):
         import signal
         import time
@@ -1149,7 +1229,7 @@ class Batches(Workdir):
     def test_resume_refuses_another_batch_and_keeps_the_file(self):
         partial = self.batch('partial.h5', '--runs', '0:4')
         before = digest(partial)
-        for args in (['--seed', '22'], ['-n', '14', '--seed', '21'],
+        for args in (['--seed', '22'], ['-n', '12', '--seed', '21'],
                      ['--seed', '21', '--no-process-noise'],
                      ['--seed', '21', '--no-parameter-uncertainty']):
             r = run('run', *self.pair, '-o', partial, '-q', '--resume', *args)

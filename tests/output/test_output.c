@@ -381,7 +381,8 @@ START_TEST(test_costs_round_trip)
 
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(file, "scenarios/priced/costs", H5P_DEFAULT);
-    hid_t line_scale = H5Dopen2(file, "dims/cost_line", H5P_DEFAULT);
+    hid_t line_scale =
+        H5Dopen2(file, "scenarios/priced/cost_line", H5P_DEFAULT);
     ck_assert_int_gt(H5DSis_attached(d, line_scale, 2), 0);
     hid_t u = H5Dopen2(file, "scenarios/priced/unit_costs", H5P_DEFAULT);
     double got_unit[N_MONTHS * 2];
@@ -579,37 +580,120 @@ START_TEST(test_every_axis_has_its_dimension_scale)
     write_output(path, 2, 3, 0x7);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     ck_assert_int_ge(file, 0);
+    /* Format 3: each scenario group holds the scales its datasets use
+     * (netCDF-4 readers such as xarray look for them there). */
     for (int s = 0; s < 2; s++) {
-        char group[64], name[128], run[128];
+        char group[64], name[128], run[128], month[128], stage[128], age[128],
+            transition[128], intervention[128], quantile[128];
         snprintf(group, sizeof group, "/scenarios/scenario_%d", s);
         snprintf(run, sizeof run, "%s/run", group);
-        const char *stock_scales[4] = {run, "/dims/month", "/dims/stage",
-                                       "/dims/age"};
+        snprintf(month, sizeof month, "%s/month", group);
+        snprintf(stage, sizeof stage, "%s/stage", group);
+        snprintf(age, sizeof age, "%s/age", group);
+        snprintf(transition, sizeof transition, "%s/transition", group);
+        snprintf(intervention, sizeof intervention, "%s/intervention", group);
+        snprintf(quantile, sizeof quantile, "%s/summary/quantile", group);
+        const char *stock_scales[4] = {run, month, stage, age};
         snprintf(name, sizeof name, "%s/stocks", group);
         assert_scales(file, name, 4, stock_scales);
-        const char *flow_scales[3] = {run, "/dims/month", "/dims/transition"};
+        const char *flow_scales[3] = {run, month, transition};
         snprintf(name, sizeof name, "%s/flows", group);
         assert_scales(file, name, 3, flow_scales);
-        const char *mean_scales[3] = {"/dims/month", "/dims/stage",
-                                      "/dims/age"};
+        const char *spend_scales[3] = {run, month, intervention};
+        snprintf(name, sizeof name, "%s/spend", group);
+        assert_scales(file, name, 3, spend_scales);
+        const char *mean_scales[3] = {month, stage, age};
         snprintf(name, sizeof name, "%s/summary/mean", group);
         assert_scales(file, name, 3, mean_scales);
-        const char *quantile_scales[4] = {"/dims/quantile", "/dims/month",
-                                          "/dims/stage", "/dims/age"};
+        const char *quantile_scales[4] = {quantile, month, stage, age};
         snprintf(name, sizeof name, "%s/summary/quantiles", group);
         assert_scales(file, name, 4, quantile_scales);
         const char *done_scales[1] = {run};
         snprintf(name, sizeof name, "%s/run_done", group);
         assert_scales(file, name, 1, done_scales);
+        /* the records along an axis are attached to it too */
+        const char *along_stage[1] = {stage};
+        snprintf(name, sizeof name, "%s/stage_group", group);
+        assert_scales(file, name, 1, along_stage);
+        const char *along_month[1] = {month};
+        snprintf(name, sizeof name, "%s/month_financial_year", group);
+        assert_scales(file, name, 1, along_month);
     }
+    /* /dims keeps its scales, with its records attached. */
+    const char *dims_stage[1] = {"/dims/stage"};
+    assert_scales(file, "/dims/stage_intervention", 1, dims_stage);
+    const char *dims_transition[1] = {"/dims/transition"};
+    assert_scales(file, "/dims/transition_to", 1, dims_transition);
     /* The quantile scale holds the levels. */
     double levels[CS_N_QUANTILES];
-    hid_t quantile = H5Dopen2(file, "/dims/quantile", H5P_DEFAULT);
+    hid_t quantile =
+        H5Dopen2(file, "/scenarios/scenario_0/summary/quantile", H5P_DEFAULT);
     H5Dread(quantile, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, levels);
     H5Dclose(quantile);
     for (int q = 0; q < CS_N_QUANTILES; q++)
         ck_assert_double_eq(levels[q], cs_quantile_levels[q]);
     H5Fclose(file);
+}
+END_TEST
+
+/* ---- extending a batch
+ * -------------------------------------------------------- */
+
+START_TEST(test_copy_runs_fills_a_larger_file_at_the_same_indices)
+{
+    char small[512], large[512], smaller[512];
+    in_test_dir(small, sizeof small, "small.h5");
+    in_test_dir(large, sizeof large, "large.h5");
+    in_test_dir(smaller, sizeof smaller, "smaller.h5");
+    write_output(small, 1, 4, 0x5); /* runs 0 and 2 of 4 done */
+    cs_result *from = open_result(small);
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    cs_error err;
+    ck_assert_int_eq(
+        cs_output_create(large, 0, &meta, &test_dims, &output, &err), CS_OK);
+    int index = -1;
+    ck_assert_int_eq(cs_output_add_scenario(output, "scenario_0",
+                                            INFO("name: scenario_0\n"), 7,
+                                            &index, &err),
+                     CS_OK);
+    long copied = -1;
+    int status = cs_output_copy_runs(output, index, from, 0, &copied, &err);
+    ck_assert_msg(status == CS_OK, "copy: %s", err.message);
+    ck_assert_int_eq(copied, 2);
+    ck_assert_int_eq(cs_output_close(output, &err), CS_OK);
+
+    cs_result *result = open_result(large);
+    ck_assert_int_eq(cs_result_n_runs(result, 0), 7);
+    unsigned char done[7];
+    ck_assert_int_eq(cs_result_read_run_done(result, 0, done, &err), CS_OK);
+    const unsigned char want[7] = {1, 0, 1, 0, 0, 0, 0};
+    ck_assert(memcmp(done, want, sizeof done) == 0);
+    double stocks[N_CELLS], flows[N_FLOWS], got_stocks[N_CELLS],
+        got_flows[N_FLOWS];
+    fill_run(0, 2, stocks, flows);
+    ck_assert_int_eq(
+        cs_result_read_run(result, 0, 2, got_stocks, got_flows, &err), CS_OK);
+    ck_assert(memcmp(stocks, got_stocks, sizeof stocks) == 0);
+    ck_assert(memcmp(flows, got_flows, sizeof flows) == 0);
+    cs_result_close(result);
+
+    /* a file of fewer runs cannot take them */
+    ck_assert_int_eq(
+        cs_output_create(smaller, 0, &meta, &test_dims, &output, &err), CS_OK);
+    ck_assert_int_eq(cs_output_add_scenario(output, "scenario_0",
+                                            INFO("name: scenario_0\n"), 3,
+                                            &index, &err),
+                     CS_OK);
+    status = cs_output_copy_runs(output, index, from, 0, &copied, &err);
+    ck_assert_int_eq(status, CS_EINPUT);
+    ck_assert_msg(strstr(err.message, "has 4 runs, more than the 3 of") != NULL,
+                  "expected the run counts in the message, got \"%s\"",
+                  err.message);
+    ck_assert_int_eq(copied, 0);
+    cs_output_abort(output);
+    cs_result_close(from);
+    ck_assert(!file_exists(smaller));
 }
 END_TEST
 
@@ -1097,7 +1181,7 @@ START_TEST(test_reader_rejects_a_newer_format)
     H5Fclose(file);
     snprintf(want, sizeof want,
              "%s was written by a newer cascade (format 99); this build "
-             "reads formats 1 to 2",
+             "reads formats 1 to 3",
              path);
     assert_open_fails(path, want);
 }
@@ -1183,7 +1267,8 @@ START_TEST(test_stage_calendar_and_scenario_records_round_trip)
                            .extends_hash = "sha256:aaaa",
                            .resolved_hash = "sha256:bbbb"});
     cs_result *result = open_result(path);
-    ck_assert_int_eq(cs_result_format_version(result), 2);
+    ck_assert_int_eq(cs_result_format_version(result),
+                     CS_OUTPUT_FORMAT_VERSION);
     for (int s = 0; s < R_STAGES; s++) {
         ck_assert_str_eq(cs_result_stage_intervention(result, s),
                          r_intervention[s]);
@@ -1465,6 +1550,8 @@ static Suite *output_suite(void)
     tcase_add_test(round_trip,
                    test_stocks_are_chunked_per_run_year_and_compressed);
     tcase_add_test(round_trip, test_every_axis_has_its_dimension_scale);
+    tcase_add_test(round_trip,
+                   test_copy_runs_fills_a_larger_file_at_the_same_indices);
     tcase_add_test(round_trip, test_scenarios_are_listed_in_creation_order);
     tcase_add_test(round_trip,
                    test_stage_calendar_and_scenario_records_round_trip);

@@ -594,10 +594,10 @@ class UntrustedOutput(Workdir):
 
     def test_newer_format_version(self):
         def newer(f):
-            f.attrs['format_version'] = np.int32(3)
+            f.attrs['format_version'] = np.int32(4)
         self.assert_refused(self.copy_and_edit(newer),
                             r'edited\.h5 was written by a newer cascade '
-                            r'\(format 3\); this build reads formats 1 to 2$')
+                            r'\(format 4\); this build reads formats 1 to 3$')
 
     def test_format_version_not_an_integer(self):
         def text(f):
