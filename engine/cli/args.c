@@ -118,3 +118,26 @@ void cli_extends_path(const char *input, const char *output, char *out,
         }
     snprintf(out + used, size - used, "%s", in_abs + common + 1);
 }
+
+/* "Kingston upon Hull, City of" -> "kingston-upon-hull-city-of" */
+void cli_slug(const char *area, char *out, size_t size)
+{
+    size_t k = 0;
+    int dash = 0;
+    for (const char *p = area; *p && k + 1 < size; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && k > 0 && k + 2 < size)
+                out[k++] = '-';
+            out[k++] = c;
+            dash = 0;
+        } else {
+            dash = 1;
+        }
+    }
+    out[k] = '\0';
+    if (k == 0)
+        snprintf(out, size, "area");
+}

@@ -28,6 +28,10 @@ int cli_parse_range(const char *command, const char *flag, const char *text,
 void cli_extends_path(const char *input, const char *output, char *out,
                       size_t size);
 
+/* A name made of an area's: "Kingston upon Hull, City of" ->
+ * "kingston-upon-hull-city-of" ("area" if nothing is left). */
+void cli_slug(const char *area, char *out, size_t size);
+
 /* --table headline|full: *full 1 for full. */
 int cli_parse_table(const char *command, const char *text, int *full);
 

@@ -72,9 +72,44 @@ static void usage(FILE *to)
             "horizon, measure,\n"
             "                     actual, the model's median and intervals, "
             "the benchmarks\n"
+            "      --shrink       with --area all: shrink each council's "
+            "parameters towards\n"
+            "                     the councils' centre by the spread the "
+            "panel shows at each\n"
+            "                     origin (empirical Bayes; docs/fitting.md)\n"
             "      --threads N    threads (default: the cores)\n"
             "  -q, --quiet        print only errors\n"
             "  -h, --help         this help\n");
+}
+
+/* The prior each origin's council fits used (--shrink). */
+static void print_panels(const cs_backtest *b, const cs_scenario *s, int first,
+                         int last)
+{
+    printf("\nThe councils' prior at each origin (--shrink; fitted scale: log "
+           "multiplier or\ntrend a year): centre and between-council sd, "
+           "from the councils whose\nfigures inform the parameter; \"kept\": "
+           "the scenario's own prior\n");
+    printf("%-24s", "parameter");
+    for (int t = first; t <= last; t++)
+        printf("  %22d", t);
+    printf("\n");
+    for (int x = 0; x < s->fit->n_parameters; x++) {
+        printf("%-24s", s->fit->parameters[x].id);
+        for (int t = first; t <= last; t++) {
+            const cs_fit_panel *p = cs_backtest_panel(b, t);
+            char cell[64];
+            if (!p)
+                snprintf(cell, sizeof cell, "-");
+            else if (p->kept[x])
+                snprintf(cell, sizeof cell, "kept");
+            else
+                snprintf(cell, sizeof cell, "%+.3f sd %.3f (%d)", p->mean[x],
+                         p->sd[x], p->n_areas[x]);
+            printf("  %22s", cell);
+        }
+        printf("\n");
+    }
 }
 
 static int parse_measures(const char *text, int *out, int *n)
@@ -227,6 +262,7 @@ int cli_backtest(int argc, char **argv)
         {"seed", required_argument, 0, 's'},
         {"csv", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'},
+        {"shrink", no_argument, 0, 'S'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -290,6 +326,9 @@ int cli_backtest(int argc, char **argv)
                 return CLI_BAD_INPUT;
             threads = (int)v;
             break;
+        case 'S':
+            bo.shrink = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -328,6 +367,10 @@ int cli_backtest(int argc, char **argv)
         rc = cs_series_create(&data, &err);
     for (int i = 0; i < n_data && rc == CS_OK; i++)
         rc = cs_series_load(data, data_paths[i], &err);
+    if (rc == CS_OK && bo.shrink && !all)
+        rc = cs_error_set(&err, CS_EINPUT,
+                          BT ": --shrink: expected --area all (the prior is "
+                             "estimated across the councils)");
     if (rc == CS_OK && all) {
         for (int a = 0; a < cs_series_n_areas(data) && n_areas < MAX_AREAS; a++)
             if (strcmp(cs_series_area_code(data, a), CS_SERIES_ENGLAND_CODE))
@@ -383,6 +426,8 @@ int cli_backtest(int argc, char **argv)
                bo.first_origin, bo.last_origin, bo.horizon,
                bo.horizon > 1 ? "s" : "", bo.runs, (unsigned long long)bo.seed);
         print_summary(b, measures, n_measures, bo.horizon, all);
+        if (bo.shrink)
+            print_panels(b, sc, bo.first_origin, bo.last_origin);
         if (all)
             print_councils(b, data, areas, n_areas);
         if (cs_backtest_n_failures(b) > 0) {

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "fit_all.h"
 
 #define MAX_DATA 8
 
@@ -40,7 +41,12 @@ static void usage(FILE *to)
             "England's and\n"
             "                     every council's); give it again to add "
             "files\n"
-            "  --area CODE|NAME   the area (default: England)\n"
+            "  --area CODE|NAME   the area (default: England); all: every "
+            "council, each\n"
+            "                     shrunk towards the councils' centre by the "
+            "panel's spread,\n"
+            "                     into the directory -o (CODE.yaml, "
+            "CODE-fitted.yaml)\n"
             "  --window A:B       DfE years to 31 March: start from the "
             "stocks at 31 March A,\n"
             "                     fit the years A+1 to B (default: the "
@@ -255,6 +261,27 @@ int cli_fit(int argc, char **argv)
         rc = cs_series_create(&data, &err);
     for (int i = 0; i < n_data && rc == CS_OK; i++)
         rc = cs_series_load(data, data_paths[i], &err);
+    if (rc == CS_OK && area_name && !strcmp(area_name, "all")) {
+        /* every council: its scenario and its fit, into the directory -o */
+        char sources[1024] = "";
+        for (int i = 0; i < n_data; i++) {
+            size_t used = strlen(sources);
+            snprintf(sources + used, sizeof sources - used, "%s%s",
+                     i ? " and " : "", data_paths[i]);
+        }
+        if (!output)
+            rc = cs_error_set(&err, CS_EINPUT,
+                              "cascade fit --area all: expected -o DIR, the "
+                              "directory for the councils' files");
+        else
+            rc = cli_fit_all(input, sc, data, sources, &fo, fo.threads, output,
+                             quiet, &err);
+        if (rc != CS_OK)
+            fprintf(stderr, "%s\n", err.message);
+        cs_series_free(data);
+        cs_scenario_free(sc);
+        return cli_exit_status(rc);
+    }
     if (rc == CS_OK)
         rc = cs_series_find_area(data, area_name ? area_name : "England", &area,
                                  &err);

@@ -50,29 +50,6 @@ static void usage(FILE *to)
             STRUCTURE_FILE);
 }
 
-/* "Kingston upon Hull, City of" -> "kingston-upon-hull-city-of" */
-static void name_of(const char *area, char *out, size_t size)
-{
-    size_t k = 0;
-    int dash = 0;
-    for (const char *p = area; *p && k + 1 < size; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            if (dash && k > 0 && k + 2 < size)
-                out[k++] = '-';
-            out[k++] = c;
-            dash = 0;
-        } else {
-            dash = 1;
-        }
-    }
-    out[k] = '\0';
-    if (k == 0)
-        snprintf(out, size, "area");
-}
-
 int cli_init(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -146,7 +123,8 @@ int cli_init(int argc, char **argv)
         rc = cs_series_load(data, data_paths[i], &err);
     if (rc == CS_OK)
         rc = cs_series_find_area(data, area_name, &area, &err);
-    if (rc == CS_OK && !strcmp(cs_series_area_code(data, area), "E92000001"))
+    if (rc == CS_OK &&
+        !strcmp(cs_series_area_code(data, area), CS_SERIES_ENGLAND_CODE))
         rc = cs_error_set(&err, CS_EINPUT,
                           "--area %s: expected a council (England's scenario "
                           "is the structure itself: scenarios/%s)",
@@ -160,8 +138,8 @@ int cli_init(int argc, char **argv)
         if (name)
             snprintf(scenario_name, sizeof scenario_name, "%s", name);
         else
-            name_of(cs_series_area_name(data, area), scenario_name,
-                    sizeof scenario_name);
+            cli_slug(cs_series_area_name(data, area), scenario_name,
+                     sizeof scenario_name);
         snprintf(default_output, sizeof default_output, "%s.yaml",
                  scenario_name);
         if (!output)

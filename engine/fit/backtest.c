@@ -36,7 +36,15 @@ struct cs_backtest {
     char (*failures)[1200];
     int *failure_area;
     pthread_mutex_t lock;
+    int first_origin, n_panels; /* options.shrink: one panel an origin */
+    cs_fit_panel *panels;
 };
+
+const cs_fit_panel *cs_backtest_panel(const cs_backtest *b, int origin)
+{
+    int i = origin - b->first_origin;
+    return b->panels && i >= 0 && i < b->n_panels ? &b->panels[i] : NULL;
+}
 
 void cs_backtest_options_init(cs_backtest_options *o)
 {
@@ -55,6 +63,7 @@ void cs_backtest_free(cs_backtest *b)
     free(b->failures);
     free(b->failure_area);
     pthread_mutex_destroy(&b->lock);
+    free(b->panels);
     free(b);
 }
 
@@ -263,6 +272,8 @@ static int forecast_origin(const cs_scenario *s, const cs_series *data,
 
 typedef struct backtest_job {
     const cs_scenario *s;
+    cs_scenario **by_origin; /* options.shrink: the scenario with each
+                                origin's panel prior */
     const cs_series *data;
     const int *areas;
     int n_areas;
@@ -299,7 +310,9 @@ static void *backtest_worker(void *arg)
         for (int origin = j->o->first_origin; origin <= j->o->last_origin;
              origin++) {
             cs_error err;
-            int rc = forecast_origin(j->s, j->data, area, origin, j->measures,
+            const cs_scenario *s =
+                j->by_origin ? j->by_origin[origin - j->o->first_origin] : j->s;
+            int rc = forecast_origin(s, j->data, area, origin, j->measures,
                                      j->n_measures, j->o, j->b, &err);
             if (rc == CS_ENOMEM || rc == CS_EIO) {
                 pthread_mutex_lock(&j->lock);
@@ -353,11 +366,50 @@ int cs_backtest_run(const cs_scenario *scenario, const cs_series *data,
     if (!b)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     pthread_mutex_init(&b->lock, NULL);
-    backtest_job j = {scenario,   data, areas, n_areas,  measures,
-                      n_measures, o,    b,     .next = 0};
+    backtest_job j = {.s = scenario,
+                      .data = data,
+                      .areas = areas,
+                      .n_areas = n_areas,
+                      .measures = measures,
+                      .n_measures = n_measures,
+                      .o = o,
+                      .b = b};
+    int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
+    int rc = CS_OK, n_origins = o->last_origin - o->first_origin + 1;
+    if (o->shrink) {
+        /* each origin's prior from every area's fit up to it */
+        b->first_origin = o->first_origin;
+        b->panels = calloc((size_t)n_origins, sizeof *b->panels);
+        j.by_origin = calloc((size_t)n_origins, sizeof *j.by_origin);
+        if (!b->panels || !j.by_origin)
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        for (int k = 0; rc == CS_OK && k < n_origins; k++) {
+            cs_fit_options fo;
+            cs_fit_options_init(&fo);
+            fo.first = o->window_first;
+            fo.last = o->first_origin + k;
+            char name[64];
+            snprintf(name, sizeof name, "prior at %d", fo.last);
+            rc = cs_fit_panel_estimate(scenario, data, areas, n_areas, &fo,
+                                       threads, o->progress, o->progress_ctx,
+                                       name, &b->panels[k], err);
+            if (rc == CS_OK)
+                rc = cs_scenario_copy(scenario, &j.by_origin[k], err);
+            if (rc == CS_OK) {
+                cs_fit_panel_apply(j.by_origin[k], &b->panels[k]);
+                b->n_panels = k + 1;
+            }
+        }
+    }
+    if (rc != CS_OK) {
+        for (int k = 0; j.by_origin && k < n_origins; k++)
+            cs_scenario_free(j.by_origin[k]);
+        free(j.by_origin);
+        cs_backtest_free(b);
+        return rc;
+    }
     pthread_mutex_init(&j.lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &j.start);
-    int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
     if (threads > n_areas)
         threads = n_areas;
     pthread_t ids[64];
@@ -369,6 +421,9 @@ int cs_backtest_run(const cs_scenario *scenario, const cs_series *data,
     for (int t = 1; t <= started; t++)
         pthread_join(ids[t], NULL);
     pthread_mutex_destroy(&j.lock);
+    for (int k = 0; j.by_origin && k < n_origins; k++)
+        cs_scenario_free(j.by_origin[k]);
+    free(j.by_origin);
     if (j.fatal) {
         *err = j.err;
         cs_backtest_free(b);

@@ -547,8 +547,9 @@ static double log_posterior(const fit_problem *f, const double *mu,
         sum += nb_logpmf(f->obs[i].value, mu[i], k[f->obs[i].series]);
     for (int j = 0; j < f->p; j++) {
         double sd = f->spec->parameters[j].prior_sd;
+        double d = u[j] - f->spec->parameters[j].prior_mean;
         if (sd > 0)
-            sum -= 0.5 * u[j] * u[j] / (sd * sd);
+            sum -= 0.5 * d * d / (sd * sd);
     }
     return sum;
 }
@@ -752,7 +753,7 @@ static void normal_equations(const fit_problem *f, const double *jac,
         double u = to_u(q, phi[x]), d = du_dphi(q, phi[x]);
         double prec = 1 / (q->prior_sd * q->prior_sd);
         *gsl_matrix_ptr(a, (size_t)x, (size_t)x) += d * d * prec;
-        *gsl_vector_ptr(b, (size_t)x) -= u * prec * d;
+        *gsl_vector_ptr(b, (size_t)x) -= (u - q->prior_mean) * prec * d;
     }
 }
 
@@ -1013,8 +1014,12 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
                 for (int y = 0; ok && y < p; y++) {
                     const cs_fit_parameter *qy = &f->spec->parameters[y];
                     double dy = du_dphi(qy, phi[y]) * sqrt(ratio[y]);
+                    /* LU's inverse of a symmetric matrix is symmetric
+                     * only to rounding: its mean with its transpose is */
                     sol->covariance[x][y] =
-                        dx * dy * gsl_matrix_get(inv, (size_t)x, (size_t)y);
+                        dx * dy * 0.5 *
+                        (gsl_matrix_get(inv, (size_t)x, (size_t)y) +
+                         gsl_matrix_get(inv, (size_t)y, (size_t)x));
                 }
             }
             sol->singular = !ok;

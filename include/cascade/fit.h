@@ -188,6 +188,45 @@ int cs_area_write_yaml(const cs_scenario *area_scenario,
                        int area, const char *sources, const char *path,
                        const char *extends, const char *name, cs_error *err);
 
+/* ---- councils: borrowing strength ------------------------------------ */
+
+/*
+ * The prior each council's parameters are shrunk with (empirical Bayes,
+ * docs/fitting.md): for each fit parameter the councils' random-effects
+ * centre (mean, fitted scale) and between-council sd, from what each
+ * council's figures alone say (DerSimonian-Laird; n_areas[x] councils
+ * informed it). kept[x]: too few councils informed it, or it is an amount
+ * a year (children, which councils of different sizes do not share): the
+ * scenario's own prior stays.
+ */
+typedef struct cs_fit_panel {
+    int n_parameters;
+    double mean[CS_MAX_FIT_PARAMETERS], sd[CS_MAX_FIT_PARAMETERS];
+    int n_areas[CS_MAX_FIT_PARAMETERS], kept[CS_MAX_FIT_PARAMETERS];
+    int n_fitted, n_failed;
+} cs_fit_panel;
+
+/* Fit s to each area (threads at once, one thread each; options o) and
+ * estimate the panel's prior into out. Areas whose fit fails are counted
+ * in n_failed and left out. progress (if not NULL) after each area: done
+ * of total, named name. */
+typedef void (*cs_fit_progress)(void *ctx, const char *name, long done,
+                                long total, double seconds);
+int cs_fit_panel_estimate(const cs_scenario *s, const cs_series *data,
+                          const int *areas, int n_areas,
+                          const cs_fit_options *o, int threads,
+                          cs_fit_progress progress, void *progress_ctx,
+                          const char *name, cs_fit_panel *out, cs_error *err);
+
+/* The same from estimates u[area][parameter] and their se (NaN: left
+ * out) of fits under spec's priors. CS_OK or CS_ENOMEM. */
+int cs_fit_panel_from(const cs_fit_spec *spec, int n_areas,
+                      double (*u)[CS_MAX_FIT_PARAMETERS],
+                      double (*se)[CS_MAX_FIT_PARAMETERS], cs_fit_panel *out);
+
+/* Put the panel's prior (centre and sd) in place of s's fit priors. */
+void cs_fit_panel_apply(cs_scenario *s, const cs_fit_panel *panel);
+
 /* ---- backtesting ------------------------------------------------------- */
 
 typedef struct cs_backtest_options {
@@ -204,6 +243,10 @@ typedef struct cs_backtest_options {
                      double seconds);
     void *progress_ctx;
     volatile sig_atomic_t *stop; /* non-zero: no more areas start */
+    /* non-zero: at each origin, every area's fit uses the panel's prior
+     * (cs_fit_panel_estimate over the areas given, from what was known at
+     * the origin) in place of the scenario's */
+    int shrink;
 } cs_backtest_options;
 
 void cs_backtest_options_init(cs_backtest_options *options);
@@ -240,6 +283,9 @@ void cs_backtest_free(cs_backtest *backtest);
 int cs_backtest_n_rows(const cs_backtest *b);
 const cs_backtest_row *cs_backtest_get_row(const cs_backtest *b, int i);
 int cs_backtest_n_failures(const cs_backtest *b);
+
+/* The panel prior the fits at origin used (options.shrink), or NULL. */
+const cs_fit_panel *cs_backtest_panel(const cs_backtest *b, int origin);
 const char *cs_backtest_failure(const cs_backtest *b, int i, int *area);
 
 /*

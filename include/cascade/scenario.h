@@ -378,8 +378,11 @@ typedef struct cs_fit_parameter {
     char targets[CS_MAX_FIT_TARGETS][CS_PATH_MAX]; /* paths, or transition
                                                       ids for TREND */
     double lo, hi;
-    double prior_sd;
-    int after; /* TREND: the rule after the fit window */
+    double prior_sd;   /* 0: none */
+    double prior_mean; /* the prior's centre on the fitted scale: 0 (the
+                          scenario's own value) unless a council panel's
+                          (cs_fit_panel_apply) */
+    int after;         /* TREND: the rule after the fit window */
     double damping;
 } cs_fit_parameter;
 

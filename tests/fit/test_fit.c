@@ -634,6 +634,84 @@ START_TEST(test_estimates_the_window_start)
 }
 END_TEST
 
+/* A standard normal from a fixed xorshift stream (Box-Muller). */
+static double normal_draw(uint64_t *state)
+{
+    double u[2];
+    for (int k = 0; k < 2; k++) {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        u[k] = ((double)(*state >> 11) + 0.5) / 9007199254740992.0;
+    }
+    return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
+}
+
+/*
+ * The councils' prior (cs_fit_panel_from). Each council's posterior is
+ * made from what its figures alone say, u_l with variance v, under the
+ * scenario's prior N(0, 1): precision 1/v + 1, mean u_l (1/v) / (1/v + 1).
+ * The panel must undo the prior and give the centre and the spread.
+ */
+START_TEST(test_the_councils_prior)
+{
+    cs_fit_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.n_parameters = 4;
+    spec.parameters[3].kind = CS_FIT_MULTIPLY; /* the prior says most */
+    spec.parameters[3].prior_sd = 1;
+    spec.parameters[0].kind = CS_FIT_MULTIPLY;
+    spec.parameters[0].prior_sd = 1;
+    spec.parameters[1].kind = CS_FIT_MULTIPLY;
+    spec.parameters[1].prior_sd = 1;
+    spec.parameters[2].kind = CS_FIT_ADD; /* children a year: kept */
+    spec.parameters[2].prior_sd = 5;
+    enum { N = 400 };
+    static double u[N][CS_MAX_FIT_PARAMETERS], se[N][CS_MAX_FIT_PARAMETERS];
+    uint64_t state = 88172645463325252ull;
+    double sum_w = 0;
+    for (int i = 0; i < N; i++) {
+        double v = 0.01 + 0.04 * (i % 5) / 4.0; /* 0.01 to 0.05 */
+        /* parameter 0: every council says 0.3 exactly; parameter 1: 0.3
+         * plus a council effect of sd 0.2 plus its noise */
+        double said[2] = {0.3, 0.3 + 0.2 * normal_draw(&state) +
+                                   sqrt(v) * normal_draw(&state)};
+        for (int x = 0; x < 2; x++) {
+            double prec = 1 / v + 1;
+            u[i][x] = said[x] / v / prec;
+            se[i][x] = sqrt(1 / prec);
+        }
+        u[i][2] = 100;
+        se[i][2] = 1;
+        u[i][3] = 0.1;
+        se[i][3] = 0.9; /* precision 1.23 of which the prior's 1 */
+        sum_w += 1 / (v + 0.04);
+    }
+    u[7][1] = NAN; /* a council whose fit gave nothing: left out */
+    cs_fit_panel p;
+    ck_assert_int_eq(cs_fit_panel_from(&spec, N, u, se, &p), CS_OK);
+    /* the same value everywhere: that centre, no spread (the floor) */
+    ck_assert_double_eq_tol(p.mean[0], 0.3, 1e-12);
+    ck_assert_double_eq_tol(p.sd[0], 1e-3, 1e-15);
+    ck_assert_int_eq(p.n_areas[0], N);
+    ck_assert_int_eq(p.n_areas[1], N - 1);
+    /* the spread: DerSimonian-Laird's tau^2 has a standard error of about
+     * sqrt(2 / n) (tau^2 + the mean v) = 0.05 x 0.07; the centre's is
+     * 1 / sqrt(sum of the weights); four of each */
+    double tau2 = p.sd[1] * p.sd[1];
+    ck_assert_msg(fabs(tau2 - 0.04) < 4 * sqrt(2.0 / N) * 0.07,
+                  "tau^2 %.4f, truth 0.04", tau2);
+    ck_assert_msg(fabs(p.mean[1] - 0.3) < 4 / sqrt(sum_w),
+                  "centre %.4f, truth 0.3", p.mean[1]);
+    ck_assert(p.kept[2] && !p.kept[0] && !p.kept[1]);
+    ck_assert(p.kept[3] && p.sd[3] == 1 && p.mean[3] == 0);
+    ck_assert_double_eq(p.sd[2], 5);
+    /* two councils say too little to estimate a spread: kept */
+    ck_assert_int_eq(cs_fit_panel_from(&spec, 2, u, se, &p), CS_OK);
+    ck_assert(p.kept[0] && p.sd[0] == 1 && p.mean[0] == 0);
+}
+END_TEST
+
 /* The figures published after an origin change what the forecasts from
  * it are scored against, never the forecasts. */
 static cs_backtest *backtest_of(const cs_scenario *s, const cs_series *d)
@@ -853,6 +931,7 @@ int main(void)
     tcase_add_test(tc, test_fitted_scenario_draws_and_writes);
     tcase_add_test(tc, test_the_forecast_starts_from_the_spin_up);
     tcase_add_test(tc, test_estimates_the_window_start);
+    tcase_add_test(tc, test_the_councils_prior);
     tcase_add_test(tc, test_backtest_sees_nothing_after_its_origin);
     tcase_add_test(tc, test_window_starts_where_the_stocks_are_published);
     tcase_add_test(tc, test_refusals);
