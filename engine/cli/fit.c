@@ -42,11 +42,14 @@ static void usage(FILE *to)
             "                     every council's); give it again to add "
             "files\n"
             "  --area CODE|NAME   the area (default: England); all: every "
-            "council, each\n"
-            "                     shrunk towards the councils' centre by the "
-            "panel's spread,\n"
-            "                     into the directory -o (CODE.yaml, "
+            "council, into the\n"
+            "                     directory -o (CODE.yaml, "
             "CODE-fitted.yaml)\n"
+            "      --shrink       with --area all: shrink each council's "
+            "parameters towards\n"
+            "                     the councils' centre (empirical Bayes; "
+            "experimental: see\n"
+            "                     docs/validation.md)\n"
             "  --window A:B       DfE years to 31 March: start from the "
             "stocks at 31 March A,\n"
             "                     fit the years A+1 to B (default: the "
@@ -176,11 +179,12 @@ int cli_fit(int argc, char **argv)
         {"name", required_argument, 0, 'n'},
         {"csv", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'},
+        {"shrink", no_argument, 0, 'S'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data_paths[MAX_DATA];
-    int n_data = 0, quiet = 0;
+    int n_data = 0, quiet = 0, shrink = 0;
     const char *area_name = NULL, *output = NULL, *name = NULL, *csv = NULL;
     cs_fit_options fo;
     cs_fit_options_init(&fo);
@@ -232,6 +236,9 @@ int cli_fit(int argc, char **argv)
             fo.threads = (int)t;
             break;
         }
+        case 'S':
+            shrink = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -274,14 +281,18 @@ int cli_fit(int argc, char **argv)
                               "cascade fit --area all: expected -o DIR, the "
                               "directory for the councils' files");
         else
-            rc = cli_fit_all(input, sc, data, sources, &fo, fo.threads, output,
-                             quiet, &err);
+            rc = cli_fit_all(input, sc, data, sources, &fo, fo.threads, shrink,
+                             output, quiet, &err);
         if (rc != CS_OK)
             fprintf(stderr, "%s\n", err.message);
         cs_series_free(data);
         cs_scenario_free(sc);
         return cli_exit_status(rc);
     }
+    if (rc == CS_OK && shrink)
+        rc = cs_error_set(&err, CS_EINPUT,
+                          "cascade fit: --shrink: expected --area all (the "
+                          "prior is estimated across the councils)");
     if (rc == CS_OK)
         rc = cs_series_find_area(data, area_name ? area_name : "England", &area,
                                  &err);

@@ -1,8 +1,8 @@
 /*
  * fit_all.c - `cascade fit STRUCTURE --area all -o DIR`: every council's
- * own scenario (as `cascade init` writes it) and its fit, each council's
- * parameters shrunk towards the councils' centre by the spread the panel
- * shows (cs_fit_panel; docs/council.md), on all cores.
+ * own scenario (as `cascade init` writes it) and its fit, on all cores;
+ * with --shrink each council's parameters are shrunk towards the councils'
+ * centre by the spread the panel shows (cs_fit_panel; docs/council.md).
  */
 #include <errno.h>
 #include <limits.h>
@@ -76,7 +76,8 @@ static int one(const job *j, council *c, cs_error *err)
     if (rc == CS_OK)
         rc = cs_scenario_load_file(path, &back, err);
     if (rc == CS_OK) {
-        cs_fit_panel_apply(back, j->panel);
+        if (j->panel)
+            cs_fit_panel_apply(back, j->panel);
         cs_fit_options o = *j->fo;
         o.threads = 1;
         rc = cs_fit_run(back, j->data, c->area, &o, &r, err);
@@ -140,8 +141,8 @@ static void print_panel(const cs_scenario *s, const cs_fit_panel *p)
 
 int cli_fit_all(const char *structure_path, const cs_scenario *structure,
                 const cs_series *data, const char *sources,
-                const cs_fit_options *fo, int threads, const char *dir,
-                int quiet, cs_error *err)
+                const cs_fit_options *fo, int threads, int shrink,
+                const char *dir, int quiet, cs_error *err)
 {
     struct stat st;
     if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0)
@@ -173,9 +174,10 @@ int cli_fit_all(const char *structure_path, const cs_scenario *structure,
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     cs_fit_panel panel;
+    memset(&panel, 0, sizeof panel);
     cli_progress shown;
     cli_progress_init(&shown, "cascade fit", "councils");
-    if (rc == CS_OK)
+    if (rc == CS_OK && shrink)
         rc = cs_fit_panel_estimate(structure, data, areas, n, fo, threads,
                                    quiet ? NULL : cli_progress_show, &shown,
                                    "the councils' prior", &panel, err);
@@ -184,7 +186,7 @@ int cli_fit_all(const char *structure_path, const cs_scenario *structure,
              .structure_path = structure_path,
              .data = data,
              .sources = sources,
-             .panel = &panel,
+             .panel = shrink ? &panel : NULL,
              .fo = fo,
              .dir = dir,
              .councils = councils,
@@ -211,13 +213,19 @@ int cli_fit_all(const char *structure_path, const cs_scenario *structure,
         unconverged += councils[i].rc == CS_OK && !councils[i].converged;
     }
     if (rc == CS_OK && !quiet) {
-        printf("cascade fit: %s on every council in the data (%d), each "
-               "shrunk towards the\ncouncils' centre (empirical Bayes; "
-               "docs/council.md): the prior from %d fits\nin %.0f s, the "
-               "councils' own in %.0f s more\n",
-               structure->name, n, panel.n_fitted, panel_seconds,
-               since(&start) - panel_seconds);
-        print_panel(structure, &panel);
+        if (shrink) {
+            printf("cascade fit: %s on every council in the data (%d), each "
+                   "shrunk towards the\ncouncils' centre (empirical Bayes; "
+                   "docs/council.md): the prior from %d fits\nin %.0f s, the "
+                   "councils' own in %.0f s more\n",
+                   structure->name, n, panel.n_fitted, panel_seconds,
+                   since(&start) - panel_seconds);
+            print_panel(structure, &panel);
+        } else {
+            printf("cascade fit: %s on every council in the data (%d), each "
+                   "on its own figures, in %.0f s\n",
+                   structure->name, n, since(&start));
+        }
         printf("\nWrote %d councils' scenarios and fits to %s/ (CODE.yaml, "
                "CODE-fitted.yaml)",
                n - failed, dir);

@@ -189,7 +189,7 @@ class FitAll(Council):
         out = self.path('councils')
         p = run('fit', os.path.join(ROOT, 'scenarios',
                                     'england-structure.yaml'),
-                '--data', data, '--area', 'all', '-o', out)
+                '--data', data, '--area', 'all', '-o', out, '--shrink')
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("The councils' prior", p.stdout)
         # a parameter's line: centre and sd, or kept (migration is in
@@ -212,6 +212,24 @@ class FitAll(Council):
         m = re.search(r'looked after\s+([0-9,]+)', q.stdout)
         self.assertLess(abs(float(m.group(1).replace(',', '')) /
                             float(row['cla_31_march']) - 1), 0.5, q.stdout)
+
+    def test_each_on_its_own_without_shrink(self):
+        data = self.subset()
+        out = self.path('own')
+        p = run('fit', os.path.join(ROOT, 'scenarios',
+                                    'england-structure.yaml'),
+                '--data', data, '--area', 'all', '-o', out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('each on its own figures', p.stdout)
+        self.assertNotIn("The councils' prior", p.stdout)
+        self.assertEqual(len(os.listdir(out)), 2 * len(self.COUNCILS))
+        # --shrink needs the councils
+        p = run('fit', os.path.join(ROOT, 'scenarios',
+                                    'england-structure.yaml'),
+                '--data', data, '--area', 'Leeds', '--shrink', '-o',
+                self.path('x.yaml'))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('--shrink: expected --area all', p.stderr)
 
     def test_a_directory_is_needed(self):
         p = run('fit', os.path.join(ROOT, 'scenarios',
