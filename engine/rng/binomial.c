@@ -15,6 +15,23 @@
 
 #include "rng/sample.h"
 
+/*
+ * Uniforms drawn lazily. Inversion and the placing of single children
+ * compare a uniform U with a few cut points; U has 53 bits,
+ * U = w 2^-32 + b 2^-53 with w a first word and b 21 bits of a second,
+ * but b is drawn only when w leaves the answer open (a cut point lies in
+ * [w 2^-32, (w + 1) 2^-32), a chance of 2^-32 a cut point passed). The
+ * answer is always the one U would give, so these draws are exact to 53
+ * bits at the cost of one word.
+ */
+#define TWO_M32 (1.0 / 4294967296.0)
+#define TWO_M53 (1.0 / 9007199254740992.0)
+
+static inline double lower_bits(cs_stream *s)
+{
+    return (double)(cs_stream_u32(s) >> 11) * TWO_M53;
+}
+
 /* 1 / x, so that the inversion's recurrence needs no division. */
 static const double reciprocal[65] = {
     0,        1.0 / 1,  1.0 / 2,  1.0 / 3,  1.0 / 4,  1.0 / 5,  1.0 / 6,
@@ -64,10 +81,11 @@ double cs_binomial_log(double p)
  * Inversion (Kachitvichyanukul and Schmeiser's BINV): walk the
  * probabilities up from P(0) = (1 - p)^n with
  * P(x) = P(x - 1) ((n + 1) / x - 1) p / (1 - p), subtracting each from
- * the uniform until it falls inside one. Rounding can leave the uniform
- * beyond the sum of all the probabilities computed (a chance of order
- * 1e-16); then the draw starts again, which conditions on not landing in
- * that rounding gap.
+ * the uniform until it falls inside one (a lazy 53-bit uniform: the
+ * second word only when the first leaves the answer open). Rounding can
+ * leave the uniform beyond the sum of all the probabilities computed (a
+ * chance of order 1e-16); then the draw starts again, which conditions on
+ * not landing in that rounding gap.
  */
 static unsigned int inversion(cs_stream *s, unsigned int n, double p,
                               double log1m_p)
@@ -76,15 +94,23 @@ static unsigned int inversion(cs_stream *s, unsigned int n, double p,
     double np1 = (double)n + 1;
     s->counts.inversions++;
     for (;;) {
-        double u = cs_stream_uniform(s), r = p0;
+        /* u is what is left of U once the first x probabilities are taken
+         * off; U's undrawn bits could add up to `gap` */
+        double u = (double)cs_stream_u32(s) * TWO_M32, gap = TWO_M32, r = p0;
         unsigned int x = 0;
-        while (u >= r && r > 0 && x < n) {
-            u -= r;
-            x++;
-            r *= (x < 65 ? np1 * reciprocal[x] - 1 : np1 / x - 1) * odds;
+        for (;;) {
+            while (u >= r && r > 0 && x < n) {
+                u -= r;
+                x++;
+                r *= (x < 65 ? np1 * reciprocal[x] - 1 : np1 / x - 1) * odds;
+            }
+            if (gap > 0 ? u + gap <= r : u < r)
+                return x;
+            if (gap == 0) /* the rounding gap (r is 0 or x is n) */
+                break;
+            u += lower_bits(s);
+            gap = 0;
         }
-        if (u < r) /* false only in the rounding gap (r is 0 or x is n) */
-            return x;
     }
 }
 
@@ -99,20 +125,42 @@ static unsigned int inversion(cs_stream *s, unsigned int n, double p,
  *   + (k + 1/2) log(p (n - k + 1) / (q (k + 1)))
  *   + fc(m) + fc(n - m) - fc(k) - fc(n - k)
  */
-static double log_ratio_to_mode(double n, double p, double q, double m,
-                                double k)
+static double mode_terms(double n, double p, double m)
 {
-    double t1 = (m + 0.5) * log1p(fma(-(n + 2), p, m + 1) / ((n - m + 1) * p));
+    return (m + 0.5) * log1p(fma(-(n + 2), p, m + 1) / ((n - m + 1) * p)) +
+           fc(m) + fc(n - m);
+}
+
+static double log_ratio_to_mode(double n, double p, double q, double m,
+                                double k, double at_mode)
+{
     double t2 = (n + 1) * log1p((k - m) / (n - k + 1));
     double t3 = (k + 0.5) * log1p(fma(p, n + 2, -(k + 1)) / (q * (k + 1)));
-    return t1 + t2 + t3 + fc(m) + fc(n - m) - fc(k) - fc(n - k);
+    return at_mode + t2 + t3 - fc(k) - fc(n - k);
+}
+
+/* Within this many of the mode, f(k) / f(m) is the product of the
+ * recurrence's ratios (as in BTPE), cheaper than the logarithms. */
+#define EXPLICIT_MAX 20
+
+static double ratio_to_mode(double n, double odds, double m, double k)
+{
+    double f = 1;
+    if (k > m)
+        for (double i = m + 1; i <= k; i++)
+            f *= (n - i + 1) / i * odds;
+    else
+        for (double i = k + 1; i <= m; i++)
+            f *= i / ((n - i + 1) * odds);
+    return f;
 }
 
 /*
  * BTRS (Hormann 1993, algorithm BTRS) for p <= 1/2 and n p >= 10: a
  * transformed-rejection proposal k = floor((2 a / us + b) u + c), accepted
  * at once inside the squeeze (us >= 0.07, v <= v_r), otherwise when
- * log(v alpha / (a / us^2 + b)) <= log(f(k) / f(m)).
+ * v alpha / (a / us^2 + b) <= f(k) / f(m), the ratio as a product near the
+ * mode and by log_ratio_to_mode beyond.
  */
 static unsigned int btrs(cs_stream *s, unsigned int n, double p)
 {
@@ -120,17 +168,27 @@ static unsigned int btrs(cs_stream *s, unsigned int n, double p)
     double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p;
     double c = nd * p + 0.5, v_r = 0.92 - 4.2 / b;
     double alpha = (2.83 + 5.1 / b) * spq, m = floor((nd + 1) * p);
+    double at_mode = NAN; /* mode_terms, once needed */
     s->counts.rejections++;
     for (;;) {
         double u = cs_stream_uniform(s) - 0.5, v = cs_stream_uniform(s);
         double us = 0.5 - fabs(u);
+        if (!(us > 0))
+            continue;
         double k = floor((2 * a / us + b) * u + c);
         if (k < 0 || k > nd)
             continue;
         if (us >= 0.07 && v <= v_r)
             return (unsigned int)k;
-        if (log(v * alpha / (a / (us * us) + b)) <=
-            log_ratio_to_mode(nd, p, q, m, k))
+        double w = v * alpha / (a / (us * us) + b);
+        if (fabs(k - m) <= EXPLICIT_MAX) {
+            if (w <= ratio_to_mode(nd, p / q, m, k))
+                return (unsigned int)k;
+            continue;
+        }
+        if (isnan(at_mode))
+            at_mode = mode_terms(nd, p, m);
+        if (log(w) <= log_ratio_to_mode(nd, p, q, m, k, at_mode))
             return (unsigned int)k;
     }
 }
@@ -183,14 +241,23 @@ void cs_sample_place(cs_stream *s, int k, unsigned int n, const double *p,
         out[last] += left;
         return;
     }
+    /* one child at a time: U tail[i] against the cumulative sums of
+     * p[i..], U a lazy 53-bit uniform */
     s->counts.placed += left;
+    double t = tail[i];
     for (unsigned int j = 0; j < left; j++) {
-        double u = cs_stream_uniform(s) * tail[i], below = 0;
+        double x = (double)cs_stream_u32(s) * TWO_M32 * t, gap = TWO_M32 * t;
+        double below = 0; /* p[i] + ... + p[c - 1] */
         int c = i;
-        for (; c < last; c++) {
-            below += p[c];
-            if (u < below)
+        for (;;) {
+            while (c < last && x >= below + p[c]) {
+                below += p[c];
+                c++;
+            }
+            if (c == last || gap == 0 || x + gap <= below + p[c])
                 break;
+            x += lower_bits(s) * t;
+            gap = 0;
         }
         out[c]++;
     }

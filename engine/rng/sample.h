@@ -54,7 +54,7 @@ unsigned int cs_sample_hypergeometric(const gsl_rng *r, unsigned int n1,
 /* Below this mean (n min(p, 1 - p)) a binomial is drawn by inversion, at
  * or above it by BTRS, whose constants are made for means of 10 or more
  * (Hormann 1993). */
-#define CS_BINOMIAL_INVERSION_MAX 10.0
+#define CS_BINOMIAL_INVERSION_MAX 20.0
 
 /* "Not known yet" for the log argument of cs_sample_binomial. */
 #define CS_BINOMIAL_LOG_UNKNOWN 1.0

@@ -164,33 +164,42 @@ static void check_binomial(unsigned n, double p, int reps, uint32_t key,
 
 /*
  * The grid: inversion (small means, tiny p with huge n), both sides of the
- * switch to BTRS at a mean of 10, BTRS with small and huge n, p above 1/2
- * (drawn by symmetry), and the largest n a count can hold.
+ * switch to BTRS at a mean of M = CS_BINOMIAL_INVERSION_MAX, BTRS with
+ * small and huge n, its acceptance by the product near the mode (sd below
+ * about 20) and by logarithms beyond, p above 1/2 (drawn by symmetry),
+ * and the largest n a count can hold.
  */
+#define M CS_BINOMIAL_INVERSION_MAX
 START_TEST(test_binomial_distribution)
 {
     static const struct {
         unsigned n;
         double p;
     } grid[] = {
-        {1, 0.5},           {2, 0.01},      {5, 0.1},
-        {20, 0.3},      /* inversion, mean 6 */
-        {100, 0.0999},  /* inversion, mean 9.99: just below the switch */
-        {100, 0.1},     /* BTRS, mean 10: just at it */
-        {1000, 0.0101}, /* BTRS, mean 10.1 */
-        {20, 0.5},      /* BTRS, the smallest n it serves */
-        {40, 0.75},     /* BTRS by symmetry */
-        {30, 0.9},      /* inversion by symmetry */
-        {3000, 1.0 / 12},   {250000, 0.02}, {10000000, 1e-9}, /* mean 0.01 */
-        {1000000000, 1e-9}, /* mean 1: tiny p, huge n */
-        {1000000000, 1e-8}, /* BTRS, mean 10, huge n */
-        {1000000000, 0.3},  /* BTRS, huge n and mean */
-        {UINT_MAX, 0.5},
+        {1, 0.5},                       /* inversion, one child */
+        {2, 0.01},                      /* inversion, mostly nobody */
+        {5, 0.1},                       /* inversion */
+        {20, 0.3},                      /* inversion, mean 6 */
+        {200, (M - 0.01) / 200},        /* inversion, just below the switch */
+        {200, M / 200},                 /* BTRS, mean M: just at it */
+        {2000, (M + 0.1) / 2000},       /* BTRS, just above */
+        {(unsigned)(2 * M), 0.5},       /* BTRS, the smallest n it serves */
+        {(unsigned)(4 * M), 0.75},      /* BTRS by symmetry */
+        {30, 0.9},                      /* inversion by symmetry */
+        {3000, 1.0 / 12},               /* BTRS, sd 15: mostly the product */
+        {250000, 0.02},                 /* BTRS, sd 70: both tests */
+        {10000000, 1e-9},               /* mean 0.01 */
+        {1000000000, 1e-9},             /* mean 1: tiny p, huge n */
+        {1000000000, (M - 0.5) * 1e-9}, /* inversion, huge n */
+        {1000000000, (M + 10) * 1e-9},  /* BTRS, huge n */
+        {1000000000, 0.3},              /* BTRS, huge n and mean */
+        {UINT_MAX, 0.5},                /* BTRS, the largest count */
     };
     for (size_t i = 0; i < sizeof grid / sizeof grid[0]; i++)
         check_binomial(grid[i].n, grid[i].p, 200000, (uint32_t)i, (int)(i & 1));
 }
 END_TEST
+#undef M
 
 /* p = 0, p = 1 and n = 0 are certain, whatever the stream. */
 START_TEST(test_binomial_edges)
