@@ -87,10 +87,26 @@ double cs_binomial_log(double p)
  * chance of order 1e-16); then the draw starts again, which conditions on
  * not landing in that rounding gap.
  */
+/* base^n by squaring: for small n cheaper than exp(n log(base)) and as
+ * exact (about log2(n) roundings). */
+static double power(double base, unsigned int n)
+{
+    double r = 1;
+    for (; n; n >>= 1, base *= base)
+        if (n & 1)
+            r *= base;
+    return r;
+}
+
+/* Up to this n, P(0) = (1 - p)^n by squaring rather than exp and log. */
+#define POWER_MAX_N 64u
+
+/* log1m_p: log(1 - p), needed (and read) only when n > POWER_MAX_N */
 static unsigned int inversion(cs_stream *s, unsigned int n, double p,
                               double log1m_p)
 {
-    double p0 = exp((double)n * log1m_p), odds = p / (1 - p);
+    double p0 = n <= POWER_MAX_N ? power(1 - p, n) : exp((double)n * log1m_p);
+    double odds = p / (1 - p);
     double np1 = (double)n + 1;
     s->counts.inversions++;
     for (;;) {
@@ -205,7 +221,9 @@ unsigned int cs_sample_binomial(cs_stream *s, unsigned int n, double p,
     double small = flip ? 1 - p : p; /* exact for p > 1/2 (Sterbenz) */
     unsigned int x;
     if ((double)n * small < CS_BINOMIAL_INVERSION_MAX)
-        x = inversion(s, n, small, log_big > 0 ? cs_binomial_log(p) : log_big);
+        x = inversion(s, n, small,
+                      log_big > 0 && n > POWER_MAX_N ? cs_binomial_log(p)
+                                                     : log_big);
     else
         x = btrs(s, n, small);
     return flip ? n - x : x;
@@ -242,19 +260,18 @@ void cs_sample_place(cs_stream *s, int k, unsigned int n, const double *p,
         return;
     }
     /* one child at a time: U tail[i] against the cumulative sums of
-     * p[i..], U a lazy 53-bit uniform */
+     * p[i..] (in tail from here on), U a lazy 53-bit uniform */
     s->counts.placed += left;
-    double t = tail[i];
+    double t = tail[i], cum = 0;
+    for (int c = i; c < last; c++)
+        tail[c] = cum += p[c];
     for (unsigned int j = 0; j < left; j++) {
         double x = (double)cs_stream_u32(s) * TWO_M32 * t, gap = TWO_M32 * t;
-        double below = 0; /* p[i] + ... + p[c - 1] */
         int c = i;
         for (;;) {
-            while (c < last && x >= below + p[c]) {
-                below += p[c];
+            while (c < last && x >= tail[c])
                 c++;
-            }
-            if (c == last || gap == 0 || x + gap <= below + p[c])
+            if (c == last || gap == 0 || x + gap <= tail[c])
                 break;
             x += lower_bits(s) * t;
             gap = 0;

@@ -79,7 +79,7 @@ unsigned int cs_sample_binomial(cs_stream *s, unsigned int n, double p,
 
 /* Below this many leavers left to place, cs_sample_place draws the rest
  * one uniform each. */
-#define CS_PLACE_SMALL_N 16u
+#define CS_PLACE_SMALL_N 8u
 
 /*
  * Place n children among k >= 1 categories with probabilities proportional

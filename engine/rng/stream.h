@@ -25,7 +25,8 @@
 /* What a stream's samplers drew since the counts were last zeroed (a
  * reset leaves them alone): for benchmarks and tests. */
 typedef struct cs_stream_counts {
-    uint64_t blocks;     /* Philox blocks computed (4 words each) */
+    uint64_t blocks;     /* Philox blocks computed one at a time */
+    uint64_t batched;    /* first blocks computed several at a time */
     uint64_t inversions; /* binomials drawn by inversion */
     uint64_t rejections; /* binomials drawn by BTRS */
     uint64_t placed;     /* leavers placed one uniform each */
@@ -50,6 +51,37 @@ static inline void cs_stream_reset(cs_stream *s, uint64_t seed, uint32_t run,
     s->ctr.v[2] = run;
     s->ctr.v[3] = purpose;
     s->used = 4; /* empty: the first word computes block 0 */
+}
+
+/*
+ * Block 0 of the substreams substream[0..count-1] of (seed, run, purpose),
+ * computed several at a time where the CPU allows (philox.c): word j of
+ * substream[i]'s block 0 in out[j stride + i] (stride >= count). A
+ * month's first blocks for every compartment cost less this way than one
+ * by one; cs_stream_start hands one to a stream.
+ */
+void cs_stream_first_blocks(uint64_t seed, uint32_t run, uint32_t purpose,
+                            const uint32_t *substream, int count,
+                            uint32_t *out, size_t stride);
+
+/* The same by a given method, for tests: 0, or -1 if this build or CPU
+ * lacks it. */
+enum { CS_PHILOX_SCALAR = 0, CS_PHILOX_SSE2 = 1, CS_PHILOX_AVX2 = 2 };
+int cs_stream_first_blocks_by(int method, uint64_t seed, uint32_t run,
+                              uint32_t purpose, const uint32_t *substream,
+                              int count, uint32_t *out, size_t stride);
+
+/* cs_stream_reset with block 0 already computed (cs_stream_first_blocks:
+ * its words at block0[0], block0[stride], ...): the same words follow. */
+static inline void cs_stream_start(cs_stream *s, uint64_t seed, uint32_t run,
+                                   uint32_t purpose, uint32_t substream,
+                                   const uint32_t *block0, size_t stride)
+{
+    cs_stream_reset(s, seed, run, purpose, substream);
+    for (int j = 0; j < 4; j++)
+        s->block.v[j] = block0[(size_t)j * stride];
+    s->ctr.v[0] = 1;
+    s->used = 0;
 }
 
 static inline uint32_t cs_stream_u32(cs_stream *s)

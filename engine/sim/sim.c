@@ -38,9 +38,17 @@ struct cs_sim {
      * of it */
     double *leave;
     unsigned char *leave_ready; /* [epoch] */
-    double *capacity;   /* this run's record [month][capacity][3], or NULL */
-    int capacity_first; /* the month capacity[0] records */
-    int month;          /* the next month to step (cs_sim_continue) */
+    /* this month's block 0 of the stream for one purpose of every
+     * compartment that draws, computed several at a time
+     * (cs_stream_first_blocks): compartment c is the listed[c]-th to draw
+     * (-1: it does not), its words first_block[j n_compartments +
+     * listed[c]] for j = 0..3 */
+    int *listed;           /* [compartment] */
+    uint32_t *substream;   /* [compartment] CS_SUBSTREAM(t, c), listed */
+    uint32_t *first_block; /* [4][compartment] */
+    double *capacity;      /* this run's record [month][capacity][3], or NULL */
+    int capacity_first;    /* the month capacity[0] records */
+    int month;             /* the next month to step (cs_sim_continue) */
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -59,9 +67,13 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     /* not touched (so not paid for) until a stochastic run needs it */
     sim->leave = malloc((size_t)model->n_epochs * nc * 2 * sizeof *sim->leave);
     sim->leave_ready = calloc((size_t)model->n_epochs, 1);
+    sim->listed = calloc(nc, sizeof *sim->listed);
+    sim->substream = calloc(nc, sizeof *sim->substream);
+    sim->first_block = calloc(nc * 4, sizeof *sim->first_block);
     sim->sampler = CS_SIM_SAMPLER_FAST;
     if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
-        !sim->rng || !sim->leave || !sim->leave_ready) {
+        !sim->rng || !sim->leave || !sim->leave_ready || !sim->listed ||
+        !sim->substream || !sim->first_block) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -79,6 +91,9 @@ void cs_sim_free(cs_sim *sim)
     free(sim->tail);
     free(sim->leave);
     free(sim->leave_ready);
+    free(sim->listed);
+    free(sim->substream);
+    free(sim->first_block);
     if (sim->rng)
         gsl_rng_free(sim->rng);
     free(sim);
@@ -94,6 +109,35 @@ void cs_sim_set_sampler(cs_sim *sim, cs_sim_sampler sampler)
 const cs_stream_counts *cs_sim_counts(const cs_sim *sim)
 {
     return &sim->stream.counts;
+}
+
+/* Block 0 of month t's stream for `purpose` of every compartment with
+ * children (and, with moves_only, more than one outcome). */
+static void first_blocks(cs_sim *sim, uint64_t seed, uint32_t run,
+                         uint32_t purpose, int t, int moves_only)
+{
+    const cs_model *m = sim->model;
+    int nc = m->n_compartments, count = 0;
+    for (int c = 0; c < nc; c++) {
+        int k = m->first_outcome[c + 1] - m->first_outcome[c];
+        int draws = sim->now[c] > 0 && (!moves_only || k > 1);
+        sim->listed[c] = draws ? count : -1;
+        if (draws)
+            sim->substream[count++] = CS_SUBSTREAM(t, c);
+    }
+    cs_stream_first_blocks(seed, run, purpose, sim->substream, count,
+                           sim->first_block, (size_t)nc);
+    sim->stream.counts.batched += (uint64_t)count;
+}
+
+/* A stream for compartment c this month, block 0 from first_blocks. */
+static inline void start_stream(cs_sim *sim, uint64_t seed, uint32_t run,
+                                uint32_t purpose, int t, int c)
+{
+    assert(sim->listed[c] >= 0);
+    cs_stream_start(&sim->stream, seed, run, purpose, CS_SUBSTREAM(t, c),
+                    sim->first_block + sim->listed[c],
+                    (size_t)sim->model->n_compartments);
 }
 
 /* The fast sampler's table for epoch e (see struct cs_sim). */
@@ -151,6 +195,9 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
     const cs_model *m = sim->model;
     double *state = sim->now;
     const double log_11_12 = cs_binomial_log(1.0 / 12);
+    int fast = mode == CS_SIM_STOCHASTIC && sim->sampler == CS_SIM_SAMPLER_FAST;
+    if (fast)
+        first_blocks(sim, seed, run, CS_RNG_AGEING, t, 0);
     for (int s = 0; s < m->n_stages; s++) {
         int block = m->n_dur[s] * m->n_mark_sets;
         double *base = state + m->stage_offset[s];
@@ -162,11 +209,9 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                     continue;
                 double moved;
                 int c = m->stage_offset[s] + a * block + i;
-                if (mode == CS_SIM_STOCHASTIC &&
-                    sim->sampler == CS_SIM_SAMPLER_FAST) {
+                if (fast) {
                     assert(*n < 4294967296.0);
-                    cs_stream_reset(&sim->stream, seed, run, CS_RNG_AGEING,
-                                    CS_SUBSTREAM(t, c));
+                    start_stream(sim, seed, run, CS_RNG_AGEING, t, c);
                     moved = cs_sample_binomial(&sim->stream, (unsigned int)*n,
                                                1.0 / 12, log_11_12);
                 } else if (mode == CS_SIM_STOCHASTIC) {
@@ -334,6 +379,7 @@ static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
     int e = m->epoch_of_month[t];
     const double *p = m->outcome_p + (size_t)e * (size_t)m->n_outcomes;
     const double *leave = leave_table(sim, e);
+    first_blocks(sim, seed, run, CS_RNG_TRANSITIONS, t, 1);
     for (int c = 0; c < m->n_compartments; c++) {
         double n = sim->now[c];
         if (n <= 0)
@@ -345,8 +391,7 @@ static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
             continue;
         }
         assert(n < 4294967296.0);
-        cs_stream_reset(&sim->stream, seed, run, CS_RNG_TRANSITIONS,
-                        CS_SUBSTREAM(t, c));
+        start_stream(sim, seed, run, CS_RNG_TRANSITIONS, t, c);
         unsigned int gone = cs_sample_binomial(&sim->stream, (unsigned int)n,
                                                leave[2 * c], leave[2 * c + 1]);
         if (gone == 0) {

@@ -96,6 +96,50 @@ START_TEST(test_stream_is_the_philox_generator)
 }
 END_TEST
 
+/* Block 0 of many substreams at once, by every method this build and CPU
+ * have (scalar always), is block 0 of each stream; and a stream started
+ * with it (cs_stream_start) goes on with the words of a plain stream. */
+START_TEST(test_first_blocks_are_the_streams)
+{
+    enum { COUNT = 37 }; /* not a multiple of 4 or 8: the tails too */
+    uint32_t sub[COUNT], out[4 * COUNT];
+    for (int i = 0; i < COUNT; i++)
+        sub[i] = (5u << 22) | (uint32_t)(3 * i + 1);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    int methods = 0;
+    for (int method = CS_PHILOX_SCALAR; method <= CS_PHILOX_AVX2; method++) {
+        memset(out, 0, sizeof out);
+        if (cs_stream_first_blocks_by(method, 0xfeedbeef12345ULL, 9,
+                                      CS_RNG_AGEING, sub, COUNT, out,
+                                      COUNT) != 0)
+            continue;
+        methods++;
+        for (int i = 0; i < COUNT; i++) {
+            cs_rng_reset(r, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[i]);
+            for (int j = 0; j < 4; j++) {
+                unsigned long want = gsl_rng_get(r);
+                ck_assert_msg(out[j * COUNT + i] == want,
+                              "method %d, substream %d, word %d: %#x, "
+                              "expected %#lx",
+                              method, i, j, (unsigned)out[j * COUNT + i], want);
+            }
+        }
+    }
+    ck_assert_int_ge(methods, 1);
+    cs_stream_first_blocks(0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub, COUNT,
+                           out, COUNT);
+    cs_stream a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    cs_stream_start(&a, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[36], out + 36,
+                    COUNT);
+    cs_stream_reset(&b, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[36]);
+    for (int i = 0; i < 50; i++)
+        ck_assert_uint_eq(cs_stream_u32(&a), cs_stream_u32(&b));
+    gsl_rng_free(r);
+}
+END_TEST
+
 /* 53-bit uniforms: in [0, 1), built from two words as documented, with
  * mean 1/2 and P(u < 2^-40) = 2^-40 (not 0, as 32 bits would give). */
 START_TEST(test_stream_uniform_has_53_bits)
@@ -325,14 +369,16 @@ static void check_multinomial3(const char *what, unsigned n, const double *p,
 }
 
 /* The multinomial cases: few children (one uniform each), many (the
- * conditional binomials), both, zero categories first, middle and last,
- * and a category holding almost everything. */
+ * conditional binomials), both, on either side of the fast placing's
+ * switch (CS_PLACE_SMALL_N, 8) and the plain twin's (16), zero categories
+ * first, middle and last, and a category holding almost everything. */
 static const double cases_p[][3] = {
     {0.9, 0.07, 0.03}, {0.5, 0.3, 0.2},   {0.2, 0.0, 0.8},
     {0.0, 0.6, 0.4},   {0.45, 0.55, 0.0}, {0.999, 0.0008, 0.0002},
-    {0.02, 0.08, 0.9}, {0.3, 0.3, 0.4},
+    {0.02, 0.08, 0.9}, {0.3, 0.3, 0.4},   {0.1, 0.6, 0.3},
+    {0.05, 0.25, 0.7}, {0.4, 0.0, 0.6},
 };
-static const unsigned cases_n[] = {3, 20, 40, 15, 16, 60, 17, 45};
+static const unsigned cases_n[] = {3, 20, 40, 15, 16, 60, 17, 45, 7, 8, 9};
 #define N_CASES (int)(sizeof cases_n / sizeof cases_n[0])
 
 /* cs_sample_place, the fast path's placing of leavers. */
@@ -478,6 +524,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_stream_is_the_philox_generator);
     tcase_add_test(tc, test_stream_uniform_has_53_bits);
+    tcase_add_test(tc, test_first_blocks_are_the_streams);
     tcase_add_test(tc, test_binomial_distribution);
     tcase_add_test(tc, test_binomial_edges);
     tcase_add_test(tc, test_binomial_tiny_p);
