@@ -132,10 +132,11 @@ int main(int argc, char **argv)
         printf("stepper ratio (reference / fast): %.2f\n",
                seconds[1] / seconds[0]);
     if (use[0])
-        printf("fast sampler's draws a run: %.0f Philox blocks, %.0f "
-               "binomials by inversion, %.0f by BTRS, %.0f leavers placed one "
-               "uniform each\n",
+        printf("fast sampler's draws a run: %.0f Philox blocks one at a "
+               "time and %.0f several at a time, %.0f binomials by inversion, "
+               "%.0f by BTRS, %.0f leavers placed one uniform each\n",
                (double)(after->blocks - before.blocks) / runs,
+               (double)(after->batched - before.batched) / runs,
                (double)(after->inversions - before.inversions) / runs,
                (double)(after->rejections - before.rejections) / runs,
                (double)(after->placed - before.placed) / runs);

@@ -153,14 +153,17 @@ first_blocks_avx2(philox4x32_key_t key, uint32_t run, uint32_t purpose,
         _mm256_storeu_si256((__m256i *)(out + 2 * stride + i), x2);
         _mm256_storeu_si256((__m256i *)(out + 3 * stride + i), x3);
     }
+    /* clean upper halves before the SSE code that follows (libm, GSL and
+     * the samplers): without this every later SSE instruction pays for the
+     * dirty state, which made whole runs 1.9 times slower */
+    _mm256_zeroupper();
     first_blocks_scalar(key, run, purpose, substream + i, count - i, out + i,
                         stride);
     return 0;
 }
 
 /* 4 counters a round, SSE2 (every x86-64 has it) */
-static inline void mulhilo_sse2(__m128i x, __m128i m, __m128i *hi,
-                                __m128i *lo)
+static inline void mulhilo_sse2(__m128i x, __m128i m, __m128i *hi, __m128i *lo)
 {
     const __m128i low = _mm_set_epi32(0, -1, 0, -1); /* even lanes */
     __m128i even = _mm_mul_epu32(x, m);
@@ -235,8 +238,8 @@ int cs_stream_first_blocks_by(int method, uint64_t seed, uint32_t run,
 }
 
 void cs_stream_first_blocks(uint64_t seed, uint32_t run, uint32_t purpose,
-                            const uint32_t *substream, int count,
-                            uint32_t *out, size_t stride)
+                            const uint32_t *substream, int count, uint32_t *out,
+                            size_t stride)
 {
     for (int method = CS_PHILOX_AVX2; method > CS_PHILOX_SCALAR; method--)
         if (cs_stream_first_blocks_by(method, seed, run, purpose, substream,
