@@ -344,6 +344,61 @@ START_TEST(test_binomial_log_is_only_a_cache)
 }
 END_TEST
 
+/*
+ * The lazy 53-bit uniforms of inversion and of single children, on
+ * streams whose first words are chosen (cs_stream_start with a made-up
+ * block 0): U = w 2^-32 + b 2^-53, w the first word, b the top 21 bits of
+ * the second. A cut point at 1/2 + 2^-40 lies inside w = 2^31's interval
+ * [1/2, 1/2 + 2^-32), so that w leaves the answer open and b decides it:
+ * U < 1/2 + 2^-40 exactly when b < 2^13. With w = 2^31 - 1 the interval
+ * lies below the cut and one word decides. (Draws of this kind are open
+ * with probability about 2^-32, so the chi-square tests never see one.)
+ */
+static unsigned words_used(const cs_stream *s)
+{
+    return s->used; /* of block 0: the test's draws stay inside it */
+}
+
+START_TEST(test_lazy_uniforms_refine_only_when_open)
+{
+    const double cut = 0.5 + ldexp(1, -40);
+    static const struct {
+        uint32_t w, second;
+        unsigned want, words;
+    } cases[] = {
+        {0x80000000u, (8191u << 11) | 0x7ff, 0, 2}, /* b = 2^13 - 1: below */
+        {0x80000000u, 8192u << 11, 1, 2},           /* b = 2^13: at the cut */
+        {0x80000000u, 0xffffffffu, 1, 2},           /* b largest */
+        {0x7fffffffu, 0xffffffffu, 0, 1},           /* decided by w alone */
+        {0x80000001u, 0, 1, 1},                     /* decided by w alone */
+    };
+    cs_stream s;
+    memset(&s, 0, sizeof s);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t block[4] = {cases[i].w, cases[i].second, 0, 0};
+        /* inversion: B(1, 1 - cut), P(0) = cut */
+        cs_stream_start(&s, 1, 0, CS_RNG_TEST, 0, block, 1);
+        unsigned x = cs_sample_binomial(&s, 1, 1 - cut, 1.0);
+        ck_assert_msg(x == cases[i].want && words_used(&s) == cases[i].words,
+                      "inversion case %zu: drew %u with %u words, expected "
+                      "%u with %u",
+                      i, x, words_used(&s), cases[i].want, cases[i].words);
+        /* one child between categories cut and 1 - cut */
+        const double p[2] = {cut, 1 - cut};
+        double tail[2];
+        unsigned out[2];
+        cs_stream_start(&s, 1, 0, CS_RNG_TEST, 0, block, 1);
+        cs_sample_place(&s, 2, 1, p, tail, out);
+        unsigned c = out[1];
+        ck_assert_msg(out[0] + out[1] == 1 && c == cases[i].want &&
+                          words_used(&s) == cases[i].words,
+                      "placing case %zu: category %u with %u words, "
+                      "expected %u with %u",
+                      i, c, words_used(&s), cases[i].want, cases[i].words);
+    }
+}
+END_TEST
+
 /* ---- the multinomials ---- */
 
 /* Joint law of a 3-category multinomial sample against GSL's pdf; cells
@@ -530,6 +585,7 @@ int main(void)
     tcase_add_test(tc, test_binomial_tiny_p);
     tcase_add_test(tc, test_binomial_moments);
     tcase_add_test(tc, test_binomial_log_is_only_a_cache);
+    tcase_add_test(tc, test_lazy_uniforms_refine_only_when_open);
     tcase_add_test(tc, test_place_distribution);
     tcase_add_test(tc, test_outcomes_and_twin_distribution);
     tcase_add_test(tc, test_outcomes_huge_marginals);
