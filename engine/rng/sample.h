@@ -68,11 +68,13 @@ double cs_binomial_log(double p);
  * Binomial(n, p), exactly (up to double rounding: uniforms have 53 bits),
  * for p in [0, 1]. log_big is cs_binomial_log(p) or
  * CS_BINOMIAL_LOG_UNKNOWN. By symmetry it draws with p' = min(p, 1 - p);
- * when n p' < CS_BINOMIAL_INVERSION_MAX by inversion from 0 (one uniform:
- * the first test is whether nobody is drawn, probability (1 - p')^n),
+ * when n p' < CS_BINOMIAL_INVERSION_MAX by inversion from 0 (one uniform,
+ * drawn lazily: one word unless the first leaves the answer open; the
+ * first test is whether nobody is drawn, probability (1 - p')^n),
  * otherwise by BTRS (W. Hormann, "The generation of binomial random
  * variates", J. Statist. Comput. Simul. 46 (1993) 101-110: transformed
- * rejection with a squeeze, about 1.2 pairs of uniforms a draw).
+ * rejection with a squeeze, about 1.2 pairs of uniforms a draw). n = 0,
+ * p = 0 and p = 1 use no randomness.
  */
 unsigned int cs_sample_binomial(cs_stream *s, unsigned int n, double p,
                                 double log_big);
