@@ -61,8 +61,8 @@ static inline void cs_stream_reset(cs_stream *s, uint64_t seed, uint32_t run,
  * by one; cs_stream_start hands one to a stream.
  */
 void cs_stream_first_blocks(uint64_t seed, uint32_t run, uint32_t purpose,
-                            const uint32_t *substream, int count,
-                            uint32_t *out, size_t stride);
+                            const uint32_t *substream, int count, uint32_t *out,
+                            size_t stride);
 
 /* The same by a given method, for tests: 0, or -1 if this build or CPU
  * lacks it. */
