@@ -2,14 +2,26 @@
  * sample.h - exact samplers the stepper calls millions of times a run,
  * faster than GSL's general ones where the stepper's counts are (internal).
  *
- * Both draw from any gsl_rng and give exactly the distribution named; only
- * the way the random numbers are used differs from GSL's functions, so a
- * stream gives other (equally distributed) values than GSL would.
+ * Two families, each giving exactly the distribution named; only the way
+ * the random numbers are used differs, so the same stream gives other
+ * (equally distributed) values under each:
+ *
+ *   - the plain ones (cs_sample_multinomial, cs_sample_hypergeometric) draw
+ *     from any gsl_rng and call GSL's binomial: the reference the stepper
+ *     used first, kept as its twin (CS_SIM_SAMPLER_REFERENCE, sim.h);
+ *   - the fast ones (cs_sample_binomial, cs_sample_place) draw from a
+ *     cs_stream (stream.h) and are made for the stepper's work: a
+ *     compartment's leavers in one binomial draw (inversion for small
+ *     means, Hormann's BTRS for large ones), then their destinations.
+ *
+ * tests/rng holds both against the exact laws.
  */
 #ifndef CASCADE_SAMPLE_H
 #define CASCADE_SAMPLE_H
 
 #include <gsl/gsl_rng.h>
+
+#include "rng/stream.h"
 
 /* When fewer children than this are left to place, the rest are drawn
  * child by child (measured: 16 is about the break-even point against
@@ -36,5 +48,61 @@ void cs_sample_multinomial(const gsl_rng *r, int k, unsigned int n,
  */
 unsigned int cs_sample_hypergeometric(const gsl_rng *r, unsigned int n1,
                                       unsigned int n2, unsigned int t);
+
+/* ---- fast samplers, on a cs_stream ---- */
+
+/* Below this mean (n min(p, 1 - p)) a binomial is drawn by inversion, at
+ * or above it by BTRS, whose constants are made for means of 10 or more
+ * (Hormann 1993). */
+#define CS_BINOMIAL_INVERSION_MAX 20.0
+
+/* "Not known yet" for the log argument of cs_sample_binomial. */
+#define CS_BINOMIAL_LOG_UNKNOWN 1.0
+
+/* The log argument of cs_sample_binomial for probability p:
+ * log(1 - min(p, 1 - p)), which inversion needs (a caller drawing often
+ * with the same p computes it once). */
+double cs_binomial_log(double p);
+
+/*
+ * Binomial(n, p), exactly (up to double rounding: uniforms have 53 bits),
+ * for p in [0, 1]. log_big is cs_binomial_log(p) or
+ * CS_BINOMIAL_LOG_UNKNOWN. By symmetry it draws with p' = min(p, 1 - p);
+ * when n p' < CS_BINOMIAL_INVERSION_MAX by inversion from 0 (one uniform,
+ * drawn lazily: one word unless the first leaves the answer open; the
+ * first test is whether nobody is drawn, probability (1 - p')^n),
+ * otherwise by BTRS (W. Hormann, "The generation of binomial random
+ * variates", J. Statist. Comput. Simul. 46 (1993) 101-110: transformed
+ * rejection with a squeeze, about 1.2 pairs of uniforms a draw). n = 0,
+ * p = 0 and p = 1 use no randomness.
+ */
+unsigned int cs_sample_binomial(cs_stream *s, unsigned int n, double p,
+                                double log_big);
+
+/* Below this many leavers left to place, cs_sample_place draws the rest
+ * one uniform each. */
+#define CS_PLACE_SMALL_N 8u
+
+/*
+ * Place n children among k >= 1 categories with probabilities proportional
+ * to p[0..k-1] (finite, non-negative, positive sum): a multinomial, into
+ * out[0..k-1]. Conditional binomials (cs_sample_binomial) in category order
+ * while at least CS_PLACE_SMALL_N are left, then one uniform each among the
+ * remaining categories by inversion; the last category with positive p
+ * takes what is left. tail is scratch of k doubles.
+ */
+void cs_sample_place(cs_stream *s, int k, unsigned int n, const double *p,
+                     double *tail, unsigned int *out);
+
+/*
+ * Multinomial(n; p[0..k-1]) as the stepper draws it: p[0] is staying and
+ * p[1..k-1] the ways out, summing with it to 1 (leaving, the sum of the
+ * ways out, is capped at 1). How many leave is one cs_sample_binomial
+ * draw; cs_sample_place puts them among the ways out. tail is scratch of k
+ * doubles. The stepper makes the same two calls with the leaving
+ * probability and its log computed once an epoch.
+ */
+void cs_sample_outcomes(cs_stream *s, int k, unsigned int n, const double *p,
+                        double *tail, unsigned int *out);
 
 #endif

@@ -27,10 +27,28 @@ struct cs_sim {
     double *now, *next;  /* children per compartment */
     double *pending;     /* arrivals at stages with capacity, not yet let in */
     unsigned int *drawn; /* multinomial counts, max_outcomes of them */
-    gsl_rng *rng;
-    double *capacity;   /* this run's record [month][capacity][3], or NULL */
-    int capacity_first; /* the month capacity[0] records */
-    int month;          /* the next month to step (cs_sim_continue) */
+    double *tail;        /* cs_sample_place's scratch, max_outcomes */
+    gsl_rng *rng;        /* the plain twin's and the other draws' stream */
+    cs_stream stream;    /* the fast sampler's */
+    cs_sim_sampler sampler;
+    /* the fast sampler's per-epoch table, filled the first time a month of
+     * the epoch is stepped and kept (it depends on the model only):
+     * leave[(e * n_compartments + c) * 2] is compartment c's chance of
+     * leaving in epoch e (its ways out summed), [.. + 1] cs_binomial_log
+     * of it */
+    double *leave;
+    unsigned char *leave_ready; /* [epoch] */
+    /* this month's block 0 of the stream for one purpose of every
+     * compartment that draws, computed several at a time
+     * (cs_stream_first_blocks): compartment c is the listed[c]-th to draw
+     * (-1: it does not), its words first_block[j n_compartments +
+     * listed[c]] for j = 0..3 */
+    int *listed;           /* [compartment] */
+    uint32_t *substream;   /* [compartment] CS_SUBSTREAM(t, c), listed */
+    uint32_t *first_block; /* [4][compartment] */
+    double *capacity;      /* this run's record [month][capacity][3], or NULL */
+    int capacity_first;    /* the month capacity[0] records */
+    int month;             /* the next month to step (cs_sim_continue) */
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -44,8 +62,18 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->next = calloc(nc, sizeof *sim->next);
     sim->pending = calloc(nc, sizeof *sim->pending);
     sim->drawn = calloc((size_t)model->max_outcomes + 1, sizeof *sim->drawn);
+    sim->tail = calloc((size_t)model->max_outcomes + 1, sizeof *sim->tail);
     sim->rng = gsl_rng_alloc(cs_rng_philox);
-    if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->rng) {
+    /* not touched (so not paid for) until a stochastic run needs it */
+    sim->leave = malloc((size_t)model->n_epochs * nc * 2 * sizeof *sim->leave);
+    sim->leave_ready = calloc((size_t)model->n_epochs, 1);
+    sim->listed = calloc(nc, sizeof *sim->listed);
+    sim->substream = calloc(nc, sizeof *sim->substream);
+    sim->first_block = calloc(nc * 4, sizeof *sim->first_block);
+    sim->sampler = CS_SIM_SAMPLER_FAST;
+    if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
+        !sim->rng || !sim->leave || !sim->leave_ready || !sim->listed ||
+        !sim->substream || !sim->first_block) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -60,9 +88,77 @@ void cs_sim_free(cs_sim *sim)
     free(sim->next);
     free(sim->pending);
     free(sim->drawn);
+    free(sim->tail);
+    free(sim->leave);
+    free(sim->leave_ready);
+    free(sim->listed);
+    free(sim->substream);
+    free(sim->first_block);
     if (sim->rng)
         gsl_rng_free(sim->rng);
     free(sim);
+}
+
+void cs_sim_set_sampler(cs_sim *sim, cs_sim_sampler sampler)
+{
+    assert(sampler == CS_SIM_SAMPLER_FAST ||
+           sampler == CS_SIM_SAMPLER_REFERENCE);
+    sim->sampler = sampler;
+}
+
+const cs_stream_counts *cs_sim_counts(const cs_sim *sim)
+{
+    return &sim->stream.counts;
+}
+
+/* Block 0 of month t's stream for `purpose` of every compartment with
+ * children (and, with moves_only, more than one outcome). */
+static void first_blocks(cs_sim *sim, uint64_t seed, uint32_t run,
+                         uint32_t purpose, int t, int moves_only)
+{
+    const cs_model *m = sim->model;
+    int nc = m->n_compartments, count = 0;
+    for (int c = 0; c < nc; c++) {
+        int k = m->first_outcome[c + 1] - m->first_outcome[c];
+        int draws = sim->now[c] > 0 && (!moves_only || k > 1);
+        sim->listed[c] = draws ? count : -1;
+        if (draws)
+            sim->substream[count++] = CS_SUBSTREAM(t, c);
+    }
+    cs_stream_first_blocks(seed, run, purpose, sim->substream, count,
+                           sim->first_block, (size_t)nc);
+    sim->stream.counts.batched += (uint64_t)count;
+}
+
+/* A stream for compartment c this month, block 0 from first_blocks. */
+static inline void start_stream(cs_sim *sim, uint64_t seed, uint32_t run,
+                                uint32_t purpose, int t, int c)
+{
+    assert(sim->listed[c] >= 0);
+    cs_stream_start(&sim->stream, seed, run, purpose, CS_SUBSTREAM(t, c),
+                    sim->first_block + sim->listed[c],
+                    (size_t)sim->model->n_compartments);
+}
+
+/* The fast sampler's table for epoch e (see struct cs_sim). */
+static const double *leave_table(cs_sim *sim, int e)
+{
+    const cs_model *m = sim->model;
+    size_t nc = (size_t)m->n_compartments;
+    double *leave = sim->leave + (size_t)e * nc * 2;
+    if (sim->leave_ready[e])
+        return leave;
+    const double *p = m->outcome_p + (size_t)e * (size_t)m->n_outcomes;
+    for (size_t c = 0; c < nc; c++) {
+        double q = 0; /* summed from the end, as cs_sample_place does */
+        for (int o = m->first_outcome[c + 1] - 1; o > m->first_outcome[c]; o--)
+            q += p[o];
+        q = q > 1 ? 1 : q;
+        leave[2 * c] = q;
+        leave[2 * c + 1] = cs_binomial_log(q);
+    }
+    sim->leave_ready[e] = 1;
+    return leave;
 }
 
 /*
@@ -90,13 +186,18 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
  * of every age a year older, from the oldest down so nobody ages twice;
  * a twelfth of the 17-year-olds reach 18 and leave, counted in the stage's
  * age-out flow. Stochastically each child has a birthday this month with
- * probability 1/12, a binomial draw per compartment on its own substream.
+ * probability 1/12, a binomial draw per compartment on its own substream
+ * (cs_sample_binomial, or GSL's for the plain twin).
  */
 static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                         uint32_t run, int t, double *flows)
 {
     const cs_model *m = sim->model;
     double *state = sim->now;
+    const double log_11_12 = cs_binomial_log(1.0 / 12);
+    int fast = mode == CS_SIM_STOCHASTIC && sim->sampler == CS_SIM_SAMPLER_FAST;
+    if (fast)
+        first_blocks(sim, seed, run, CS_RNG_AGEING, t, 0);
     for (int s = 0; s < m->n_stages; s++) {
         int block = m->n_dur[s] * m->n_mark_sets;
         double *base = state + m->stage_offset[s];
@@ -107,8 +208,13 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                 if (*n <= 0)
                     continue;
                 double moved;
-                if (mode == CS_SIM_STOCHASTIC) {
-                    int c = m->stage_offset[s] + a * block + i;
+                int c = m->stage_offset[s] + a * block + i;
+                if (fast) {
+                    assert(*n < 4294967296.0);
+                    start_stream(sim, seed, run, CS_RNG_AGEING, t, c);
+                    moved = cs_sample_binomial(&sim->stream, (unsigned int)*n,
+                                               1.0 / 12, log_11_12);
+                } else if (mode == CS_SIM_STOCHASTIC) {
                     cs_rng_reset(sim->rng, seed, run, CS_RNG_AGEING,
                                  CS_SUBSTREAM(t, c));
                     moved =
@@ -241,8 +347,67 @@ static inline void arrive(cs_sim *sim, int c, double n)
         sim->next[c] += n;
 }
 
-static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
-                            double *flows)
+/* Who of compartment c's n children moved where, given drawn[0..k-1]. */
+static inline void place_drawn(cs_sim *sim, int c, int k, double *flows)
+{
+    const cs_model *m = sim->model;
+    int first = m->first_outcome[c];
+    for (int i = 0; i < k; i++) {
+        double moved = sim->drawn[i];
+        if (moved == 0)
+            continue;
+        if (i == 0) /* stayers keep their place */
+            sim->next[m->outcome_dest[first]] += moved;
+        else
+            arrive(sim, m->outcome_dest[first + i], moved);
+        int f = m->outcome_flow[first + i];
+        if (f >= 0 && flows)
+            flows[f] += moved;
+    }
+}
+
+/*
+ * The fast sampler: how many of a compartment's children leave is one
+ * binomial draw against the epoch's chance of leaving (for most
+ * compartments a month, one uniform against the chance that nobody
+ * does); those who leave are placed among the ways out.
+ */
+static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
+                      double *flows)
+{
+    const cs_model *m = sim->model;
+    int e = m->epoch_of_month[t];
+    const double *p = m->outcome_p + (size_t)e * (size_t)m->n_outcomes;
+    const double *leave = leave_table(sim, e);
+    first_blocks(sim, seed, run, CS_RNG_TRANSITIONS, t, 1);
+    for (int c = 0; c < m->n_compartments; c++) {
+        double n = sim->now[c];
+        if (n <= 0)
+            continue;
+        int first = m->first_outcome[c];
+        int k = m->first_outcome[c + 1] - first;
+        if (k == 1) {
+            sim->next[m->outcome_dest[first]] += n;
+            continue;
+        }
+        assert(n < 4294967296.0);
+        start_stream(sim, seed, run, CS_RNG_TRANSITIONS, t, c);
+        unsigned int gone = cs_sample_binomial(&sim->stream, (unsigned int)n,
+                                               leave[2 * c], leave[2 * c + 1]);
+        if (gone == 0) {
+            sim->next[m->outcome_dest[first]] += n;
+            continue;
+        }
+        sim->drawn[0] = (unsigned int)n - gone;
+        cs_sample_place(&sim->stream, k - 1, gone, p + first + 1, sim->tail,
+                        sim->drawn + 1);
+        place_drawn(sim, c, k, flows);
+    }
+}
+
+/* The plain twin: GSL's conditional binomials in outcome order. */
+static void move_reference(cs_sim *sim, uint64_t seed, uint32_t run, int t,
+                           double *flows)
 {
     const cs_model *m = sim->model;
     const double *p =
@@ -262,18 +427,7 @@ static void move_stochastic(cs_sim *sim, uint64_t seed, uint32_t run, int t,
                      CS_SUBSTREAM(t, c));
         cs_sample_multinomial(sim->rng, k, (unsigned int)n, p + first,
                               sim->drawn);
-        for (int i = 0; i < k; i++) {
-            double moved = sim->drawn[i];
-            if (moved == 0)
-                continue;
-            if (i == 0) /* stayers keep their place */
-                sim->next[m->outcome_dest[first]] += moved;
-            else
-                arrive(sim, m->outcome_dest[first + i], moved);
-            int f = m->outcome_flow[first + i];
-            if (f >= 0 && flows)
-                flows[f] += moved;
-        }
+        place_drawn(sim, c, k, flows);
     }
 }
 
@@ -446,7 +600,10 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         memset(sim->next, 0, nc * sizeof *sim->next);
         double born;
         if (mode == CS_SIM_STOCHASTIC) {
-            move_stochastic(sim, seed, run, t, month_flows);
+            if (sim->sampler == CS_SIM_SAMPLER_FAST)
+                move_fast(sim, seed, run, t, month_flows);
+            else
+                move_reference(sim, seed, run, t, month_flows);
             add_arrivals(sim, mode, seed, run, t, month_flows);
             resolve_capacity(sim, mode, seed, run, t, month_flows);
             cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);

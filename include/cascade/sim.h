@@ -3,9 +3,10 @@
  *
  * Stochastic: children are whole numbers in compartments; each month every
  * non-empty compartment's children are split between staying and each way
- * out by one multinomial draw (GSL, on the Philox stream keyed by seed, run
- * index, CS_RNG_TRANSITIONS and the month), and births are Poisson. A run's
- * result depends only on (model, seed, run).
+ * out by one multinomial draw (cs_sim_sampler, on the Philox stream keyed
+ * by seed, run index, CS_RNG_TRANSITIONS, the month and the compartment),
+ * and births are Poisson. A run's result depends only on (model, seed,
+ * run, sampler).
  *
  * Deterministic: the same tables in expected values: the mean path the
  * stochastic runs converge to.
@@ -29,11 +30,34 @@ typedef enum cs_sim_mode {
     CS_SIM_DETERMINISTIC = 1,
 } cs_sim_mode;
 
+/*
+ * How the stochastic stepper draws each compartment's moves and birthdays.
+ * Both are exact and give the same distribution of results; they use the
+ * random numbers differently, so the same seed gives other runs under each.
+ *
+ * Fast (the default): one binomial says how many of a compartment's
+ * children leave (inversion for small means, BTRS for large), then those
+ * leaving are placed among the ways out (conditional binomials, then one
+ * uniform each), on Philox called directly with 53-bit uniforms.
+ *
+ * Reference: the plain twin the tests hold the fast one against: GSL's
+ * binomials through the gsl_rng interface, conditional in outcome order
+ * (staying first), one uniform each once fewer than 16 are left.
+ *
+ * Births, arrivals, migration and capacity draw the same way under both.
+ */
+typedef enum cs_sim_sampler {
+    CS_SIM_SAMPLER_FAST = 0,
+    CS_SIM_SAMPLER_REFERENCE = 1,
+} cs_sim_sampler;
+
 /* Working memory for one run at a time; one per thread. */
 typedef struct cs_sim cs_sim;
 
+/* The stepper draws with CS_SIM_SAMPLER_FAST until told otherwise. */
 cs_sim *cs_sim_alloc(const cs_model *model);
 void cs_sim_free(cs_sim *sim);
+void cs_sim_set_sampler(cs_sim *sim, cs_sim_sampler sampler);
 
 /*
  * Run the model over its horizon. stocks receives [month][stage][age]

@@ -2,18 +2,25 @@
  * test_sim.c - the compiled model and both steppers: competing hazards,
  * an analytic chain, duration bands, ageing at April, leaving at 18,
  * conservation, reproducibility, and convergence of the stochastic mean to
- * the deterministic path.
+ * the deterministic path; the fast sampler against its plain twin.
  */
+
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_cdf.h>
 
 #include "build_scenario.h"
 #include "cascade/model.h"
 #include "cascade/sim.h"
 #include "model/model_internal.h"
 #include "sim/sim_internal.h"
+
+static const cs_sim_sampler samplers[2] = {CS_SIM_SAMPLER_FAST,
+                                           CS_SIM_SAMPLER_REFERENCE};
+static const char *const sampler_name[2] = {"fast", "reference"};
 
 static double stage_total(const double *stocks, int n_stages, int month,
                           int stage)
@@ -99,20 +106,35 @@ START_TEST(test_analytic_two_stage_chain)
                                 1e-8 * N);
     }
 
-    double sum[11] = {0};
-    for (int run = 0; run < runs; run++) {
-        cs_sim_run(sim, CS_SIM_STOCHASTIC, 42, (uint32_t)run, stocks, NULL,
-                   NULL);
-        for (int t = 0; t < months; t++)
-            sum[t] += stage_total(stocks, S, t, a);
-    }
-    for (int t = 0; t < months; t++) {
-        double q = 1 - exp(-r * (t + 1) / 12.0);
-        double se = sqrt(N * q * (1 - q) / runs);
-        double mean = sum[t] / runs, want = N * (1 - q);
-        ck_assert_msg(fabs(mean - want) < 4 * se,
-                      "month %d: stochastic mean %g, expected %g +- %g", t,
-                      mean, want, 4 * se);
+    /* each child is still in A after t + 1 months with probability
+     * exp(-r (t + 1) / 12), independently: A ~ Binomial(N, that), with
+     * both samplers. The variance's SE is about v sqrt(2 / (runs - 1))
+     * (A is near normal at N = 10,000). */
+    for (int k = 0; k < 2; k++) {
+        cs_sim_set_sampler(sim, samplers[k]);
+        double sum[11] = {0}, sum2[11] = {0};
+        for (int run = 0; run < runs; run++) {
+            cs_sim_run(sim, CS_SIM_STOCHASTIC, 42, (uint32_t)run, stocks, NULL,
+                       NULL);
+            for (int t = 0; t < months; t++) {
+                double x = stage_total(stocks, S, t, a);
+                sum[t] += x;
+                sum2[t] += x * x;
+            }
+        }
+        for (int t = 0; t < months; t++) {
+            double q = 1 - exp(-r * (t + 1) / 12.0), v = N * q * (1 - q);
+            double se = sqrt(v / runs);
+            double mean = sum[t] / runs, want = N * (1 - q);
+            double var = (sum2[t] - runs * mean * mean) / (runs - 1);
+            ck_assert_msg(fabs(mean - want) < 4 * se,
+                          "%s, month %d: stochastic mean %g, expected %g +- %g",
+                          sampler_name[k], t, mean, want, 4 * se);
+            ck_assert_msg(fabs(var - v) < 5 * v * sqrt(2.0 / (runs - 1)),
+                          "%s, month %d: variance %g, expected %g +- %g",
+                          sampler_name[k], t, var, v,
+                          5 * v * sqrt(2.0 / (runs - 1)));
+        }
     }
     free(stocks);
     cs_sim_free(sim);
@@ -286,7 +308,8 @@ END_TEST
  * The model is linear in the counts, so the expected stochastic path is
  * exactly the deterministic one. Over 300 runs, each stage's mean at the
  * end of each financial year lies within 4 standard errors (sample SD /
- * sqrt(runs)) of the deterministic value.
+ * sqrt(runs)) of the deterministic value, with either sampler (the loop
+ * index _i of this test).
  */
 START_TEST(test_stochastic_mean_converges_to_deterministic)
 {
@@ -298,6 +321,7 @@ START_TEST(test_stochastic_mean_converges_to_deterministic)
     double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
     double *det = calloc((size_t)months * S * CS_AGES, sizeof *det);
     cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, det, NULL, NULL);
+    cs_sim_set_sampler(sim, samplers[_i]);
     double sum[5][CS_MAX_STAGES] = {{0}}, sum2[5][CS_MAX_STAGES] = {{0}};
     for (int run = 0; run < runs; run++) {
         cs_sim_run(sim, CS_SIM_STOCHASTIC, 11, (uint32_t)run, stocks, NULL,
@@ -317,12 +341,155 @@ START_TEST(test_stochastic_mean_converges_to_deterministic)
             double want = stage_total(det, S, 12 * y + 11, s);
             ck_assert_msg(se > 0, "year %d stage %d has no variance", y, s);
             ck_assert_msg(fabs(mean - want) < 4 * se,
-                          "year %d stage %s: mean %g, deterministic %g, "
+                          "%s, year %d stage %s: mean %g, deterministic %g, "
                           "4 SE %g",
-                          y, sc->stages[s].id, mean, want, 4 * se);
+                          sampler_name[_i], y, sc->stages[s].id, mean, want,
+                          4 * se);
         }
     free(stocks);
     free(det);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/*
+ * The fast sampler against its plain twin on the rich scenario with 25
+ * times the children (so that both the inversion and BTRS serve the moves,
+ * and leavers are placed by binomials as well as one by one), monthly
+ * ageing, 3 years, 400 runs each: at each year's end, for each stage,
+ *   - each sampler's mean within z SE of the deterministic path, and the
+ *     two means within z SE (sqrt(var_f / R + var_r / R)) of each other;
+ *   - the two variances' ratio inside the central 1 - 1e-5 of the F law
+ *     with (R - 1, R - 1) degrees of freedom (the stage totals are sums of
+ *     many nearly independent draws, near normal, which the F law needs),
+ * z = 4.42, the two-sided 1e-5 normal quantile: 63 comparisons, so a
+ * correct pair fails with probability below 7e-4, and with fixed seeds
+ * never. Same-seed runs of the two draw differently (the test fails if
+ * they agree), and the plain twin is bit for bit the stepper that came
+ * before the fast sampler (test_reference_sampler_is_the_old_stepper).
+ */
+START_TEST(test_fast_sampler_matches_plain_twin)
+{
+    const int months = 36, R = 400, Y = 3;
+    const double z = 4.42;
+    cs_scenario *sc = test_rich_scenario(months);
+    for (int s = 0; s < sc->n_stages; s++)
+        for (int a = 0; a < CS_AGES; a++)
+            sc->initial[s][a] *= 25;
+    sc->births_per_year[0] *= 25;
+    sc->births_per_year[1] *= 25;
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim = cs_sim_alloc(m);
+    int S = cs_model_n_stages(m);
+    double *stocks = calloc((size_t)months * S * CS_AGES, sizeof *stocks);
+    double *det = calloc((size_t)months * S * CS_AGES, sizeof *det);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, det, NULL, NULL);
+    double mean[2][3][CS_MAX_STAGES], var[2][3][CS_MAX_STAGES];
+    double first_run[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        cs_sim_set_sampler(sim, samplers[k]);
+        double sum[3][CS_MAX_STAGES] = {{0}}, sum2[3][CS_MAX_STAGES] = {{0}};
+        for (int run = 0; run < R; run++) {
+            cs_sim_run(sim, CS_SIM_STOCHASTIC, 31, (uint32_t)run, stocks, NULL,
+                       NULL);
+            if (run == 0)
+                first_run[k] = stage_total(stocks, S, months - 1, 3);
+            for (int y = 0; y < Y; y++)
+                for (int s = 0; s < S; s++) {
+                    double v = stage_total(stocks, S, 12 * y + 11, s);
+                    sum[y][s] += v;
+                    sum2[y][s] += v * v;
+                }
+        }
+        for (int y = 0; y < Y; y++)
+            for (int s = 0; s < S; s++) {
+                mean[k][y][s] = sum[y][s] / R;
+                var[k][y][s] =
+                    (sum2[y][s] - R * mean[k][y][s] * mean[k][y][s]) / (R - 1);
+            }
+    }
+    ck_assert_msg(first_run[0] != first_run[1],
+                  "the samplers drew the same child protection count %g",
+                  first_run[0]);
+    double f_lo = gsl_cdf_fdist_Pinv(0.5e-5, R - 1, R - 1);
+    double f_hi = gsl_cdf_fdist_Qinv(0.5e-5, R - 1, R - 1);
+    for (int y = 0; y < Y; y++)
+        for (int s = 0; s < S; s++) {
+            const char *id = sc->stages[s].id;
+            double want = stage_total(det, S, 12 * y + 11, s);
+            for (int k = 0; k < 2; k++) {
+                double se = sqrt(var[k][y][s] / R);
+                ck_assert_msg(var[k][y][s] > 0, "%s: no variance",
+                              sampler_name[k]);
+                ck_assert_msg(fabs(mean[k][y][s] - want) < z * se,
+                              "%s, year %d, %s: mean %g, deterministic %g, "
+                              "%g SE %g",
+                              sampler_name[k], y, id, mean[k][y][s], want, z,
+                              se);
+            }
+            double se2 = sqrt((var[0][y][s] + var[1][y][s]) / R);
+            ck_assert_msg(fabs(mean[0][y][s] - mean[1][y][s]) < z * se2,
+                          "year %d, %s: means %g (fast), %g (reference), "
+                          "%g SE %g",
+                          y, id, mean[0][y][s], mean[1][y][s], z, se2);
+            double ratio = var[0][y][s] / var[1][y][s];
+            ck_assert_msg(ratio > f_lo && ratio < f_hi,
+                          "year %d, %s: variance %g (fast), %g (reference), "
+                          "ratio %g outside [%g, %g]",
+                          y, id, var[0][y][s], var[1][y][s], ratio, f_lo, f_hi);
+        }
+    free(stocks);
+    free(det);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
+/*
+ * The plain twin is the stepper as it was before the fast sampler, bit for
+ * bit: one run's stocks and flows, weighted by position and summed (exact:
+ * whole numbers far below 2^53), as the stepper of commit c634990 gave
+ * them; the fast sampler, the default, gives another run.
+ */
+START_TEST(test_reference_sampler_is_the_old_stepper)
+{
+    const int months = 36;
+    cs_scenario *sc = test_rich_scenario(months);
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim = cs_sim_alloc(m);
+    size_t ns = (size_t)months * cs_model_n_stages(m) * CS_AGES;
+    size_t nf = (size_t)months * cs_model_n_flows(m);
+    double *s = calloc(ns, sizeof *s), *f = calloc(nf, sizeof *f);
+    double sum[2];
+    for (int k = 1; k >= 0; k--) {
+        if (k == 1)
+            cs_sim_set_sampler(sim, CS_SIM_SAMPLER_REFERENCE);
+        else
+            cs_sim_set_sampler(sim, CS_SIM_SAMPLER_FAST);
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 2019, 5, s, f, NULL);
+        sum[k] = 0;
+        for (size_t i = 0; i < ns; i++)
+            sum[k] += s[i] * (double)(i % 9973 + 1);
+        for (size_t i = 0; i < nf; i++)
+            sum[k] += f[i] * (double)(i % 9973 + 1);
+    }
+    ck_assert_msg(sum[1] == 3268968836.0,
+                  "reference sampler: checksum %.17g, the old stepper's "
+                  "3268968836",
+                  sum[1]);
+    ck_assert_msg(sum[0] != sum[1], "the fast sampler drew as the reference");
+    /* a fresh stepper draws with the fast sampler */
+    cs_sim *fresh = cs_sim_alloc(m);
+    double *s2 = calloc(ns, sizeof *s2);
+    cs_sim_run(fresh, CS_SIM_STOCHASTIC, 2019, 5, s2, NULL, NULL);
+    ck_assert(memcmp(s, s2, ns * sizeof *s) == 0);
+    free(s2);
+    cs_sim_free(fresh);
+    free(s);
+    free(f);
     cs_sim_free(sim);
     cs_model_free(m);
     free(sc);
@@ -797,7 +964,10 @@ int main(void)
     tcase_add_test(st, test_analytic_two_stage_chain);
     tcase_add_test(st, test_conservation_every_run_every_month);
     tcase_add_test(st, test_same_key_bit_identical_other_run_differs);
-    tcase_add_test(st, test_stochastic_mean_converges_to_deterministic);
+    tcase_add_loop_test(st, test_stochastic_mean_converges_to_deterministic, 0,
+                        2);
+    tcase_add_test(st, test_fast_sampler_matches_plain_twin);
+    tcase_add_test(st, test_reference_sampler_is_the_old_stepper);
     tcase_add_test(st, test_common_random_numbers_shrink_paired_variance);
     TCase *cap = tcase_create("capacity");
     tcase_set_timeout(cap, 300);
