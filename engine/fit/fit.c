@@ -318,6 +318,7 @@ static double to_phi(const cs_fit_parameter *p, double u)
 typedef struct evaluator {
     cs_scenario *scenario; /* a copy of base to put parameters in */
     double *stocks, *flows;
+    double *flow_ages; /* [month][flow][age] when a figure is by age */
     int n_stocks, n_flows;
     fit_end_state *end; /* if not NULL: the run's end state, filled */
 } evaluator;
@@ -327,6 +328,7 @@ static void evaluator_free(evaluator *e)
     cs_scenario_free(e->scenario);
     free(e->stocks);
     free(e->flows);
+    free(e->flow_ages);
 }
 
 /* The leaf stages of category c (not the remainder), into out. */
@@ -383,6 +385,10 @@ static void run_years(const fit_problem *f, const cs_scenario *s,
             if (there > moved)
                 cs_sim_scale(sim, &remainder, 1, 0, CS_AGES - 1, there - moved);
         }
+        /* each call fills its own months: the year's part of the record */
+        if (e->flow_ages)
+            cs_sim_record_ages(sim,
+                               e->flow_ages + (size_t)y * 12 * F * CS_AGES);
         cs_sim_continue(sim, CS_SIM_DETERMINISTIC, 0, 0, 12,
                         e->stocks + (size_t)y * 12 * S * CS_AGES,
                         e->flows + (size_t)y * 12 * F, NULL);
@@ -439,7 +445,8 @@ static int evaluate(const fit_problem *f, evaluator *e, const double *u,
     if (rc != CS_OK)
         return rc;
     cs_sim *sim = cs_sim_alloc(m);
-    if (!sim) {
+    if (!sim || cs_sim_record_ages(sim, e->flow_ages) != 0) {
+        cs_sim_free(sim);
         cs_model_free(m);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
@@ -452,8 +459,8 @@ static int evaluate(const fit_problem *f, evaluator *e, const double *u,
     cs_observer *o = NULL;
     rc = fit_observer(f, m, &o, err);
     for (int i = 0; rc == CS_OK && i < f->n_obs; i++) {
-        mu[i] = cs_observe(o, f->obs[i].measure, f->obs[i].year, e->stocks,
-                           e->flows);
+        mu[i] = cs_observe_ages(o, f->obs[i].measure, f->obs[i].year, e->stocks,
+                                e->flows, e->flow_ages);
         if (!isfinite(mu[i]))
             rc = cs_error_set(err, CS_EFAIL, "the model gives no %s for %d",
                               cs_series_measure(f->obs[i].measure)->name,
@@ -501,7 +508,14 @@ static int evaluator_init(const fit_problem *f, evaluator *e, cs_error *err)
     size_t flows = (size_t)(f->base->n_transitions + 2 + 3 * CS_MAX_STAGES +
                             CS_MAX_ARRIVALS);
     e->flows = calloc(months * flows, sizeof *e->flows);
-    if (!e->stocks || !e->flows) {
+    /* the flows by age only where a figure needs them (starts by age) */
+    int ages = 0;
+    for (int i = 0; i < f->n_obs; i++)
+        ages |= !strncmp(cs_series_measure(f->obs[i].measure)->name,
+                         "cla_starts_age_", 15);
+    if (ages)
+        e->flow_ages = calloc(months * flows * CS_AGES, sizeof *e->flow_ages);
+    if (!e->stocks || !e->flows || (ages && !e->flow_ages)) {
         evaluator_free(e);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }

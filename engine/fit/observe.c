@@ -15,7 +15,9 @@
  *   referrals      moves into a CIN-census stage from outside the census
  *                  (arrivals from outside the model are not referrals)
  *   cpp_starts     moves into CP from any other category
- *   cla_starts     moves and arrivals into LOOKED_AFTER from outside it
+ *   cla_starts     moves and arrivals into LOOKED_AFTER from outside it;
+ *                  by age band for cla_starts_age_* from the run's flows
+ *                  by age (cs_sim_record_ages, cs_observe_ages)
  *   cla_ceased     moves out of LOOKED_AFTER and children reaching 18 in it
  *   cla_ceased_aged_18_plus  children reaching 18 while looked after
  *   other measures the flows of the transitions a fit maps to them
@@ -57,6 +59,7 @@ typedef struct measure_map {
     measure_rule rule;
     unsigned set; /* bit c: category c */
     int age_lo, age_hi;
+    int by_age; /* a flow by age band: needs the flows by age */
     int n_flows;
     int *flows;
 } measure_map;
@@ -127,7 +130,11 @@ static void default_rules(cs_observer *o)
             set_rule(m, RULE_ENTRIES, cp, 0, 0);
         else if (!strcmp(n, "cla_starts"))
             set_rule(m, RULE_STARTS, la, 0, 0);
-        else if (!strcmp(n, "cla_ceased"))
+        else if (!strncmp(n, "cla_starts_age_", 15)) {
+            set_rule(m, RULE_STARTS, la, info->age_lo,
+                     info->age_hi < CS_AGES ? info->age_hi : CS_AGES - 1);
+            m->by_age = 1;
+        } else if (!strcmp(n, "cla_ceased"))
             set_rule(m, RULE_EXITS, la, 0, 0);
         else if (!strcmp(n, "cla_ceased_aged_18_plus"))
             set_rule(m, RULE_AGE_OUT, la, 0, 0);
@@ -264,9 +271,33 @@ static int in_set(unsigned set, int category)
     return category != OUTSIDE && (set & bit(category));
 }
 
-/* One month's flows f[] as the measure counts them. */
+/* How flow k counts in a category-defined measure: 1, 0, or for a child
+ * turned away between categories, +1 or -1. */
+static double flow_weight(const cs_observer *o, const measure_map *m, int k)
+{
+    int from = in_set(m->set, o->flow_from[k]);
+    int to = in_set(m->set, o->flow_to[k]);
+    switch (m->rule) {
+    case RULE_ENTRIES:
+    case RULE_STARTS:
+        if (o->kind[k] == FLOW_REDIRECT)
+            return to - from;
+        return !from && to &&
+               (o->kind[k] == FLOW_MOVE || m->rule == RULE_STARTS);
+    case RULE_EXITS:
+        return (o->kind[k] == FLOW_MOVE || o->kind[k] == FLOW_OUT) && from &&
+               !to;
+    case RULE_AGE_OUT:
+        return o->kind[k] == FLOW_OUT && from;
+    default:
+        return 0;
+    }
+}
+
+/* One month's flows f[] (by age, fa[flow][age], for a by-age measure) as
+ * the measure counts them. */
 static double month_flows(const cs_observer *o, const measure_map *m,
-                          const double *f)
+                          const double *f, const double *fa)
 {
     double sum = 0;
     if (m->rule == RULE_FLOWS) {
@@ -275,35 +306,34 @@ static double month_flows(const cs_observer *o, const measure_map *m,
         return sum;
     }
     for (int k = 0; k < o->n_flows; k++) {
-        int from = in_set(m->set, o->flow_from[k]);
-        int to = in_set(m->set, o->flow_to[k]);
-        switch (m->rule) {
-        case RULE_ENTRIES:
-        case RULE_STARTS:
-            if (o->kind[k] == FLOW_REDIRECT)
-                sum += (to - from) * f[k];
-            else if (!from && to &&
-                     (o->kind[k] == FLOW_MOVE || m->rule == RULE_STARTS))
-                sum += f[k];
-            break;
-        case RULE_EXITS:
-            if ((o->kind[k] == FLOW_MOVE || o->kind[k] == FLOW_OUT) && from &&
-                !to)
-                sum += f[k];
-            break;
-        case RULE_AGE_OUT:
-            if (o->kind[k] == FLOW_OUT && from)
-                sum += f[k];
-            break;
-        default:
-            break;
+        double w = flow_weight(o, m, k);
+        if (w == 0)
+            continue;
+        if (!m->by_age) {
+            sum += w * f[k];
+            continue;
         }
+        for (int a = m->age_lo; a <= m->age_hi; a++)
+            sum += w * fa[(size_t)k * CS_AGES + (size_t)a];
     }
     return sum;
 }
 
 double cs_observe(const cs_observer *o, int measure, int year,
                   const double *stocks, const double *flows)
+{
+    return cs_observe_ages(o, measure, year, stocks, flows, NULL);
+}
+
+int cs_observer_needs_ages(const cs_observer *o, int measure)
+{
+    return measure >= 0 && measure < o->n_measures &&
+           o->measures[measure].by_age;
+}
+
+double cs_observe_ages(const cs_observer *o, int measure, int year,
+                       const double *stocks, const double *flows,
+                       const double *flows_by_age)
 {
     if (!cs_observer_knows(o, measure))
         return NAN;
@@ -316,10 +346,15 @@ double cs_observe(const cs_observer *o, int measure, int year,
         return stock(o, m, t, stocks);
     }
     int first = month_index(o, year - 1, 4);
-    if (first < 0 || first + 11 >= o->n_months || !flows)
+    if (first < 0 || first + 11 >= o->n_months || !flows ||
+        (m->by_age && !flows_by_age))
         return NAN;
     double sum = 0;
     for (int t = first; t < first + 12; t++)
-        sum += month_flows(o, m, flows + (size_t)t * (size_t)o->n_flows);
+        sum += month_flows(o, m, flows + (size_t)t * (size_t)o->n_flows,
+                           flows_by_age
+                               ? flows_by_age +
+                                     (size_t)t * (size_t)o->n_flows * CS_AGES
+                               : NULL);
     return sum;
 }

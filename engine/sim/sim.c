@@ -46,6 +46,9 @@ struct cs_sim {
     int *listed;           /* [compartment] */
     uint32_t *substream;   /* [compartment] CS_SUBSTREAM(t, c), listed */
     uint32_t *first_block; /* [4][compartment] */
+    double *flow_ages;     /* cs_sim_record_ages: [month][flow][age], or NULL */
+    double *month_ages;    /* this month's [flow][age] of it, or NULL */
+    int *age_of;           /* [compartment] its age, when recording */
     double *capacity;      /* this run's record [month][capacity][3], or NULL */
     int capacity_first;    /* the month capacity[0] records */
     int month;             /* the next month to step (cs_sim_continue) */
@@ -91,6 +94,7 @@ void cs_sim_free(cs_sim *sim)
     free(sim->tail);
     free(sim->leave);
     free(sim->leave_ready);
+    free(sim->age_of);
     free(sim->listed);
     free(sim->substream);
     free(sim->first_block);
@@ -159,6 +163,13 @@ static const double *leave_table(cs_sim *sim, int e)
     }
     sim->leave_ready[e] = 1;
     return leave;
+}
+
+/* n children of age a in flow f this month, when recording by age. */
+static inline void by_age(cs_sim *sim, int f, int a, double n)
+{
+    if (sim->month_ages && f >= 0)
+        sim->month_ages[(size_t)f * CS_AGES + (size_t)a] += n;
 }
 
 /*
@@ -268,6 +279,7 @@ static void add_arrivals(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                                        (int)m->arrival_marks[i]);
                 arrive(sim, c, n);
                 total += n;
+                by_age(sim, m->first_arrival_flow + i, a, n);
             }
         }
         if (flows)
@@ -363,6 +375,8 @@ static inline void place_drawn(cs_sim *sim, int c, int k, double *flows)
         int f = m->outcome_flow[first + i];
         if (f >= 0 && flows)
             flows[f] += moved;
+        if (sim->month_ages)
+            by_age(sim, f, sim->age_of[c], moved);
     }
 }
 
@@ -448,6 +462,8 @@ static void move_expected(cs_sim *sim, int t, double *flows)
                 arrive(sim, m->outcome_dest[o], moved);
             if (m->outcome_flow[o] >= 0 && flows)
                 flows[m->outcome_flow[o]] += moved;
+            if (sim->month_ages)
+                by_age(sim, m->outcome_flow[o], sim->age_of[c], moved);
         }
     }
 }
@@ -537,6 +553,8 @@ static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                 else
                     sim->next[d] += away;
                 turned += away;
+                if (sim->month_ages)
+                    by_age(sim, m->turned_away_flow[j], sim->age_of[c], away);
             }
         }
         if (flows)
@@ -584,6 +602,10 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     sim->capacity_first = first;
     if (flows)
         memset(flows, 0, sizeof *flows * (size_t)n_months * (size_t)nf);
+    if (sim->flow_ages)
+        memset(sim->flow_ages, 0,
+               sizeof *sim->flow_ages * (size_t)n_months * (size_t)nf *
+                   CS_AGES);
 #ifndef NDEBUG
     double before = 0;
     for (size_t c = 0; c < nc; c++)
@@ -592,10 +614,18 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     for (int t = first; t < first + n_months; t++) {
         double *month_flows =
             flows ? flows + (size_t)(t - first) * (size_t)nf : NULL;
+        sim->month_ages =
+            sim->flow_ages
+                ? sim->flow_ages + (size_t)(t - first) * (size_t)nf * CS_AGES
+                : NULL;
         if (m->ages[t])
             age_everyone(m, sim->now, month_flows);
         else if (m->monthly_ageing)
             age_monthly(sim, mode, seed, run, t, month_flows);
+        /* those who reached 18 this month, the only age-outs so far */
+        for (int s = 0; month_flows && s < m->n_stages; s++)
+            by_age(sim, m->births_flow + 1 + s, CS_AGES - 1,
+                   month_flows[m->births_flow + 1 + s]);
 
         memset(sim->next, 0, nc * sizeof *sim->next);
         double born;
@@ -618,6 +648,7 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         sim->next[m->birth_compartment] += born;
         if (month_flows)
             month_flows[m->births_flow] += born;
+        by_age(sim, m->births_flow, 0, born);
         migrate(sim, mode, seed, run, t, month_flows);
 
 #ifndef NDEBUG
@@ -649,6 +680,24 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     }
     sim->month = first + n_months;
     sim->capacity = NULL;
+    sim->month_ages = NULL;
+}
+
+int cs_sim_record_ages(cs_sim *sim, double *flows_by_age)
+{
+    const cs_model *m = sim->model;
+    if (flows_by_age && !sim->age_of) {
+        sim->age_of = malloc((size_t)m->n_compartments * sizeof *sim->age_of);
+        if (!sim->age_of)
+            return -1;
+        for (int s = 0; s < m->n_stages; s++) {
+            int block = m->n_dur[s] * m->n_mark_sets;
+            for (int c = m->stage_offset[s]; c < m->stage_offset[s + 1]; c++)
+                sim->age_of[c] = (c - m->stage_offset[s]) / block;
+        }
+    }
+    sim->flow_ages = flows_by_age;
+    return 0;
 }
 
 void cs_sim_run(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,

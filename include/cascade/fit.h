@@ -44,6 +44,16 @@ int cs_observer_knows(const cs_observer *observer, int measure);
 double cs_observe(const cs_observer *observer, int measure, int year,
                   const double *stocks, const double *flows);
 
+/* The same with the run's flows by age ([month][flow][age],
+ * cs_sim_record_ages), which the measures by age band need (children
+ * starting to be looked after by age); cs_observe gives NaN for them. */
+double cs_observe_ages(const cs_observer *observer, int measure, int year,
+                       const double *stocks, const double *flows,
+                       const double *flows_by_age);
+
+/* 1 if the measure needs the flows by age (cs_observe_ages). */
+int cs_observer_needs_ages(const cs_observer *observer, int measure);
+
 /* ---- calibration ------------------------------------------------------- */
 
 /* Kinds of observation. */

@@ -91,6 +91,15 @@ double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
                     int age_hi, double total);
 
 /*
+ * From now on, cs_sim_continue also fills flows_by_age [month][flow][age]
+ * ([n_months][cs_model_n_flows][CS_AGES] for the months of each call):
+ * the flows by the age of the children in them (a move at the age it was
+ * made from; births at 0; age-outs at 17; net migration is not recorded
+ * by age). NULL stops it. 0, or -1 out of memory.
+ */
+int cs_sim_record_ages(cs_sim *sim, double *flows_by_age);
+
+/*
  * The children of a stage now beyond their ages (a fit's spin-up: the
  * state the forecast starts from), summed over ages: by_duration[d] by
  * completed months in the stage (cs_scenario_duration_slots of them, the

@@ -237,6 +237,64 @@ START_TEST(test_flows_during_the_year)
 END_TEST
 
 /*
+ * Starts by age band: the same run recorded by age (cs_sim_record_ages)
+ * gives the flows by the children's ages; the five DfE bands sum to the
+ * starts, the unaccompanied children arriving at 16-17 are all in the
+ * 16-and-over band, and every flow by age sums to the flow. Without the
+ * record the bands cannot be said.
+ */
+START_TEST(test_starts_by_age)
+{
+    run r;
+    make_run(&r, (cs_sim_mode)_i);
+    double *ages = calloc((size_t)r.months * r.flows * CS_AGES, sizeof *ages);
+    double *flows = calloc((size_t)r.months * r.flows, sizeof *flows);
+    double *stocks =
+        calloc((size_t)r.months * r.stages * CS_AGES, sizeof *stocks);
+    cs_sim *sim = cs_sim_alloc(r.model);
+    ck_assert_int_eq(cs_sim_record_ages(sim, ages), 0);
+    cs_sim_run(sim, (cs_sim_mode)_i, 3, 1, stocks, flows, NULL);
+    cs_sim_free(sim);
+    /* the same draws: the record changes nothing else */
+    ck_assert(
+        memcmp(flows, r.flow, (size_t)r.months * r.flows * sizeof *flows) == 0);
+    for (int t = 0; t < r.months; t++)
+        for (int f = 0; f < r.flows; f++) {
+            if (f == cs_model_migration_flow(r.model))
+                continue; /* not recorded by age */
+            double sum = 0;
+            for (int a = 0; a < CS_AGES; a++)
+                sum += ages[((size_t)t * r.flows + f) * CS_AGES + a];
+            ck_assert_double_eq_tol(sum, flows[(size_t)t * r.flows + f],
+                                    1e-9 * (1 + sum));
+        }
+    static const char *const bands[] = {
+        "cla_starts_age_under_1", "cla_starts_age_1_to_4",
+        "cla_starts_age_5_to_9", "cla_starts_age_10_to_15",
+        "cla_starts_age_16_and_over"};
+    static const char *const uasc[] = {"arrivals.uasc"};
+    for (int year = 2020; year <= 2022; year++) {
+        double sum = 0, band[5];
+        for (int b = 0; b < 5; b++) {
+            int m = cs_series_find_measure(bands[b]);
+            ck_assert(cs_observer_needs_ages(r.observer, m));
+            ck_assert(isnan(cs_observe(r.observer, m, year, stocks, flows)));
+            band[b] = cs_observe_ages(r.observer, m, year, stocks, flows, ages);
+            sum += band[b];
+        }
+        ck_assert_double_eq_tol(sum, observe(&r, "cla_starts", year),
+                                1e-9 * sum);
+        ck_assert(band[4] >= flows_in_year(&r, (year - 2020) * 12, uasc, 1));
+        ck_assert(band[0] > 0 && band[3] > 0);
+    }
+    free(ages);
+    free(flows);
+    free(stocks);
+    free_run(&r);
+}
+END_TEST
+
+/*
  * A child turned away from a full census stage into a stage outside the
  * census never entered it: a referral into `assessment` (places 10) that
  * finds it full goes to `waiting` (no category) and is no referral.
@@ -300,6 +358,7 @@ int main(void)
     /* _i: 0 stochastic, 1 deterministic */
     tcase_add_loop_test(tc, test_stocks_at_31_march_and_mid_year, 0, 2);
     tcase_add_loop_test(tc, test_flows_during_the_year, 0, 2);
+    tcase_add_loop_test(tc, test_starts_by_age, 0, 2);
     tcase_add_test(tc, test_turned_away_is_no_entry);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
