@@ -231,8 +231,8 @@ void cli_headline_print_spend(const cli_table *t, const double *money,
         int any = difference;
         for (long r = 0; !any && r < runs; r++)
             for (int y = 0; !any && y < t->n_fys; y++)
-                any = money[((size_t)r * t->n_fys + y) * stride + offset[i]] !=
-                      0;
+                any =
+                    money[((size_t)r * t->n_fys + y) * stride + offset[i]] != 0;
         if (any) {
             kept[n_kept] = labels[i];
             kept_offset[n_kept++] = offset[i];
