@@ -141,3 +141,24 @@ void cli_slug(const char *area, char *out, size_t size)
     if (k == 0)
         snprintf(out, size, "area");
 }
+
+int cli_add_data(const char *command, const char **paths, int *n,
+                 const char *path)
+{
+    if (*n == CLI_MAX_DATA) {
+        fprintf(stderr, "%s: --data: at most %d files\n", command,
+                CLI_MAX_DATA);
+        return -1;
+    }
+    paths[(*n)++] = path;
+    return 0;
+}
+
+void cli_join_paths(const char *const *paths, int n, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "%s%s", i ? " and " : "", paths[i]);
+    }
+}

@@ -22,6 +22,18 @@ int cli_parse_range(const char *command, const char *flag, const char *text,
                     long lo, long limit, const char *what, const char *example,
                     long *first, long *last);
 
+/* The published series files a command reads (--data, repeatable). */
+#define CLI_MAX_DATA 8
+
+/* One more --data path into paths[*n]: 0, or -1 after printing why (more
+ * than CLI_MAX_DATA). */
+int cli_add_data(const char *command, const char **paths, int *n,
+                 const char *path);
+
+/* The paths as "A and B" into out (what a written scenario names as its
+ * sources), cut to size. */
+void cli_join_paths(const char *const *paths, int n, char *out, size_t size);
+
 /* The input as the output's directory reaches it (what a written
  * scenario's extends: says): a path relative to that directory (both made
  * absolute first), or the input as given when either cannot be resolved. */

@@ -19,7 +19,6 @@
 #include "progress.h"
 
 #define BT "cascade backtest"
-#define MAX_DATA 8
 #define MAX_AREAS 512
 
 static const char *const headline[] = {
@@ -266,7 +265,7 @@ int cli_backtest(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *data_paths[MAX_DATA];
+    const char *data_paths[CLI_MAX_DATA];
     int n_data = 0, quiet = 0, have_origins = 0;
     const char *area_name = NULL, *csv = NULL, *measure_list = NULL;
     cs_backtest_options bo;
@@ -279,11 +278,8 @@ int cli_backtest(int argc, char **argv)
         long v, a, b;
         switch (c) {
         case 'd':
-            if (n_data == MAX_DATA) {
-                fprintf(stderr, BT ": --data: at most %d files\n", MAX_DATA);
+            if (cli_add_data(BT, data_paths, &n_data, optarg))
                 return CLI_BAD_INPUT;
-            }
-            data_paths[n_data++] = optarg;
             break;
         case 'a':
             area_name = optarg;
@@ -364,9 +360,7 @@ int cli_backtest(int argc, char **argv)
     int all = area_name && !strcmp(area_name, "all");
     int rc = cs_scenario_load_file(input, &sc, &err);
     if (rc == CS_OK)
-        rc = cs_series_create(&data, &err);
-    for (int i = 0; i < n_data && rc == CS_OK; i++)
-        rc = cs_series_load(data, data_paths[i], &err);
+        rc = cli_load_series(data_paths, n_data, &data, &err);
     if (rc == CS_OK && bo.shrink && !all)
         rc = cs_error_set(&err, CS_EINPUT,
                           BT ": --shrink: expected --area all (the prior is "
@@ -383,7 +377,7 @@ int cli_backtest(int argc, char **argv)
                                  &areas[0], &err);
         n_areas = 1;
     }
-    const char *inputs[MAX_DATA + 1];
+    const char *inputs[CLI_MAX_DATA + 1];
     inputs[0] = input;
     for (int i = 0; i < n_data; i++)
         inputs[i + 1] = data_paths[i];

@@ -32,4 +32,8 @@ void cli_unmute_stderr(int saved);
 /* Load a scenario file, or the shipped baseline when path is NULL. */
 int cli_load_scenario(const char *path, cs_scenario **out, cs_error *err);
 
+/* A new table of the published series in these files (--data). */
+int cli_load_series(const char *const *paths, int n, cs_series **out,
+                    cs_error *err);
+
 #endif

@@ -18,8 +18,6 @@
 #include "cli.h"
 #include "fit_all.h"
 
-#define MAX_DATA 8
-
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -183,7 +181,7 @@ int cli_fit(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *data_paths[MAX_DATA];
+    const char *data_paths[CLI_MAX_DATA];
     int n_data = 0, quiet = 0, shrink = 0;
     const char *area_name = NULL, *output = NULL, *name = NULL, *csv = NULL;
     cs_fit_options fo;
@@ -195,12 +193,8 @@ int cli_fit(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
         switch (c) {
         case 'd':
-            if (n_data == MAX_DATA) {
-                fprintf(stderr, "cascade fit: --data: at most %d files\n",
-                        MAX_DATA);
+            if (cli_add_data("cascade fit", data_paths, &n_data, optarg))
                 return CLI_BAD_INPUT;
-            }
-            data_paths[n_data++] = optarg;
             break;
         case 'a':
             area_name = optarg;
@@ -265,17 +259,11 @@ int cli_fit(int argc, char **argv)
     int area = -1;
     int rc = cs_scenario_load_file(input, &sc, &err);
     if (rc == CS_OK)
-        rc = cs_series_create(&data, &err);
-    for (int i = 0; i < n_data && rc == CS_OK; i++)
-        rc = cs_series_load(data, data_paths[i], &err);
+        rc = cli_load_series(data_paths, n_data, &data, &err);
     if (rc == CS_OK && area_name && !strcmp(area_name, "all")) {
         /* every council: its scenario and its fit, into the directory -o */
-        char sources[1024] = "";
-        for (int i = 0; i < n_data; i++) {
-            size_t used = strlen(sources);
-            snprintf(sources + used, sizeof sources - used, "%s%s",
-                     i ? " and " : "", data_paths[i]);
-        }
+        char sources[1024];
+        cli_join_paths(data_paths, n_data, sources, sizeof sources);
         if (!output)
             rc = cs_error_set(&err, CS_EINPUT,
                               "cascade fit --area all: expected -o DIR, the "

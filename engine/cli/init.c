@@ -12,7 +12,6 @@
 #include "args.h"
 #include "cli.h"
 
-#define MAX_DATA 8
 #define STRUCTURE_FILE "england-structure.yaml"
 
 static void usage(FILE *to)
@@ -60,19 +59,15 @@ int cli_init(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *data_paths[MAX_DATA];
+    const char *data_paths[CLI_MAX_DATA];
     int n_data = 0, quiet = 0, c;
     const char *area_name = NULL, *output = NULL, *name = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
         switch (c) {
         case 'd':
-            if (n_data == MAX_DATA) {
-                fprintf(stderr, "cascade init: --data: at most %d files\n",
-                        MAX_DATA);
+            if (cli_add_data("cascade init", data_paths, &n_data, optarg))
                 return CLI_BAD_INPUT;
-            }
-            data_paths[n_data++] = optarg;
             break;
         case 'a':
             area_name = optarg;
@@ -118,9 +113,7 @@ int cli_init(int argc, char **argv)
                                 STRUCTURE_FILE);
     }
     if (rc == CS_OK)
-        rc = cs_series_create(&data, &err);
-    for (int i = 0; i < n_data && rc == CS_OK; i++)
-        rc = cs_series_load(data, data_paths[i], &err);
+        rc = cli_load_series(data_paths, n_data, &data, &err);
     if (rc == CS_OK)
         rc = cs_series_find_area(data, area_name, &area, &err);
     if (rc == CS_OK &&
@@ -133,7 +126,7 @@ int cli_init(int argc, char **argv)
     if (rc == CS_OK)
         rc = cs_area_scenario(structure, data, area, &area_sc, &ratio, &err);
     char scenario_name[CS_ID_MAX], default_output[CS_ID_MAX + 8];
-    char sources[1024] = "", extends[PATH_MAX];
+    char sources[1024], extends[PATH_MAX];
     if (rc == CS_OK) {
         if (name)
             snprintf(scenario_name, sizeof scenario_name, "%s", name);
@@ -144,11 +137,7 @@ int cli_init(int argc, char **argv)
                  scenario_name);
         if (!output)
             output = default_output;
-        for (int i = 0; i < n_data; i++) {
-            size_t used = strlen(sources);
-            snprintf(sources + used, sizeof sources - used, "%s%s",
-                     i ? " and " : "", data_paths[i]);
-        }
+        cli_join_paths(data_paths, n_data, sources, sizeof sources);
         if (structure_path)
             cli_extends_path(structure_path, output, extends, sizeof extends);
         else

@@ -69,6 +69,15 @@ int cli_load_scenario(const char *path, cs_scenario **out, cs_error *err)
     return cs_scenario_load_string(text, length, BASELINE_FILE, NULL, out, err);
 }
 
+int cli_load_series(const char *const *paths, int n, cs_series **out,
+                    cs_error *err)
+{
+    int rc = cs_series_create(out, err);
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        rc = cs_series_load(*out, paths[i], err);
+    return rc;
+}
+
 /* The command line as one string, for the output file's provenance. */
 static char *join_arguments(int argc, char **argv)
 {

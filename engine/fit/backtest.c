@@ -288,14 +288,6 @@ typedef struct backtest_job {
     struct timespec start;
 } backtest_job;
 
-static double since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) +
-           (double)(now.tv_nsec - start->tv_nsec) * 1e-9;
-}
-
 static void *backtest_worker(void *arg)
 {
     backtest_job *j = arg;
@@ -335,7 +327,7 @@ static void *backtest_worker(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (j->o->progress)
             j->o->progress(j->o->progress_ctx, "backtest", done, j->n_areas,
-                           since(&j->start));
+                           fit_seconds_since(&j->start));
     }
     return NULL;
 }

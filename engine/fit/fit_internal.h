@@ -6,7 +6,18 @@
 #ifndef CASCADE_FIT_INTERNAL_H
 #define CASCADE_FIT_INTERNAL_H
 
+#include <time.h>
+
 #include "cascade/fit.h"
+
+/* Seconds on the monotonic clock since start. */
+static inline double fit_seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) +
+           (double)(now.tv_nsec - start->tv_nsec) * 1e-9;
+}
 
 #define FIT_MAX_THREADS 16
 

@@ -70,13 +70,9 @@ static void *panel_worker(void *arg)
         j->failed += rc != CS_OK;
         int done = ++j->done;
         pthread_mutex_unlock(&j->lock);
-        if (j->progress) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
+        if (j->progress)
             j->progress(j->progress_ctx, j->name, done, j->n_areas,
-                        (double)(now.tv_sec - j->start.tv_sec) +
-                            (double)(now.tv_nsec - j->start.tv_nsec) * 1e-9);
-        }
+                        fit_seconds_since(&j->start));
         cs_fit_result_free(r);
     }
     return NULL;

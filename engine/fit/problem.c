@@ -195,7 +195,7 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
                const cs_fit_options *options, cs_fit_result **out,
                cs_error *err)
 {
-    struct timespec start, end;
+    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     *out = NULL;
     cs_fit_options o;
@@ -330,9 +330,7 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
         cs_fit_result_free(r);
         return rc;
     }
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    r->seconds = (double)(end.tv_sec - start.tv_sec) +
-                 (double)(end.tv_nsec - start.tv_nsec) * 1e-9;
+    r->seconds = fit_seconds_since(&start);
     *out = r;
     return CS_OK;
 }
