@@ -24,9 +24,8 @@ void cs_competing_monthly(int n, const double *rates, double *p)
         p[i] = total > 0 ? rates[i] / total * leave : 0.0;
 }
 
-/* How far lever l has come in month t: 0 before it, then up to 1 over its
- * ramp. */
-static double lever_progress(const cs_lever *l, int t)
+/* How far lever l's ramp has come in month t: 0 before it, then up to 1. */
+static double ramp_progress(const cs_lever *l, int t)
 {
     if (t < l->from_month)
         return 0;
@@ -34,6 +33,19 @@ static double lever_progress(const cs_lever *l, int t)
         return 1;
     double f = (double)(t - l->from_month + 1) / l->ramp_months;
     return f < 1 ? f : 1;
+}
+
+/* The share of lever l's change done in month t: its ramp, and after its
+ * `until` month the level it had reached then, faded out over fade_months
+ * (gone at once without a fade). */
+static double lever_progress(const cs_lever *l, int t)
+{
+    if (!l->has_until || t <= l->until_month)
+        return ramp_progress(l, t);
+    if (l->fade_months <= 0)
+        return 0;
+    double left = 1 - (double)(t - l->until_month) / l->fade_months;
+    return left > 0 ? ramp_progress(l, l->until_month) * left : 0;
 }
 
 /* The product of the multiplying levers of `kind` on `target` in month t. */

@@ -128,8 +128,10 @@ int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
         int n = CS_MAX_YEARS;
         shift_list(y->value, &n, d, CS_MAX_YEARS);
     }
-    for (int i = 0; i < s->n_levers; i++)
+    for (int i = 0; i < s->n_levers; i++) {
         s->levers[i].from_month -= months;
+        s->levers[i].until_month -= months;
+    }
     for (int i = 0; i < s->n_transitions; i++)
         move_trend(&s->transitions[i], d);
     return CS_OK;

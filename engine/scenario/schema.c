@@ -2560,12 +2560,66 @@ static int lever_acts(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
+/*
+ * A lever's end: `until` (the last month in force, from `from` on and before
+ * the horizon's last month, so that it ends within the horizon) and
+ * `fade_months` (only beside until: a lever that never ends cannot fade).
+ */
+static int lever_end(reader *r, const tree_node *l, const char *path,
+                     cs_lever *lever)
+{
+    char sub[PATH_MAX_LEN];
+    const tree_node *until = tree_map_get(l, "until");
+    const tree_node *fade = tree_map_get(l, "fade_months");
+    int rc;
+    if (fade && !until)
+        return diag_error(r->err, tree_map_key(l, "fade_months"),
+                          "%s.fade_months: expected until beside it (the "
+                          "last month the lever is in force), found none: a "
+                          "lever that never ends never fades",
+                          path);
+    if (!until)
+        return CS_OK;
+    join_key(sub, path, "until");
+    if ((rc = month_of(r, until, sub, &lever->until_month)))
+        return rc;
+    int last = r->s->horizon_months - 1;
+    int last_abs = r->s->base_month - 1 + last;
+    if (lever->until_month < lever->from_month)
+        return diag_error(r->err, until,
+                          "%s: expected a month from the lever's from (%s) "
+                          "on, found %s, before it",
+                          sub, tree_map_get(l, "from")->text, until->text);
+    if (lever->until_month >= last)
+        return diag_error(r->err, until,
+                          "%s: expected a month before the horizon's last "
+                          "(%04d-%02d), found %s: the lever would not end "
+                          "within the horizon (leave until out)",
+                          sub, r->s->base_year + last_abs / 12,
+                          last_abs % 12 + 1, until->text);
+    double months = 0;
+    if (fade && (rc = whole_in(r, fade, join_key(sub, path, "fade_months"),
+                               "a whole number of months from 0 to 600", 0, 600,
+                               &months)))
+        return rc;
+    lever->fade_months = (int)months;
+    if (lever->until_month + lever->fade_months < 0)
+        return diag_error(r->err, until,
+                          "%s.until: expected a month the lever still acts "
+                          "in the horizon, found %s: it ends%s before the "
+                          "base date and would never act",
+                          path, until->text,
+                          lever->fade_months ? " and fades" : "");
+    lever->has_until = 1;
+    return CS_OK;
+}
+
 static int read_lever(reader *r, const tree_node *key, const tree_node *l,
                       const char *path, cs_lever *lever)
 {
-    static const char *const keys[] = {"label",  "from",     "ramp_months",
-                                       "rate",   "capacity", "unit_cost",
-                                       "funding"};
+    static const char *const keys[] = {"label",    "from",        "ramp_months",
+                                       "until",    "fade_months", "rate",
+                                       "capacity", "unit_cost",   "funding"};
     static const char *const rate_keys[] = {"transition", "multiply", "add",
                                             "ages"};
     static const char *const capacity_keys[] = {"stage", "places", "multiply"};
@@ -2614,6 +2668,8 @@ static int read_lever(reader *r, const tree_node *key, const tree_node *l,
                       "a whole number of months from 0 to 600", 0, 600, &ramp)))
         return rc;
     lever->ramp_months = (int)ramp;
+    if ((rc = lever_end(r, l, path, lever)))
+        return rc;
     static const char *const kinds[4] = {"rate", "capacity", "unit_cost",
                                          "funding"};
     const tree_node *body = NULL;

@@ -255,7 +255,9 @@ typedef struct cs_arrival {
 /*
  * A policy lever: from a month on, optionally ramped in linearly over
  * ramp_months (the change is (m - from + 1) / ramp_months done in month m),
- * change one thing:
+ * and optionally ending: in force to month `until` (inclusive), then gone at
+ * once or faded out linearly over fade_months (the level reached at `until`
+ * times 1 - (m - until) / fade_months), change one thing:
  *   RATE       a transition's annual rate for ages age_lo..age_hi:
  *              rate * multiply + add (before duration and mark factors)
  *   CAPACITY   a stage's places: set to `places`, or times multiply
@@ -280,6 +282,9 @@ typedef struct cs_lever {
     cs_lever_kind kind;
     int from_month;  /* months after the base month (< 0: already on) */
     int ramp_months; /* 0: all at once */
+    int has_until;   /* 0: in force to the horizon's end */
+    int until_month; /* the last month in force (months after the base) */
+    int fade_months; /* after until: 0 gone at once, else a linear fade */
     int target;      /* the transition, stage or funding stream */
     int age_lo, age_hi;
     double multiply; /* 1 when not given */

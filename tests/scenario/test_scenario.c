@@ -1117,6 +1117,18 @@ static const struct bad_file {
      "{D}/lever-after-horizon.yaml:26:11: levers.late.from: expected a "
      "month within the horizon (which ends 2029-03), found 2031-04: the "
      "lever would never act"},
+    {"lever-fade-without-until.yaml",
+     "{D}/lever-fade-without-until.yaml:27:5: levers.programme.fade_months: "
+     "expected until beside it (the last month the lever is in force), found "
+     "none: a lever that never ends never fades"},
+    {"lever-until-after-horizon.yaml",
+     "{D}/lever-until-after-horizon.yaml:27:12: levers.grant.until: expected "
+     "a month before the horizon's last (2029-03), found 2030-03: the lever "
+     "would not end within the horizon (leave until out)"},
+    {"lever-until-before-from.yaml",
+     "{D}/lever-until-before-from.yaml:27:12: levers.short_programme.until: "
+     "expected a month from the lever's from (2021-04) on, found 2020-03, "
+     "before it"},
     {"lever-on-funded-places.yaml",
      "{D}/lever-on-funded-places.yaml:35:23: levers.x.capacity.stage: "
      "expected a stage with a fixed number of places, found "

@@ -892,6 +892,96 @@ START_TEST(test_rate_lever_ramps_in)
 }
 END_TEST
 
+/*
+ * A lever that ends: doubling A -> B's rate from month 2 over a 4-month
+ * ramp, in force to month 6, then faded out over 4 months: factors 1, 1,
+ * 1.25, 1.5, 1.75, 2, 2, then 1.75, 1.5, 1.25 and 1 from month 10. Ended
+ * mid-ramp at month 3 without a fade, it is 1.5 there and 1 after.
+ */
+START_TEST(test_rate_lever_ends_and_fades)
+{
+    const double r = 1.2;
+    cs_scenario *sc = test_scenario_new(2019, 5, 12);
+    int a = test_add_stage(sc, "a", CS_INTERVENTION_NONE);
+    int b = test_add_stage(sc, "b", CS_INTERVENTION_LATE);
+    test_add_transition(sc, "ab", a, 0, b, 0, r);
+    sc->initial[a][6] = 1000;
+    sc->ageing = CS_AGEING_APRIL;
+    sc->n_levers = 1;
+    sc->levers[0] = (cs_lever){.id = "double_it",
+                               .kind = CS_LEVER_RATE,
+                               .from_month = 2,
+                               .ramp_months = 4,
+                               .has_until = 1,
+                               .until_month = 6,
+                               .fade_months = 4,
+                               .target = 0,
+                               .age_lo = 0,
+                               .age_hi = 17,
+                               .multiply = 2,
+                               .places = -1};
+    const double faded[12] = {1, 1,    1.25, 1.5,  1.75, 2,
+                              2, 1.75, 1.5,  1.25, 1,    1};
+    const double cut[12] = {1, 1, 1.25, 1.5, 1, 1, 1, 1, 1, 1, 1, 1};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            sc->levers[0].until_month = 3;
+            sc->levers[0].fade_months = 0;
+        }
+        const double *factor = pass ? cut : faded;
+        cs_model *m = compile_or_fail(sc);
+        cs_sim *sim = cs_sim_alloc(m);
+        double stocks[12 * 2 * CS_AGES];
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
+        double before = 1000;
+        for (int t = 0; t < 12; t++) {
+            double now = stage_total(stocks, 2, t, a);
+            double want = before * exp(-r * factor[t] / 12);
+            ck_assert_msg(fabs(now - want) < 1e-9,
+                          "pass %d, month %d: %.10g in A, expected %.10g", pass,
+                          t, now, want);
+            before = now;
+        }
+        /* months at the same factor share a table: 1, 1.25, 1.5, 1.75, 2 */
+        ck_assert_int_eq(m->n_epochs, pass ? 3 : 5);
+        cs_sim_free(sim);
+        cs_model_free(m);
+    }
+    free(sc);
+}
+END_TEST
+
+/* A capacity lever in force for months 3 to 5 only: the places go back. */
+START_TEST(test_capacity_lever_ends)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 12);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
+    sc->stages[care].unit_cost = 1000;
+    sc->stages[care].has_capacity = 1;
+    sc->stages[care].places = 500;
+    sc->stages[care].overflow_stage = uni;
+    sc->initial[uni][3] = 100;
+    sc->n_levers = 1;
+    sc->levers[0] = (cs_lever){.id = "winter_beds",
+                               .kind = CS_LEVER_CAPACITY,
+                               .from_month = 3,
+                               .has_until = 1,
+                               .until_month = 5,
+                               .fade_months = 2,
+                               .target = care,
+                               .multiply = 1,
+                               .places = 800};
+    cs_model *m = compile_or_fail(sc);
+    int j = m->capacity_index[care];
+    const double want[9] = {500, 500, 500, 800, 800, 800, 650, 500, 500};
+    for (int t = 0; t < 9; t++)
+        ck_assert_double_eq_tol(cs_model_places(m, j, t), want[t], 1e-9);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
 /* Capacity, unit cost and funding levers by hand. */
 START_TEST(test_capacity_cost_and_funding_levers)
 {
@@ -976,6 +1066,8 @@ int main(void)
     tcase_add_test(cap, test_funded_places_and_programme_share);
     tcase_add_test(cap, test_rate_lever_ramps_in);
     tcase_add_test(cap, test_capacity_cost_and_funding_levers);
+    tcase_add_test(cap, test_rate_lever_ends_and_fades);
+    tcase_add_test(cap, test_capacity_lever_ends);
     suite_add_tcase(s, cap);
     suite_add_tcase(s, st);
     SRunner *sr = srunner_create(s);
