@@ -448,30 +448,72 @@ static int compile_capacity(cs_model *m, cs_error *err)
         calloc((size_t)m->n_compartments, sizeof *m->overflow_dest);
     if (!m->places || !m->programme_share || !m->overflow_dest)
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    const cs_budget *budget = &sc->budget;
+    if (budget->present) {
+        m->budget_income = calloc(months, sizeof *m->budget_income);
+        m->budget_planned = calloc(months, sizeof *m->budget_planned);
+        m->places_paid = calloc(months * (size_t)(m->n_capacity + 1),
+                                sizeof *m->places_paid);
+        m->programme_cash = calloc(months * (size_t)(sc->n_programmes + 1) * 4,
+                                   sizeof *m->programme_cash);
+        if (!m->budget_income || !m->budget_planned || !m->places_paid ||
+            !m->programme_cash)
+            return cs_error_set(err, CS_ENOMEM,
+                                "out of memory compiling model");
+    }
     for (int t = 0; t < m->n_months; t++) {
         for (int j = 0; j < m->n_capacity; j++) {
             const cs_stage *st = &sc->stages[m->capacity_stage[j]];
             double places = fixed_places(sc, m->capacity_stage[j], t);
             if (st->funded_by) {
-                double cash = 0;
+                double cash = 0, paid = 0;
                 for (int b = 0; b < sc->n_streams; b++)
-                    if (st->funded_by & (1u << b))
+                    if (st->funded_by & (1u << b)) {
                         cash += stream_cash(m, b, t);
-                places =
-                    cash / (12 * stage_unit_cost(m, m->capacity_stage[j], t));
+                        if (budget->pays & (1u << b))
+                            paid += stream_cash(m, b, t);
+                    }
+                double place_cost =
+                    12 * stage_unit_cost(m, m->capacity_stage[j], t);
+                places = cash / place_cost;
+                if (m->places_paid)
+                    m->places_paid[t * m->n_capacity + j] = paid / place_cost;
             }
             m->places[t * m->n_capacity + j] = places;
         }
         for (int p = 0; p < sc->n_programmes; p++) {
             const cs_programme *prog = &sc->programmes[p];
             unsigned funded = sc->stages[prog->stage].funded_by;
-            double total = 0;
+            double total = 0, total_paid = 0;
             for (int b = 0; b < sc->n_streams; b++)
-                if (funded & (1u << b))
+                if (funded & (1u << b)) {
                     total += stream_cash(m, b, t);
+                    if (budget->pays & (1u << b))
+                        total_paid += stream_cash(m, b, t);
+                }
             double own = stream_cash(m, prog->stream, t);
             m->programme_share[t * sc->n_programmes + p] =
                 total > 0 ? own / total : 0;
+            if (m->programme_cash) {
+                double *cash =
+                    m->programme_cash + ((size_t)t * sc->n_programmes + p) * 4;
+                cash[0] = own;
+                cash[1] = budget->pays & (1u << prog->stream) ? own : 0;
+                cash[2] = total;
+                cash[3] = total_paid;
+            }
+        }
+        if (budget->present) {
+            int fy = m->fy[t];
+            double year =
+                fy < budget->n_years
+                    ? budget->per_year[fy]
+                    : budget->per_year[budget->n_years - 1] *
+                          pow(1 + budget->growth, fy - (budget->n_years - 1));
+            m->budget_income[t] = year / 12;
+            for (int b = 0; b < sc->n_streams; b++)
+                if (budget->pays & (1u << b))
+                    m->budget_planned[t] += stream_cash(m, b, t) / 12;
         }
     }
     for (int s = 0; s < sc->n_stages; s++) {
@@ -920,6 +962,10 @@ void cs_model_free(cs_model *m)
     free(m->places);
     free(m->overflow_dest);
     free(m->programme_share);
+    free(m->budget_income);
+    free(m->budget_planned);
+    free(m->places_paid);
+    free(m->programme_cash);
     free(m->epoch_of_month);
     free(m->migration);
     free(m->arrivals);

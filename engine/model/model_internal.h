@@ -96,6 +96,18 @@ struct cs_model {
     int *overflow_dest;      /* [compartment]: where a turned-away child goes */
     double *programme_share; /* [month][programme]: share of admissions */
 
+    /* the budget (scenario.budget.present; else these are NULL): its cash
+     * per month; the planned cash per month of the streams it pays; of
+     * places[], the part those streams buy ([month][capacity index]); and
+     * per programme-month the cash of its stream and of its stage's
+     * streams, each whole and the part the budget pays
+     * ([month][programme][4]: own, own paid, total, total paid), so that
+     * a run can cut places and shares by the fraction the budget pays */
+    double *budget_income;
+    double *budget_planned;
+    double *places_paid;
+    double *programme_cash;
+
     /* costs: one line per early- or late-intervention leaf stage */
     int first_fy_year; /* the year the base month's financial year starts */
     int n_cost_lines;

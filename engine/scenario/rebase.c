@@ -119,6 +119,8 @@ int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
     shift_list(s->migration_per_year, &s->n_migration, d, years);
     for (int i = 0; i < s->n_arrivals; i++)
         shift_list(s->arrivals[i].per_year, &s->arrivals[i].n_years, d, years);
+    if (s->budget.present)
+        shift_list(s->budget.per_year, &s->budget.n_years, d, years);
     for (int i = 0; i < s->n_year_effects; i++) {
         cs_year_effect *y = &s->year_effects[i];
         /* the expected level the year before the new base */

@@ -2439,6 +2439,77 @@ static int read_programme(reader *r, const tree_node *key, const tree_node *p,
     return CS_OK;
 }
 
+/*
+ * budget: {label, per_year, growth, reserves, pays: [streams]}: see
+ * cs_budget. A stream in pays must buy a stage's places (else the budget's
+ * cut would change nothing), and appear once.
+ */
+static int read_budget(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"label", "per_year", "growth",
+                                       "reserves", "pays"};
+    cs_budget *b = &r->s->budget;
+    const tree_node *n = tree_map_get(root, "budget");
+    char sub[PATH_MAX_LEN];
+    int rc;
+    if (!n || tree_is_null(n))
+        return CS_OK;
+    if ((rc = need_mapping(r, n, "budget",
+                           "a mapping with per_year, and reserves and pays")) ||
+        (rc = check_keys(r, n, "budget", keys, COUNT(keys), NULL)))
+        return rc;
+    snprintf(b->label, sizeof b->label, "budget");
+    const tree_node *v = tree_map_get(n, "label");
+    if (v &&
+        (rc = text_of(r, v, "budget.label", "a label", b->label, CS_LABEL_MAX)))
+        return rc;
+    if (!(v = tree_map_get(n, "per_year")))
+        return missing(r, n, "budget", "per_year");
+    const tree_node *growth = tree_map_get(n, "growth");
+    if ((rc = read_per_year(r, v, "budget.per_year",
+                            "an amount in GBP (cash) >= 0", 1e13,
+                            growth != NULL, b->per_year, &b->n_years)))
+        return rc;
+    if (growth && (rc = number_in(r, growth, "budget.growth",
+                                  "an annual growth rate from -1 to 1 (0.02 "
+                                  "is 2%)",
+                                  -1, 1, &b->growth)))
+        return rc;
+    if ((v = tree_map_get(n, "reserves")) &&
+        (rc = number_in(r, v, "budget.reserves",
+                        "usable reserves in GBP (cash) >= 0 at the base date",
+                        0, 1e13, &b->reserves)))
+        return rc;
+    if ((v = tree_map_get(n, "pays"))) {
+        if ((rc = need_list(r, v, "budget.pays",
+                            "a list of funding streams the budget pays")))
+            return rc;
+        for (size_t i = 0; i < v->n; i++) {
+            int stream = 0;
+            join_index(sub, "budget.pays", i);
+            if ((rc = stream_ref(r, v->items[i], sub, &stream)))
+                return rc;
+            if (b->pays & (1u << stream))
+                return diag_error(r->err, v->items[i],
+                                  "%s: expected each funding stream once, "
+                                  "found '%s' again",
+                                  sub, r->s->streams[stream].id);
+            unsigned buys = 0;
+            for (int st = 0; st < r->s->n_stages; st++)
+                buys |= r->s->stages[st].funded_by;
+            if (!(buys & (1u << stream)))
+                return diag_error(r->err, v->items[i],
+                                  "%s: expected a funding stream that buys a "
+                                  "stage's places, found '%s', which funds "
+                                  "none: cutting it would change nothing",
+                                  sub, r->s->streams[stream].id);
+            b->pays |= 1u << stream;
+        }
+    }
+    b->present = 1;
+    return CS_OK;
+}
+
 static int read_programmes(reader *r, const tree_node *root)
 {
     return read_id_map(r, root, "programmes",
@@ -3440,14 +3511,17 @@ static int read_fit(reader *r, const tree_node *root)
     return CS_OK;
 }
 
-static const char *const top_keys[] = {
-    "format_version", "name",         "description",
-    "extends",        "base_date",    "horizon_years",
-    "horizon_months", "seed",         "economics",
-    "funding",        "marks",        "stages",
-    "population",     "births",       "transitions",
-    "programmes",     "levers",       "ageing",
-    "arrivals",       "year_effects", "fit"};
+static const char *const top_keys[] = {"format_version", "name",
+                                       "description",    "extends",
+                                       "base_date",      "horizon_years",
+                                       "horizon_months", "seed",
+                                       "economics",      "funding",
+                                       "budget",         "marks",
+                                       "stages",         "population",
+                                       "births",         "transitions",
+                                       "programmes",     "levers",
+                                       "ageing",         "arrivals",
+                                       "year_effects",   "fit"};
 
 int schema_is_top_key(const char *key)
 {
@@ -3470,8 +3544,8 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
         (rc = check_months_in_stage(&r)) || (rc = read_capacities(&r, root)) ||
         (rc = check_migration_stage(&r, root)) ||
-        (rc = read_programmes(&r, root)) || (rc = read_levers(&r, root)) ||
-        (rc = read_fit(&r, root)))
+        (rc = read_programmes(&r, root)) || (rc = read_budget(&r, root)) ||
+        (rc = read_levers(&r, root)) || (rc = read_fit(&r, root)))
         return rc;
     return CS_OK;
 }

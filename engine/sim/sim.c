@@ -52,6 +52,13 @@ struct cs_sim {
     double *capacity;      /* this run's record [month][capacity][3], or NULL */
     int capacity_first;    /* the month capacity[0] records */
     int month;             /* the next month to step (cs_sim_continue) */
+    /* the budget (model scenario.budget.present): the reserves now, the
+     * fraction of its streams' planned cash it pays this month, and where
+     * cs_sim_record_budget asked the months of each call to be recorded
+     * ([month][CS_BUDGET_MEASURES], or NULL) */
+    double reserves;
+    double paid_share;
+    double *budget_record;
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -485,6 +492,13 @@ static void admit(cs_sim *sim, cs_sim_mode mode, int t, int s, int c, double n)
         if (prog->stage != s)
             continue;
         double share = m->programme_share[t * sc->n_programmes + p];
+        if (m->programme_cash && sim->paid_share < 1) {
+            const double *cash =
+                m->programme_cash + ((size_t)t * sc->n_programmes + p) * 4;
+            double cut = 1 - sim->paid_share;
+            double total = cash[2] - cut * cash[3];
+            share = total > 0 ? (cash[0] - cut * cash[1]) / total : 0;
+        }
         if (share <= 0 || share_left <= 0)
             continue;
         double q = share / share_left;
@@ -498,6 +512,42 @@ static void admit(cs_sim *sim, cs_sim_mode mode, int t, int s, int c, double n)
         sim->next[marked] += served;
     }
     sim->next[c] += left;
+}
+
+/*
+ * The budget in month t (cs_budget): this month's cash and the reserves pay
+ * the statutory spend of the children in late stages at the start of the
+ * month, then as much of the planned cash of the streams it pays as they
+ * can; sets the fraction paid, updates the reserves and records the month.
+ */
+static void pay_budget(cs_sim *sim, int t, int first)
+{
+    const cs_model *m = sim->model;
+    const cs_scenario *sc = &m->scenario;
+    double statutory = 0;
+    for (int l = 0; l < m->n_cost_lines; l++) {
+        int s = m->cost_line_stage[l];
+        if (sc->stages[s].intervention != CS_INTERVENTION_LATE)
+            continue;
+        double children = 0;
+        for (int c = m->stage_offset[s]; c < m->stage_offset[s + 1]; c++)
+            children += sim->now[c];
+        statutory += children * m->unit_cost_cash[t * m->n_cost_lines + l];
+    }
+    double income = m->budget_income[t], planned = m->budget_planned[t];
+    double left = sim->reserves + income - statutory;
+    double paid = left <= 0 ? 0 : left < planned ? left : planned;
+    sim->paid_share = planned > 0 ? paid / planned : 1;
+    sim->reserves = left - paid;
+    if (sim->budget_record) {
+        double *rec =
+            sim->budget_record + (size_t)(t - first) * CS_BUDGET_MEASURES;
+        rec[CS_BUDGET_INCOME] = income;
+        rec[CS_BUDGET_STATUTORY] = statutory;
+        rec[CS_BUDGET_PLANNED] = planned;
+        rec[CS_BUDGET_PAID] = paid;
+        rec[CS_BUDGET_RESERVES] = sim->reserves;
+    }
 }
 
 /*
@@ -521,6 +571,9 @@ static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
             arriving += sim->pending[c];
         }
         double places = m->places[t * m->n_capacity + j];
+        if (m->places_paid)
+            places -=
+                (1 - sim->paid_share) * m->places_paid[t * m->n_capacity + j];
         double free = places > occupied ? places - occupied : 0;
         if (mode == CS_SIM_STOCHASTIC) {
             free = floor(free);
@@ -585,6 +638,8 @@ void cs_sim_start(cs_sim *sim, cs_sim_mode mode)
            mode == CS_SIM_STOCHASTIC ? m->initial : m->initial_expected,
            (size_t)m->n_compartments * sizeof *sim->now);
     sim->month = 0;
+    sim->reserves = m->scenario.budget.reserves;
+    sim->paid_share = 1;
 }
 
 void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
@@ -618,6 +673,8 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
             sim->flow_ages
                 ? sim->flow_ages + (size_t)(t - first) * (size_t)nf * CS_AGES
                 : NULL;
+        if (m->budget_income)
+            pay_budget(sim, t, first);
         if (m->ages[t])
             age_everyone(m, sim->now, month_flows);
         else if (m->monthly_ageing)
@@ -681,6 +738,11 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     sim->month = first + n_months;
     sim->capacity = NULL;
     sim->month_ages = NULL;
+}
+
+void cs_sim_record_budget(cs_sim *sim, double *budget)
+{
+    sim->budget_record = sim->model->budget_income ? budget : NULL;
 }
 
 int cs_sim_record_ages(cs_sim *sim, double *flows_by_age)

@@ -124,6 +124,29 @@ typedef struct cs_funding_stream {
 } cs_funding_stream;
 
 /*
+ * A budget with reserves (at most one): cash per financial year (the last
+ * entry grows by `growth` a year), and usable reserves at the base date.
+ * Each month it pays, first, the month's statutory (late-intervention)
+ * spend, in cash, of the children in late stages at the start of the
+ * month; then the planned cash of the funding streams in `pays` (the
+ * council's own early help). A month's shortfall is drawn from the
+ * reserves; when they are gone the `pays` streams are cut (all by the same
+ * fraction, to nothing at worst), and statutory spend beyond the budget is
+ * still paid, the reserves going negative (an overspend). A month's
+ * surplus adds to the reserves. Streams outside `pays` (grants) are not
+ * touched by it.
+ */
+typedef struct cs_budget {
+    int present;
+    char label[CS_LABEL_MAX];
+    int n_years;
+    double per_year[CS_MAX_YEARS]; /* cash, GBP per financial year */
+    double growth;
+    double reserves; /* cash, GBP at the base date */
+    unsigned pays;   /* funding streams it pays after statutory spend */
+} cs_budget;
+
+/*
  * A programme paid for by one funding stream of a stage with funded
  * capacity (Troubled Families in early help): each child admitted to the
  * stage is served by it with probability = the stream's share of the
@@ -484,6 +507,7 @@ typedef struct cs_scenario {
 
     int n_streams;
     cs_funding_stream streams[CS_MAX_STREAMS];
+    cs_budget budget; /* budget.present: 0 without one */
     int n_programmes;
     cs_programme programmes[CS_MAX_PROGRAMMES];
     int n_levers;

@@ -91,6 +91,28 @@ double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
                     int age_hi, double total);
 
 /*
+ * The budget's record of a month (a scenario with a budget:), cash GBP:
+ * the month's budget, the statutory (late-intervention) spend it paid
+ * first, the planned cash of the funding streams it pays, what it paid of
+ * that, and the reserves at the end of the month (negative: overspent).
+ */
+enum {
+    CS_BUDGET_INCOME = 0,
+    CS_BUDGET_STATUTORY = 1,
+    CS_BUDGET_PLANNED = 2,
+    CS_BUDGET_PAID = 3,
+    CS_BUDGET_RESERVES = 4,
+    CS_BUDGET_MEASURES = 5
+};
+
+/*
+ * From now on, cs_sim_run and cs_sim_continue also fill budget
+ * [month][CS_BUDGET_MEASURES] for the months of each call, if the model
+ * has a budget (else nothing is recorded); NULL stops it.
+ */
+void cs_sim_record_budget(cs_sim *sim, double *budget);
+
+/*
  * From now on, cs_sim_continue also fills flows_by_age [month][flow][age]
  * ([n_months][cs_model_n_flows][CS_AGES] for the months of each call):
  * the flows by the age of the children in them (a move at the age it was

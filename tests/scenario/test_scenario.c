@@ -1052,6 +1052,17 @@ static const struct bad_file {
     {"base-date.yaml",
      "{D}/base-date.yaml:2:12: base_date: expected a year and month as "
      "YYYY-MM, like 2019-04 (years 1900 to 2200), found 2019-13"},
+    {"budget-pays-twice.yaml",
+     "{D}/budget-pays-twice.yaml:37:19: budget.pays[1]: expected each "
+     "funding stream once, found 'council' again"},
+    {"budget-pays-unfunded.yaml",
+     "{D}/budget-pays-unfunded.yaml:37:10: budget.pays[0]: expected a "
+     "funding stream that buys a stage's places, found 'council', which "
+     "funds none: cutting it would change nothing"},
+    {"budget-reserves-negative.yaml",
+     "{D}/budget-reserves-negative.yaml:36:13: budget.reserves: expected "
+     "usable reserves in GBP (cash) >= 0 at the base date, found "
+     "-1_000_000"},
     {"duplicate-key.yaml",
      "{D}/duplicate-key.yaml:17:3: duplicate key 'total' (first at line 15)"},
     {"duration-not-open.yaml",
@@ -1171,7 +1182,7 @@ static const struct bad_file {
     {"path-typo.yaml",
      "{D}/path-typo.yaml:3:1: unknown key 'popluation' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
-     "horizon_years, horizon_months, seed, economics, funding, marks, stages, "
+     "horizon_years, horizon_months, seed, economics, funding, budget, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
      "arrivals, year_effects, fit (did you mean 'population'?)"},
     {"per-year-short.yaml",
@@ -1218,7 +1229,7 @@ static const struct bad_file {
     {"unknown-top-key.yaml",
      "{D}/unknown-top-key.yaml:19:1: unknown key 'trasitions' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
-     "horizon_years, horizon_months, seed, economics, funding, marks, stages, "
+     "horizon_years, horizon_months, seed, economics, funding, budget, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
      "arrivals, year_effects, fit (did you mean 'transitions'?)"},
 };

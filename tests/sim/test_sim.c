@@ -982,6 +982,78 @@ START_TEST(test_capacity_lever_ends)
 }
 END_TEST
 
+/*
+ * A budget by hand (expected values, no inflation): 100 children in care at
+ * 1,000 a month are 100,000 of statutory spend a month; the budget brings
+ * 150,000 a month and 200,000 of reserves, and pays the council's early
+ * help stream, 100,000 a month (1,000 places at 100 a month). Reserves run
+ * down by 50,000 a month to 0 after month 3; from month 4 the budget pays
+ * half the stream and early help has 500 places. With 60,000 a month it
+ * pays 100,000, then 20,000 (200 places), then nothing, and the reserves
+ * go negative by 40,000 a month: statutory spend is paid regardless.
+ */
+START_TEST(test_budget_pays_statutory_first)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 8);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
+    sc->price_base_year = 2019;
+    sc->stages[eh].unit_cost = 100;
+    sc->stages[eh].has_capacity = 1;
+    sc->stages[eh].funded_by = 1u;
+    sc->stages[eh].overflow_stage = uni;
+    sc->stages[care].unit_cost = 1000;
+    sc->n_streams = 1;
+    sc->streams[0] = (cs_funding_stream){"council", "council", 1, {1.2e6}, 0};
+    sc->budget = (cs_budget){.present = 1,
+                             .label = "budget",
+                             .n_years = 1,
+                             .per_year = {1.8e6},
+                             .reserves = 2e5,
+                             .pays = 1u};
+    sc->initial[uni][3] = 50;
+    sc->initial[care][10] = 100;
+    const double reserves[2][8] = {
+        {150e3, 100e3, 50e3, 0, 0, 0, 0, 0},
+        {60e3, 0, -40e3, -80e3, -120e3, -160e3, -200e3, -240e3}};
+    const double paid[2][8] = {
+        {100e3, 100e3, 100e3, 100e3, 50e3, 50e3, 50e3, 50e3},
+        {100e3, 20e3, 0, 0, 0, 0, 0, 0}};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            sc->budget.per_year[0] = 0.72e6;
+        cs_model *m = compile_or_fail(sc);
+        cs_sim *sim = cs_sim_alloc(m);
+        double budget[8 * CS_BUDGET_MEASURES], capacity[8 * 3];
+        cs_sim_record_budget(sim, budget);
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, NULL, NULL, capacity);
+        for (int t = 0; t < 8; t++) {
+            const double *b = budget + t * CS_BUDGET_MEASURES;
+            ck_assert_double_eq_tol(b[CS_BUDGET_INCOME],
+                                    sc->budget.per_year[0] / 12, 1e-6);
+            ck_assert_double_eq_tol(b[CS_BUDGET_STATUTORY], 100e3, 1e-6);
+            ck_assert_double_eq_tol(b[CS_BUDGET_PLANNED], 100e3, 1e-6);
+            ck_assert_msg(fabs(b[CS_BUDGET_PAID] - paid[pass][t]) < 1e-6 &&
+                              fabs(b[CS_BUDGET_RESERVES] - reserves[pass][t]) <
+                                  1e-6,
+                          "pass %d, month %d: paid %g, reserves %g", pass, t,
+                          b[CS_BUDGET_PAID], b[CS_BUDGET_RESERVES]);
+            /* places follow what is paid: 1,000 for 100,000 a month */
+            ck_assert_double_eq_tol(capacity[t * 3], paid[pass][t] / 100, 1e-9);
+        }
+        /* a second run starts from the reserves at the base date again */
+        cs_sim_run(sim, CS_SIM_STOCHASTIC, 1, 0, NULL, NULL, capacity);
+        ck_assert_double_eq_tol(
+            budget[0 * CS_BUDGET_MEASURES + CS_BUDGET_RESERVES],
+            reserves[pass][0], 1e-6);
+        cs_sim_free(sim);
+        cs_model_free(m);
+    }
+    free(sc);
+}
+END_TEST
+
 /* Capacity, unit cost and funding levers by hand. */
 START_TEST(test_capacity_cost_and_funding_levers)
 {
@@ -1068,6 +1140,7 @@ int main(void)
     tcase_add_test(cap, test_capacity_cost_and_funding_levers);
     tcase_add_test(cap, test_rate_lever_ends_and_fades);
     tcase_add_test(cap, test_capacity_lever_ends);
+    tcase_add_test(cap, test_budget_pays_statutory_first);
     suite_add_tcase(s, cap);
     suite_add_tcase(s, st);
     SRunner *sr = srunner_create(s);
