@@ -186,6 +186,7 @@ double batch_seconds_since(const struct timespec *start)
 typedef struct run_slot {
     long run;
     double *stocks, *flows, *costs, *spend, *capacity;
+    double *budget; /* [month][CS_BUDGET_MEASURES] */
     double params[CS_MAX_PARAMETERS];
     cs_model *own_model;   /* with drawn parameters; freed on reuse */
     const cs_model *model; /* the model the run used */
@@ -253,8 +254,10 @@ static void compute_slot(const pipeline *p, cs_sim *sim, run_slot *b)
     cs_sim_mode mode = s->deterministic || !s->process_noise
                            ? CS_SIM_DETERMINISTIC
                            : CS_SIM_STOCHASTIC;
+    cs_sim_record_budget(sim, b->budget);
     cs_sim_run(sim, mode, s->seed, (uint32_t)b->run, b->stocks, b->flows,
                b->capacity);
+    cs_sim_record_budget(sim, NULL);
     cs_costs_compute(b->model, b->stocks, b->costs, b->spend);
     cs_sim_free(own_sim);
 }
@@ -311,6 +314,7 @@ static void free_slots(run_slot *slots, int n)
         free(slots[k].costs);
         free(slots[k].spend);
         free(slots[k].capacity);
+        free(slots[k].budget);
         cs_model_free(slots[k].own_model);
     }
     free(slots);
@@ -333,7 +337,9 @@ static run_slot *alloc_slots(const cs_model *m, int n)
         b->costs = calloc(lines, sizeof *b->costs);
         b->spend = calloc(months * CS_N_SPEND, sizeof *b->spend);
         b->capacity = calloc(capacity, sizeof *b->capacity);
-        if (!b->stocks || !b->flows || !b->costs || !b->spend || !b->capacity) {
+        b->budget = calloc(months * CS_BUDGET_MEASURES, sizeof *b->budget);
+        if (!b->stocks || !b->flows || !b->costs || !b->spend || !b->capacity ||
+            !b->budget) {
             free_slots(slots, n);
             return NULL;
         }
@@ -416,6 +422,7 @@ int cs_batch_compute(cs_batch *batch, const cs_batch_settings *s, int scenario,
             .costs = b->costs,
             .spend = b->spend,
             .capacity = b->capacity,
+            .budget = e->scenario->budget.present ? b->budget : NULL,
         };
         rc = sink(ctx, &record, err);
         release_slot(&p, i);

@@ -113,6 +113,7 @@ typedef struct file_layout {
     const char *capacity_label[CS_MAX_STAGES];
     int file_capacity[CS_BATCH_MAX_SCENARIOS][CS_MAX_STAGES];
     int index[CS_BATCH_MAX_SCENARIOS]; /* scenario -> index in the file */
+    int has_budget;                    /* some scenario has a budget */
 } file_layout;
 
 static void layout_free(file_layout *u, int n)
@@ -155,6 +156,7 @@ static int layout_add(file_layout *u, int i, const cs_model *m, cs_error *err)
         u->file_flow[i][f] = j;
     }
     const cs_scenario *sc = cs_model_scenario(m);
+    u->has_budget |= sc->budget.present;
     for (int j = 0; j < cs_model_n_capacity(m); j++) {
         const char *id = sc->stages[cs_model_capacity_stage(m, j)].id;
         int k = 0;
@@ -178,11 +180,13 @@ typedef struct file_sink {
     int scenario, index;
     volatile sig_atomic_t *stop; /* under MPI: agreed at each round */
     size_t n_params, n_stocks, n_flows, n_costs, n_spend, n_cap;
+    size_t n_budget;          /* 0: the scenario has no budget */
     double *flows, *capacity; /* one run in the file's layout, serially */
     /* MPI rounds */
     long per_round, in_round, rounds_done, rounds;
     long first_run; /* run index of the round's first run */
     double *r_params, *r_cap, *r_stocks, *r_flows, *r_costs, *r_spend;
+    double *r_budget;
     int stopped;       /* a stop was agreed */
     long runs_written; /* by this rank */
 } file_sink;
@@ -220,6 +224,9 @@ static int write_serial(void *ctx, const cs_run_record *r, cs_error *err)
         rc = cs_output_write_params(k->out, k->index, run, r->params, err);
     if (rc == CS_OK && k->layout->n_capacity > 0)
         rc = cs_output_write_capacity(k->out, k->index, run, k->capacity, err);
+    if (rc == CS_OK && k->n_budget > 0)
+        rc =
+            cs_output_write_budget(k->out, k->index, run, 1, 1, r->budget, err);
     if (rc == CS_OK)
         rc = cs_output_write_run(k->out, k->index, run, r->stocks, k->flows,
                                  k->n_costs ? r->costs : NULL, r->spend, err);
@@ -243,7 +250,13 @@ static int write_round(file_sink *k, int failed)
         k->stopped = !flags[0];
         return flags[0] ? CS_EFAIL : SINK_STOP;
     }
-    int rc = cs_output_write_runs(k->out, k->index, (int)k->first_run,
+    int rc = CS_OK;
+    if (k->n_budget > 0)
+        rc = cs_output_write_budget(k->out, k->index, (int)k->first_run,
+                                    k->ranks->size, (int)k->in_round,
+                                    k->r_budget, &err);
+    if (rc == CS_OK)
+        rc = cs_output_write_runs(k->out, k->index, (int)k->first_run,
                                   k->ranks->size, (int)k->in_round, k->r_params,
                                   k->r_cap, k->r_stocks, k->r_flows, k->r_costs,
                                   k->r_spend, &err);
@@ -270,6 +283,9 @@ static int write_gathered(void *ctx, const cs_run_record *r, cs_error *err)
            k->n_costs * sizeof *r->costs);
     memcpy(k->r_spend + q * k->n_spend, r->spend,
            k->n_spend * sizeof *r->spend);
+    if (k->n_budget > 0)
+        memcpy(k->r_budget + q * k->n_budget, r->budget,
+               k->n_budget * sizeof *r->budget);
     map_run(k, r, k->r_flows + q * k->n_flows, k->r_cap + q * k->n_cap);
     k->in_round++;
     if (k->in_round < k->per_round)
@@ -290,6 +306,7 @@ static void sink_free(file_sink *k)
     free(k->r_flows);
     free(k->r_costs);
     free(k->r_spend);
+    free(k->r_budget);
 }
 
 static int sink_init(file_sink *k, const cs_model *m, const file_layout *u,
@@ -305,6 +322,8 @@ static int sink_init(file_sink *k, const cs_model *m, const file_layout *u,
     k->n_costs = months * (size_t)cs_model_n_cost_lines(m);
     k->n_spend = months * CS_N_SPEND;
     k->n_cap = months * (size_t)u->n_capacity * 3;
+    k->n_budget =
+        cs_model_scenario(m)->budget.present ? months * CS_BUDGET_MEASURES : 0;
     k->per_round = per_round;
     size_t q = (size_t)(per_round > 0 ? per_round : 1);
     k->flows = calloc(k->n_flows + 1, sizeof *k->flows);
@@ -316,8 +335,9 @@ static int sink_init(file_sink *k, const cs_model *m, const file_layout *u,
         k->r_flows = calloc(q * (k->n_flows + 1), sizeof *k->r_flows);
         k->r_costs = calloc(q * (k->n_costs + 1), sizeof *k->r_costs);
         k->r_spend = calloc(q * k->n_spend, sizeof *k->r_spend);
+        k->r_budget = calloc(q * (k->n_budget + 1), sizeof *k->r_budget);
         if (!k->r_params || !k->r_cap || !k->r_stocks || !k->r_flows ||
-            !k->r_costs || !k->r_spend)
+            !k->r_costs || !k->r_spend || !k->r_budget)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     if (!k->flows || !k->capacity)
@@ -450,6 +470,7 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
                            .cost_line_intervention = kind,
                            .n_capacity = u->n_capacity,
                            .capacity_labels = u->capacity_label,
+                           .has_budget = u->has_budget,
                            .stage_intervention = stage_kind,
                            .stage_group = stage_group,
                            .stage_category = stage_category,
@@ -467,9 +488,9 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
     rc = cs_output_create(f->path, f->force, &meta, &dims, out, err);
     for (int i = 0; i < b->n && rc == CS_OK; i++) {
         const cs_scenario *x = b->entries[i].scenario;
-        cs_output_scenario_info info = {x->resolved_yaml, x->discount_rate,
+        cs_output_scenario_info info = {x->resolved_yaml,  x->discount_rate,
                                         x->extends_source, x->extends_hash,
-                                        x->resolved_hash};
+                                        x->resolved_hash,  x->budget.present};
         rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
                                     &u->index[i], err);
     }

@@ -96,7 +96,7 @@ static int check_same_batch(cs_result *const *parts, const char *const *paths,
 
 /* Buffers for one run of any scenario of the file. */
 typedef struct run_buffers {
-    double *stocks, *flows, *costs, *spend, *capacity;
+    double *stocks, *flows, *costs, *spend, *capacity, *budget;
 } run_buffers;
 
 /* Copy the runs part k finished into out; owner[s][r] is 1 + the part
@@ -149,6 +149,12 @@ static int copy_part(cs_output *out, const char *const *paths, int k,
                     out, index, r, params + (size_t)r * (size_t)n_params, err);
             if (rc == CS_OK && cs_result_n_capacity(part) > 0)
                 rc = cs_output_write_capacity(out, index, r, b->capacity, err);
+            if (rc == CS_OK && cs_result_has_budget(part, s)) {
+                rc = cs_result_read_run_budget(part, s, r, b->budget, err);
+                if (rc == CS_OK)
+                    rc = cs_output_write_budget(out, index, r, 1, 1, b->budget,
+                                                err);
+            }
             if (rc == CS_OK)
                 rc = cs_output_write_run(
                     out, index, r, b->stocks, b->flows,
@@ -250,8 +256,10 @@ int cli_merge(int argc, char **argv)
     b.spend = malloc(months * CS_N_SPEND * sizeof *b.spend);
     b.capacity = malloc(months * (size_t)(cs_result_n_capacity(first) + 1) * 3 *
                         sizeof *b.capacity);
+    b.budget = malloc(months * CS_BUDGET_MEASURES * sizeof *b.budget);
     owner = calloc((size_t)n_scenarios, sizeof *owner);
-    int ok = b.stocks && b.flows && b.costs && b.spend && b.capacity && owner;
+    int ok = b.stocks && b.flows && b.costs && b.spend && b.capacity &&
+             b.budget && owner;
     for (int s = 0; ok && rc == CS_OK && s < n_scenarios; s++) {
         int runs = cs_result_n_runs(first, s);
         owner[s] = calloc((size_t)runs, sizeof *owner[s]);
@@ -307,6 +315,7 @@ done:
     free(b.costs);
     free(b.spend);
     free(b.capacity);
+    free(b.budget);
     for (int k = 0; parts && k < n_parts; k++)
         cs_result_close(parts[k]);
     free(parts);

@@ -14,7 +14,7 @@
 
 /* One run's buffers, sized for the file's dims. */
 typedef struct run_buffers {
-    double *stocks, *flows, *costs, *spend, *capacity, *params;
+    double *stocks, *flows, *costs, *spend, *capacity, *params, *budget;
     unsigned char *done;
 } run_buffers;
 
@@ -26,6 +26,7 @@ static void free_buffers(run_buffers *b)
     free(b->spend);
     free(b->capacity);
     free(b->params);
+    free(b->budget);
     free(b->done);
 }
 
@@ -47,11 +48,12 @@ int cs_output_copy_runs(cs_output *output, int scenario_index,
         cs_result_n_transitions(from) != output->n_transitions ||
         cs_result_n_cost_lines(from) != output->n_cost_lines ||
         cs_result_n_capacity(from) != output->n_capacity ||
-        n_params != (scenario->params >= 0 ? scenario->n_params : 0))
+        n_params != (scenario->params >= 0 ? scenario->n_params : 0) ||
+        cs_result_has_budget(from, from_scenario) != (scenario->budget >= 0))
         return cs_error_set(err, CS_EINPUT,
                             "%s: scenario '%s' has other months, stages, "
-                            "transitions, cost lines, capacity or parameters "
-                            "than %s",
+                            "transitions, cost lines, capacity, parameters "
+                            "or budget than %s",
                             cs_result_path(from), name, output->path);
     if (n_from > scenario->n_runs)
         return cs_error_set(err, CS_EINPUT,
@@ -71,10 +73,11 @@ int cs_output_copy_runs(cs_output *output, int scenario_index,
         .capacity = malloc(months * (size_t)(output->n_capacity + 1) * 3 *
                            sizeof(double)),
         .params = malloc((size_t)(n_params + 1) * sizeof(double)),
+        .budget = malloc(months * CS_BUDGET_MEASURES * sizeof(double)),
         .done = malloc((size_t)n_from)};
     int status = CS_OK;
     if (!b.stocks || !b.flows || !b.costs || !b.spend || !b.capacity ||
-        !b.params || !b.done)
+        !b.params || !b.budget || !b.done)
         status = cs_error_set(err, CS_ENOMEM, "out of memory");
     if (status == CS_OK)
         status = cs_result_read_run_done(from, from_scenario, b.done, err);
@@ -92,6 +95,13 @@ int cs_output_copy_runs(cs_output *output, int scenario_index,
         if (status == CS_OK && n_params > 0)
             status = cs_result_read_run_params(from, from_scenario, r, b.params,
                                                err);
+        if (status == CS_OK && scenario->budget >= 0) {
+            status = cs_result_read_run_budget(from, from_scenario, r, b.budget,
+                                               err);
+            if (status == CS_OK)
+                status = cs_output_write_budget(output, scenario_index, r, 1, 1,
+                                                b.budget, err);
+        }
         if (status == CS_OK)
             status = cs_output_write_runs(
                 output, scenario_index, r, 1, 1, n_params > 0 ? b.params : NULL,

@@ -45,6 +45,7 @@ typedef struct result_scenario {
     int n_params;
     char **param_names;
     char **param_distributions; /* n_params of them, or NULL */
+    int has_budget;             /* a budget dataset */
 } result_scenario;
 
 /* A variable-length string attribute of obj, malloc'd, or NULL. */
@@ -640,11 +641,12 @@ static int check_scenario(cs_result *result, hid_t scenarios,
     for (int r = 0; status == CS_OK && r < scenario->n_runs; r++)
         scenario->n_done += done[r] != 0;
     free(done);
-    static const char *const per_run[] = {"stocks", "flows",    "spend",
-                                          "costs",  "capacity", "params"};
+    static const char *const per_run[] = {
+        "stocks", "flows", "spend", "costs", "capacity", "params", "budget"};
+    scenario->has_budget = H5Lexists(group, "budget", H5P_DEFAULT) > 0;
     for (size_t i = 0; status == CS_OK && i < sizeof per_run / sizeof *per_run;
          i++) {
-        int required = i < 3; /* costs, capacity and params are optional */
+        int required = i < 3; /* costs, capacity, params, budget optional */
         if (!required && H5Lexists(group, per_run[i], H5P_DEFAULT) <= 0)
             continue;
         hid_t dataset = H5Dopen2(group, per_run[i], H5P_DEFAULT);
@@ -1144,6 +1146,33 @@ int cs_result_read_run_capacity(const cs_result *result, int scenario, int run,
     status = read_dataset(
         result, scenario, "capacity", run, H5T_NATIVE_DOUBLE, capacity,
         (size_t)result->n_months * (size_t)result->n_capacity * 3, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_has_budget(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return 0;
+    return result->scenarios[scenario].has_budget;
+}
+
+int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
+                              double *budget, cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    if (run < 0 || run >= result->scenarios[scenario].n_runs ||
+        !result->scenarios[scenario].has_budget)
+        return cs_error_set(
+            err, CS_EINPUT, "%s: scenario '%s' has no budget record for run %d",
+            result->path, result->scenarios[scenario].name, run);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status =
+        read_dataset(result, scenario, "budget", run, H5T_NATIVE_DOUBLE, budget,
+                     (size_t)result->n_months * CS_BUDGET_MEASURES, err);
     cs_h5_quiet_end(&quiet);
     return status;
 }

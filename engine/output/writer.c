@@ -436,6 +436,7 @@ static const struct {
     [CS_AXIS_SPEND] = {"intervention", "spend"},
     [CS_AXIS_CAPACITY_STAGE] = {"capacity_stage", "capacity_stage"},
     [CS_AXIS_CAPACITY_MEASURE] = {"capacity_measure", "capacity_measure"},
+    [CS_AXIS_BUDGET_MEASURE] = {"budget_measure", "budget_measure"},
     [CS_AXIS_QUANTILE] = {"quantile", "quantile"},
 };
 
@@ -531,6 +532,8 @@ static int has_axis(const cs_output *output, cs_output_axis axis)
         return output->n_cost_lines > 0;
     if (axis == CS_AXIS_CAPACITY_STAGE || axis == CS_AXIS_CAPACITY_MEASURE)
         return output->n_capacity > 0;
+    if (axis == CS_AXIS_BUDGET_MEASURE)
+        return output->has_budget;
     return 1;
 }
 
@@ -593,6 +596,12 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
     static const char *const measures[3] = {"places", "occupied",
                                             "turned_away"};
     static const char *const spend_labels[2] = {"early", "late"};
+    static const char *const budget_labels[CS_BUDGET_MEASURES] = {
+        [CS_BUDGET_INCOME] = "budget",
+        [CS_BUDGET_STATUTORY] = "statutory_spend",
+        [CS_BUDGET_PLANNED] = "planned",
+        [CS_BUDGET_PAID] = "paid",
+        [CS_BUDGET_RESERVES] = "reserves"};
     int *ages = malloc((size_t)dims->n_ages * sizeof *ages);
     const char **unknown = malloc((size_t)dims->n_stages * sizeof *unknown);
     if (!ages || !unknown) {
@@ -686,6 +695,14 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
         {"spend", 1, 2, spend_labels, NULL, NULL, "spend", NULL,
          "early- and late-intervention totals of the cost lines",
          &output->scale_spend},
+        {"budget_measure", dims->has_budget, CS_BUDGET_MEASURES, budget_labels,
+         NULL, NULL, "budget_measure", NULL,
+         "budget (the month's cash), statutory_spend (late-intervention "
+         "spend it paid first: children in late stages at the start of the "
+         "month), planned (the cash the streams it pays planned), paid (what "
+         "it paid of that), reserves (at the end of the month; negative: "
+         "overspent), all GBP cash",
+         &output->scale_budget_measure},
     };
     const char *failed = NULL;
     hid_t group =
@@ -704,6 +721,7 @@ static int write_dims(cs_output *output, const cs_output_dims *dims,
         [CS_AXIS_SPEND] = output->scale_spend,
         [CS_AXIS_CAPACITY_STAGE] = output->scale_capacity,
         [CS_AXIS_CAPACITY_MEASURE] = output->scale_capacity_measure,
+        [CS_AXIS_BUDGET_MEASURE] = output->scale_budget_measure,
         [CS_AXIS_QUANTILE] = output->scale_quantile};
     if (!failed && attach_records(group, shared) < 0)
         failed = "records";
@@ -728,6 +746,7 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->costs);
         cs_h5_close(scenario->spend);
         cs_h5_close(scenario->capacity);
+        cs_h5_close(scenario->budget);
         cs_h5_close(scenario->params);
         for (int a = 0; a < CS_N_AXES; a++) {
             cs_h5_close(scenario->axis[a]);
@@ -736,7 +755,7 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->group);
         scenario->stocks = scenario->flows = scenario->run_done =
             scenario->costs = scenario->spend = scenario->capacity =
-                scenario->params = scenario->group = -1;
+                scenario->budget = scenario->params = scenario->group = -1;
     }
     hid_t *scales[] = {&output->scale_month,
                        &output->scale_stage,
@@ -746,7 +765,8 @@ static void close_handles(cs_output *output)
                        &output->scale_cost_line,
                        &output->scale_spend,
                        &output->scale_capacity,
-                       &output->scale_capacity_measure};
+                       &output->scale_capacity_measure,
+                       &output->scale_budget_measure};
     for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
         cs_h5_close(*scales[i]);
         *scales[i] = -1;
@@ -812,7 +832,8 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
     output->scale_month = output->scale_stage = output->scale_age =
         output->scale_transition = output->scale_quantile =
             output->scale_cost_line = output->scale_spend =
-                output->scale_capacity = output->scale_capacity_measure = -1;
+                output->scale_capacity = output->scale_capacity_measure =
+                    output->scale_budget_measure = -1;
     output->format = CS_OUTPUT_FORMAT_VERSION;
     output->n_months = dims->n_months;
     output->n_stages = dims->n_stages;
@@ -821,6 +842,7 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
     output->run_values = cs_output_run_values(dims);
     output->n_cost_lines = dims->n_cost_lines;
     output->n_capacity = dims->n_capacity;
+    output->has_budget = dims->has_budget;
     output->path = copy_string(path);
     output->tmp_path = tmp_path;
     if (!output->path) {
@@ -1114,6 +1136,19 @@ static int add_scenario(cs_output *output, const char *name,
          "it at the end of the month and children turned away during the "
          "month, per run",
          &scenario->capacity},
+        {"budget",
+         info->has_budget && output->has_budget,
+         3,
+         {0, months, CS_BUDGET_MEASURES},
+         {1, months, CS_BUDGET_MEASURES},
+         {-1, scenario->axis[CS_AXIS_MONTH],
+          scenario->axis[CS_AXIS_BUDGET_MEASURE]},
+         {"run", "month", "budget_measure"},
+         "GBP (cash) per month; reserves: GBP (cash) at the end of the month",
+         "the scenario's budget month by month, per run: its cash, the "
+         "statutory spend it paid first, the planned and paid cash of the "
+         "funding streams it pays, and the reserves left",
+         &scenario->budget},
     };
     for (size_t i = 0; !failed && i < sizeof table / sizeof table[0]; i++) {
         runs_dataset *d = &table[i];
@@ -1177,6 +1212,7 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                                      .costs = -1,
                                      .spend = -1,
                                      .capacity = -1,
+                                     .budget = -1,
                                      .params = -1};
     for (int a = 0; a < CS_N_AXES; a++)
         scenario->axis[a] = -1;
@@ -1397,6 +1433,39 @@ int cs_output_write_params(cs_output *output, int scenario_index, int run,
                              "writing parameters of run %d of scenario '%s' "
                              "to %s",
                              run, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_output_write_budget(cs_output *output, int scenario_index, int first,
+                           int stride, int count, const double *budget,
+                           cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
+                            scenario_index, output->path, output->n_scenarios);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
+    if (!budget || scenario->budget < 0 ||
+        (count > 0 && (first < 0 || last >= scenario->n_runs)))
+        return cs_error_set(err, CS_EINPUT,
+                            "runs from %d of scenario '%s': no budget record "
+                            "to write, no budget dataset, or out of range",
+                            first, scenario->name);
+    const hsize_t shape[3] = {(hsize_t)scenario->n_runs,
+                              (hsize_t)output->n_months, CS_BUDGET_MEASURES};
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    /* count 0: a rank with nothing to write in a collective round */
+    if (write_rows(output, scenario->budget, 3, shape, first, stride, count,
+                   budget, H5T_NATIVE_DOUBLE) < 0) {
+        status = cs_h5_error(err, CS_EIO,
+                             "writing the budget of runs from %d of scenario "
+                             "'%s' to %s",
+                             first, scenario->name, output->path);
         output->failed = 1;
     }
     cs_h5_quiet_end(&quiet);
@@ -1647,6 +1716,7 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
                               .costs = -1,
                               .spend = -1,
                               .capacity = -1,
+                              .budget = -1,
                               .params = -1};
     for (int a = 0; a < CS_N_AXES; a++)
         s->axis[a] = -1;
@@ -1666,12 +1736,14 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
     s->costs = open_if_present(s->group, "costs", dapl);
     s->capacity = open_if_present(s->group, "capacity", dapl);
     s->params = open_if_present(s->group, "params", dapl);
+    s->budget = open_if_present(s->group, "budget", dapl);
     if (s->params >= 0)
         s->n_params = (int)extent(s->params, 1);
     if (s->stocks < 0 || s->flows < 0 || s->run_done < 0 || s->spend < 0 ||
         extent(s->stocks, 0) != n_runs || extent(s->run_done, 0) != n_runs ||
         (output->n_cost_lines > 0) != (s->costs >= 0) ||
         (output->n_capacity > 0) != (s->capacity >= 0) ||
+        (s->budget >= 0 && !output->has_budget) ||
         (s->params >= 0 && s->n_params < 1))
         return -1;
     return 0;
@@ -1688,7 +1760,8 @@ static cs_output *new_output(const char *tmp_path, const char *path)
     output->scale_month = output->scale_stage = output->scale_age =
         output->scale_transition = output->scale_quantile =
             output->scale_cost_line = output->scale_spend =
-                output->scale_capacity = output->scale_capacity_measure = -1;
+                output->scale_capacity = output->scale_capacity_measure =
+                    output->scale_budget_measure = -1;
     output->path = copy_string(path);
     output->tmp_path = copy_string(tmp_path);
     if (!output->path || !output->tmp_path) {
@@ -1730,6 +1803,9 @@ static int open_existing(cs_output *output, const char *shown, hid_t fapl,
         open_if_present(dims, "capacity_stage", H5P_DEFAULT);
     output->scale_capacity_measure =
         open_if_present(dims, "capacity_measure", H5P_DEFAULT);
+    output->scale_budget_measure =
+        open_if_present(dims, "budget_measure", H5P_DEFAULT);
+    output->has_budget = output->scale_budget_measure >= 0;
     output->n_months = (int)extent(output->scale_month, 0);
     output->n_stages = (int)extent(output->scale_stage, 0);
     output->n_ages = (int)extent(output->scale_age, 0);

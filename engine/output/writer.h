@@ -23,6 +23,7 @@ typedef enum cs_output_axis {
     CS_AXIS_SPEND, /* "intervention" in a group, "spend" in /dims */
     CS_AXIS_CAPACITY_STAGE,
     CS_AXIS_CAPACITY_MEASURE,
+    CS_AXIS_BUDGET_MEASURE,
     CS_AXIS_QUANTILE,
     CS_N_AXES
 } cs_output_axis;
@@ -39,6 +40,7 @@ typedef struct cs_output_scenario {
     hid_t spend;    /* [run, month, spend] */
     hid_t capacity; /* [run, month, capacity_stage, measure], or -1 */
     hid_t params;   /* [run, parameter], or -1 */
+    hid_t budget;   /* [run, month, budget_measure], or -1 without one */
     int n_params;
     hid_t axis[CS_N_AXES]; /* the scales its datasets attach, or -1 */
 } cs_output_scenario;
@@ -52,6 +54,8 @@ struct cs_output {
     hid_t scale_month, scale_stage, scale_age, scale_transition, scale_quantile;
     hid_t scale_cost_line, scale_spend; /* scale_cost_line -1 if no lines */
     hid_t scale_capacity, scale_capacity_measure; /* -1 without capacity */
+    int has_budget;             /* some scenario may have a budget dataset */
+    hid_t scale_budget_measure; /* -1 without */
     cs_output_scenario *scenarios;
     int n_scenarios, scenario_capacity;
     int failed;          /* a write failed: the file must not replace path */

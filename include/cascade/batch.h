@@ -108,6 +108,8 @@ typedef struct cs_run_record {
     const double *spend;    /* [month][CS_N_SPEND] GBP cash */
     const double *capacity; /* [month][capacity stage][3]: places, children
                                in the stage, turned away (model order) */
+    const double *budget;   /* [month][CS_BUDGET_MEASURES] (output_format.h),
+                               or NULL: the scenario has no budget */
 } cs_run_record;
 
 /* A sink returns CS_OK to go on, a positive value to stop the batch

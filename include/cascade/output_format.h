@@ -17,9 +17,9 @@
  *   /dims/transition_from, /dims/transition_to     what each flow moves
  *   /dims/quantile         the levels below        (dimension scale)
  *   /dims/cost_line, cost_line_intervention, /dims/spend
- *   /dims/capacity_stage, /dims/capacity_measure
+ *   /dims/capacity_stage, /dims/capacity_measure, /dims/budget_measure
  *   /scenarios/<name>/     run, run_done, stocks, flows, costs, spend,
- *                          capacity, unit_costs, deflator, parameter,
+ *                          capacity, budget, unit_costs, deflator, parameter,
  *                          parameter_distribution, params, summary/, and
  *                          (format 3) copies of the /dims scales and
  *                          records its datasets attach
@@ -76,5 +76,20 @@ int cs_output_temporary_name(const char *path, char *buffer, size_t size,
  * nothing is lost. Returns CS_OK, or CS_EFAIL if HDF5 was already in use.
  */
 int cs_output_prepare_process(void);
+
+/*
+ * The budget's record of a month (a scenario with a budget:), cash GBP:
+ * the month's budget, the statutory (late-intervention) spend it paid
+ * first, the planned cash of the funding streams it pays, what it paid of
+ * that, and the reserves at the end of the month (negative: overspent).
+ */
+enum {
+    CS_BUDGET_INCOME = 0,
+    CS_BUDGET_STATUTORY = 1,
+    CS_BUDGET_PLANNED = 2,
+    CS_BUDGET_PAID = 3,
+    CS_BUDGET_RESERVES = 4,
+    CS_BUDGET_MEASURES = 5
+};
 
 #endif

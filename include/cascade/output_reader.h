@@ -98,6 +98,12 @@ int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
                              double *costs, double *spend, cs_error *err);
 /* Stages with capacity, and one run's record [month][stage][3] (places,
  * occupied, turned away). */
+/* 1 if the scenario has a budget (a budget: in its scenario), and one
+ * run's record [month][CS_BUDGET_MEASURES] (output_format.h), cash GBP. */
+int cs_result_has_budget(const cs_result *result, int scenario);
+int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
+                              double *budget, cs_error *err);
+
 int cs_result_n_capacity(const cs_result *result);
 const char *cs_result_capacity_label(const cs_result *result, int j);
 int cs_result_read_run_capacity(const cs_result *result, int scenario, int run,

@@ -42,6 +42,7 @@ typedef struct cs_output_dims {
     const char *const *cost_line_intervention; /* "early" or "late" */
     int n_capacity;                            /* 0: no capacity dataset */
     const char *const *capacity_labels;        /* stages with limited places */
+    int has_budget; /* 1: scenarios may have a budget (/dims/budget_measure) */
     /* per stage (n_stages of each): its intervention, "none", "early" or
      * "late"; the id of the placement group it belongs to, or ""; its DfE
      * statistical category, "none", "cin", "cp" or "looked_after", or
@@ -84,6 +85,7 @@ typedef struct cs_output_scenario_info {
                                    or "" if it extends nothing */
     const char *extends_hash;   /* a hash of that file's resolved text */
     const char *resolved_hash;  /* a hash of its own resolved text */
+    int has_budget; /* 1: a budget dataset (the dims must have has_budget) */
 } cs_output_scenario_info;
 
 typedef struct cs_output cs_output;
@@ -215,6 +217,17 @@ int cs_output_write_params(cs_output *output, int scenario_index, int run,
  * children in the stage at the end of the month, children turned away
  * during it. Call before cs_output_write_run, which marks the run done.
  */
+/*
+ * Write runs first, first + stride, ... (count of them) of a scenario with
+ * a budget dataset: budget [count][month][CS_BUDGET_MEASURES] (cash GBP per
+ * month: the budget, statutory spend, the planned and paid cash of the
+ * streams it pays, reserves at the end of the month). Before the runs'
+ * cs_output_write_run(s), which marks them done.
+ */
+int cs_output_write_budget(cs_output *output, int scenario_index, int first,
+                           int stride, int count, const double *budget,
+                           cs_error *err);
+
 int cs_output_write_capacity(cs_output *output, int scenario_index, int run,
                              const double *capacity, cs_error *err);
 

@@ -24,6 +24,7 @@
 
 #include "cascade/error.h"
 #include "cascade/model.h"
+#include "cascade/output_format.h"
 
 typedef enum cs_sim_mode {
     CS_SIM_STOCHASTIC = 0,
@@ -91,24 +92,9 @@ double cs_sim_scale(cs_sim *sim, const int *stages, int n_stages, int age_lo,
                     int age_hi, double total);
 
 /*
- * The budget's record of a month (a scenario with a budget:), cash GBP:
- * the month's budget, the statutory (late-intervention) spend it paid
- * first, the planned cash of the funding streams it pays, what it paid of
- * that, and the reserves at the end of the month (negative: overspent).
- */
-enum {
-    CS_BUDGET_INCOME = 0,
-    CS_BUDGET_STATUTORY = 1,
-    CS_BUDGET_PLANNED = 2,
-    CS_BUDGET_PAID = 3,
-    CS_BUDGET_RESERVES = 4,
-    CS_BUDGET_MEASURES = 5
-};
-
-/*
  * From now on, cs_sim_run and cs_sim_continue also fill budget
- * [month][CS_BUDGET_MEASURES] for the months of each call, if the model
- * has a budget (else nothing is recorded); NULL stops it.
+ * [month][CS_BUDGET_MEASURES] (see output_format.h) for the months of each
+ * call, if the model has a budget (else nothing is recorded); NULL stops it.
  */
 void cs_sim_record_budget(cs_sim *sim, double *budget);
 

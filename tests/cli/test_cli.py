@@ -1323,6 +1323,107 @@ class Batches(Workdir):
             self.assertFalse(os.path.exists(self.path('x.h5')))
 
 
+class BudgetBatches(Batches):
+    """The same with a budget in 'small' (and none in 'small-unc'): its
+    record comes through slices, merge, threads and resume unchanged."""
+
+    def setUp(self):
+        super().setUp()
+        with open(self.small, 'a') as f:
+            f.write('budget: {per_year: 20_000_000, growth: 0.02, '
+                    'reserves: 5_000_000}\n')
+
+    def assertSameRuns(self, a, b):
+        super().assertSameRuns(a, b)
+        x = datasets(a)
+        self.assertIn('small/budget', x)
+        self.assertNotIn('small-unc/budget', x)
+
+
+SMALL_FUNDED = SMALL.replace(
+    "  cin: {intervention: late, unit_cost: {per_year: 5000}}",
+    "  early_help:\n"
+    "    intervention: early\n"
+    "    unit_cost: {per_year: 1500}\n"
+    "    capacity: {funded_by: [council, grant], when_full: {to: universal}}\n"
+    "  cin: {intervention: late, unit_cost: {per_year: 5000}}").replace(
+    "transitions:\n",
+    "funding:\n"
+    "  council: {per_year: 900_000, growth: 0.02}\n"
+    "  grant: {per_year: 300_000, growth: 0}\n"
+    "budget:\n"
+    "  per_year: 22_000_000\n"
+    "  growth: 0\n"
+    "  reserves: 1_000_000\n"
+    "  pays: [council]\n"
+    "transitions:\n"
+    "  helped: {from: universal, to: early_help, rate: 0.2}\n"
+    "  help_ends: {from: early_help, to: universal, rate: 1.5}\n"
+    "  help_escalates: {from: early_help, to: cin, rate: 0.1}\n")
+
+
+class Budget(Workdir):
+    """A budget's record: what it pays adds up, statutory spend is the late
+    stages' children at the start of each month at the month's unit cost,
+    and early help's places are what the budget and the grant buy."""
+
+    def test_budget_record_adds_up(self):
+        src = self.path('funded.yaml')
+        with open(src, 'w') as f:
+            f.write(SMALL_FUNDED)
+        out = self.path('funded.h5')
+        r = run('run', src, '-n', '6', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            self.assertEqual([x.decode() for x in f['dims/budget_measure'][:]],
+                             ['budget', 'statutory_spend', 'planned', 'paid',
+                              'reserves'])
+            b = g['budget'][:]
+            self.assertEqual(b.shape, (6, 26, 5))
+            stages = [x.decode() for x in f['dims/stage'][:]]
+            lines = [x.decode() for x in f['dims/cost_line'][:]]
+            kinds = [x.decode() for x in f['dims/cost_line_intervention'][:]]
+            unit = g['unit_costs'][:]
+            stocks = g['stocks'][:].sum(axis=3)  # [run, month, stage]
+            places = g['capacity'][:, :, 0, 0]
+            initial = None
+            for run_index in range(6):
+                x = b[run_index]
+                before = np.concatenate([[1_000_000], x[:-1, 4]])
+                # reserves: last month's, plus the budget, less what it paid
+                np.testing.assert_allclose(
+                    x[:, 4], before + x[:, 0] - x[:, 1] - x[:, 3], rtol=1e-12,
+                    atol=1e-6)
+                np.testing.assert_allclose(x[:, 0], 22_000_000 / 12, rtol=1e-12)
+                # it pays the streams what is left after statutory spend,
+                # up to their plan, nothing when nothing is left
+                left = before + x[:, 0] - x[:, 1]
+                np.testing.assert_allclose(
+                    x[:, 3], np.clip(left, 0, x[:, 2]), rtol=1e-12, atol=1e-6)
+                # statutory: late stages at the start of the month
+                late = [stages.index(l) for l, k in zip(lines, kinds)
+                        if k == 'late']
+                cost = [unit[:, i] for i, k in enumerate(kinds) if k == 'late']
+                if initial is None:
+                    initial = x[0, 1]
+                start = np.vstack([stocks[run_index, :-1][:, late]])
+                want = (start * np.array(cost).T[1:]).sum(axis=1)
+                np.testing.assert_allclose(x[1:, 1], want, rtol=1e-12)
+                # places: (the grant + the council's paid cash) per place-year
+                eh = lines.index('early_help')
+                np.testing.assert_allclose(
+                    places[run_index] * 12 * unit[:, eh],
+                    300_000 + 12 * x[:, 3], rtol=1e-9)
+            # with this seed the budget runs short in some runs (the runs'
+            # own children decide it), and one overspends
+            short = (b[:, :, 3] < b[:, :, 2]).any(axis=1)
+            self.assertTrue(short.any() and not short.all(), short)
+            self.assertLess(b[:, :, 4].min(), 0)
+            # every run starts from the same children, so month 0 agrees
+            np.testing.assert_allclose(b[:, 0, 1], initial, rtol=1e-12)
+
+
 class Compare(Workdir):
     """cascade compare: paired differences, NPV and payback from the file,
     written back safely."""
