@@ -4,6 +4,7 @@
 - A synthetic return with known rates (gen_ssda903.py, fixed seed) reads
   back to exactly the counts the generator meant, and so does a small one
   counted by hand.
+- The return's counts stand in place of a published file's for the area.
 - Malformed returns are refused with exact, located messages (exit 2).
 - A fit of a small structure (structure.yaml) to the synthetic return finds
   the generator's rates within three of its standard errors.
@@ -245,6 +246,30 @@ class Counts(unittest.TestCase):
         for key in SMALL_COUNTS:
             self.assertIn(key, got)
         self.assertIn('# children 4 episodes 5 short_breaks 1', p.stdout)
+
+    def test_return_stands_in_place_of_published_figures(self):
+        where = os.path.join(self.dir, 'small-over')
+        write_return(where, SMALL)
+        data = os.path.join(self.dir, 'council.csv')
+        with open(data, 'w') as f:
+            f.write('year_to_31_march,la_code,la_name,cla_31_march,'
+                    'cpp_31_march,cla_starts\n'
+                    '2014,E09000099,Testshire,999,50,\n'
+                    '2012,E09000099,Testshire,700,40,80\n')
+        p = run(COUNTS, where, data, 'E09000099')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith('# Testshire\n'), p.stdout)
+        got = read_counts(p.stdout)
+        self.assertEqual(got[('cla_31_march', 2014)], 1)  # the return's
+        self.assertEqual(got[('cpp_31_march', 2014)], 50)  # kept
+        self.assertEqual(got[('cla_31_march', 2012)], 700)  # not in it
+        self.assertEqual(got[('cla_starts', 2012)], 80)
+        self.assertEqual(got[('cla_ceased_adopted', 2015)], 1)
+        # a new area, when the published files do not have it
+        p = run(COUNTS, where, data, 'E09000098')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith('# from the return\n'))
+        self.assertEqual(read_counts(p.stdout)[('cla_31_march', 2014)], 1)
 
     def test_malformed_returns_are_refused_with_located_messages(self):
         self.assertGreaterEqual(len(MALFORMED), 15)
