@@ -23,8 +23,9 @@ static void usage(FILE *to)
     fprintf(to,
             "usage: cascade fit SCENARIO.yaml --data SERIES.csv [--data ...] "
             "[--area CODE|NAME]\n"
-            "                   [--window FIRST:LAST] [-o FITTED.yaml] "
-            "[--csv REPORT.csv]\n"
+            "                   [--ssda903 DIR] [--window FIRST:LAST] "
+            "[-o FITTED.yaml]\n"
+            "                   [--csv REPORT.csv]\n"
             "\n"
             "Estimate the parameters the scenario's fit: section frees from "
             "an area's\n"
@@ -39,6 +40,14 @@ static void usage(FILE *to)
             "England's and\n"
             "                     every council's); give it again to add "
             "files\n"
+            "      --ssda903 DIR  the council's SSDA903 return: "
+            "header_YYYY.csv and\n"
+            "                     episodes_YYYY.csv for each year to 31 "
+            "March YYYY; its\n"
+            "                     counts stand in place of the published "
+            "ones (--data is\n"
+            "                     then optional; with it, --area names the "
+            "council)\n"
             "  --area CODE|NAME   the area (default: England); all: every "
             "council, into the\n"
             "                     directory -o (CODE.yaml, "
@@ -167,6 +176,55 @@ static int write_csv(const cs_fit_result *r, const char *path, cs_error *err)
     return CS_OK;
 }
 
+/*
+ * Read the SSDA903 return in dir and put its counts into data as the
+ * figures of the council --area names (*area_name): one of data's areas
+ * when --data files were given, else an area of that name (or "SSDA903
+ * return") of its own.
+ */
+static int add_return(cs_series *data, int n_data, const char *dir,
+                      const char **area_name, cs_ssda903 **ret, cs_error *err)
+{
+    if (*area_name && !strcmp(*area_name, "all"))
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade fit --ssda903: expected --area naming "
+                            "the one council whose return it is, found all");
+    if (n_data > 0 && !*area_name)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade fit --ssda903: expected --area "
+                            "CODE|NAME, the council whose return it is "
+                            "(its figures in the --data files are then "
+                            "replaced by the return's)");
+    const char *code = *area_name ? *area_name : "SSDA903";
+    const char *name = *area_name ? *area_name : "SSDA903 return";
+    if (n_data > 0) {
+        int area;
+        int rc = cs_series_find_area(data, *area_name, &area, err);
+        if (rc != CS_OK)
+            return rc;
+        code = cs_series_area_code(data, area);
+        name = cs_series_area_name(data, area);
+    }
+    int rc = cs_ssda903_read(dir, ret, err);
+    if (rc == CS_OK)
+        rc = cs_series_add_ssda903(data, *ret, code, name, err);
+    /* the area is found by its code from here on */
+    if (rc == CS_OK)
+        *area_name = code;
+    return rc;
+}
+
+static void print_return(const char *dir, const cs_ssda903 *ret)
+{
+    int first, last;
+    cs_ssda903_years(ret, &first, &last);
+    printf("SSDA903 return %s: years to 31 March %d to %d, %d children, %d "
+           "episodes (%d short breaks, LS V3/V4, not counted); its counts "
+           "stand in place of published ones\n\n",
+           dir, first, last, cs_ssda903_n_children(ret),
+           cs_ssda903_n_episodes(ret), cs_ssda903_n_short_breaks(ret));
+}
+
 int cli_fit(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -178,12 +236,14 @@ int cli_fit(int argc, char **argv)
         {"csv", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'},
         {"shrink", no_argument, 0, 'S'},
+        {"ssda903", required_argument, 0, 'r'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data_paths[CLI_MAX_DATA];
     int n_data = 0, quiet = 0, shrink = 0;
     const char *area_name = NULL, *output = NULL, *name = NULL, *csv = NULL;
+    const char *ssda903 = NULL;
     cs_fit_options fo;
     cs_fit_options_init(&fo);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -233,6 +293,9 @@ int cli_fit(int argc, char **argv)
         case 'S':
             shrink = 1;
             break;
+        case 'r':
+            ssda903 = optarg;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -244,9 +307,9 @@ int cli_fit(int argc, char **argv)
             return CLI_BAD_INPUT;
         }
     }
-    if (argc - optind != 1 || n_data == 0) {
+    if (argc - optind != 1 || (n_data == 0 && !ssda903)) {
         fprintf(stderr, "cascade fit: expected one scenario file and at "
-                        "least one --data file\n");
+                        "least one --data file or an --ssda903 directory\n");
         usage(stderr);
         return CLI_BAD_INPUT;
     }
@@ -258,8 +321,11 @@ int cli_fit(int argc, char **argv)
     cs_fit_result *r = NULL;
     int area = -1;
     int rc = cs_scenario_load_file(input, &sc, &err);
+    cs_ssda903 *ret = NULL;
     if (rc == CS_OK)
         rc = cli_load_series(data_paths, n_data, &data, &err);
+    if (rc == CS_OK && ssda903)
+        rc = add_return(data, n_data, ssda903, &area_name, &ret, &err);
     if (rc == CS_OK && area_name && !strcmp(area_name, "all")) {
         /* every council: its scenario and its fit, into the directory -o */
         char sources[1024];
@@ -320,6 +386,8 @@ int cli_fit(int argc, char **argv)
     if (rc == CS_OK && csv)
         rc = write_csv(r, csv, &err);
     if (rc == CS_OK && !quiet) {
+        if (ret)
+            print_return(ssda903, ret);
         print_report(r, data, area);
         printf("\nWrote %s (extends %s)%s%s.\n", output, input,
                csv ? " and " : "", csv ? csv : "");
@@ -327,6 +395,7 @@ int cli_fit(int argc, char **argv)
     if (rc != CS_OK)
         fprintf(stderr, "%s\n", err.message);
     cs_fit_result_free(r);
+    cs_ssda903_free(ret);
     cs_series_free(data);
     cs_scenario_free(sc);
     return cli_exit_status(rc);

@@ -347,7 +347,15 @@ int cs_series_load_buffer(cs_series *s, const char *name, const char *data,
     }
     int rc = series_read(add, name, data, size, err);
     if (rc == CS_OK)
-        rc = merge_check(s, add, err);
+        rc = series_merge(s, add, 1, err);
+    cs_series_free(add);
+    return rc;
+}
+
+int series_merge(cs_series *s, cs_series *add, int check, cs_error *err)
+{
+    assert(add->n_files == 1);
+    int rc = check ? merge_check(s, add, err) : CS_OK;
     if (rc == CS_OK) {
         char *copy = NULL;
         if (merge_reserve(s, add, &copy)) {
@@ -357,8 +365,7 @@ int cs_series_load_buffer(cs_series *s, const char *name, const char *data,
             merge_commit(s, add, copy);
         }
     }
-    /* Areas moved into s were set to NULL in add. */
-    cs_series_free(add);
+    /* Areas moved into s were set to NULL in add; the caller frees it. */
     return rc;
 }
 

@@ -1,8 +1,9 @@
 /*
  * series_internal.h - the layout of a cs_series, shared by the files of
  * engine/data: series.c (the table, merging, look-ups), formats.c (reading
- * the four file formats into a table) and measures.c (the canonical
- * measures and the detail file's mapping to them).
+ * the four file formats into a table), measures.c (the canonical
+ * measures and the detail file's mapping to them) and ssda903.c (a
+ * council's SSDA903 return, counted into a table).
  *
  * A table holds its areas in an array, in the order first seen, with a hash
  * index from code to area. Each area has, per canonical measure, either no
@@ -77,6 +78,14 @@ series_cell *series_cell_at(cs_series *s, int area, int measure, int year);
 
 /* Add a file name to s->files; its index, or -1 if out of memory. */
 int series_add_file(cs_series *s, const char *name);
+
+/*
+ * Merge add (a table of one file, series_add_file'd first) into s: with
+ * check, refused (s unchanged) when an area's name or a figure disagrees
+ * with s (beyond rounding); without, add's figures stand in place of s's.
+ * Either way all or nothing; the caller still frees add.
+ */
+int series_merge(cs_series *s, cs_series *add, int check, cs_error *err);
 
 /* Read one file's text into the (new, empty) table s: formats.c. */
 int series_read(cs_series *s, const char *name, const char *data, size_t size,

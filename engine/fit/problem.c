@@ -182,13 +182,22 @@ static void set_trend_rules(cs_scenario *s, int until)
     }
 }
 
-/* 1 if the three stocks at 31 March `year` are published for area. */
-static int stocks_published(const cs_series *data, int area, int year)
+/* 1 if the stocks at 31 March `year` of the DfE categories the scenario
+ * has stages of (in need, on plans, looked after) are published for area:
+ * a structure of looked-after children only (fitted to an SSDA903 return)
+ * needs no children in need. */
+static int stocks_published(const cs_scenario *s, const cs_series *data,
+                            int area, int year)
 {
+    int has[CS_DFE_LOOKED_AFTER + 1] = {0};
+    for (int st = 0; st < s->n_stages; st++)
+        has[s->stages[st].dfe] = 1;
     double v;
-    return fit_get(data, area, "cin_31_march", year, &v) &&
-           fit_get(data, area, "cpp_31_march", year, &v) &&
-           fit_get(data, area, "cla_31_march", year, &v);
+    return (!has[CS_DFE_CIN] ||
+            fit_get(data, area, "cin_31_march", year, &v)) &&
+           (!has[CS_DFE_CP] || fit_get(data, area, "cpp_31_march", year, &v)) &&
+           (!has[CS_DFE_LOOKED_AFTER] ||
+            fit_get(data, area, "cla_31_march", year, &v));
 }
 
 int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
@@ -249,7 +258,7 @@ int cs_fit_run(const cs_scenario *scenario, const cs_series *data, int area,
          * from 2014 rather than from the scenario's guess */
         int moved_from = first;
         while (!o.first && first < last - 2 &&
-               !stocks_published(data, area, first))
+               !stocks_published(scenario, data, area, first))
             first++;
         if (first != moved_from)
             snprintf(r->note, sizeof r->note,

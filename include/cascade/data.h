@@ -125,4 +125,56 @@ int cs_series_known_at(const cs_series *s, int year, cs_series **out,
 /* The span of years with any observation; 0 and -1 if there is none. */
 void cs_series_years(const cs_series *s, int *first, int *last);
 
+/* ---- a council's SSDA903 return ---------------------------------------- */
+
+/*
+ * The counts a council's SSDA903 return (the looked-after children
+ * collection) gives, read from a directory of CSV files with the DfE's
+ * column names, one pair per collection year YYYY (the year to 31 March
+ * YYYY): header_YYYY.csv (CHILD, SEX, DOB, ETHNIC, UPN, MOTHER, MC_DOB) and
+ * episodes_YYYY.csv (CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER,
+ * DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN); the years must
+ * follow each other. Every file is checked the way the DfE's validation
+ * checks the obvious things (codes, dates and their order, episodes of one
+ * child that overlap or leave a gap unexplained, children missing from
+ * the header) and a wrong one is refused with
+ * "file:line:col: COLUMN: expected X, found Y". Only counts are kept:
+ * looked-after children at 31 March (from the 31 March before the first
+ * year), by DfE's age bands, and children starting and ceasing care in
+ * each year, by age band and by reason, counted as DfE counts them
+ * (docs/data.md, "A council's SSDA903 return"). No child-level record
+ * outlives cs_ssda903_read.
+ */
+typedef struct cs_ssda903 cs_ssda903;
+
+/* Read the return in dir. CS_OK and *out; CS_EINPUT for a wrong file (or
+ * none); CS_EIO; CS_ENOMEM. Free with cs_ssda903_free. */
+int cs_ssda903_read(const char *dir, cs_ssda903 **out, cs_error *err);
+void cs_ssda903_free(cs_ssda903 *ret);
+
+/* The collection years read (the first and last year to 31 March). */
+void cs_ssda903_years(const cs_ssda903 *ret, int *first, int *last);
+
+/* Children and episodes in the return (each counted once over the
+ * years), and episodes left out of every count (short breaks, LS V3 and
+ * V4, which DfE's figures exclude). */
+int cs_ssda903_n_children(const cs_ssda903 *ret);
+int cs_ssda903_n_episodes(const cs_ssda903 *ret);
+int cs_ssda903_n_short_breaks(const cs_ssda903 *ret);
+
+/* 1 and *value (if value is not NULL) if the return gives the measure
+ * (data.h) for the year, else 0. */
+int cs_ssda903_get(const cs_ssda903 *ret, int measure, int year, double *value);
+
+/*
+ * Put the return's counts into series as the figures of the area with
+ * this code (added with this name if series has no such area; an area it
+ * has keeps its name). A figure the return gives stands in place of one a
+ * published file gave for the same measure and year: the published
+ * figures are made from the returns, and a council's own return is the
+ * more recent. CS_OK, or CS_ENOMEM with series unchanged.
+ */
+int cs_series_add_ssda903(cs_series *series, const cs_ssda903 *ret,
+                          const char *code, const char *name, cs_error *err);
+
 #endif
