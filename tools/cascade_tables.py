@@ -357,3 +357,81 @@ def pairs(f):
     if not out:
         out = [(names[0], n) for n in names[1:]]
     return out
+
+
+# --------------------------------------------------------------------------
+# published figures beside the forecast (tools/report --data)
+
+PUBLISHED = ("cla_31_march", "cpp_31_march", "cin_31_march")
+ENGLAND = "E92000001"
+SUPPRESSED = {"", "c", "x", "z", "low", "k", "u", "w", "[c]", "[x]", "[z]", "[low]", "[k]",
+              "[u]", "[w]", ":", "~", "..", ".", "-", "*"}
+
+
+def read_published(paths, area=ENGLAND):
+    """The stocks at 31 March an area published, from the summary files the
+    fit reads (docs/data.md: England summary, council summary, council by
+    measure): {measure: [(year to 31 March, value)]} for PUBLISHED, years
+    ascending, suppressed cells left out. `area` is a council's code or
+    name, or England (E92000001, "England"; an England summary file is
+    England's). Raises cp.InputError, naming file and line, for what it
+    cannot read; the England detail file is refused with a pointer to the
+    summary (its stocks are those of the summary)."""
+    import csv
+    out = {m: {} for m in PUBLISHED}
+    want = area.strip().lower()
+    is_england = want in (ENGLAND.lower(), "england")
+    for path in paths:
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                rows = list(csv.reader(fh))
+        except OSError as e:
+            raise cp.InputError("--data %s: %s" % (path, e.strerror or e))
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise cp.InputError("--data %s: not a CSV file of published figures (%s)"
+                                % (path, e))
+        if not rows:
+            raise cp.InputError("--data %s: empty file" % path)
+        head = [h.strip() for h in rows[0]]
+        col = {h: i for i, h in enumerate(head)}
+        if "year_to_31_march" not in col:
+            what = "the England detail file: give the England summary " \
+                "(year_to_31_march, ...), whose stocks are the same" if "section" in col \
+                else "no year_to_31_march column"
+            raise cp.InputError("--data %s:1: expected a summary or by-measure file of "
+                                "published figures (docs/data.md), found %s" % (path, what))
+        council = "la_code" in col or "la_name" in col
+        long_form = "measure" in col and "value" in col
+        for n, row in enumerate(rows[1:], start=2):
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) != len(head):
+                raise cp.InputError("--data %s:%d: expected %d fields, found %d"
+                                    % (path, n, len(head), len(row)))
+            if council:
+                code = row[col["la_code"]].strip().lower() if "la_code" in col else ""
+                name = row[col["la_name"]].strip().lower() if "la_name" in col else ""
+                if want not in (code, name) and not (is_england and code == ENGLAND.lower()):
+                    continue
+            elif not is_england:
+                continue
+            try:
+                year = int(row[col["year_to_31_march"]])
+            except ValueError:
+                raise cp.InputError("--data %s:%d: year_to_31_march: expected a year, found "
+                                    "'%s'" % (path, n, row[col["year_to_31_march"]]))
+            cells = [(row[col["measure"]].strip(), row[col["value"]])] if long_form else \
+                [(m, row[col[m]]) for m in PUBLISHED if m in col]
+            for m, text in cells:
+                if m not in out or text.strip().lower() in SUPPRESSED:
+                    continue
+                try:
+                    v = float(text)
+                except ValueError:
+                    raise cp.InputError("--data %s:%d: %s: expected a number, found '%s'"
+                                        % (path, n, m, text.strip()))
+                if out[m].get(year, v) != v:
+                    raise cp.InputError("--data %s:%d: %s %d: two values (%g and %g)"
+                                        % (path, n, m, year, out[m][year], v))
+                out[m][year] = v
+    return {m: sorted(v.items()) for m, v in out.items()}
