@@ -6,7 +6,7 @@ as the PNG charts of cascade_plots draw them for tools/plot (same series,
 same statistics: numpy quantiles, R type 7). Each chart is returned with the
 table of numbers it draws (chart_csv), which the report offers as a CSV
 download beside it. Titles are not drawn inside the chart (the page gives
-each one a heading that wraps), legends sit below the plot, fonts are fixed
+each one a heading that wraps), legends sit above the plot, fonts are fixed
 in pixels, so nothing is cut or shrunk in a narrow column.
 
 A chart: {"key": file-name stem, "section", "title", "subtitle", "figure":
@@ -27,7 +27,8 @@ def layout(fig, ytitle, xtitle=None, money=False, height=430):
     fig.update_layout(
         template="plotly_white", font=FONT, height=height,
         margin={"l": 70, "r": 16, "t": 16, "b": 16}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0,
+        # above the plot: below it, rotated year labels on a phone run into it
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
                 "font": {"size": 12}},
         yaxis={"title": {"text": ytitle}, "tickformat": ",.1f" if money else ",.0f",
                "zeroline": True},
