@@ -290,6 +290,55 @@ def parse_yaml(text):
     return spec if isinstance(spec, dict) else {}
 
 
+# --------------------------------------------------------------------------
+# the scenario text, shown (never followed)
+
+
+def fmt_value(v):
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return "{:,}".format(v)
+    if isinstance(v, float):
+        return ("{:,.6g}".format(v) if abs(v) < 1000 else "{:,.0f}".format(v))
+    if isinstance(v, dict):
+        return ", ".join("%s: %s" % (k, fmt_value(x)) for k, x in v.items())
+    if isinstance(v, list):
+        return "[" + ", ".join(fmt_value(x) for x in v) + "]"
+    return str(v)
+
+
+def key_parameters(spec):
+    """[(parameter, value)] for unit costs, funding, capacities, economics, levers."""
+    rows = []
+    econ = spec.get("economics")
+    if isinstance(econ, dict):
+        for k, v in econ.items():
+            rows.append(("economics." + k, v))
+    for k, v in (spec.get("funding") or {}).items():
+        if isinstance(v, dict):
+            for kk in ("per_year", "growth", "from"):
+                if kk in v:
+                    rows.append(("funding.%s.%s" % (k, kk), v[kk]))
+    for k, v in (spec.get("stages") or {}).items():
+        if not isinstance(v, dict):
+            continue
+        for kk in ("unit_cost", "capacity"):
+            if kk in v:
+                rows.append(("stages.%s.%s" % (k, kk), v[kk]))
+        for p, pv in (v.get("placements") or {}).items():
+            if isinstance(pv, dict):
+                for kk in ("entry_share", "unit_cost", "capacity"):
+                    if kk in pv:
+                        rows.append(("stages.%s.placements.%s.%s" % (k, p, kk), pv[kk]))
+    births = spec.get("births")
+    if isinstance(births, dict) and "per_year" in births:
+        rows.append(("births.per_year", births["per_year"]))
+    for k, v in (spec.get("levers") or {}).items():
+        rows.append(("levers." + k, v))
+    return rows
+
+
 class Scenario:
     """One scenario's runs, summed over ages (memory: runs x months x stages).
 
