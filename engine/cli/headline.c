@@ -257,3 +257,74 @@ void cli_headline_print_spend(const cli_table *t, const double *money,
                 difference);
     free(values);
 }
+
+/* "YYYY-MM" of month m of the run, from the end of its first financial
+ * year ("2020-03" is month fy_last_month[0]). */
+static void month_name(const cli_table *t, int m, char *out, size_t size)
+{
+    int year = atoi(t->fy_end_month[0]), month = atoi(t->fy_end_month[0] + 5);
+    int k = year * 12 + (month - 1) - t->fy_last_month[0] + m;
+    snprintf(out, size, "%04d-%02d", k / 12, k % 12 + 1);
+}
+
+static int compare_ints(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+void cli_headline_print_budget(const cli_table *t, long runs)
+{
+    int fy[CLI_HEADLINE_YEARS], n_cols;
+    cli_headline_spend_years(t, fy, &n_cols);
+    if (!t->has_budget || n_cols == 0 || runs < 1)
+        return;
+    enum { ROWS = 4 };
+    static const char *const labels[ROWS] = {
+        "statutory spend", "streams it pays", "  of which not paid",
+        "reserves, year end"};
+    const char *headers[CLI_HEADLINE_YEARS];
+    for (int j = 0; j < n_cols; j++)
+        headers[j] = t->fy_label[fy[j]];
+    double *values =
+        malloc((size_t)runs * ROWS * (size_t)n_cols * sizeof *values);
+    int *shorts = malloc((size_t)runs * sizeof *shorts);
+    if (!values || !shorts) {
+        free(values);
+        free(shorts);
+        return;
+    }
+    long n_short = 0;
+    for (long r = 0; r < runs; r++) {
+        for (int j = 0; j < n_cols; j++) {
+            const double *y =
+                t->budget + ((size_t)r * t->n_fys + fy[j]) * CLI_N_BUDGET;
+            double *v = values + (size_t)r * ROWS * n_cols + j;
+            v[0 * n_cols] = y[CLI_BUDGET_STATUTORY];
+            v[1 * n_cols] = y[CLI_BUDGET_PLANNED];
+            v[2 * n_cols] = y[CLI_BUDGET_PLANNED] - y[CLI_BUDGET_PAID];
+            v[3 * n_cols] = y[CLI_BUDGET_RESERVES];
+        }
+        if (t->budget_short[r] >= 0)
+            shorts[n_short++] = t->budget_short[r];
+    }
+    printf("Budget during the financial year, £ cash: statutory spend paid "
+           "first, then the streams it pays\n");
+    print_panel("", n_cols, headers, ROWS, labels, values, runs, 1, 0);
+    char share[CLI_NUMBER_MAX];
+    cli_format_percent((double)n_short / (double)runs, share, sizeof share);
+    if (n_short == 0)
+        printf("  the budget paid its streams in full in every month of "
+               "every run\n");
+    else {
+        qsort(shorts, (size_t)n_short, sizeof *shorts, compare_ints);
+        char first[16];
+        month_name(t, shorts[(n_short - 1) / 2], first, sizeof first);
+        printf("  reserves ran out (a stream cut, or an overspend) in %s of "
+               "runs (%ld of %ld), %s %s\n",
+               share, n_short, runs,
+               n_short > 1 ? "from a median month of" : "from", first);
+    }
+    free(values);
+    free(shorts);
+}

@@ -41,6 +41,14 @@ void cli_headline_print_spend(const cli_table *t, const double *money,
                               const char *const *labels, const int *offset,
                               long runs, int difference);
 
+/*
+ * Print the budget panel of a scenario with a budget (t->has_budget), GBP
+ * cash by financial year: statutory spend, what the streams it pays got
+ * and did not get, the reserves at the year's end; then in how many runs
+ * it fell short and, over those, the median first month.
+ */
+void cli_headline_print_budget(const cli_table *t, long runs);
+
 /* The median and 90% interval of values[r * stride] as "£952m" and
  * "[£946m, £958m]" (money) or "79,900" and "[77,300, 82,400]". */
 void cli_headline_figure(const double *values, long runs, size_t stride,

@@ -288,6 +288,10 @@ static void print_headline(const cli_table *t, const char *what)
     static const int offset[2] = {CLI_SPEND_EARLY_REAL, CLI_SPEND_LATE_REAL};
     cli_headline_print_spend(t, t->spend, CLI_N_SPEND, 2, labels, offset,
                              t->runs, 0);
+    if (t->has_budget) {
+        printf("\n");
+        cli_headline_print_budget(t, t->runs);
+    }
 }
 
 static int print_tables(const cs_batch *b, const run_options *o,

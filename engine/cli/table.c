@@ -196,8 +196,14 @@ static int allocate_rows(cli_table *t, long runs, cs_error *err)
     t->spend = calloc(years * CLI_N_SPEND, sizeof *t->spend);
     t->capacity =
         calloc(years * (size_t)(t->n_capacity + 1) * 2, sizeof *t->capacity);
+    if (t->has_budget) {
+        t->budget = calloc(years * CLI_N_BUDGET, sizeof *t->budget);
+        t->budget_short =
+            calloc((size_t)(runs > 0 ? runs : 1), sizeof *t->budget_short);
+    }
     if (!t->run_index || !t->stock || !t->entries || !t->exits ||
-        !t->dfe_stock || !t->spend || !t->capacity)
+        !t->dfe_stock || !t->spend || !t->capacity ||
+        (t->has_budget && (!t->budget || !t->budget_short)))
         return cs_error_set(err, CS_ENOMEM,
                             "out of memory for the table of %ld runs", runs);
     return CS_OK;
@@ -216,6 +222,8 @@ void cli_table_free(cli_table *t)
     free(t->dfe_stock);
     free(t->spend);
     free(t->capacity);
+    free(t->budget);
+    free(t->budget_short);
     memset(t, 0, sizeof *t);
 }
 
@@ -453,6 +461,25 @@ static int set_capacity_from_file(cli_table *t, const cs_result *r,
 }
 
 /* Read the selected runs into rows. */
+/* Row `row`'s budget by financial year from its record [month][5]. */
+static void add_budget(cli_table *t, long row, const double *record)
+{
+    double *years = t->budget + (size_t)row * (size_t)t->n_fys * CLI_N_BUDGET;
+    t->budget_short[row] = -1;
+    for (int month = 0; month < t->n_months; month++) {
+        const double *m = record + (size_t)month * CS_BUDGET_MEASURES;
+        double *y = years + (size_t)t->month_fy[month] * CLI_N_BUDGET;
+        y[CLI_BUDGET_STATUTORY] += m[CS_BUDGET_STATUTORY];
+        y[CLI_BUDGET_PLANNED] += m[CS_BUDGET_PLANNED];
+        y[CLI_BUDGET_PAID] += m[CS_BUDGET_PAID];
+        y[CLI_BUDGET_RESERVES] = m[CS_BUDGET_RESERVES];
+        int short_of = m[CS_BUDGET_PAID] < m[CS_BUDGET_PLANNED] * (1 - 1e-9) ||
+                       m[CS_BUDGET_RESERVES] < 0;
+        if (short_of && t->budget_short[row] < 0)
+            t->budget_short[row] = month;
+    }
+}
+
 static int read_rows(cli_table *t, const cs_result *r, int scenario,
                      const unsigned char *selected, cs_error *err)
 {
@@ -464,7 +491,8 @@ static int read_rows(cli_table *t, const cs_result *r, int scenario,
     double *spend = malloc(months * CS_N_SPEND * sizeof *spend);
     double *capacity = malloc(months * (size_t)(t->n_capacity_source + 1) * 3 *
                               sizeof *capacity);
-    int rc = stocks && flows && spend && capacity
+    double *budget = malloc(months * CS_BUDGET_MEASURES * sizeof *budget);
+    int rc = stocks && flows && spend && capacity && budget
                  ? CS_OK
                  : cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int k = 0; rc == CS_OK && k < n_runs; k++) {
@@ -475,10 +503,15 @@ static int read_rows(cli_table *t, const cs_result *r, int scenario,
             rc = cs_result_read_run_costs(r, scenario, k, NULL, spend, err);
         if (rc == CS_OK && t->n_capacity_source > 0)
             rc = cs_result_read_run_capacity(r, scenario, k, capacity, err);
+        if (rc == CS_OK && t->has_budget)
+            rc = cs_result_read_run_budget(r, scenario, k, budget, err);
+        if (rc == CS_OK && t->has_budget && t->runs < t->max_runs)
+            add_budget(t, t->runs, budget);
         if (rc == CS_OK)
             add_row(t, k, stocks, flows, spend,
                     t->n_capacity_source > 0 ? capacity : NULL);
     }
+    free(budget);
     free(stocks);
     free(flows);
     free(spend);
@@ -499,6 +532,7 @@ int cli_table_from_result(const cs_result *r, int scenario,
     t->n_runs = cs_result_n_runs(r, scenario);
     t->n_ages = cs_result_n_ages(r);
     t->has_costs = cs_result_n_cost_lines(r) > 0;
+    t->has_budget = cs_result_has_budget(r, scenario);
     file_labels l;
     unsigned char *selected = malloc((size_t)t->n_runs);
     int rc = collect_labels(r, &l, err);

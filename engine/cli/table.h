@@ -96,7 +96,23 @@ typedef struct cli_table {
     /* per run, [run][fy][capacity stage][2]: places in the year's last
      * month, children turned away during the year */
     double *capacity;
+    /* a scenario with a budget: per run, [run][fy][CLI_N_BUDGET] GBP cash
+     * (statutory spend, planned and paid cash of the streams it pays
+     * during the year, reserves at its end), and [run] the first month the
+     * budget could not pay the plan in full or the reserves went below
+     * zero (-1: never) */
+    int has_budget;
+    double *budget;
+    int *budget_short;
 } cli_table;
+
+enum {
+    CLI_BUDGET_STATUTORY = 0,
+    CLI_BUDGET_PLANNED = 1,
+    CLI_BUDGET_PAID = 2,
+    CLI_BUDGET_RESERVES = 3,
+    CLI_N_BUDGET = 4
+};
 
 /*
  * The table of scenario `scenario` of result: of the runs r with runs[r]

@@ -1424,6 +1424,32 @@ class Budget(Workdir):
             np.testing.assert_allclose(b[:, 0, 1], initial, rtol=1e-12)
 
 
+    def test_headline_shows_the_budget(self):
+        src = self.path('funded.yaml')
+        with open(src, 'w') as f:
+            f.write(SMALL_FUNDED)
+        out = self.path('funded.h5')
+        r = run('run', src, '-n', '6', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Budget during the financial year, £ cash: statutory '
+                      'spend paid first, then the streams it pays', r.stdout)
+        with h5py.File(out) as f:
+            b = f['scenarios/small/budget'][:]
+        short = (b[:, :, 3] < b[:, :, 2] * (1 - 1e-9)) | (b[:, :, 4] < 0)
+        first = sorted(int(np.flatnonzero(x)[0]) for x in short if x.any())
+        month = (2019 * 12 + 3 + first[(len(first) - 1) // 2])
+        self.assertIn(f'({len(first)} of 6), from a median month of '
+                      f'{month // 12}-{month % 12 + 1:02d}', r.stdout)
+        # the reserves at the end of 2019/20: the median of the runs'
+        reserves = np.median(b[:, 11, 4])
+        row = [x for x in r.stdout.splitlines()
+               if x.startswith('  reserves, year end')][0]
+        self.assertIn(f'£{reserves / 1e3:.0f}k', row)
+        # a scenario without a budget has no such panel
+        r = run('run', self.small, '-n', '2', '-o', self.path('s.h5'))
+        self.assertNotIn('Budget', r.stdout)
+
+
 class Compare(Workdir):
     """cascade compare: paired differences, NPV and payback from the file,
     written back safely."""
