@@ -24,7 +24,9 @@ typedef struct seek {
     int evaluations;
     int status; /* the outcome's first failure, or CS_OK */
     cs_error *err;
-    double last_x, last_y; /* the latest evaluation */
+    double last_x, last_y;     /* the latest evaluation */
+    double end_x[2], end_y[2]; /* the range's ends, which GSL evaluates
+                                  again when it starts */
 } seek;
 
 static int evaluate(seek *s, double x, double *y)
@@ -47,6 +49,9 @@ static double shortfall(double x, void *params)
 {
     seek *s = params;
     double y = NAN;
+    for (int i = 0; i < 2; i++)
+        if (x == s->end_x[i])
+            return s->end_y[i] - s->target;
     if (s->status != CS_OK || evaluate(s, x, &y) != CS_OK)
         return NAN;
     return y - s->target;
@@ -62,10 +67,15 @@ int cs_goal_seek(cs_goal_outcome outcome, void *ctx, double target, double lo,
                             "and a finite target, found lo %g, hi %g, "
                             "target %g",
                             lo, hi, target);
-    seek s = {outcome, ctx, target, 0, CS_OK, err, NAN, NAN};
+    seek s = {outcome, ctx, target, 0,          CS_OK,
+              err,     NAN, NAN,    {NAN, NAN}, {NAN, NAN}};
     double y_lo, y_hi;
     if (evaluate(&s, lo, &y_lo) != CS_OK || evaluate(&s, hi, &y_hi) != CS_OK)
         return s.status;
+    s.end_x[0] = lo;
+    s.end_y[0] = y_lo;
+    s.end_x[1] = hi;
+    s.end_y[1] = y_hi;
     out->lo = lo;
     out->hi = hi;
     out->outcome_at_lo = y_lo;

@@ -239,6 +239,264 @@ class ValueOfInformation(Workdir):
             self.assertIn(text, r.stderr, args)
 
 
+def march(f, name, year, category='looked_after'):
+    """Children counted in a DfE category at 31 March of year, per run."""
+    g = f['scenarios/' + name]
+    months = names(g['month'])
+    t = months.index('%d-03' % year)
+    cats = names(f['dims/stage_category'])
+    idx = [i for i, c in enumerate(cats) if c == category]
+    return g['stocks'][:, t][:, idx, :].sum(axis=(1, 2))
+
+
+# levers at the values family-safeguarding gives them, on top of the
+# baseline with uncertain parameters (for the grid's common random numbers)
+LEVERED = """\
+extends: {base}
+name: levered
+levers:
+  fewer_cp_plans:
+    from: 2020-04
+    rate: {{transition: assessment_to_cp, multiply: 0.7}}
+  fewer_care_entries_from_cp:
+    from: 2020-04
+    rate: {{transition: cp_to_looked_after, multiply: 0.61}}
+"""
+
+
+class GoalSeek(Workdir):
+    """goal-seek: the value found, run again as a scenario of its own,
+    gives the target."""
+
+    FS = None
+
+    def seek(self, *args, out='gs.h5'):
+        return run('goal-seek', shipped('family-safeguarding'), '-o',
+                   self.path(out), *args)
+
+    def test_value_found_gives_the_target_when_run(self):
+        r = self.seek('--lever', 'fewer_care_entries_from_cp', '--outcome',
+                      'looked_after', '--year', '2029', '--target', '75000')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('levers.fewer_care_entries_from_cp.rate.multiply',
+                      r.stdout)
+        with h5py.File(self.path('gs.h5')) as f:
+            g = f['goal_seek']
+            value = g.attrs['value']
+            self.assertEqual(g.attrs['target'], 75000)
+            self.assertEqual(g.attrs['lever'],
+                             'levers.fewer_care_entries_from_cp.rate.multiply')
+            self.assertEqual(g.attrs['within_tolerance'], 1)
+            self.assertEqual(g.attrs['evaluations'],
+                             g['lever_value'].shape[0])
+            self.assertEqual(g.attrs['evaluations'],
+                             g.attrs['iterations'] + 2)
+            self.assertLessEqual(abs(g.attrs['achieved'] - 75000), 0.01)
+            # the file holds the scenario at the value, in expected values
+            stored = march(f, 'family-safeguarding-goal-seek', 2029)
+            self.assertEqual(stored.shape, (1,))
+            self.assertAlmostEqual(stored[0], g.attrs['achieved'], places=6)
+            self.assertIn('multiply: 1.0', f['scenarios/family-safeguarding-'
+                          'goal-seek'].attrs['scenario_yaml'])
+        self.assertGreater(value, 0.61)  # more care than the scenario's
+        # independently: a what-if written by hand with that value
+        whatif = self.path('at-value.yaml')
+        with open(whatif, 'w') as f:
+            f.write('extends: %s\nname: at-value\n'
+                    'levers.fewer_care_entries_from_cp.rate.multiply: %r\n'
+                    % (shipped('family-safeguarding'), value))
+        r = run('run', whatif, '--deterministic', '-q', '-o',
+                self.path('check.h5'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(self.path('check.h5')) as f:
+            got = march(f, 'at-value', 2029)[0]
+        self.assertLessEqual(abs(got - 75000), 0.01, got)
+
+    def test_mean_of_runs_with_common_random_numbers(self):
+        # CP plans at 31 March 2027 by fewer_cp_plans, as the mean of 4
+        # runs: the runs in the file at the value found average to the
+        # outcome the search achieved (same seed, same run keys)
+        r = self.seek('--lever', 'fewer_cp_plans.multiply', '--outcome', 'cp',
+                      '--year', '2027', '--target', '45000', '-n', '4',
+                      '--seed', '9', '--tolerance', '0')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('the mean of 4 runs (seed 9', r.stdout)
+        with h5py.File(self.path('gs.h5')) as f:
+            g = f['goal_seek']
+            stored = march(f, 'family-safeguarding-goal-seek', 2027, 'cp')
+            self.assertEqual(stored.shape, (4,))
+            self.assertAlmostEqual(stored.mean(), g.attrs['achieved'],
+                                   places=6)
+            # a step of the mean is a quarter of a child at most... of
+            # each run; the bracket closed within 1e-9 of the range
+            self.assertLess(abs(g.attrs['achieved'] - 45000), 200)
+            tried = g['lever_value'][:]
+            outcome = g['outcome'][:]
+            # CP plans rise with the lever: outcomes ordered as the values
+            order = np.argsort(tried)
+            self.assertTrue(np.all(np.diff(outcome[order]) >= 0))
+
+    def test_unbracketed_target_and_bad_arguments(self):
+        cases = [
+            (['--lever', 'fewer_care_entries_from_cp', '--outcome',
+              'looked_after', '--year', '2029', '--target', '45000'],
+             'the target 45000 is not bracketed: the outcome is'),
+            (['--lever', 'fewer_care_entries_from_cp', '--outcome',
+              'looked_after', '--year', '2029', '--target', '75000', '--lo',
+              '1.5', '--hi', '2'], 'both above it'),
+            (['--lever', 'nosuch', '--outcome', 'cp', '--year', '2029',
+              '--target', '1'], "expected one of the levers of scenario "
+             "'family-safeguarding' (fewer_cp_plans, "),
+            (['--lever', 'fewer_cp_plans.places', '--outcome', 'cp',
+              '--year', '2029', '--target', '1'], 'multiply or add, for a '
+             'rate lever'),
+            (['--lever', 'fewer_cp_plans.add', '--outcome', 'cp', '--year',
+              '2029', '--target', '1'], 'give --lo and --hi'),
+            (['--lever', 'fewer_cp_plans', '--outcome', 'court', '--year',
+              '2029', '--target', '1'], "expected a stage of "
+             "'family-safeguarding'"),
+            (['--lever', 'fewer_cp_plans', '--outcome', 'cp', '--year',
+              '2035', '--target', '1'], 'within the horizon'),
+            (['--lever', 'fewer_cp_plans', '--outcome', 'cp', '--year',
+              '2029'], 'expected --target N'),
+            (['--lever', 'fewer_cp_plans', '--outcome', 'cp', '--year',
+              '2029', '--target', '1', '--lo', '2', '--hi', '1'],
+             'expected --lo below --hi'),
+            (['--lever', 'fewer_cp_plans', '--outcome', 'cp', '--year',
+              '2029', '--target', '40000', '--lo', '-1', '--hi', '1'],
+             'levers.fewer_cp_plans.rate.multiply'),
+        ]
+        for args, text in cases:
+            r = self.seek(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stdout, r.stderr))
+            self.assertIn(text, r.stderr, args)
+            self.assertFalse(os.path.exists(self.path('gs.h5')), args)
+
+
+class Grid(Workdir):
+    """grid: 3 x 3 combinations in one batch."""
+
+    BRANCHES = """\
+scenario: {scenario}
+branches:
+  fewer_cp_plans: [0.5, 0.7, 0.9]
+  fewer_care_entries_from_cp.multiply: [0.4, 0.61, 0.8]
+"""
+
+    def branches(self, scenario, name='grid.yaml'):
+        path = self.path(name)
+        with open(path, 'w') as f:
+            f.write(self.BRANCHES.format(scenario=scenario))
+        return path
+
+    def test_deterministic_grid_moves_the_way_the_levers_say(self):
+        r = run('grid', self.branches(shipped('family-safeguarding')),
+                '--deterministic', '-o', self.path('grid.h5'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('9 combinations of 2 levers, in expected values',
+                      r.stdout)
+        self.assertIn('family-safeguarding-3-2', r.stdout)
+        with h5py.File(self.path('grid.h5')) as f:
+            combos = names(f['grid/combination'])
+            self.assertEqual(combos, ['family-safeguarding-%d-%d' % (i, j)
+                                      for i in (1, 2, 3) for j in (1, 2, 3)])
+            self.assertEqual(sorted(f['scenarios'].keys()), combos)
+            self.assertEqual(names(f['grid/branch']), [
+                'levers.fewer_cp_plans.rate.multiply',
+                'levers.fewer_care_entries_from_cp.rate.multiply'])
+            values = f['grid/value'][:]
+            np.testing.assert_array_equal(values[:, 0], np.repeat(
+                [0.5, 0.7, 0.9], 3))
+            np.testing.assert_array_equal(values[:, 1], np.tile(
+                [0.4, 0.61, 0.8], 3))
+            cp = np.array([march(f, c, 2029, 'cp')[0] for c in combos])
+            care = np.array([march(f, c, 2029)[0] for c in combos])
+            cp, care = cp.reshape(3, 3), care.reshape(3, 3)
+            # more CP plans with fewer_cp_plans; fewer with faster entry
+            # into care from them; care rises with both
+            self.assertTrue(np.all(np.diff(cp, axis=0) > 0), cp)
+            self.assertTrue(np.all(np.diff(cp, axis=1) < 0), cp)
+            self.assertTrue(np.all(np.diff(care, axis=0) > 0), care)
+            self.assertTrue(np.all(np.diff(care, axis=1) > 0), care)
+            median = f['grid/median'][:]
+            outcomes = names(f['grid/outcome'])
+            np.testing.assert_allclose(
+                median[:, outcomes.index('looked_after')], care.ravel())
+            # the middle combination is the scenario itself
+            r = run('run', shipped('family-safeguarding'), '--deterministic',
+                    '-q', '-o', self.path('fs.h5'))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(self.path('fs.h5')) as g:
+                np.testing.assert_array_equal(
+                    g['scenarios/family-safeguarding/stocks'][:],
+                    f['scenarios/family-safeguarding-2-2/stocks'][:])
+
+    def test_common_random_numbers_across_combinations(self):
+        levered = self.path('levered.yaml')
+        with open(levered, 'w') as f:
+            f.write(LEVERED.format(
+                base=shipped('england-baseline-uncertain')))
+        # the scenario is relative to the branches file
+        r = run('grid', self.branches('levered.yaml'), '-n', '4', '--seed',
+                '5', '-q', '-o', self.path('grid.h5'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '')
+        r = run('run', levered, '-n', '4', '--seed', '5', '-q', '-o',
+                self.path('one.h5'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(self.path('grid.h5')) as f, \
+                h5py.File(self.path('one.h5')) as g:
+            combos = names(f['grid/combination'])
+            params = [f['scenarios/%s/params' % c][:] for c in combos]
+            # run r draws the same parameters in every combination, and
+            # the runs differ from each other
+            for p in params[1:]:
+                np.testing.assert_array_equal(p, params[0])
+            self.assertTrue(np.all(np.std(params[0], axis=0) > 0))
+            # the combination at the file's own values is the scenario,
+            # run for run, bit for bit
+            np.testing.assert_array_equal(
+                f['scenarios/levered-2-2/stocks'][:],
+                g['scenarios/levered/stocks'][:])
+            # paired differences are sharp: with the same draws, more CP
+            # plans in every run where the lever is higher
+            cp = np.array([march(f, c, 2029, 'cp') for c in combos])
+            self.assertTrue(np.all(cp[6] > cp[0]), cp)
+
+    def test_bad_branches_files(self):
+        fs = shipped('family-safeguarding')
+        cases = [
+            ('[1, 2]\n', 'grid.yaml:1:1: expected a branches file'),
+            ('scenario: %s\nbranch: {}\n' % fs,
+             "grid.yaml:2:1: expected scenario or branches"),
+            ('scenario: %s\nbranches:\n  fewer_cp_plans: [0.5, lots]\n' % fs,
+             'grid.yaml:3:25: expected a number, found lots'),
+            ('scenario: %s\nbranches:\n  fewer_cp_plans: 0.5\n' % fs,
+             'grid.yaml:3:19: expected a list'),
+            ('scenario: %s\nbranches:\n  nosuch: [1, 2]\n' % fs,
+             "grid.yaml:3:3: branches: expected one of the levers"),
+            ('scenario: %s\nbranches:\n  fewer_cp_plans: [0.5, 0.5]\n' % fs,
+             'expected each value once'),
+            ('scenario: %s\nbranches:\n  fewer_cp_plans: [1, 2, 3, 4, 5]\n'
+             '  fewer_cin_cases: [1, 2, 3, 4]\n' % fs,
+             'grid.yaml:4:3: branches: expected at most 16 combinations'),
+            ('branches:\n  fewer_cp_plans: [1, 2]\n', 'names no scenario'),
+            ('scenario: %s\nbranches:\n  fewer_cp_plans: [0.5, -1]\n' % fs,
+             'levers.fewer_cp_plans.rate.multiply'),
+            ('scenario: %s\nbranches: {fewer_cp_plans: [1, 2]\n' % fs,
+             'grid.yaml:'),
+        ]
+        for text, message in cases:
+            path = self.path('grid.yaml')
+            with open(path, 'w') as f:
+                f.write(text)
+            r = run('grid', path, '--deterministic', '-o',
+                    self.path('grid.h5'))
+            self.assertEqual(r.returncode, 2, (text, r.stdout, r.stderr))
+            self.assertIn(message, r.stderr, text)
+            self.assertFalse(os.path.exists(self.path('grid.h5')), text)
+
+
 if __name__ == '__main__':
     CASCADE = os.path.abspath(sys.argv[1])
     SCENARIOS = os.path.abspath(sys.argv[2])

@@ -236,6 +236,8 @@ START_TEST(test_goal_seek_finds_a_known_root)
     ck_assert_msg(fabs(r.achieved - 8) <= 1e-7, "achieved %.17g", r.achieved);
     ck_assert(r.iterations > 0 && r.iterations < 100);
     ck_assert_int_eq(r.evaluations, c.calls);
+    /* the ends once each, then one a step */
+    ck_assert_int_eq(r.evaluations, r.iterations + 2);
     /* stopped on a narrow bracket, or on hitting 8 exactly */
     ck_assert_msg(r.lo <= r.value && r.value <= r.hi &&
                       (r.hi - r.lo <= 1e-9 || r.achieved == 8),
