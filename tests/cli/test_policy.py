@@ -8,7 +8,9 @@ of the answer it gives.
 usage: test_policy.py CASCADE_BINARY SCENARIOS_DIR [unittest args]
 """
 import csv
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -495,6 +497,54 @@ branches:
             self.assertEqual(r.returncode, 2, (text, r.stdout, r.stderr))
             self.assertIn(message, r.stderr, text)
             self.assertFalse(os.path.exists(self.path('grid.h5')), text)
+
+
+def digest(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class Outputs(Workdir):
+    """A failed goal-seek or grid leaves an earlier output as it was, and
+    neither writes over its inputs."""
+
+    def test_failures_keep_earlier_outputs(self):
+        # a copy beside no base: extends the shipped england-baseline.yaml
+        fs = self.path('fs.yaml')
+        shutil.copy(shipped('family-safeguarding'), fs)
+        out = self.path('out.h5')
+        seek = ['goal-seek', fs, '--lever', 'fewer_cp_plans', '--outcome',
+                'cp', '--year', '2025', '--target']
+        r = run(*seek, '45000', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        before = digest(out)
+        r = run(*seek, '1', '-o', out)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('not bracketed', r.stderr)
+        self.assertEqual(digest(out), before)
+        scenario = digest(fs)
+        r = run(*seek, '45000', '-o', fs, '--force')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('is the input', r.stderr)
+        self.assertEqual(digest(fs), scenario)
+        branches = self.path('grid.yaml')
+        with open(branches, 'w') as f:
+            f.write('scenario: fs.yaml\nbranches:\n  fewer_cp_plans: '
+                    '[0.6, 0.8]\n')
+        r = run('grid', branches, '--deterministic', '-q', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        before = digest(out)
+        with open(self.path('bad.yaml'), 'w') as f:
+            f.write('scenario: fs.yaml\nbranches:\n  fewer_cp_plans: [x]\n')
+        r = run('grid', self.path('bad.yaml'), '-o', out)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(digest(out), before)
+        text = digest(branches)
+        r = run('grid', branches, '--deterministic', '-o', branches,
+                '--force')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('is the input', r.stderr)
+        self.assertEqual(digest(branches), text)
 
 
 if __name__ == '__main__':
