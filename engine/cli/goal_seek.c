@@ -432,7 +432,7 @@ static int write_answer(const seek_options *o, seek_state *s,
                           .command_line = command_line};
     cs_batch_outcome outcome;
     if (rc == CS_OK)
-        rc = cs_batch_write(batch, &s->settings, &file, &outcome, err);
+        rc = cli_batch_write_cleaned(batch, &s->settings, &file, &outcome, err);
     if (rc == CS_OK && !outcome.complete)
         rc = cs_error_set(err, CS_EFAIL, SEEK ": the run was stopped");
     cs_batch_free(batch);

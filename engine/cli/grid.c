@@ -34,6 +34,7 @@
 #include "format.h"
 #include "outfile.h"
 #include "override.h"
+#include "progress.h"
 #include "table.h"
 
 #define GRID "cascade grid"
@@ -629,7 +630,14 @@ int cli_grid(int argc, char **argv, const char *command_line)
                               .last = -1,
                               .command_line = command_line};
         cs_batch_outcome outcome;
-        rc = cs_batch_write(batch, &settings, &file, &outcome, &err);
+        cli_progress shown;
+        cli_progress_init(&shown, GRID, "runs");
+        if (!o.quiet) {
+            settings.progress = cli_progress_show;
+            settings.progress_ctx = &shown;
+        }
+        rc = cli_batch_write_cleaned(batch, &settings, &file, &outcome, &err);
+        cli_progress_free(&shown);
         if (rc == CS_OK && !outcome.complete)
             rc = cs_error_set(&err, CS_EFAIL, GRID ": stopped");
     }

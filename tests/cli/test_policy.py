@@ -11,6 +11,8 @@ import csv
 import hashlib
 import os
 import shutil
+import signal
+import time
 import subprocess
 import sys
 import tempfile
@@ -545,6 +547,32 @@ class Outputs(Workdir):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn('is the input', r.stderr)
         self.assertEqual(digest(branches), text)
+
+
+    def test_interrupted_grid_leaves_no_temporary(self):
+        branches = self.path('grid.yaml')
+        with open(branches, 'w') as f:
+            f.write('scenario: %s\nbranches:\n  fewer_cp_plans: [0.6, 0.8]\n'
+                    % shipped('family-safeguarding'))
+        out = self.path('out.h5')
+        with open(out, 'wb') as f:
+            f.write(b'an earlier file')   # not a cascade output: kept
+        p = subprocess.Popen([CASCADE, 'grid', branches, '-n', '100000',
+                              '-o', out, '--force', '-q'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        # wait for the batch to start writing its temporary
+        deadline = time.time() + 60
+        while time.time() < deadline and not [
+                n for n in os.listdir(self.dir) if '.tmp-' in n]:
+            time.sleep(0.05)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertEqual([n for n in os.listdir(self.dir) if '.tmp-' in n],
+                         [])
+        with open(out, 'rb') as f:
+            self.assertEqual(f.read(), b'an earlier file')
 
 
 if __name__ == '__main__':
