@@ -18,7 +18,9 @@
  * cs_output_write_group) and, on request, to CSV. When the alternative
  * records the hash of the base it extends and that is not the hash of the
  * base it is compared with, a warning says so: the differences then
- * include edits to the base.
+ * include edits to the base (unless the base extends that very text too,
+ * as the combinations of a grid do: then each differs from it only by its
+ * own edits).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -885,6 +887,11 @@ static void warn_other_base(const cs_result *rb, int ib, const cs_result *ra,
     const char *extends = cs_result_extends_hash(ra, ia);
     const char *base = cs_result_resolved_hash(rb, ib);
     if (!extends || !base || !extends[0] || strcmp(extends, base) == 0)
+        return;
+    /* siblings built on the same text (the combinations of a grid): the
+     * difference is their own edits */
+    const char *base_extends = cs_result_extends_hash(rb, ib);
+    if (base_extends && strcmp(base_extends, extends) == 0)
         return;
     const char *source = cs_result_extends_source(ra, ia);
     fprintf(stderr,

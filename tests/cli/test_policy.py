@@ -426,6 +426,13 @@ branches:
             outcomes = names(f['grid/outcome'])
             np.testing.assert_allclose(
                 median[:, outcomes.index('looked_after')], care.ravel())
+            # two combinations compare run by run, as siblings of one base:
+            # no warning that the base was edited
+            r = run('compare', self.path('grid.h5'), '--base',
+                    'family-safeguarding-2-2', '--alt',
+                    'family-safeguarding-1-1', '--no-write')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr, '')
             # the middle combination is the scenario itself
             r = run('run', shipped('family-safeguarding'), '--deterministic',
                     '-q', '-o', self.path('fs.h5'))
