@@ -116,6 +116,28 @@ static int parse_number(const char *flag, const char *text, double *out)
     return 0;
 }
 
+/* What every search needs: -1 to go on, or an exit status. */
+static int check_required(int n_arguments, const seek_options *o)
+{
+    const char *missing = n_arguments != 1  ? "one scenario file"
+                          : !o->lever       ? "--lever NAME"
+                          : !o->stage       ? "--outcome STAGE"
+                          : !o->have_year   ? "--year YYYY"
+                          : !o->have_target ? "--target N"
+                                            : NULL;
+    if (missing) {
+        fprintf(stderr, SEEK ": expected %s\n", missing);
+        usage(stderr);
+        return CLI_BAD_INPUT;
+    }
+    if (o->have_lo && o->have_hi && !(o->lo < o->hi)) {
+        fprintf(stderr, SEEK ": expected --lo below --hi, found %g and %g\n",
+                o->lo, o->hi);
+        return CLI_BAD_INPUT;
+    }
+    return -1;
+}
+
 /* -1 to go on, or an exit status. */
 static int parse_options(int argc, char **argv, seek_options *o)
 {
@@ -210,24 +232,8 @@ static int parse_options(int argc, char **argv, seek_options *o)
             return CLI_BAD_INPUT;
         }
     }
-    const char *missing = argc - optind != 1 ? "one scenario file"
-                          : !o->lever        ? "--lever NAME"
-                          : !o->stage        ? "--outcome STAGE"
-                          : !o->have_year    ? "--year YYYY"
-                          : !o->have_target  ? "--target N"
-                                             : NULL;
-    if (missing) {
-        fprintf(stderr, SEEK ": expected %s\n", missing);
-        usage(stderr);
-        return CLI_BAD_INPUT;
-    }
-    if (o->have_lo && o->have_hi && !(o->lo < o->hi)) {
-        fprintf(stderr, SEEK ": expected --lo below --hi, found %g and %g\n",
-                o->lo, o->hi);
-        return CLI_BAD_INPUT;
-    }
-    o->scenario_path = argv[optind];
-    return -1;
+    o->scenario_path = argc - optind == 1 ? argv[optind] : NULL;
+    return check_required(argc - optind, o);
 }
 
 /* The leaf stages of the outcome and the month of its 31 March. */

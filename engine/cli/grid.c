@@ -456,7 +456,7 @@ static int find_year(const cs_result *r, int year, cs_error *err)
                         year);
 }
 
-static void print_table(const branches *br, const cs_result *result,
+static void print_table(const branches *br, const cs_batch *batch,
                         const double *table, const char *at, long runs,
                         uint64_t seed, int deterministic, const char *path)
 {
@@ -474,8 +474,8 @@ static void print_table(const branches *br, const cs_result *result,
            at, deterministic ? "" : ", medians over runs");
     int width = 8;
     for (int c = 0; c < n; c++)
-        if ((int)strlen(cs_result_scenario_name(result, c)) > width)
-            width = (int)strlen(cs_result_scenario_name(result, c));
+        if ((int)strlen(cs_batch_scenario(batch, c)->name) > width)
+            width = (int)strlen(cs_batch_scenario(batch, c)->name);
     printf("%-*s", width, "scenario");
     for (int b = 0; b < br->n; b++)
         printf("  %*s",
@@ -484,7 +484,7 @@ static void print_table(const branches *br, const cs_result *result,
     printf("  %16s %14s %13s %11s\n", "children in need", "on a CP plan",
            "looked after", "spend");
     for (int c = 0; c < n; c++) {
-        printf("%-*s", width, cs_result_scenario_name(result, c));
+        printf("%-*s", width, cs_batch_scenario(batch, c)->name);
         for (int b = 0; b < br->n; b++)
             printf("  %*.6g",
                    (int)strlen(br->b[b].spec) > 8 ? (int)strlen(br->b[b].spec)
@@ -554,6 +554,68 @@ static int write_grid_group(const char *path, const branches *br,
     return rc;
 }
 
+/* Each branch's lever number in the scenario (each once), and --year in
+ * its horizon. */
+static int resolve_branches(const grid_options *o, branches *br,
+                            const cs_scenario *sc, cs_error *err)
+{
+    int rc = CS_OK;
+    for (int b = 0; rc == CS_OK && b < br->n; b++) {
+        char what[CS_PATH_MAX + 4200];
+        snprintf(what, sizeof what, "%s:%d:%d: branches", o->branches_path,
+                 br->b[b].line, br->b[b].column);
+        int lever;
+        double current;
+        rc = cli_lever_resolve(sc, what, br->b[b].spec, br->b[b].path,
+                               sizeof br->b[b].path, &lever, &current, err);
+        for (int k = 0; rc == CS_OK && k < b; k++)
+            if (!strcmp(br->b[k].path, br->b[b].path))
+                rc = cs_error_set(err, CS_EINPUT,
+                                  "%s: %s is varied twice (also at line %d)",
+                                  what, br->b[b].path, br->b[k].line);
+    }
+    if (rc == CS_OK && o->year) {
+        int month = (o->year - sc->base_year) * 12 + 3 - sc->base_month;
+        if (month < 0 || month >= sc->horizon_months)
+            rc = cs_error_set(err, CS_EINPUT,
+                              GRID ": --year: expected a 31 March within the "
+                                   "horizon of '%s', found %d",
+                              sc->name, o->year);
+    }
+    return rc;
+}
+
+/* The batch into the file, with progress unless --quiet. */
+static int run_grid(const grid_options *o, cs_batch *batch, uint64_t seed,
+                    const char *output_path, const char *command_line,
+                    cs_error *err)
+{
+    cs_batch_settings settings;
+    cs_batch_settings_init(&settings);
+    settings.seed = seed;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    settings.threads = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
+    settings.deterministic = o->deterministic;
+    cs_batch_file file = {.path = output_path,
+                          .force = o->force,
+                          .n_runs = o->deterministic ? 1 : o->runs,
+                          .first = 0,
+                          .last = -1,
+                          .command_line = command_line};
+    cs_batch_outcome outcome;
+    cli_progress shown;
+    cli_progress_init(&shown, GRID, "runs");
+    if (!o->quiet) {
+        settings.progress = cli_progress_show;
+        settings.progress_ctx = &shown;
+    }
+    int rc = cli_batch_write_cleaned(batch, &settings, &file, &outcome, err);
+    cli_progress_free(&shown);
+    if (rc == CS_OK && !outcome.complete)
+        rc = cs_error_set(err, CS_EFAIL, GRID ": stopped");
+    return rc;
+}
+
 int cli_grid(int argc, char **argv, const char *command_line)
 {
     grid_options o;
@@ -579,28 +641,8 @@ int cli_grid(int argc, char **argv, const char *command_line)
         scenario_path(&o, br, base, sizeof base);
         rc = cs_scenario_load_file(base, &sc, &err);
     }
-    for (int b = 0; rc == CS_OK && b < br->n; b++) {
-        char what[CS_PATH_MAX + 4200];
-        snprintf(what, sizeof what, "%s:%d:%d: branches", o.branches_path,
-                 br->b[b].line, br->b[b].column);
-        int lever;
-        double current;
-        rc = cli_lever_resolve(sc, what, br->b[b].spec, br->b[b].path,
-                               sizeof br->b[b].path, &lever, &current, &err);
-        for (int k = 0; rc == CS_OK && k < b; k++)
-            if (!strcmp(br->b[k].path, br->b[b].path))
-                rc = cs_error_set(&err, CS_EINPUT,
-                                  "%s: %s is varied twice (also at line %d)",
-                                  what, br->b[b].path, br->b[k].line);
-    }
-    if (rc == CS_OK && o.year) {
-        int month = (o.year - sc->base_year) * 12 + 3 - sc->base_month;
-        if (month < 0 || month >= sc->horizon_months)
-            rc = cs_error_set(&err, CS_EINPUT,
-                              GRID ": --year: expected a 31 March within the "
-                                   "horizon of '%s', found %d",
-                              sc->name, o.year);
-    }
+    if (rc == CS_OK)
+        rc = resolve_branches(&o, br, sc, &err);
     if (rc == CS_OK)
         rc = cs_batch_create(&batch, &err);
     if (rc == CS_OK)
@@ -616,31 +658,9 @@ int cli_grid(int argc, char **argv, const char *command_line)
         const char *inputs[2] = {o.branches_path, base};
         rc = cli_check_not_an_input("-o", output_path, inputs, 2, &err);
     }
-    cs_batch_settings settings;
-    cs_batch_settings_init(&settings);
-    if (rc == CS_OK) {
-        settings.seed = o.have_seed ? o.seed : sc->seed;
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        settings.threads = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
-        settings.deterministic = o.deterministic;
-        cs_batch_file file = {.path = output_path,
-                              .force = o.force,
-                              .n_runs = o.deterministic ? 1 : o.runs,
-                              .first = 0,
-                              .last = -1,
-                              .command_line = command_line};
-        cs_batch_outcome outcome;
-        cli_progress shown;
-        cli_progress_init(&shown, GRID, "runs");
-        if (!o.quiet) {
-            settings.progress = cli_progress_show;
-            settings.progress_ctx = &shown;
-        }
-        rc = cli_batch_write_cleaned(batch, &settings, &file, &outcome, &err);
-        cli_progress_free(&shown);
-        if (rc == CS_OK && !outcome.complete)
-            rc = cs_error_set(&err, CS_EFAIL, GRID ": stopped");
-    }
+    uint64_t seed = rc == CS_OK && o.have_seed ? o.seed : sc ? sc->seed : 0;
+    if (rc == CS_OK)
+        rc = run_grid(&o, batch, seed, output_path, command_line, &err);
     if (rc == CS_OK)
         rc = cs_result_open(output_path, &result, &err);
     int fy = -1;
@@ -649,11 +669,13 @@ int cli_grid(int argc, char **argv, const char *command_line)
     if (fy < -1)
         rc = fy;
     for (int c = 0; rc == CS_OK && c < br->n_combinations; c++)
-        rc = medians(result, c, fy, table + (size_t)c * N_OUT, at, sizeof at,
-                     &err);
+        rc = medians(
+            result,
+            cs_result_find_scenario(result, cs_batch_scenario(batch, c)->name),
+            fy, table + (size_t)c * N_OUT, at, sizeof at, &err);
     if (rc == CS_OK && !o.quiet)
-        print_table(br, result, table, at, o.runs, settings.seed,
-                    o.deterministic, output_path);
+        print_table(br, batch, table, at, o.runs, seed, o.deterministic,
+                    output_path);
     cs_result_close(result);
     if (rc == CS_OK)
         rc = write_grid_group(output_path, br, batch, table, at,
