@@ -198,8 +198,15 @@ int cli_voi_compute(const cs_result *const *results, const int *scenarios,
     unsigned char *all = NULL;
     int rc = runs_in_all(results, scenarios, n, &all, &v->runs, err);
     v->n_runs = rc == CS_OK ? cs_result_n_runs(results[0], scenarios[0]) : 0;
+    cs_result_batch drawn;
     if (rc == CS_OK)
+        rc = cs_result_read_batch(results[0], &drawn, err);
+    if (rc == CS_OK) {
+        v->parameter_uncertainty = drawn.parameter_uncertainty;
+        v->process_noise = drawn.process_noise;
+        v->year_effects = drawn.year_effects;
         rc = allocate(v, n_grid, err);
+    }
     cli_table base;
     memset(&base, 0, sizeof base);
     if (rc == CS_OK)
@@ -271,11 +278,21 @@ void cli_voi_print(const cli_voi *v)
     snprintf(wtp, sizeof wtp, "£%s", pounds);
     cli_format_percent(v->discount, rate, sizeof rate);
     cli_format_count((double)v->runs, runs, sizeof runs);
-    printf("\nValue of information over %s paired run%s (each its own "
-           "parameter draw)%s, %s to %s:\n",
-           runs, v->runs == 1 ? "" : "s",
-           v->runs < v->n_runs ? ", of an incomplete batch" : "", v->first_year,
-           v->last_year);
+    printf("\nValue of information over %s paired run%s%s, %s to %s:\n", runs,
+           v->runs == 1 ? "" : "s",
+           v->runs < v->n_runs ? " (of an incomplete batch)" : "",
+           v->first_year, v->last_year);
+    if (v->parameter_uncertainty == 0)
+        printf("  NOTE: the runs did not draw their parameters "
+               "(--no-parameter-uncertainty or\n  --deterministic): the "
+               "spread below is %s, not parameter uncertainty\n",
+               v->process_noise == 0 && v->year_effects == 0
+                   ? "none (one path)"
+                   : "chance alone (process noise and year effects)");
+    else
+        printf("  each run is one draw of the uncertain parameters (with "
+               "its own year effects%s)\n",
+               v->process_noise == 0 ? "" : " and process noise");
     printf("  effect: child-years looked after avoided against '%s' (children "
            "in DfE looked-after\n  stages, month by month, over 12), cost: "
            "extra spend (early + late) at constant\n  %s prices, both "

@@ -26,7 +26,10 @@ typedef struct cli_voi {
     char names[CLI_VOI_MAX_OPTIONS][CS_ID_MAX]; /* [0]: the base */
     long runs;                                  /* paired runs used */
     long n_runs;                                /* the batch's */
-    int *run_index;                             /* [runs] */
+    /* what each run drew (cs_result_batch of the base's file: 1, 0, or
+     * -1 not recorded) */
+    int parameter_uncertainty, process_noise, year_effects;
+    int *run_index;  /* [runs] */
     double wtp;      /* GBP per child-year looked after avoided */
     double discount; /* a year, for both cost and child-years */
     char price_base[32];

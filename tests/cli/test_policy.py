@@ -226,6 +226,25 @@ class ValueOfInformation(Workdir):
                                delta=1e-4 * se2 + 1e-3)
         self.assertEqual(row['runs'], '30')
 
+    def test_runs_without_parameter_draws_say_so(self):
+        out = self.path('det.h5')
+        r = run('run', shipped('england-baseline'),
+                shipped('troubled-families-withdrawal'), '--deterministic',
+                '-q', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run('compare', out, '--wtp', '30000', '--no-write')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('NOTE: the runs did not draw their parameters',
+                      r.stdout)
+        self.assertIn('(EVPI): £0 (Monte Carlo standard error n/a)',
+                      r.stdout)
+        self.assertNotIn('each run is one draw', r.stdout)
+        out = self.compare('family-safeguarding', '--wtp', '1',
+                           '--no-write')
+        self.assertIn('each run is one draw of the uncertain parameters',
+                      out)
+        self.assertNotIn('NOTE', out)
+
     def test_bad_value_of_information_options(self):
         for args, text in (
                 (['--wtp', 'lots'], '--wtp: expected pounds'),
