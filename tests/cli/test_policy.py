@@ -245,6 +245,26 @@ class ValueOfInformation(Workdir):
                       out)
         self.assertNotIn('NOTE', out)
 
+    def test_two_files_give_the_one_file_figures(self):
+        costly = os.path.join(self.tmp_class.name, 'costly-care-cut.yaml')
+        for name, args in (('b.h5', [shipped('england-baseline')]),
+                           ('a.h5', [costly]),
+                           ('ab.h5', [shipped('england-baseline'), costly])):
+            r = run('run', *args, '-n', '6', '--seed', '4', '-q', '-o',
+                    self.path(name))
+            self.assertEqual(r.returncode, 0, r.stderr)
+        rows = []
+        for files in ([self.path('b.h5'), self.path('a.h5')],
+                      [self.path('ab.h5'), '--no-write']):
+            csv_path = self.path('v%d.csv' % len(rows))
+            r = run('compare', *files, '--wtp', '2000', '--wtp-grid',
+                    '0:4000:2000', '--voi-csv', csv_path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(csv_path) as f:
+                rows.append(f.read())
+        self.assertEqual(rows[0], rows[1])
+        self.assertIn(',evpi,2000,', rows[0])
+
     def test_bad_value_of_information_options(self):
         for args, text in (
                 (['--wtp', 'lots'], '--wtp: expected pounds'),
