@@ -42,6 +42,7 @@ typedef struct seek_options {
 /* One search: what is run, and every value tried. */
 typedef struct seek_state {
     const char *base_path;
+    const cs_scenario *base; /* as loaded from base_path at the start */
     const char *lever_path;
     char name[CS_ID_MAX];
     cs_batch_settings settings;
@@ -312,8 +313,8 @@ static int outcome_at(void *ctx, double x, double *y, cs_error *err)
     seek_state *s = ctx;
     cs_scenario *sc = NULL;
     cs_batch *batch = NULL;
-    int rc = cli_override_load(s->base_path, s->name, 1, &s->lever_path, &x,
-                               &sc, err);
+    int rc = cli_override_load(s->base_path, s->base, s->name, 1,
+                               &s->lever_path, &x, &sc, err);
     if (rc == CS_EINPUT) {
         char why[CS_ERROR_MAX];
         snprintf(why, sizeof why, "%s", err->message);
@@ -424,8 +425,8 @@ static int write_answer(const seek_options *o, seek_state *s,
 {
     cs_scenario *sc = NULL;
     cs_batch *batch = NULL;
-    int rc = cli_override_load(s->base_path, s->name, 1, &s->lever_path, &value,
-                               &sc, err);
+    int rc = cli_override_load(s->base_path, s->base, s->name, 1,
+                               &s->lever_path, &value, &sc, err);
     if (rc == CS_OK)
         rc = cs_batch_create(&batch, err);
     if (rc == CS_OK)
@@ -509,6 +510,7 @@ int cli_goal_seek(int argc, char **argv, const char *command_line)
     const char *output_path = o.output_path;
     if (rc == CS_OK) {
         s->base_path = o.scenario_path;
+        s->base = sc;
         s->lever_path = lever_path;
         cli_override_name(sc->name, "-goal-seek", s->name, sizeof s->name);
         snprintf(output_default, sizeof output_default, "%s.h5", s->name);

@@ -372,7 +372,7 @@ static int add_combinations(const branches *br, const char *branches_path,
         }
         cli_override_name(sc->name, suffix, name, sizeof name);
         cs_scenario *combination = NULL;
-        rc = cli_override_load(base_path, name, br->n, paths, values,
+        rc = cli_override_load(base_path, sc, name, br->n, paths, values,
                                &combination, err);
         if (rc == CS_EINPUT) {
             char why[CS_ERROR_MAX], set[512] = "";

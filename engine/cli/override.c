@@ -164,9 +164,9 @@ static void quoted(const char *text, char *out, size_t size)
     out[used] = '\0';
 }
 
-int cli_override_load(const char *base_path, const char *name, int n,
-                      const char *const *paths, const double *values,
-                      cs_scenario **out, cs_error *err)
+int cli_override_load(const char *base_path, const cs_scenario *base,
+                      const char *name, int n, const char *const *paths,
+                      const double *values, cs_scenario **out, cs_error *err)
 {
     *out = NULL;
     char absolute[PATH_MAX];
@@ -183,15 +183,15 @@ int cli_override_load(const char *base_path, const char *name, int n,
                             "expected at most %d levers set at once, found "
                             "%d",
                             CLI_OVERRIDE_MAX, n);
-    char base[2 * PATH_MAX + 3];
-    quoted(absolute, base, sizeof base);
+    char extends[2 * PATH_MAX + 3];
+    quoted(absolute, extends, sizeof extends);
     size_t size =
-        strlen(base) + 64 + CS_ID_MAX + (size_t)n * (CS_PATH_MAX + 40);
+        strlen(extends) + 64 + CS_ID_MAX + (size_t)n * (CS_PATH_MAX + 40);
     char *text = malloc(size);
     if (!text)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     size_t used =
-        (size_t)snprintf(text, size, "extends: %s\nname: %s\n", base, name);
+        (size_t)snprintf(text, size, "extends: %s\nname: %s\n", extends, name);
     for (int i = 0; i < n; i++)
         used += (size_t)snprintf(text + used, size - used, "%s: %.17g\n",
                                  paths[i], values[i]);
@@ -199,5 +199,26 @@ int cli_override_load(const char *base_path, const char *name, int n,
     snprintf(display, sizeof display, "%s (levers set)", base_path);
     int rc = cs_scenario_load_string(text, used, display, NULL, out, err);
     free(text);
+    if (rc == CS_OK && (!(*out)->extends_hash || !base->resolved_hash ||
+                        strcmp((*out)->extends_hash, base->resolved_hash)))
+        rc = cs_error_set(err, CS_EINPUT,
+                          "%s: the scenario file (or a file it extends) "
+                          "changed while it was being run: run again",
+                          base_path);
+    for (int i = 0; rc == CS_OK && i < n; i++) {
+        char path[CS_PATH_MAX];
+        int lever;
+        double value;
+        rc = cli_lever_resolve(*out, display, paths[i], path, sizeof path,
+                               &lever, &value, err);
+        if (rc == CS_OK && value != values[i])
+            rc = cs_error_set(err, CS_EFAIL,
+                              "%s: %s reads back as %.17g, not %.17g", display,
+                              paths[i], value, values[i]);
+    }
+    if (rc != CS_OK) {
+        cs_scenario_free(*out);
+        *out = NULL;
+    }
     return rc;
 }

@@ -33,13 +33,17 @@ int cli_lever_resolve(const cs_scenario *sc, const char *what, const char *spec,
                       cs_error *err);
 
 /*
- * The scenario file at base_path (a regular file) with the n numbers at
- * paths[i] set to values[i], named `name`. CS_EINPUT (with the loader's
- * message) when a value is refused.
+ * The scenario file at base_path (a regular file) with the n lever numbers
+ * at paths[i] (levers.ID.KIND.FIELD) set to values[i], named `name`.
+ * base is the scenario loaded from that file before: the file must still
+ * hold it (the what-if's extends_hash must be its resolved_hash), or
+ * CS_EINPUT says the file changed. CS_EINPUT (with the loader's message)
+ * when a value is refused; CS_EFAIL if a number does not read back as the
+ * value given.
  */
-int cli_override_load(const char *base_path, const char *name, int n,
-                      const char *const *paths, const double *values,
-                      cs_scenario **out, cs_error *err);
+int cli_override_load(const char *base_path, const cs_scenario *base,
+                      const char *name, int n, const char *const *paths,
+                      const double *values, cs_scenario **out, cs_error *err);
 
 /* name + suffix cut to a valid scenario name (at most CS_ID_MAX - 1
  * characters, no '-' at the end of the cut name). */

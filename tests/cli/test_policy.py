@@ -595,6 +595,25 @@ class Outputs(Workdir):
         self.assertEqual(digest(branches), text)
 
 
+    def test_scenario_file_changed_during_a_search(self):
+        # each value tried re-reads the file; one edited meanwhile is
+        # refused, not mixed into the search
+        fs = self.path('fs.yaml')
+        shutil.copy(shipped('family-safeguarding'), fs)
+        p = subprocess.Popen([CASCADE, 'goal-seek', fs, '--lever',
+                              'fewer_cp_plans', '--outcome', 'cp', '--year',
+                              '2025', '--target', '45000', '-n', '60', '-o',
+                              self.path('out.h5')],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        time.sleep(1)  # loaded, and computing the first end's 60 runs
+        with open(fs, 'a') as f:
+            f.write('transitions.referral.rate: 0.05\n')
+        _, err = p.communicate(timeout=300)
+        self.assertEqual(p.returncode, 2, err)
+        self.assertIn('changed while it was being run', err)
+        self.assertFalse(os.path.exists(self.path('out.h5')))
+
     def test_interrupted_grid_leaves_no_temporary(self):
         branches = self.path('grid.yaml')
         with open(branches, 'w') as f:
