@@ -79,7 +79,9 @@ static void usage(FILE *to)
             "                   (multiply, add or places) or "
             "levers.ID.KIND.FIELD\n"
             "  --outcome STAGE  a stage, a stage with placements (summed) or "
-            "one placement\n"
+            "one placement;\n"
+            "                   or dfe:cin (the CIN census count), dfe:cp, "
+            "dfe:looked_after\n"
             "  --year YYYY      the 31 March of year YYYY\n"
             "  --target N       children\n"
             "  --lo A, --hi B   the range searched (default: 0 to twice the "
@@ -238,10 +240,57 @@ static int parse_options(int argc, char **argv, seek_options *o)
 }
 
 /* The leaf stages of the outcome and the month of its 31 March. */
+/* The month of the 31 March of --year, within the horizon. */
+static int check_month(const cs_scenario *sc, const seek_options *o,
+                       seek_state *s, cs_error *err)
+{
+    s->month = (o->year - sc->base_year) * 12 + (3 - sc->base_month);
+    if (s->month < 0 || s->month >= sc->horizon_months) {
+        int first = sc->base_month <= 3 ? sc->base_year : sc->base_year + 1;
+        int months_to_first = (first - sc->base_year) * 12 + 3 - sc->base_month;
+        int last = first + (sc->horizon_months - 1 - months_to_first) / 12;
+        return cs_error_set(err, CS_EINPUT,
+                            SEEK ": --year: expected a 31 March within the "
+                                 "horizon of '%s' (%d to %d), found %d",
+                            sc->name, first, last, o->year);
+    }
+    return CS_OK;
+}
+
+/* dfe:cin (the CIN census: every cin, cp and looked_after stage), dfe:cp,
+ * dfe:looked_after: the stages counted in that DfE figure. 1 if the
+ * outcome is of this form (then s->n_leaves may be 0: none counted). */
+static int place_dfe(const cs_scenario *sc, const char *outcome, seek_state *s)
+{
+    static const char *const names[3] = {"dfe:cin", "dfe:cp",
+                                         "dfe:looked_after"};
+    static const cs_dfe_category categories[3] = {CS_DFE_CIN, CS_DFE_CP,
+                                                  CS_DFE_LOOKED_AFTER};
+    for (int k = 0; k < 3; k++) {
+        if (strcmp(outcome, names[k]) != 0)
+            continue;
+        for (int i = 0; i < sc->n_stages; i++) {
+            cs_dfe_category c = sc->stages[i].dfe;
+            if (k == 0 ? c != CS_DFE_NONE : c == categories[k])
+                s->leaves[s->n_leaves++] = i;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static int place_outcome(const cs_scenario *sc, const seek_options *o,
                          seek_state *s, cs_error *err)
 {
     s->n_leaves = 0;
+    if (place_dfe(sc, o->stage, s)) {
+        if (s->n_leaves == 0)
+            return cs_error_set(err, CS_EINPUT,
+                                SEEK ": --outcome %s: no stage of '%s' is "
+                                     "counted in it (dfe: in the scenario)",
+                                o->stage, sc->name);
+        return check_month(sc, o, s, err);
+    }
     for (int i = 0; i < sc->n_stages; i++) {
         const cs_stage *st = &sc->stages[i];
         int in_group =
@@ -268,7 +317,8 @@ static int place_outcome(const cs_scenario *sc, const seek_options *o,
         }
         return cs_error_set(err, CS_EINPUT,
                             SEEK ": --outcome: expected a stage of '%s' (%s, "
-                                 "or one placement), found '%s'",
+                                 "or one placement), or dfe:cin, dfe:cp or "
+                                 "dfe:looked_after, found '%s'",
                             sc->name, list, o->stage);
     }
     /* several placements of different groups named alike */
@@ -279,17 +329,7 @@ static int place_outcome(const cs_scenario *sc, const seek_options *o,
                                      "more than one stage; give it as "
                                      "GROUP.PLACEMENT, e.g. %s",
                                 o->stage, sc->stages[s->leaves[0]].id);
-    s->month = (o->year - sc->base_year) * 12 + (3 - sc->base_month);
-    if (s->month < 0 || s->month >= sc->horizon_months) {
-        int first = sc->base_month <= 3 ? sc->base_year : sc->base_year + 1;
-        int months_to_first = (first - sc->base_year) * 12 + 3 - sc->base_month;
-        int last = first + (sc->horizon_months - 1 - months_to_first) / 12;
-        return cs_error_set(err, CS_EINPUT,
-                            SEEK ": --year: expected a 31 March within the "
-                                 "horizon of '%s' (%d to %d), found %d",
-                            sc->name, first, last, o->year);
-    }
-    return CS_OK;
+    return check_month(sc, o, s, err);
 }
 
 static int add_up(void *ctx, const cs_run_record *r, cs_error *err)

@@ -379,6 +379,27 @@ class GoalSeek(Workdir):
             order = np.argsort(tried)
             self.assertTrue(np.all(np.diff(outcome[order]) >= 0))
 
+    def test_outcome_as_a_dfe_count(self):
+        # dfe:looked_after is the looked_after group in the shipped
+        # structure: the same answer; dfe:cin, the CIN census count, sums
+        # the cin, cp and looked-after stages
+        values = {}
+        for outcome in ('looked_after', 'dfe:looked_after', 'dfe:cin'):
+            out = 'gs-%s.h5' % outcome.replace(':', '-')
+            target = '380000' if outcome == 'dfe:cin' else '75000'
+            r = self.seek('--lever', 'fewer_care_entries_from_cp',
+                          '--outcome', outcome, '--year', '2029', '--target',
+                          target, out=out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(self.path(out)) as f:
+                values[outcome] = f['goal_seek'].attrs['value']
+                if outcome == 'dfe:cin':
+                    name = 'family-safeguarding-goal-seek'
+                    census = march(f, name, 2029, 'cin') + march(
+                        f, name, 2029, 'cp') + march(f, name, 2029)
+                    self.assertLessEqual(abs(census[0] - 380000), 0.01)
+        self.assertEqual(values['looked_after'], values['dfe:looked_after'])
+
     def test_unbracketed_target_and_bad_arguments(self):
         cases = [
             (['--lever', 'fewer_care_entries_from_cp', '--outcome',
