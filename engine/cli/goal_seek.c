@@ -581,7 +581,10 @@ int cli_goal_seek(int argc, char **argv, const char *command_line)
                           &err);
         if (rc != CS_OK && strstr(err.message, "not bracketed")) {
             char message[CS_ERROR_MAX];
-            snprintf(message, sizeof message, "%s", err.message);
+            const char *inner = err.message;
+            if (!strncmp(inner, "goal seek: ", 11))
+                inner += 11;
+            snprintf(message, sizeof message, "%s", inner);
             cs_error_set(&err, rc,
                          SEEK ": %s at 31 March %d with %s from %g to %g: %s "
                               "(--lo and --hi)",
