@@ -18,7 +18,9 @@
  * cs_output_write_group) and, on request, to CSV. When the alternative
  * records the hash of the base it extends and that is not the hash of the
  * base it is compared with, a warning says so: the differences then
- * include edits to the base.
+ * include edits to the base (unless the base extends that very text too,
+ * as the combinations of a grid do: then each differs from it only by its
+ * own edits).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -33,6 +35,7 @@
 #include "headline.h"
 #include "outfile.h"
 #include "table.h"
+#include "voi.h"
 
 /* Money measures per run and year, in this order. */
 enum {
@@ -65,6 +68,10 @@ typedef struct compare_options {
     double discount; /* fraction; < 0: the base scenario's */
     int no_write;
     int full_tables; /* --table full */
+    /* value of information: --wtp (< 0: none), --wtp-grid, --voi-options,
+     * --voi-csv */
+    double wtp;
+    const char *wtp_grid, *voi_options, *voi_csv;
 } compare_options;
 
 static void usage(FILE *to)
@@ -111,6 +118,26 @@ static void usage(FILE *to)
             "  --no-write       do not add /compare/ALT_vs_BASE/ to FILE "
             "(with two files\n"
             "                   nothing is added anyway)\n"
+            "\n"
+            "Value of information (docs/scores.md), over the runs' "
+            "parameter draws:\n"
+            "  --wtp GBP        willingness to pay per child-year looked "
+            "after avoided: adds\n"
+            "                   each option's net monetary benefit against "
+            "the base, the\n"
+            "                   probability each is best and the EVPI "
+            "(written to\n"
+            "                   /compare/ALT_vs_BASE/voi)\n"
+            "  --voi-options LIST  the options: the base and these "
+            "scenarios of FILE (comma-\n"
+            "                   separated, or 'all'); default: the base and "
+            "the alternative\n"
+            "  --wtp-grid FROM:TO:STEP  also the acceptability curve and "
+            "EVPI at each of\n"
+            "                   these willingness-to-pay values (whole "
+            "pounds)\n"
+            "  --voi-csv OUT.csv  the value-of-information figures as tidy "
+            "CSV\n"
             "  -h, --help       this help\n");
 }
 
@@ -123,10 +150,15 @@ static int parse_options(int argc, char **argv, compare_options *o)
         {"csv", required_argument, 0, 'c'},
         {"no-write", no_argument, 0, 'n'},
         {"table", required_argument, 0, 't'},
+        {"wtp", required_argument, 0, 'w'},
+        {"wtp-grid", required_argument, 0, 'g'},
+        {"voi-options", required_argument, 0, 'O'},
+        {"voi-csv", required_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->discount = -1;
+    o->wtp = -1;
     int c;
     optind = 1;
     cs_error err;
@@ -155,6 +187,28 @@ static int parse_options(int argc, char **argv, compare_options *o)
             if (cli_parse_table("cascade compare", optarg, &o->full_tables))
                 return CLI_BAD_INPUT;
             break;
+        case 'w': {
+            char *end = NULL;
+            o->wtp = strtod(optarg, &end);
+            if (end == optarg || *end || !isfinite(o->wtp) || o->wtp < 0) {
+                fprintf(stderr,
+                        "cascade compare: --wtp: expected pounds per "
+                        "child-year looked after avoided, a number from 0 "
+                        "(e.g. 50000), found '%s'\n",
+                        optarg);
+                return CLI_BAD_INPUT;
+            }
+            break;
+        }
+        case 'g':
+            o->wtp_grid = optarg;
+            break;
+        case 'O':
+            o->voi_options = optarg;
+            break;
+        case 'V':
+            o->voi_csv = optarg;
+            break;
         case 'h':
             usage(stdout);
             return CLI_OK;
@@ -162,6 +216,12 @@ static int parse_options(int argc, char **argv, compare_options *o)
             usage(stderr);
             return CLI_BAD_INPUT;
         }
+    }
+    if (o->wtp < 0 && (o->wtp_grid || o->voi_options || o->voi_csv)) {
+        fprintf(stderr, "cascade compare: --wtp-grid, --voi-options and "
+                        "--voi-csv need --wtp GBP (the willingness to pay "
+                        "per child-year looked after avoided)\n");
+        return CLI_BAD_INPUT;
     }
     if (argc - optind < 1 || argc - optind > 2) {
         fprintf(stderr,
@@ -618,11 +678,14 @@ static void print_footer(const compare_options *o, const cli_table *tb,
                             1e-9 * (double)(now.tv_nsec - started->tv_nsec),
                         took, sizeof took);
     if (wrote_group)
-        printf("Wrote /compare/%s_vs_%s to %s%s%s in %s.\n", ta->scenario,
-               tb->scenario, o->path, o->csv ? " and " : "",
-               o->csv ? o->csv : "", took);
-    else if (o->csv)
-        printf("Wrote %s in %s.\n", o->csv, took);
+        printf("Wrote /compare/%s_vs_%s%s to %s%s%s%s%s in %s.\n", ta->scenario,
+               tb->scenario, o->wtp >= 0 ? " (and its voi)" : "", o->path,
+               o->csv ? " and " : "", o->csv ? o->csv : "",
+               o->voi_csv ? " and " : "", o->voi_csv ? o->voi_csv : "", took);
+    else if (o->csv || o->voi_csv)
+        printf("Wrote %s%s%s in %s.\n", o->csv ? o->csv : "",
+               o->csv && o->voi_csv ? " and " : "",
+               o->voi_csv ? o->voi_csv : "", took);
     else
         printf("Compared in %s (nothing written).\n", took);
     if (!o->full_tables)
@@ -825,6 +888,11 @@ static void warn_other_base(const cs_result *rb, int ib, const cs_result *ra,
     const char *base = cs_result_resolved_hash(rb, ib);
     if (!extends || !base || !extends[0] || strcmp(extends, base) == 0)
         return;
+    /* siblings built on the same text (the combinations of a grid): the
+     * difference is their own edits */
+    const char *base_extends = cs_result_extends_hash(rb, ib);
+    if (base_extends && strcmp(base_extends, extends) == 0)
+        return;
     const char *source = cs_result_extends_source(ra, ia);
     fprintf(stderr,
             "warning: '%s' extends %s (hash %s), not the '%s' in %s (hash "
@@ -832,6 +900,101 @@ static void warn_other_base(const cs_result *rb, int ib, const cs_result *ra,
             cs_result_scenario_name(ra, ia),
             source && source[0] ? source : "another file", extends,
             cs_result_scenario_name(rb, ib), cs_result_path(rb), base);
+}
+
+/*
+ * The options of the value of information: the base first, then the
+ * alternative, or (--voi-options) the scenarios named, or every other
+ * scenario of the file ('all'). Named options need both in one file.
+ */
+static int pick_voi_options(const compare_options *o, const cs_result *rb,
+                            int ib, const cs_result *ra, int ia,
+                            const cs_result **results, int *scenarios, int *n,
+                            cs_error *err)
+{
+    results[0] = rb;
+    scenarios[0] = ib;
+    *n = 1;
+    if (!o->voi_options) {
+        results[1] = ra;
+        scenarios[1] = ia;
+        *n = 2;
+        return CS_OK;
+    }
+    if (ra != rb)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: --voi-options needs the "
+                            "options in one file (cascade run BASE.yaml "
+                            "A.yaml B.yaml ...), not two");
+    if (!strcmp(o->voi_options, "all")) {
+        for (int i = 0; i < cs_result_n_scenarios(rb); i++)
+            if (i != ib && *n < CLI_VOI_MAX_OPTIONS) {
+                results[*n] = rb;
+                scenarios[(*n)++] = i;
+            }
+        return CS_OK;
+    }
+    char list[1024];
+    snprintf(list, sizeof list, "%s", o->voi_options);
+    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+        int index = -1;
+        int rc = pick_scenario(rb, name, "--voi-options", &index, err);
+        if (rc != CS_OK)
+            return rc;
+        for (int j = 0; j < *n; j++)
+            if (scenarios[j] == index)
+                return cs_error_set(err, CS_EINPUT,
+                                    "cascade compare: --voi-options: '%s' "
+                                    "is %s",
+                                    name,
+                                    j == 0 ? "the base (always an option)"
+                                           : "named twice");
+        if (*n == CLI_VOI_MAX_OPTIONS)
+            return cs_error_set(err, CS_EINPUT,
+                                "cascade compare: --voi-options: at most %d "
+                                "options",
+                                CLI_VOI_MAX_OPTIONS);
+        results[*n] = rb;
+        scenarios[(*n)++] = index;
+    }
+    if (*n < 2)
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: --voi-options: expected "
+                            "scenario names separated by commas, or 'all', "
+                            "found '%s'",
+                            o->voi_options);
+    return CS_OK;
+}
+
+static int voi_compute(const compare_options *o, const cs_result *rb, int ib,
+                       const cs_result *ra, int ia, double discount, cli_voi *v,
+                       cs_error *err)
+{
+    const cs_result *results[CLI_VOI_MAX_OPTIONS];
+    int scenarios[CLI_VOI_MAX_OPTIONS], n = 0, n_grid = 0;
+    double grid[CLI_VOI_MAX_GRID];
+    int rc = CS_OK;
+    if (o->wtp_grid)
+        rc = cli_voi_parse_grid(o->wtp_grid, grid, &n_grid, err);
+    if (rc == CS_OK)
+        rc = pick_voi_options(o, rb, ib, ra, ia, results, scenarios, &n, err);
+    if (rc == CS_OK)
+        rc = cli_voi_compute(results, scenarios, n, o->wtp, discount, grid,
+                             n_grid, v, err);
+    return rc;
+}
+
+static int write_voi_csv(const compare_options *o, const cli_voi *v,
+                         cs_error *err)
+{
+    const char *inputs[2] = {o->path, o->alt_path};
+    cli_outfile out;
+    int rc = cli_outfile_open(&out, "--voi-csv", o->voi_csv, 1, "", inputs,
+                              o->alt_path ? 2 : 1, err);
+    if (rc != CS_OK)
+        return rc;
+    cli_voi_write_csv(out.file, v);
+    return cli_outfile_commit(&out, err);
 }
 
 int cli_compare(int argc, char **argv)
@@ -850,6 +1013,8 @@ int cli_compare(int argc, char **argv)
     memset(&ta, 0, sizeof ta);
     comparison c;
     memset(&c, 0, sizeof c);
+    cli_voi voi;
+    memset(&voi, 0, sizeof voi);
     unsigned char *both = NULL;
     long paired = 0;
     int ib = -1, ia = -1;
@@ -888,6 +1053,8 @@ int cli_compare(int argc, char **argv)
     }
     if (rc == CS_OK)
         rc = compute(&tb, &ta, discount, &c, &err);
+    if (rc == CS_OK && o.wtp >= 0)
+        rc = voi_compute(&o, rb, ib, ra, ia, discount, &voi, &err);
     if (rc == CS_OK) {
         char runs_text[200];
         if (paired == tb.n_runs)
@@ -902,16 +1069,26 @@ int cli_compare(int argc, char **argv)
             print_comparison(&c, &tb, &ta, runs_text);
         else
             print_headline(&c, &tb, &ta, runs_text);
+        if (o.wtp >= 0)
+            cli_voi_print(&voi);
     }
     if (ra != rb)
         cs_result_close(ra);
     cs_result_close(rb);
     if (rc == CS_OK && o.csv)
         rc = write_csv_file(&o, &c, &tb, &ta, &err);
+    if (rc == CS_OK && o.voi_csv)
+        rc = write_voi_csv(&o, &voi, &err);
     int wrote_group = 0;
     if (rc == CS_OK && !o.no_write && !o.alt_path) {
         rc = write_group(o.path, &c, &tb, &ta, &err);
         wrote_group = rc == CS_OK;
+    }
+    if (rc == CS_OK && wrote_group && o.wtp >= 0) {
+        char group[2 * CS_ID_MAX + 24];
+        snprintf(group, sizeof group, "compare/%s_vs_%s/voi", ta.scenario,
+                 tb.scenario);
+        rc = cli_voi_write_group(o.path, group, &voi, &err);
     }
     if (rc == CS_OK)
         print_footer(&o, &tb, &ta, wrote_group, &started);
@@ -919,6 +1096,7 @@ int cli_compare(int argc, char **argv)
         fprintf(stderr, "%s\n", err.message);
     free(both);
     free_comparison(&c);
+    cli_voi_free(&voi);
     cli_table_free(&tb);
     cli_table_free(&ta);
     return cli_exit_status(rc);

@@ -37,6 +37,12 @@ static void usage(FILE *to)
             "into one file\n"
             "  sensitivity  which uncertain parameters an outcome's spread "
             "comes from\n"
+            "  goal-seek the lever value that brings a stage's children at "
+            "31 March to a\n"
+            "            target\n"
+            "  grid      a branches file of levers x values run as one batch "
+            "with common\n"
+            "            random numbers, and the outcomes per combination\n"
             "  init      a council's scenario: the England structure with the "
             "council's\n"
             "            population, children and scaled assumptions\n"
@@ -146,6 +152,16 @@ int main(int argc, char **argv)
         if (launched)
             MPI_Finalize();
 #endif
+        return rc;
+    }
+    if (!strcmp(command, "goal-seek") || !strcmp(command, "grid")) {
+        char *line = join_arguments(argc, argv);
+        int rc =
+            command[1] == 'o'
+                ? cli_goal_seek(argc - 1, argv + 1,
+                                line ? line : "cascade goal-seek")
+                : cli_grid(argc - 1, argv + 1, line ? line : "cascade grid");
+        free(line);
         return rc;
     }
     if (!strcmp(command, "validate"))

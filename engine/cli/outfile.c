@@ -231,3 +231,21 @@ int cli_parse_rate(const char *flag, const char *text, double *rate,
     *rate = value;
     return CS_OK;
 }
+
+int cli_batch_write_cleaned(cs_batch *batch, const cs_batch_settings *settings,
+                            const cs_batch_file *file,
+                            cs_batch_outcome *outcome, cs_error *err)
+{
+    char partial[PATH_MAX + 16], tmp[PATH_MAX], partial_tmp[PATH_MAX];
+    int slots[2] = {-1, -1};
+    if (cs_output_temporary_name(file->path, tmp, sizeof tmp, NULL) == CS_OK)
+        slots[0] = cli_cleanup_add(tmp);
+    if (cs_batch_partial_path(file->path, partial, sizeof partial) == CS_OK &&
+        cs_output_temporary_name(partial, partial_tmp, sizeof partial_tmp,
+                                 NULL) == CS_OK)
+        slots[1] = cli_cleanup_add(partial_tmp);
+    int rc = cs_batch_write(batch, settings, file, outcome, err);
+    cli_cleanup_remove(slots[0]);
+    cli_cleanup_remove(slots[1]);
+    return rc;
+}

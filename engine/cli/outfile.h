@@ -70,6 +70,16 @@ int cli_cleanup_add(const char *path);
 void cli_cleanup_remove(int slot);
 
 /*
+ * cs_batch_write for a command that does not stop batches cleanly (goal-seek,
+ * grid): the temporaries of the file and of its .partial are registered for
+ * the signal handler while it runs, so Ctrl-C leaves no temporary behind (and
+ * an earlier file as it was).
+ */
+int cli_batch_write_cleaned(cs_batch *batch, const cs_batch_settings *settings,
+                            const cs_batch_file *file,
+                            cs_batch_outcome *outcome, cs_error *err);
+
+/*
  * A rate given on the command line: a fraction ("0.035") or a percentage
  * with its sign ("3.5%"). A bare number above 0.3 looks like a percentage
  * and is refused ("write 3.5% or 0.035"), as are negative rates and 100%

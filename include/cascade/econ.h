@@ -1,6 +1,8 @@
 /*
- * econ.h - money: spend from stocks, and the arithmetic of comparing two
- * scenarios (discounting, net present value, payback).
+ * econ.h - money: spend from stocks, the arithmetic of comparing
+ * scenarios (discounting, net present value, payback, value of
+ * information) and goal seeking (the input value that brings an outcome to
+ * a target).
  *
  * Conventions (docs/model.md, "Costs"): spend in a month is the children in
  * each stage at the end of the month times the stage's unit cost per
@@ -11,6 +13,7 @@
 #ifndef CASCADE_ECON_H
 #define CASCADE_ECON_H
 
+#include "cascade/error.h"
 #include "cascade/model.h"
 
 /* Early- and late-intervention totals in the spend arrays. */
@@ -49,5 +52,67 @@ int cs_payback_year(const double *cumulative, int n);
  * CS_ENOMEM.
  */
 int cs_prcc(const double *x, int n, int k, const double *y, double *prcc);
+
+/*
+ * Value of information over n parameter draws (runs) of k options
+ * (scenarios), from their net monetary benefits nmb[draw][option] (GBP:
+ * willingness to pay x outcome - cost, in any common units; docs/scores.md,
+ * "Value of information"). Fills expected[k], the mean NMB of each
+ * option, p_best[k], the share of draws in which each has the highest NMB
+ * (an exact tie shares the draw), and *out. EVPI is the mean over draws of
+ * max_k NMB - NMB of the option best on average, which equals
+ * E[max_k NMB_k] - max_k E[NMB_k]: what knowing the draw before choosing
+ * would be worth; its standard error is that of this mean, sd / sqrt(n),
+ * taking the best option as given. Adding the same amount to every option
+ * of a draw changes neither EVPI nor p_best. CS_OK, or CS_EINPUT (no draws
+ * or options, or an NMB that is not a finite number).
+ */
+typedef struct cs_voi {
+    long n_draws;
+    int best;       /* the option of highest expected NMB (the first of ties) */
+    double evpi;    /* GBP per decision, as nmb */
+    double evpi_se; /* its Monte Carlo standard error; NaN for one draw */
+} cs_voi;
+
+int cs_voi_compute(const double *nmb, long n, int k, double *expected,
+                   double *p_best, cs_voi *out, cs_error *err);
+
+/*
+ * Goal seeking: the x in [lo, hi] at which outcome(x) equals target, by
+ * Brent's method (gsl_root_fsolver_brent), which needs outcome(lo) and
+ * outcome(hi) on either side of the target (CS_EINPUT otherwise, with both
+ * values in the message) and the outcome continuous between them. It stops
+ * when the bracket is narrower than value_tolerance (absolute, in x's
+ * units) or the outcome is within outcome_tolerance of the target, and
+ * fails (CS_EFAIL) after max_iterations. An outcome returns CS_OK and fills
+ * *y, or an error code with err filled, which stops the search and is
+ * returned.
+ */
+typedef int (*cs_goal_outcome)(void *ctx, double x, double *y, cs_error *err);
+
+typedef struct cs_goal_seek_settings {
+    double value_tolerance;   /* default 1e-9 */
+    double outcome_tolerance; /* default 0: stop on the bracket alone */
+    int max_iterations;       /* default 100 */
+} cs_goal_seek_settings;
+
+void cs_goal_seek_settings_init(cs_goal_seek_settings *settings);
+
+typedef struct cs_goal_seek_result {
+    double value;    /* x found */
+    double achieved; /* outcome(value) */
+    /* 1 if |achieved - target| <= outcome_tolerance; 0 when the search
+     * stopped on the bracket alone (an outcome that moves in steps, as the
+     * mean of stochastic runs does, may jump across the target) */
+    int within_tolerance;
+    int iterations;  /* Brent iterations (0: an end was on target) */
+    int evaluations; /* outcome evaluations, the two ends included */
+    double lo, hi;   /* the final bracket */
+    double outcome_at_lo, outcome_at_hi; /* at the bracket given */
+} cs_goal_seek_result;
+
+int cs_goal_seek(cs_goal_outcome outcome, void *ctx, double target, double lo,
+                 double hi, const cs_goal_seek_settings *settings,
+                 cs_goal_seek_result *out, cs_error *err);
 
 #endif
