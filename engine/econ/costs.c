@@ -1,17 +1,24 @@
 /*
  * costs.c - spend from stocks (see econ.h): children at the end of each
- * month times the cash unit cost of their stage in that month.
+ * month times the cash unit cost of their stage in that month, or for a
+ * stage that spends its funding, its places times the unit cost.
  */
 #include <stddef.h>
 
 #include "cascade/econ.h"
 #include "cascade/scenario.h"
 
-void cs_costs_compute(const cs_model *m, const double *stocks, double *costs,
-                      double *spend)
+void cs_costs_compute(const cs_model *m, const double *stocks,
+                      const double *capacity, double *costs, double *spend)
 {
     const cs_scenario *sc = cs_model_scenario(m);
     int n_lines = cs_model_n_cost_lines(m), n_stages = cs_model_n_stages(m);
+    int n_cap = cs_model_n_capacity(m);
+    int capacity_of[CS_MAX_STAGES];
+    for (int s = 0; s < n_stages; s++)
+        capacity_of[s] = -1;
+    for (int j = 0; j < n_cap; j++)
+        capacity_of[cs_model_capacity_stage(m, j)] = j;
     for (int t = 0; t < cs_model_n_months(m); t++) {
         double *row = costs + (size_t)t * (size_t)n_lines;
         if (spend) {
@@ -25,6 +32,10 @@ void cs_costs_compute(const cs_model *m, const double *stocks, double *costs,
             double children = 0;
             for (int a = 0; a < CS_AGES; a++)
                 children += ages[a];
+            int j = capacity_of[s];
+            if (j >= 0 && sc->stages[s].spend_funding)
+                children = capacity ? capacity[((size_t)t * n_cap + j) * 3]
+                                    : cs_model_places(m, j, t);
             row[l] = children * cs_model_unit_cost(m, l, t);
             if (spend) {
                 int early = sc->stages[s].intervention == CS_INTERVENTION_EARLY;

@@ -2272,7 +2272,8 @@ static int read_transitions(reader *r, const tree_node *root)
 static int read_capacity(reader *r, const tree_node *st, const char *path,
                          int stage)
 {
-    static const char *const keys[] = {"places", "funded_by", "when_full"};
+    static const char *const keys[] = {"places", "funded_by", "spend",
+                                       "when_full"};
     static const char *const full_keys[] = {"to", "sets"};
     cs_scenario *s = r->s;
     cs_stage *leaf = &s->stages[stage];
@@ -2319,6 +2320,24 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
                               "%s: expected a unit_cost > 0 on %s to turn "
                               "funding into places, found none",
                               what, leaf->id);
+    }
+    const tree_node *spend = tree_map_get(c, "spend");
+    if (spend) {
+        join_key(what, sub, "spend");
+        if (spend->kind != TREE_SCALAR ||
+            (strcmp(spend->text, "funding") != 0 &&
+             strcmp(spend->text, "places_used") != 0))
+            return expected(r, spend, what,
+                            "funding (the streams' cash is spent whole) or "
+                            "places_used (children in the stage at the unit "
+                            "cost)");
+        if (!funded && strcmp(spend->text, "funding") == 0)
+            return diag_error(r->err, spend,
+                              "%s: expected places_used beside places, found "
+                              "funding: only places bought by funded_by "
+                              "streams spend their funding",
+                              what);
+        leaf->spend_funding = strcmp(spend->text, "funding") == 0;
     }
     const tree_node *full = tree_map_get(c, "when_full");
     if (!full)

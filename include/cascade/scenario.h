@@ -102,11 +102,15 @@ typedef struct cs_stage {
      * bought by funding streams (funded_by, a bitmask of streams: places =
      * their cash this financial year / the cash unit cost of a place-year).
      * Children arriving when every place is taken go to overflow_stage
-     * instead, with overflow_sets marks added.
+     * instead, with overflow_sets marks added. spend_funding (funded_by
+     * only): the stage's spend is its places, filled or not, at the unit
+     * cost, so its streams' cash is spent whole (a block-funded service);
+     * 0: the children in it at the unit cost (spare places cost nothing).
      */
     int has_capacity;
     double places;
     unsigned funded_by;
+    int spend_funding;
     int overflow_stage;
     unsigned overflow_sets;
     cs_dfe_category dfe; /* CS_DFE_NONE unless the file says (dfe:) */

@@ -1333,6 +1333,10 @@ class BudgetBatches(Batches):
             f.write('budget: {per_year: 20_000_000, growth: 0.02, '
                     'reserves: 5_000_000}\n')
 
+    # progress says nothing about the budget; timed, it only adds load
+    test_progress_on_a_terminal_and_not_for_a_short_job_in_a_log = None
+    test_progress_lines_in_a_log_and_quiet_silences_them = None
+
     def assertSameRuns(self, a, b):
         super().assertSameRuns(a, b)
         x = datasets(a)

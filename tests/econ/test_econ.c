@@ -49,7 +49,7 @@ START_TEST(test_costs_match_hand_computation_across_april)
     cs_sim *sim = cs_sim_alloc(m);
     double stocks[6 * 3 * CS_AGES], costs[6 * 2], spend[6 * CS_N_SPEND];
     cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
-    cs_costs_compute(m, stocks, costs, spend);
+    cs_costs_compute(m, stocks, NULL, costs, spend);
 
     const double care_month = 700.0 * 365.25 / 7 / 12; /* 3043.75 */
     for (int t = 0; t < 6; t++) {
@@ -77,6 +77,59 @@ START_TEST(test_costs_match_hand_computation_across_april)
 }
 END_TEST
 
+/*
+ * A stage whose capacity spends its funding: early help bought by a grant
+ * of 1.2m a year at 1,200 a place-year has 1,000 places; 100 children use
+ * them. With spend: places_used it costs 100 x 100 a month; with spend:
+ * funding the grant's 100,000 a month, whoever uses the places; and when a
+ * budget cuts the council's half of the cash, the spend falls with the
+ * places it leaves (from the run's capacity record).
+ */
+START_TEST(test_spend_funding_spends_the_cash)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 6);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
+    sc->price_base_year = 2019;
+    sc->stages[eh].unit_cost = 100;
+    sc->stages[eh].has_capacity = 1;
+    sc->stages[eh].funded_by = 3u;
+    sc->stages[eh].overflow_stage = uni;
+    sc->stages[care].unit_cost = 1000;
+    sc->n_streams = 2;
+    sc->streams[0] = (cs_funding_stream){"council", "council", 1, {0.6e6}, 0};
+    sc->streams[1] = (cs_funding_stream){"grant", "grant", 1, {0.6e6}, 0};
+    sc->initial[uni][3] = 500;
+    sc->initial[eh][4] = 100;
+    sc->initial[care][10] = 100; /* 100,000 a month of statutory spend */
+    double stocks[6 * 3 * CS_AGES], capacity[6 * 3], costs[6 * 2];
+    for (int pass = 0; pass < 3; pass++) {
+        sc->stages[eh].spend_funding = pass > 0;
+        if (pass == 2) /* 125,000 a month: 25,000 left for the council's */
+            sc->budget = (cs_budget){
+                .present = 1, .n_years = 1, .per_year = {1.5e6}, .pays = 1u};
+        cs_model *m = NULL;
+        cs_error err;
+        ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
+        cs_sim *sim = cs_sim_alloc(m);
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, capacity);
+        cs_costs_compute(m, stocks, capacity, costs, NULL);
+        const double want[3] = {100 * 100.0, 100e3, 50e3 + 25e3};
+        for (int t = 0; t < 6; t++)
+            ck_assert_msg(fabs(costs[2 * t] - want[pass]) < 1e-6,
+                          "pass %d month %d: %.10g, expected %.10g", pass, t,
+                          costs[2 * t], want[pass]);
+        /* without the run's record: the places the model planned */
+        cs_costs_compute(m, stocks, NULL, costs, NULL);
+        ck_assert_double_eq_tol(costs[0], pass ? 100e3 : 100 * 100.0, 1e-6);
+        cs_sim_free(sim);
+        cs_model_free(m);
+    }
+    free(sc);
+}
+END_TEST
+
 /* Cost in a month is exactly children x unit cost, stage by stage, in a
  * stochastic run of a scenario where children move. */
 START_TEST(test_cost_is_children_times_unit_cost)
@@ -96,7 +149,7 @@ START_TEST(test_cost_is_children_times_unit_cost)
     double *stocks = calloc((size_t)30 * S * CS_AGES, sizeof *stocks);
     double *costs = calloc((size_t)30 * L, sizeof *costs);
     cs_sim_run(sim, CS_SIM_STOCHASTIC, 3, 1, stocks, NULL, NULL);
-    cs_costs_compute(m, stocks, costs, NULL);
+    cs_costs_compute(m, stocks, NULL, costs, NULL);
     for (int t = 0; t < 30; t++)
         for (int l = 0; l < L; l++) {
             int s = cs_model_cost_line_stage(m, l);
@@ -175,6 +228,7 @@ int main(void)
     Suite *s = suite_create("econ");
     TCase *tc = tcase_create("costs");
     tcase_add_test(tc, test_costs_match_hand_computation_across_april);
+    tcase_add_test(tc, test_spend_funding_spends_the_cash);
     tcase_add_test(tc, test_cost_is_children_times_unit_cost);
     tcase_add_test(tc, test_npv_and_payback_by_hand);
     tcase_add_test(tc, test_payback_needs_a_lasting_sign_change);

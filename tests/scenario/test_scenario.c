@@ -1197,6 +1197,11 @@ static const struct bad_file {
     {"population-too-small.yaml",
      "{D}/population-too-small.yaml:15:10: population.total: at age 0 the "
      "other stages hold 57 children but the total is only 56"},
+    {"spend-funding-fixed-places.yaml",
+     "{D}/spend-funding-fixed-places.yaml:21:40: "
+     "stages.looked_after.placements.foster.capacity.spend: expected "
+     "places_used beside places, found funding: only places bought by "
+     "funded_by streams spend their funding"},
     {"string-for-number.yaml",
      "{D}/string-for-number.yaml:23:11: transitions.referral.rate: expected a "
      "rate per year >= 0, found a string (\"0.04\")"},
