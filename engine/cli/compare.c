@@ -385,6 +385,10 @@ static void print_headline(const comparison *c, const cli_table *tb,
     static const int offset[3] = {M_EARLY_REAL, M_LATE_REAL, M_NET_REAL};
     cli_headline_print_spend(tb, c->money, N_MONEY, 3, labels, offset, c->runs,
                              1);
+    if (tb->has_budget && ta->has_budget) {
+        printf("\n");
+        cli_headline_print_budget_difference(tb, ta, c->runs);
+    }
     print_horizon(c, tb, ta);
 }
 

@@ -328,3 +328,43 @@ void cli_headline_print_budget(const cli_table *t, long runs)
     free(values);
     free(shorts);
 }
+
+void cli_headline_print_budget_difference(const cli_table *base,
+                                          const cli_table *alt, long runs)
+{
+    int fy[CLI_HEADLINE_YEARS], n_cols;
+    cli_headline_spend_years(base, fy, &n_cols);
+    if (!base->has_budget || !alt->has_budget || n_cols == 0 || runs < 1 ||
+        base->n_fys != alt->n_fys || runs > base->runs || runs > alt->runs)
+        return;
+    enum { ROWS = 3 };
+    static const char *const labels[ROWS] = {
+        "statutory spend", "streams not paid", "reserves, year end"};
+    const char *headers[CLI_HEADLINE_YEARS];
+    for (int j = 0; j < n_cols; j++)
+        headers[j] = base->fy_label[fy[j]];
+    double *values =
+        malloc((size_t)runs * ROWS * (size_t)n_cols * sizeof *values);
+    if (!values)
+        return;
+    for (long r = 0; r < runs; r++)
+        for (int j = 0; j < n_cols; j++) {
+            size_t at = ((size_t)r * base->n_fys + fy[j]) * CLI_N_BUDGET;
+            const double *b = base->budget + at, *a = alt->budget + at;
+            double *v = values + (size_t)r * ROWS * n_cols + j;
+            v[0 * n_cols] = a[CLI_BUDGET_STATUTORY] - b[CLI_BUDGET_STATUTORY];
+            v[1 * n_cols] = (a[CLI_BUDGET_PLANNED] - a[CLI_BUDGET_PAID]) -
+                            (b[CLI_BUDGET_PLANNED] - b[CLI_BUDGET_PAID]);
+            v[2 * n_cols] = a[CLI_BUDGET_RESERVES] - b[CLI_BUDGET_RESERVES];
+        }
+    printf("Budget during the financial year, £ cash\n");
+    print_panel("", n_cols, headers, ROWS, labels, values, runs, 1, 1);
+    long short_b = 0, short_a = 0;
+    for (long r = 0; r < runs; r++) {
+        short_b += base->budget_short[r] >= 0;
+        short_a += alt->budget_short[r] >= 0;
+    }
+    printf("  reserves ran out in %ld of %ld runs, against %ld of the base\n",
+           short_a, runs, short_b);
+    free(values);
+}

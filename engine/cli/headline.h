@@ -49,6 +49,12 @@ void cli_headline_print_spend(const cli_table *t, const double *money,
  */
 void cli_headline_print_budget(const cli_table *t, long runs);
 
+/* The same as paired differences alt - base (both with a budget, rows of
+ * the same runs): statutory spend, what the streams were not paid, the
+ * reserves at the year's end. */
+void cli_headline_print_budget_difference(const cli_table *base,
+                                          const cli_table *alt, long runs);
+
 /* The median and 90% interval of values[r * stride] as "£952m" and
  * "[£946m, £958m]" (money) or "79,900" and "[77,300, 82,400]". */
 void cli_headline_figure(const double *values, long runs, size_t stride,

@@ -1454,6 +1454,40 @@ class Budget(Workdir):
         self.assertNotIn('Budget', r.stdout)
 
 
+    def test_compare_shows_the_budgets_difference(self):
+        base = self.path('funded.yaml')
+        with open(base, 'w') as f:
+            f.write(SMALL_FUNDED)
+        alt = self.path('no-grant.yaml')
+        with open(alt, 'w') as f:
+            f.write('extends: funded.yaml\nname: no-grant\nlevers:\n'
+                    '  stop: {from: 2020-01, funding: {stream: grant, '
+                    'multiply: 0}}\n')
+        out = self.path('pair.h5')
+        r = run('run', base, alt, '-n', '8', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run('compare', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            ran_out = []
+            for name in ('small', 'no-grant'):
+                b = f[f'scenarios/{name}/budget'][:]
+                short = (b[:, :, 3] < b[:, :, 2] * (1 - 1e-9)) | \
+                    (b[:, :, 4] < 0)
+                ran_out.append(int(short.any(axis=1).sum()))
+            b = f['scenarios/small/budget'][:, 11, 4]
+            a = f['scenarios/no-grant/budget'][:, 11, 4]
+        self.assertIn('Budget during the financial year, £ cash', r.stdout)
+        self.assertIn(f'reserves ran out in {ran_out[1]} of 8 runs, against '
+                      f'{ran_out[0]} of the base', r.stdout)
+        row = [x for x in r.stdout.splitlines()
+               if x.startswith('  reserves, year end')][0]
+        difference = np.median(a - b)
+        shown = '£0' if difference == 0 else f'{difference / 1e3:+.0f}k'
+        self.assertIn(shown.replace('+', '+£').replace('-', '-£')
+                      if difference else shown, row)
+
+
 class Compare(Workdir):
     """cascade compare: paired differences, NPV and payback from the file,
     written back safely."""
