@@ -75,7 +75,9 @@ static int check_compatible(const cs_scenario *x, const cs_scenario *y,
         return cs_error_set(err, CS_EINPUT,
                             "%s: scenario '%s' has other stages than '%s': "
                             "scenarios run together must define the same "
-                            "stages, in the same order",
+                            "stages, in the same order (run each into its "
+                            "own file with the same --seed and -n, and "
+                            "cascade compare the two files)",
                             source, y->name, x->name);
     if (!strcmp(x->name, y->name))
         return cs_error_set(err, CS_EINPUT,

@@ -239,6 +239,11 @@ static int parse_options(int argc, char **argv, compare_options *o)
 typedef struct comparison {
     long runs;
     int n_fys, n_columns;
+    /* the columns: the base's top-level stages, then those only the
+     * alternative has (a stage a scenario lacks holds nobody) */
+    const char *column_id[2 * CLI_MAX_STAGES];
+    int column_shown[2 * CLI_MAX_STAGES];
+    int stages_differ;
     double discount;
     double *stock, *entries; /* [run][fy][column], alt - base */
     double *dfe;             /* [run][fy][CLI_N_DFE], alt - base */
@@ -250,15 +255,46 @@ typedef struct comparison {
     double share_paying_back;
 } comparison;
 
+/* Column j of t with the id, or -1. */
+static int column_of(const cli_table *t, const char *id)
+{
+    for (int j = 0; j < t->n_columns; j++)
+        if (strcmp(t->columns[j].id, id) == 0)
+            return j;
+    return -1;
+}
+
+/* values [run][fy][column of t] at the comparison's column j (0 where t
+ * has no such stage). */
+static double at_column(const cli_table *t, const double *values, long r, int y,
+                        const char *id)
+{
+    int k = column_of(t, id);
+    return k < 0 ? 0 : values[((size_t)r * t->n_fys + y) * t->n_columns + k];
+}
+
 static int compute(const cli_table *tb, const cli_table *ta, double discount,
                    comparison *c, cs_error *err)
 {
     long runs = tb->runs;
-    int nf = tb->n_fys, nc = tb->n_columns;
+    int nf = tb->n_fys;
     memset(c, 0, sizeof *c);
+    for (int j = 0; j < tb->n_columns; j++) {
+        c->column_id[c->n_columns] = tb->columns[j].id;
+        c->column_shown[c->n_columns++] = tb->columns[j].shown;
+    }
+    for (int j = 0; j < ta->n_columns; j++)
+        if (column_of(tb, ta->columns[j].id) < 0) {
+            c->column_id[c->n_columns] = ta->columns[j].id;
+            c->column_shown[c->n_columns++] = ta->columns[j].shown;
+        }
+    c->stages_differ =
+        c->n_columns != tb->n_columns || tb->n_columns != ta->n_columns;
+    for (int j = 0; !c->stages_differ && j < tb->n_columns; j++)
+        c->stages_differ = strcmp(tb->columns[j].id, ta->columns[j].id) != 0;
+    int nc = c->n_columns;
     c->runs = runs;
     c->n_fys = nf;
-    c->n_columns = nc;
     c->discount = discount;
     size_t cells = (size_t)runs * nf * nc;
     c->stock = malloc(cells * sizeof *c->stock);
@@ -277,10 +313,16 @@ static int compute(const cli_table *tb, const cli_table *ta, double discount,
         free(scratch);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < cells; i++) {
-        c->stock[i] = ta->stock[i] - tb->stock[i];
-        c->entries[i] = ta->entries[i] - tb->entries[i];
-    }
+    for (long r = 0; r < runs; r++)
+        for (int y = 0; y < nf; y++)
+            for (int j = 0; j < nc; j++) {
+                size_t i = ((size_t)r * nf + y) * nc + j;
+                const char *id = c->column_id[j];
+                c->stock[i] = at_column(ta, ta->stock, r, y, id) -
+                              at_column(tb, tb->stock, r, y, id);
+                c->entries[i] = at_column(ta, ta->entries, r, y, id) -
+                                at_column(tb, tb->entries, r, y, id);
+            }
     for (size_t i = 0; i < (size_t)runs * nf * CLI_N_DFE; i++)
         c->dfe[i] = ta->dfe_stock[i] - tb->dfe_stock[i];
     long costs_more = 0, paying_back = 0;
@@ -369,6 +411,17 @@ static void print_horizon(const comparison *c, const cli_table *tb,
                share);
 }
 
+/* Scenarios with different stages: what the pairing means. */
+static void print_stages_note(const comparison *c)
+{
+    if (!c->stages_differ)
+        return;
+    printf("their stages differ: stages pair by id, one a scenario lacks "
+           "holding nobody, and\nDfE counts by each scenario's categories; "
+           "runs share parameter draws and year\neffects, but the children's "
+           "moves share random numbers only where the stages agree\n\n");
+}
+
 /* The headline: children at 31 March and spend, alt - base, then the
  * horizon. */
 static void print_headline(const comparison *c, const cli_table *tb,
@@ -378,6 +431,7 @@ static void print_headline(const comparison *c, const cli_table *tb,
     printf("alternative minus base, paired by run %s: median, and 90%% "
            "interval below\n\n",
            runs_text);
+    print_stages_note(c);
     cli_headline_print_stocks(tb, c->dfe, c->runs, 1);
     printf("\n");
     static const char *const labels[3] = {"early intervention",
@@ -395,12 +449,12 @@ static void print_headline(const comparison *c, const cli_table *tb,
 static void print_comparison(const comparison *c, const cli_table *tb,
                              const cli_table *ta, const char *runs_text)
 {
-    int show[CLI_MAX_STAGES];
-    const char *columns[CLI_MAX_STAGES], *at[CLI_MAX_YEARS],
+    int show[2 * CLI_MAX_STAGES];
+    const char *columns[2 * CLI_MAX_STAGES], *at[CLI_MAX_YEARS],
         *years[CLI_MAX_YEARS];
-    for (int j = 0; j < tb->n_columns; j++) {
-        show[j] = tb->columns[j].shown;
-        columns[j] = tb->columns[j].id;
+    for (int j = 0; j < c->n_columns; j++) {
+        show[j] = c->column_shown[j];
+        columns[j] = c->column_id[j];
     }
     for (int y = 0; y < tb->n_fys; y++) {
         at[y] = tb->fy_end_month[y];
@@ -413,6 +467,7 @@ static void print_comparison(const comparison *c, const cli_table *tb,
              "below it, %s",
              ta->scenario, tb->scenario, runs_text);
     printf("cascade compare: '%s' against '%s'\n", ta->scenario, tb->scenario);
+    print_stages_note(c);
     cli_block b = {title,   "at", c->n_fys, at,      c->n_columns,
                    columns, show, c->stock, c->runs, 0};
     snprintf(title, sizeof title,
@@ -546,11 +601,11 @@ static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
             size_t stride = (size_t)c->n_fys * c->n_columns;
             cli_quantiles(c->stock + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                csv_row(&x, "stock_31_march", year, tb->columns[j].id,
-                        "children", stats[k], q[k], 1);
+                csv_row(&x, "stock_31_march", year, c->column_id[j], "children",
+                        stats[k], q[k], 1);
             cli_quantiles(c->entries + cell, c->runs, stride, scratch, q);
             for (int k = 0; k < 3; k++)
-                csv_row(&x, "entries", year, tb->columns[j].id, "children",
+                csv_row(&x, "entries", year, c->column_id[j], "children",
                         stats[k], q[k], 1);
         }
         for (int m = 0; m < N_MONEY; m++) {
@@ -607,11 +662,11 @@ static int write_csv_file(const compare_options *o, const comparison *c,
 static int write_group(const char *path, const comparison *c,
                        const cli_table *tb, const cli_table *ta, cs_error *err)
 {
-    const char *years[CLI_MAX_YEARS], *columns[CLI_MAX_STAGES];
+    const char *years[CLI_MAX_YEARS], *columns[2 * CLI_MAX_STAGES];
     for (int y = 0; y < c->n_fys; y++)
         years[y] = tb->fy_label[y];
     for (int j = 0; j < c->n_columns; j++)
-        columns[j] = tb->columns[j].id;
+        columns[j] = c->column_id[j];
     const cs_table_axis axes[4] = {
         {"run", (int)c->runs, NULL,
          "Monte Carlo run index (paired: the runs done in both scenarios)",
@@ -764,7 +819,8 @@ static int pick_in_one_file(const cs_result *r, compare_options *o, int *base,
 
 /*
  * Two files pair run by run only if they are one batch's twins: the same
- * program, seed, generator, modes, run count, calendar and stages.
+ * program, seed, generator, modes, run count and calendar. Their stages
+ * may differ (a what-if that adds a stage): see compute.
  */
 static int check_twins(const cs_result *a, int ia, const cs_result *b, int ib,
                        cs_error *err)
@@ -810,12 +866,8 @@ static int check_twins(const cs_result *a, int ia, const cs_result *b, int ib,
                  "their calendars differ (%s for %d months, and %s for %d)",
                  cs_result_month_label(a, 0), cs_result_n_months(a),
                  cs_result_month_label(b, 0), cs_result_n_months(b));
-    else if (cs_result_n_stages(a) != cs_result_n_stages(b))
-        snprintf(why, sizeof why, "their stages differ");
-    for (int s = 0; !why[0] && s < cs_result_n_stages(a); s++)
-        if (strcmp(cs_result_stage_label(a, s), cs_result_stage_label(b, s)) ||
-            strcmp(cs_result_stage_group(a, s), cs_result_stage_group(b, s)))
-            snprintf(why, sizeof why, "their stages differ");
+    /* stages may differ: tables pair by stage id and DfE category (a stage
+     * a scenario lacks holds nobody) */
     if (why[0])
         return cs_error_set(err, CS_EINPUT,
                             "cascade compare: %s and %s cannot be paired run "
@@ -871,13 +923,10 @@ static int check_prices(const cli_table *tb, const cli_table *ta, cs_error *err)
                             "would not compare",
                             tb->scenario, ta->scenario, tb->price_base,
                             ta->price_base);
-    int same = tb->n_columns == ta->n_columns && tb->n_fys == ta->n_fys;
-    for (int j = 0; same && j < tb->n_columns; j++)
-        same = strcmp(tb->columns[j].id, ta->columns[j].id) == 0;
-    if (!same)
+    if (tb->n_fys != ta->n_fys)
         return cs_error_set(err, CS_EINPUT,
                             "cascade compare: '%s' and '%s' have different "
-                            "stages or financial years",
+                            "financial years",
                             tb->scenario, ta->scenario);
     return CS_OK;
 }

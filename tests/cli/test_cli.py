@@ -938,6 +938,50 @@ class CompareFilesAndRates(Workdir):
             self.assertIn('cannot be paired run by run', r.stderr)
             self.assertIn(message, r.stderr)
 
+    def test_a_what_if_with_another_stage_compares_as_two_files(self):
+        edge = self.path('edge.yaml')
+        with open(edge, 'w') as f:
+            f.write('extends: small.yaml\nname: small-edge\n'
+                    'stages:\n  edge: {intervention: late, dfe: looked_after, '
+                    'unit_cost: {per_year: 20000}}\n'
+                    'transitions:\n'
+                    '  to_edge: {from: cin, to: edge, rate: 0.3}\n'
+                    '  edge_home: {from: edge, to: universal, rate: 2}\n')
+        r = run('run', self.small, edge, '-n', '4', '-o', self.path('x.h5'))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('cascade compare the two files', r.stderr)
+        base = self.batch('base.h5', self.small, '-n', '6', '--seed', '9')
+        alt = self.batch('edge.h5', edge, '-n', '6', '--seed', '9')
+        csv = self.path('edge.csv')
+        r = run('compare', base, alt, '--table', 'full', '--csv', csv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('their stages differ', r.stdout)
+        # per stage by id, the new stage's whole stock a difference; DfE
+        # looked after counts the new stage (dfe: looked_after)
+        with h5py.File(base) as f, h5py.File(alt) as g:
+            sb = f['scenarios/small/stocks'][:, 11].sum(axis=2)
+            sa = g['scenarios/small-edge/stocks'][:, 11].sum(axis=2)
+            lb = [x.decode() for x in f['dims/stage'][:]]
+            la = [x.decode() for x in g['dims/stage'][:]]
+            cats = [x.decode() for x in g['dims/stage_category'][:]]
+            cats_b = [x.decode() for x in f['dims/stage_category'][:]]
+        rows = {}
+        import csv as csvlib
+        with open(csv) as f:
+            for row in csvlib.DictReader(f):
+                if row['measure'] == 'stock_31_march' and \
+                        row['financial_year'] == '2019/20' and \
+                        row['statistic'] == 'median':
+                    rows[row['stage']] = float(row['value'])
+        # (the CSV rounds children to a tenth)
+        self.assertAlmostEqual(rows['edge'],
+                               np.median(sa[:, la.index('edge')]), delta=0.051)
+        cin = np.median(sa[:, la.index('cin')] - sb[:, lb.index('cin')])
+        self.assertAlmostEqual(rows['cin'], cin, delta=0.051)
+        care = [i for i, c in enumerate(cats) if c == 'looked_after']
+        care_b = [i for i, c in enumerate(cats_b) if c == 'looked_after']
+        self.assertEqual(len(care), len(care_b) + 1)
+
     def test_a_one_scenario_file_says_how_to_compare(self):
         base = self.batch('base.h5', self.small, '-n', '3')
         r = run('compare', base)
