@@ -260,7 +260,8 @@ static void compute_slot(const pipeline *p, cs_sim *sim, run_slot *b)
     cs_sim_run(sim, mode, s->seed, (uint32_t)b->run, b->stocks, b->flows,
                b->capacity);
     cs_sim_record_budget(sim, NULL);
-    cs_costs_compute(b->model, b->stocks, b->capacity, b->costs, b->spend);
+    cs_costs_compute(b->model, b->stocks, b->flows, b->capacity, b->costs,
+                     b->spend);
     cs_sim_free(own_sim);
 }
 

@@ -452,9 +452,10 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
         stage_category[st] = categories[x->dfe];
     }
     for (int l = 0; l < n_lines; l++) {
-        const cs_stage *st = &sc->stages[cs_model_cost_line_stage(m, l)];
-        line[l] = st->id;
-        kind[l] = st->intervention == CS_INTERVENTION_EARLY ? "early" : "late";
+        line[l] = cs_model_cost_line_label(m, l);
+        kind[l] = cs_model_cost_line_intervention(m, l) == CS_INTERVENTION_EARLY
+                      ? "early"
+                      : "late";
     }
     cs_output_dims dims = {.n_months = n_months,
                            .month_labels = month,

@@ -308,7 +308,8 @@ static int tornado_point(const cs_scenario *sc, const double *values,
     cs_model *m = NULL;
     int rc = cs_model_compile(copy, &m, err);
     cs_sim *sim = rc == CS_OK ? cs_sim_alloc(m) : NULL;
-    double *stocks = NULL, *spend = NULL, *costs = NULL, *capacity = NULL;
+    double *stocks = NULL, *spend = NULL, *costs = NULL, *capacity = NULL,
+           *flows = NULL;
     if (rc == CS_OK) {
         size_t months = (size_t)cs_model_n_months(m);
         stocks = malloc(months * (size_t)cs_model_n_stages(m) * CS_AGES *
@@ -318,7 +319,8 @@ static int tornado_point(const cs_scenario *sc, const double *values,
                        sizeof *costs);
         capacity = malloc(months * (size_t)(cs_model_n_capacity(m) + 1) * 3 *
                           sizeof *capacity);
-        if (!sim || !stocks || !spend || !costs || !capacity)
+        flows = malloc(months * (size_t)cs_model_n_flows(m) * sizeof *flows);
+        if (!sim || !stocks || !spend || !costs || !capacity || !flows)
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     if (rc == CS_OK && (cs_model_n_months(m) != p->n_months ||
@@ -327,14 +329,15 @@ static int tornado_point(const cs_scenario *sc, const double *values,
                           "cascade sensitivity: the tornado's scenario does "
                           "not have the file's months and stages");
     if (rc == CS_OK) {
-        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, stocks, NULL, capacity);
-        cs_costs_compute(m, stocks, capacity, costs, spend);
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, stocks, flows, capacity);
+        cs_costs_compute(m, stocks, flows, capacity, costs, spend);
         *out = evaluate(o, p, stocks, spend);
     }
     free(stocks);
     free(spend);
     free(costs);
     free(capacity);
+    free(flows);
     cs_sim_free(sim);
     cs_model_free(m);
     free(copy);

@@ -3,14 +3,17 @@
  * month times the cash unit cost of their stage in that month, or for a
  * stage that spends its funding, its places times the unit cost.
  */
+#include <assert.h>
 #include <stddef.h>
 
 #include "cascade/econ.h"
 #include "cascade/scenario.h"
 
 void cs_costs_compute(const cs_model *m, const double *stocks,
-                      const double *capacity, double *costs, double *spend)
+                      const double *flows, const double *capacity,
+                      double *costs, double *spend)
 {
+    int n_flows = cs_model_n_flows(m);
     const cs_scenario *sc = cs_model_scenario(m);
     int n_lines = cs_model_n_cost_lines(m), n_stages = cs_model_n_stages(m);
     int n_cap = cs_model_n_capacity(m);
@@ -27,6 +30,18 @@ void cs_costs_compute(const cs_model *m, const double *stocks,
         }
         for (int l = 0; l < n_lines; l++) {
             int s = cs_model_cost_line_stage(m, l);
+            int moved = cs_model_cost_line_transition(m, l);
+            if (moved >= 0) {
+                assert(flows);
+                row[l] = (flows ? flows[(size_t)t * n_flows + moved] : 0) *
+                         cs_model_unit_cost(m, l, t);
+                if (spend)
+                    spend[t * CS_N_SPEND + (cs_model_cost_line_intervention(
+                                                m, l) == CS_INTERVENTION_EARLY
+                                                ? CS_SPEND_EARLY
+                                                : CS_SPEND_LATE)] += row[l];
+                continue;
+            }
             const double *ages =
                 stocks + ((size_t)t * (size_t)n_stages + (size_t)s) * CS_AGES;
             double children = 0;

@@ -359,9 +359,28 @@ static double stage_unit_cost(const cs_model *m, int s, int t)
 static int compile_costs(cs_model *m, cs_error *err)
 {
     const cs_scenario *sc = &m->scenario;
+    m->cost_line_label = calloc((size_t)(sc->n_stages + sc->n_transitions + 1),
+                                sizeof *m->cost_line_label);
+    if (!m->cost_line_label)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     for (int s = 0; s < sc->n_stages; s++)
-        if (sc->stages[s].intervention != CS_INTERVENTION_NONE)
-            m->cost_line_stage[m->n_cost_lines++] = s;
+        if (sc->stages[s].intervention != CS_INTERVENTION_NONE) {
+            int l = m->n_cost_lines++;
+            m->cost_line_stage[l] = s;
+            m->cost_line_transition[l] = -1;
+            m->cost_line_kind[l] = sc->stages[s].intervention;
+            snprintf(m->cost_line_label[l], sizeof m->cost_line_label[l], "%s",
+                     sc->stages[s].id);
+        }
+    for (int i = 0; i < sc->n_transitions; i++)
+        if (sc->transitions[i].event_cost > 0) {
+            int l = m->n_cost_lines++;
+            m->cost_line_stage[l] = -1;
+            m->cost_line_transition[l] = i;
+            m->cost_line_kind[l] = sc->transitions[i].event_intervention;
+            snprintf(m->cost_line_label[l], sizeof m->cost_line_label[l],
+                     "event.%s", sc->transitions[i].id);
+        }
     size_t n = (size_t)m->n_months;
     m->unit_cost_cash =
         calloc(n * (size_t)(m->n_cost_lines > 0 ? m->n_cost_lines : 1),
@@ -372,9 +391,15 @@ static int compile_costs(cs_model *m, cs_error *err)
     for (int t = 0; t < m->n_months; t++) {
         double years = m->first_fy_year + m->fy[t] - sc->price_base_year;
         m->deflator[t] = pow(1 + sc->general_inflation, years);
-        for (int l = 0; l < m->n_cost_lines; l++)
+        for (int l = 0; l < m->n_cost_lines; l++) {
+            const cs_transition *tr =
+                m->cost_line_transition[l] >= 0
+                    ? &sc->transitions[m->cost_line_transition[l]]
+                    : NULL;
             m->unit_cost_cash[(size_t)t * (size_t)m->n_cost_lines + (size_t)l] =
-                stage_unit_cost(m, m->cost_line_stage[l], t);
+                tr ? tr->event_cost * pow(1 + tr->event_cost_inflation, years)
+                   : stage_unit_cost(m, m->cost_line_stage[l], t);
+        }
     }
     return CS_OK;
 }
@@ -966,6 +991,7 @@ void cs_model_free(cs_model *m)
     free(m->budget_planned);
     free(m->places_paid);
     free(m->programme_cash);
+    free(m->cost_line_label);
     free(m->epoch_of_month);
     free(m->migration);
     free(m->arrivals);
@@ -1112,6 +1138,21 @@ int cs_model_n_cost_lines(const cs_model *m)
 int cs_model_cost_line_stage(const cs_model *m, int line)
 {
     return m->cost_line_stage[line];
+}
+
+int cs_model_cost_line_transition(const cs_model *m, int line)
+{
+    return m->cost_line_transition[line];
+}
+
+cs_intervention cs_model_cost_line_intervention(const cs_model *m, int line)
+{
+    return m->cost_line_kind[line];
+}
+
+const char *cs_model_cost_line_label(const cs_model *m, int line)
+{
+    return m->cost_line_label[line];
 }
 
 double cs_model_unit_cost(const cs_model *m, int line, int month)

@@ -111,7 +111,13 @@ struct cs_model {
     /* costs: one line per early- or late-intervention leaf stage */
     int first_fy_year; /* the year the base month's financial year starts */
     int n_cost_lines;
-    int cost_line_stage[CS_MAX_STAGES];
+    /* a line prices a stage's children (cost_line_transition -1) or a
+     * transition's moves (cost_line_stage -1), per child-month or per
+     * child moved */
+    int cost_line_stage[CS_MAX_STAGES + CS_MAX_TRANSITIONS];
+    int cost_line_transition[CS_MAX_STAGES + CS_MAX_TRANSITIONS];
+    cs_intervention cost_line_kind[CS_MAX_STAGES + CS_MAX_TRANSITIONS];
+    char (*cost_line_label)[CS_ID_MAX + 8];
     double *unit_cost_cash; /* [month][cost line], GBP per child-month */
     double *deflator;       /* [month], cash / constant prices */
 };

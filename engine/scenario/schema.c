@@ -2116,13 +2116,73 @@ static int year_effect_ref(reader *r, const tree_node *n, const char *path,
             : "");
 }
 
+/* The intervention of the stages a transition moves children into: its
+ * leaf's, or its group's leaves' when they all agree; -1 otherwise. */
+static int destination_intervention(const cs_scenario *s,
+                                    const cs_transition *t)
+{
+    if (!t->to.is_group)
+        return (int)s->stages[t->to.index].intervention;
+    const cs_stage_group *g = &s->groups[t->to.index];
+    int kind = (int)s->stages[g->first_stage].intervention;
+    for (int i = 1; i < g->n_stages; i++)
+        if ((int)s->stages[g->first_stage + i].intervention != kind)
+            return -1;
+    return kind;
+}
+
+/* cost: {per_child, inflation, intervention} of a transition (see
+ * cs_transition). intervention defaults to the destination's, and must be
+ * early or late. */
+static int read_event_cost(reader *r, const tree_node *n, const char *path,
+                           cs_transition *t)
+{
+    static const char *const keys[] = {"per_child", "inflation",
+                                       "intervention"};
+    char what[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path, "a mapping with per_child")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    const tree_node *v = tree_map_get(n, "per_child");
+    if (!v)
+        return missing(r, n, path, "per_child");
+    if ((rc = number_in(r, v, join_key(what, path, "per_child"),
+                        "a cost in GBP > 0 per child moved (below 1e9)", 1e-9,
+                        1e9, &t->event_cost)))
+        return rc;
+    t->event_cost_inflation = r->s->general_inflation;
+    if ((v = tree_map_get(n, "inflation")) &&
+        (rc = number_in(r, v, join_key(what, path, "inflation"),
+                        "an annual rate from -0.5 to 1 (0.052 is 5.2%)", -0.5,
+                        1, &t->event_cost_inflation)))
+        return rc;
+    int kind = destination_intervention(r->s, t);
+    if ((v = tree_map_get(n, "intervention"))) {
+        join_key(what, path, "intervention");
+        if (v->kind != TREE_SCALAR ||
+            (strcmp(v->text, "early") != 0 && strcmp(v->text, "late") != 0))
+            return expected(r, v, what, "early or late");
+        kind = strcmp(v->text, "early") == 0 ? (int)CS_INTERVENTION_EARLY
+                                             : (int)CS_INTERVENTION_LATE;
+    } else if (kind != (int)CS_INTERVENTION_EARLY &&
+               kind != (int)CS_INTERVENTION_LATE)
+        return diag_error(r->err, n,
+                          "%s: expected intervention: early or late beside "
+                          "per_child, found none, and the stages it moves "
+                          "children into are not all early or all late",
+                          path);
+    t->event_intervention = (cs_intervention)kind;
+    return CS_OK;
+}
+
 static int read_transition(reader *r, const tree_node *root,
                            const tree_node *key, const tree_node *n,
                            const char *path, cs_transition *t)
 {
     static const char *const keys[] = {
-        "label",     "from", "to",     "rate",  "by_age",     "by_duration",
-        "if_marked", "sets", "clears", "trend", "year_effect"};
+        "label",     "from", "to",     "rate",  "by_age",      "by_duration",
+        "if_marked", "sets", "clears", "trend", "year_effect", "cost"};
     const cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
     int rc;
@@ -2230,6 +2290,9 @@ static int read_transition(reader *r, const tree_node *root,
     if ((v = tree_map_get(n, "year_effect")) &&
         (rc = year_effect_ref(r, v, join_key(sub, path, "year_effect"),
                               &t->year_effect)))
+        return rc;
+    if ((v = tree_map_get(n, "cost")) &&
+        (rc = read_event_cost(r, v, join_key(sub, path, "cost"), t)))
         return rc;
     return CS_OK;
 }
@@ -2525,6 +2588,14 @@ static int read_budget(reader *r, const tree_node *root)
             b->pays |= 1u << stream;
         }
     }
+    for (int i = 0; i < r->s->n_transitions; i++)
+        if (r->s->transitions[i].event_cost > 0)
+            return diag_error(r->err, n,
+                              "budget: expected no cost per child moved "
+                              "beside a budget, found one on transition "
+                              "'%s': the budget pays the late stages' "
+                              "children, not events (yet)",
+                              r->s->transitions[i].id);
     b->present = 1;
     return CS_OK;
 }

@@ -527,8 +527,8 @@ static void pay_budget(cs_sim *sim, int t, int first)
     double statutory = 0;
     for (int l = 0; l < m->n_cost_lines; l++) {
         int s = m->cost_line_stage[l];
-        if (sc->stages[s].intervention != CS_INTERVENTION_LATE)
-            continue;
+        if (s < 0 || sc->stages[s].intervention != CS_INTERVENTION_LATE)
+            continue; /* a transition's line: refused beside a budget */
         double children = 0;
         for (int c = m->stage_offset[s]; c < m->stage_offset[s + 1]; c++)
             children += sim->now[c];

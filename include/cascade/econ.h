@@ -22,15 +22,18 @@ enum { CS_SPEND_EARLY = 0, CS_SPEND_LATE = 1, CS_N_SPEND = 2 };
 /*
  * From one run's stocks [month][stage][age], fill costs [month][cost line]
  * (GBP, cash) and, if spend is not NULL, spend [month][CS_N_SPEND] (the
- * early and late totals of costs, cash). A line is its children times the
- * month's cash unit cost, except a stage whose capacity spends its
- * funding (spend: funding): its places times the unit cost, the places
+ * early and late totals of costs, cash). A stage's line is its children
+ * times the month's cash unit cost, except a stage whose capacity spends
+ * its funding (spend: funding): its places times the unit cost, the places
  * from the run's capacity record [month][capacity stage][3] (cs_sim_run's;
  * a budget may have cut them), or the model's planned places when
- * capacity is NULL.
+ * capacity is NULL. A transition's line is the children it moved, from
+ * flows [month][cs_model_n_flows] (NULL: a model without such lines),
+ * times its cost per child.
  */
 void cs_costs_compute(const cs_model *model, const double *stocks,
-                      const double *capacity, double *costs, double *spend);
+                      const double *flows, const double *capacity,
+                      double *costs, double *spend);
 
 /*
  * Net present value of yearly amounts v[0..n-1] at an annual discount rate:

@@ -96,14 +96,22 @@ double cs_model_births(const cs_model *model, int month);
 
 /*
  * Costs. There is one cost line per leaf stage tagged early or late
- * intervention, in stage order. cs_model_unit_cost is the cash cost of one
- * child for one month on that line in month m (GBP: the price-base unit
- * cost with the line's inflation applied once per financial year since the
- * price base year); cs_model_deflator(m) converts cash in month m to the
- * price base's constant prices (divide by it).
+ * intervention, in stage order, then one per transition with a cost per
+ * child moved (cost:), in transition order. cs_model_unit_cost is the cash
+ * cost of one child for one month on a stage's line, or of one child moved
+ * on a transition's, in month m (GBP: the price-base cost with the line's
+ * inflation applied once per financial year since the price base year);
+ * cs_model_deflator(m) converts cash in month m to the price base's
+ * constant prices (divide by it). A line's stage is -1 for a transition's
+ * line and its transition -1 for a stage's; its label is the stage id or
+ * "event.<transition id>".
  */
 int cs_model_n_cost_lines(const cs_model *model);
 int cs_model_cost_line_stage(const cs_model *model, int line);
+int cs_model_cost_line_transition(const cs_model *model, int line);
+cs_intervention cs_model_cost_line_intervention(const cs_model *model,
+                                                int line);
+const char *cs_model_cost_line_label(const cs_model *model, int line);
 double cs_model_unit_cost(const cs_model *model, int line, int month);
 double cs_model_deflator(const cs_model *model, int month);
 /* The calendar year in which month m's financial year starts (2019 for

@@ -236,6 +236,13 @@ typedef struct cs_transition {
     int trend_after; /* cs_trend_after */
     double trend_damping;
     int year_effect; /* index into cs_scenario.year_effects, or -1 */
+    /* A cost per child moved (cost: {per_child, inflation, intervention}):
+     * GBP at price-base prices, rising in cash by event_cost_inflation a
+     * year, counted as early or late intervention (an assessment, care
+     * proceedings); event_cost 0: none. */
+    double event_cost;
+    double event_cost_inflation;
+    cs_intervention event_intervention;
 } cs_transition;
 
 typedef enum cs_trend_after {

@@ -49,7 +49,7 @@ START_TEST(test_costs_match_hand_computation_across_april)
     cs_sim *sim = cs_sim_alloc(m);
     double stocks[6 * 3 * CS_AGES], costs[6 * 2], spend[6 * CS_N_SPEND];
     cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, NULL);
-    cs_costs_compute(m, stocks, NULL, costs, spend);
+    cs_costs_compute(m, stocks, NULL, NULL, costs, spend);
 
     const double care_month = 700.0 * 365.25 / 7 / 12; /* 3043.75 */
     for (int t = 0; t < 6; t++) {
@@ -114,18 +114,66 @@ START_TEST(test_spend_funding_spends_the_cash)
         ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
         cs_sim *sim = cs_sim_alloc(m);
         cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, NULL, capacity);
-        cs_costs_compute(m, stocks, capacity, costs, NULL);
+        cs_costs_compute(m, stocks, NULL, capacity, costs, NULL);
         const double want[3] = {100 * 100.0, 100e3, 50e3 + 25e3};
         for (int t = 0; t < 6; t++)
             ck_assert_msg(fabs(costs[2 * t] - want[pass]) < 1e-6,
                           "pass %d month %d: %.10g, expected %.10g", pass, t,
                           costs[2 * t], want[pass]);
         /* without the run's record: the places the model planned */
-        cs_costs_compute(m, stocks, NULL, costs, NULL);
+        cs_costs_compute(m, stocks, NULL, NULL, costs, NULL);
         ck_assert_double_eq_tol(costs[0], pass ? 100e3 : 100 * 100.0, 1e-6);
         cs_sim_free(sim);
         cs_model_free(m);
     }
+    free(sc);
+}
+END_TEST
+
+/*
+ * A cost per child moved: every referral costs 1,500 at 2019/20 prices,
+ * 10% more in cash a year, counted as late intervention: its line is the
+ * month's referrals (the transition's flow) times that, and the spend adds
+ * it; a transition without a cost has no line.
+ */
+START_TEST(test_cost_per_child_moved)
+{
+    cs_scenario *sc = test_scenario_new(2020, 1, 6);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int assess = test_add_stage(sc, "assessment", CS_INTERVENTION_NONE);
+    sc->price_base_year = 2019;
+    int referral = sc->n_transitions;
+    test_add_transition(sc, "referral", uni, 0, assess, 0, 0.6);
+    test_add_transition(sc, "closed", assess, 0, uni, 0, 6);
+    sc->transitions[referral].event_cost = 1500;
+    sc->transitions[referral].event_cost_inflation = 0.10;
+    sc->transitions[referral].event_intervention = CS_INTERVENTION_LATE;
+    sc->initial[uni][5] = 1000;
+    cs_model *m = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
+    ck_assert_int_eq(cs_model_n_cost_lines(m), 1);
+    ck_assert_int_eq(cs_model_cost_line_stage(m, 0), -1);
+    ck_assert_int_eq(cs_model_cost_line_transition(m, 0), referral);
+    ck_assert_str_eq(cs_model_cost_line_label(m, 0), "event.referral");
+    int nf = cs_model_n_flows(m);
+    double stocks[6 * 2 * CS_AGES], costs[6], spend[6 * CS_N_SPEND];
+    double *flows = calloc((size_t)6 * nf, sizeof *flows);
+    cs_sim *sim = cs_sim_alloc(m);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, flows, NULL);
+    cs_costs_compute(m, stocks, flows, NULL, costs, spend);
+    for (int t = 0; t < 6; t++) {
+        double moved = flows[t * nf + referral];
+        ck_assert(moved > 0);
+        double want = moved * 1500 * (t >= 3 ? 1.10 : 1.0);
+        ck_assert_double_eq_tol(costs[t], want, 1e-9 * want);
+        ck_assert_double_eq_tol(spend[t * CS_N_SPEND + CS_SPEND_LATE], want,
+                                1e-9 * want);
+        ck_assert(spend[t * CS_N_SPEND + CS_SPEND_EARLY] == 0);
+    }
+    free(flows);
+    cs_sim_free(sim);
+    cs_model_free(m);
     free(sc);
 }
 END_TEST
@@ -149,7 +197,7 @@ START_TEST(test_cost_is_children_times_unit_cost)
     double *stocks = calloc((size_t)30 * S * CS_AGES, sizeof *stocks);
     double *costs = calloc((size_t)30 * L, sizeof *costs);
     cs_sim_run(sim, CS_SIM_STOCHASTIC, 3, 1, stocks, NULL, NULL);
-    cs_costs_compute(m, stocks, NULL, costs, NULL);
+    cs_costs_compute(m, stocks, NULL, NULL, costs, NULL);
     for (int t = 0; t < 30; t++)
         for (int l = 0; l < L; l++) {
             int s = cs_model_cost_line_stage(m, l);
@@ -229,6 +277,7 @@ int main(void)
     TCase *tc = tcase_create("costs");
     tcase_add_test(tc, test_costs_match_hand_computation_across_april);
     tcase_add_test(tc, test_spend_funding_spends_the_cash);
+    tcase_add_test(tc, test_cost_per_child_moved);
     tcase_add_test(tc, test_cost_is_children_times_unit_cost);
     tcase_add_test(tc, test_npv_and_payback_by_hand);
     tcase_add_test(tc, test_payback_needs_a_lasting_sign_change);

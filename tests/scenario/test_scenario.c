@@ -1063,6 +1063,10 @@ static const struct bad_file {
      "{D}/budget-reserves-negative.yaml:36:13: budget.reserves: expected "
      "usable reserves in GBP (cash) >= 0 at the base date, found "
      "-1_000_000"},
+    {"budget-with-event-cost.yaml",
+     "{D}/budget-with-event-cost.yaml:35:3: budget: expected no cost per "
+     "child moved beside a budget, found one on transition 'referral': the "
+     "budget pays the late stages' children, not events (yet)"},
     {"duplicate-key.yaml",
      "{D}/duplicate-key.yaml:17:3: duplicate key 'total' (first at line 15)"},
     {"duration-not-open.yaml",
@@ -1087,6 +1091,14 @@ static const struct bad_file {
     {"entry-shares.yaml",
      "{D}/entry-shares.yaml:12:7: stages.looked_after.placements: expected "
      "entry shares summing to 1, found a sum of 0.95"},
+    {"event-cost-intervention.yaml",
+     "{D}/event-cost-intervention.yaml:24:44: "
+     "transitions.referral.cost.intervention: expected early or late, found "
+     "'middling'"},
+    {"event-cost-into-none.yaml",
+     "{D}/event-cost-into-none.yaml:25:11: transitions.referral.cost: "
+     "expected intervention: early or late beside per_child, found none, and "
+     "the stages it moves children into are not all early or all late"},
     {"extends-missing.yaml",
      "{D}/extends-missing.yaml:2:10: extends: cannot open "
      "'{D}/no-such-base.yaml': No such file or directory"},
@@ -1229,7 +1241,7 @@ static const struct bad_file {
     {"unknown-nested-key.yaml",
      "{D}/unknown-nested-key.yaml:23:5: unknown key 'rat' in "
      "transitions.referral; expected one of: label, from, to, rate, by_age, "
-     "by_duration, if_marked, sets, clears, trend, year_effect (did you mean "
+     "by_duration, if_marked, sets, clears, trend, year_effect, cost (did you mean "
      "'rate'?)"},
     {"unknown-top-key.yaml",
      "{D}/unknown-top-key.yaml:19:1: unknown key 'trasitions' in the scenario; "
