@@ -20,6 +20,7 @@ int cli_merge(int argc, char **argv);
 int cli_fit(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_backtest(int argc, char **argv);
+int cli_model(int argc, char **argv);
 
 /* Map a library status to an exit status. */
 int cli_exit_status(int cs_status);
