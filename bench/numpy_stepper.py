@@ -4,11 +4,16 @@ stepper, read from the compiled tables `cascade model --export` writes
 (docs/model-export.md): the plain reference bench/vs-numpy times cascade
 against, and (its expected path) what tests/model holds the export to.
 
-    python3 bench/numpy_stepper.py EXPORT_DIR [RUNS [SEED]]
+    python3 bench/numpy_stepper.py EXPORT_DIR [RUNS [SEED]] [--leavers-first]
 
 prints the deterministic path's children looked after at the horizon and
 the mean of RUNS stochastic runs. As a module: Model(dir).deterministic()
 and Model(dir).stochastic(rng) return stocks [month, stage, age].
+
+With leavers_first (Model(dir, leavers_first=True), `--leavers-first`)
+the moves are drawn in cascade's order of work: one vectorised binomial of
+how many leave every compartment, then one multinomial over the ways out
+for the compartments someone leaves (the same law).
 
 A month, as sim.c steps it (docs/model.md, "A month"): ageing (a twelfth
 of each age a year older, or everyone in April), the moves (one
@@ -39,7 +44,12 @@ class Model:
     """The tables of one export and the index arrays a vectorised month
     needs, built once."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, leavers_first=False):
+        # leavers_first: draw how many leave each compartment first (one
+        # vectorised binomial), then one multinomial over the ways out for
+        # the compartments someone leaves (cascade's order of work, in
+        # numpy); else one multinomial over staying and the ways out
+        self.leavers_first = leavers_first
         with open(os.path.join(directory, "manifest.json")) as f:
             self.manifest = json.load(f)
         man = self.manifest
@@ -84,7 +94,13 @@ class Model:
         self.slot_dest = np.where(self.slot >= 0, dest[np.maximum(self.slot, 0)], 0)
         self.slot_pending = np.where(self.slot >= 0,
                                      self.to_pending[np.maximum(self.slot, 0)], False)
-        self.moves = k > 1  # compartments with a way out
+        # leavers first: the chance of leaving and the ways out given it
+        self.q_leave = np.minimum(self.pmat[:, :, 1:].sum(axis=2), 1.0)
+        ways = self.pmat[:, :, 1:]
+        total = ways.sum(axis=2, keepdims=True)
+        self.ways = np.where(total > 0, ways / np.where(total > 0, total, 1), 0)
+        self.ways[:, :, 0] = np.where(total[:, :, 0] > 0, self.ways[:, :, 0], 1)
+        self.stay_dest = dest[first[:-1]]
         off = t["stage_offset"]
         self.capacity = [(j, int(s), int(off[s]), int(off[s + 1]))
                          for j, s in enumerate(t["capacity_stage"])]
@@ -187,6 +203,17 @@ class Model:
                                   weights=moved[~self.to_pending], minlength=n_c)
                 pending = np.bincount(self.dest[self.to_pending],
                                       weights=moved[self.to_pending], minlength=n_c)
+            elif self.leavers_first:
+                live = np.flatnonzero(state > 0)
+                n = state[live].astype(np.int64)
+                gone = rng.binomial(n, self.q_leave[e, live])
+                w = np.flatnonzero(gone)
+                drawn = rng.multinomial(gone[w], self.ways[e, live[w]]).astype(float)
+                d, p = self.slot_dest[live[w], 1:], self.slot_pending[live[w], 1:]
+                nxt = np.bincount(self.stay_dest[live], weights=(n - gone).astype(float),
+                                  minlength=n_c)
+                nxt += np.bincount(d[~p], weights=drawn[~p], minlength=n_c)
+                pending = np.bincount(d[p], weights=drawn[p], minlength=n_c)
             else:
                 # one multinomial call for every non-empty compartment
                 live = np.flatnonzero(state > 0)
@@ -221,10 +248,12 @@ class Model:
 
 
 def main(argv):
+    leavers_first = "--leavers-first" in argv
+    argv = [a for a in argv if a != "--leavers-first"]
     if len(argv) < 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    model = Model(argv[1])
+    model = Model(argv[1], leavers_first)
     runs = int(argv[2]) if len(argv) > 2 else 10
     seed = int(argv[3]) if len(argv) > 3 else 1
     print(f"deterministic: looked after at the horizon "
