@@ -37,17 +37,19 @@
 
 #define SUMMARY_BLOCK_BYTES ((size_t)192 * 1024 * 1024)
 
-/* Create a chunked, compressed float64 summary dataset with NaN fill. */
+/* Create a chunked float64 summary dataset with NaN fill, compressed as
+ * its scenario's runs are (cs_output_compresses). */
 static hid_t create_summary_dataset(hid_t group, const char *name, int rank,
                                     const hsize_t *shape, const hsize_t *chunk,
                                     const hid_t *scales,
                                     const char *const *labels,
-                                    const char *description)
+                                    const char *description, int compress)
 {
     const double nan = NAN;
     hid_t dataset = -1;
     hid_t space = H5Screate_simple(rank, shape, NULL);
-    hid_t dcpl = cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan);
+    hid_t dcpl =
+        cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan, compress);
     if (space >= 0 && dcpl >= 0)
         dataset = H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
                              dcpl, H5P_DEFAULT);
@@ -199,7 +201,8 @@ static int create_summary(cs_output *output, cs_output_scenario *scenario,
     *mean = create_summary_dataset(
         *group, "mean", 3, mean_shape, mean_chunk, mean_scales, mean_labels,
         "mean over runs of children in each stage and age at the end of "
-        "each month");
+        "each month",
+        cs_output_compresses(output, scenario->n_runs));
     if (*mean < 0) {
         *failed = "creating summary/mean";
         return CS_OK;
@@ -217,7 +220,8 @@ static int create_summary(cs_output *output, cs_output_scenario *scenario,
         quantile_labels,
         "sample quantiles over runs (R type 7: linear interpolation between "
         "order statistics) of children in each stage and age at the end of "
-        "each month, one row per level in the levels attribute");
+        "each month, one row per level in the levels attribute",
+        cs_output_compresses(output, scenario->n_runs));
     if (*quantiles < 0 ||
         cs_h5_attr_doubles(*quantiles, "levels", CS_N_QUANTILES,
                            cs_quantile_levels) < 0)
