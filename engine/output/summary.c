@@ -124,6 +124,16 @@ static void *summarise_job(void *arg)
 {
     const cell_job *j = arg;
     size_t n = (size_t)j->n_done;
+    if (n == 1) {
+        /* one run (a deterministic run, -n 1): its values are the mean and
+         * every quantile, exactly what GSL gives for one value */
+        for (size_t c = j->c0; c < j->c1; c++) {
+            j->mean[c] = j->block[c];
+            for (int q = 0; q < CS_N_QUANTILES; q++)
+                j->quantiles[(size_t)q * j->cells + c] = j->block[c];
+        }
+        return NULL;
+    }
     for (size_t c = j->c0; c < j->c1; c++) {
         for (size_t k = 0; k < n; k++)
             j->values[k] = j->block[k * j->cells + c];
