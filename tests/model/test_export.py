@@ -203,6 +203,9 @@ class Export(unittest.TestCase):
         with open(manifest, 'rb') as f:
             self.assertEqual(f.read(), before)
         self.assertFalse([e for e in os.listdir(out) if e.endswith('.tmp')])
+        r = run('model', '--help')
+        self.assertEqual(r.returncode, 0)
+        self.assertIn('--export', r.stdout)
         # --force replaces it
         r = run('model', '--export', '-o', out, '--force')
         self.assertEqual(r.returncode, 0, r.stderr)
