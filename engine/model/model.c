@@ -653,10 +653,29 @@ static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
     }
 }
 
+/* At most how many outcomes the compartments have: each one staying, and
+ * one a destination of each exit of its stage (fewer where an exit is
+ * impossible in every epoch). */
+static size_t outcome_bound(const cs_model *m, stage_exits *exits)
+{
+    const cs_scenario *sc = &m->scenario;
+    size_t bound = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        find_exits(sc, s, exits);
+        size_t per = 1;
+        for (int j = 0; j < exits->n; j++)
+            for (int l = 0; l < exits->n_dest[j]; l++)
+                per += exits->share[j][l] > 0;
+        bound += per * (size_t)(m->stage_offset[s + 1] - m->stage_offset[s]);
+    }
+    return bound;
+}
+
 /*
- * Fill the outcome table: two passes, count then fill. A compartment's
- * outcomes are the same in every epoch (a move is listed if it is possible
- * in any); their probabilities are stored per epoch.
+ * Fill the outcome table in one pass, into rows of `bound` outcomes an
+ * epoch, then close the rows up to the outcomes there are. A
+ * compartment's outcomes are the same in every epoch (a move is listed if
+ * it is possible in any); their probabilities are stored per epoch.
  */
 static int compile_outcomes(cs_model *m, cs_error *err)
 {
@@ -667,86 +686,77 @@ static int compile_outcomes(cs_model *m, cs_error *err)
     stage_exits *exits = malloc(sizeof *exits);
     int ne = m->n_epochs;
     double(*p)[CS_MAX_TRANSITIONS] = calloc((size_t)ne, sizeof *p);
-    if (!m->first_outcome || !epochs || !exits || !p) {
+    size_t bound = exits ? outcome_bound(m, exits) : 0;
+    if (m->first_outcome && epochs && exits && p) {
+        m->outcome_p = malloc(bound * (size_t)ne * sizeof *m->outcome_p);
+        m->outcome_dest = calloc(bound, sizeof *m->outcome_dest);
+        m->outcome_flow = calloc(bound, sizeof *m->outcome_flow);
+    }
+    if (!m->first_outcome || !epochs || !exits || !p || !m->outcome_p ||
+        !m->outcome_dest || !m->outcome_flow) {
         free(epochs);
         free(exits);
         free(p);
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
 
-    for (int pass = 0; pass < 2; pass++) {
-        int n = 0;
-        for (int s = 0; s < sc->n_stages; s++) {
-            find_exits(sc, s, exits);
-            for (int a = 0; a < CS_AGES; a++)
-                for (int d = 0; d < m->n_dur[s]; d++)
-                    for (int k = 0; k < m->n_mark_sets; k++) {
-                        int c = cs_compartment(m, s, a, d, k);
-                        if (pass == 0)
-                            m->first_outcome[c] = n;
-                        assert(pass == 0 || m->first_outcome[c] == n);
-                        exit_probabilities(sc, exits, epochs, ne, a, d,
-                                           (unsigned)k, p);
-                        int first = n++;
-                        for (int j = 0; j < exits->n; j++) {
-                            int possible = 0;
-                            for (int e = 0; e < ne; e++)
-                                possible |= p[e][j] > 0;
-                            if (!possible)
+    size_t n = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        find_exits(sc, s, exits);
+        for (int a = 0; a < CS_AGES; a++)
+            for (int d = 0; d < m->n_dur[s]; d++)
+                for (int k = 0; k < m->n_mark_sets; k++) {
+                    int c = cs_compartment(m, s, a, d, k);
+                    m->first_outcome[c] = (int)n;
+                    exit_probabilities(sc, exits, epochs, ne, a, d, (unsigned)k,
+                                       p);
+                    size_t first = n++;
+                    for (int j = 0; j < exits->n; j++) {
+                        int possible = 0;
+                        for (int e = 0; e < ne; e++)
+                            possible |= p[e][j] > 0;
+                        if (!possible)
+                            continue;
+                        int i = exits->transition[j];
+                        const cs_transition *t = &sc->transitions[i];
+                        unsigned k2 =
+                            ((unsigned)k | t->sets_marks) & ~t->clears_marks;
+                        for (int l = 0; l < exits->n_dest[j]; l++) {
+                            double share = exits->share[j][l];
+                            if (share <= 0)
                                 continue;
-                            int i = exits->transition[j];
-                            const cs_transition *t = &sc->transitions[i];
-                            unsigned k2 = ((unsigned)k | t->sets_marks) &
-                                          ~t->clears_marks;
-                            for (int l = 0; l < exits->n_dest[j]; l++) {
-                                double share = exits->share[j][l];
-                                if (share <= 0)
-                                    continue;
-                                if (pass == 1) {
-                                    for (int e = 0; e < ne; e++)
-                                        m->outcome_p[(size_t)e * m->n_outcomes +
-                                                     n] = p[e][j] * share;
-                                    m->outcome_dest[n] = cs_compartment(
-                                        m, exits->leaf[j][l], a, 0, (int)k2);
-                                    m->outcome_flow[n] = i;
-                                }
-                                n++;
-                            }
+                            assert(n < bound);
+                            for (int e = 0; e < ne; e++)
+                                m->outcome_p[(size_t)e * bound + n] =
+                                    p[e][j] * share;
+                            m->outcome_dest[n] = cs_compartment(
+                                m, exits->leaf[j][l], a, 0, (int)k2);
+                            m->outcome_flow[n] = i;
+                            n++;
                         }
-                        if (pass == 1) {
-                            int d2 = d + 1 < m->n_dur[s] ? d + 1 : d;
-                            for (int e = 0; e < ne; e++) {
-                                double *pe =
-                                    m->outcome_p + (size_t)e * m->n_outcomes;
-                                double stay = 1;
-                                for (int o = first + 1; o < n; o++)
-                                    stay -= pe[o];
-                                pe[first] = stay > 0 ? stay : 0;
-                            }
-                            m->outcome_dest[first] =
-                                cs_compartment(m, s, a, d2, k);
-                            m->outcome_flow[first] = -1;
-                        }
-                        if (n - first > m->max_outcomes)
-                            m->max_outcomes = n - first;
                     }
-        }
-        if (pass == 0) {
-            m->first_outcome[nc] = n;
-            m->n_outcomes = n;
-            m->outcome_p =
-                malloc((size_t)n * (size_t)ne * sizeof *m->outcome_p);
-            m->outcome_dest = calloc((size_t)n, sizeof *m->outcome_dest);
-            m->outcome_flow = calloc((size_t)n, sizeof *m->outcome_flow);
-            if (!m->outcome_p || !m->outcome_dest || !m->outcome_flow) {
-                free(p);
-                free(epochs);
-                free(exits);
-                return cs_error_set(err, CS_ENOMEM,
-                                    "out of memory compiling model");
-            }
-        }
+                    int d2 = d + 1 < m->n_dur[s] ? d + 1 : d;
+                    for (int e = 0; e < ne; e++) {
+                        double *pe = m->outcome_p + (size_t)e * bound;
+                        double stay = 1;
+                        for (size_t o = first + 1; o < n; o++)
+                            stay -= pe[o];
+                        pe[first] = stay > 0 ? stay : 0;
+                    }
+                    m->outcome_dest[first] = cs_compartment(m, s, a, d2, k);
+                    m->outcome_flow[first] = -1;
+                    if ((int)(n - first) > m->max_outcomes)
+                        m->max_outcomes = (int)(n - first);
+                }
     }
+    assert(n <= bound && n <= (size_t)INT32_MAX);
+    m->first_outcome[nc] = (int)n;
+    m->n_outcomes = (int)n;
+    /* rows of n: row e moves left from e bound to e n (memmove: they may
+     * overlap; row e never reaches row e + 1's start) */
+    for (int e = 1; e < ne && n < bound; e++)
+        memmove(m->outcome_p + (size_t)e * n, m->outcome_p + (size_t)e * bound,
+                n * sizeof *m->outcome_p);
     free(p);
     free(epochs);
     free(exits);
