@@ -22,6 +22,7 @@ int cli_init(int argc, char **argv);
 int cli_backtest(int argc, char **argv);
 int cli_goal_seek(int argc, char **argv, const char *command_line);
 int cli_grid(int argc, char **argv, const char *command_line);
+int cli_model(int argc, char **argv);
 
 /* Map a library status to an exit status. */
 int cli_exit_status(int cs_status);

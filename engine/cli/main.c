@@ -52,6 +52,10 @@ static void usage(FILE *to)
             "  backtest  how well fitting and forecasting would have done on "
             "the years\n"
             "            an area already knows, beside naive benchmarks\n"
+            "  model     what a scenario compiles to; --export writes the "
+            "compiled tables\n"
+            "            (NumPy .npy files and a JSON manifest) for other "
+            "programs\n"
             "\n"
             "Run 'cascade COMMAND --help' for a command's options.\n");
 }
@@ -180,6 +184,8 @@ int main(int argc, char **argv)
         return cli_summary(argc - 1, argv + 1);
     if (!strcmp(command, "export"))
         return cli_export(argc - 1, argv + 1);
+    if (!strcmp(command, "model"))
+        return cli_model(argc - 1, argv + 1);
     if (!strcmp(command, "sensitivity"))
         return cli_sensitivity(argc - 1, argv + 1);
     fprintf(stderr, "cascade: unknown command '%s'\n", command);

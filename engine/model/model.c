@@ -627,41 +627,134 @@ static void rate_levers_at(const cs_scenario *sc, const cs_model *m, int t,
     }
 }
 
+/* Do two months' rate levers agree for the first nt transitions (the only
+ * ones rate_levers_at fills)? Bytes, as memcmp: the year factors first,
+ * where epochs usually differ. */
+static int same_levers(const rate_levers *a, const rate_levers *b, int nt)
+{
+    size_t rows = (size_t)nt * sizeof a->multiply[0];
+    return memcmp(a->year, b->year, (size_t)nt * sizeof a->year[0]) == 0 &&
+           memcmp(a->multiply, b->multiply, rows) == 0 &&
+           memcmp(a->add, b->add, rows) == 0;
+}
+
 /* Assign every month an epoch; returns the epochs' signatures (malloc'd,
  * m->n_epochs of them) or NULL. */
 static rate_levers *compile_epochs(cs_model *m)
 {
     const cs_scenario *sc = &m->scenario;
-    rate_levers *epochs = NULL, now;
+    rate_levers *epochs = NULL, *now = malloc(sizeof *now);
     m->epoch_of_month = calloc((size_t)m->n_months, sizeof *m->epoch_of_month);
-    if (!m->epoch_of_month)
+    if (!m->epoch_of_month || !now) {
+        free(now);
         return NULL;
+    }
     for (int t = 0; t < m->n_months; t++) {
-        memset(&now, 0, sizeof now);
-        rate_levers_at(sc, m, t, &now);
+        rate_levers_at(sc, m, t, now);
         int e = 0;
-        while (e < m->n_epochs && memcmp(&epochs[e], &now, sizeof now) != 0)
+        while (e < m->n_epochs &&
+               !same_levers(&epochs[e], now, sc->n_transitions))
             e++;
         if (e == m->n_epochs) {
             rate_levers *grown =
                 realloc(epochs, (size_t)(e + 1) * sizeof *epochs);
             if (!grown) {
                 free(epochs);
+                free(now);
                 return NULL;
             }
             epochs = grown;
-            epochs[e] = now;
+            epochs[e] = *now;
             m->n_epochs++;
         }
         m->epoch_of_month[t] = e;
     }
+    free(now);
     return epochs;
 }
 
 /*
- * Fill the outcome table: two passes, count then fill. A compartment's
- * outcomes are the same in every epoch (a move is listed if it is possible
- * in any); their probabilities are stored per epoch.
+ * The transitions out of one leaf stage that lead somewhere, in scenario
+ * order, with their destinations: the same for every compartment of the
+ * stage, so found once a stage rather than once a compartment and epoch.
+ */
+typedef struct stage_exits {
+    int n;
+    int transition[CS_MAX_TRANSITIONS];
+    int n_dest[CS_MAX_TRANSITIONS];
+    int leaf[CS_MAX_TRANSITIONS][CS_MAX_STAGES];
+    double share[CS_MAX_TRANSITIONS][CS_MAX_STAGES];
+} stage_exits;
+
+static void find_exits(const cs_scenario *sc, int s, stage_exits *x)
+{
+    x->n = 0;
+    for (int i = 0; i < sc->n_transitions; i++) {
+        const cs_transition *t = &sc->transitions[i];
+        if (!leaves_stage(sc, t, s))
+            continue;
+        int j = x->n;
+        x->n_dest[j] = destinations(sc, t, s, x->leaf[j], x->share[j]);
+        if (x->n_dest[j] == 0)
+            continue;
+        x->transition[j] = i;
+        x->n++;
+    }
+}
+
+/*
+ * The monthly probabilities p[e][i] of the stage's exits i (x->transition)
+ * for a child of age a, months-in-stage slot d and marks k in every epoch:
+ * cs_competing_monthly over the exits alone, which gives the very same
+ * numbers as over all transitions with the others' rates 0 (adding a zero
+ * changes no sum).
+ */
+static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
+                               const rate_levers *epochs, int ne, int a, int d,
+                               unsigned k, double (*p)[CS_MAX_TRANSITIONS])
+{
+    double age[CS_MAX_TRANSITIONS], factor[CS_MAX_TRANSITIONS];
+    double rates[CS_MAX_TRANSITIONS];
+    for (int j = 0; j < x->n; j++) {
+        const cs_transition *t = &sc->transitions[x->transition[j]];
+        age[j] = age_rate(t, a);
+        factor[j] = other_factors(sc, t, d, k);
+    }
+    for (int e = 0; e < ne; e++) {
+        for (int j = 0; j < x->n; j++) {
+            int i = x->transition[j];
+            double base =
+                age[j] * epochs[e].year[i] * epochs[e].multiply[i][a] +
+                epochs[e].add[i][a];
+            rates[j] = base > 0 ? base * factor[j] : 0;
+        }
+        cs_competing_monthly(x->n, rates, p[e]);
+    }
+}
+
+/* At most how many outcomes the compartments have: each one staying, and
+ * one a destination of each exit of its stage (fewer where an exit is
+ * impossible in every epoch). */
+static size_t outcome_bound(const cs_model *m, stage_exits *exits)
+{
+    const cs_scenario *sc = &m->scenario;
+    size_t bound = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        find_exits(sc, s, exits);
+        size_t per = 1;
+        for (int j = 0; j < exits->n; j++)
+            for (int l = 0; l < exits->n_dest[j]; l++)
+                per += exits->share[j][l] > 0;
+        bound += per * (size_t)(m->stage_offset[s + 1] - m->stage_offset[s]);
+    }
+    return bound;
+}
+
+/*
+ * Fill the outcome table in one pass, into rows of `bound` outcomes an
+ * epoch, then close the rows up to the outcomes there are. A
+ * compartment's outcomes are the same in every epoch (a move is listed if
+ * it is possible in any); their probabilities are stored per epoch.
  */
 static int compile_outcomes(cs_model *m, cs_error *err)
 {
@@ -669,106 +762,83 @@ static int compile_outcomes(cs_model *m, cs_error *err)
     int nc = m->n_compartments;
     m->first_outcome = calloc((size_t)nc + 1, sizeof *m->first_outcome);
     rate_levers *epochs = compile_epochs(m);
-    if (!m->first_outcome || !epochs) {
-        free(epochs);
-        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
-    }
-    int ne = m->n_epochs, nt = sc->n_transitions;
-    double rates[CS_MAX_TRANSITIONS];
+    stage_exits *exits = malloc(sizeof *exits);
+    int ne = m->n_epochs;
     double(*p)[CS_MAX_TRANSITIONS] = calloc((size_t)ne, sizeof *p);
-    if (!p) {
+    size_t bound = exits ? outcome_bound(m, exits) : 0;
+    if (m->first_outcome && epochs && exits && p) {
+        m->outcome_p = malloc(bound * (size_t)ne * sizeof *m->outcome_p);
+        m->outcome_dest = calloc(bound, sizeof *m->outcome_dest);
+        m->outcome_flow = calloc(bound, sizeof *m->outcome_flow);
+    }
+    if (!m->first_outcome || !epochs || !exits || !p || !m->outcome_p ||
+        !m->outcome_dest || !m->outcome_flow) {
         free(epochs);
+        free(exits);
+        free(p);
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
-    int leaf[CS_MAX_STAGES];
-    double share[CS_MAX_STAGES];
 
-    for (int pass = 0; pass < 2; pass++) {
-        int n = 0;
-        for (int s = 0; s < sc->n_stages; s++)
-            for (int a = 0; a < CS_AGES; a++)
-                for (int d = 0; d < m->n_dur[s]; d++)
-                    for (int k = 0; k < m->n_mark_sets; k++) {
-                        int c = cs_compartment(m, s, a, d, k);
-                        if (pass == 0)
-                            m->first_outcome[c] = n;
-                        assert(pass == 0 || m->first_outcome[c] == n);
-                        for (int e = 0; e < ne; e++) {
-                            for (int i = 0; i < nt; i++) {
-                                const cs_transition *t = &sc->transitions[i];
-                                rates[i] = 0;
-                                if (!leaves_stage(sc, t, s) ||
-                                    destinations(sc, t, s, leaf, share) == 0)
-                                    continue;
-                                double base = age_rate(t, a) *
-                                                  epochs[e].year[i] *
-                                                  epochs[e].multiply[i][a] +
-                                              epochs[e].add[i][a];
-                                rates[i] =
-                                    base > 0 ? base * other_factors(sc, t, d,
-                                                                    (unsigned)k)
-                                             : 0;
-                            }
-                            cs_competing_monthly(nt, rates, p[e]);
-                        }
-                        int first = n++;
-                        for (int i = 0; i < nt; i++) {
-                            int possible = 0;
-                            for (int e = 0; e < ne; e++)
-                                possible |= p[e][i] > 0;
-                            if (!possible)
+    size_t n = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        find_exits(sc, s, exits);
+        for (int a = 0; a < CS_AGES; a++)
+            for (int d = 0; d < m->n_dur[s]; d++)
+                for (int k = 0; k < m->n_mark_sets; k++) {
+                    int c = cs_compartment(m, s, a, d, k);
+                    m->first_outcome[c] = (int)n;
+                    exit_probabilities(sc, exits, epochs, ne, a, d, (unsigned)k,
+                                       p);
+                    size_t first = n++;
+                    for (int j = 0; j < exits->n; j++) {
+                        int possible = 0;
+                        for (int e = 0; e < ne; e++)
+                            possible |= p[e][j] > 0;
+                        if (!possible)
+                            continue;
+                        int i = exits->transition[j];
+                        const cs_transition *t = &sc->transitions[i];
+                        unsigned k2 =
+                            ((unsigned)k | t->sets_marks) & ~t->clears_marks;
+                        for (int l = 0; l < exits->n_dest[j]; l++) {
+                            double share = exits->share[j][l];
+                            if (share <= 0)
                                 continue;
-                            const cs_transition *t = &sc->transitions[i];
-                            unsigned k2 = ((unsigned)k | t->sets_marks) &
-                                          ~t->clears_marks;
-                            int nd = destinations(sc, t, s, leaf, share);
-                            for (int j = 0; j < nd; j++) {
-                                if (share[j] <= 0)
-                                    continue;
-                                if (pass == 1) {
-                                    for (int e = 0; e < ne; e++)
-                                        m->outcome_p[(size_t)e * m->n_outcomes +
-                                                     n] = p[e][i] * share[j];
-                                    m->outcome_dest[n] = cs_compartment(
-                                        m, leaf[j], a, 0, (int)k2);
-                                    m->outcome_flow[n] = i;
-                                }
-                                n++;
-                            }
+                            assert(n < bound);
+                            for (int e = 0; e < ne; e++)
+                                m->outcome_p[(size_t)e * bound + n] =
+                                    p[e][j] * share;
+                            m->outcome_dest[n] = cs_compartment(
+                                m, exits->leaf[j][l], a, 0, (int)k2);
+                            m->outcome_flow[n] = i;
+                            n++;
                         }
-                        if (pass == 1) {
-                            int d2 = d + 1 < m->n_dur[s] ? d + 1 : d;
-                            for (int e = 0; e < ne; e++) {
-                                double *pe =
-                                    m->outcome_p + (size_t)e * m->n_outcomes;
-                                double stay = 1;
-                                for (int o = first + 1; o < n; o++)
-                                    stay -= pe[o];
-                                pe[first] = stay > 0 ? stay : 0;
-                            }
-                            m->outcome_dest[first] =
-                                cs_compartment(m, s, a, d2, k);
-                            m->outcome_flow[first] = -1;
-                        }
-                        if (n - first > m->max_outcomes)
-                            m->max_outcomes = n - first;
                     }
-        if (pass == 0) {
-            m->first_outcome[nc] = n;
-            m->n_outcomes = n;
-            m->outcome_p = calloc((size_t)n * (size_t)ne, sizeof *m->outcome_p);
-            m->outcome_dest = calloc((size_t)n, sizeof *m->outcome_dest);
-            m->outcome_flow = calloc((size_t)n, sizeof *m->outcome_flow);
-            if (!m->outcome_p || !m->outcome_dest || !m->outcome_flow) {
-                free(p);
-                free(epochs);
-                return cs_error_set(err, CS_ENOMEM,
-                                    "out of memory compiling model");
-            }
-        }
+                    int d2 = d + 1 < m->n_dur[s] ? d + 1 : d;
+                    for (int e = 0; e < ne; e++) {
+                        double *pe = m->outcome_p + (size_t)e * bound;
+                        double stay = 1;
+                        for (size_t o = first + 1; o < n; o++)
+                            stay -= pe[o];
+                        pe[first] = stay > 0 ? stay : 0;
+                    }
+                    m->outcome_dest[first] = cs_compartment(m, s, a, d2, k);
+                    m->outcome_flow[first] = -1;
+                    if ((int)(n - first) > m->max_outcomes)
+                        m->max_outcomes = (int)(n - first);
+                }
     }
+    assert(n <= bound && n <= (size_t)INT32_MAX);
+    m->first_outcome[nc] = (int)n;
+    m->n_outcomes = (int)n;
+    /* rows of n: row e moves left from e bound to e n (memmove: they may
+     * overlap; row e never reaches row e + 1's start) */
+    for (int e = 1; e < ne && n < bound; e++)
+        memmove(m->outcome_p + (size_t)e * n, m->outcome_p + (size_t)e * bound,
+                n * sizeof *m->outcome_p);
     free(p);
     free(epochs);
+    free(exits);
     return CS_OK;
 }
 

@@ -193,12 +193,26 @@ static hid_t write_dataset_1d(hid_t parent, const char *name, hid_t file_type,
         return -1;
     hid_t dataset = H5Dcreate2(parent, name, file_type, space, H5P_DEFAULT,
                                H5P_DEFAULT, H5P_DEFAULT);
+    /* A type conversion buffer the size of the data: HDF5's default is
+     * 1 MiB, zeroed on every write that converts (variable-length
+     * strings), which cost a small file more than all its numbers. */
+    size_t size = (size_t)(n > 0 ? n : 1) * 2 *
+                  (H5Tget_size(file_type) > H5Tget_size(mem_type)
+                       ? H5Tget_size(file_type)
+                       : H5Tget_size(mem_type));
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl >= 0 &&
+        H5Pset_buffer(dxpl, size < 4096 ? 4096 : size, NULL, NULL) < 0) {
+        cs_h5_close(dxpl);
+        dxpl = -1;
+    }
     if (dataset >= 0 && n > 0 &&
-        H5Dwrite(dataset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) <
-            0) {
+        (dxpl < 0 ||
+         H5Dwrite(dataset, mem_type, H5S_ALL, H5S_ALL, dxpl, values) < 0)) {
         cs_h5_close(dataset);
         dataset = -1;
     }
+    cs_h5_close(dxpl);
     cs_h5_close(space);
     return dataset;
 }
@@ -234,7 +248,7 @@ hid_t cs_h5_dataset_doubles(hid_t parent, const char *name, int n,
 }
 
 hid_t cs_h5_chunked_dcpl(int rank, const hsize_t *chunk, hid_t fill_type,
-                         const void *fill)
+                         const void *fill, int compress)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (dcpl < 0)
@@ -242,6 +256,8 @@ hid_t cs_h5_chunked_dcpl(int rank, const hsize_t *chunk, hid_t fill_type,
     if (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
         H5Pset_fill_value(dcpl, fill_type, fill) < 0)
         goto fail;
+    if (!compress)
+        return dcpl;
     /* Shuffle groups the bytes of each float64 by significance, so the
      * exponent bytes of similar counts compress well with deflate. */
     if (H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0 && H5Pset_shuffle(dcpl) < 0)

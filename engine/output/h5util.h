@@ -60,11 +60,11 @@ hid_t cs_h5_dataset_doubles(hid_t parent, const char *name, int n,
 
 /*
  * A dataset-creation property list for a chunked dataset with the given
- * chunk shape, shuffle + deflate level 4 when the filters are available,
- * and fill value *fill of memory type fill_type.
+ * chunk shape and fill value *fill of memory type fill_type; with compress,
+ * shuffle + deflate level 4 when the filters are available.
  */
 hid_t cs_h5_chunked_dcpl(int rank, const hsize_t *chunk, hid_t fill_type,
-                         const void *fill);
+                         const void *fill, int compress);
 
 /*
  * Read a 1-D string dataset (variable- or fixed-length) into n malloc'd

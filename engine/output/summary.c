@@ -37,17 +37,19 @@
 
 #define SUMMARY_BLOCK_BYTES ((size_t)192 * 1024 * 1024)
 
-/* Create a chunked, compressed float64 summary dataset with NaN fill. */
+/* Create a chunked float64 summary dataset with NaN fill, compressed as
+ * its scenario's runs are (cs_output_compresses). */
 static hid_t create_summary_dataset(hid_t group, const char *name, int rank,
                                     const hsize_t *shape, const hsize_t *chunk,
                                     const hid_t *scales,
                                     const char *const *labels,
-                                    const char *description)
+                                    const char *description, int compress)
 {
     const double nan = NAN;
     hid_t dataset = -1;
     hid_t space = H5Screate_simple(rank, shape, NULL);
-    hid_t dcpl = cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan);
+    hid_t dcpl =
+        cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan, compress);
     if (space >= 0 && dcpl >= 0)
         dataset = H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
                              dcpl, H5P_DEFAULT);
@@ -122,6 +124,16 @@ static void *summarise_job(void *arg)
 {
     const cell_job *j = arg;
     size_t n = (size_t)j->n_done;
+    if (n == 1) {
+        /* one run (a deterministic run, -n 1): its values are the mean and
+         * every quantile, exactly what GSL gives for one value */
+        for (size_t c = j->c0; c < j->c1; c++) {
+            j->mean[c] = j->block[c];
+            for (int q = 0; q < CS_N_QUANTILES; q++)
+                j->quantiles[(size_t)q * j->cells + c] = j->block[c];
+        }
+        return NULL;
+    }
     for (size_t c = j->c0; c < j->c1; c++) {
         for (size_t k = 0; k < n; k++)
             j->values[k] = j->block[k * j->cells + c];
@@ -199,7 +211,8 @@ static int create_summary(cs_output *output, cs_output_scenario *scenario,
     *mean = create_summary_dataset(
         *group, "mean", 3, mean_shape, mean_chunk, mean_scales, mean_labels,
         "mean over runs of children in each stage and age at the end of "
-        "each month");
+        "each month",
+        cs_output_compresses(output, scenario->n_runs));
     if (*mean < 0) {
         *failed = "creating summary/mean";
         return CS_OK;
@@ -217,7 +230,8 @@ static int create_summary(cs_output *output, cs_output_scenario *scenario,
         quantile_labels,
         "sample quantiles over runs (R type 7: linear interpolation between "
         "order statistics) of children in each stage and age at the end of "
-        "each month, one row per level in the levels attribute");
+        "each month, one row per level in the levels attribute",
+        cs_output_compresses(output, scenario->n_runs));
     if (*quantiles < 0 ||
         cs_h5_attr_doubles(*quantiles, "levels", CS_N_QUANTILES,
                            cs_quantile_levels) < 0)

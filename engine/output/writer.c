@@ -926,12 +926,14 @@ static int check_scenario_name(const cs_output *output, const char *name,
 static hid_t create_runs_dataset(hid_t group, const char *name, int rank,
                                  const hsize_t *shape, const hsize_t *chunk,
                                  const hid_t *scales, const char *const *labels,
-                                 const char *units, const char *description)
+                                 const char *units, const char *description,
+                                 int compress)
 {
     const double nan = NAN;
     hid_t dataset = -1;
     hid_t space = H5Screate_simple(rank, shape, NULL);
-    hid_t dcpl = cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan);
+    hid_t dcpl =
+        cs_h5_chunked_dcpl(rank, chunk, H5T_NATIVE_DOUBLE, &nan, compress);
     /* No chunk cache: a run covers whole chunks, so caching gains nothing;
      * without it each run is compressed and written in cs_output_write_run,
      * memory stays flat, and a full disk is reported for the run it hit. */
@@ -1158,7 +1160,8 @@ static int add_scenario(cs_output *output, const char *name,
         d->scales[0] = run_scale;
         *d->handle = create_runs_dataset(scenario->group, d->name, d->rank,
                                          d->shape, d->chunk, d->scales,
-                                         d->labels, d->units, d->description);
+                                         d->labels, d->units, d->description,
+                                         cs_output_compresses(output, n_runs));
         if (*d->handle < 0)
             failed = d->name;
     }
@@ -1393,7 +1396,8 @@ int cs_output_add_parameters(cs_output *output, int scenario_index, int n,
             "the parameter's own units (as in the scenario file)",
             drawn ? "each run's draw of each uncertain parameter"
                   : "each run's value of each uncertain parameter: its mean "
-                    "(run without parameter uncertainty)");
+                    "(run without parameter uncertainty)",
+            cs_output_compresses(output, scenario->n_runs));
         scenario->n_params = n;
         if (scenario->params < 0)
             failed = "params";

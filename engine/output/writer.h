@@ -67,6 +67,23 @@ struct cs_output {
 };
 
 /*
+ * Whether a scenario of n_runs runs is stored compressed (shuffle and
+ * deflate on its per-run datasets and its summaries): only when its runs
+ * hold more than CS_OUTPUT_COMPRESS_MIN_BYTES uncompressed. A small file
+ * (a deterministic run, a one-run forecast, a few runs) is written faster
+ * without, and its size hardly matters; deflate's set-up for each chunk
+ * and the work on counts that do not repeat cost a one-run file more than
+ * stepping the run (bench/RESULTS.md). Every slice of an n-run batch
+ * decides alike, so slices still merge.
+ */
+#define CS_OUTPUT_COMPRESS_MIN_BYTES ((uint64_t)4 << 20)
+static inline int cs_output_compresses(const cs_output *output, int n_runs)
+{
+    return (uint64_t)n_runs * output->run_values * sizeof(double) >
+           CS_OUTPUT_COMPRESS_MIN_BYTES;
+}
+
+/*
  * Create <scenario>/summary/{mean,quantiles} from the runs marked done in
  * run_done. Defined in summary.c.
  */

@@ -24,12 +24,14 @@
 
 struct cs_sim {
     const cs_model *model;
-    double *now, *next;  /* children per compartment */
-    double *pending;     /* arrivals at stages with capacity, not yet let in */
-    unsigned int *drawn; /* multinomial counts, max_outcomes of them */
-    double *tail;        /* cs_sample_place's scratch, max_outcomes */
-    gsl_rng *rng;        /* the plain twin's and the other draws' stream */
-    cs_stream stream;    /* the fast sampler's */
+    double *now, *next;   /* children per compartment */
+    double *pending;      /* arrivals at stages with capacity, not yet let in */
+    unsigned int *drawn;  /* multinomial counts, max_outcomes of them */
+    double *tail;         /* cs_sample_place's scratch, max_outcomes */
+    unsigned char *waits; /* [outcome] 1: a move into a stage with places,
+                             whose children wait there (arrive) */
+    gsl_rng *rng;         /* the plain twin's and the other draws' stream */
+    cs_stream stream;     /* the fast sampler's */
     cs_sim_sampler sampler;
     /* the fast sampler's per-epoch table, filled the first time a month of
      * the epoch is stepped and kept (it depends on the model only):
@@ -73,6 +75,13 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->pending = calloc(nc, sizeof *sim->pending);
     sim->drawn = calloc((size_t)model->max_outcomes + 1, sizeof *sim->drawn);
     sim->tail = calloc((size_t)model->max_outcomes + 1, sizeof *sim->tail);
+    sim->waits = calloc((size_t)model->n_outcomes, 1);
+    for (int c = 0; sim->waits && c < model->n_compartments; c++)
+        for (int o = model->first_outcome[c] + 1;
+             o < model->first_outcome[c + 1]; o++) {
+            int d = model->outcome_dest[o];
+            sim->waits[o] = model->overflow_dest[d] != d;
+        }
     sim->rng = gsl_rng_alloc(cs_rng_philox);
     /* not touched (so not paid for) until a stochastic run needs it */
     sim->leave = malloc((size_t)model->n_epochs * nc * 2 * sizeof *sim->leave);
@@ -82,8 +91,8 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->first_block = calloc(nc * 4, sizeof *sim->first_block);
     sim->sampler = CS_SIM_SAMPLER_FAST;
     if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
-        !sim->rng || !sim->leave || !sim->leave_ready || !sim->listed ||
-        !sim->substream || !sim->first_block) {
+        !sim->waits || !sim->rng || !sim->leave || !sim->leave_ready ||
+        !sim->listed || !sim->substream || !sim->first_block) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -99,6 +108,7 @@ void cs_sim_free(cs_sim *sim)
     free(sim->pending);
     free(sim->drawn);
     free(sim->tail);
+    free(sim->waits);
     free(sim->leave);
     free(sim->leave_ready);
     free(sim->age_of);
@@ -457,20 +467,23 @@ static void move_expected(cs_sim *sim, int t, double *flows)
     const cs_model *m = sim->model;
     const double *p =
         m->outcome_p + (size_t)m->epoch_of_month[t] * (size_t)m->n_outcomes;
+    const int *dest = m->outcome_dest, *flow = m->outcome_flow;
+    double *next = sim->next, *pending = sim->pending;
     for (int c = 0; c < m->n_compartments; c++) {
         double n = sim->now[c];
         if (n == 0)
             continue;
-        for (int o = m->first_outcome[c]; o < m->first_outcome[c + 1]; o++) {
+        int o = m->first_outcome[c], end = m->first_outcome[c + 1];
+        assert(flow[o] < 0 && !sim->waits[o]);
+        next[dest[o]] += n * p[o]; /* stayers keep their place */
+        for (o++; o < end; o++) {
             double moved = n * p[o];
-            if (o == m->first_outcome[c]) /* stayers keep their place */
-                sim->next[m->outcome_dest[o]] += moved;
-            else
-                arrive(sim, m->outcome_dest[o], moved);
-            if (m->outcome_flow[o] >= 0 && flows)
-                flows[m->outcome_flow[o]] += moved;
+            assert(flow[o] >= 0);
+            (sim->waits[o] ? pending : next)[dest[o]] += moved; /* arrive */
+            if (flows)
+                flows[flow[o]] += moved;
             if (sim->month_ages)
-                by_age(sim, m->outcome_flow[o], sim->age_of[c], moved);
+                by_age(sim, flow[o], sim->age_of[c], moved);
         }
     }
 }

@@ -138,6 +138,20 @@ double cs_model_transition_probability_at(const cs_model *model, int month,
 double cs_transition_year_factor(const cs_scenario *scenario, int transition,
                                  int fy);
 
+/*
+ * Write the compiled tables to directory dir (made if missing) for other
+ * programs: one NumPy .npy file per table (compartments, the outcome table
+ * of every epoch, ageing, births, migration, arrivals, capacity,
+ * programmes, costs, the initial state) and manifest.json describing the
+ * model and each table (docs/model-export.md). Each file is written under
+ * a temporary name and renamed into place, the manifest last. An existing
+ * export (dir/manifest.json) is replaced only when replace is non-zero.
+ * CS_OK; CS_EINPUT (dir is a file, cannot be made, or holds an export not
+ * to be replaced); CS_EIO; CS_ENOMEM.
+ */
+int cs_model_export(const cs_model *model, const char *dir, int replace,
+                    cs_error *err);
+
 /* Competing hazards: monthly probabilities p[i] of n annual rates r[i]
  * (the formula above). Exposed for testing and reuse. */
 void cs_competing_monthly(int n, const double *rates, double *p);

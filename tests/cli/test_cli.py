@@ -275,6 +275,23 @@ class OutputFile(Workdir):
         self.assertEqual(r.returncode, 0, r.stderr)
         return out
 
+    def test_files_over_4_mib_uncompressed_are_compressed(self):
+        # 260 runs of about 20 kB (5 MiB) uncompressed: shuffle + gzip 4 on
+        # every per-run dataset and the summaries; 4 runs: no filters
+        big, small = self.write('big.h5', '-n', '260'), self.write('s.h5', '-n', '4')
+        with h5py.File(big) as f, h5py.File(small) as g:
+            for name in ('stocks', 'flows', 'costs', 'spend', 'capacity',
+                         'summary/mean', 'summary/quantiles'):
+                if name not in f['scenarios/small']:
+                    continue
+                ds = f['scenarios/small'][name]
+                self.assertEqual(ds.compression, 'gzip', name)
+                self.assertEqual(ds.compression_opts, 4, name)
+                self.assertTrue(ds.shuffle, name)
+                self.assertIsNone(g['scenarios/small'][name].compression, name)
+            np.testing.assert_array_equal(f['scenarios/small/stocks'][:4],
+                                          g['scenarios/small/stocks'][:])
+
     def test_layout_dims_and_attributes(self):
         out = self.write('a.h5', '-n', '4')
         with h5py.File(out) as f:
@@ -303,7 +320,8 @@ class OutputFile(Workdir):
                 [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975])
             for name in ('stocks', 'flows'):
                 ds = g[name]
-                self.assertIsNotNone(ds.compression, f'{name} uncompressed')
+                # 4 runs of 20 kB: a small file, written uncompressed
+                self.assertIsNone(ds.compression, f'{name} compressed')
                 self.assertEqual(ds.chunks[0], 1, f'{name} chunk mixes runs')
                 for axis in range(ds.ndim):
                     self.assertGreater(len(ds.dims[axis]), 0,

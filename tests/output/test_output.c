@@ -511,11 +511,38 @@ START_TEST(test_root_and_scenario_attributes_are_stored)
 }
 END_TEST
 
+/* The filters on dataset `name` of a file: *shuffle and *deflate4 count
+ * shuffle and deflate at level 4; returns the number of filters. */
+static int dataset_filters(hid_t file, const char *name, int *shuffle,
+                           int *deflate4)
+{
+    hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
+    ck_assert_msg(dataset >= 0, "%s missing", name);
+    hid_t dcpl = H5Dget_create_plist(dataset);
+    int n_filters = H5Pget_nfilters(dcpl);
+    *shuffle = *deflate4 = 0;
+    for (int i = 0; i < n_filters; i++) {
+        unsigned flags, values[4];
+        size_t n_values = 4;
+        H5Z_filter_t filter = H5Pget_filter2(dcpl, (unsigned)i, &flags,
+                                             &n_values, values, 0, NULL, NULL);
+        *shuffle += filter == H5Z_FILTER_SHUFFLE;
+        *deflate4 += filter == H5Z_FILTER_DEFLATE && values[0] == 4;
+    }
+    H5Pclose(dcpl);
+    H5Dclose(dataset);
+    return n_filters;
+}
+
+/* A file whose runs hold more than CS_OUTPUT_COMPRESS_MIN_BYTES (4 MiB)
+ * uncompressed: 2,000 runs of about 2.5 kB (three of them written). */
+#define BIG_RUNS 2000
+
 START_TEST(test_stocks_are_chunked_per_run_year_and_compressed)
 {
     char path[512];
     in_test_dir(path, sizeof path, "out.h5");
-    write_output(path, 1, 3, 0x7);
+    write_output(path, 1, BIG_RUNS, 0x7);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t dataset = H5Dopen2(file, "scenarios/scenario_0/stocks", H5P_DEFAULT);
     hid_t dcpl = H5Dget_create_plist(dataset);
@@ -528,25 +555,53 @@ START_TEST(test_stocks_are_chunked_per_run_year_and_compressed)
                   N_STAGES, N_AGES, (unsigned long long)chunk[0],
                   (unsigned long long)chunk[1], (unsigned long long)chunk[2],
                   (unsigned long long)chunk[3]);
-    int n_filters = H5Pget_nfilters(dcpl);
-    int shuffle = 0, deflate = 0;
-    for (int i = 0; i < n_filters; i++) {
-        unsigned flags, values[4];
-        size_t n_values = 4;
-        H5Z_filter_t filter = H5Pget_filter2(dcpl, (unsigned)i, &flags,
-                                             &n_values, values, 0, NULL, NULL);
-        shuffle += filter == H5Z_FILTER_SHUFFLE;
-        deflate += filter == H5Z_FILTER_DEFLATE && values[0] == 4;
-    }
-    ck_assert_msg(shuffle == 1 && deflate == 1,
-                  "expected shuffle + deflate level 4, got %d filters",
-                  n_filters);
     double fill = 0;
     H5Pget_fill_value(dcpl, H5T_NATIVE_DOUBLE, &fill);
     ck_assert_msg(isnan(fill), "fill value: expected NaN, got %g", fill);
     H5Pclose(dcpl);
     H5Dclose(dataset);
+    static const char *const names[] = {
+        "scenarios/scenario_0/stocks", "scenarios/scenario_0/flows",
+        "scenarios/scenario_0/summary/mean",
+        "scenarios/scenario_0/summary/quantiles"};
+    for (int i = 0; i < 4; i++) {
+        int shuffle, deflate4;
+        int n = dataset_filters(file, names[i], &shuffle, &deflate4);
+        ck_assert_msg(shuffle == 1 && deflate4 == 1,
+                      "%s of %d runs: expected shuffle + deflate level 4, got "
+                      "%d filters",
+                      names[i], BIG_RUNS, n);
+    }
     H5Fclose(file);
+}
+END_TEST
+
+START_TEST(test_small_files_are_not_compressed)
+{
+    /* 3 runs of about 2.5 kB: written without filters, and read back */
+    char path[512];
+    in_test_dir(path, sizeof path, "out.h5");
+    write_output(path, 1, 3, 0x7);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    static const char *const names[] = {
+        "scenarios/scenario_0/stocks", "scenarios/scenario_0/flows",
+        "scenarios/scenario_0/spend", "scenarios/scenario_0/summary/mean",
+        "scenarios/scenario_0/summary/quantiles"};
+    for (int i = 0; i < 5; i++) {
+        int shuffle, deflate4;
+        int n = dataset_filters(file, names[i], &shuffle, &deflate4);
+        ck_assert_msg(n == 0, "%s of 3 runs: expected no filters, got %d",
+                      names[i], n);
+    }
+    H5Fclose(file);
+    cs_result *result = open_result(path);
+    double stocks[N_CELLS], flows[N_FLOWS], read[N_CELLS];
+    fill_run(0, 2, stocks, flows);
+    cs_error err;
+    ck_assert_int_eq(cs_result_read_run(result, 0, 2, read, NULL, &err), CS_OK);
+    for (int i = 0; i < N_CELLS; i++)
+        ck_assert_double_eq(read[i], stocks[i]);
+    cs_result_close(result);
 }
 END_TEST
 
@@ -1549,6 +1604,7 @@ static Suite *output_suite(void)
     tcase_add_test(round_trip, test_root_and_scenario_attributes_are_stored);
     tcase_add_test(round_trip,
                    test_stocks_are_chunked_per_run_year_and_compressed);
+    tcase_add_test(round_trip, test_small_files_are_not_compressed);
     tcase_add_test(round_trip, test_every_axis_has_its_dimension_scale);
     tcase_add_test(round_trip,
                    test_copy_runs_fills_a_larger_file_at_the_same_indices);

@@ -415,7 +415,9 @@ def test_files_claiming_more_than_they_hold_are_refused():
                          compression="gzip", fillvalue=1)
         for key in ("deflator", "unit_costs", "summary"):
             s.copy(key, t)
-    assert os.path.getsize(dst) < 2_000_000
+    # a small file (its summary, copied from a 5-run file, is stored
+    # uncompressed, as small files are: docs/output-format.md)
+    assert os.path.getsize(dst) < 3_000_000
     for name, args in (("report", ["-o", w("claims.html")]),
                        ("plot", ["-o", w("claims-png")])):
         start = time.time()
