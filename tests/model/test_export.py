@@ -200,6 +200,13 @@ class Export(unittest.TestCase):
             self.assertEqual(r.returncode, 2, f'{args}: {r.stderr}')
             self.assertTrue(r.stderr.strip(), args)
         self.assertRegex(run('model', bad).stderr, r'bad\.yaml:\d+:\d+: ')
+        # a budget's places depend on each run: no tables can say them
+        budget = self.path('budget.yaml')
+        with open(budget, 'w') as f:
+            f.write(SMALL + 'budget: {per_year: 1_000_000, growth: 0}\n')
+        r = run('model', budget, '--export', '-o', out, '--force')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('has a budget', r.stderr)
         with open(manifest, 'rb') as f:
             self.assertEqual(f.read(), before)
         self.assertFalse([e for e in os.listdir(out) if e.endswith('.tmp')])
