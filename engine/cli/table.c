@@ -758,6 +758,21 @@ void cli_table_print(const cli_table *t, const char *what)
              "GBP million,\nin cash and real terms (constant %s prices), %s",
              t->price_base, what);
     cli_print_block(&b);
+    if (!t->has_budget)
+        return;
+    static const char *const budget_columns[CLI_N_BUDGET] = {
+        "statutory spend", "streams planned", "streams paid",
+        "reserves, year end"};
+    b.n_columns = CLI_N_BUDGET;
+    b.column_labels = budget_columns;
+    b.values = t->budget;
+    snprintf(title, sizeof title,
+             "Budget: statutory spend it paid first, the planned and paid cash "
+             "of the funding\nstreams it pays during the financial year, and "
+             "the reserves at its end (negative:\noverspent), GBP million "
+             "cash, %s",
+             what);
+    cli_print_block(&b);
 }
 
 static void csv_rows(FILE *f, const cli_table *t, const char *measure,
@@ -797,6 +812,12 @@ void cli_table_write_csv(FILE *f, const cli_table *t)
         csv_rows(f, t, spend[k], "",
                  k < 2 ? "GBP (cash)" : "GBP (constant prices)", t->spend,
                  CLI_N_SPEND, k, scratch);
+    static const char *const budget[CLI_N_BUDGET] = {
+        "budget_statutory_spend", "budget_streams_planned",
+        "budget_streams_paid", "budget_reserves_end"};
+    for (int k = 0; t->has_budget && k < CLI_N_BUDGET; k++)
+        csv_rows(f, t, budget[k], "", "GBP (cash)", t->budget, CLI_N_BUDGET, k,
+                 scratch);
     for (int j = 0; j < t->n_capacity; j++) {
         const char *id = t->capacity_id[j];
         csv_rows(f, t, "places", id, "places", t->capacity, 2 * t->n_capacity,

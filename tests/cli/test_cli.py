@@ -1511,6 +1511,18 @@ class Budget(Workdir):
         row = [x for x in r.stdout.splitlines()
                if x.startswith('  reserves, year end')][0]
         self.assertIn(f'£{reserves / 1e3:.0f}k', row)
+        # the full table and its CSV carry it by financial year
+        r = run('summary', out)
+        self.assertIn('Budget: statutory spend it paid first', r.stdout)
+        csv = self.path('funded.csv')
+        r = run('summary', out, '--csv', csv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(csv) as f:
+            rows = [x.split(',') for x in f.read().splitlines()
+                    if ',budget_reserves_end,2019/20,' in x and
+                    ',median,' in x]
+        self.assertEqual(len(rows), 1)
+        self.assertAlmostEqual(float(rows[0][-1]), reserves, delta=1e-6)
         # a scenario without a budget has no such panel
         r = run('run', self.small, '-n', '2', '-o', self.path('s.h5'))
         self.assertNotIn('Budget', r.stdout)
