@@ -82,6 +82,15 @@ class Mpi(unittest.TestCase):
             os.path.join(SCENARIOS, 'troubled-families-withdrawal.yaml'),
             '-n', '5', '--seed', '3')
 
+    def test_three_ranks_a_budget_beside_no_budget(self):
+        # 5 runs on 3 ranks; the budget's record comes through the rounds
+        got = self.same_as_one_process(
+            3, os.path.join(SCENARIOS, 'england-baseline.yaml'),
+            os.path.join(SCENARIOS, 'england-budget.yaml'),
+            '-n', '5', '--seed', '3')
+        self.assertIn('england-budget/budget', got)
+        self.assertNotIn('england-baseline/budget', got)
+
     def test_more_ranks_than_runs(self):
         self.same_as_one_process(
             3, os.path.join(SCENARIOS, 'family-safeguarding.yaml'),
