@@ -9,13 +9,35 @@
 #include "cascade/econ.h"
 #include "cascade/scenario.h"
 
+/* The children of the care leavers' `from` stages who reached 18 (left
+ * the population) in month t. */
+static double reaching_18(const cs_model *m, const double *flows, int t)
+{
+    const cs_scenario *sc = cs_model_scenario(m);
+    const cs_stage_ref *from = &sc->care_leavers.from;
+    double n = 0;
+    for (int s = 0; s < sc->n_stages; s++)
+        if (from->is_group ? sc->stages[s].group == from->index
+                           : s == from->index)
+            n += flows[(size_t)t * cs_model_n_flows(m) +
+                       cs_model_age_out_flow(m, s)];
+    return n;
+}
+
 void cs_costs_compute(const cs_model *m, const double *stocks,
                       const double *flows, const double *capacity,
                       double *costs, double *spend)
 {
-    int n_flows = cs_model_n_flows(m);
     const cs_scenario *sc = cs_model_scenario(m);
     int n_lines = cs_model_n_cost_lines(m), n_stages = cs_model_n_stages(m);
+    int n_flows = cs_model_n_flows(m);
+    /* care leavers: those who reached 18 in the `from` stages within the
+     * support window, and those supported at the base date, whose support
+     * ends evenly over it */
+    const cs_care_leavers *cl = &sc->care_leavers;
+    int leavers_line = cs_model_care_leavers_line(m);
+    int window = cl->present ? 12 * cl->years : 1;
+    double in_window = 0;
     int n_cap = cs_model_n_capacity(m);
     int capacity_of[CS_MAX_STAGES];
     for (int s = 0; s < n_stages; s++)
@@ -31,6 +53,22 @@ void cs_costs_compute(const cs_model *m, const double *stocks,
         for (int l = 0; l < n_lines; l++) {
             int s = cs_model_cost_line_stage(m, l);
             int moved = cs_model_cost_line_transition(m, l);
+            if (l == leavers_line) {
+                assert(flows);
+                /* month t's 18-year-olds in, month t - window's out */
+                if (flows) {
+                    in_window += reaching_18(m, flows, t);
+                    if (t - window >= 0)
+                        in_window -= reaching_18(m, flows, t - window);
+                }
+                double left = (double)(window - (t + 1)) / window;
+                double supported =
+                    in_window + cl->at_base_date * (left > 0 ? left : 0);
+                row[l] = supported * cs_model_unit_cost(m, l, t);
+                if (spend)
+                    spend[t * CS_N_SPEND + CS_SPEND_LATE] += row[l];
+                continue;
+            }
             if (moved >= 0) {
                 assert(flows);
                 row[l] = (flows ? flows[(size_t)t * n_flows + moved] : 0) *

@@ -381,6 +381,15 @@ static int compile_costs(cs_model *m, cs_error *err)
             snprintf(m->cost_line_label[l], sizeof m->cost_line_label[l],
                      "event.%s", sc->transitions[i].id);
         }
+    m->care_leavers_line = -1;
+    if (sc->care_leavers.present) {
+        int l = m->care_leavers_line = m->n_cost_lines++;
+        m->cost_line_stage[l] = -1;
+        m->cost_line_transition[l] = -1;
+        m->cost_line_kind[l] = CS_INTERVENTION_LATE;
+        snprintf(m->cost_line_label[l], sizeof m->cost_line_label[l],
+                 "care_leavers");
+    }
     size_t n = (size_t)m->n_months;
     m->unit_cost_cash =
         calloc(n * (size_t)(m->n_cost_lines > 0 ? m->n_cost_lines : 1),
@@ -396,9 +405,12 @@ static int compile_costs(cs_model *m, cs_error *err)
                 m->cost_line_transition[l] >= 0
                     ? &sc->transitions[m->cost_line_transition[l]]
                     : NULL;
+            const cs_care_leavers *cl = &sc->care_leavers;
             m->unit_cost_cash[(size_t)t * (size_t)m->n_cost_lines + (size_t)l] =
                 tr ? tr->event_cost * pow(1 + tr->event_cost_inflation, years)
-                   : stage_unit_cost(m, m->cost_line_stage[l], t);
+                : l == m->care_leavers_line
+                    ? cl->unit_cost * pow(1 + cl->cost_inflation, years)
+                    : stage_unit_cost(m, m->cost_line_stage[l], t);
         }
     }
     return CS_OK;
@@ -1218,6 +1230,11 @@ int cs_model_cost_line_transition(const cs_model *m, int line)
 cs_intervention cs_model_cost_line_intervention(const cs_model *m, int line)
 {
     return m->cost_line_kind[line];
+}
+
+int cs_model_care_leavers_line(const cs_model *m)
+{
+    return m->care_leavers_line;
 }
 
 const char *cs_model_cost_line_label(const cs_model *m, int line)

@@ -114,9 +114,10 @@ struct cs_model {
     /* a line prices a stage's children (cost_line_transition -1) or a
      * transition's moves (cost_line_stage -1), per child-month or per
      * child moved */
-    int cost_line_stage[CS_MAX_STAGES + CS_MAX_TRANSITIONS];
-    int cost_line_transition[CS_MAX_STAGES + CS_MAX_TRANSITIONS];
-    cs_intervention cost_line_kind[CS_MAX_STAGES + CS_MAX_TRANSITIONS];
+    int cost_line_stage[CS_MAX_STAGES + CS_MAX_TRANSITIONS + 1];
+    int cost_line_transition[CS_MAX_STAGES + CS_MAX_TRANSITIONS + 1];
+    cs_intervention cost_line_kind[CS_MAX_STAGES + CS_MAX_TRANSITIONS + 1];
+    int care_leavers_line; /* the care leavers' line, or -1 */
     char (*cost_line_label)[CS_ID_MAX + 8];
     double *unit_cost_cash; /* [month][cost line], GBP per child-month */
     double *deflator;       /* [month], cash / constant prices */

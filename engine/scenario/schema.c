@@ -2522,6 +2522,68 @@ static int read_programme(reader *r, const tree_node *key, const tree_node *p,
 }
 
 /*
+ * care_leavers: {from, years, unit_cost: {per_week|per_month|per_year,
+ * inflation}, at_base_date}: see cs_care_leavers.
+ */
+static int read_care_leavers(reader *r, const tree_node *root)
+{
+    static const char *const keys[] = {"from", "years", "unit_cost",
+                                       "at_base_date"};
+    cs_care_leavers *c = &r->s->care_leavers;
+    const tree_node *n = tree_map_get(root, "care_leavers"), *v;
+    int rc;
+    if (!n || tree_is_null(n))
+        return CS_OK;
+    if ((rc = need_mapping(r, n, "care_leavers",
+                           "a mapping with from, years and unit_cost")) ||
+        (rc = check_keys(r, n, "care_leavers", keys, COUNT(keys), NULL)))
+        return rc;
+    static const char *const required[3] = {"from", "years", "unit_cost"};
+    for (int i = 0; i < 3; i++)
+        if (!tree_map_get(n, required[i]))
+            return missing(r, n, "care_leavers", required[i]);
+    if ((rc = stage_ref(r, tree_map_get(n, "from"), "care_leavers.from", 1, 1,
+                        &c->from)))
+        return rc;
+    double years = 0;
+    if ((rc = whole_in(r, tree_map_get(n, "years"), "care_leavers.years",
+                       "a whole number of years from 1 to 10", 1, 10, &years)))
+        return rc;
+    c->years = (int)years;
+    /* the unit cost reads as a stage's, into a scratch stage */
+    cs_stage scratch;
+    memset(&scratch, 0, sizeof scratch);
+    const tree_node *cost = tree_map_get(n, "unit_cost");
+    if (cost->kind != TREE_MAPPING)
+        return expected(r, cost, "care_leavers.unit_cost",
+                        "a mapping with one of per_week, per_month or "
+                        "per_year");
+    for (size_t i = 0; i < cost->n; i++)
+        if (cost->items[i]->kind != TREE_SCALAR)
+            return expected(r, cost->items[i], "care_leavers.unit_cost",
+                            "plain numbers (a care leaver's cost cannot be "
+                            "uncertain yet)");
+    if ((rc = read_unit_cost(r, n, "care_leavers", &scratch)))
+        return rc;
+    if (!(scratch.unit_cost > 0))
+        return expected(r, cost, "care_leavers.unit_cost", "a cost > 0");
+    c->unit_cost = scratch.unit_cost;
+    c->cost_inflation = scratch.cost_inflation;
+    if ((v = tree_map_get(n, "at_base_date")) &&
+        (rc = whole_in(r, v, "care_leavers.at_base_date",
+                       "a whole number of care leavers >= 0", 0, 1e8,
+                       &c->at_base_date)))
+        return rc;
+    if (r->s->budget.present)
+        return diag_error(r->err, n,
+                          "care_leavers: expected no care leavers beside a "
+                          "budget: the budget pays the late stages' "
+                          "children, not care leavers (yet)");
+    c->present = 1;
+    return CS_OK;
+}
+
+/*
  * budget: {label, per_year, growth, reserves, pays: [streams]}: see
  * cs_budget. A stream in pays must buy a stage's places (else the budget's
  * cut would change nothing), and appear once.
@@ -3601,17 +3663,15 @@ static int read_fit(reader *r, const tree_node *root)
     return CS_OK;
 }
 
-static const char *const top_keys[] = {"format_version", "name",
-                                       "description",    "extends",
-                                       "base_date",      "horizon_years",
-                                       "horizon_months", "seed",
-                                       "economics",      "funding",
-                                       "budget",         "marks",
-                                       "stages",         "population",
-                                       "births",         "transitions",
-                                       "programmes",     "levers",
-                                       "ageing",         "arrivals",
-                                       "year_effects",   "fit"};
+static const char *const top_keys[] = {
+    "format_version", "name",        "description",
+    "extends",        "base_date",   "horizon_years",
+    "horizon_months", "seed",        "economics",
+    "funding",        "budget",      "care_leavers",
+    "marks",          "stages",      "population",
+    "births",         "transitions", "programmes",
+    "levers",         "ageing",      "arrivals",
+    "year_effects",   "fit"};
 
 int schema_is_top_key(const char *key)
 {
@@ -3635,7 +3695,8 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = check_months_in_stage(&r)) || (rc = read_capacities(&r, root)) ||
         (rc = check_migration_stage(&r, root)) ||
         (rc = read_programmes(&r, root)) || (rc = read_budget(&r, root)) ||
-        (rc = read_levers(&r, root)) || (rc = read_fit(&r, root)))
+        (rc = read_care_leavers(&r, root)) || (rc = read_levers(&r, root)) ||
+        (rc = read_fit(&r, root)))
         return rc;
     return CS_OK;
 }

@@ -112,6 +112,9 @@ int cs_model_cost_line_transition(const cs_model *model, int line);
 cs_intervention cs_model_cost_line_intervention(const cs_model *model,
                                                 int line);
 const char *cs_model_cost_line_label(const cs_model *model, int line);
+/* The care leavers' line (care_leavers:, label "care_leavers": the care
+ * leavers supported that month x the cost of one for a month), or -1. */
+int cs_model_care_leavers_line(const cs_model *model);
 double cs_model_unit_cost(const cs_model *model, int line, int month);
 double cs_model_deflator(const cs_model *model, int month);
 /* The calendar year in which month m's financial year starts (2019 for

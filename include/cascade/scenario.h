@@ -178,6 +178,23 @@ typedef struct cs_stage_ref {
     int index;
 } cs_stage_ref;
 
+/*
+ * Care leavers (care_leavers:): children of stage or group `from` who reach
+ * 18 are supported for `years` after (leaving-care duties run to 25), at
+ * unit_cost per child-month (price-base GBP, rising by cost_inflation a
+ * year), with at_base_date already supported at the base date, whose
+ * support ends evenly over the `years`. A late-intervention cost line of
+ * its own ("care_leavers").
+ */
+typedef struct cs_care_leavers {
+    int present;
+    cs_stage_ref from;
+    int years;
+    double unit_cost; /* per child-month */
+    double cost_inflation;
+    double at_base_date;
+} cs_care_leavers;
+
 typedef struct cs_mark {
     char id[CS_ID_MAX]; /* e.g. "known": previously known to social care */
     char label[CS_LABEL_MAX];
@@ -518,7 +535,8 @@ typedef struct cs_scenario {
 
     int n_streams;
     cs_funding_stream streams[CS_MAX_STREAMS];
-    cs_budget budget; /* budget.present: 0 without one */
+    cs_budget budget;             /* budget.present: 0 without one */
+    cs_care_leavers care_leavers; /* care_leavers.present: 0 without */
     int n_programmes;
     cs_programme programmes[CS_MAX_PROGRAMMES];
     int n_levers;

@@ -178,6 +178,62 @@ START_TEST(test_cost_per_child_moved)
 }
 END_TEST
 
+/*
+ * Care leavers supported for a year after 18: 120 children aged 17 in care
+ * reach 18 over the months (monthly ageing); the line in month t is those
+ * who reached 18 in months t - 11 .. t, plus 60 supported at the base date
+ * whose support ends evenly over the year (60 x (12 - (t + 1)) / 12), at
+ * 500 a month, 10% more in cash each April.
+ */
+START_TEST(test_care_leavers_supported_after_18)
+{
+    cs_scenario *sc = test_scenario_new(2020, 1, 16);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_NONE);
+    sc->price_base_year = 2019;
+    sc->initial[care][17] = 120;
+    sc->initial[uni][5] = 100;
+    sc->care_leavers = (cs_care_leavers){.present = 1,
+                                         .from = {.index = care},
+                                         .years = 1,
+                                         .unit_cost = 500,
+                                         .cost_inflation = 0.10,
+                                         .at_base_date = 60};
+    cs_model *m = NULL;
+    cs_error err;
+    ck_assert_int_eq(cs_model_compile(sc, &m, &err), CS_OK);
+    ck_assert_int_eq(cs_model_n_cost_lines(m), 1);
+    ck_assert_int_eq(cs_model_care_leavers_line(m), 0);
+    ck_assert_str_eq(cs_model_cost_line_label(m, 0), "care_leavers");
+    int nf = cs_model_n_flows(m), out = cs_model_age_out_flow(m, care);
+    double stocks[16 * 2 * CS_AGES], costs[16], spend[16 * CS_N_SPEND];
+    double *flows = calloc((size_t)16 * nf, sizeof *flows);
+    cs_sim *sim = cs_sim_alloc(m);
+    cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, stocks, flows, NULL);
+    cs_costs_compute(m, stocks, flows, NULL, costs, spend);
+    double reached = 0;
+    for (int t = 0; t < 16; t++) {
+        reached += flows[t * nf + out];
+        if (t >= 12)
+            reached -= flows[(t - 12) * nf + out];
+        double left = (12.0 - (t + 1)) / 12;
+        int years = t >= 15 ? 2 : t >= 3 ? 1 : 0; /* Aprils 2020 and 2021 */
+        double want =
+            (reached + 60 * (left > 0 ? left : 0)) * 500 * pow(1.10, years);
+        ck_assert_msg(fabs(costs[t] - want) <= 1e-9 * want,
+                      "month %d: %.10g, expected %.10g", t, costs[t], want);
+        ck_assert_double_eq_tol(spend[t * CS_N_SPEND + CS_SPEND_LATE], want,
+                                1e-9 * want);
+    }
+    /* some reached 18 in the first month, and the window drops them */
+    ck_assert(flows[out] > 0);
+    free(flows);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
 /* Cost in a month is exactly children x unit cost, stage by stage, in a
  * stochastic run of a scenario where children move. */
 START_TEST(test_cost_is_children_times_unit_cost)
@@ -278,6 +334,7 @@ int main(void)
     tcase_add_test(tc, test_costs_match_hand_computation_across_april);
     tcase_add_test(tc, test_spend_funding_spends_the_cash);
     tcase_add_test(tc, test_cost_per_child_moved);
+    tcase_add_test(tc, test_care_leavers_supported_after_18);
     tcase_add_test(tc, test_cost_is_children_times_unit_cost);
     tcase_add_test(tc, test_npv_and_payback_by_hand);
     tcase_add_test(tc, test_payback_needs_a_lasting_sign_change);

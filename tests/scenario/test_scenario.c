@@ -1067,6 +1067,13 @@ static const struct bad_file {
      "{D}/budget-with-event-cost.yaml:35:3: budget: expected no cost per "
      "child moved beside a budget, found one on transition 'referral': the "
      "budget pays the late stages' children, not events (yet)"},
+    {"care-leavers-with-budget.yaml",
+     "{D}/care-leavers-with-budget.yaml:38:15: care_leavers: expected no "
+     "care leavers beside a budget: the budget pays the late stages' "
+     "children, not care leavers (yet)"},
+    {"care-leavers-years.yaml",
+     "{D}/care-leavers-years.yaml:26:10: care_leavers.years: expected a "
+     "whole number of years from 1 to 10, found 12"},
     {"duplicate-key.yaml",
      "{D}/duplicate-key.yaml:17:3: duplicate key 'total' (first at line 15)"},
     {"duration-not-open.yaml",
@@ -1194,7 +1201,7 @@ static const struct bad_file {
     {"path-typo.yaml",
      "{D}/path-typo.yaml:3:1: unknown key 'popluation' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
-     "horizon_years, horizon_months, seed, economics, funding, budget, marks, stages, "
+     "horizon_years, horizon_months, seed, economics, funding, budget, care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
      "arrivals, year_effects, fit (did you mean 'population'?)"},
     {"per-year-short.yaml",
@@ -1246,7 +1253,7 @@ static const struct bad_file {
     {"unknown-top-key.yaml",
      "{D}/unknown-top-key.yaml:19:1: unknown key 'trasitions' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
-     "horizon_years, horizon_months, seed, economics, funding, budget, marks, stages, "
+     "horizon_years, horizon_months, seed, economics, funding, budget, care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
      "arrivals, year_effects, fit (did you mean 'transitions'?)"},
 };
