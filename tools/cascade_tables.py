@@ -133,6 +133,21 @@ class Table:
         self.stock, self.entries, self.exits, self.dfe = (
             np.concatenate(parts[k]) for k in ("stock", "entries", "exits", "dfe"))
         self.spend = np.concatenate(parts["spend"]) if has_spend else None
+        # a budget (budget: in the scenario): [run, fy, 4] GBP cash as
+        # engine/cli/table.c sums it: statutory spend, the streams' planned
+        # and paid cash during the year, the reserves at its end
+        self.budget = None
+        if "budget" in g:
+            b = g["budget"][...][self.runs]  # [run, month, measure]
+            fy = np.asarray(month_fy)
+            out = np.zeros((len(self.runs), nfy, 4))
+            for y in range(nfy):
+                months_in = fy == y
+                out[:, y, 0] = b[:, months_in, 1].sum(axis=1)
+                out[:, y, 1] = b[:, months_in, 2].sum(axis=1)
+                out[:, y, 2] = b[:, months_in, 3].sum(axis=1)
+                out[:, y, 3] = b[:, self.fy_last_month[y], 4]
+            self.budget = out
 
     def _classify_flows(self, f, stages):
         labels = cp._strings(f["dims/transition"])

@@ -245,6 +245,35 @@ def test_single_scenario_and_assumptions():
     assert any(r[1] == "discount rate a year" and r[2] == 0.035 for r in rows)
 
 
+def test_budget_sheet_equals_summary():
+    budget = os.path.join(SCEN, "england-budget.yaml")
+    sh([CASCADE, "run", budget, "-n", "6", "-q", "-o", w("budget.h5")])
+    sh([CASCADE, "summary", w("budget.h5"), "--csv", w("budget.csv")])
+    p = tool(w("budget.h5"), "-o", w("budget.xlsx"))
+    assert p.returncode == 0, p.stderr
+    import openpyxl
+    wb = openpyxl.load_workbook(w("budget.xlsx"))
+    assert "Budget" in wb.sheetnames, wb.sheetnames
+    rows = sheet_rows(wb["Budget"])
+    head = header_index(rows, "Scenario")
+    data = [r for r in rows[head + 2:] if r and r[0]]
+    assert len(data) == 10, len(data)
+    summary = read_csv(w("budget.csv"))
+    measures = ["budget_statutory_spend", "budget_streams_planned",
+                "budget_streams_paid", "budget_reserves_end"]
+    for r in data:
+        assert r[0] == "england-budget", r
+        for k, m in enumerate(measures):
+            for i, stat in enumerate(("median", "p05", "p95")):
+                want = summary_value(summary, "england-budget", m, r[1], "", stat)
+                assert r[3 + 3 * k + i] == want, (r[1], m, stat, r[3 + 3 * k + i], want)
+    # a file without a budget has no such sheet
+    wb = openpyxl.load_workbook(w("pair.xlsx")) if os.path.exists(w("pair.xlsx")) \
+        else None
+    if wb is not None:
+        assert "Budget" not in wb.sheetnames
+
+
 def test_bad_inputs():
     open(w("text.h5"), "w").write("not hdf5\n")
     cases = [
