@@ -2639,8 +2639,20 @@ static int read_budget(reader *r, const tree_node *root)
                                   "found '%s' again",
                                   sub, r->s->streams[stream].id);
             unsigned buys = 0;
-            for (int st = 0; st < r->s->n_stages; st++)
-                buys |= r->s->stages[st].funded_by;
+            for (int st = 0; st < r->s->n_stages; st++) {
+                const cs_stage *x = &r->s->stages[st];
+                buys |= x->funded_by;
+                if ((x->funded_by & (1u << stream)) &&
+                    x->intervention == CS_INTERVENTION_LATE)
+                    return diag_error(
+                        r->err, v->items[i],
+                        "%s: expected a funding stream that buys early "
+                        "intervention, found '%s', which buys places of "
+                        "'%s', a late stage: its children are statutory "
+                        "spend, which the budget pays first, so it would pay "
+                        "them twice",
+                        sub, r->s->streams[stream].id, x->id);
+            }
             if (!(buys & (1u << stream)))
                 return diag_error(r->err, v->items[i],
                                   "%s: expected a funding stream that buys a "

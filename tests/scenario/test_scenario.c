@@ -1052,6 +1052,12 @@ static const struct bad_file {
     {"base-date.yaml",
      "{D}/base-date.yaml:2:12: base_date: expected a year and month as "
      "YYYY-MM, like 2019-04 (years 1900 to 2200), found 2019-13"},
+    {"budget-pays-late-stage.yaml",
+     "{D}/budget-pays-late-stage.yaml:37:10: budget.pays[0]: expected a "
+     "funding stream that buys early intervention, found 'council', which "
+     "buys places of 'family_support', a late stage: its children are "
+     "statutory spend, which the budget pays first, so it would pay them "
+     "twice"},
     {"budget-pays-twice.yaml",
      "{D}/budget-pays-twice.yaml:37:19: budget.pays[1]: expected each "
      "funding stream once, found 'council' again"},
