@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,12 +93,18 @@ int cli_outfile_open(cli_outfile *out, const char *flag, const char *path,
         return cs_error_set(err, CS_EINPUT, "%s %s: %s", flag, path,
                             strerror(errno));
     }
+    /* registered before it exists, so that a signal arriving as it is made
+     * deletes it (unlinking a name not yet made does nothing) */
+    out->cleanup_slot = cli_cleanup_add(out->tmp);
     int fd = open(out->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
+    if (fd < 0) {
+        int e = errno;
+        cli_cleanup_remove(out->cleanup_slot);
+        out->cleanup_slot = -1;
         return cs_error_set(err, CS_EINPUT,
                             "cannot write %s (as its temporary %s): %s", path,
-                            out->tmp, strerror(errno));
-    out->cleanup_slot = cli_cleanup_add(out->tmp);
+                            out->tmp, strerror(e));
+    }
     out->file = fdopen(fd, "w");
     if (!out->file) {
         int e = errno;
@@ -190,6 +197,8 @@ int cli_cleanup_add(const char *path)
         if (cleanup_used[i])
             continue;
         snprintf(cleanup_path[i], sizeof cleanup_path[i], "%s", path);
+        /* the path is whole before a signal handler can see the slot used */
+        atomic_signal_fence(memory_order_seq_cst);
         cleanup_used[i] = 1;
         return i;
     }
