@@ -1207,7 +1207,8 @@ static const struct bad_file {
     {"path-typo.yaml",
      "{D}/path-typo.yaml:3:1: unknown key 'popluation' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
-     "horizon_years, horizon_months, seed, economics, funding, budget, care_leavers, marks, stages, "
+     "horizon_years, horizon_months, seed, economics, funding, budget, "
+     "care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
      "arrivals, year_effects, fit (did you mean 'population'?)"},
     {"per-year-short.yaml",
@@ -1254,12 +1255,14 @@ static const struct bad_file {
     {"unknown-nested-key.yaml",
      "{D}/unknown-nested-key.yaml:23:5: unknown key 'rat' in "
      "transitions.referral; expected one of: label, from, to, rate, by_age, "
-     "by_duration, if_marked, sets, clears, trend, year_effect, cost (did you mean "
+     "by_duration, if_marked, sets, clears, trend, year_effect, cost (did you "
+     "mean "
      "'rate'?)"},
     {"unknown-top-key.yaml",
      "{D}/unknown-top-key.yaml:19:1: unknown key 'trasitions' in the scenario; "
      "expected one of: format_version, name, description, extends, base_date, "
-     "horizon_years, horizon_months, seed, economics, funding, budget, care_leavers, marks, stages, "
+     "horizon_years, horizon_months, seed, economics, funding, budget, "
+     "care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
      "arrivals, year_effects, fit (did you mean 'transitions'?)"},
 };
