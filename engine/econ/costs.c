@@ -53,6 +53,7 @@ void cs_costs_compute(const cs_model *m, const double *stocks,
         for (int l = 0; l < n_lines; l++) {
             int s = cs_model_cost_line_stage(m, l);
             int moved = cs_model_cost_line_transition(m, l);
+            double count; /* children, places, moves or care leavers */
             if (l == leavers_line) {
                 assert(flows);
                 /* month t's 18-year-olds in, month t - window's out */
@@ -62,39 +63,28 @@ void cs_costs_compute(const cs_model *m, const double *stocks,
                         in_window -= reaching_18(m, flows, t - window);
                 }
                 double left = (double)(window - (t + 1)) / window;
-                double supported =
-                    in_window + cl->at_base_date * (left > 0 ? left : 0);
-                row[l] = supported * cs_model_unit_cost(m, l, t);
-                if (spend)
-                    spend[t * CS_N_SPEND + CS_SPEND_LATE] += row[l];
-                continue;
-            }
-            if (moved >= 0) {
+                count = in_window + cl->at_base_date * (left > 0 ? left : 0);
+            } else if (moved >= 0) {
                 assert(flows);
-                row[l] = (flows ? flows[(size_t)t * n_flows + moved] : 0) *
-                         cs_model_unit_cost(m, l, t);
-                if (spend)
-                    spend[t * CS_N_SPEND + (cs_model_cost_line_intervention(
-                                                m, l) == CS_INTERVENTION_EARLY
-                                                ? CS_SPEND_EARLY
-                                                : CS_SPEND_LATE)] += row[l];
-                continue;
+                count = flows ? flows[(size_t)t * n_flows + moved] : 0;
+            } else if (capacity_of[s] >= 0 && sc->stages[s].spend_funding) {
+                int j = capacity_of[s];
+                count = capacity ? capacity[((size_t)t * n_cap + j) * 3]
+                                 : cs_model_places(m, j, t);
+            } else {
+                const double *ages =
+                    stocks +
+                    ((size_t)t * (size_t)n_stages + (size_t)s) * CS_AGES;
+                count = 0;
+                for (int a = 0; a < CS_AGES; a++)
+                    count += ages[a];
             }
-            const double *ages =
-                stocks + ((size_t)t * (size_t)n_stages + (size_t)s) * CS_AGES;
-            double children = 0;
-            for (int a = 0; a < CS_AGES; a++)
-                children += ages[a];
-            int j = capacity_of[s];
-            if (j >= 0 && sc->stages[s].spend_funding)
-                children = capacity ? capacity[((size_t)t * n_cap + j) * 3]
-                                    : cs_model_places(m, j, t);
-            row[l] = children * cs_model_unit_cost(m, l, t);
-            if (spend) {
-                int early = sc->stages[s].intervention == CS_INTERVENTION_EARLY;
-                spend[t * CS_N_SPEND +
-                      (early ? CS_SPEND_EARLY : CS_SPEND_LATE)] += row[l];
-            }
+            row[l] = count * cs_model_unit_cost(m, l, t);
+            if (spend)
+                spend[t * CS_N_SPEND + (cs_model_cost_line_intervention(m, l) ==
+                                                CS_INTERVENTION_EARLY
+                                            ? CS_SPEND_EARLY
+                                            : CS_SPEND_LATE)] += row[l];
         }
     }
 }

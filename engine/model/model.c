@@ -416,17 +416,22 @@ static int compile_costs(cs_model *m, cs_error *err)
     return CS_OK;
 }
 
+/* Cash per year in financial year fy of a per_year list of n entries
+ * whose last grows by `growth` a year after it. */
+static double cash_in_year(const double *per_year, int n, double growth, int fy)
+{
+    return fy < n ? per_year[fy]
+                  : per_year[n - 1] * pow(1 + growth, fy - (n - 1));
+}
+
 /* Funding stream b's cash per year in month t, levers applied. */
 static double stream_cash(const cs_model *m, int b, int t)
 {
     const cs_scenario *sc = &m->scenario;
     const cs_funding_stream *stream = &sc->streams[b];
-    int fy = m->fy[t];
-    double cash = fy < stream->n_years
-                      ? stream->per_year[fy]
-                      : stream->per_year[stream->n_years - 1] *
-                            pow(1 + stream->growth, fy - (stream->n_years - 1));
-    return cash * lever_factor(sc, CS_LEVER_FUNDING, b, t);
+    return cash_in_year(stream->per_year, stream->n_years, stream->growth,
+                        m->fy[t]) *
+           lever_factor(sc, CS_LEVER_FUNDING, b, t);
 }
 
 /* Fixed places of stage s in month t: the scenario's, then capacity levers
@@ -541,13 +546,10 @@ static int compile_capacity(cs_model *m, cs_error *err)
             }
         }
         if (budget->present) {
-            int fy = m->fy[t];
-            double year =
-                fy < budget->n_years
-                    ? budget->per_year[fy]
-                    : budget->per_year[budget->n_years - 1] *
-                          pow(1 + budget->growth, fy - (budget->n_years - 1));
-            m->budget_income[t] = year / 12;
+            m->budget_income[t] =
+                cash_in_year(budget->per_year, budget->n_years, budget->growth,
+                             m->fy[t]) /
+                12;
             for (int b = 0; b < sc->n_streams; b++)
                 if (budget->pays & (1u << b))
                     m->budget_planned[t] += stream_cash(m, b, t) / 12;
