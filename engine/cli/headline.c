@@ -18,7 +18,8 @@
 #define CELL 64
 
 /* The 1st, 5th and 10th of n candidates (their indices in `from`), and
- * the last when there are fewer than ten. */
+ * the last when it is not one of them (a horizon of 7 or 20 years ends on
+ * its own column). */
 static void pick_years(const int *from, int n_from, int fy[CLI_HEADLINE_YEARS],
                        int number[CLI_HEADLINE_YEARS], int *n)
 {
@@ -29,7 +30,7 @@ static void pick_years(const int *from, int n_from, int fy[CLI_HEADLINE_YEARS],
             fy[*n] = from[wanted[i] - 1];
             number[(*n)++] = wanted[i];
         }
-    if (n_from > 0 && n_from < 10 && number[*n - 1] != n_from) {
+    if (n_from > 0 && number[*n - 1] != n_from) {
         fy[*n] = from[n_from - 1];
         number[(*n)++] = n_from;
     }

@@ -731,6 +731,27 @@ class Headline(Workdir):
                                        for m in (11, 59, 119)], label)
         self.assertLessEqual(len(r.stdout.splitlines()), 25, r.stdout)
 
+    def test_a_headline_past_ten_years_ends_on_its_last_year(self):
+        # a 20-year horizon: columns for years 1, 5, 10 and 20, each the
+        # deterministic stock at that 31 March
+        path = self.path('long.yaml')
+        with open(path, 'w') as f:
+            f.write('extends: england-baseline.yaml\nname: long\n'
+                    'horizon_years: 20\n')
+        out = self.path('long.h5')
+        r = run('run', path, '--deterministic', '-o', out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            stocks = f['scenarios/long/stocks'][0]
+            category = [x.decode() for x in f['dims/stage_category'][:]]
+        self.assertIn('2039 (year 20)', r.stdout)
+        medians, _ = figure_lines(r.stdout, 'looked after')
+        self.assertEqual(medians, [
+            people(sum(stocks[m, i].sum() for i, c in enumerate(category)
+                       if c == 'looked_after'))
+            for m in (11, 59, 119, 239)])
+        self.assertIn('2038/39', r.stdout)
+
     def test_compare_leads_with_npv_payback_and_probability(self):
         alt = SMALL.replace('name: small', 'name: small-alt').replace(
             'rate: 0.05}', 'rate: 0.065}')
