@@ -89,6 +89,20 @@ static const cs_measure_info measures[] = {
     {"cla_ceased_aged_18_plus", CS_OBS_FLOW, 18, 18, "children",
      "Children who ceased to be looked after in the year aged 18 (care "
      "ends at 18)"},
+    /* Only in a council's SSDA903 return (ssda903.c): months since the
+     * period of care began, at 31 March. */
+    {"cla_31_march_in_care_0_to_5_months", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March whose period of care began 0 to 5 "
+     "whole months before"},
+    {"cla_31_march_in_care_6_to_11_months", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March whose period of care began 6 to 11 "
+     "whole months before"},
+    {"cla_31_march_in_care_12_to_23_months", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March whose period of care began 12 to 23 "
+     "whole months before"},
+    {"cla_31_march_in_care_24_months_and_over", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March whose period of care began 24 or more "
+     "whole months before"},
     {"cin_starts", CS_OBS_FLOW, 0, 17, "episodes",
      "Children in need episodes starting in the year"},
     {"cin_ends", CS_OBS_FLOW, 0, 17, "episodes",

@@ -27,7 +27,9 @@
  *      of care from a start (RNE S) through episodes ended X1 to its end;
  *      in each year the children starting (the first start in the year of
  *      each child, by age at DECOM) and ceasing (the last end in the year,
- *      by REC and age at DEC).
+ *      by REC and age at DEC); the children looked after at 31 March by
+ *      whole months since their period of care began (a year's bands
+ *      missing when a period begun before the return leaves them untold).
  *
  * The children are held in a hash table of their ids (open addressing);
  * the episodes in one array, sorted by child and DECOM for steps 3 and 4.
@@ -885,11 +887,33 @@ static int check_child(reader *rd, const episode *ep, int n, int first)
 
 /* ---- the counts ---------------------------------------------------------- */
 
+#define MONTH_BANDS 4 /* months in care at 31 March: 0-5, 6-11, 12-23, 24+ */
+
 typedef struct counter {
     cs_ssda903 *ret;
     int stock, stock_band[5], starts, starts_band[5], ceased, ceased_16,
         ceased_18, ceased_reason[REASON_OTHER + 1];
+    int in_care[MONTH_BANDS];
+    /* per year first - 1 .. last: a child looked after at 31 March whose
+     * period of care began before the return, too recently to tell its
+     * band of months in care */
+    unsigned char months_unknown[MAX_RETURN_YEARS + 1];
 } counter;
+
+/* Whole months from day `from` to day `to` (to >= from). */
+static int months_between(int from, int to)
+{
+    int fy, fm, fd, ty, tm, td;
+    civil(from, &fy, &fm, &fd);
+    civil(to, &ty, &tm, &td);
+    return (ty * 12 + tm) - (fy * 12 + fm) - (td < fd);
+}
+
+static int month_band(int months)
+{
+    assert(months >= 0);
+    return months < 6 ? 0 : months < 12 ? 1 : months < 24 ? 2 : 3;
+}
 
 static double *count_at(cs_ssda903 *r, int measure, int year)
 {
@@ -937,11 +961,21 @@ static void counter_init(counter *k, cs_ssda903 *r)
     }
     for (int i = 0; i <= REASON_OTHER; i++)
         k->ceased_reason[i] = measure_id(reasons[i]);
+    static const char *const month_bands[MONTH_BANDS] = {
+        "cla_31_march_in_care_0_to_5_months",
+        "cla_31_march_in_care_6_to_11_months",
+        "cla_31_march_in_care_12_to_23_months",
+        "cla_31_march_in_care_24_months_and_over"};
+    for (int b = 0; b < MONTH_BANDS; b++)
+        k->in_care[b] = measure_id(month_bands[b]);
+    memset(k->months_unknown, 0, sizeof k->months_unknown);
     /* every figure of every year is given, zeros included */
     for (int y = r->first - 1; y <= r->last; y++) {
         *count_at(r, k->stock, y) = 0;
         for (int b = 0; b < 5; b++)
             *count_at(r, k->stock_band[b], y) = 0;
+        for (int b = 0; b < MONTH_BANDS; b++)
+            *count_at(r, k->in_care[b], y) = 0;
         if (y < r->first)
             continue;
         *count_at(r, k->starts, y) = 0;
@@ -955,6 +989,28 @@ static void counter_init(counter *k, cs_ssda903 *r)
     }
 }
 
+/*
+ * A child looked after at 31 March `y` in episode ep[i]: its months in
+ * care then, counted from the start of its period of care (the episode
+ * RNE S that the episodes ended X1 lead back to). A period that began
+ * before the return (its first episode is not a start) is known to be at
+ * least as long as that episode: enough for the last band, else the
+ * year's bands are unknown.
+ */
+static void count_months(counter *k, const episode *const *ep, int i, int y)
+{
+    int j = i;
+    while (j > 0 && ep[j - 1]->why == REASON_CONTINUES &&
+           ep[j - 1]->dec == ep[j]->decom)
+        j--;
+    int months = months_between(ep[j]->decom, year_end(y));
+    if (ep[j]->rne != 'S' && months < 24) {
+        k->months_unknown[y - (k->ret->first - 1)] = 1;
+        return;
+    }
+    *count_at(k->ret, k->in_care[month_band(months)], y) += 1;
+}
+
 /* The figures one child adds: ep[0..n) its episodes but short breaks. */
 static void count_child(counter *k, int dob, const episode *const *ep, int n)
 {
@@ -965,6 +1021,7 @@ static void count_child(counter *k, int dob, const episode *const *ep, int n)
             if (ep[i]->decom <= at && (ep[i]->dec == OPEN || ep[i]->dec > at)) {
                 *count_at(r, k->stock, y) += 1;
                 *count_at(r, k->stock_band[age_band(age_on(dob, at))], y) += 1;
+                count_months(k, ep, i, y);
                 break;
             }
     }
@@ -1033,6 +1090,13 @@ static int count_all(reader *rd, cs_ssda903 *r)
         i = j;
     }
     free(kept);
+    /* a year whose bands of months in care are not all known has none */
+    size_t span = (size_t)(r->last - r->first + 2);
+    for (int y = r->first - 1; y <= r->last; y++)
+        if (k.months_unknown[y - (r->first - 1)])
+            for (int b = 0; b < MONTH_BANDS; b++)
+                r->given[(size_t)k.in_care[b] * span +
+                         (size_t)(y - r->first + 1)] = 0;
     return CS_OK;
 }
 

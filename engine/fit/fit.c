@@ -53,6 +53,7 @@
  * (pooled lag-1 ratio, in [0, 1]): the level as far as one year's misfit
  * has carried to the next within the window.
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -319,6 +320,10 @@ typedef struct evaluator {
     cs_scenario *scenario; /* a copy of base to put parameters in */
     double *stocks, *flows;
     double *flow_ages; /* [month][flow][age] when a figure is by age */
+    /* [year][MONTH_SLOTS] when a figure is by months in care: the
+     * looked-after children at the 31 March ending each year of the
+     * window by completed months in care */
+    double *months;
     int n_stocks, n_flows;
     fit_end_state *end; /* if not NULL: the run's end state, filled */
 } evaluator;
@@ -329,6 +334,27 @@ static void evaluator_free(evaluator *e)
     free(e->stocks);
     free(e->flows);
     free(e->flow_ages);
+    free(e->months);
+}
+
+#define MONTH_SLOTS (CS_MAX_DURATION_MONTHS + 1)
+
+/* The looked-after children now by completed months in their stage, into
+ * by_months[0..slots) (cs_observer_month_slots: the fewest any of the
+ * stages keeps; a stage's later slots are folded into the last). */
+static void la_by_months(const cs_scenario *s, const int *la, int n_la,
+                         const cs_sim *sim, int slots, double *by_months)
+{
+    double profile[MONTH_SLOTS];
+    for (int d = 0; d < MONTH_SLOTS; d++)
+        by_months[d] = 0;
+    for (int i = 0; i < n_la && slots > 0; i++) {
+        int nd = cs_scenario_duration_slots(s, la[i]);
+        assert(nd >= slots && nd <= MONTH_SLOTS);
+        cs_sim_stage_profile(sim, la[i], profile, NULL);
+        for (int d = 0; d < nd; d++)
+            by_months[d < slots ? d : slots - 1] += profile[d];
+    }
 }
 
 /* The leaf stages of category c (not the remainder), into out. */
@@ -350,7 +376,8 @@ static int stages_of(const cs_scenario *s, int c, int *out)
  * stays the model's.
  */
 static void run_years(const fit_problem *f, const cs_scenario *s,
-                      const cs_model *m, cs_sim *sim, evaluator *e)
+                      const cs_model *m, cs_sim *sim, int month_slots,
+                      evaluator *e)
 {
     static const int lo[5] = {0, 1, 5, 10, 16}, hi[5] = {0, 4, 9, 15, 17};
     int cin[CS_MAX_STAGES], cp[CS_MAX_STAGES], la[CS_MAX_STAGES];
@@ -361,7 +388,7 @@ static void run_years(const fit_problem *f, const cs_scenario *s,
     int S = cs_model_n_stages(m), F = cs_model_n_flows(m);
     cs_sim_start(sim, CS_SIM_DETERMINISTIC);
     for (int y = 0; y < f->n_years; y++) {
-        if (y > 0) {
+        if (y > 0 && f->assimilate) {
             double moved = 0; /* children the scaling added */
             if (f->start_la_band[y][0] >= 0) {
                 for (int b = 0; b < 5; b++)
@@ -392,6 +419,9 @@ static void run_years(const fit_problem *f, const cs_scenario *s,
         cs_sim_continue(sim, CS_SIM_DETERMINISTIC, 0, 0, 12,
                         e->stocks + (size_t)y * 12 * S * CS_AGES,
                         e->flows + (size_t)y * 12 * F, NULL);
+        if (e->months)
+            la_by_months(s, la, n_la, sim, month_slots,
+                         e->months + (size_t)y * MONTH_SLOTS);
     }
 }
 
@@ -450,17 +480,25 @@ static int evaluate(const fit_problem *f, evaluator *e, const double *u,
         cs_model_free(m);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    if (f->assimilate)
-        run_years(f, s, m, sim, e);
-    else
-        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, e->stocks, e->flows, NULL);
-    if (e->end)
-        end_state(s, sim, e, e->end);
     cs_observer *o = NULL;
     rc = fit_observer(f, m, &o, err);
+    if (rc == CS_OK && (f->assimilate || e->months))
+        run_years(f, s, m, sim, cs_observer_month_slots(o), e);
+    else if (rc == CS_OK)
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 0, 0, e->stocks, e->flows, NULL);
+    if (rc == CS_OK && e->end)
+        end_state(s, sim, e, e->end);
     for (int i = 0; rc == CS_OK && i < f->n_obs; i++) {
-        mu[i] = cs_observe_ages(o, f->obs[i].measure, f->obs[i].year, e->stocks,
-                                e->flows, e->flow_ages);
+        const fit_obs *x = &f->obs[i];
+        if (cs_observer_needs_months(o, x->measure)) {
+            int y = x->year - f->first_year - 1;
+            assert(e->months && y >= 0 && y < f->n_years);
+            mu[i] = cs_observe_months(o, x->measure,
+                                      e->months + (size_t)y * MONTH_SLOTS);
+        } else {
+            mu[i] = cs_observe_ages(o, x->measure, x->year, e->stocks, e->flows,
+                                    e->flow_ages);
+        }
         if (!isfinite(mu[i]))
             rc = cs_error_set(err, CS_EFAIL, "the model gives no %s for %d",
                               cs_series_measure(f->obs[i].measure)->name,
@@ -515,7 +553,15 @@ static int evaluator_init(const fit_problem *f, evaluator *e, cs_error *err)
                          "cla_starts_age_", 15);
     if (ages)
         e->flow_ages = calloc(months * flows * CS_AGES, sizeof *e->flow_ages);
-    if (!e->stocks || !e->flows || (ages && !e->flow_ages)) {
+    /* the looked-after children by months in care where a figure is */
+    int by_months = 0;
+    for (int i = 0; i < f->n_obs; i++)
+        by_months |= !strncmp(cs_series_measure(f->obs[i].measure)->name,
+                              "cla_31_march_in_care_", 21);
+    if (by_months)
+        e->months = calloc((size_t)f->n_years * MONTH_SLOTS, sizeof *e->months);
+    if (!e->stocks || !e->flows || (ages && !e->flow_ages) ||
+        (by_months && !e->months)) {
         evaluator_free(e);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }

@@ -20,6 +20,10 @@
  *                  by age (cs_sim_record_ages, cs_observe_ages)
  *   cla_ceased     moves out of LOOKED_AFTER and children reaching 18 in it
  *   cla_ceased_aged_18_plus  children reaching 18 while looked after
+ *   cla_31_march_in_care_*  children in LOOKED_AFTER stages at 31 March
+ *                  by completed months in the stage (cs_observe_months),
+ *                  which are months in care when no transition moves
+ *                  children between looked-after stages
  *   other measures the flows of the transitions a fit maps to them
  *
  * A child turned away from a full stage into its when_full stage counts
@@ -27,7 +31,9 @@
  * month it is dated; a flow is summed over the year's twelve months, and
  * is unknown (NaN) unless all of them are in the run.
  */
+#include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,14 +58,16 @@ typedef enum measure_rule {
     RULE_STARTS,     /* the same and arrivals from outside the model */
     RULE_EXITS,      /* flows out of `set`, reaching 18 included */
     RULE_AGE_OUT,    /* reaching 18 in `set` */
-    RULE_FLOWS       /* the flows listed in `flows` */
+    RULE_FLOWS,      /* the flows listed in `flows` */
+    RULE_MONTHS      /* LOOKED_AFTER at 31 March, months in care lo..hi */
 } measure_rule;
 
 typedef struct measure_map {
     measure_rule rule;
     unsigned set; /* bit c: category c */
     int age_lo, age_hi;
-    int by_age; /* a flow by age band: needs the flows by age */
+    int by_age;             /* a flow by age band: needs the flows by age */
+    int month_lo, month_hi; /* RULE_MONTHS; month_hi -1: and longer */
     int n_flows;
     int *flows;
 } measure_map;
@@ -73,6 +81,9 @@ struct cs_observer {
     flow_kind *kind;
     int n_measures;
     measure_map *measures;
+    /* months in care: the slots every looked-after stage resolves (0: no
+     * such stage, or children move between them) */
+    int month_slots;
 };
 
 static unsigned bit(int category)
@@ -138,7 +149,41 @@ static void default_rules(cs_observer *o)
             set_rule(m, RULE_EXITS, la, 0, 0);
         else if (!strcmp(n, "cla_ceased_aged_18_plus"))
             set_rule(m, RULE_AGE_OUT, la, 0, 0);
+        else if (!strncmp(n, "cla_31_march_in_care_", 21)) {
+            /* "..._6_to_11_months", "..._24_months_and_over" (open) */
+            const char *band = n + 21;
+            int lo = 0, hi = -1, used = 0;
+            if (sscanf(band, "%d_to_%d_months%n", &lo, &hi, &used) != 2 ||
+                band[used] != '\0') {
+                hi = -1;
+                used = 0;
+                sscanf(band, "%d_months_and_over%n", &lo, &used);
+                assert(used > 0 && band[used] == '\0');
+            }
+            set_rule(m, RULE_MONTHS, la, 0, CS_AGES - 1);
+            m->month_lo = lo;
+            m->month_hi = hi;
+        }
     }
+}
+
+/* The months-in-stage slots all looked-after stages resolve, or 0 when
+ * there is no such stage or a transition moves children between them
+ * (months in the stage are then not months in care). */
+static int month_slots(const cs_observer *o, const cs_scenario *sc)
+{
+    int slots = 0;
+    for (int s = 0; s < o->n_stages; s++) {
+        if (o->stage_category[s] != CS_DFE_LOOKED_AFTER)
+            continue;
+        int n = cs_scenario_duration_slots(sc, s);
+        slots = slots == 0 || n < slots ? n : slots;
+    }
+    for (int f = 0; f < o->n_flows; f++)
+        if (o->kind[f] == FLOW_MOVE && o->flow_from[f] == CS_DFE_LOOKED_AFTER &&
+            o->flow_to[f] == CS_DFE_LOOKED_AFTER)
+            return 0;
+    return slots;
 }
 
 int cs_observer_create(const cs_model *model, cs_observer **out, cs_error *err)
@@ -179,6 +224,7 @@ int cs_observer_create(const cs_model *model, cs_observer **out, cs_error *err)
             o->kind[f] = FLOW_MOVE;
     }
     default_rules(o);
+    o->month_slots = month_slots(o, sc);
     *out = o;
     return CS_OK;
 }
@@ -239,6 +285,9 @@ int cs_observer_knows(const cs_observer *o, int measure)
         return 0;
     if (m->rule == RULE_POPULATION || m->rule == RULE_FLOWS)
         return 1;
+    if (m->rule == RULE_MONTHS) /* slots 0..n-2 single months, n-1 open */
+        return m->month_hi < 0 ? m->month_lo <= o->month_slots - 1
+                               : m->month_hi <= o->month_slots - 2;
     /* a category-defined measure needs a stage of that category */
     for (int s = 0; s < o->n_stages; s++)
         if (m->set & bit(o->stage_category[s]))
@@ -319,6 +368,31 @@ static double month_flows(const cs_observer *o, const measure_map *m,
     return sum;
 }
 
+int cs_observer_needs_months(const cs_observer *o, int measure)
+{
+    return measure >= 0 && measure < o->n_measures &&
+           o->measures[measure].rule == RULE_MONTHS;
+}
+
+int cs_observer_month_slots(const cs_observer *o)
+{
+    return o->month_slots;
+}
+
+double cs_observe_months(const cs_observer *o, int measure,
+                         const double *by_months)
+{
+    if (!cs_observer_needs_months(o, measure) ||
+        !cs_observer_knows(o, measure) || !by_months)
+        return NAN;
+    const measure_map *m = &o->measures[measure];
+    int hi = m->month_hi < 0 ? o->month_slots - 1 : m->month_hi;
+    double sum = 0;
+    for (int d = m->month_lo; d <= hi; d++)
+        sum += by_months[d];
+    return sum;
+}
+
 double cs_observe(const cs_observer *o, int measure, int year,
                   const double *stocks, const double *flows)
 {
@@ -335,7 +409,7 @@ double cs_observe_ages(const cs_observer *o, int measure, int year,
                        const double *stocks, const double *flows,
                        const double *flows_by_age)
 {
-    if (!cs_observer_knows(o, measure))
+    if (!cs_observer_knows(o, measure) || cs_observer_needs_months(o, measure))
         return NAN;
     const measure_map *m = &o->measures[measure];
     if (m->rule == RULE_STOCK || m->rule == RULE_POPULATION) {

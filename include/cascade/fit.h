@@ -54,6 +54,26 @@ double cs_observe_ages(const cs_observer *observer, int measure, int year,
 /* 1 if the measure needs the flows by age (cs_observe_ages). */
 int cs_observer_needs_ages(const cs_observer *observer, int measure);
 
+/*
+ * Looked-after children at 31 March by months in care
+ * (cla_31_march_in_care_*, from a council's SSDA903 return): the model's
+ * children of its looked-after stages by completed months in the stage
+ * (cs_sim_stage_profile, summed over the stages), which are months in
+ * care when no transition moves children between looked-after stages.
+ * cs_observer_month_slots: the slots every looked-after stage keeps
+ * (0..n-2 single months, n-1 that many or more; 0 if there is no
+ * looked-after stage or children move between them); the observer knows
+ * a band the slots resolve. cs_observe_months: the measure from
+ * by_months[0..slots), the looked-after children at that 31 March by
+ * completed months (the later slots of a stage with more folded into the
+ * last); NaN if it is not such a measure or the model cannot say it.
+ * cs_observe and cs_observe_ages give NaN for these measures.
+ */
+int cs_observer_needs_months(const cs_observer *observer, int measure);
+int cs_observer_month_slots(const cs_observer *observer);
+double cs_observe_months(const cs_observer *observer, int measure,
+                         const double *by_months);
+
 /* ---- calibration ------------------------------------------------------- */
 
 /* Kinds of observation. */

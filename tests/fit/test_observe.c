@@ -3,10 +3,12 @@
  * runs read as DfE's published measures, each against sums of the run's
  * own stocks and flows written out by hand here, including children
  * turned away from a full stage, arrivals, reaching 18 in care, mapped
- * transitions, and the dates a run cannot say.
+ * transitions, the dates a run cannot say, and looked-after children by
+ * months in care.
  */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -351,6 +353,106 @@ START_TEST(test_turned_away_is_no_entry)
 }
 END_TEST
 
+/* What the observer knows of looked-after children by months in care: a
+ * band the looked-after stages' months-in-stage slots resolve, none when
+ * children move between looked-after stages (months in a placement are
+ * not months in care); and the sum of the slots a band covers. */
+static cs_observer *months_observer(const char *duration, const char *move,
+                                    cs_scenario **sc, cs_model **m)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "name: months\n"
+             "base_date: 2019-04\n"
+             "horizon_months: 12\n"
+             "stages:\n"
+             "  universal: {intervention: none}\n"
+             "  looked_after:\n"
+             "    intervention: late\n"
+             "    dfe: looked_after\n"
+             "    placements:\n"
+             "      foster: {entry_share: 0.8}\n"
+             "      home: {entry_share: 0.2}\n"
+             "population: {total: 10000, remainder: universal}\n"
+             "births: {per_year: 0}\n"
+             "transitions:\n"
+             "  into_care: {from: universal, to: looked_after, rate: 0.01}\n"
+             "  leaves:\n"
+             "    from: looked_after\n"
+             "    to: universal\n"
+             "    rate: 0.5\n"
+             "%s%s",
+             duration, move);
+    cs_error err;
+    int rc = cs_scenario_load_string(text, strlen(text), "months.yaml", NULL,
+                                     sc, &err);
+    ck_assert_msg(rc == CS_OK, "%s", err.message);
+    ck_assert_int_eq(cs_model_compile(*sc, m, &err), CS_OK);
+    cs_observer *o = NULL;
+    ck_assert_int_eq(cs_observer_create(*m, &o, &err), CS_OK);
+    return o;
+}
+
+START_TEST(test_months_in_care)
+{
+    static const char *const bands[4] = {
+        "cla_31_march_in_care_0_to_5_months",
+        "cla_31_march_in_care_6_to_11_months",
+        "cla_31_march_in_care_12_to_23_months",
+        "cla_31_march_in_care_24_months_and_over"};
+    static const char *const durations[3] = {
+        "    by_duration:\n"
+        "      - {months: \"0-5\", factor: 1.5}\n"
+        "      - {months: \"6-11\", factor: 1}\n"
+        "      - {months: \"12-23\", factor: 0.8}\n"
+        "      - {months: \"24+\", factor: 0.5}\n",
+        "    by_duration:\n"
+        "      - {months: \"0-5\", factor: 1.5}\n"
+        "      - {months: \"6+\", factor: 1}\n",
+        ""};
+    static const char *const move =
+        "  moves: {from: looked_after.foster, to: looked_after.home, "
+        "rate: 0.1}\n";
+    /* slots, and which bands are known: all; 0-5 only (the slot of 6
+     * months or more holds 12-23 and 24+ alike); none (one slot) */
+    static const int slots[3] = {25, 7, 1};
+    static const int known[3][4] = {{1, 1, 1, 1}, {1, 0, 0, 0}, {0, 0, 0, 0}};
+    double by_months[CS_MAX_DURATION_MONTHS + 1];
+    for (int d = 0; d <= CS_MAX_DURATION_MONTHS; d++)
+        by_months[d] = d + 1;
+    /* the sums of d + 1 over 0..5, 6..11, 12..23, and slot 24 */
+    static const double sums[4] = {21, 57, 222, 25};
+    for (int c = 0; c < 4; c++) {
+        cs_scenario *sc = NULL;
+        cs_model *m = NULL;
+        int k = c < 3 ? c : 0;
+        cs_observer *o =
+            months_observer(durations[k], c < 3 ? "" : move, &sc, &m);
+        ck_assert_int_eq(cs_observer_month_slots(o), c < 3 ? slots[k] : 0);
+        for (int b = 0; b < 4; b++) {
+            int measure = cs_series_find_measure(bands[b]);
+            ck_assert_int_ge(measure, 0);
+            ck_assert(cs_observer_needs_months(o, measure));
+            int want = c < 3 ? known[k][b] : 0;
+            ck_assert_msg(cs_observer_knows(o, measure) == want,
+                          "case %d, %s: expected known %d", c, bands[b], want);
+            double got = cs_observe_months(o, measure, by_months);
+            if (want)
+                ck_assert_double_eq_tol(got, sums[b], 1e-12);
+            else
+                ck_assert(isnan(got));
+            /* only from the months in care */
+            ck_assert(isnan(cs_observe(o, measure, 2020, NULL, NULL)));
+        }
+        ck_assert(!cs_observer_needs_months(
+            o, cs_series_find_measure("cla_31_march")));
+        cs_observer_free(o);
+        cs_model_free(m);
+        cs_scenario_free(sc);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("observe");
@@ -360,6 +462,7 @@ int main(void)
     tcase_add_loop_test(tc, test_flows_during_the_year, 0, 2);
     tcase_add_loop_test(tc, test_starts_by_age, 0, 2);
     tcase_add_test(tc, test_turned_away_is_no_entry);
+    tcase_add_test(tc, test_months_in_care);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

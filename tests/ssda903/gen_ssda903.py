@@ -5,8 +5,9 @@ should give.
 A council of 2,000 births a year (36,000 children aged 0-17, ages uniform,
 no migration) is simulated child by child in continuous time: outside care
 a child starts to be looked after at a known rate per year by DfE's age
-band (ENTRY), in care it ceases at a known rate (EXIT, a monthly hazard of
-EXIT / 12) or on its 18th birthday. Events fall on whole days. Within a
+band (ENTRY), in care it ceases at a known rate by months since its period
+of care began (EXIT by MONTH_BANDS: a child's first months are the likeliest
+to end; a month is 365.25 / 12 days) or on its 18th birthday. Events fall on whole days. Within a
 period of care the child moves placement or legal status now and then (a
 new episode the same day, the old one ceased X1), which the counts must
 see through; some children of another group have only short breaks (LS
@@ -31,11 +32,14 @@ import sys
 import numpy as np
 
 FIRST, LAST = 2014, 2019  # collection years (to 31 March)
-BIRTHS_PER_YEAR = 2000
+BIRTHS_PER_YEAR = 8000
 ENTRY = {'0': 0.012, '1-4': 0.004, '5-9': 0.003, '10-15': 0.005,
          '16+': 0.006}  # per child per year outside care, by age band
 BAND_AGES = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)]  # [lo, hi)
-EXIT = 0.55   # per child per year in care
+EXIT = [0.9, 0.6, 0.45, 0.3]  # per child per year in care, by MONTH_BANDS
+MONTH_BANDS = [(0, 6), (6, 12), (12, 24), (24, None)]  # months in care
+MONTH_NAMES = ['0_to_5_months', '6_to_11_months', '12_to_23_months',
+               '24_months_and_over']
 MOVES = 0.8   # placement or legal status changes a year in care
 N_SHORT_BREAK_CHILDREN = 25
 BANDS = ['under_1', '1_to_4', '5_to_9', '10_to_15', '16_and_over']
@@ -76,6 +80,28 @@ def band_of(age):
         3 if age < 16 else 4
 
 
+def months_between(a, b):
+    """Whole months from day a to day b, as the reader counts them."""
+    x, y = dt.date.fromordinal(a), dt.date.fromordinal(b)
+    return (y.year * 12 + y.month) - (x.year * 12 + x.month) - (y.day < x.day)
+
+
+def month_band(months):
+    return 0 if months < 6 else 1 if months < 12 else 2 if months < 24 else 3
+
+
+def care_ends(rng, start):
+    """When a period of care begun at `start` (days) ends, under EXIT by
+    months in care (piecewise-constant hazard)."""
+    lo = start
+    for (a, b), rate in zip(MONTH_BANDS, EXIT):
+        edge = None if b is None else start + b * 365.25 / 12
+        w = rng.exponential(365.25 / rate)
+        if edge is None or lo + w < edge:
+            return lo + w
+        lo = edge
+
+
 def fmt(day):
     return dt.date.fromordinal(day).strftime('%d/%m/%Y')
 
@@ -113,7 +139,7 @@ def simulate(rng):
                 s = periods[-1][1] + 1  # one event a day
             if s >= out18 or s > horizon:
                 break
-            end_t = start + rng.exponential(365.25 / EXIT)
+            end_t = care_ends(rng, start)
             if end_t >= out18:
                 e, rec = out18, str(rng.choice(['E8', 'E17']))
             else:
@@ -194,12 +220,25 @@ def expected_counts(children):
             put('cla_starts_age_' + b, y, 0)
         for r in REASONS:
             put('cla_ceased_' + r, y, 0)
+    for y in range(FIRST - 1, LAST + 1):
+        for b in MONTH_NAMES:
+            put('cla_31_march_in_care_' + b, y, 0)
+    unknown = set()  # years whose months in care the return cannot tell
     for dob, periods in children:
         for y in range(FIRST - 1, LAST + 1):
             at = year_end(y)
-            if any(s <= at and (e is None or e > at) for s, e, _ in periods):
+            inside = [p for p in periods
+                      if p[0] <= at and (p[1] is None or p[1] > at)]
+            if inside:
                 put('cla_31_march', y)
                 put('cla_31_march_age_' + BANDS[band_of(age_on(dob, at))], y)
+                s, seen = inside[0][0], inside[0][3]
+                months = months_between(seen, at)
+                if seen != s and months < 24:
+                    unknown.add(y)  # begun before the return, too lately
+                else:
+                    put('cla_31_march_in_care_' +
+                        MONTH_NAMES[month_band(months)], y)
         for y in range(FIRST, LAST + 1):
             lo, hi = year_start(y), year_end(y)
             starting = [p for p in periods if lo <= p[0] <= hi]
@@ -210,13 +249,16 @@ def expected_counts(children):
             ending = [p for p in periods
                       if p[1] is not None and lo <= p[1] <= hi]
             if ending:  # DfE: a child's last end in the year
-                s, e, rec = ending[-1]
+                s, e, rec = ending[-1][:3]
                 put('cla_ceased', y)
                 put('cla_ceased_' + REC_REASON.get(rec, 'other'), y)
                 if age_on(dob, e) >= 16:
                     put('cla_ceased_aged_16_plus', y)
                 if age_on(dob, e) >= 18:
                     put('cla_ceased_aged_18_plus', y)
+    for y in unknown:
+        for b in MONTH_NAMES:
+            del counts[('cla_31_march_in_care_' + b, y)]
     return counts
 
 
@@ -239,7 +281,14 @@ def write_return(rng, outdir, children, breaks):
                 for p in items:
                     ls = str(rng.choice(['C2', 'V2', 'C1', 'E1'],
                                         p=[.6, .3, .05, .05]))
-                    for d, e, rne, rec in episodes_of(rng, p):
+                    period = episodes_of(rng, p)
+                    # where the return shows the period begin: its first
+                    # episode open in the return's years (not its start,
+                    # RNE S, when that is before them)
+                    seen = [x for x in period
+                            if x[1] is None or x[1] >= year_start(FIRST)]
+                    p.append(seen[0][0] if seen else None)
+                    for d, e, rne, rec in period:
                         if rne in ('L', 'T', 'U', 'B'):
                             ls = str(rng.choice(['C2', 'V2', 'C1']))
                         eps.append((d, e, rne, rec, ls))
@@ -287,7 +336,8 @@ def main():
     children = simulate(rng)
     breaks = short_break_children(rng)
     ids = write_return(rng, os.path.join(outdir, 'return'), children, breaks)
-    counts = expected_counts(children)
+    counts = expected_counts([c for c in children
+                              if all(len(p) == 4 for p in c[1])])
     with open(os.path.join(outdir, 'expected.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['measure', 'year', 'value'])
@@ -295,6 +345,7 @@ def main():
             w.writerow([m, y, v])
     with open(os.path.join(outdir, 'truth.json'), 'w') as f:
         json.dump({'entry_per_year': ENTRY, 'exit_per_year': EXIT,
+                   'exit_months': MONTH_BANDS,
                    'births_per_year': BIRTHS_PER_YEAR, 'seed': seed,
                    'children': len(ids)}, f, indent=1)
     with open(os.path.join(outdir, 'ids.txt'), 'w') as f:
