@@ -235,6 +235,9 @@ static void write_header(FILE *f, const cs_model *m)
         fprintf(f, "%s", k ? ", " : "");
         json_string(f, sc->marks[k].id);
     }
+    fprintf(f, "],\n  \"mark_expires_months\": [");
+    for (int k = 0; k < sc->n_marks; k++)
+        fprintf(f, "%s%d", k ? ", " : "", sc->marks[k].expires_months);
     fprintf(f, "],\n  \"flows\": [");
     for (int i = 0; i < m->n_flows; i++) {
         fprintf(f, "%s\n    {\"label\": ", i ? "," : "");

@@ -746,6 +746,32 @@ static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
     }
 }
 
+/* The marks that expire, as a bitset. */
+static unsigned expiring_marks(const cs_scenario *sc)
+{
+    unsigned bits = 0;
+    for (int j = 0; j < sc->n_marks; j++)
+        if (sc->marks[j].expires_months > 0)
+            bits |= 1u << j;
+    return bits;
+}
+
+/* The marks k of a child who stays for a month with d months in the stage
+ * behind it: an expiring mark goes in the month the child completes
+ * expires_months months in the stage (d + 1 of them). Every stage the mark
+ * can reach counts months that far (cs_scenario_duration_slots), so d is
+ * exact there; elsewhere nobody carries it. */
+static unsigned stay_marks(const cs_scenario *sc, int d, int k)
+{
+    unsigned kept = (unsigned)k;
+    for (int j = 0; j < sc->n_marks; j++) {
+        int n = sc->marks[j].expires_months;
+        if (n > 0 && d + 1 >= n)
+            kept &= ~(1u << j);
+    }
+    return kept;
+}
+
 /* At most how many outcomes the compartments have: each one staying, and
  * one a destination of each exit of its stage (fewer where an exit is
  * impossible in every epoch). */
@@ -793,9 +819,14 @@ static int compile_outcomes(cs_model *m, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
 
+    unsigned expiring = expiring_marks(sc);
     size_t n = 0;
     for (int s = 0; s < sc->n_stages; s++) {
         find_exits(sc, s, exits);
+        for (int j = 0; j < sc->n_marks; j++)
+            assert(!(expiring & (1u << j)) ||
+                   !cs_scenario_mark_reaches(sc, j, s) ||
+                   m->n_dur[s] > sc->marks[j].expires_months);
         for (int a = 0; a < CS_AGES; a++)
             for (int d = 0; d < m->n_dur[s]; d++)
                 for (int k = 0; k < m->n_mark_sets; k++) {
@@ -812,8 +843,11 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             continue;
                         int i = exits->transition[j];
                         const cs_transition *t = &sc->transitions[i];
+                        /* a move clears the expiring marks it does not
+                         * set (they last in the stage set on entering) */
                         unsigned k2 =
-                            ((unsigned)k | t->sets_marks) & ~t->clears_marks;
+                            (((unsigned)k & ~expiring) | t->sets_marks) &
+                            ~t->clears_marks;
                         for (int l = 0; l < exits->n_dest[j]; l++) {
                             double share = exits->share[j][l];
                             if (share <= 0)
@@ -836,7 +870,8 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             stay -= pe[o];
                         pe[first] = stay > 0 ? stay : 0;
                     }
-                    m->outcome_dest[first] = cs_compartment(m, s, a, d2, k);
+                    m->outcome_dest[first] =
+                        cs_compartment(m, s, a, d2, (int)stay_marks(sc, d, k));
                     m->outcome_flow[first] = -1;
                     if ((int)(n - first) > m->max_outcomes)
                         m->max_outcomes = (int)(n - first);
@@ -853,6 +888,48 @@ static int compile_outcomes(cs_model *m, cs_error *err)
     free(p);
     free(epochs);
     free(exits);
+    return CS_OK;
+}
+
+/*
+ * The share of children carrying each mark in each months-in-stage slot of
+ * stage s at the base date, q[d][j], from the scenario's share of the
+ * stage's children (marked:) and the weights w[d] of the slots: the same
+ * in every slot for a mark that does not expire; for one that expires
+ * after N months, none from month N, and the share q / F of the children
+ * in months 0..N-1 (F of the stage's), so that the stage's share is q.
+ * CS_EINPUT if q is more than F.
+ */
+static int initial_mark_shares(const cs_scenario *sc, int s, int nd,
+                               const double *w, double (*q)[CS_MAX_MARKS],
+                               cs_error *err)
+{
+    double all = 0;
+    for (int d = 0; d < nd; d++)
+        all += w[d];
+    for (int j = 0; j < sc->n_marks; j++) {
+        double share = sc->initial_mark_share[s][j];
+        int n = sc->marks[j].expires_months;
+        double cond = share;
+        if (n > 0 && share > 0) {
+            assert(nd > n); /* the mark reaches s: months kept to n */
+            double early = 0;
+            for (int d = 0; d < n; d++)
+                early += w[d];
+            double f = all > 0 ? early / all : 0;
+            if (share > f * (1 + 1e-9))
+                return cs_error_set(
+                    err, CS_EINPUT,
+                    "population.stages.%s.marked.%s: expected at most %.6g "
+                    "(the share of the stage's children in their first %d "
+                    "months, who alone can carry a mark that expires after "
+                    "%d), found %.6g",
+                    sc->stages[s].id, sc->marks[j].id, f, n, n, share);
+            cond = f > 0 ? fmin(share / f, 1) : 0;
+        }
+        for (int d = 0; d < nd; d++)
+            q[d][j] = n > 0 && d >= n ? 0 : cond;
+    }
     return CS_OK;
 }
 
@@ -880,15 +957,8 @@ static int compile_initial(cs_model *m, cs_error *err)
         free(rem);
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
-    double mark_p[1 << CS_MAX_MARKS];
+    double dur_w[CS_MAX_DURATION_MONTHS + 1];
     for (int s = 0; s < sc->n_stages; s++) {
-        for (int k = 0; k < m->n_mark_sets; k++) {
-            mark_p[k] = 1;
-            for (int j = 0; j < sc->n_marks; j++) {
-                double q = sc->initial_mark_share[s][j];
-                mark_p[k] *= (k & (1 << j)) ? q : 1 - q;
-            }
-        }
         int nd = m->n_dur[s];
         /* months in stage as the scenario gives them (a fit's spin-up), or
          * the rates' steady state */
@@ -904,12 +974,24 @@ static int compile_initial(cs_model *m, cs_error *err)
                 double w = survive;
                 if (d == nd - 1 && nd > 1) /* the open slot: sum of tail */
                     w = survive / (leave > 1.0 / 120 ? leave : 1.0 / 120);
-                if (given)
-                    w = given[d];
-                for (int k = 0; k < m->n_mark_sets; k++)
-                    weight[d * m->n_mark_sets + k] = w * mark_p[k];
+                dur_w[d] = given ? given[d] : w;
                 survive *= 1 - leave;
             }
+            double mark_q[CS_MAX_DURATION_MONTHS + 1][CS_MAX_MARKS];
+            int rc = initial_mark_shares(sc, s, nd, dur_w, mark_q, err);
+            if (rc) {
+                free(weight);
+                free(part);
+                free(rem);
+                return rc;
+            }
+            for (int d = 0; d < nd; d++)
+                for (int k = 0; k < m->n_mark_sets; k++) {
+                    double p = 1;
+                    for (int j = 0; j < sc->n_marks; j++)
+                        p *= (k & (1 << j)) ? mark_q[d][j] : 1 - mark_q[d][j];
+                    weight[d * m->n_mark_sets + k] = dur_w[d] * p;
+                }
             int cells = nd * m->n_mark_sets;
             split_whole(sc->initial[s][a], cells, weight, part, rem);
             double total = 0;

@@ -660,7 +660,7 @@ static int read_settings(reader *r, const tree_node *root)
 
 static int read_marks(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"label"};
+    static const char *const keys[] = {"label", "expires_after_months"};
     const tree_node *marks = tree_map_get(root, "marks");
     char path[PATH_MAX_LEN];
     int rc;
@@ -691,6 +691,15 @@ static int read_marks(reader *r, const tree_node *root)
         if (label && (rc = text_of(r, label, join_key(sub, path, "label"),
                                    "a label", mark->label, CS_LABEL_MAX)))
             return rc;
+        const tree_node *expires = tree_map_get(m, "expires_after_months");
+        double months = 0;
+        if (expires &&
+            (rc = whole_in(r, expires,
+                           join_key(sub, path, "expires_after_months"),
+                           "a whole number of months from 1 to 120", 1,
+                           CS_MAX_DURATION_MONTHS, &months)))
+            return rc;
+        mark->expires_months = (int)months;
     }
     return CS_OK;
 }
@@ -1489,14 +1498,20 @@ static int check_months_in_stage(reader *r)
         if (s->n_initial_durations[st] == slots)
             continue;
         const cs_stage *x = &s->stages[st];
+        int expiring = 0;
+        for (int m = 0; m < s->n_marks; m++)
+            expiring |= s->marks[m].expires_months > 0 &&
+                        cs_scenario_mark_reaches(s, m, st);
         return diag_error(
             r->err, n,
             "population.stages.%s.months_in_stage: expected %d share%s (stage "
             "'%s' keeps months in stage 0 to %d%s, from the by_duration "
-            "bands of the transitions out of it), found %d",
+            "bands of the transitions out of it%s), found %d",
             x->group >= 0 ? s->groups[x->group].id : x->id, slots,
             slots == 1 ? "" : "s", x->id, slots - 1,
-            slots > 1 ? " or more" : "", s->n_initial_durations[st]);
+            slots > 1 ? " or more" : "",
+            expiring ? " and the marks that expire in it" : "",
+            s->n_initial_durations[st]);
     }
     return CS_OK;
 }
@@ -3704,9 +3719,11 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_migration(&r, root)) || (rc = read_ageing(&r, root)) ||
         (rc = read_arrivals(&r, root)) || (rc = read_year_effects(&r, root)) ||
         (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
-        (rc = check_months_in_stage(&r)) || (rc = read_capacities(&r, root)) ||
+        (rc = read_capacities(&r, root)) ||
         (rc = check_migration_stage(&r, root)) ||
-        (rc = read_programmes(&r, root)) || (rc = read_budget(&r, root)) ||
+        (rc = read_programmes(&r, root)) ||
+        /* after everything that can set a mark that expires */
+        (rc = check_months_in_stage(&r)) || (rc = read_budget(&r, root)) ||
         (rc = read_care_leavers(&r, root)) || (rc = read_levers(&r, root)) ||
         (rc = read_fit(&r, root)))
         return rc;
