@@ -725,7 +725,8 @@ static void find_exits(const cs_scenario *sc, int s, stage_exits *x)
  */
 static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
                                const rate_levers *epochs, int ne, int a, int d,
-                               unsigned k, double (*p)[CS_MAX_TRANSITIONS])
+                               unsigned k, double (*p)[CS_MAX_TRANSITIONS],
+                               double *rates_out)
 {
     double age[CS_MAX_TRANSITIONS], factor[CS_MAX_TRANSITIONS];
     double rates[CS_MAX_TRANSITIONS];
@@ -743,6 +744,80 @@ static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
             rates[j] = base > 0 ? base * factor[j] : 0;
         }
         cs_competing_monthly(x->n, rates, p[e]);
+        if (rates_out) /* a caseload row's: [epoch][its exits] */
+            memcpy(rates_out + (size_t)e * (size_t)x->n, rates,
+                   (size_t)x->n * sizeof *rates);
+    }
+}
+
+/* 1 if a rate out of the stage with these exits depends on a caseload. */
+static int stage_has_caseload(const cs_scenario *sc, const stage_exits *x)
+{
+    for (int j = 0; j < x->n; j++)
+        if (sc->transitions[x->transition[j]].has_caseload)
+            return 1;
+    return 0;
+}
+
+/*
+ * Size the caseload rows (model_internal.h) and the workers per month:
+ * every compartment of a stage with an exit on a caseload is a row.
+ * CS_OK, or CS_ENOMEM (err filled).
+ */
+static int caseload_layout(cs_model *m, stage_exits *exits, size_t bound,
+                           cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    m->n_workforces = sc->n_workforces;
+    int rows = 0, exits_total = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        find_exits(sc, s, exits);
+        if (!stage_has_caseload(sc, exits))
+            continue;
+        int count = m->stage_offset[s + 1] - m->stage_offset[s];
+        rows += count;
+        exits_total += count * exits->n;
+    }
+    if (rows == 0)
+        return CS_OK;
+    m->n_caseload_rows = rows;
+    m->n_caseload_exits = exits_total;
+    m->workers = malloc((size_t)m->n_months * (size_t)sc->n_workforces *
+                        sizeof *m->workers);
+    m->caseload_compartment = malloc((size_t)rows * sizeof(int));
+    m->caseload_first_exit = calloc((size_t)rows + 1, sizeof(int));
+    m->caseload_exit_transition = malloc((size_t)exits_total * sizeof(int));
+    m->caseload_rate = malloc((size_t)m->n_epochs * (size_t)exits_total *
+                              sizeof *m->caseload_rate);
+    m->outcome_exit = malloc(bound * sizeof *m->outcome_exit);
+    m->outcome_share = calloc(bound, sizeof *m->outcome_share);
+    if (!m->workers || !m->caseload_compartment || !m->caseload_first_exit ||
+        !m->caseload_exit_transition || !m->caseload_rate || !m->outcome_exit ||
+        !m->outcome_share)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    for (int t = 0; t < m->n_months; t++)
+        for (int w = 0; w < sc->n_workforces; w++) {
+            const cs_workforce *wf = &sc->workforces[w];
+            m->workers[t * sc->n_workforces + w] =
+                cash_in_year(wf->per_year, wf->n_years, wf->growth, m->fy[t]);
+        }
+    return CS_OK;
+}
+
+/* Row `row` is compartment c, with the exits x and their annual rates per
+ * epoch rates[e * x->n + j]. */
+static void caseload_row(cs_model *m, int row, int c, const stage_exits *x,
+                         const double *rates)
+{
+    int first = m->caseload_first_exit[row];
+    m->caseload_compartment[row] = c;
+    m->caseload_first_exit[row + 1] = first + x->n;
+    for (int j = 0; j < x->n; j++) {
+        m->caseload_exit_transition[first + j] = x->transition[j];
+        for (int e = 0; e < m->n_epochs; e++)
+            m->caseload_rate[(size_t)e * (size_t)m->n_caseload_exits +
+                             (size_t)(first + j)] =
+                rates[(size_t)e * (size_t)x->n + (size_t)j];
     }
 }
 
@@ -819,10 +894,27 @@ static int compile_outcomes(cs_model *m, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
 
+    if (caseload_layout(m, exits, bound, err)) {
+        free(epochs);
+        free(exits);
+        free(p);
+        return CS_ENOMEM;
+    }
+    double *row_rates = NULL;
+    if (m->n_caseload_rows > 0 &&
+        !(row_rates =
+              malloc((size_t)ne * CS_MAX_TRANSITIONS * sizeof *row_rates))) {
+        free(epochs);
+        free(exits);
+        free(p);
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    }
     unsigned expiring = expiring_marks(sc);
+    int row = 0;
     size_t n = 0;
     for (int s = 0; s < sc->n_stages; s++) {
         find_exits(sc, s, exits);
+        int rows = stage_has_caseload(sc, exits);
         for (int j = 0; j < sc->n_marks; j++)
             assert(!(expiring & (1u << j)) ||
                    !cs_scenario_mark_reaches(sc, j, s) ||
@@ -833,7 +925,9 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                     int c = cs_compartment(m, s, a, d, k);
                     m->first_outcome[c] = (int)n;
                     exit_probabilities(sc, exits, epochs, ne, a, d, (unsigned)k,
-                                       p);
+                                       p, rows ? row_rates : NULL);
+                    if (rows)
+                        caseload_row(m, row++, c, exits, row_rates);
                     size_t first = n++;
                     for (int j = 0; j < exits->n; j++) {
                         int possible = 0;
@@ -859,6 +953,10 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             m->outcome_dest[n] = cs_compartment(
                                 m, exits->leaf[j][l], a, 0, (int)k2);
                             m->outcome_flow[n] = i;
+                            if (m->outcome_exit) {
+                                m->outcome_exit[n] = rows ? j : -1;
+                                m->outcome_share[n] = share;
+                            }
                             n++;
                         }
                     }
@@ -873,11 +971,15 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                     m->outcome_dest[first] =
                         cs_compartment(m, s, a, d2, (int)stay_marks(sc, d, k));
                     m->outcome_flow[first] = -1;
+                    if (m->outcome_exit)
+                        m->outcome_exit[first] = -1;
                     if ((int)(n - first) > m->max_outcomes)
                         m->max_outcomes = (int)(n - first);
                 }
     }
     assert(n <= bound && n <= (size_t)INT32_MAX);
+    assert(row == m->n_caseload_rows);
+    free(row_rates);
     m->first_outcome[nc] = (int)n;
     m->n_outcomes = (int)n;
     /* rows of n: row e moves left from e bound to e n (memmove: they may
@@ -1075,7 +1177,22 @@ int cs_model_check(const cs_model *m, cs_error *err)
                                     "model check: month %d: migration not "
                                     "finite",
                                     t);
+        for (int w = 0; m->n_caseload_rows > 0 && w < m->n_workforces; w++) {
+            double workers = m->workers[t * m->n_workforces + w];
+            if (!(workers > 0) || !isfinite(workers))
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: month %d: %g workers", t,
+                                    workers);
+        }
     }
+    for (int x = 0; x < m->n_caseload_exits; x++)
+        for (int e = 0; e < m->n_epochs; e++) {
+            double r = m->caseload_rate[(size_t)e * m->n_caseload_exits + x];
+            if (!(r >= 0) || !isfinite(r))
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: epoch %d: caseload rate %g",
+                                    e, r);
+        }
     return CS_OK;
 }
 
@@ -1161,6 +1278,13 @@ void cs_model_free(cs_model *m)
     free(m->epoch_of_month);
     free(m->migration);
     free(m->arrivals);
+    free(m->workers);
+    free(m->caseload_compartment);
+    free(m->caseload_first_exit);
+    free(m->caseload_exit_transition);
+    free(m->caseload_rate);
+    free(m->outcome_exit);
+    free(m->outcome_share);
     free(m);
 }
 

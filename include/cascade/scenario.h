@@ -271,7 +271,37 @@ typedef struct cs_transition {
     double event_cost;
     double event_cost_inflation;
     cs_intervention event_intervention;
+    /* A rate that depends on a caseload (caseload: {workforce,
+     * elasticity}): in each month the rate is multiplied by
+     * (L / reference_caseload)^caseload_elasticity, L the children in the
+     * workforce's stages at the start of the month per worker (see
+     * cs_workforce); has_caseload 0: none. */
+    int has_caseload;
+    int workforce; /* index into cs_scenario.workforces */
+    double caseload_elasticity;
 } cs_transition;
+
+/*
+ * A workforce (workforce: ID: {stages, per_year, growth,
+ * reference_caseload}): workers (full-time equivalent) per financial year
+ * (the last entry grows by `growth` a year) whose caseload is the children
+ * of `stages` (a bitset of leaf stages) per worker. Transitions with a
+ * caseload on it have their rates multiplied each month by
+ * (caseload / reference_caseload)^elasticity, the multiplier held within
+ * [CS_CASELOAD_FACTOR_MIN, CS_CASELOAD_FACTOR_MAX].
+ */
+#define CS_MAX_WORKFORCES 4
+#define CS_CASELOAD_FACTOR_MIN 0.001
+#define CS_CASELOAD_FACTOR_MAX 1000.0
+typedef struct cs_workforce {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    unsigned stages; /* bit s: leaf stage s */
+    int n_years;
+    double per_year[CS_MAX_YEARS]; /* workers > 0 */
+    double growth;
+    double reference_caseload; /* children per worker, > 0 */
+} cs_workforce;
 
 typedef enum cs_trend_after {
     CS_TREND_CONTINUE = 0,
@@ -546,7 +576,9 @@ typedef struct cs_scenario {
 
     int n_streams;
     cs_funding_stream streams[CS_MAX_STREAMS];
-    cs_budget budget;             /* budget.present: 0 without one */
+    cs_budget budget; /* budget.present: 0 without one */
+    int n_workforces;
+    cs_workforce workforces[CS_MAX_WORKFORCES];
     cs_care_leavers care_leavers; /* care_leavers.present: 0 without */
     int n_programmes;
     cs_programme programmes[CS_MAX_PROGRAMMES];

@@ -1121,6 +1121,11 @@ static const struct bad_file {
     {"care-leavers-years.yaml",
      "{D}/care-leavers-years.yaml:26:10: care_leavers.years: expected a "
      "whole number of years from 1 to 10, found 12"},
+    {"caseload-workforce-typo.yaml",
+     "{D}/caseload-workforce-typo.yaml:23:27: "
+     "transitions.closed.caseload.workforce: expected one of the workforces "
+     "(social_workers), found 'social_worker' (did you mean "
+     "'social_workers'?)"},
     {"duplicate-key.yaml",
      "{D}/duplicate-key.yaml:17:3: duplicate key 'total' (first at line 15)"},
     {"duration-not-open.yaml",
@@ -1260,7 +1265,7 @@ static const struct bad_file {
      "horizon_years, horizon_months, seed, economics, funding, budget, "
      "care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
-     "arrivals, year_effects, fit (did you mean 'population'?)"},
+     "arrivals, year_effects, fit, workforce (did you mean 'population'?)"},
     {"per-year-short.yaml",
      "{D}/per-year-short.yaml:18:13: births.per_year: 3 values for a "
      "horizon of 10 financial years (2019/20 to 2028/29): expected a "
@@ -1305,7 +1310,8 @@ static const struct bad_file {
     {"unknown-nested-key.yaml",
      "{D}/unknown-nested-key.yaml:23:5: unknown key 'rat' in "
      "transitions.referral; expected one of: label, from, to, rate, by_age, "
-     "by_duration, if_marked, sets, clears, trend, year_effect, cost (did you "
+     "by_duration, if_marked, sets, clears, trend, year_effect, cost, caseload "
+     "(did you "
      "mean "
      "'rate'?)"},
     {"unknown-top-key.yaml",
@@ -1314,7 +1320,15 @@ static const struct bad_file {
      "horizon_years, horizon_months, seed, economics, funding, budget, "
      "care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
-     "arrivals, year_effects, fit (did you mean 'transitions'?)"},
+     "arrivals, year_effects, fit, workforce (did you mean 'transitions'?)"},
+    {"workforce-no-workers.yaml",
+     "{D}/workforce-no-workers.yaml:15:22: workforce.social_workers.per_year: "
+     "expected a number of workers > 0 (a caseload needs someone to hold "
+     "it), found 0"},
+    {"workforce-unused.yaml",
+     "{D}/workforce-unused.yaml:13:3: workforce.social_workers: expected a "
+     "transition with caseload: {workforce: social_workers, elasticity: "
+     "...}, found none: the workforce would change nothing"},
 };
 
 START_TEST(test_bad_file_gives_exact_message)
