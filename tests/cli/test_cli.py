@@ -1456,6 +1456,25 @@ class CaseloadBatches(Batches):
         cin = 1
         self.assertGreater(a[:, -1, cin].sum(), b[:, -1, cin].sum())
 
+    def test_a_caseload_beside_a_budget(self):
+        """A budget pays for the children at the start of each month and
+        cuts places; neither reads the rates, so the two go together: the
+        budget's record is there and the stocks are those without it (the
+        budget cuts nothing in 'small', which has no funded places)."""
+        budget = self.path('budget.yaml')
+        with open(self.small) as f, open(budget, 'w') as g:
+            g.write(f.read().replace('name: small', 'name: budget') +
+                    'budget: {per_year: 20_000_000, growth: 0.02, '
+                    'reserves: 5_000_000}\n')
+        out = self.path('budget.h5')
+        r = run('run', self.small, budget, '-n', '3', '--seed', '21', '-o',
+                out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            self.assertIn('budget', f['scenarios/budget'])
+            np.testing.assert_array_equal(f['scenarios/small/stocks'][:],
+                                          f['scenarios/budget/stocks'][:])
+
 
 SMALL_FUNDED = SMALL.replace(
     "  cin: {intervention: late, unit_cost: {per_year: 5000}}",
