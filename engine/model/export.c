@@ -235,6 +235,9 @@ static void write_header(FILE *f, const cs_model *m)
         fprintf(f, "%s", k ? ", " : "");
         json_string(f, sc->marks[k].id);
     }
+    fprintf(f, "],\n  \"mark_expires_months\": [");
+    for (int k = 0; k < sc->n_marks; k++)
+        fprintf(f, "%s%d", k ? ", " : "", sc->marks[k].expires_months);
     fprintf(f, "],\n  \"flows\": [");
     for (int i = 0; i < m->n_flows; i++) {
         fprintf(f, "%s\n    {\"label\": ", i ? "," : "");
@@ -597,6 +600,14 @@ int cs_model_export(const cs_model *m, const char *dir, int replace,
                             "each run's spend, which the exported tables "
                             "cannot say; export it without the budget",
                             m->scenario.name);
+    if (m->n_caseload_rows > 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "scenario '%s' has rates that depend on a "
+                            "caseload (workforce: %s): they change with each "
+                            "run's children month by month, which the "
+                            "exported tables cannot say; export a copy "
+                            "without caseload: on its transitions",
+                            m->scenario.name, m->scenario.workforces[0].id);
     int rc = path_of(&x, "manifest", ".json", path, sizeof path);
     if (rc != CS_OK)
         return rc;

@@ -725,7 +725,8 @@ static void find_exits(const cs_scenario *sc, int s, stage_exits *x)
  */
 static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
                                const rate_levers *epochs, int ne, int a, int d,
-                               unsigned k, double (*p)[CS_MAX_TRANSITIONS])
+                               unsigned k, double (*p)[CS_MAX_TRANSITIONS],
+                               double *rates_out)
 {
     double age[CS_MAX_TRANSITIONS], factor[CS_MAX_TRANSITIONS];
     double rates[CS_MAX_TRANSITIONS];
@@ -743,7 +744,107 @@ static void exit_probabilities(const cs_scenario *sc, const stage_exits *x,
             rates[j] = base > 0 ? base * factor[j] : 0;
         }
         cs_competing_monthly(x->n, rates, p[e]);
+        if (rates_out) /* a caseload row's: [epoch][its exits] */
+            memcpy(rates_out + (size_t)e * (size_t)x->n, rates,
+                   (size_t)x->n * sizeof *rates);
     }
+}
+
+/* 1 if a rate out of the stage with these exits depends on a caseload. */
+static int stage_has_caseload(const cs_scenario *sc, const stage_exits *x)
+{
+    for (int j = 0; j < x->n; j++)
+        if (sc->transitions[x->transition[j]].has_caseload)
+            return 1;
+    return 0;
+}
+
+/*
+ * Size the caseload rows (model_internal.h) and the workers per month:
+ * every compartment of a stage with an exit on a caseload is a row.
+ * CS_OK, or CS_ENOMEM (err filled).
+ */
+static int caseload_layout(cs_model *m, stage_exits *exits, size_t bound,
+                           cs_error *err)
+{
+    const cs_scenario *sc = &m->scenario;
+    m->n_workforces = sc->n_workforces;
+    int rows = 0, exits_total = 0;
+    for (int s = 0; s < sc->n_stages; s++) {
+        find_exits(sc, s, exits);
+        if (!stage_has_caseload(sc, exits))
+            continue;
+        int count = m->stage_offset[s + 1] - m->stage_offset[s];
+        rows += count;
+        exits_total += count * exits->n;
+    }
+    if (rows == 0)
+        return CS_OK;
+    m->n_caseload_rows = rows;
+    m->n_caseload_exits = exits_total;
+    m->workers = malloc((size_t)m->n_months * (size_t)sc->n_workforces *
+                        sizeof *m->workers);
+    m->caseload_compartment = malloc((size_t)rows * sizeof(int));
+    m->caseload_first_exit = calloc((size_t)rows + 1, sizeof(int));
+    m->caseload_exit_transition = malloc((size_t)exits_total * sizeof(int));
+    m->caseload_rate = malloc((size_t)m->n_epochs * (size_t)exits_total *
+                              sizeof *m->caseload_rate);
+    m->outcome_exit = malloc(bound * sizeof *m->outcome_exit);
+    m->outcome_share = calloc(bound, sizeof *m->outcome_share);
+    if (!m->workers || !m->caseload_compartment || !m->caseload_first_exit ||
+        !m->caseload_exit_transition || !m->caseload_rate || !m->outcome_exit ||
+        !m->outcome_share)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    for (int t = 0; t < m->n_months; t++)
+        for (int w = 0; w < sc->n_workforces; w++) {
+            const cs_workforce *wf = &sc->workforces[w];
+            m->workers[t * sc->n_workforces + w] =
+                cash_in_year(wf->per_year, wf->n_years, wf->growth, m->fy[t]);
+        }
+    return CS_OK;
+}
+
+/* Row `row` is compartment c, with the exits x and their annual rates per
+ * epoch rates[e * x->n + j]. */
+static void caseload_row(cs_model *m, int row, int c, const stage_exits *x,
+                         const double *rates)
+{
+    int first = m->caseload_first_exit[row];
+    m->caseload_compartment[row] = c;
+    m->caseload_first_exit[row + 1] = first + x->n;
+    for (int j = 0; j < x->n; j++) {
+        m->caseload_exit_transition[first + j] = x->transition[j];
+        for (int e = 0; e < m->n_epochs; e++)
+            m->caseload_rate[(size_t)e * (size_t)m->n_caseload_exits +
+                             (size_t)(first + j)] =
+                rates[(size_t)e * (size_t)x->n + (size_t)j];
+    }
+}
+
+/* The marks that expire, as a bitset. */
+static unsigned expiring_marks(const cs_scenario *sc)
+{
+    unsigned bits = 0;
+    for (int j = 0; j < sc->n_marks; j++)
+        if (sc->marks[j].expires_months > 0)
+            bits |= 1u << j;
+    return bits;
+}
+
+/* The marks k of a child who stays for a month with d months in the stage
+ * behind it: an expiring mark goes in the month the child completes
+ * expires_months months in the stage (d + 1 of them). Every stage the mark
+ * can reach counts months that far (cs_scenario_duration_slots), so d is
+ * exact there; elsewhere nobody carries it. */
+static unsigned stay_marks(const cs_scenario *sc, int d, int k)
+{
+    unsigned kept = (unsigned)k;
+    for (int j = 0; j < sc->n_marks; j++) {
+        int n = sc->marks[j].expires_months;
+        if (n > 0 && d + 1 >= n)
+            kept &= ~(1u << j);
+    }
+    return kept;
 }
 
 /* At most how many outcomes the compartments have: each one staying, and
@@ -793,16 +894,40 @@ static int compile_outcomes(cs_model *m, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
 
+    if (caseload_layout(m, exits, bound, err)) {
+        free(epochs);
+        free(exits);
+        free(p);
+        return CS_ENOMEM;
+    }
+    double *row_rates = NULL;
+    if (m->n_caseload_rows > 0 &&
+        !(row_rates =
+              malloc((size_t)ne * CS_MAX_TRANSITIONS * sizeof *row_rates))) {
+        free(epochs);
+        free(exits);
+        free(p);
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
+    }
+    unsigned expiring = expiring_marks(sc);
+    int row = 0;
     size_t n = 0;
     for (int s = 0; s < sc->n_stages; s++) {
         find_exits(sc, s, exits);
+        int rows = stage_has_caseload(sc, exits);
+        for (int j = 0; j < sc->n_marks; j++)
+            assert(!(expiring & (1u << j)) ||
+                   !cs_scenario_mark_reaches(sc, j, s) ||
+                   m->n_dur[s] > sc->marks[j].expires_months);
         for (int a = 0; a < CS_AGES; a++)
             for (int d = 0; d < m->n_dur[s]; d++)
                 for (int k = 0; k < m->n_mark_sets; k++) {
                     int c = cs_compartment(m, s, a, d, k);
                     m->first_outcome[c] = (int)n;
                     exit_probabilities(sc, exits, epochs, ne, a, d, (unsigned)k,
-                                       p);
+                                       p, rows ? row_rates : NULL);
+                    if (rows)
+                        caseload_row(m, row++, c, exits, row_rates);
                     size_t first = n++;
                     for (int j = 0; j < exits->n; j++) {
                         int possible = 0;
@@ -812,8 +937,11 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             continue;
                         int i = exits->transition[j];
                         const cs_transition *t = &sc->transitions[i];
+                        /* a move clears the expiring marks it does not
+                         * set (they last in the stage set on entering) */
                         unsigned k2 =
-                            ((unsigned)k | t->sets_marks) & ~t->clears_marks;
+                            (((unsigned)k & ~expiring) | t->sets_marks) &
+                            ~t->clears_marks;
                         for (int l = 0; l < exits->n_dest[j]; l++) {
                             double share = exits->share[j][l];
                             if (share <= 0)
@@ -825,6 +953,10 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             m->outcome_dest[n] = cs_compartment(
                                 m, exits->leaf[j][l], a, 0, (int)k2);
                             m->outcome_flow[n] = i;
+                            if (m->outcome_exit) {
+                                m->outcome_exit[n] = rows ? j : -1;
+                                m->outcome_share[n] = share;
+                            }
                             n++;
                         }
                     }
@@ -836,13 +968,18 @@ static int compile_outcomes(cs_model *m, cs_error *err)
                             stay -= pe[o];
                         pe[first] = stay > 0 ? stay : 0;
                     }
-                    m->outcome_dest[first] = cs_compartment(m, s, a, d2, k);
+                    m->outcome_dest[first] =
+                        cs_compartment(m, s, a, d2, (int)stay_marks(sc, d, k));
                     m->outcome_flow[first] = -1;
+                    if (m->outcome_exit)
+                        m->outcome_exit[first] = -1;
                     if ((int)(n - first) > m->max_outcomes)
                         m->max_outcomes = (int)(n - first);
                 }
     }
     assert(n <= bound && n <= (size_t)INT32_MAX);
+    assert(row == m->n_caseload_rows);
+    free(row_rates);
     m->first_outcome[nc] = (int)n;
     m->n_outcomes = (int)n;
     /* rows of n: row e moves left from e bound to e n (memmove: they may
@@ -853,6 +990,48 @@ static int compile_outcomes(cs_model *m, cs_error *err)
     free(p);
     free(epochs);
     free(exits);
+    return CS_OK;
+}
+
+/*
+ * The share of children carrying each mark in each months-in-stage slot of
+ * stage s at the base date, q[d][j], from the scenario's share of the
+ * stage's children (marked:) and the weights w[d] of the slots: the same
+ * in every slot for a mark that does not expire; for one that expires
+ * after N months, none from month N, and the share q / F of the children
+ * in months 0..N-1 (F of the stage's), so that the stage's share is q.
+ * CS_EINPUT if q is more than F.
+ */
+static int initial_mark_shares(const cs_scenario *sc, int s, int nd,
+                               const double *w, double (*q)[CS_MAX_MARKS],
+                               cs_error *err)
+{
+    double all = 0;
+    for (int d = 0; d < nd; d++)
+        all += w[d];
+    for (int j = 0; j < sc->n_marks; j++) {
+        double share = sc->initial_mark_share[s][j];
+        int n = sc->marks[j].expires_months;
+        double cond = share;
+        if (n > 0 && share > 0) {
+            assert(nd > n); /* the mark reaches s: months kept to n */
+            double early = 0;
+            for (int d = 0; d < n; d++)
+                early += w[d];
+            double f = all > 0 ? early / all : 0;
+            if (share > f * (1 + 1e-9))
+                return cs_error_set(
+                    err, CS_EINPUT,
+                    "population.stages.%s.marked.%s: expected at most %.6g "
+                    "(the share of the stage's children in their first %d "
+                    "months, who alone can carry a mark that expires after "
+                    "%d), found %.6g",
+                    sc->stages[s].id, sc->marks[j].id, f, n, n, share);
+            cond = f > 0 ? fmin(share / f, 1) : 0;
+        }
+        for (int d = 0; d < nd; d++)
+            q[d][j] = n > 0 && d >= n ? 0 : cond;
+    }
     return CS_OK;
 }
 
@@ -880,15 +1059,8 @@ static int compile_initial(cs_model *m, cs_error *err)
         free(rem);
         return cs_error_set(err, CS_ENOMEM, "out of memory compiling model");
     }
-    double mark_p[1 << CS_MAX_MARKS];
+    double dur_w[CS_MAX_DURATION_MONTHS + 1];
     for (int s = 0; s < sc->n_stages; s++) {
-        for (int k = 0; k < m->n_mark_sets; k++) {
-            mark_p[k] = 1;
-            for (int j = 0; j < sc->n_marks; j++) {
-                double q = sc->initial_mark_share[s][j];
-                mark_p[k] *= (k & (1 << j)) ? q : 1 - q;
-            }
-        }
         int nd = m->n_dur[s];
         /* months in stage as the scenario gives them (a fit's spin-up), or
          * the rates' steady state */
@@ -904,12 +1076,24 @@ static int compile_initial(cs_model *m, cs_error *err)
                 double w = survive;
                 if (d == nd - 1 && nd > 1) /* the open slot: sum of tail */
                     w = survive / (leave > 1.0 / 120 ? leave : 1.0 / 120);
-                if (given)
-                    w = given[d];
-                for (int k = 0; k < m->n_mark_sets; k++)
-                    weight[d * m->n_mark_sets + k] = w * mark_p[k];
+                dur_w[d] = given ? given[d] : w;
                 survive *= 1 - leave;
             }
+            double mark_q[CS_MAX_DURATION_MONTHS + 1][CS_MAX_MARKS];
+            int rc = initial_mark_shares(sc, s, nd, dur_w, mark_q, err);
+            if (rc) {
+                free(weight);
+                free(part);
+                free(rem);
+                return rc;
+            }
+            for (int d = 0; d < nd; d++)
+                for (int k = 0; k < m->n_mark_sets; k++) {
+                    double p = 1;
+                    for (int j = 0; j < sc->n_marks; j++)
+                        p *= (k & (1 << j)) ? mark_q[d][j] : 1 - mark_q[d][j];
+                    weight[d * m->n_mark_sets + k] = dur_w[d] * p;
+                }
             int cells = nd * m->n_mark_sets;
             split_whole(sc->initial[s][a], cells, weight, part, rem);
             double total = 0;
@@ -993,7 +1177,22 @@ int cs_model_check(const cs_model *m, cs_error *err)
                                     "model check: month %d: migration not "
                                     "finite",
                                     t);
+        for (int w = 0; m->n_caseload_rows > 0 && w < m->n_workforces; w++) {
+            double workers = m->workers[t * m->n_workforces + w];
+            if (!(workers > 0) || !isfinite(workers))
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: month %d: %g workers", t,
+                                    workers);
+        }
     }
+    for (int x = 0; x < m->n_caseload_exits; x++)
+        for (int e = 0; e < m->n_epochs; e++) {
+            double r = m->caseload_rate[(size_t)e * m->n_caseload_exits + x];
+            if (!(r >= 0) || !isfinite(r))
+                return cs_error_set(err, CS_EFAIL,
+                                    "model check: epoch %d: caseload rate %g",
+                                    e, r);
+        }
     return CS_OK;
 }
 
@@ -1079,6 +1278,13 @@ void cs_model_free(cs_model *m)
     free(m->epoch_of_month);
     free(m->migration);
     free(m->arrivals);
+    free(m->workers);
+    free(m->caseload_compartment);
+    free(m->caseload_first_exit);
+    free(m->caseload_exit_transition);
+    free(m->caseload_rate);
+    free(m->outcome_exit);
+    free(m->outcome_share);
     free(m);
 }
 

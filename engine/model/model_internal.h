@@ -108,6 +108,32 @@ struct cs_model {
     double *places_paid;
     double *programme_cash;
 
+    /* caseloads (scenario.n_workforces > 0; else n_caseload_rows is 0 and
+     * these are NULL). workers: [month][workforce]. The compartments of
+     * stages with an exit whose rate depends on a caseload are the
+     * caseload rows, in compartment order: row i is compartment
+     * caseload_compartment[i]; its exits (those of its stage, in the
+     * order compiling finds them, the impossible ones too) are
+     * caseload_first_exit[i] .. caseload_first_exit[i + 1] - 1, exit x
+     * along transition caseload_exit_transition[x] at the annual rate
+     * caseload_rate[e * n_caseload_exits + x] in epoch e. A move outcome
+     * o of a row is along its row's exit outcome_exit[o] (counted from
+     * the row's first) into a placement of entry share outcome_share[o]
+     * (outcome_exit -1: stay, or not a row's). A month's probabilities of
+     * a row are cs_competing_monthly over its exits' rates, each times its
+     * transition's caseload factor, times the shares, stay the rest: the
+     * arithmetic compiling does, so at factors of 1 they are the table's
+     * to the bit (engine/sim/caseload.c). */
+    int n_workforces;
+    double *workers;
+    int n_caseload_rows, n_caseload_exits;
+    int *caseload_compartment;
+    int *caseload_first_exit;
+    int *caseload_exit_transition;
+    double *caseload_rate;
+    int *outcome_exit;
+    double *outcome_share;
+
     /* costs: one line per early- or late-intervention leaf stage */
     int first_fy_year; /* the year the base month's financial year starts */
     int n_cost_lines;

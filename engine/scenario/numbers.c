@@ -22,17 +22,59 @@ int cs_scenario_find_transition(const cs_scenario *s, const char *id)
     return -1;
 }
 
+/* 1 if stage is ref or one of its placements. */
+static int in_ref(const cs_scenario *s, cs_stage_ref ref, int stage)
+{
+    return ref.is_group ? s->stages[stage].group == ref.index
+                        : ref.index == stage;
+}
+
+int cs_scenario_mark_reaches(const cs_scenario *s, int mark, int stage)
+{
+    if (s->marks[mark].expires_months <= 0)
+        return 1;
+    unsigned bit = 1u << mark;
+    unsigned char reach[CS_MAX_STAGES] = {0};
+    for (int st = 0; st < s->n_stages; st++) {
+        reach[st] = s->initial_mark_share[st][mark] > 0;
+        for (int i = 0; i < s->n_transitions; i++)
+            if ((s->transitions[i].sets_marks & bit) &&
+                in_ref(s, s->transitions[i].to, st))
+                reach[st] = 1;
+        for (int i = 0; i < s->n_arrivals; i++)
+            if ((s->arrivals[i].sets_marks & bit) &&
+                in_ref(s, s->arrivals[i].to, st))
+                reach[st] = 1;
+        for (int i = 0; i < s->n_programmes; i++)
+            if (s->programmes[i].mark == mark && s->programmes[i].stage == st)
+                reach[st] = 1;
+        const cs_stage *x = &s->stages[st];
+        if (x->has_capacity && (x->overflow_sets & bit))
+            reach[x->overflow_stage] = 1;
+    }
+    /* children turned away keep it: follow the when_full chains (each step
+     * reaches one more stage, so n_stages passes settle it) */
+    for (int pass = 0; pass < s->n_stages; pass++)
+        for (int st = 0; st < s->n_stages; st++)
+            if (reach[st] && s->stages[st].has_capacity)
+                reach[s->stages[st].overflow_stage] = 1;
+    return reach[stage];
+}
+
 int cs_scenario_duration_slots(const cs_scenario *s, int stage)
 {
     int cap = 0;
     for (int i = 0; i < s->n_transitions; i++) {
         const cs_transition *t = &s->transitions[i];
-        int leaves = t->from.is_group ? s->stages[stage].group == t->from.index
-                                      : t->from.index == stage;
-        if (t->n_by_duration > 0 && leaves) {
+        if (t->n_by_duration > 0 && in_ref(s, t->from, stage)) {
             int lo = t->by_duration[t->n_by_duration - 1].month_lo;
             cap = lo > cap ? lo : cap;
         }
+    }
+    for (int m = 0; m < s->n_marks; m++) {
+        int n = s->marks[m].expires_months;
+        if (n > cap && cs_scenario_mark_reaches(s, m, stage))
+            cap = n;
     }
     return cap + 1;
 }

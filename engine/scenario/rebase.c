@@ -48,18 +48,20 @@ static void shift_list(double *list, int *n, int d, int years)
     *n = count;
 }
 
-/* A funding stream keeps growing by its growth after its last entry: the
- * years it reaches are written out before the list is shifted. */
-static void shift_stream(cs_funding_stream *f, int d, int years)
+/* A funding stream (or a workforce) keeps growing by its growth after its
+ * last entry: the years it reaches are written out before the list is
+ * shifted. */
+static void shift_grown(double *per_year, int *n_years, double growth, int d,
+                        int years)
 {
     int needed = d + years;
     if (needed > CS_MAX_YEARS)
         needed = CS_MAX_YEARS;
-    for (int i = f->n_years; i < needed && f->n_years > 0; i++)
-        f->per_year[i] = f->per_year[i - 1] * (1 + f->growth);
-    if (needed > f->n_years)
-        f->n_years = needed;
-    shift_list(f->per_year, &f->n_years, d, years);
+    for (int i = *n_years; i<needed && * n_years> 0; i++)
+        per_year[i] = per_year[i - 1] * (1 + growth);
+    if (needed > *n_years)
+        *n_years = needed;
+    shift_list(per_year, n_years, d, years);
 }
 
 double cs_trend_years(const cs_transition *t, int y)
@@ -114,7 +116,11 @@ int cs_scenario_rebase(const cs_scenario *scenario, int year, int month,
     s->base_month = month;
     s->horizon_months = horizon_months;
     for (int i = 0; i < s->n_streams; i++)
-        shift_stream(&s->streams[i], d, years);
+        shift_grown(s->streams[i].per_year, &s->streams[i].n_years,
+                    s->streams[i].growth, d, years);
+    for (int i = 0; i < s->n_workforces; i++)
+        shift_grown(s->workforces[i].per_year, &s->workforces[i].n_years,
+                    s->workforces[i].growth, d, years);
     shift_list(s->births_per_year, &s->n_births, d, years);
     shift_list(s->migration_per_year, &s->n_migration, d, years);
     for (int i = 0; i < s->n_arrivals; i++)

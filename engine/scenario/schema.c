@@ -660,7 +660,7 @@ static int read_settings(reader *r, const tree_node *root)
 
 static int read_marks(reader *r, const tree_node *root)
 {
-    static const char *const keys[] = {"label"};
+    static const char *const keys[] = {"label", "expires_after_months"};
     const tree_node *marks = tree_map_get(root, "marks");
     char path[PATH_MAX_LEN];
     int rc;
@@ -691,6 +691,15 @@ static int read_marks(reader *r, const tree_node *root)
         if (label && (rc = text_of(r, label, join_key(sub, path, "label"),
                                    "a label", mark->label, CS_LABEL_MAX)))
             return rc;
+        const tree_node *expires = tree_map_get(m, "expires_after_months");
+        double months = 0;
+        if (expires &&
+            (rc = whole_in(r, expires,
+                           join_key(sub, path, "expires_after_months"),
+                           "a whole number of months from 1 to 120", 1,
+                           CS_MAX_DURATION_MONTHS, &months)))
+            return rc;
+        mark->expires_months = (int)months;
     }
     return CS_OK;
 }
@@ -1489,14 +1498,20 @@ static int check_months_in_stage(reader *r)
         if (s->n_initial_durations[st] == slots)
             continue;
         const cs_stage *x = &s->stages[st];
+        int expiring = 0;
+        for (int m = 0; m < s->n_marks; m++)
+            expiring |= s->marks[m].expires_months > 0 &&
+                        cs_scenario_mark_reaches(s, m, st);
         return diag_error(
             r->err, n,
             "population.stages.%s.months_in_stage: expected %d share%s (stage "
             "'%s' keeps months in stage 0 to %d%s, from the by_duration "
-            "bands of the transitions out of it), found %d",
+            "bands of the transitions out of it%s), found %d",
             x->group >= 0 ? s->groups[x->group].id : x->id, slots,
             slots == 1 ? "" : "s", x->id, slots - 1,
-            slots > 1 ? " or more" : "", s->n_initial_durations[st]);
+            slots > 1 ? " or more" : "",
+            expiring ? " and the marks that expire in it" : "",
+            s->n_initial_durations[st]);
     }
     return CS_OK;
 }
@@ -2086,6 +2101,119 @@ static int read_trend(reader *r, const tree_node *n, const char *path,
     return CS_OK;
 }
 
+/* ---- workforce -------------------------------------------------------- */
+
+/* Every workforce is some transition's caseload: one that none names would
+ * be read and ignored. */
+static int check_workforce_used(reader *r, const tree_node *root)
+{
+    const cs_scenario *s = r->s;
+    const tree_node *map = tree_map_get(root, "workforce");
+    for (int w = 0; w < s->n_workforces; w++) {
+        int used = 0;
+        for (int i = 0; i < s->n_transitions; i++)
+            used |= s->transitions[i].has_caseload &&
+                    s->transitions[i].workforce == w;
+        if (!used)
+            return diag_error(r->err, map->keys[w],
+                              "workforce.%s: expected a transition with "
+                              "caseload: {workforce: %s, elasticity: ...}, "
+                              "found none: the workforce would change nothing",
+                              s->workforces[w].id, s->workforces[w].id);
+    }
+    return CS_OK;
+}
+
+static int read_one_workforce(reader *r, const tree_node *key,
+                              const tree_node *n, const char *path)
+{
+    static const char *const keys[] = {"label", "stages", "per_year", "growth",
+                                       "reference_caseload"};
+    cs_scenario *s = r->s;
+    cs_workforce *w = &s->workforces[s->n_workforces];
+    char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path,
+                           "a mapping with stages, per_year and "
+                           "reference_caseload")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    memset(w, 0, sizeof *w);
+    memcpy(w->id, key->text, strlen(key->text) + 1);
+    memcpy(w->label, key->text, strlen(key->text) + 1);
+    const tree_node *v = tree_map_get(n, "label");
+    if (v && (rc = text_of(r, v, join_key(sub, path, "label"), "a label",
+                           w->label, CS_LABEL_MAX)))
+        return rc;
+    if (!(v = tree_map_get(n, "stages")))
+        return missing(r, n, path, "stages");
+    join_key(sub, path, "stages");
+    if ((rc = need_list(r, v, sub,
+                        "a list of the stages (or groups) whose children "
+                        "make the caseload")))
+        return rc;
+    if (v->n == 0)
+        return diag_error(r->err, v,
+                          "%s: expected at least one stage, found an empty "
+                          "list",
+                          sub);
+    for (size_t i = 0; i < v->n; i++) {
+        cs_stage_ref ref;
+        join_index(item, sub, i);
+        if ((rc = stage_ref(r, v->items[i], item, 1, 1, &ref)))
+            return rc;
+        unsigned bits = 0;
+        for (int st = 0; st < s->n_stages; st++)
+            if (ref.is_group ? s->stages[st].group == ref.index
+                             : ref.index == st)
+                bits |= 1u << st;
+        if (w->stages & bits)
+            return diag_error(r->err, v->items[i],
+                              "%s: expected each stage once, found '%s' "
+                              "again",
+                              item, v->items[i]->text);
+        w->stages |= bits;
+    }
+    if (!(v = tree_map_get(n, "per_year")))
+        return missing(r, n, path, "per_year");
+    const tree_node *growth = tree_map_get(n, "growth");
+    join_key(sub, path, "per_year");
+    if ((rc = read_per_year(r, v, sub, "a number of workers > 0", 1e7,
+                            growth != NULL, w->per_year, &w->n_years)))
+        return rc;
+    for (int i = 0; i < w->n_years; i++)
+        if (!(w->per_year[i] > 0)) {
+            const tree_node *at = v->kind == TREE_SEQUENCE ? v->items[i] : v;
+            char found[DIAG_TEXT_MAX];
+            return diag_error(r->err, at,
+                              "%s: expected a number of workers > 0 (a "
+                              "caseload needs someone to hold it), found %s",
+                              sub, diag_describe(at, found, sizeof found));
+        }
+    if (growth && (rc = number_in(r, growth, join_key(sub, path, "growth"),
+                                  "an annual growth rate from -1 to 1 (0.02 "
+                                  "is 2%)",
+                                  -1, 1, &w->growth)))
+        return rc;
+    if (!(v = tree_map_get(n, "reference_caseload")))
+        return missing(r, n, path, "reference_caseload");
+    join_key(sub, path, "reference_caseload");
+    if ((rc = number_in(r, v, sub,
+                        "children per worker > 0 at which the rates are as "
+                        "written",
+                        1e-6, 1e6, &w->reference_caseload)))
+        return rc;
+    return CS_OK;
+}
+
+static int read_workforce(reader *r, const tree_node *root)
+{
+    return read_id_map(r, root, "workforce",
+                       "a mapping of workforce ids to workforces", "workforces",
+                       CS_MAX_WORKFORCES, &r->s->n_workforces,
+                       read_one_workforce);
+}
+
 static int year_effect_ref(reader *r, const tree_node *n, const char *path,
                            int *out)
 {
@@ -2134,6 +2262,64 @@ static int destination_intervention(const cs_scenario *s,
 /* cost: {per_child, inflation, intervention} of a transition (see
  * cs_transition). intervention defaults to the destination's, and must be
  * early or late. */
+/* A workforce id at n. */
+static int workforce_ref(reader *r, const tree_node *n, const char *path,
+                         int *out)
+{
+    const cs_scenario *s = r->s;
+    const char *names[CS_MAX_WORKFORCES];
+    for (int i = 0; i < s->n_workforces; i++) {
+        names[i] = s->workforces[i].id;
+        if (n->kind == TREE_SCALAR && !strcmp(n->text, names[i])) {
+            *out = i;
+            return CS_OK;
+        }
+    }
+    char list[DIAG_TEXT_MAX], hint[CS_ID_MAX + 32], found[DIAG_TEXT_MAX];
+    if (s->n_workforces == 0)
+        return diag_error(r->err, n,
+                          "%s: expected the id of a workforce, found %s, and "
+                          "the scenario defines none (workforce:)",
+                          path, diag_describe(n, found, sizeof found));
+    return diag_error(
+        r->err, n, "%s: expected one of the workforces (%s), found %s%s", path,
+        diag_join(names, (size_t)s->n_workforces, list, sizeof list),
+        diag_describe(n, found, sizeof found),
+        n->kind == TREE_SCALAR
+            ? diag_did_you_mean(n->text, names, (size_t)s->n_workforces, hint,
+                                sizeof hint)
+            : "");
+}
+
+/* caseload: {workforce: ID, elasticity: E}: the rate times (caseload /
+ * reference)^E each month. */
+static int read_caseload(reader *r, const tree_node *n, const char *path,
+                         cs_transition *t)
+{
+    static const char *const keys[] = {"workforce", "elasticity"};
+    char sub[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path,
+                           "a mapping with workforce and elasticity")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    const tree_node *v = tree_map_get(n, "workforce");
+    if (!v)
+        return missing(r, n, path, "workforce");
+    if ((rc = workforce_ref(r, v, join_key(sub, path, "workforce"),
+                            &t->workforce)))
+        return rc;
+    if (!(v = tree_map_get(n, "elasticity")))
+        return missing(r, n, path, "elasticity");
+    if ((rc = number_in(r, v, join_key(sub, path, "elasticity"),
+                        "an elasticity from -5 to 5 (the rate times "
+                        "(caseload / reference)^elasticity)",
+                        -5, 5, &t->caseload_elasticity)))
+        return rc;
+    t->has_caseload = 1;
+    return CS_OK;
+}
+
 static int read_event_cost(reader *r, const tree_node *n, const char *path,
                            cs_transition *t)
 {
@@ -2181,8 +2367,9 @@ static int read_transition(reader *r, const tree_node *root,
                            const char *path, cs_transition *t)
 {
     static const char *const keys[] = {
-        "label",     "from", "to",     "rate",  "by_age",      "by_duration",
-        "if_marked", "sets", "clears", "trend", "year_effect", "cost"};
+        "label",       "from",      "to",      "rate",   "by_age",
+        "by_duration", "if_marked", "sets",    "clears", "trend",
+        "year_effect", "cost",      "caseload"};
     const cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
     int rc;
@@ -2290,6 +2477,9 @@ static int read_transition(reader *r, const tree_node *root,
     if ((v = tree_map_get(n, "year_effect")) &&
         (rc = year_effect_ref(r, v, join_key(sub, path, "year_effect"),
                               &t->year_effect)))
+        return rc;
+    if ((v = tree_map_get(n, "caseload")) &&
+        (rc = read_caseload(r, v, join_key(sub, path, "caseload"), t)))
         return rc;
     if ((v = tree_map_get(n, "cost")) &&
         (rc = read_event_cost(r, v, join_key(sub, path, "cost"), t)))
@@ -3683,7 +3873,7 @@ static const char *const top_keys[] = {
     "marks",          "stages",      "population",
     "births",         "transitions", "programmes",
     "levers",         "ageing",      "arrivals",
-    "year_effects",   "fit"};
+    "year_effects",   "fit",         "workforce"};
 
 int schema_is_top_key(const char *key)
 {
@@ -3703,10 +3893,14 @@ int schema_read(const tree_node *root, cs_scenario *s, cs_error *err)
         (rc = read_stages(&r, root)) || (rc = read_population(&r, root)) ||
         (rc = read_migration(&r, root)) || (rc = read_ageing(&r, root)) ||
         (rc = read_arrivals(&r, root)) || (rc = read_year_effects(&r, root)) ||
-        (rc = read_births(&r, root)) || (rc = read_transitions(&r, root)) ||
-        (rc = check_months_in_stage(&r)) || (rc = read_capacities(&r, root)) ||
+        (rc = read_births(&r, root)) || (rc = read_workforce(&r, root)) ||
+        (rc = read_transitions(&r, root)) ||
+        (rc = check_workforce_used(&r, root)) ||
+        (rc = read_capacities(&r, root)) ||
         (rc = check_migration_stage(&r, root)) ||
-        (rc = read_programmes(&r, root)) || (rc = read_budget(&r, root)) ||
+        (rc = read_programmes(&r, root)) ||
+        /* after everything that can set a mark that expires */
+        (rc = check_months_in_stage(&r)) || (rc = read_budget(&r, root)) ||
         (rc = read_care_leavers(&r, root)) || (rc = read_levers(&r, root)) ||
         (rc = read_fit(&r, root)))
         return rc;

@@ -20,6 +20,7 @@
 #include "cascade/rng.h"
 #include "model/model_internal.h"
 #include "rng/sample.h"
+#include "sim/caseload.h"
 #include "sim/sim_internal.h"
 
 struct cs_sim {
@@ -61,6 +62,15 @@ struct cs_sim {
     double reserves;
     double paid_share;
     double *budget_record;
+    /* caseloads (model n_caseload_rows > 0; else NULL): the month's
+     * outcome table and the fast sampler's leave table, copies of the
+     * epoch's (caseload_epoch and caseload_leave_epoch, -1: none yet) with the
+     * caseload rows rewritten each month (sim/caseload.c); the factor per
+     * transition */
+    double *caseload_p;
+    double *caseload_leave;
+    int caseload_epoch, caseload_leave_epoch;
+    double *caseload_factor;
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -90,9 +100,21 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->substream = calloc(nc, sizeof *sim->substream);
     sim->first_block = calloc(nc * 4, sizeof *sim->first_block);
     sim->sampler = CS_SIM_SAMPLER_FAST;
+    sim->caseload_epoch = sim->caseload_leave_epoch = -1;
+    int caseload_ok = 1;
+    if (model->n_caseload_rows > 0) {
+        sim->caseload_p =
+            malloc((size_t)model->n_outcomes * sizeof *sim->caseload_p);
+        sim->caseload_leave = malloc(nc * 2 * sizeof *sim->caseload_leave);
+        sim->caseload_factor =
+            malloc((size_t)(model->scenario.n_transitions + 1) *
+                   sizeof *sim->caseload_factor);
+        caseload_ok =
+            sim->caseload_p && sim->caseload_leave && sim->caseload_factor;
+    }
     if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
         !sim->waits || !sim->rng || !sim->leave || !sim->leave_ready ||
-        !sim->listed || !sim->substream || !sim->first_block) {
+        !sim->listed || !sim->substream || !sim->first_block || !caseload_ok) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -115,6 +137,9 @@ void cs_sim_free(cs_sim *sim)
     free(sim->listed);
     free(sim->substream);
     free(sim->first_block);
+    free(sim->caseload_p);
+    free(sim->caseload_leave);
+    free(sim->caseload_factor);
     if (sim->rng)
         gsl_rng_free(sim->rng);
     free(sim);
@@ -404,12 +429,9 @@ static inline void place_drawn(cs_sim *sim, int c, int k, double *flows)
  * does); those who leave are placed among the ways out.
  */
 static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
-                      double *flows)
+                      const double *p, const double *leave, double *flows)
 {
     const cs_model *m = sim->model;
-    int e = m->epoch_of_month[t];
-    const double *p = m->outcome_p + (size_t)e * (size_t)m->n_outcomes;
-    const double *leave = leave_table(sim, e);
     first_blocks(sim, seed, run, CS_RNG_TRANSITIONS, t, 1);
     for (int c = 0; c < m->n_compartments; c++) {
         double n = sim->now[c];
@@ -438,11 +460,9 @@ static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
 
 /* The plain twin: GSL's conditional binomials in outcome order. */
 static void move_reference(cs_sim *sim, uint64_t seed, uint32_t run, int t,
-                           double *flows)
+                           const double *p, double *flows)
 {
     const cs_model *m = sim->model;
-    const double *p =
-        m->outcome_p + (size_t)m->epoch_of_month[t] * (size_t)m->n_outcomes;
     for (int c = 0; c < m->n_compartments; c++) {
         double n = sim->now[c];
         if (n <= 0)
@@ -462,11 +482,9 @@ static void move_reference(cs_sim *sim, uint64_t seed, uint32_t run, int t,
     }
 }
 
-static void move_expected(cs_sim *sim, int t, double *flows)
+static void move_expected(cs_sim *sim, const double *p, double *flows)
 {
     const cs_model *m = sim->model;
-    const double *p =
-        m->outcome_p + (size_t)m->epoch_of_month[t] * (size_t)m->n_outcomes;
     const int *dest = m->outcome_dest, *flow = m->outcome_flow;
     double *next = sim->next, *pending = sim->pending;
     for (int c = 0; c < m->n_compartments; c++) {
@@ -486,6 +504,41 @@ static void move_expected(cs_sim *sim, int t, double *flows)
                 by_age(sim, flow[o], sim->age_of[c], moved);
         }
     }
+}
+
+/*
+ * Month t's outcome table (and, for the fast sampler, its leave table):
+ * the epoch's, or, where rates depend on a caseload, a copy with the
+ * caseload rows worked out from the children now (the start of the
+ * month, before ageing).
+ */
+static const double *month_table(cs_sim *sim, cs_sim_mode mode, int t,
+                                 const double **leave)
+{
+    const cs_model *m = sim->model;
+    int e = m->epoch_of_month[t];
+    const double *p = m->outcome_p + (size_t)e * (size_t)m->n_outcomes;
+    int fast = mode == CS_SIM_STOCHASTIC && sim->sampler == CS_SIM_SAMPLER_FAST;
+    *leave = fast ? leave_table(sim, e) : NULL;
+    if (m->n_caseload_rows == 0)
+        return p;
+    /* the rows other than the caseload's are the epoch's */
+    if (sim->caseload_epoch != e) {
+        memcpy(sim->caseload_p, p,
+               (size_t)m->n_outcomes * sizeof *sim->caseload_p);
+        sim->caseload_epoch = e;
+    }
+    if (fast && sim->caseload_leave_epoch != e) {
+        memcpy(sim->caseload_leave, *leave,
+               (size_t)m->n_compartments * 2 * sizeof *sim->caseload_leave);
+        sim->caseload_leave_epoch = e;
+    }
+    cs_caseload_factors(m, sim->now, t, sim->caseload_factor, NULL);
+    cs_caseload_rows(m, e, sim->caseload_factor, sim->caseload_p,
+                     fast ? sim->caseload_leave : NULL);
+    if (fast)
+        *leave = sim->caseload_leave;
+    return sim->caseload_p;
 }
 
 /*
@@ -686,6 +739,7 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
             sim->flow_ages
                 ? sim->flow_ages + (size_t)(t - first) * (size_t)nf * CS_AGES
                 : NULL;
+        const double *leave, *p = month_table(sim, mode, t, &leave);
         if (m->budget_income)
             pay_budget(sim, t, first);
         if (m->ages[t])
@@ -701,16 +755,16 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
         double born;
         if (mode == CS_SIM_STOCHASTIC) {
             if (sim->sampler == CS_SIM_SAMPLER_FAST)
-                move_fast(sim, seed, run, t, month_flows);
+                move_fast(sim, seed, run, t, p, leave, month_flows);
             else
-                move_reference(sim, seed, run, t, month_flows);
+                move_reference(sim, seed, run, t, p, month_flows);
             add_arrivals(sim, mode, seed, run, t, month_flows);
             resolve_capacity(sim, mode, seed, run, t, month_flows);
             cs_rng_reset(sim->rng, seed, run, CS_RNG_BIRTHS, (uint32_t)t);
             born =
                 m->births[t] > 0 ? gsl_ran_poisson(sim->rng, m->births[t]) : 0;
         } else {
-            move_expected(sim, t, month_flows);
+            move_expected(sim, p, month_flows);
             add_arrivals(sim, mode, seed, run, t, month_flows);
             resolve_capacity(sim, mode, seed, run, t, month_flows);
             born = m->births[t];

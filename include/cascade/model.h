@@ -142,6 +142,11 @@ double cs_transition_year_factor(const cs_scenario *scenario, int transition,
                                  int fy);
 
 /*
+ * A scenario whose rates depend on a caseload (a workforce:) has no fixed
+ * table for those compartments: each run works them out month by month
+ * (sim.h); cs_model_transition_probability gives them at the reference
+ * caseload, and cs_model_export refuses such a model (CS_EINPUT).
+ *
  * Write the compiled tables to directory dir (made if missing) for other
  * programs: one NumPy .npy file per table (compartments, the outcome table
  * of every epoch, ageing, births, migration, arrivals, capacity,

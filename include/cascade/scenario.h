@@ -195,9 +195,20 @@ typedef struct cs_care_leavers {
     double at_base_date;
 } cs_care_leavers;
 
+/*
+ * A history mark. expires_months > 0 makes it expire: it lasts while the
+ * child stays in the stage it was set on entering, for at most that many
+ * months. Every move that does not set it clears it (also a move between
+ * placements), and so does a child's expires_months-th month in the stage:
+ * it multiplies the rates of the first expires_months months in the stage
+ * only. Children turned away from a full stage keep it in the stage they
+ * go to. Every stage it can reach keeps months in stage up to
+ * expires_months (cs_scenario_duration_slots).
+ */
 typedef struct cs_mark {
     char id[CS_ID_MAX]; /* e.g. "known": previously known to social care */
     char label[CS_LABEL_MAX];
+    int expires_months; /* 1..CS_MAX_DURATION_MONTHS; 0: never expires */
 } cs_mark;
 
 /* A rate for the ages lo..hi inclusive (0 <= lo <= hi <= 17). */
@@ -260,7 +271,37 @@ typedef struct cs_transition {
     double event_cost;
     double event_cost_inflation;
     cs_intervention event_intervention;
+    /* A rate that depends on a caseload (caseload: {workforce,
+     * elasticity}): in each month the rate is multiplied by
+     * (L / reference_caseload)^caseload_elasticity, L the children in the
+     * workforce's stages at the start of the month per worker (see
+     * cs_workforce); has_caseload 0: none. */
+    int has_caseload;
+    int workforce; /* index into cs_scenario.workforces */
+    double caseload_elasticity;
 } cs_transition;
+
+/*
+ * A workforce (workforce: ID: {stages, per_year, growth,
+ * reference_caseload}): workers (full-time equivalent) per financial year
+ * (the last entry grows by `growth` a year) whose caseload is the children
+ * of `stages` (a bitset of leaf stages) per worker. Transitions with a
+ * caseload on it have their rates multiplied each month by
+ * (caseload / reference_caseload)^elasticity, the multiplier held within
+ * [CS_CASELOAD_FACTOR_MIN, CS_CASELOAD_FACTOR_MAX].
+ */
+#define CS_MAX_WORKFORCES 4
+#define CS_CASELOAD_FACTOR_MIN 0.001
+#define CS_CASELOAD_FACTOR_MAX 1000.0
+typedef struct cs_workforce {
+    char id[CS_ID_MAX];
+    char label[CS_LABEL_MAX];
+    unsigned stages; /* bit s: leaf stage s */
+    int n_years;
+    double per_year[CS_MAX_YEARS]; /* workers > 0 */
+    double growth;
+    double reference_caseload; /* children per worker, > 0 */
+} cs_workforce;
 
 typedef enum cs_trend_after {
     CS_TREND_CONTINUE = 0,
@@ -535,7 +576,9 @@ typedef struct cs_scenario {
 
     int n_streams;
     cs_funding_stream streams[CS_MAX_STREAMS];
-    cs_budget budget;             /* budget.present: 0 without one */
+    cs_budget budget; /* budget.present: 0 without one */
+    int n_workforces;
+    cs_workforce workforces[CS_MAX_WORKFORCES];
     cs_care_leavers care_leavers; /* care_leavers.present: 0 without */
     int n_programmes;
     cs_programme programmes[CS_MAX_PROGRAMMES];
@@ -687,12 +730,24 @@ int cs_fit_apply(cs_scenario *scenario, const cs_fit_spec *spec,
 int cs_scenario_find_transition(const cs_scenario *scenario, const char *id);
 
 /*
- * The months-in-stage slots of a stage: 1 + the largest lower bound of the
- * last by_duration band of any transition out of it (a stage whose rates do
- * not depend on time in it has one slot). The model keeps a child's months
- * in stage up to the last slot, which holds that many months or more.
+ * The months-in-stage slots of a stage: 1 + the larger of the largest lower
+ * bound of the last by_duration band of any transition out of it and the
+ * expires_months of every expiring mark that can reach it (a stage whose
+ * rates do not depend on time in it has one slot). The model keeps a
+ * child's months in stage up to the last slot, which holds that many months
+ * or more.
  */
 int cs_scenario_duration_slots(const cs_scenario *scenario, int stage);
+
+/*
+ * Whether children of a stage can carry expiring mark `mark`: it is set on
+ * the way in (by a transition into the stage, an arrival, a programme of
+ * it, or a full stage's when_full marks), given at the base date
+ * (population marked: share > 0), or carried in by children turned away
+ * from a full stage it can reach. 1 or 0; 1 for every stage for a mark
+ * that does not expire (any move can carry it anywhere).
+ */
+int cs_scenario_mark_reaches(const cs_scenario *scenario, int mark, int stage);
 
 /*
  * The 64-bit FNV-1a hash of n bytes of text as 16 lowercase hexadecimal

@@ -11,7 +11,10 @@
  * Deterministic: the same tables in expected values: the mean path the
  * stochastic runs converge to.
  *
- * Each month, in order: at the start of April everyone ages a year and
+ * Each month, in order: where rates depend on a caseload, the month's
+ * probabilities of the compartments they leave are worked out from the
+ * children at the start of the month (model.md, "Rates that depend on a
+ * caseload"); at the start of April everyone ages a year and
  * 17-year-olds leave; then children move; then children arriving at stages
  * with capacity take the free places, the rest going to the stage's
  * when_full stage; then the month's births arrive in the birth stage at age

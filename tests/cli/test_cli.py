@@ -1439,6 +1439,64 @@ class BudgetBatches(Batches):
         self.assertNotIn('small-unc/budget', x)
 
 
+class CaseloadBatches(Batches):
+    """The same with rates that follow a caseload in 'small' and
+    'small-unc': closures slow and care entries rise as children per social
+    worker rise, worked out each month of each run from its own children,
+    so threads, slices, merge and resume must still give one batch's
+    file."""
+
+    def setUp(self):
+        super().setUp()
+        with open(self.small, 'a') as f:
+            f.write('workforce:\n'
+                    '  sw: {stages: [cin, looked_after], per_year: [60, 25], '
+                    'growth: 0, reference_caseload: 18}\n'
+                    'transitions.closed.caseload: '
+                    '{workforce: sw, elasticity: -0.5}\n'
+                    'transitions.into_care.caseload: '
+                    '{workforce: sw, elasticity: 0.3}\n')
+
+    test_progress_on_a_terminal_and_not_for_a_short_job_in_a_log = None
+    test_progress_lines_in_a_log_and_quiet_silences_them = None
+
+    def test_the_caseload_changes_the_runs(self):
+        plain = self.path('plain.yaml')
+        with open(plain, 'w') as f:
+            f.write(SMALL.replace('name: small', 'name: plain'))
+        out = self.path('both.h5')
+        r = run('run', self.small, plain, '-n', '3', '--seed', '21', '-o', out,
+                '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            a = f['scenarios/small/stocks'][:]
+            b = f['scenarios/plain/stocks'][:]
+        # the same start; 25 workers from April 2020 carry more cases each,
+        # so fewer close and more children are in need by the end
+        np.testing.assert_array_equal(a[:, 0], b[:, 0])
+        cin = 1
+        self.assertGreater(a[:, -1, cin].sum(), b[:, -1, cin].sum())
+
+    def test_a_caseload_beside_a_budget(self):
+        """A budget pays for the children at the start of each month and
+        cuts places; neither reads the rates, so the two go together: the
+        budget's record is there and the stocks are those without it (the
+        budget cuts nothing in 'small', which has no funded places)."""
+        budget = self.path('budget.yaml')
+        with open(self.small) as f, open(budget, 'w') as g:
+            g.write(f.read().replace('name: small', 'name: budget') +
+                    'budget: {per_year: 20_000_000, growth: 0.02, '
+                    'reserves: 5_000_000}\n')
+        out = self.path('budget.h5')
+        r = run('run', self.small, budget, '-n', '3', '--seed', '21', '-o',
+                out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            self.assertIn('budget', f['scenarios/budget'])
+            np.testing.assert_array_equal(f['scenarios/small/stocks'][:],
+                                          f['scenarios/budget/stocks'][:])
+
+
 SMALL_FUNDED = SMALL.replace(
     "  cin: {intervention: late, unit_cost: {per_year: 5000}}",
     "  early_help:\n"

@@ -207,6 +207,21 @@ class Export(unittest.TestCase):
         r = run('model', budget, '--export', '-o', out, '--force')
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn('has a budget', r.stderr)
+        # nor can they say rates that follow each run's caseload
+        caseload = self.path('caseload.yaml')
+        with open(caseload, 'w') as f:
+            f.write(SMALL.replace(
+                "  closed: {from: cin, to: universal, rate: 1.5, "
+                "sets: [known]}",
+                "  closed: {from: cin, to: universal, rate: 1.5, "
+                "sets: [known],\n"
+                "           caseload: {workforce: sw, elasticity: -0.5}}") +
+                'workforce:\n  sw: {stages: [cin], per_year: 50, '
+                'reference_caseload: 18}\n')
+        self.assertEqual(run('model', caseload).returncode, 0)
+        r = run('model', caseload, '--export', '-o', out, '--force')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('depend on a caseload (workforce: sw)', r.stderr)
         with open(manifest, 'rb') as f:
             self.assertEqual(f.read(), before)
         self.assertFalse([e for e in os.listdir(out) if e.endswith('.tmp')])

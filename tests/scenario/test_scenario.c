@@ -591,6 +591,47 @@ START_TEST(test_every_shipped_scenario_is_built_in)
 }
 END_TEST
 
+/* The shipped re-referral what-if reads its mark that expires: 12 months,
+ * set by the three closures back to universal services, which then keeps
+ * months in stage 0 to 12; a mark without the key never expires. */
+START_TEST(test_shipped_expiring_mark)
+{
+    char path[PATH_LEN];
+    snprintf(path, sizeof path, "%s/re-referral-within-12-months.yaml",
+             scenarios_dir());
+    cs_scenario *s = NULL;
+    cs_error err;
+    ck_assert_msg(cs_scenario_load_file(path, &s, &err) == CS_OK, "%s",
+                  err.message);
+    int recent = -1, known = -1;
+    for (int m = 0; m < s->n_marks; m++) {
+        if (!strcmp(s->marks[m].id, "closed_recently"))
+            recent = m;
+        if (!strcmp(s->marks[m].id, "known"))
+            known = m;
+    }
+    ck_assert_int_ge(recent, 0);
+    ck_assert_int_ge(known, 0);
+    ck_assert_int_eq(s->marks[recent].expires_months, 12);
+    ck_assert_int_eq(s->marks[known].expires_months, 0);
+    const char *sets[] = {"assessment_nfa", "cin_closed",
+                          "cp_ends_to_universal"};
+    for (int i = 0; i < 3; i++) {
+        int t = cs_scenario_find_transition(s, sets[i]);
+        ck_assert_int_ge(t, 0);
+        ck_assert(s->transitions[t].sets_marks & (1u << recent));
+    }
+    int uni = s->birth_stage;
+    ck_assert_str_eq(s->stages[uni].id, "universal");
+    ck_assert_int_eq(cs_scenario_duration_slots(s, uni), 13);
+    ck_assert(cs_scenario_mark_reaches(s, recent, uni));
+    int t = cs_scenario_find_transition(s, "referral");
+    ck_assert_double_eq(s->transitions[t].mark_factor[recent], 2);
+    ck_assert_double_eq(s->initial_mark_share[uni][recent], 0.047);
+    cs_scenario_free(s);
+}
+END_TEST
+
 /* A what-if anywhere can extend any shipped scenario, which extends only
  * shipped ones: a directory called "<builtin>" here is never read. */
 START_TEST(test_a_whatif_anywhere_extends_a_shipped_whatif)
@@ -1080,6 +1121,11 @@ static const struct bad_file {
     {"care-leavers-years.yaml",
      "{D}/care-leavers-years.yaml:26:10: care_leavers.years: expected a "
      "whole number of years from 1 to 10, found 12"},
+    {"caseload-workforce-typo.yaml",
+     "{D}/caseload-workforce-typo.yaml:23:27: "
+     "transitions.closed.caseload.workforce: expected one of the workforces "
+     "(social_workers), found 'social_worker' (did you mean "
+     "'social_workers'?)"},
     {"duplicate-key.yaml",
      "{D}/duplicate-key.yaml:17:3: duplicate key 'total' (first at line 15)"},
     {"duration-not-open.yaml",
@@ -1090,6 +1136,15 @@ static const struct bad_file {
      "{D}/duration-start.yaml:25:18: "
      "transitions.referral.by_duration[0].months: expected the first band to "
      "start at month 0, found 1-2"},
+    {"months-in-stage-expiring-mark.yaml",
+     "{D}/months-in-stage-expiring-mark.yaml:17:24: "
+     "population.stages.assessment.months_in_stage: expected 4 shares (stage "
+     "'assessment' keeps months in stage 0 to 3 or more, from the "
+     "by_duration bands of the transitions out of it and the marks that "
+     "expire in it), found 1"},
+    {"mark-expires-range.yaml",
+     "{D}/mark-expires-range.yaml:8:27: marks.recent.expires_after_months: "
+     "expected a whole number of months from 1 to 120, found 0"},
     {"months-in-stage-length.yaml",
      "{D}/months-in-stage-length.yaml:15:24: "
      "population.stages.cp.months_in_stage: expected 13 shares (stage 'cp' "
@@ -1210,7 +1265,7 @@ static const struct bad_file {
      "horizon_years, horizon_months, seed, economics, funding, budget, "
      "care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
-     "arrivals, year_effects, fit (did you mean 'population'?)"},
+     "arrivals, year_effects, fit, workforce (did you mean 'population'?)"},
     {"per-year-short.yaml",
      "{D}/per-year-short.yaml:18:13: births.per_year: 3 values for a "
      "horizon of 10 financial years (2019/20 to 2028/29): expected a "
@@ -1255,7 +1310,8 @@ static const struct bad_file {
     {"unknown-nested-key.yaml",
      "{D}/unknown-nested-key.yaml:23:5: unknown key 'rat' in "
      "transitions.referral; expected one of: label, from, to, rate, by_age, "
-     "by_duration, if_marked, sets, clears, trend, year_effect, cost (did you "
+     "by_duration, if_marked, sets, clears, trend, year_effect, cost, caseload "
+     "(did you "
      "mean "
      "'rate'?)"},
     {"unknown-top-key.yaml",
@@ -1264,7 +1320,15 @@ static const struct bad_file {
      "horizon_years, horizon_months, seed, economics, funding, budget, "
      "care_leavers, marks, stages, "
      "population, births, transitions, programmes, levers, ageing, "
-     "arrivals, year_effects, fit (did you mean 'transitions'?)"},
+     "arrivals, year_effects, fit, workforce (did you mean 'transitions'?)"},
+    {"workforce-no-workers.yaml",
+     "{D}/workforce-no-workers.yaml:15:22: workforce.social_workers.per_year: "
+     "expected a number of workers > 0 (a caseload needs someone to hold "
+     "it), found 0"},
+    {"workforce-unused.yaml",
+     "{D}/workforce-unused.yaml:13:3: workforce.social_workers: expected a "
+     "transition with caseload: {workforce: social_workers, elasticity: "
+     "...}, found none: the workforce would change nothing"},
 };
 
 START_TEST(test_bad_file_gives_exact_message)
@@ -1307,6 +1371,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc,
                    test_extends_hash_tells_an_edited_base_from_the_shipped_one);
     tcase_add_test(tc, test_every_shipped_scenario_is_built_in);
+    tcase_add_test(tc, test_shipped_expiring_mark);
     tcase_add_test(tc, test_a_whatif_anywhere_extends_a_shipped_whatif);
     tcase_add_test(tc, test_extends_of_a_file_that_is_not_a_scenario);
     tcase_add_test(tc, test_a_directory_as_the_scenario_names_the_file_first);
