@@ -32,6 +32,7 @@ struct cs_sim {
                              whose children wait there (arrive) */
     gsl_rng *rng;         /* the plain twin's and the other draws' stream */
     cs_stream stream;     /* the fast sampler's */
+    cs_binomial_table *ageing; /* binomial(n, 1/12), the monthly birthdays */
     cs_sim_sampler sampler;
     /* the fast sampler's per-epoch table, filled the first time a month of
      * the epoch is stepped and kept (it depends on the model only):
@@ -89,10 +90,12 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->listed = calloc(nc, sizeof *sim->listed);
     sim->substream = calloc(nc, sizeof *sim->substream);
     sim->first_block = calloc(nc * 4, sizeof *sim->first_block);
+    sim->ageing = cs_binomial_table_alloc(1.0 / 12);
     sim->sampler = CS_SIM_SAMPLER_FAST;
-    if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
-        !sim->waits || !sim->rng || !sim->leave || !sim->leave_ready ||
-        !sim->listed || !sim->substream || !sim->first_block) {
+    if (!sim->ageing || !sim->now || !sim->next || !sim->pending ||
+        !sim->drawn || !sim->tail || !sim->waits || !sim->rng || !sim->leave ||
+        !sim->leave_ready || !sim->listed || !sim->substream ||
+        !sim->first_block) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -115,6 +118,7 @@ void cs_sim_free(cs_sim *sim)
     free(sim->listed);
     free(sim->substream);
     free(sim->first_block);
+    cs_binomial_table_free(sim->ageing);
     if (sim->rng)
         gsl_rng_free(sim->rng);
     free(sim);
@@ -215,14 +219,14 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
  * a twelfth of the 17-year-olds reach 18 and leave, counted in the stage's
  * age-out flow. Stochastically each child has a birthday this month with
  * probability 1/12, a binomial draw per compartment on its own substream
- * (cs_sample_binomial, or GSL's for the plain twin).
+ * (cs_sample_binomial, its walk tabled for small counts, or GSL's for the
+ * plain twin).
  */
 static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                         uint32_t run, int t, double *flows)
 {
     const cs_model *m = sim->model;
     double *state = sim->now;
-    const double log_11_12 = cs_binomial_log(1.0 / 12);
     int fast = mode == CS_SIM_STOCHASTIC && sim->sampler == CS_SIM_SAMPLER_FAST;
     if (fast)
         first_blocks(sim, seed, run, CS_RNG_AGEING, t, 0);
@@ -240,8 +244,8 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                 if (fast) {
                     assert(*n < 4294967296.0);
                     start_stream(sim, seed, run, CS_RNG_AGEING, t, c);
-                    moved = cs_sample_binomial(&sim->stream, (unsigned int)*n,
-                                               1.0 / 12, log_11_12);
+                    moved = cs_sample_binomial_tabled(&sim->stream, sim->ageing,
+                                                      (unsigned int)*n);
                 } else if (mode == CS_SIM_STOCHASTIC) {
                     cs_rng_reset(sim->rng, seed, run, CS_RNG_AGEING,
                                  CS_SUBSTREAM(t, c));

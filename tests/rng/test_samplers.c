@@ -344,6 +344,71 @@ START_TEST(test_binomial_log_is_only_a_cache)
 }
 END_TEST
 
+/* Two streams have drawn the same words when their counters and the words
+ * used of their current blocks agree. */
+static void check_same_position(const cs_stream *a, const cs_stream *b,
+                                const char *what)
+{
+    ck_assert_msg(a->ctr.v[0] == b->ctr.v[0] && a->used == b->used,
+                  "%s: one stream at block %u word %u, the other at block %u "
+                  "word %u",
+                  what, a->ctr.v[0], a->used, b->ctr.v[0], b->used);
+}
+
+/*
+ * cs_sample_binomial_tabled gives exactly cs_sample_binomial's draw from
+ * the same words, and uses the same words: for every tabled n and some
+ * beyond, on ordinary streams and on streams whose first word is chosen
+ * near 1 (the walk runs past the table into the recurrence) and on the
+ * cut points' edges (the lazy second word).
+ */
+START_TEST(test_binomial_table_is_the_binomial)
+{
+    const double ps[] = {1.0 / 12, 0.3, 0.5, 0.93, 0, 1, 1e-9};
+    const uint32_t firsts[] = {0,           1,           0x7fffffffu,
+                               0x80000000u, 0xfffffff0u, 0xffffffffu};
+    for (int i = 0; i < (int)(sizeof ps / sizeof *ps); i++) {
+        cs_binomial_table *t = cs_binomial_table_alloc(ps[i]);
+        ck_assert_ptr_nonnull(t);
+        double small = ps[i] < 0.5 ? ps[i] : 1 - ps[i];
+        unsigned top = small > 0 ? (unsigned)(25 / small) : 300;
+        top = top > 400 ? 400 : top;
+        for (unsigned n = 0; n <= top; n++) {
+            char what[96];
+            snprintf(what, sizeof what, "binomial(%u, %g) tabled", n, ps[i]);
+            cs_stream a, b;
+            memset(&a, 0, sizeof a);
+            memset(&b, 0, sizeof b);
+            cs_stream_reset(&a, 31, n, CS_RNG_TEST, (uint32_t)i);
+            cs_stream_reset(&b, 31, n, CS_RNG_TEST, (uint32_t)i);
+            for (int r = 0; r < 40; r++) {
+                unsigned x = cs_sample_binomial_tabled(&a, t, n);
+                unsigned y =
+                    cs_sample_binomial(&b, n, ps[i], cs_binomial_log(ps[i]));
+                ck_assert_msg(x == y, "%s: %u, cs_sample_binomial %u", what, x,
+                              y);
+                check_same_position(&a, &b, what);
+            }
+            for (int f = 0; f < (int)(sizeof firsts / sizeof *firsts); f++) {
+                uint32_t block0[4] = {firsts[f], 0x12345678u, firsts[f] ^ 1u,
+                                      0xdeadbeefu};
+                cs_stream_start(&a, 32, n, CS_RNG_TEST, 0, block0, 1);
+                cs_stream_start(&b, 32, n, CS_RNG_TEST, 0, block0, 1);
+                unsigned x = cs_sample_binomial_tabled(&a, t, n);
+                unsigned y =
+                    cs_sample_binomial(&b, n, ps[i], cs_binomial_log(ps[i]));
+                ck_assert_msg(x == y,
+                              "%s, first word %#x: %u, "
+                              "cs_sample_binomial %u",
+                              what, firsts[f], x, y);
+                check_same_position(&a, &b, what);
+            }
+        }
+        cs_binomial_table_free(t);
+    }
+}
+END_TEST
+
 /*
  * The lazy 53-bit uniforms of inversion and of single children, on
  * streams whose first words are chosen (cs_stream_start with a made-up
@@ -585,6 +650,7 @@ int main(void)
     tcase_add_test(tc, test_binomial_tiny_p);
     tcase_add_test(tc, test_binomial_moments);
     tcase_add_test(tc, test_binomial_log_is_only_a_cache);
+    tcase_add_test(tc, test_binomial_table_is_the_binomial);
     tcase_add_test(tc, test_lazy_uniforms_refine_only_when_open);
     tcase_add_test(tc, test_place_distribution);
     tcase_add_test(tc, test_outcomes_and_twin_distribution);
