@@ -153,16 +153,18 @@ static void first_blocks(cs_sim *sim, uint64_t seed, uint32_t run,
     cs_stream_first_blocks(seed, run, purpose, sim->substream, count,
                            sim->first_block, (size_t)nc);
     sim->stream.counts.batched += (uint64_t)count;
+    /* keyed once for the pass: start_stream changes only the substream */
+    cs_stream_reset(&sim->stream, seed, run, purpose, 0);
 }
 
-/* A stream for compartment c this month, block 0 from first_blocks. */
-static inline void start_stream(cs_sim *sim, uint64_t seed, uint32_t run,
-                                uint32_t purpose, int t, int c)
+/* A stream for compartment c this month, block 0 from first_blocks (whose
+ * reset gave it the seed, run and purpose). */
+static inline void start_stream(cs_sim *sim, int t, int c)
 {
     assert(sim->listed[c] >= 0);
-    cs_stream_start(&sim->stream, seed, run, purpose, CS_SUBSTREAM(t, c),
-                    sim->first_block + sim->listed[c],
-                    (size_t)sim->model->n_compartments);
+    cs_stream_restart(&sim->stream, CS_SUBSTREAM(t, c),
+                      sim->first_block + sim->listed[c],
+                      (size_t)sim->model->n_compartments);
 }
 
 /* The fast sampler's table for epoch e (see struct cs_sim). */
@@ -243,7 +245,7 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                 int c = m->stage_offset[s] + a * block + i;
                 if (fast) {
                     assert(*n < 4294967296.0);
-                    start_stream(sim, seed, run, CS_RNG_AGEING, t, c);
+                    start_stream(sim, t, c);
                     moved = cs_sample_binomial_tabled(&sim->stream, sim->ageing,
                                                       (unsigned int)*n);
                 } else if (mode == CS_SIM_STOCHASTIC) {
@@ -380,24 +382,28 @@ static inline void arrive(cs_sim *sim, int c, double n)
         sim->next[c] += n;
 }
 
-/* Who of compartment c's n children moved where, given drawn[0..k-1]. */
+/* Who of compartment c's n children moved where, given drawn[0..k-1]
+ * (drawn[0] stayed; moves into a stage with places wait there, sim->waits). */
 static inline void place_drawn(cs_sim *sim, int c, int k, double *flows)
 {
     const cs_model *m = sim->model;
     int first = m->first_outcome[c];
-    for (int i = 0; i < k; i++) {
-        double moved = sim->drawn[i];
-        if (moved == 0)
+    const int *dest = m->outcome_dest + first, *flow = m->outcome_flow + first;
+    const unsigned char *waits = sim->waits + first;
+    const unsigned int *drawn = sim->drawn;
+    assert(flow[0] < 0 && !waits[0]);
+    if (drawn[0] > 0) /* stayers keep their place */
+        sim->next[dest[0]] += drawn[0];
+    for (int i = 1; i < k; i++) {
+        if (drawn[i] == 0)
             continue;
-        if (i == 0) /* stayers keep their place */
-            sim->next[m->outcome_dest[first]] += moved;
-        else
-            arrive(sim, m->outcome_dest[first + i], moved);
-        int f = m->outcome_flow[first + i];
-        if (f >= 0 && flows)
-            flows[f] += moved;
+        double moved = drawn[i];
+        (waits[i] ? sim->pending : sim->next)[dest[i]] += moved; /* arrive */
+        assert(flow[i] >= 0);
+        if (flows)
+            flows[flow[i]] += moved;
         if (sim->month_ages)
-            by_age(sim, f, sim->age_of[c], moved);
+            by_age(sim, flow[i], sim->age_of[c], moved);
     }
 }
 
@@ -426,7 +432,7 @@ static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
             continue;
         }
         assert(n < 4294967296.0);
-        start_stream(sim, seed, run, CS_RNG_TRANSITIONS, t, c);
+        start_stream(sim, t, c);
         unsigned int gone = cs_sample_binomial(&sim->stream, (unsigned int)n,
                                                leave[2 * c], leave[2 * c + 1]);
         if (gone == 0) {
