@@ -98,7 +98,8 @@ END_TEST
 
 /* Block 0 of many substreams at once, by every method this build and CPU
  * have (scalar always), is block 0 of each stream; and a stream started
- * with it (cs_stream_start) goes on with the words of a plain stream. */
+ * with it (cs_stream_start, or cs_stream_restart on another substream)
+ * goes on with the words of a plain stream. */
 START_TEST(test_first_blocks_are_the_streams)
 {
     enum { COUNT = 37 }; /* not a multiple of 4 or 8: the tails too */
@@ -136,6 +137,15 @@ START_TEST(test_first_blocks_are_the_streams)
     cs_stream_reset(&b, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[36]);
     for (int i = 0; i < 50; i++)
         ck_assert_uint_eq(cs_stream_u32(&a), cs_stream_u32(&b));
+    /* restarted on another substream of the same key, run and purpose
+     * (after its 50 words), a stream goes on as one reset there */
+    for (int k = 0; k < COUNT; k += 5) {
+        cs_stream_restart(&a, sub[k], out + k, COUNT);
+        cs_stream_reset(&b, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[k]);
+        for (int i = 0; i < 50; i++)
+            ck_assert_msg(cs_stream_u32(&a) == cs_stream_u32(&b),
+                          "restarted on substream %d: word %d differs", k, i);
+    }
     gsl_rng_free(r);
 }
 END_TEST
