@@ -261,8 +261,8 @@ hid_t cs_h5_chunked_dcpl(int rank, const hsize_t *chunk, hid_t fill_type,
     /* Shuffle groups the bytes of each float64 by significance, so the
      * exponent bytes of similar counts compress well with deflate; level 1
      * (CS_H5_DEFLATE_LEVEL) because past shuffle the higher levels gain
-     * little: on the uncertain England baseline level 4 made files 5%
-     * smaller and deflated at two thirds of the speed (bench/RESULTS.md). */
+     * little: on the uncertain England baseline level 4 made files 6%
+     * smaller for 1.4 times the instructions (bench/RESULTS.md). */
     if (H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0 && H5Pset_shuffle(dcpl) < 0)
         goto fail;
     if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
