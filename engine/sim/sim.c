@@ -32,7 +32,11 @@ struct cs_sim {
                              whose children wait there (arrive) */
     gsl_rng *rng;         /* the plain twin's and the other draws' stream */
     cs_stream stream;     /* the fast sampler's */
-    cs_binomial_table *ageing; /* binomial(n, 1/12), the monthly birthdays */
+    /* binomial(n, 1/12), the monthly birthdays: made by the first
+     * stochastic month with monthly ageing (a fit's deterministic runs never
+     * pay for it); NULL until then, or if it could not be made, and then
+     * cs_sample_binomial draws the same */
+    cs_binomial_table *ageing;
     cs_sim_sampler sampler;
     /* the fast sampler's per-epoch table, filled the first time a month of
      * the epoch is stepped and kept (it depends on the model only):
@@ -90,12 +94,10 @@ cs_sim *cs_sim_alloc(const cs_model *model)
     sim->listed = calloc(nc, sizeof *sim->listed);
     sim->substream = calloc(nc, sizeof *sim->substream);
     sim->first_block = calloc(nc * 4, sizeof *sim->first_block);
-    sim->ageing = cs_binomial_table_alloc(1.0 / 12);
     sim->sampler = CS_SIM_SAMPLER_FAST;
-    if (!sim->ageing || !sim->now || !sim->next || !sim->pending ||
-        !sim->drawn || !sim->tail || !sim->waits || !sim->rng || !sim->leave ||
-        !sim->leave_ready || !sim->listed || !sim->substream ||
-        !sim->first_block) {
+    if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
+        !sim->waits || !sim->rng || !sim->leave || !sim->leave_ready ||
+        !sim->listed || !sim->substream || !sim->first_block) {
         cs_sim_free(sim);
         return NULL;
     }
@@ -232,6 +234,8 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
     int fast = mode == CS_SIM_STOCHASTIC && sim->sampler == CS_SIM_SAMPLER_FAST;
     if (fast)
         first_blocks(sim, seed, run, CS_RNG_AGEING, t, 0);
+    if (fast && !sim->ageing)
+        sim->ageing = cs_binomial_table_alloc(1.0 / 12);
     for (int s = 0; s < m->n_stages; s++) {
         int block = m->n_dur[s] * m->n_mark_sets;
         double *base = state + m->stage_offset[s];
@@ -246,8 +250,13 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                 if (fast) {
                     assert(*n < 4294967296.0);
                     start_stream(sim, t, c);
-                    moved = cs_sample_binomial_tabled(&sim->stream, sim->ageing,
-                                                      (unsigned int)*n);
+                    moved = sim->ageing
+                                ? cs_sample_binomial_tabled(&sim->stream,
+                                                            sim->ageing,
+                                                            (unsigned int)*n)
+                                : cs_sample_binomial(&sim->stream,
+                                                     (unsigned int)*n, 1.0 / 12,
+                                                     cs_binomial_log(1.0 / 12));
                 } else if (mode == CS_SIM_STOCHASTIC) {
                     cs_rng_reset(sim->rng, seed, run, CS_RNG_AGEING,
                                  CS_SUBSTREAM(t, c));
