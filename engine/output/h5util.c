@@ -259,10 +259,14 @@ hid_t cs_h5_chunked_dcpl(int rank, const hsize_t *chunk, hid_t fill_type,
     if (!compress)
         return dcpl;
     /* Shuffle groups the bytes of each float64 by significance, so the
-     * exponent bytes of similar counts compress well with deflate. */
+     * exponent bytes of similar counts compress well with deflate; level 1
+     * (CS_H5_DEFLATE_LEVEL) because past shuffle the higher levels gain
+     * little: on the uncertain England baseline level 4 made files 6%
+     * smaller for 1.4 times the instructions (bench/RESULTS.md). */
     if (H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0 && H5Pset_shuffle(dcpl) < 0)
         goto fail;
-    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 && H5Pset_deflate(dcpl, 4) < 0)
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
+        H5Pset_deflate(dcpl, CS_H5_DEFLATE_LEVEL) < 0)
         goto fail;
     return dcpl;
 fail:

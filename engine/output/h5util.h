@@ -61,8 +61,10 @@ hid_t cs_h5_dataset_doubles(hid_t parent, const char *name, int n,
 /*
  * A dataset-creation property list for a chunked dataset with the given
  * chunk shape and fill value *fill of memory type fill_type; with compress,
- * shuffle + deflate level 4 when the filters are available.
+ * shuffle + deflate level CS_H5_DEFLATE_LEVEL when the filters are
+ * available.
  */
+#define CS_H5_DEFLATE_LEVEL 1
 hid_t cs_h5_chunked_dcpl(int rank, const hsize_t *chunk, hid_t fill_type,
                          const void *fill, int compress);
 

@@ -12,6 +12,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "rng/sample.h"
 
@@ -101,12 +102,21 @@ static double power(double base, unsigned int n)
 /* Up to this n, P(0) = (1 - p)^n by squaring rather than exp and log. */
 #define POWER_MAX_N 64u
 
-/* log1m_p: log(1 - p), needed (and read) only when n > POWER_MAX_N */
-static unsigned int inversion(cs_stream *s, unsigned int n, double p,
-                              double log1m_p)
+/* The walk's next probability, P(x) from r = P(x - 1); the table of
+ * cs_binomial_table is made with this same arithmetic. */
+static inline double inversion_next(double r, double np1, unsigned int x,
+                                    double odds)
 {
-    double p0 = n <= POWER_MAX_N ? power(1 - p, n) : exp((double)n * log1m_p);
-    double odds = p / (1 - p);
+    return r * ((x < 65 ? np1 * reciprocal[x] - 1 : np1 / x - 1) * odds);
+}
+
+/* The inversion's walk from a uniform: P(x) from tab[x] for x < tabled
+ * (tab[0] = p0), from the recurrence beyond. */
+static inline unsigned int inversion_walk(cs_stream *s, unsigned int n,
+                                          double p0, double odds,
+                                          const double *tab,
+                                          unsigned int tabled)
+{
     double np1 = (double)n + 1;
     s->counts.inversions++;
     for (;;) {
@@ -118,7 +128,7 @@ static unsigned int inversion(cs_stream *s, unsigned int n, double p,
             while (u >= r && r > 0 && x < n) {
                 u -= r;
                 x++;
-                r *= (x < 65 ? np1 * reciprocal[x] - 1 : np1 / x - 1) * odds;
+                r = x < tabled ? tab[x] : inversion_next(r, np1, x, odds);
             }
             if (gap > 0 ? u + gap <= r : u < r)
                 return x;
@@ -128,6 +138,20 @@ static unsigned int inversion(cs_stream *s, unsigned int n, double p,
             gap = 0;
         }
     }
+}
+
+/* P(0) = (1 - p)^n as the inversion computes it; log1m_p = log(1 - p),
+ * read only when n > POWER_MAX_N */
+static inline double inversion_p0(unsigned int n, double p, double log1m_p)
+{
+    return n <= POWER_MAX_N ? power(1 - p, n) : exp((double)n * log1m_p);
+}
+
+static unsigned int inversion(cs_stream *s, unsigned int n, double p,
+                              double log1m_p)
+{
+    return inversion_walk(s, n, inversion_p0(n, p, log1m_p), p / (1 - p), NULL,
+                          0);
 }
 
 /*
@@ -229,6 +253,31 @@ unsigned int cs_sample_binomial(cs_stream *s, unsigned int n, double p,
     return flip ? n - x : x;
 }
 
+/*
+ * The children left, from category i on, one uniform each: U t against
+ * the cumulative sums cum[i..last-1] of p[i..] (cum[c] = p[i] + ... +
+ * p[c]), U a lazy 53-bit uniform; t is p[i] + ... + p[k - 1].
+ */
+static inline void place_singly(cs_stream *s, int i, int last,
+                                unsigned int left, double t, const double *cum,
+                                unsigned int *out)
+{
+    s->counts.placed += left;
+    for (unsigned int j = 0; j < left; j++) {
+        double x = (double)cs_stream_u32(s) * TWO_M32 * t, gap = TWO_M32 * t;
+        int c = i;
+        for (;;) {
+            while (c < last && x >= cum[c])
+                c++;
+            if (c == last || gap == 0 || x + gap <= cum[c])
+                break;
+            x += lower_bits(s) * t;
+            gap = 0;
+        }
+        out[c]++;
+    }
+}
+
 void cs_sample_place(cs_stream *s, int k, unsigned int n, const double *p,
                      double *tail, unsigned int *out)
 {
@@ -259,25 +308,90 @@ void cs_sample_place(cs_stream *s, int k, unsigned int n, const double *p,
         out[last] += left;
         return;
     }
-    /* one child at a time: U tail[i] against the cumulative sums of
-     * p[i..] (in tail from here on), U a lazy 53-bit uniform */
-    s->counts.placed += left;
+    /* the cumulative sums of p[i..] replace the tail sums from here on */
     double t = tail[i], cum = 0;
     for (int c = i; c < last; c++)
         tail[c] = cum += p[c];
-    for (unsigned int j = 0; j < left; j++) {
-        double x = (double)cs_stream_u32(s) * TWO_M32 * t, gap = TWO_M32 * t;
-        int c = i;
-        for (;;) {
-            while (c < last && x >= tail[c])
-                c++;
-            if (c == last || gap == 0 || x + gap <= tail[c])
-                break;
-            x += lower_bits(s) * t;
-            gap = 0;
-        }
-        out[c]++;
+    place_singly(s, i, last, left, t, tail, out);
+}
+
+/* The most n a table holds (binomial(n, 1/12) needs 240). */
+#define TABLE_MAX_N 1024u
+
+struct cs_binomial_table {
+    double p, log_big;   /* the p drawn and cs_binomial_log(p) */
+    double odds;         /* min(p, 1 - p) / (1 - min(p, 1 - p)) */
+    int flip;            /* p > 1/2: the table is of 1 - p, the draw n - x */
+    unsigned int n_max;  /* n below it are tabled (0: none) */
+    unsigned int *first; /* [n_max + 1]: n's walk is r[first[n]..first[n+1]) */
+    double *r;
+};
+
+cs_binomial_table *cs_binomial_table_alloc(double p)
+{
+    assert(p >= 0 && p <= 1);
+    cs_binomial_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->p = p;
+    t->log_big = cs_binomial_log(p);
+    if (!(p > 0 && p < 1))
+        return t; /* nothing to table: cs_sample_binomial uses no words */
+    t->flip = p > 0.5;
+    double small = t->flip ? 1 - p : p;
+    t->odds = small / (1 - small);
+    /* the n drawn by inversion, at most TABLE_MAX_N of them */
+    unsigned int n_max = 0;
+    while (n_max < TABLE_MAX_N &&
+           (double)n_max * small < CS_BINOMIAL_INVERSION_MAX)
+        n_max++;
+    /* each n's walk as far as it goes but with a chance below about 1e-12
+     * (6 standard deviations and 6 past the mean); beyond, the recurrence */
+    t->first = malloc(((size_t)n_max + 1) * sizeof *t->first);
+    size_t total = 0;
+    for (unsigned int n = 0; t->first && n < n_max; n++) {
+        t->first[n] = (unsigned int)total;
+        double mean = n * small, sd = sqrt(mean * (1 - small));
+        double reach = ceil(mean + 6 * sd + 6);
+        total += (size_t)(reach < n ? reach : n) + 1;
     }
+    t->r = t->first ? malloc((total ? total : 1) * sizeof *t->r) : NULL;
+    if (!t->r) {
+        cs_binomial_table_free(t);
+        return NULL;
+    }
+    t->first[n_max] = (unsigned int)total;
+    for (unsigned int n = 0; n < n_max; n++) {
+        double *r = t->r + t->first[n], np1 = (double)n + 1;
+        unsigned int len = t->first[n + 1] - t->first[n];
+        r[0] = inversion_p0(n, small, t->log_big);
+        for (unsigned int x = 1; x < len; x++)
+            r[x] = inversion_next(r[x - 1], np1, x, t->odds);
+    }
+    t->n_max = n_max;
+    return t;
+}
+
+void cs_binomial_table_free(cs_binomial_table *t)
+{
+    if (!t)
+        return;
+    free(t->first);
+    free(t->r);
+    free(t);
+}
+
+unsigned int cs_sample_binomial_tabled(cs_stream *s, const cs_binomial_table *t,
+                                       unsigned int n)
+{
+    if (n >= t->n_max)
+        return cs_sample_binomial(s, n, t->p, t->log_big);
+    if (n == 0)
+        return 0;
+    const double *r = t->r + t->first[n];
+    unsigned int x =
+        inversion_walk(s, n, r[0], t->odds, r, t->first[n + 1] - t->first[n]);
+    return t->flip ? n - x : x;
 }
 
 void cs_sample_outcomes(cs_stream *s, int k, unsigned int n, const double *p,

@@ -95,6 +95,22 @@ void cs_sample_place(cs_stream *s, int k, unsigned int n, const double *p,
                      double *tail, unsigned int *out);
 
 /*
+ * Binomial(n, p) for one fixed p and every n below a bound, tabled: the
+ * monthly ageing draws binomial(n, 1/12) for every non-empty compartment.
+ * For the n that cs_sample_binomial draws by inversion, the table holds
+ * the walk's probabilities P(0), P(1), ... computed with the inversion's
+ * own arithmetic, so cs_sample_binomial_tabled gives exactly what
+ * cs_sample_binomial(s, n, p, cs_binomial_log(p)) gives from the same
+ * words (tests/rng checks it for every tabled n) without computing them;
+ * other n go to cs_sample_binomial.
+ */
+typedef struct cs_binomial_table cs_binomial_table;
+cs_binomial_table *cs_binomial_table_alloc(double p);
+void cs_binomial_table_free(cs_binomial_table *t);
+unsigned int cs_sample_binomial_tabled(cs_stream *s, const cs_binomial_table *t,
+                                       unsigned int n);
+
+/*
  * Multinomial(n; p[0..k-1]) as the stepper draws it: p[0] is staying and
  * p[1..k-1] the ways out, summing with it to 1 (leaving, the sum of the
  * ways out, is capped at 1). How many leave is one cs_sample_binomial

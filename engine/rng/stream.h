@@ -84,6 +84,18 @@ static inline void cs_stream_start(cs_stream *s, uint64_t seed, uint32_t run,
     s->used = 0;
 }
 
+/* cs_stream_start for another substream of the same (seed, run, purpose)
+ * as s's last reset or start: only the substream and block 0 change. */
+static inline void cs_stream_restart(cs_stream *s, uint32_t substream,
+                                     const uint32_t *block0, size_t stride)
+{
+    s->ctr.v[0] = 1;
+    s->ctr.v[1] = substream;
+    for (int j = 0; j < 4; j++)
+        s->block.v[j] = block0[(size_t)j * stride];
+    s->used = 0;
+}
+
 static inline uint32_t cs_stream_u32(cs_stream *s)
 {
     if (s->used == 4) {

@@ -33,6 +33,11 @@ struct cs_sim {
                              whose children wait there (arrive) */
     gsl_rng *rng;         /* the plain twin's and the other draws' stream */
     cs_stream stream;     /* the fast sampler's */
+    /* binomial(n, 1/12), the monthly birthdays: made by the first
+     * stochastic month with monthly ageing (a fit's deterministic runs never
+     * pay for it); NULL until then, or if it could not be made, and then
+     * cs_sample_binomial draws the same */
+    cs_binomial_table *ageing;
     cs_sim_sampler sampler;
     /* the fast sampler's per-epoch table, filled the first time a month of
      * the epoch is stepped and kept (it depends on the model only):
@@ -140,6 +145,7 @@ void cs_sim_free(cs_sim *sim)
     free(sim->caseload_p);
     free(sim->caseload_leave);
     free(sim->caseload_factor);
+    cs_binomial_table_free(sim->ageing);
     if (sim->rng)
         gsl_rng_free(sim->rng);
     free(sim);
@@ -174,16 +180,18 @@ static void first_blocks(cs_sim *sim, uint64_t seed, uint32_t run,
     cs_stream_first_blocks(seed, run, purpose, sim->substream, count,
                            sim->first_block, (size_t)nc);
     sim->stream.counts.batched += (uint64_t)count;
+    /* keyed once for the pass: start_stream changes only the substream */
+    cs_stream_reset(&sim->stream, seed, run, purpose, 0);
 }
 
-/* A stream for compartment c this month, block 0 from first_blocks. */
-static inline void start_stream(cs_sim *sim, uint64_t seed, uint32_t run,
-                                uint32_t purpose, int t, int c)
+/* A stream for compartment c this month, block 0 from first_blocks (whose
+ * reset gave it the seed, run and purpose). */
+static inline void start_stream(cs_sim *sim, int t, int c)
 {
     assert(sim->listed[c] >= 0);
-    cs_stream_start(&sim->stream, seed, run, purpose, CS_SUBSTREAM(t, c),
-                    sim->first_block + sim->listed[c],
-                    (size_t)sim->model->n_compartments);
+    cs_stream_restart(&sim->stream, CS_SUBSTREAM(t, c),
+                      sim->first_block + sim->listed[c],
+                      (size_t)sim->model->n_compartments);
 }
 
 /* The fast sampler's table for epoch e (see struct cs_sim). */
@@ -240,17 +248,19 @@ static void age_everyone(const cs_model *m, double *state, double *flows)
  * a twelfth of the 17-year-olds reach 18 and leave, counted in the stage's
  * age-out flow. Stochastically each child has a birthday this month with
  * probability 1/12, a binomial draw per compartment on its own substream
- * (cs_sample_binomial, or GSL's for the plain twin).
+ * (cs_sample_binomial, its walk tabled for small counts, or GSL's for the
+ * plain twin).
  */
 static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                         uint32_t run, int t, double *flows)
 {
     const cs_model *m = sim->model;
     double *state = sim->now;
-    const double log_11_12 = cs_binomial_log(1.0 / 12);
     int fast = mode == CS_SIM_STOCHASTIC && sim->sampler == CS_SIM_SAMPLER_FAST;
     if (fast)
         first_blocks(sim, seed, run, CS_RNG_AGEING, t, 0);
+    if (fast && !sim->ageing)
+        sim->ageing = cs_binomial_table_alloc(1.0 / 12);
     for (int s = 0; s < m->n_stages; s++) {
         int block = m->n_dur[s] * m->n_mark_sets;
         double *base = state + m->stage_offset[s];
@@ -264,9 +274,14 @@ static void age_monthly(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
                 int c = m->stage_offset[s] + a * block + i;
                 if (fast) {
                     assert(*n < 4294967296.0);
-                    start_stream(sim, seed, run, CS_RNG_AGEING, t, c);
-                    moved = cs_sample_binomial(&sim->stream, (unsigned int)*n,
-                                               1.0 / 12, log_11_12);
+                    start_stream(sim, t, c);
+                    moved = sim->ageing
+                                ? cs_sample_binomial_tabled(&sim->stream,
+                                                            sim->ageing,
+                                                            (unsigned int)*n)
+                                : cs_sample_binomial(&sim->stream,
+                                                     (unsigned int)*n, 1.0 / 12,
+                                                     cs_binomial_log(1.0 / 12));
                 } else if (mode == CS_SIM_STOCHASTIC) {
                     cs_rng_reset(sim->rng, seed, run, CS_RNG_AGEING,
                                  CS_SUBSTREAM(t, c));
@@ -401,24 +416,28 @@ static inline void arrive(cs_sim *sim, int c, double n)
         sim->next[c] += n;
 }
 
-/* Who of compartment c's n children moved where, given drawn[0..k-1]. */
+/* Who of compartment c's n children moved where, given drawn[0..k-1]
+ * (drawn[0] stayed; moves into a stage with places wait there, sim->waits). */
 static inline void place_drawn(cs_sim *sim, int c, int k, double *flows)
 {
     const cs_model *m = sim->model;
     int first = m->first_outcome[c];
-    for (int i = 0; i < k; i++) {
-        double moved = sim->drawn[i];
-        if (moved == 0)
+    const int *dest = m->outcome_dest + first, *flow = m->outcome_flow + first;
+    const unsigned char *waits = sim->waits + first;
+    const unsigned int *drawn = sim->drawn;
+    assert(flow[0] < 0 && !waits[0]);
+    if (drawn[0] > 0) /* stayers keep their place */
+        sim->next[dest[0]] += drawn[0];
+    for (int i = 1; i < k; i++) {
+        if (drawn[i] == 0)
             continue;
-        if (i == 0) /* stayers keep their place */
-            sim->next[m->outcome_dest[first]] += moved;
-        else
-            arrive(sim, m->outcome_dest[first + i], moved);
-        int f = m->outcome_flow[first + i];
-        if (f >= 0 && flows)
-            flows[f] += moved;
+        double moved = drawn[i];
+        (waits[i] ? sim->pending : sim->next)[dest[i]] += moved; /* arrive */
+        assert(flow[i] >= 0);
+        if (flows)
+            flows[flow[i]] += moved;
         if (sim->month_ages)
-            by_age(sim, f, sim->age_of[c], moved);
+            by_age(sim, flow[i], sim->age_of[c], moved);
     }
 }
 
@@ -444,7 +463,7 @@ static void move_fast(cs_sim *sim, uint64_t seed, uint32_t run, int t,
             continue;
         }
         assert(n < 4294967296.0);
-        start_stream(sim, seed, run, CS_RNG_TRANSITIONS, t, c);
+        start_stream(sim, t, c);
         unsigned int gone = cs_sample_binomial(&sim->stream, (unsigned int)n,
                                                leave[2 * c], leave[2 * c + 1]);
         if (gone == 0) {

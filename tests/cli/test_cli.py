@@ -276,7 +276,7 @@ class OutputFile(Workdir):
         return out
 
     def test_files_over_4_mib_uncompressed_are_compressed(self):
-        # 260 runs of about 20 kB (5 MiB) uncompressed: shuffle + gzip 4 on
+        # 260 runs of about 20 kB (5 MiB) uncompressed: shuffle + gzip 1 on
         # every per-run dataset and the summaries; 4 runs: no filters
         big, small = self.write('big.h5', '-n', '260'), self.write('s.h5', '-n', '4')
         with h5py.File(big) as f, h5py.File(small) as g:
@@ -286,7 +286,7 @@ class OutputFile(Workdir):
                     continue
                 ds = f['scenarios/small'][name]
                 self.assertEqual(ds.compression, 'gzip', name)
-                self.assertEqual(ds.compression_opts, 4, name)
+                self.assertEqual(ds.compression_opts, 1, name)
                 self.assertTrue(ds.shuffle, name)
                 self.assertIsNone(g['scenarios/small'][name].compression, name)
             np.testing.assert_array_equal(f['scenarios/small/stocks'][:4],

@@ -528,23 +528,23 @@ START_TEST(test_root_and_scenario_attributes_are_stored)
 }
 END_TEST
 
-/* The filters on dataset `name` of a file: *shuffle and *deflate4 count
- * shuffle and deflate at level 4; returns the number of filters. */
+/* The filters on dataset `name` of a file: *shuffle and *deflate1 count
+ * shuffle and deflate at level 1; returns the number of filters. */
 static int dataset_filters(hid_t file, const char *name, int *shuffle,
-                           int *deflate4)
+                           int *deflate1)
 {
     hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
     ck_assert_msg(dataset >= 0, "%s missing", name);
     hid_t dcpl = H5Dget_create_plist(dataset);
     int n_filters = H5Pget_nfilters(dcpl);
-    *shuffle = *deflate4 = 0;
+    *shuffle = *deflate1 = 0;
     for (int i = 0; i < n_filters; i++) {
         unsigned flags, values[4];
         size_t n_values = 4;
         H5Z_filter_t filter = H5Pget_filter2(dcpl, (unsigned)i, &flags,
                                              &n_values, values, 0, NULL, NULL);
         *shuffle += filter == H5Z_FILTER_SHUFFLE;
-        *deflate4 += filter == H5Z_FILTER_DEFLATE && values[0] == 4;
+        *deflate1 += filter == H5Z_FILTER_DEFLATE && values[0] == 1;
     }
     H5Pclose(dcpl);
     H5Dclose(dataset);
@@ -582,10 +582,10 @@ START_TEST(test_stocks_are_chunked_per_run_year_and_compressed)
         "scenarios/scenario_0/summary/mean",
         "scenarios/scenario_0/summary/quantiles"};
     for (int i = 0; i < 4; i++) {
-        int shuffle, deflate4;
-        int n = dataset_filters(file, names[i], &shuffle, &deflate4);
-        ck_assert_msg(shuffle == 1 && deflate4 == 1,
-                      "%s of %d runs: expected shuffle + deflate level 4, got "
+        int shuffle, deflate1;
+        int n = dataset_filters(file, names[i], &shuffle, &deflate1);
+        ck_assert_msg(shuffle == 1 && deflate1 == 1,
+                      "%s of %d runs: expected shuffle + deflate level 1, got "
                       "%d filters",
                       names[i], BIG_RUNS, n);
     }
@@ -605,8 +605,8 @@ START_TEST(test_small_files_are_not_compressed)
         "scenarios/scenario_0/spend", "scenarios/scenario_0/summary/mean",
         "scenarios/scenario_0/summary/quantiles"};
     for (int i = 0; i < 5; i++) {
-        int shuffle, deflate4;
-        int n = dataset_filters(file, names[i], &shuffle, &deflate4);
+        int shuffle, deflate1;
+        int n = dataset_filters(file, names[i], &shuffle, &deflate1);
         ck_assert_msg(n == 0, "%s of 3 runs: expected no filters, got %d",
                       names[i], n);
     }

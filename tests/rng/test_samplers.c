@@ -98,7 +98,8 @@ END_TEST
 
 /* Block 0 of many substreams at once, by every method this build and CPU
  * have (scalar always), is block 0 of each stream; and a stream started
- * with it (cs_stream_start) goes on with the words of a plain stream. */
+ * with it (cs_stream_start, or cs_stream_restart on another substream)
+ * goes on with the words of a plain stream. */
 START_TEST(test_first_blocks_are_the_streams)
 {
     enum { COUNT = 37 }; /* not a multiple of 4 or 8: the tails too */
@@ -136,6 +137,15 @@ START_TEST(test_first_blocks_are_the_streams)
     cs_stream_reset(&b, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[36]);
     for (int i = 0; i < 50; i++)
         ck_assert_uint_eq(cs_stream_u32(&a), cs_stream_u32(&b));
+    /* restarted on another substream of the same key, run and purpose
+     * (after its 50 words), a stream goes on as one reset there */
+    for (int k = 0; k < COUNT; k += 5) {
+        cs_stream_restart(&a, sub[k], out + k, COUNT);
+        cs_stream_reset(&b, 0xfeedbeef12345ULL, 9, CS_RNG_AGEING, sub[k]);
+        for (int i = 0; i < 50; i++)
+            ck_assert_msg(cs_stream_u32(&a) == cs_stream_u32(&b),
+                          "restarted on substream %d: word %d differs", k, i);
+    }
     gsl_rng_free(r);
 }
 END_TEST
@@ -341,6 +351,71 @@ START_TEST(test_binomial_log_is_only_a_cache)
                 ck_assert_uint_eq(cs_sample_binomial(&a, ns[j], ps[i], 1.0),
                                   cs_sample_binomial(&b, ns[j], ps[i],
                                                      cs_binomial_log(ps[i])));
+}
+END_TEST
+
+/* Two streams have drawn the same words when their counters and the words
+ * used of their current blocks agree. */
+static void check_same_position(const cs_stream *a, const cs_stream *b,
+                                const char *what)
+{
+    ck_assert_msg(a->ctr.v[0] == b->ctr.v[0] && a->used == b->used,
+                  "%s: one stream at block %u word %u, the other at block %u "
+                  "word %u",
+                  what, a->ctr.v[0], a->used, b->ctr.v[0], b->used);
+}
+
+/*
+ * cs_sample_binomial_tabled gives exactly cs_sample_binomial's draw from
+ * the same words, and uses the same words: for every tabled n and some
+ * beyond, on ordinary streams and on streams whose first word is chosen
+ * near 1 (the walk runs past the table into the recurrence) and on the
+ * cut points' edges (the lazy second word).
+ */
+START_TEST(test_binomial_table_is_the_binomial)
+{
+    const double ps[] = {1.0 / 12, 0.3, 0.5, 0.93, 0, 1, 1e-9};
+    const uint32_t firsts[] = {0,           1,           0x7fffffffu,
+                               0x80000000u, 0xfffffff0u, 0xffffffffu};
+    for (int i = 0; i < (int)(sizeof ps / sizeof *ps); i++) {
+        cs_binomial_table *t = cs_binomial_table_alloc(ps[i]);
+        ck_assert_ptr_nonnull(t);
+        double small = ps[i] < 0.5 ? ps[i] : 1 - ps[i];
+        unsigned top = small > 0 ? (unsigned)(25 / small) : 300;
+        top = top > 400 ? 400 : top;
+        for (unsigned n = 0; n <= top; n++) {
+            char what[96];
+            snprintf(what, sizeof what, "binomial(%u, %g) tabled", n, ps[i]);
+            cs_stream a, b;
+            memset(&a, 0, sizeof a);
+            memset(&b, 0, sizeof b);
+            cs_stream_reset(&a, 31, n, CS_RNG_TEST, (uint32_t)i);
+            cs_stream_reset(&b, 31, n, CS_RNG_TEST, (uint32_t)i);
+            for (int r = 0; r < 40; r++) {
+                unsigned x = cs_sample_binomial_tabled(&a, t, n);
+                unsigned y =
+                    cs_sample_binomial(&b, n, ps[i], cs_binomial_log(ps[i]));
+                ck_assert_msg(x == y, "%s: %u, cs_sample_binomial %u", what, x,
+                              y);
+                check_same_position(&a, &b, what);
+            }
+            for (int f = 0; f < (int)(sizeof firsts / sizeof *firsts); f++) {
+                uint32_t block0[4] = {firsts[f], 0x12345678u, firsts[f] ^ 1u,
+                                      0xdeadbeefu};
+                cs_stream_start(&a, 32, n, CS_RNG_TEST, 0, block0, 1);
+                cs_stream_start(&b, 32, n, CS_RNG_TEST, 0, block0, 1);
+                unsigned x = cs_sample_binomial_tabled(&a, t, n);
+                unsigned y =
+                    cs_sample_binomial(&b, n, ps[i], cs_binomial_log(ps[i]));
+                ck_assert_msg(x == y,
+                              "%s, first word %#x: %u, "
+                              "cs_sample_binomial %u",
+                              what, firsts[f], x, y);
+                check_same_position(&a, &b, what);
+            }
+        }
+        cs_binomial_table_free(t);
+    }
 }
 END_TEST
 
@@ -585,6 +660,7 @@ int main(void)
     tcase_add_test(tc, test_binomial_tiny_p);
     tcase_add_test(tc, test_binomial_moments);
     tcase_add_test(tc, test_binomial_log_is_only_a_cache);
+    tcase_add_test(tc, test_binomial_table_is_the_binomial);
     tcase_add_test(tc, test_lazy_uniforms_refine_only_when_open);
     tcase_add_test(tc, test_place_distribution);
     tcase_add_test(tc, test_outcomes_and_twin_distribution);
