@@ -169,6 +169,41 @@ int cs_ssda903_n_short_breaks(const cs_ssda903 *ret);
 int cs_ssda903_get(const cs_ssda903 *ret, int measure, int year, double *value);
 
 /*
+ * The looked-after children at 31 March `year` (from the 31 March before
+ * the first year) placed in an episode whose PLACE is one of `places` and
+ * whose PLACE_PROVIDER is one of `providers` (lists of codes separated by
+ * spaces, "U4 U5 U6" and "PR1 PR2"; providers NULL or "": any provider,
+ * or none). 1 and *value (if not NULL); 0 if the return has no such year;
+ * -1 if places is empty or a code is not in the DfE's specification.
+ */
+int cs_ssda903_placed(const cs_ssda903 *ret, int year, const char *places,
+                      const char *providers, double *value);
+
+/* 1 if code is in the DfE's specification for the column ("PLACE" or
+ * "PLACE_PROVIDER"), else 0. */
+int cs_ssda903_code_known(const char *column, const char *code);
+
+/*
+ * The codes a placement of England's structure (by its id:
+ * foster_inhouse, foster_agency, kinship, residential, other) holds, as
+ * cs_ssda903_placed takes them (docs/data.md): 1 and *places, *providers
+ * (static strings; "" providers: any), or 0 for another id.
+ */
+int cs_ssda903_default_placement(const char *placement, const char **places,
+                                 const char **providers);
+
+/*
+ * Put cs_ssda903_placed(ret, year, places, providers) for every year of
+ * the return into series as `measure` (a stock, data.h) of the area with
+ * this code, standing in place of any figure given before. CS_OK;
+ * CS_EINPUT for a code not in the specification; CS_ENOMEM.
+ */
+int cs_series_add_ssda903_placed(cs_series *series, const cs_ssda903 *ret,
+                                 const char *code, int measure,
+                                 const char *places, const char *providers,
+                                 cs_error *err);
+
+/*
  * Put the return's counts into series as the figures of the area with
  * this code (added with this name if series has no such area; an area it
  * has keeps its name). A figure the return gives stands in place of one a

@@ -65,6 +65,12 @@ SMALL_COUNTS = {  # every other figure of the years is 0
     ('cla_31_march_in_care_12_to_23_months', 2013): 1,
     ('cla_31_march_in_care_6_to_11_months', 2014): 1,
     ('cla_31_march_in_care_0_to_5_months', 2015): 1,
+    # by placement: A2 in a children's home (K2); A1 placed for adoption
+    # (A5: the 2015 return's record of its episode stands in place of the
+    # 2014 one's, U3); A3 with relatives (U1)
+    ('cla_31_march_placement_residential', 2013): 1,
+    ('cla_31_march_placement_other', 2014): 1,
+    ('cla_31_march_placement_kinship', 2015): 1,
 }
 MONTH_BANDS = ['0_to_5_months', '6_to_11_months', '12_to_23_months',
                '24_months_and_over']
@@ -132,6 +138,22 @@ MALFORMED = [
     ('REC code', {'episodes_2015.csv': ('12/12/2014,E11', '12/12/2014,E10')},
      "episodes_2015.csv:2:41: REC: expected one of " + REC +
      ", found 'E10'"),
+    ('PLACE_PROVIDER code', {'episodes_2014.csv': ('N1,U1,PR1', 'N1,U1,PR7')},
+     "episodes_2014.csv:2:26: PLACE_PROVIDER: expected one of PR0, PR1, PR2, "
+     "PR3, PR4 or PR5, found 'PR7'"),
+    ('PLACE_PROVIDER missing', {'episodes_2014.csv': ('N1,U1,PR1',
+                                                      'N1,U1,')},
+     "episodes_2014.csv:2:26: PLACE_PROVIDER: expected one of PR0, PR1, "
+     "PR2, PR3, PR4 or PR5, found an empty field"),
+    ('PLACE_PROVIDER of a temporary placement',
+     {'episodes_2015.csv': ('N1,U1,PR1,,', 'N1,T1,PR1,,')},
+     "episodes_2015.csv:3:26: PLACE_PROVIDER: expected an empty field (a "
+     "placement T1 has no provider), found 'PR1'"),
+    ('PLACE_PROVIDER PR0 away from parents',
+     {'episodes_2014.csv': ('N4,K2,PR4', 'N4,K2,PR0')},
+     "episodes_2014.csv:4:26: PLACE_PROVIDER: expected PR1, PR2, PR3, PR4 "
+     "or PR5 for a placement K2 (PR0, a parent, provides only placements "
+     "with parents, P1), found PR0"),
     ('PLACE code', {'episodes_2014.csv': ('N1,U1,PR1', 'N1,F1,PR1')},
      "episodes_2014.csv:2:23: PLACE: expected one of " + PLACE +
      ", found 'F1'"),
