@@ -224,9 +224,21 @@ static void print_return(const char *dir, const cs_ssda903 *ret)
     cs_ssda903_years(ret, &first, &last);
     printf("SSDA903 return %s: years to 31 March %d to %d, %d children, %d "
            "episodes (%d short breaks, LS V3/V4, not counted); its counts "
-           "stand in place of published ones\n\n",
+           "stand in place of published ones\n",
            dir, first, last, cs_ssda903_n_children(ret),
            cs_ssda903_n_episodes(ret), cs_ssda903_n_short_breaks(ret));
+    /* placement moves: a figure of the return whether or not the
+     * scenario moves children between placements (fit.measures maps it
+     * to transitions that do, which then fits it) */
+    int moves = cs_series_find_measure("cla_placement_moves");
+    printf("Placement moves in the year (a period of care going on in "
+           "another placement):");
+    for (int y = first; y <= last; y++) {
+        double v;
+        if (cs_ssda903_get(ret, moves, y, &v))
+            printf(" %d %.0f%s", y, v, y < last ? "," : "");
+    }
+    printf("\n\n");
 }
 
 int cli_fit(int argc, char **argv)

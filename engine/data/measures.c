@@ -121,6 +121,9 @@ static const cs_measure_info measures[] = {
     {"cla_31_march_placement_other", CS_OBS_STOCK, 0, 17, "children",
      "Children looked after at 31 March in the placement other (the "
      "placements not above)"},
+    {"cla_placement_moves", CS_OBS_FLOW, 0, 17, "moves",
+     "Placement moves in the year: new episodes of a period of care in "
+     "another placement (PLACE or PLACE_PROVIDER) than the one before"},
     {"cin_starts", CS_OBS_FLOW, 0, 17, "episodes",
      "Children in need episodes starting in the year"},
     {"cin_ends", CS_OBS_FLOW, 0, 17, "episodes",

@@ -33,7 +33,9 @@
  *      whole months since their period of care began (a year's bands
  *      missing when a period begun before the return leaves them untold),
  *      and by the PLACE and PLACE_PROVIDER of the episode open then
- *      (cs_ssda903_placed sums them for a placement's codes).
+ *      (cs_ssda903_placed sums them for a placement's codes); in each
+ *      year the placement moves (a period's new episodes with another
+ *      PLACE or PLACE_PROVIDER than the one before).
  *
  * The children are held in a hash table of their ids (open addressing);
  * the episodes in one array, sorted by child and DECOM for steps 3 and 4.
@@ -968,6 +970,7 @@ typedef struct counter {
     int stock, stock_band[5], starts, starts_band[5], ceased, ceased_16,
         ceased_18, ceased_reason[REASON_OTHER + 1];
     int in_care[MONTH_BANDS];
+    int moves;
     /* per year first - 1 .. last: a child looked after at 31 March whose
      * period of care began before the return, too recently to tell its
      * band of months in care */
@@ -1042,6 +1045,7 @@ static void counter_init(counter *k, cs_ssda903 *r)
         "cla_31_march_in_care_24_months_and_over"};
     for (int b = 0; b < MONTH_BANDS; b++)
         k->in_care[b] = measure_id(month_bands[b]);
+    k->moves = measure_id("cla_placement_moves");
     memset(k->months_unknown, 0, sizeof k->months_unknown);
     /* every figure of every year is given, zeros included */
     for (int y = r->first - 1; y <= r->last; y++) {
@@ -1056,6 +1060,7 @@ static void counter_init(counter *k, cs_ssda903 *r)
         *count_at(r, k->ceased, y) = 0;
         *count_at(r, k->ceased_16, y) = 0;
         *count_at(r, k->ceased_18, y) = 0;
+        *count_at(r, k->moves, y) = 0;
         for (int b = 0; b < 5; b++)
             *count_at(r, k->starts_band[b], y) = 0;
         for (int i = 0; i <= REASON_OTHER; i++)
@@ -1112,8 +1117,13 @@ static void count_child(counter *k, int dob, const episode *const *ep, int n)
         int ends =
             e->dec != OPEN && !(i + 1 < n && e->why == REASON_CONTINUES &&
                                 ep[i + 1]->decom == e->dec);
+        /* a placement move: the period goes on in another placement */
+        int moved = continues && (e->place != ep[i - 1]->place ||
+                                  e->provider != ep[i - 1]->provider);
         for (int y = r->first; y <= r->last; y++) {
             int inside = e->decom >= year_start(y) && e->decom <= year_end(y);
+            if (moved && inside)
+                *count_at(r, k->moves, y) += 1;
             if (!continues && inside && !started[y - r->first]) {
                 started[y - r->first] = 1;
                 *count_at(r, k->starts, y) += 1;

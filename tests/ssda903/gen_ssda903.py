@@ -13,7 +13,9 @@ new episode the same day, the old one ceased X1), which the counts must
 see through; some children of another group have only short breaks (LS
 V3), which DfE's figures and the counts leave out. Each period of care is
 in one placement of England's structure (ENTRY_SHARE, the entry shares a
-fit must find), each episode with PLACE and PLACE_PROVIDER codes of it.
+fit must find), each episode with PLACE and PLACE_PROVIDER codes of it
+(drawn anew for each, so a period's new episode with other codes is a
+placement move, which the counts must see).
 
 The return is written as the reader expects it (docs/data.md): for each
 collection year YYYY from FIRST to LAST, header_YYYY.csv and
@@ -290,7 +292,9 @@ EPISODES = ['CHILD', 'DECOM', 'RNE', 'LS', 'CIN', 'PLACE', 'PLACE_PROVIDER',
 
 
 def write_return(rng, outdir, children, breaks):
-    """The files, one pair per year; the child ids written."""
+    """The files, one pair per year; the child ids written, and the
+    placement moves by year (a period's new episode with other codes)."""
+    moves = {y: 0 for y in range(FIRST, LAST + 1)}
     records = []  # (id, sex, dob, ethnic, [episode rows])
     serial = 0
     for group, short in ((children, False), (breaks, True)):
@@ -315,11 +319,17 @@ def write_return(rng, outdir, children, breaks):
                         len(names), p=[ENTRY_SHARE[k] for k in names])]
                     p.append(placement)
                     codes = PLACE_CODES[placement]
+                    before = None
                     for d, e, rne, rec in period:
                         if rne in ('L', 'T', 'U', 'B'):
                             ls = str(rng.choice(['C2', 'V2', 'C1']))
                         place, provider = codes[rng.integers(len(codes))]
                         eps.append((d, e, rne, rec, ls, place, provider))
+                        if before not in (None, (place, provider)):
+                            for y in moves:
+                                if year_start(y) <= d <= year_end(y):
+                                    moves[y] += 1
+                        before = (place, provider)
             if not eps or (eps[-1][1] is not None and
                            eps[-1][1] < year_start(FIRST)):
                 continue
@@ -351,7 +361,7 @@ def write_return(rng, outdir, children, breaks):
                                 place, provider,
                                 fmt(end) if closed else '',
                                 rec if closed else '', '', '', '', ''])
-    return [r[0] for r in records]
+    return [r[0] for r in records], moves
 
 
 def main():
@@ -360,9 +370,12 @@ def main():
     rng = np.random.default_rng(seed)
     children = simulate(rng)
     breaks = short_break_children(rng)
-    ids = write_return(rng, os.path.join(outdir, 'return'), children, breaks)
+    ids, moves = write_return(rng, os.path.join(outdir, 'return'), children,
+                              breaks)
     counts = expected_counts([c for c in children
                               if all(len(p) == 5 for p in c[1])])
+    for y, n in moves.items():
+        counts[('cla_placement_moves', y)] = n
     with open(os.path.join(outdir, 'expected.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['measure', 'year', 'value'])

@@ -75,6 +75,8 @@ SMALL_COUNTS = {  # every other figure of the years is 0
     ('cla_31_march_placement_residential', 2013): 1,
     ('cla_31_march_placement_other', 2014): 1,
     ('cla_31_march_placement_kinship', 2015): 1,
+    # A1's move from U1 to U3 (X1, then RNE P) on 01/09/2013
+    ('cla_placement_moves', 2014): 1,
 }
 MONTH_BANDS = ['0_to_5_months', '6_to_11_months', '12_to_23_months',
                '24_months_and_over']
@@ -476,6 +478,17 @@ class Counts(unittest.TestCase):
         p, out, figures, got = self.fit_placements(
             os.path.join(SOURCE, 'placements.yaml'), 'placements')
         self.assertIn('(converged)', p.stdout)
+        # the return's placement moves are shown, though no transition of
+        # the structure moves children between placements
+        with open(os.path.join(self.dir, 'expected.csv'), newline='') as f:
+            moves = {int(r['year']): r['value'] for r in csv.DictReader(f)
+                     if r['measure'] == 'cla_placement_moves'}
+        self.assertGreater(int(moves[2016]), 300)
+        self.assertIn('Placement moves in the year (a period of care going '
+                      'on in another placement): ' +
+                      ', '.join('%d %s' % (y, moves[y])
+                                for y in range(2014, 2020)) + '\n',
+                      p.stdout)
         # 104 figures as above and 30 by placement (five a year, 2014-2019)
         self.assertIn('DfE years 2013 to 2019: 134 figures, 13 parameters',
                       p.stdout)
