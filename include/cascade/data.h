@@ -140,10 +140,11 @@ void cs_series_years(const cs_series *s, int *first, int *last);
  * the header) and a wrong one is refused with
  * "file:line:col: COLUMN: expected X, found Y". Only counts are kept:
  * looked-after children at 31 March (from the 31 March before the first
- * year), by DfE's age bands and by months in care (missing for a 31 March
- * where a period of care begun before the return leaves them untold), and
- * children starting and ceasing care in each year, by age band and by
- * reason, counted as DfE counts them
+ * year), by DfE's age bands, by months in care (missing for a 31 March
+ * where a period of care begun before the return leaves them untold) and
+ * by PLACE and PLACE_PROVIDER (cs_ssda903_placed), children starting and
+ * ceasing care in each year, by age band and by reason, and placement
+ * moves in each year, counted as DfE counts them
  * (docs/data.md, "A council's SSDA903 return"). No child-level record
  * outlives cs_ssda903_read.
  */
