@@ -178,12 +178,14 @@ static int write_csv(const cs_fit_result *r, const char *path, cs_error *err)
 
 /*
  * Read the SSDA903 return in dir and put its counts into data as the
- * figures of the council --area names (*area_name): one of data's areas
+ * figures of the council --area names (*area_name), with its children by
+ * the placements of the scenario sc: one of data's areas
  * when --data files were given, else an area of that name (or "SSDA903
  * return") of its own.
  */
 static int add_return(cs_series *data, int n_data, const char *dir,
-                      const char **area_name, cs_ssda903 **ret, cs_error *err)
+                      const cs_scenario *sc, const char **area_name,
+                      cs_ssda903 **ret, cs_error *err)
 {
     if (*area_name && !strcmp(*area_name, "all"))
         return cs_error_set(err, CS_EINPUT,
@@ -208,6 +210,8 @@ static int add_return(cs_series *data, int n_data, const char *dir,
     int rc = cs_ssda903_read(dir, ret, err);
     if (rc == CS_OK)
         rc = cs_series_add_ssda903(data, *ret, code, name, err);
+    if (rc == CS_OK) /* the structure's placements, by their codes */
+        rc = cs_fit_add_placements(data, code, *ret, sc, NULL, err);
     /* the area is found by its code from here on */
     if (rc == CS_OK)
         *area_name = code;
@@ -220,9 +224,21 @@ static void print_return(const char *dir, const cs_ssda903 *ret)
     cs_ssda903_years(ret, &first, &last);
     printf("SSDA903 return %s: years to 31 March %d to %d, %d children, %d "
            "episodes (%d short breaks, LS V3/V4, not counted); its counts "
-           "stand in place of published ones\n\n",
+           "stand in place of published ones\n",
            dir, first, last, cs_ssda903_n_children(ret),
            cs_ssda903_n_episodes(ret), cs_ssda903_n_short_breaks(ret));
+    /* placement moves: a figure of the return whether or not the
+     * scenario moves children between placements (fit.measures maps it
+     * to transitions that do, which then fits it) */
+    int moves = cs_series_find_measure("cla_placement_moves");
+    printf("Placement moves in the year (a period of care going on in "
+           "another placement):");
+    for (int y = first; y <= last; y++) {
+        double v;
+        if (cs_ssda903_get(ret, moves, y, &v))
+            printf(" %d %.0f%s", y, v, y < last ? "," : "");
+    }
+    printf("\n\n");
 }
 
 int cli_fit(int argc, char **argv)
@@ -325,7 +341,7 @@ int cli_fit(int argc, char **argv)
     if (rc == CS_OK)
         rc = cli_load_series(data_paths, n_data, &data, &err);
     if (rc == CS_OK && ssda903)
-        rc = add_return(data, n_data, ssda903, &area_name, &ret, &err);
+        rc = add_return(data, n_data, ssda903, sc, &area_name, &ret, &err);
     if (rc == CS_OK && area_name && !strcmp(area_name, "all")) {
         /* every council: its scenario and its fit, into the directory -o */
         char sources[1024];

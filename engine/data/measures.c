@@ -103,6 +103,27 @@ static const cs_measure_info measures[] = {
     {"cla_31_march_in_care_24_months_and_over", CS_OBS_STOCK, 0, 17, "children",
      "Children looked after at 31 March whose period of care began 24 or more "
      "whole months before"},
+    /* Only in a council's SSDA903 return, by the placement of a structure
+     * with that id (its PLACE codes: the placement's ssda903 key, or
+     * cs_ssda903_default_placement). */
+    {"cla_31_march_placement_foster_inhouse", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March in the placement foster_inhouse "
+     "(foster care by the council's own or another council's carers)"},
+    {"cla_31_march_placement_foster_agency", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March in the placement foster_agency "
+     "(foster care by a private or voluntary provider)"},
+    {"cla_31_march_placement_kinship", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March in the placement kinship (foster "
+     "care with a relative or friend)"},
+    {"cla_31_march_placement_residential", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March in the placement residential "
+     "(secure units, children's homes, semi-independent living)"},
+    {"cla_31_march_placement_other", CS_OBS_STOCK, 0, 17, "children",
+     "Children looked after at 31 March in the placement other (the "
+     "placements not above)"},
+    {"cla_placement_moves", CS_OBS_FLOW, 0, 17, "moves",
+     "Placement moves in the year: new episodes of a period of care in "
+     "another placement (PLACE or PLACE_PROVIDER) than the one before"},
     {"cin_starts", CS_OBS_FLOW, 0, 17, "episodes",
      "Children in need episodes starting in the year"},
     {"cin_ends", CS_OBS_FLOW, 0, 17, "episodes",

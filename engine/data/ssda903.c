@@ -11,8 +11,10 @@
  *      each of a run of consecutive collection years (YYYY: the year to
  *      31 March YYYY);
  *   2. each year's header, then its episodes, row by row: the columns,
- *      the codes (SEX, RNE, LS, CIN, PLACE, REC from the DfE's
- *      specification), dates as DD/MM/YYYY, DEC not before DECOM, DOB not
+ *      the codes (SEX, RNE, LS, CIN, PLACE, PLACE_PROVIDER, REC from the
+ *      DfE's specification; no provider for a temporary or other
+ *      placement, PR0 only with parents), dates as DD/MM/YYYY, DEC not
+ *      before DECOM, DOB not
  *      after DECOM, the episode inside the collection year, its child in
  *      the year's header, REC given exactly when DEC is;
  *   3. the years together: an episode open at the end of one year's return
@@ -29,7 +31,11 @@
  *      each child, by age at DECOM) and ceasing (the last end in the year,
  *      by REC and age at DEC); the children looked after at 31 March by
  *      whole months since their period of care began (a year's bands
- *      missing when a period begun before the return leaves them untold).
+ *      missing when a period begun before the return leaves them untold),
+ *      and by the PLACE and PLACE_PROVIDER of the episode open then
+ *      (cs_ssda903_placed sums them for a placement's codes); in each
+ *      year the placement moves (a period's new episodes with another
+ *      PLACE or PLACE_PROVIDER than the one before).
  *
  * The children are held in a hash table of their ids (open addressing);
  * the episodes in one array, sorted by child and DECOM for steps 3 and 4.
@@ -62,6 +68,14 @@ static const char *const place_codes[] = {
     "A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2",
     "P3", "R1", "R2", "R3", "R5", "S1", "T0", "T1", "T2",
     "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1"};
+#define N_PLACES 27
+/* PLACE_PROVIDER: PR0 parent(s) or another with parental responsibility,
+ * PR1 the council's own provision, PR2 another council's, PR3 other
+ * public provision, PR4 private, PR5 voluntary or third sector. */
+static const char *const provider_codes[] = {"PR0", "PR1", "PR2",
+                                             "PR3", "PR4", "PR5"};
+#define N_PROVIDERS 6
+#define NO_PROVIDER N_PROVIDERS /* temporary (T0-T4) and other (Z1) */
 static const char *const rec_codes[] = {
     "E11", "E12", "E2", "E3", "E4A", "E4B", "E13", "E41", "E45", "E46", "E47",
     "E48", "E5",  "E6", "E7", "E8",  "E9",  "E14", "E15", "E16", "E17", "X1"};
@@ -199,6 +213,8 @@ typedef struct episode {
     int decom_col, dec_col, rne_col, rec_col;
     char rne;
     reason why;
+    unsigned char place;       /* index in place_codes */
+    unsigned char provider;    /* in provider_codes, or NO_PROVIDER */
     unsigned char short_break; /* LS V3 or V4 */
     unsigned char dropped;     /* replaced by a later year's record */
 } episode;
@@ -223,7 +239,22 @@ struct cs_ssda903 {
     /* per measure, the years first - 1 .. last */
     double *count;
     unsigned char *given;
+    /* the children looked after at 31 March by the PLACE and
+     * PLACE_PROVIDER of the episode open then: [year][place][provider],
+     * years first - 1 .. last, providers and NO_PROVIDER */
+    int *placed;
 };
+
+static int *placed_at(const cs_ssda903 *r, int year, int place, int provider)
+{
+    assert(year >= r->first - 1 && year <= r->last);
+    assert(place >= 0 && place < N_PLACES && provider >= 0 &&
+           provider <= NO_PROVIDER);
+    size_t at = ((size_t)(year - r->first + 1) * N_PLACES + (size_t)place) *
+                    (NO_PROVIDER + 1) +
+                (size_t)provider;
+    return &r->placed[at];
+}
 
 static void reader_free(reader *rd)
 {
@@ -654,6 +685,46 @@ static int add_episode(reader *rd, episode **out)
     return CS_OK;
 }
 
+/* A placement that has no provider: temporary (T0-T4) or other (Z1). */
+static int without_provider(int place)
+{
+    const char *code = place_codes[place];
+    return code[0] == 'T' || !strcmp(code, "Z1");
+}
+
+/*
+ * PLACE_PROVIDER of an episode whose PLACE is place_codes[place], as the
+ * DfE's validation checks it: one of PR0-PR5, except that a temporary
+ * placement (T0-T4) or another (Z1) has none, and PR0 (a parent) provides
+ * only a placement with parents (P1). *provider NO_PROVIDER when empty.
+ */
+static int provider_of(reader *rd, const char *file, const csv_field *f,
+                       int place, int *provider)
+{
+    *provider = NO_PROVIDER;
+    if (without_provider(place)) {
+        if (f->len == 0)
+            return CS_OK;
+        return cs_error_set(rd->err, CS_EINPUT,
+                            "%s:%d:%d: PLACE_PROVIDER: expected an empty "
+                            "field (a placement %s has no provider), found "
+                            "'%.40s'",
+                            file, f->line, f->col, place_codes[place], f->text);
+    }
+    int rc = code_of(rd, file, f, "PLACE_PROVIDER", provider_codes, N_PROVIDERS,
+                     provider);
+    if (rc != CS_OK)
+        return rc;
+    if (*provider == 0 && strcmp(place_codes[place], "P1"))
+        return cs_error_set(rd->err, CS_EINPUT,
+                            "%s:%d:%d: PLACE_PROVIDER: expected PR1, PR2, "
+                            "PR3, PR4 or PR5 for a placement %s (PR0, a "
+                            "parent, provides only placements with parents, "
+                            "P1), found PR0",
+                            file, f->line, f->col, place_codes[place]);
+    return CS_OK;
+}
+
 /* One row's dates and codes, checked against each other and the year. */
 static int read_episode_row(reader *rd, const csv_reader *csv, int year,
                             int file, const int *pos)
@@ -663,6 +734,7 @@ static int read_episode_row(reader *rd, const csv_reader *csv, int year,
     const csv_field *id = &f[pos[E_CHILD]], *decom = &f[pos[E_DECOM]];
     const csv_field *dec = &f[pos[E_DEC]], *rec = &f[pos[E_REC]];
     int rc, decom_day = 0, dec_day = OPEN, rne = 0, ls = 0, cin = 0, place = 0;
+    int provider = NO_PROVIDER;
     int why = -1;
     char a[16], b[16];
     if ((rc = required(rd, name, id, "CHILD", "the child's id")))
@@ -681,7 +753,9 @@ static int read_episode_row(reader *rd, const csv_reader *csv, int year,
         (rc = code_of(rd, name, &f[pos[E_CIN]], "CIN", cin_codes,
                       N_CODES(cin_codes), &cin)) ||
         (rc = code_of(rd, name, &f[pos[E_PLACE]], "PLACE", place_codes,
-                      N_CODES(place_codes), &place)))
+                      N_CODES(place_codes), &place)) ||
+        (rc = provider_of(rd, name, &f[pos[E_PLACE_PROVIDER]], place,
+                          &provider)))
         return rc;
     if (dec->len && (rc = date_of(rd, name, dec, "DEC", &dec_day)))
         return rc;
@@ -742,6 +816,8 @@ static int read_episode_row(reader *rd, const csv_reader *csv, int year,
     e->rne = rne_codes[rne][0];
     e->why = why >= 0 ? reason_of(rec_codes[why]) : REASON_OTHER;
     e->short_break = !strcmp(ls_codes[ls], "V3") || !strcmp(ls_codes[ls], "V4");
+    e->place = (unsigned char)place;
+    e->provider = (unsigned char)provider;
     return CS_OK;
 }
 
@@ -894,6 +970,7 @@ typedef struct counter {
     int stock, stock_band[5], starts, starts_band[5], ceased, ceased_16,
         ceased_18, ceased_reason[REASON_OTHER + 1];
     int in_care[MONTH_BANDS];
+    int moves;
     /* per year first - 1 .. last: a child looked after at 31 March whose
      * period of care began before the return, too recently to tell its
      * band of months in care */
@@ -968,6 +1045,7 @@ static void counter_init(counter *k, cs_ssda903 *r)
         "cla_31_march_in_care_24_months_and_over"};
     for (int b = 0; b < MONTH_BANDS; b++)
         k->in_care[b] = measure_id(month_bands[b]);
+    k->moves = measure_id("cla_placement_moves");
     memset(k->months_unknown, 0, sizeof k->months_unknown);
     /* every figure of every year is given, zeros included */
     for (int y = r->first - 1; y <= r->last; y++) {
@@ -982,6 +1060,7 @@ static void counter_init(counter *k, cs_ssda903 *r)
         *count_at(r, k->ceased, y) = 0;
         *count_at(r, k->ceased_16, y) = 0;
         *count_at(r, k->ceased_18, y) = 0;
+        *count_at(r, k->moves, y) = 0;
         for (int b = 0; b < 5; b++)
             *count_at(r, k->starts_band[b], y) = 0;
         for (int i = 0; i <= REASON_OTHER; i++)
@@ -1022,6 +1101,7 @@ static void count_child(counter *k, int dob, const episode *const *ep, int n)
                 *count_at(r, k->stock, y) += 1;
                 *count_at(r, k->stock_band[age_band(age_on(dob, at))], y) += 1;
                 count_months(k, ep, i, y);
+                *placed_at(r, y, ep[i]->place, ep[i]->provider) += 1;
                 break;
             }
     }
@@ -1037,8 +1117,13 @@ static void count_child(counter *k, int dob, const episode *const *ep, int n)
         int ends =
             e->dec != OPEN && !(i + 1 < n && e->why == REASON_CONTINUES &&
                                 ep[i + 1]->decom == e->dec);
+        /* a placement move: the period goes on in another placement */
+        int moved = continues && (e->place != ep[i - 1]->place ||
+                                  e->provider != ep[i - 1]->provider);
         for (int y = r->first; y <= r->last; y++) {
             int inside = e->decom >= year_start(y) && e->decom <= year_end(y);
+            if (moved && inside)
+                *count_at(r, k->moves, y) += 1;
             if (!continues && inside && !started[y - r->first]) {
                 started[y - r->first] = 1;
                 *count_at(r, k->starts, y) += 1;
@@ -1154,8 +1239,11 @@ int cs_ssda903_read(const char *dir, cs_ssda903 **out, cs_error *err)
         if (r) {
             r->count = calloc(cells, sizeof *r->count);
             r->given = calloc(cells, 1);
+            r->placed = calloc((size_t)(last - first + 2) * N_PLACES *
+                                   (NO_PROVIDER + 1),
+                               sizeof *r->placed);
         }
-        if (!r || !r->count || !r->given)
+        if (!r || !r->count || !r->given || !r->placed)
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     if (rc == CS_OK) {
@@ -1182,6 +1270,7 @@ void cs_ssda903_free(cs_ssda903 *r)
         return;
     free(r->count);
     free(r->given);
+    free(r->placed);
     free(r);
 }
 
@@ -1220,6 +1309,160 @@ int cs_ssda903_get(const cs_ssda903 *r, int measure, int year, double *value)
     if (value)
         *value = r->count[at];
     return 1;
+}
+
+_Static_assert(N_PLACES == N_CODES(place_codes), "PLACE codes counted");
+_Static_assert(N_PROVIDERS == N_CODES(provider_codes), "providers counted");
+
+static int code_index(const char *const *codes, int n, const char *code,
+                      size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(codes[i]) == len && !strncmp(codes[i], code, len))
+            return i;
+    return -1;
+}
+
+int cs_ssda903_code_known(const char *column, const char *code)
+{
+    if (!column || !code)
+        return 0;
+    size_t n = strlen(code);
+    if (!strcmp(column, "PLACE"))
+        return code_index(place_codes, N_PLACES, code, n) >= 0;
+    if (!strcmp(column, "PLACE_PROVIDER"))
+        return code_index(provider_codes, N_PROVIDERS, code, n) >= 0;
+    return 0;
+}
+
+/* The codes of a list ("U4 U5 U6") as flags over codes[0..n); an empty
+ * or NULL list: all of them, and no provider (want[n]) too. -1 if a
+ * code is not one of them. */
+static int code_set(const char *list, const char *const *codes, int n,
+                    unsigned char *want)
+{
+    int all = !list || !list[strspn(list, " ")];
+    memset(want, all, (size_t)n + 1);
+    if (all)
+        return 0;
+    for (const char *p = list; *p;) {
+        p += strspn(p, " ");
+        size_t len = strcspn(p, " ");
+        if (!len)
+            break;
+        int i = code_index(codes, n, p, len);
+        if (i < 0)
+            return -1;
+        want[i] = 1;
+        p += len;
+    }
+    return 0;
+}
+
+int cs_ssda903_placed(const cs_ssda903 *r, int year, const char *places,
+                      const char *providers, double *value)
+{
+    unsigned char place[N_PLACES + 1], provider[NO_PROVIDER + 1];
+    if (!places || !places[strspn(places, " ")] ||
+        code_set(places, place_codes, N_PLACES, place) != 0 ||
+        code_set(providers, provider_codes, N_PROVIDERS, provider) != 0)
+        return -1;
+    if (!r || year < r->first - 1 || year > r->last)
+        return 0;
+    double sum = 0;
+    for (int i = 0; i < N_PLACES; i++)
+        for (int j = 0; j <= NO_PROVIDER && place[i]; j++)
+            if (provider[j])
+                sum += *placed_at(r, year, i, j);
+    if (value)
+        *value = sum;
+    return 1;
+}
+
+/*
+ * England's structure's placements (scenarios/england-structure.yaml) in
+ * the SSDA903 codes: foster care with a relative or friend (U1-U3) is
+ * kinship; other foster care (U4-U6) is in-house when the council or
+ * another council provides it (PR1, PR2) and agency foster care when a
+ * private or voluntary provider does (PR4, PR5); secure units, children's
+ * homes and semi-independent living (K1, K2, H5) are residential; the
+ * rest (placed for adoption A3-A6, with parents P1, independent living
+ * P2, residential employment P3, other residential settings R1-R5,
+ * residential schools S1, temporary T0-T4, other Z1) is other. Every
+ * episode a valid return can have falls in exactly one of them.
+ */
+static const struct {
+    const char *placement, *places, *providers;
+} default_placements[] = {
+    {"foster_inhouse", "U4 U5 U6", "PR1 PR2"},
+    {"foster_agency", "U4 U5 U6", "PR4 PR5"},
+    {"kinship", "U1 U2 U3", ""},
+    {"residential", "K1 K2 H5", ""},
+    {"other", "A3 A4 A5 A6 P1 P2 P3 R1 R2 R3 R5 S1 T0 T1 T2 T3 T4 Z1", ""},
+};
+
+int cs_ssda903_default_placement(const char *placement, const char **places,
+                                 const char **providers)
+{
+    for (int i = 0; i < N_CODES(default_placements); i++)
+        if (placement && !strcmp(placement, default_placements[i].placement)) {
+            if (places)
+                *places = default_placements[i].places;
+            if (providers)
+                *providers = default_placements[i].providers;
+            return 1;
+        }
+    return 0;
+}
+
+int cs_series_add_ssda903_placed(cs_series *s, const cs_ssda903 *r,
+                                 const char *code, int measure,
+                                 const char *places, const char *providers,
+                                 cs_error *err)
+{
+    cs_error_clear(err);
+    const cs_measure_info *info = cs_series_measure(measure);
+    if (!info || info->kind != CS_OBS_STOCK)
+        return cs_error_set(err, CS_EINPUT,
+                            "expected a measure of children at 31 March, "
+                            "found measure %d",
+                            measure);
+    if (cs_ssda903_placed(r, r->first, places, providers, NULL) < 0)
+        return cs_error_set(err, CS_EINPUT,
+                            "%s: expected SSDA903 PLACE codes (and "
+                            "PLACE_PROVIDER codes, or none), found '%s' and "
+                            "'%s'",
+                            info->name, places ? places : "",
+                            providers ? providers : "");
+    int known = series_find_code(s, code);
+    const char *name = known >= 0 ? s->areas[known]->name : code;
+    char source[64];
+    snprintf(source, sizeof source, "SSDA903 return %d-%d", r->first, r->last);
+    cs_series *add = series_new();
+    int rc = add && series_add_file(add, source) == 0
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    int area =
+        rc == CS_OK ? series_add_area(add, code, name, "", 0, 1, 1, err) : rc;
+    if (area < 0)
+        rc = area;
+    for (int y = r->first - 1; rc == CS_OK && y <= r->last; y++) {
+        double v = 0;
+        cs_ssda903_placed(r, y, places, providers, &v);
+        series_cell *cell = series_cell_at(add, area, measure, y);
+        if (!cell) {
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+            break;
+        }
+        cell->value = v;
+        cell->state = CELL_OBSERVED;
+        cell->line = 1;
+        cell->col = 1;
+    }
+    if (rc == CS_OK)
+        rc = series_merge(s, add, 0, err);
+    cs_series_free(add);
+    return rc;
 }
 
 int cs_series_add_ssda903(cs_series *s, const cs_ssda903 *r, const char *code,

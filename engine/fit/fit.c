@@ -151,6 +151,59 @@ int fit_get(const cs_series *data, int area, const char *measure, int year,
     return m >= 0 && cs_series_get(data, area, m, year, value);
 }
 
+int fit_published_placements(const cs_scenario *s, const cs_series *data,
+                             int area, int year, double *placed)
+{
+    int n = 0;
+    double sum = 0;
+    for (int st = 0; st < CS_MAX_STAGES; st++)
+        placed[st] = -1;
+    for (int st = 0; st < s->n_stages; st++) {
+        const cs_stage *x = &s->stages[st];
+        if (x->dfe != CS_DFE_LOOKED_AFTER || st == s->remainder_stage)
+            continue;
+        const char *dot = strchr(x->id, '.');
+        char name[CS_ID_MAX + 32];
+        snprintf(name, sizeof name, "cla_31_march_placement_%s",
+                 dot ? dot + 1 : "");
+        if (x->group < 0 || !fit_get(data, area, name, year, &placed[st]))
+            n = -1;
+        else if (n >= 0) {
+            sum += placed[st];
+            n++;
+        }
+    }
+    if (n <= 0 || !(sum > 0)) {
+        for (int st = 0; st < CS_MAX_STAGES; st++)
+            placed[st] = -1;
+        return 0;
+    }
+    return 1;
+}
+
+/* Each age's looked-after children split over the placements as the
+ * published children by placement are (placed[stage]). */
+static void set_placements(cs_scenario *s, const double *placed)
+{
+    int stage[CS_MAX_STAGES], n = 0;
+    double want = 0;
+    for (int st = 0; st < s->n_stages; st++)
+        if (placed[st] >= 0) {
+            stage[n++] = st;
+            want += placed[st];
+        }
+    for (int a = 0; a < CS_AGES; a++) {
+        double counts[CS_MAX_STAGES], total = 0;
+        for (int i = 0; i < n; i++)
+            total += s->initial[stage[i]][a];
+        for (int i = 0; i < n; i++)
+            counts[i] = total * placed[stage[i]] / want;
+        scale_whole(counts, n, total);
+        for (int i = 0; i < n; i++)
+            s->initial[stage[i]][a] = counts[i];
+    }
+}
+
 /* The population at 31 March `year`: three quarters of the way from the
  * mid-(year-1) estimate (the year's population_0_17) to the mid-year one. */
 static int population_at_march(const cs_series *data, int area, int year,
@@ -242,6 +295,9 @@ int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
         } else {
             set_category(s, CS_DFE_LOOKED_AFTER, 0, CS_AGES - 1, cla);
         }
+        double placed[CS_MAX_STAGES];
+        if (fit_published_placements(s, data, area, year, placed))
+            set_placements(s, placed);
     }
     if (has_cpp)
         set_category(s, CS_DFE_CP, 0, CS_AGES - 1, cpp);
@@ -390,6 +446,13 @@ static void run_years(const fit_problem *f, const cs_scenario *s,
     for (int y = 0; y < f->n_years; y++) {
         if (y > 0 && f->assimilate) {
             double moved = 0; /* children the scaling added */
+            /* the placements first, then the age bands (which keep the
+             * placements' mix within each band) */
+            for (int i = 0; i < n_la; i++)
+                if (f->start_placed[y][la[i]] >= 0)
+                    moved += f->start_placed[y][la[i]] -
+                             cs_sim_scale(sim, &la[i], 1, 0, CS_AGES - 1,
+                                          f->start_placed[y][la[i]]);
             if (f->start_la_band[y][0] >= 0) {
                 for (int b = 0; b < 5; b++)
                     moved += f->start_la_band[y][b] -

@@ -52,6 +52,9 @@ typedef struct fit_problem {
     int first_year, n_years;
     double start_cin[CS_MAX_YEARS], start_cp[CS_MAX_YEARS];
     double start_la[CS_MAX_YEARS], start_la_band[CS_MAX_YEARS][5];
+    /* the looked-after children by placement (stage), where a council's
+     * return gives every placement (fit_published_placements); else -1 */
+    double start_placed[CS_MAX_YEARS][CS_MAX_STAGES];
 } fit_problem;
 
 typedef struct fit_solution {
@@ -76,6 +79,13 @@ typedef struct fit_solution {
  * population. */
 int fit_set_stocks(cs_scenario *s, const cs_series *data, int area, int year,
                    int always_scale, int *scaled, char *note, size_t note_size);
+
+/* The published children at 31 March `year` in each looked-after
+ * placement of s (cla_31_march_placement_ID) into placed[stage]: 1 if
+ * every looked-after stage of s is a placement with such a figure (and
+ * they are not all 0), else 0 with placed[] -1. */
+int fit_published_placements(const cs_scenario *s, const cs_series *data,
+                             int area, int year, double *placed);
 
 /* 1 and *value if data has measure (by name) for area and year. */
 int fit_get(const cs_series *data, int area, const char *measure, int year,

@@ -20,6 +20,9 @@
  *                  by age (cs_sim_record_ages, cs_observe_ages)
  *   cla_ceased     moves out of LOOKED_AFTER and children reaching 18 in it
  *   cla_ceased_aged_18_plus  children reaching 18 while looked after
+ *   cla_31_march_placement_ID  children at 31 March in the placement ID
+ *                  of a LOOKED_AFTER group (cs_fit_add_placements puts a
+ *                  council's SSDA903 counts of them in its series)
  *   cla_31_march_in_care_*  children in LOOKED_AFTER stages at 31 March
  *                  by completed months in the stage (cs_observe_months),
  *                  which are months in care when no transition moves
@@ -59,7 +62,8 @@ typedef enum measure_rule {
     RULE_EXITS,      /* flows out of `set`, reaching 18 included */
     RULE_AGE_OUT,    /* reaching 18 in `set` */
     RULE_FLOWS,      /* the flows listed in `flows` */
-    RULE_MONTHS      /* LOOKED_AFTER at 31 March, months in care lo..hi */
+    RULE_MONTHS,     /* LOOKED_AFTER at 31 March, months in care lo..hi */
+    RULE_PLACEMENT   /* one placement (leaf stage) of a LOOKED_AFTER group */
 } measure_rule;
 
 typedef struct measure_map {
@@ -68,6 +72,7 @@ typedef struct measure_map {
     int age_lo, age_hi;
     int by_age;             /* a flow by age band: needs the flows by age */
     int month_lo, month_hi; /* RULE_MONTHS; month_hi -1: and longer */
+    int stage;              /* RULE_PLACEMENT: the placement, or -1 */
     int n_flows;
     int *flows;
 } measure_map;
@@ -112,6 +117,27 @@ static void set_rule(measure_map *m, measure_rule rule, unsigned set, int lo,
     m->set = set;
     m->age_lo = lo;
     m->age_hi = hi;
+}
+
+#define PLACEMENT_PREFIX "cla_31_march_placement_"
+
+/* The leaf stage that is placement `id` of a looked-after group, or -1
+ * (none, or more than one group has it). */
+static int placement_stage(const cs_scenario *sc, const char *id)
+{
+    int found = -1;
+    for (int st = 0; st < sc->n_stages; st++) {
+        const cs_stage *x = &sc->stages[st];
+        if (x->group < 0 || x->dfe != CS_DFE_LOOKED_AFTER)
+            continue;
+        const char *dot = strchr(x->id, '.');
+        if (!dot || strcmp(dot + 1, id))
+            continue;
+        if (found >= 0)
+            return -1;
+        found = st;
+    }
+    return found;
 }
 
 /* The measures the categories alone define. */
@@ -163,6 +189,10 @@ static void default_rules(cs_observer *o)
             set_rule(m, RULE_MONTHS, la, 0, CS_AGES - 1);
             m->month_lo = lo;
             m->month_hi = hi;
+        } else if (!strncmp(n, PLACEMENT_PREFIX, strlen(PLACEMENT_PREFIX))) {
+            set_rule(m, RULE_PLACEMENT, la, 0, CS_AGES - 1);
+            m->stage = placement_stage(cs_model_scenario(o->model),
+                                       n + strlen(PLACEMENT_PREFIX));
         }
     }
 }
@@ -285,6 +315,8 @@ int cs_observer_knows(const cs_observer *o, int measure)
         return 0;
     if (m->rule == RULE_POPULATION || m->rule == RULE_FLOWS)
         return 1;
+    if (m->rule == RULE_PLACEMENT)
+        return m->stage >= 0;
     if (m->rule == RULE_MONTHS) /* slots 0..n-2 single months, n-1 open */
         return m->month_hi < 0 ? m->month_lo <= o->month_slots - 1
                                : m->month_hi <= o->month_slots - 2;
@@ -308,6 +340,8 @@ static double stock(const cs_observer *o, const measure_map *m, int t,
     double sum = 0;
     for (int s = 0; s < o->n_stages; s++) {
         if (m->rule == RULE_STOCK && !(m->set & bit(o->stage_category[s])))
+            continue;
+        if (m->rule == RULE_PLACEMENT && s != m->stage)
             continue;
         for (int a = m->age_lo; a <= m->age_hi; a++)
             sum += row[s * CS_AGES + a];
@@ -412,9 +446,10 @@ double cs_observe_ages(const cs_observer *o, int measure, int year,
     if (!cs_observer_knows(o, measure) || cs_observer_needs_months(o, measure))
         return NAN;
     const measure_map *m = &o->measures[measure];
-    if (m->rule == RULE_STOCK || m->rule == RULE_POPULATION) {
-        int t = m->rule == RULE_STOCK ? month_index(o, year, 3)
-                                      : month_index(o, year - 1, 6);
+    if (m->rule == RULE_STOCK || m->rule == RULE_POPULATION ||
+        m->rule == RULE_PLACEMENT) {
+        int t = m->rule != RULE_POPULATION ? month_index(o, year, 3)
+                                           : month_index(o, year - 1, 6);
         if (t < 0 || t >= o->n_months || !stocks)
             return NAN;
         return stock(o, m, t, stocks);
@@ -431,4 +466,35 @@ double cs_observe_ages(const cs_observer *o, int measure, int year,
                                      (size_t)t * (size_t)o->n_flows * CS_AGES
                                : NULL);
     return sum;
+}
+
+int cs_fit_add_placements(cs_series *data, const char *code,
+                          const cs_ssda903 *ret, const cs_scenario *sc,
+                          int *n_added, cs_error *err)
+{
+    cs_error_clear(err);
+    int added = 0;
+    for (int st = 0; st < sc->n_stages; st++) {
+        const cs_stage *x = &sc->stages[st];
+        const char *dot = strchr(x->id, '.');
+        if (x->group < 0 || x->dfe != CS_DFE_LOOKED_AFTER || !dot)
+            continue;
+        char name[CS_MEASURE_MAX + 32];
+        snprintf(name, sizeof name, "%s%s", PLACEMENT_PREFIX, dot + 1);
+        int measure = cs_series_find_measure(name);
+        if (measure < 0 || placement_stage(sc, dot + 1) != st)
+            continue;
+        const char *places = x->ssda903_place, *providers = x->ssda903_provider;
+        if (!places[0] &&
+            !cs_ssda903_default_placement(dot + 1, &places, &providers))
+            continue;
+        int rc = cs_series_add_ssda903_placed(data, ret, code, measure, places,
+                                              providers, err);
+        if (rc != CS_OK)
+            return rc;
+        added++;
+    }
+    if (n_added)
+        *n_added = added;
+    return CS_OK;
 }

@@ -158,6 +158,7 @@ static void published_starts(fit_problem *f, const cs_series *data, int area,
         }
         for (int b = 0; b < 5; b++) /* the bands as published, to the total */
             f->start_la_band[y][b] = all && sum > 0 ? band[b] * cla / sum : -1;
+        fit_published_placements(f->base, data, area, year, f->start_placed[y]);
     }
 }
 
@@ -974,6 +975,37 @@ static void write_report(FILE *f, const cs_fit_result *r)
         fprintf(f, "# Note: %s\n", r->note);
 }
 
+/* The placements' entry shares of every group a fit parameter changed
+ * one of (stages.GROUP.placements.ID.entry_share): all of the group's,
+ * since cs_fit_apply renormalised them together. */
+static void write_entry_shares(FILE *f, const cs_fit_result *r,
+                               const cs_scenario *s)
+{
+    const cs_fit_spec *spec = r->problem.spec;
+    int any = 0;
+    for (int g = 0; g < s->n_groups; g++) {
+        const cs_stage_group *group = &s->groups[g];
+        char prefix[CS_ID_MAX + 32];
+        snprintf(prefix, sizeof prefix, "stages.%s.placements.", group->id);
+        int fitted = 0;
+        for (int i = 0; i < spec->n_parameters && !fitted; i++)
+            for (int k = 0; k < spec->parameters[i].n_targets; k++)
+                fitted |= !strncmp(spec->parameters[i].targets[k], prefix,
+                                   strlen(prefix));
+        if (!fitted)
+            continue;
+        if (!any)
+            fprintf(f, "\nstages:\n");
+        any = 1;
+        fprintf(f, "  %s:\n    placements:\n", group->id);
+        for (int i = 0; i < group->n_stages; i++) {
+            const cs_stage *x = &s->stages[group->first_stage + i];
+            fprintf(f, "      %s: {entry_share: %.10g}\n",
+                    x->id + strlen(group->id) + 1, x->entry_share);
+        }
+    }
+}
+
 int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
                       const char *extends, const char *name, cs_error *err)
 {
@@ -1045,6 +1077,7 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
             write_years(f, s->arrivals[a].per_year, s->arrivals[a].n_years);
             fprintf(f, "\n");
         }
+    write_entry_shares(f, r, s);
     if (s->n_year_effects > 0) {
         fprintf(f, "\nyear_effects:\n");
         for (int e = 0; e < s->n_year_effects; e++)

@@ -278,6 +278,59 @@ static int population_number(cs_scenario *s, const char *path, double **slots,
     return -1;
 }
 
+/* stages.GROUP.placements.ID.entry_share: a placement's share of the
+ * children entering its group (cs_fit_apply renormalises the group's
+ * shares to sum to 1 after multiplying them). */
+static int stage_number(cs_scenario *s, const char *path, double **slots,
+                        char *why, size_t size)
+{
+    const char *rest = path + 7, *tail;
+    size_t n = segment(rest, &tail);
+    static const char field[] = ".entry_share";
+    if (n > 0 && !strncmp(tail, "placements.", 11)) {
+        const char *id = tail + 11;
+        size_t k = strcspn(id, ".");
+        if (k > 0 && !strcmp(id + k, field))
+            for (int st = 0; st < s->n_stages; st++) {
+                const cs_stage *x = &s->stages[st];
+                if (x->group >= 0 && strlen(x->id) == n + 1 + k &&
+                    !strncmp(x->id, rest, n) && x->id[n] == '.' &&
+                    !strncmp(x->id + n + 1, id, k)) {
+                    slots[0] = &s->stages[st].entry_share;
+                    return 1;
+                }
+            }
+    }
+    snprintf(why, size,
+             "%s: expected stages.STAGE.placements.ID.entry_share of a "
+             "placement in the scenario",
+             path);
+    return -1;
+}
+
+/* 1 if path is a placement's entry share (stage_number). */
+static int is_entry_share(const char *path)
+{
+    size_t n = strlen(path);
+    return !strncmp(path, "stages.", 7) && n > 12 &&
+           !strcmp(path + n - 12, ".entry_share");
+}
+
+/* Every group whose shares a fit changed: its shares scaled to sum to 1
+ * (a placement's fitted multiplier is then relative to the others'). */
+static void renormalise_shares(cs_scenario *s)
+{
+    for (int g = 0; g < s->n_groups; g++) {
+        const cs_stage_group *group = &s->groups[g];
+        double sum = 0;
+        for (int i = 0; i < group->n_stages; i++)
+            sum += s->stages[group->first_stage + i].entry_share;
+        if (sum > 0)
+            for (int i = 0; i < group->n_stages; i++)
+                s->stages[group->first_stage + i].entry_share /= sum;
+    }
+}
+
 int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
                         int max, char *why, size_t size)
 {
@@ -308,6 +361,8 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
     }
     if (!strncmp(path, "population.stages.", 18))
         return population_number(s, path, slots, max, why, size);
+    if (is(path, n, "stages"))
+        return stage_number(s, path, slots, why, size);
     if (!strcmp(path, "births.per_year"))
         return per_year(s->births_per_year, s->n_births, slots, max, why, size,
                         path);
@@ -332,7 +387,8 @@ int cs_scenario_numbers(cs_scenario *s, const char *path, double **slots,
              "by_age[BAND].rate, by_duration[BAND].factor, if_marked.MARK, "
              "trend.per_year), births.per_year, "
              "population.net_migration.per_year, arrivals.ID.per_year, "
-             "population.stages.ID.count or population.stages.ID.marked.MARK",
+             "population.stages.ID.count, population.stages.ID.marked.MARK "
+             "or stages.STAGE.placements.ID.entry_share",
              path);
     return -1;
 }
@@ -343,7 +399,7 @@ int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
     /* the children by age, kept when a count changes (the remainder holds
      * the difference) */
     double total[CS_AGES] = {0};
-    int recount = 0;
+    int recount = 0, shares = 0;
     for (int st = 0; st < s->n_stages; st++)
         for (int a = 0; a < CS_AGES; a++)
             total[a] += s->initial[st][a];
@@ -396,8 +452,11 @@ int cs_fit_apply(cs_scenario *s, const cs_fit_spec *spec, const double *values,
                         return -1;
                     }
             recount |= start && !strstr(p->targets[k], ".marked.");
+            shares |= is_entry_share(p->targets[k]);
         }
     }
+    if (shares)
+        renormalise_shares(s);
     if (!recount)
         return 0;
     int rest = s->remainder_stage;

@@ -1055,12 +1055,68 @@ static int read_intervention(reader *r, const tree_node *stage,
             : "");
 }
 
+/*
+ * A placement's ssda903: {place: [CODE, ...], provider: [CODE, ...]}: the
+ * SSDA903 PLACE codes (and, optionally, PLACE_PROVIDER codes) of the
+ * episodes a council's return counts in it (docs/scenario-format.md),
+ * each from the DfE's specification and given once.
+ */
+static int read_ssda903_codes(reader *r, const tree_node *n, const char *path,
+                              cs_stage *leaf)
+{
+    static const char *const keys[] = {"place", "provider"};
+    static const char *const columns[] = {"PLACE", "PLACE_PROVIDER"};
+    char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, path,
+                           "a mapping {place: [PLACE codes], provider: "
+                           "[PLACE_PROVIDER codes]}")) ||
+        (rc = check_keys(r, n, path, keys, COUNT(keys), NULL)))
+        return rc;
+    if (!tree_map_get(n, "place"))
+        return missing(r, n, path, "place");
+    char *out[2] = {leaf->ssda903_place, leaf->ssda903_provider};
+    for (int k = 0; k < 2; k++) {
+        const tree_node *list = tree_map_get(n, keys[k]);
+        out[k][0] = '\0';
+        if (!list)
+            continue;
+        join_key(sub, path, keys[k]);
+        if ((rc = need_list(r, list, sub,
+                            k == 0 ? "a list of PLACE codes"
+                                   : "a list of "
+                                     "PLACE_PROVIDER codes")))
+            return rc;
+        if (list->n == 0)
+            return expected(r, list, sub, "at least one code");
+        for (size_t i = 0; i < list->n; i++) {
+            const tree_node *c = list->items[i];
+            char what[64];
+            snprintf(what, sizeof what, "an SSDA903 %s code", columns[k]);
+            join_index(item, sub, i);
+            if (c->kind != TREE_SCALAR ||
+                !cs_ssda903_code_known(columns[k], c->text))
+                return expected(r, c, item, what);
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(list->items[j]->text, c->text))
+                    return diag_error(r->err, c,
+                                      "%s: expected each code once, found "
+                                      "%s again",
+                                      item, c->text);
+            size_t used = strlen(out[k]);
+            snprintf(out[k] + used, CS_SSDA903_CODES_MAX - used, "%s%s",
+                     used ? " " : "", c->text);
+        }
+    }
+    return CS_OK;
+}
+
 static int read_placements(reader *r, const tree_node *placements,
                            const char *path, const char *group_id,
                            cs_intervention intervention, int group)
 {
     static const char *const keys[] = {"label", "entry_share", "unit_cost",
-                                       "capacity"};
+                                       "capacity", "ssda903"};
     cs_scenario *s = r->s;
     char sub[PATH_MAX_LEN], leaf_path[PATH_MAX_LEN];
     int rc;
@@ -1106,6 +1162,10 @@ static int read_placements(reader *r, const tree_node *placements,
                             "a share from 0 to 1", 0, 1, &leaf->entry_share)))
             return rc;
         sum += leaf->entry_share;
+        const tree_node *codes = tree_map_get(p, "ssda903");
+        if (codes && (rc = read_ssda903_codes(
+                          r, codes, join_key(sub, leaf_path, "ssda903"), leaf)))
+            return rc;
     }
     if (fabs(sum - 1) > SHARE_TOLERANCE)
         return diag_error(r->err, placements,

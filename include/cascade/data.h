@@ -140,10 +140,11 @@ void cs_series_years(const cs_series *s, int *first, int *last);
  * the header) and a wrong one is refused with
  * "file:line:col: COLUMN: expected X, found Y". Only counts are kept:
  * looked-after children at 31 March (from the 31 March before the first
- * year), by DfE's age bands and by months in care (missing for a 31 March
- * where a period of care begun before the return leaves them untold), and
- * children starting and ceasing care in each year, by age band and by
- * reason, counted as DfE counts them
+ * year), by DfE's age bands, by months in care (missing for a 31 March
+ * where a period of care begun before the return leaves them untold) and
+ * by PLACE and PLACE_PROVIDER (cs_ssda903_placed), children starting and
+ * ceasing care in each year, by age band and by reason, and placement
+ * moves in each year, counted as DfE counts them
  * (docs/data.md, "A council's SSDA903 return"). No child-level record
  * outlives cs_ssda903_read.
  */
@@ -167,6 +168,41 @@ int cs_ssda903_n_short_breaks(const cs_ssda903 *ret);
 /* 1 and *value (if value is not NULL) if the return gives the measure
  * (data.h) for the year, else 0. */
 int cs_ssda903_get(const cs_ssda903 *ret, int measure, int year, double *value);
+
+/*
+ * The looked-after children at 31 March `year` (from the 31 March before
+ * the first year) placed in an episode whose PLACE is one of `places` and
+ * whose PLACE_PROVIDER is one of `providers` (lists of codes separated by
+ * spaces, "U4 U5 U6" and "PR1 PR2"; providers NULL or "": any provider,
+ * or none). 1 and *value (if not NULL); 0 if the return has no such year;
+ * -1 if places is empty or a code is not in the DfE's specification.
+ */
+int cs_ssda903_placed(const cs_ssda903 *ret, int year, const char *places,
+                      const char *providers, double *value);
+
+/* 1 if code is in the DfE's specification for the column ("PLACE" or
+ * "PLACE_PROVIDER"), else 0. */
+int cs_ssda903_code_known(const char *column, const char *code);
+
+/*
+ * The codes a placement of England's structure (by its id:
+ * foster_inhouse, foster_agency, kinship, residential, other) holds, as
+ * cs_ssda903_placed takes them (docs/data.md): 1 and *places, *providers
+ * (static strings; "" providers: any), or 0 for another id.
+ */
+int cs_ssda903_default_placement(const char *placement, const char **places,
+                                 const char **providers);
+
+/*
+ * Put cs_ssda903_placed(ret, year, places, providers) for every year of
+ * the return into series as `measure` (a stock, data.h) of the area with
+ * this code, standing in place of any figure given before. CS_OK;
+ * CS_EINPUT for a code not in the specification; CS_ENOMEM.
+ */
+int cs_series_add_ssda903_placed(cs_series *series, const cs_ssda903 *ret,
+                                 const char *code, int measure,
+                                 const char *places, const char *providers,
+                                 cs_error *err);
 
 /*
  * Put the return's counts into series as the figures of the area with

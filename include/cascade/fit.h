@@ -74,6 +74,21 @@ int cs_observer_month_slots(const cs_observer *observer);
 double cs_observe_months(const cs_observer *observer, int measure,
                          const double *by_months);
 
+/*
+ * Put a council's SSDA903 counts of looked-after children at 31 March by
+ * placement into data as the area's cla_31_march_placement_ID figures
+ * (code: the area's code, as cs_series_add_ssda903 took it), one for
+ * each placement of the scenario's looked-after group whose ID has such
+ * a measure (data.h): its episodes those of its ssda903: codes, or the
+ * default for England's placements (cs_ssda903_default_placement). A
+ * placement of another id, or of that id with no codes, is not counted.
+ * *n_added (if not NULL): the placements counted. CS_OK, CS_EINPUT,
+ * CS_ENOMEM.
+ */
+int cs_fit_add_placements(cs_series *data, const char *code,
+                          const cs_ssda903 *ret, const cs_scenario *scenario,
+                          int *n_added, cs_error *err);
+
 /* ---- calibration ------------------------------------------------------- */
 
 /* Kinds of observation. */

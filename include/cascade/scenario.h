@@ -30,6 +30,8 @@
 #define CS_LABEL_MAX 96  /* human labels, including the NUL */
 #define CS_MAX_STAGES 32 /* leaf stages (placements count singly) */
 #define CS_MAX_GROUPS 8  /* stages split into placements */
+/* room for a placement's SSDA903 codes, "A3 A4 ... Z1" (27 PLACE codes) */
+#define CS_SSDA903_CODES_MAX 96
 #define CS_MAX_TRANSITIONS 128
 #define CS_MAX_MARKS 4
 #define CS_MAX_DURATION_BANDS 8
@@ -114,6 +116,13 @@ typedef struct cs_stage {
     int overflow_stage;
     unsigned overflow_sets;
     cs_dfe_category dfe; /* CS_DFE_NONE unless the file says (dfe:) */
+    /* A placement's episodes in a council's SSDA903 return (its ssda903:
+     * key, docs/scenario-format.md): PLACE codes and PLACE_PROVIDER codes
+     * separated by spaces ("U4 U5 U6", "PR1 PR2"; no providers: any). An
+     * empty ssda903_place: the key is not given (the default for the
+     * placement's id, cs_ssda903_default_placement, holds). */
+    char ssda903_place[CS_SSDA903_CODES_MAX];
+    char ssda903_provider[CS_SSDA903_CODES_MAX];
 } cs_stage;
 
 /* A named source of money: cash GBP per financial year from the base

@@ -11,7 +11,11 @@ to end; a month is 365.25 / 12 days) or on its 18th birthday. Events fall on who
 period of care the child moves placement or legal status now and then (a
 new episode the same day, the old one ceased X1), which the counts must
 see through; some children of another group have only short breaks (LS
-V3), which DfE's figures and the counts leave out.
+V3), which DfE's figures and the counts leave out. Each period of care is
+in one placement of England's structure (ENTRY_SHARE, the entry shares a
+fit must find), each episode with PLACE and PLACE_PROVIDER codes of it
+(drawn anew for each, so a period's new episode with other codes is a
+placement move, which the counts must see).
 
 The return is written as the reader expects it (docs/data.md): for each
 collection year YYYY from FIRST to LAST, header_YYYY.csv and
@@ -41,6 +45,22 @@ MONTH_BANDS = [(0, 6), (6, 12), (12, 24), (24, None)]  # months in care
 MONTH_NAMES = ['0_to_5_months', '6_to_11_months', '12_to_23_months',
                '24_months_and_over']
 MOVES = 0.8   # placement or legal status changes a year in care
+# Each period of care is in one placement of England's structure, chosen
+# at its start with these shares (the structure's entry_share), through
+# its episodes; each episode has codes of that placement (the reader's
+# default codes, docs/data.md): (PLACE, PLACE_PROVIDER or '').
+ENTRY_SHARE = {'foster_inhouse': 0.36, 'foster_agency': 0.24,
+               'kinship': 0.15, 'residential': 0.10, 'other': 0.15}
+PLACE_CODES = {
+    'foster_inhouse': [('U4', 'PR1'), ('U6', 'PR1'), ('U5', 'PR2'),
+                       ('U6', 'PR2')],
+    'foster_agency': [('U4', 'PR4'), ('U6', 'PR4'), ('U6', 'PR5')],
+    'kinship': [('U1', 'PR1'), ('U3', 'PR1'), ('U3', 'PR4')],
+    'residential': [('K2', 'PR4'), ('K2', 'PR1'), ('H5', 'PR5'),
+                    ('K1', 'PR2')],
+    'other': [('P1', 'PR0'), ('A5', 'PR1'), ('P2', 'PR4'), ('R1', 'PR3'),
+              ('T1', ''), ('Z1', ''), ('S1', 'PR5')],
+}
 N_SHORT_BREAK_CHILDREN = 25
 BANDS = ['under_1', '1_to_4', '5_to_9', '10_to_15', '16_and_over']
 REASONS = ['adopted', 'sgo', 'returned_home', 'child_arrangements',
@@ -223,6 +243,8 @@ def expected_counts(children):
     for y in range(FIRST - 1, LAST + 1):
         for b in MONTH_NAMES:
             put('cla_31_march_in_care_' + b, y, 0)
+        for k in ENTRY_SHARE:
+            put('cla_31_march_placement_' + k, y, 0)
     unknown = set()  # years whose months in care the return cannot tell
     for dob, periods in children:
         for y in range(FIRST - 1, LAST + 1):
@@ -232,6 +254,7 @@ def expected_counts(children):
             if inside:
                 put('cla_31_march', y)
                 put('cla_31_march_age_' + BANDS[band_of(age_on(dob, at))], y)
+                put('cla_31_march_placement_' + inside[0][4], y)
                 s, seen = inside[0][0], inside[0][3]
                 months = months_between(seen, at)
                 if seen != s and months < 24:
@@ -269,14 +292,17 @@ EPISODES = ['CHILD', 'DECOM', 'RNE', 'LS', 'CIN', 'PLACE', 'PLACE_PROVIDER',
 
 
 def write_return(rng, outdir, children, breaks):
-    """The files, one pair per year; the child ids written."""
+    """The files, one pair per year; the child ids written, and the
+    placement moves by year (a period's new episode with other codes)."""
+    moves = {y: 0 for y in range(FIRST, LAST + 1)}
     records = []  # (id, sex, dob, ethnic, [episode rows])
     serial = 0
     for group, short in ((children, False), (breaks, True)):
         for dob, items in group:
             eps = []
             if short:
-                eps = [(d, e, rne, rec, 'V3') for d, e, rne, rec in items]
+                eps = [(d, e, rne, rec, 'V3', 'K2', 'PR1')
+                       for d, e, rne, rec in items]
             else:
                 for p in items:
                     ls = str(rng.choice(['C2', 'V2', 'C1', 'E1'],
@@ -288,10 +314,22 @@ def write_return(rng, outdir, children, breaks):
                     seen = [x for x in period
                             if x[1] is None or x[1] >= year_start(FIRST)]
                     p.append(seen[0][0] if seen else None)
+                    names = list(ENTRY_SHARE)
+                    placement = names[rng.choice(
+                        len(names), p=[ENTRY_SHARE[k] for k in names])]
+                    p.append(placement)
+                    codes = PLACE_CODES[placement]
+                    before = None
                     for d, e, rne, rec in period:
                         if rne in ('L', 'T', 'U', 'B'):
                             ls = str(rng.choice(['C2', 'V2', 'C1']))
-                        eps.append((d, e, rne, rec, ls))
+                        place, provider = codes[rng.integers(len(codes))]
+                        eps.append((d, e, rne, rec, ls, place, provider))
+                        if before not in (None, (place, provider)):
+                            for y in moves:
+                                if year_start(y) <= d <= year_end(y):
+                                    moves[y] += 1
+                        before = (place, provider)
             if not eps or (eps[-1][1] is not None and
                            eps[-1][1] < year_start(FIRST)):
                 continue
@@ -316,17 +354,14 @@ def write_return(rng, outdir, children, breaks):
                 if not rows:
                     continue
                 h.writerow([cid, sex, fmt(dob), ethnic, '', '', ''])
-                for d, end, rne, rec, ls in rows:
+                for d, end, rne, rec, ls, place, provider in rows:
                     closed = end is not None and end <= hi
-                    place = 'A5' if closed and rec in ('E11', 'E12') else \
-                        str(rng.choice(['U1', 'U3', 'U4', 'U6', 'K2', 'P1',
-                                        'R1', 'H5']))
                     e.writerow([cid, fmt(d), rne, ls,
                                 str(rng.choice(['N1', 'N2', 'N4', 'N5'])),
-                                place, str(rng.choice(['PR1', 'PR4'])),
+                                place, provider,
                                 fmt(end) if closed else '',
                                 rec if closed else '', '', '', '', ''])
-    return [r[0] for r in records]
+    return [r[0] for r in records], moves
 
 
 def main():
@@ -335,9 +370,12 @@ def main():
     rng = np.random.default_rng(seed)
     children = simulate(rng)
     breaks = short_break_children(rng)
-    ids = write_return(rng, os.path.join(outdir, 'return'), children, breaks)
+    ids, moves = write_return(rng, os.path.join(outdir, 'return'), children,
+                              breaks)
     counts = expected_counts([c for c in children
-                              if all(len(p) == 4 for p in c[1])])
+                              if all(len(p) == 5 for p in c[1])])
+    for y, n in moves.items():
+        counts[('cla_placement_moves', y)] = n
     with open(os.path.join(outdir, 'expected.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['measure', 'year', 'value'])
@@ -345,7 +383,7 @@ def main():
             w.writerow([m, y, v])
     with open(os.path.join(outdir, 'truth.json'), 'w') as f:
         json.dump({'entry_per_year': ENTRY, 'exit_per_year': EXIT,
-                   'exit_months': MONTH_BANDS,
+                   'exit_months': MONTH_BANDS, 'entry_share': ENTRY_SHARE,
                    'births_per_year': BIRTHS_PER_YEAR, 'seed': seed,
                    'children': len(ids)}, f, indent=1)
     with open(os.path.join(outdir, 'ids.txt'), 'w') as f:

@@ -1,7 +1,9 @@
 /*
  * ssda903_counts.c - a test helper: read the SSDA903 return in a directory
  * with the public API (cs_ssda903_read) and print every count it gives as
- * CSV (measure,year,value), or the error and exit 2 as the program would.
+ * CSV (measure,year,value), the children by the placements of England's
+ * structure among them (cs_ssda903_placed with the default codes), or the
+ * error and exit 2 as the program would.
  * test_ssda903.py compares the counts with what the generator intended.
  * With a published series file and an area code: load the file, put the
  * return's counts into it as that area's (cs_series_add_ssda903) and print
@@ -10,6 +12,7 @@
  * usage: ssda903_counts DIR [SERIES.csv CODE]
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cascade/cascade.h"
 
@@ -67,6 +70,21 @@ int main(int argc, char **argv)
             if (cs_ssda903_get(ret, m, y, &v))
                 printf("%s,%d,%.0f\n", cs_series_measure(m)->name, y, v);
         }
+    /* the children by placement, for England's structure's placements
+     * (cs_ssda903_default_placement) */
+    for (int m = 0; m < cs_series_n_measures(); m++) {
+        const char *name = cs_series_measure(m)->name, *places, *providers;
+        const char *prefix = "cla_31_march_placement_";
+        if (strncmp(name, prefix, strlen(prefix)) ||
+            !cs_ssda903_default_placement(name + strlen(prefix), &places,
+                                          &providers))
+            continue;
+        for (int y = first - 1; y <= last; y++) {
+            double v;
+            if (cs_ssda903_placed(ret, y, places, providers, &v) == 1)
+                printf("%s,%d,%.0f\n", name, y, v);
+        }
+    }
     printf("# children %d episodes %d short_breaks %d\n",
            cs_ssda903_n_children(ret), cs_ssda903_n_episodes(ret),
            cs_ssda903_n_short_breaks(ret));

@@ -5,11 +5,14 @@
   back to exactly the counts the generator meant, and so does a small one
   counted by hand.
 - The return's counts stand in place of a published file's for the area.
-- Malformed returns are refused with exact, located messages (exit 2).
+- Malformed returns, and wrong ssda903: codes of a placement, are refused
+  with exact, located messages (exit 2).
 - A fit of a small structure (structure.yaml) to the synthetic return finds
   the generator's rates within three of its standard errors: starts by
   age, and ceasing by months in care (from the children in care by months
-  in care at 31 March).
+  in care at 31 March), and the placements' entry shares (placements.yaml,
+  from the children at 31 March by placement, with a placement's codes
+  from the scenario's ssda903: key where given).
 - No child's id reaches the fit's output.
 
 usage: test_ssda903.py CASCADE SSDA903_COUNTS SOURCE_DIR
@@ -18,6 +21,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +69,14 @@ SMALL_COUNTS = {  # every other figure of the years is 0
     ('cla_31_march_in_care_12_to_23_months', 2013): 1,
     ('cla_31_march_in_care_6_to_11_months', 2014): 1,
     ('cla_31_march_in_care_0_to_5_months', 2015): 1,
+    # by placement: A2 in a children's home (K2); A1 placed for adoption
+    # (A5: the 2015 return's record of its episode stands in place of the
+    # 2014 one's, U3); A3 with relatives (U1)
+    ('cla_31_march_placement_residential', 2013): 1,
+    ('cla_31_march_placement_other', 2014): 1,
+    ('cla_31_march_placement_kinship', 2015): 1,
+    # A1's move from U1 to U3 (X1, then RNE P) on 01/09/2013
+    ('cla_placement_moves', 2014): 1,
 }
 MONTH_BANDS = ['0_to_5_months', '6_to_11_months', '12_to_23_months',
                '24_months_and_over']
@@ -132,6 +144,22 @@ MALFORMED = [
     ('REC code', {'episodes_2015.csv': ('12/12/2014,E11', '12/12/2014,E10')},
      "episodes_2015.csv:2:41: REC: expected one of " + REC +
      ", found 'E10'"),
+    ('PLACE_PROVIDER code', {'episodes_2014.csv': ('N1,U1,PR1', 'N1,U1,PR7')},
+     "episodes_2014.csv:2:26: PLACE_PROVIDER: expected one of PR0, PR1, PR2, "
+     "PR3, PR4 or PR5, found 'PR7'"),
+    ('PLACE_PROVIDER missing', {'episodes_2014.csv': ('N1,U1,PR1',
+                                                      'N1,U1,')},
+     "episodes_2014.csv:2:26: PLACE_PROVIDER: expected one of PR0, PR1, "
+     "PR2, PR3, PR4 or PR5, found an empty field"),
+    ('PLACE_PROVIDER of a temporary placement',
+     {'episodes_2015.csv': ('N1,U1,PR1,,', 'N1,T1,PR1,,')},
+     "episodes_2015.csv:3:26: PLACE_PROVIDER: expected an empty field (a "
+     "placement T1 has no provider), found 'PR1'"),
+    ('PLACE_PROVIDER PR0 away from parents',
+     {'episodes_2014.csv': ('N4,K2,PR4', 'N4,K2,PR0')},
+     "episodes_2014.csv:4:26: PLACE_PROVIDER: expected PR1, PR2, PR3, PR4 "
+     "or PR5 for a placement K2 (PR0, a parent, provides only placements "
+     "with parents, P1), found PR0"),
     ('PLACE code', {'episodes_2014.csv': ('N1,U1,PR1', 'N1,F1,PR1')},
      "episodes_2014.csv:2:23: PLACE: expected one of " + PLACE +
      ", found 'F1'"),
@@ -225,6 +253,7 @@ class Counts(unittest.TestCase):
                 cls.dir, '903')
         assert p.returncode == 0, p.stderr
         cls.ret = os.path.join(cls.dir, 'return')
+        cls.fitted = {}  # (fit, measure, year): the fitted figure
 
     @classmethod
     def tearDownClass(cls):
@@ -427,6 +456,124 @@ class Counts(unittest.TestCase):
             for cid in ids[:50]:
                 self.assertNotIn(cid, text)
 
+    def fit_placements(self, scenario, tag):
+        out = os.path.join(self.dir, tag + '.yaml')
+        report = os.path.join(self.dir, tag + '.csv')
+        p = run(CASCADE, 'fit', scenario, '--ssda903', self.ret, '-o', out,
+                '--csv', report)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        figures, estimates = {}, {}
+        with open(report, newline='') as f:
+            for r in csv.DictReader(f):
+                if r['record'] == 'figure':
+                    figures[(r['name'], int(r['year']))] = float(r['observed'])
+                    self.fitted[(tag, r['name'], int(r['year']))] = \
+                        float(r['fitted'])
+                elif r['record'] == 'parameter':
+                    estimates[r['name']] = (float(r['estimate']),
+                                            float(r['se']))
+        return p, out, figures, estimates
+
+    def test_fit_recovers_the_placement_mix(self):
+        p, out, figures, got = self.fit_placements(
+            os.path.join(SOURCE, 'placements.yaml'), 'placements')
+        self.assertIn('(converged)', p.stdout)
+        # the return's placement moves are shown, though no transition of
+        # the structure moves children between placements
+        with open(os.path.join(self.dir, 'expected.csv'), newline='') as f:
+            moves = {int(r['year']): r['value'] for r in csv.DictReader(f)
+                     if r['measure'] == 'cla_placement_moves'}
+        self.assertGreater(int(moves[2016]), 300)
+        self.assertIn('Placement moves in the year (a period of care going '
+                      'on in another placement): ' +
+                      ', '.join('%d %s' % (y, moves[y])
+                                for y in range(2014, 2020)) + '\n',
+                      p.stdout)
+        # 104 figures as above and 30 by placement (five a year, 2014-2019)
+        self.assertIn('DfE years 2013 to 2019: 134 figures, 13 parameters',
+                      p.stdout)
+        # the figures fitted are the return's counts by placement
+        with open(os.path.join(self.dir, 'expected.csv'), newline='') as f:
+            want = {(r['measure'], int(r['year'])): int(r['value'])
+                    for r in csv.DictReader(f)}
+        placed = {k: v for k, v in figures.items()
+                  if k[0].startswith('cla_31_march_placement_')}
+        self.assertEqual(len(placed), 30)
+        for k, v in placed.items():
+            self.assertEqual(v, want[k], k)
+        # each year starts from the return's children by placement at the
+        # 31 March before (the structure's equal shares would put 240 in
+        # each at 31 March 2013, twice the residential children there
+        # are), so even the first year's are close: the one-year-ahead
+        # error a few per cent, the year's spread about the fit
+        for k in ('foster_inhouse', 'foster_agency', 'kinship',
+                  'residential', 'other'):
+            name = 'cla_31_march_placement_' + k
+            fitted = self.fitted[('placements', name, 2014)]
+            self.assertLess(abs(fitted / want[(name, 2014)] - 1), 0.15,
+                            f'{k}: fitted {fitted:.0f}, observed '
+                            f'{want[(name, 2014)]}')
+        with open(os.path.join(self.dir, 'truth.json')) as f:
+            share = json.load(f)['entry_share']
+        # each share relative to foster_inhouse's (the structure's are
+        # equal, so its multipliers are 1): the log ratio is the estimate
+        ref = share['foster_inhouse']
+        estimates = {}
+        for k in ('foster_agency', 'kinship', 'residential', 'other'):
+            est, se = got['share_' + k]
+            truth = math.log(share[k] / ref)
+            estimates[k] = est
+            self.assertGreater(se, 0, k)
+            # the counts in a placement are a few hundred a year: the log
+            # ratio is known to about 0.1-0.15; three se (a chance failure
+            # under a correct se of 1% over the four, and the seed is
+            # fixed), while a fit that ignored the placements would stay
+            # at 0, 3 to 9 se from these truths
+            self.assertLess(abs(est - truth), 3 * se,
+                            f'{k}: estimate {est:.4f} se {se:.4f}, truth '
+                            f'{truth:.4f}')
+            self.assertLess(se, 0.25, k)
+            self.assertGreater(abs(truth), 3 * se, k)
+        # the fitted scenario carries the shares, renormalised to sum to 1
+        weights = {'foster_inhouse': 1.0}
+        weights.update({k: math.exp(u) for k, u in estimates.items()})
+        total = sum(weights.values())
+        with open(out) as f:
+            text = f.read()
+        for k, w in weights.items():
+            m = re.search(r'^      %s: \{entry_share: ([0-9.e-]+)\}$' % k,
+                          text, re.M)
+            self.assertIsNotNone(m, k)
+            self.assertAlmostEqual(float(m.group(1)), w / total, places=8)
+        p = run(CASCADE, 'validate', out)
+        self.assertEqual(p.returncode, 0, p.stderr + p.stdout)
+
+    def test_placement_codes_from_the_scenario(self):
+        # foster care by another council (PR2) counted as agency foster
+        # care: in-house loses exactly what agency gains
+        moved = os.path.join(self.dir, 'moved.yaml')
+        with open(moved, 'w') as f:
+            f.write('extends: %s\n' % os.path.join(SOURCE, 'placements.yaml') +
+                    'stages:\n  looked_after:\n    placements:\n'
+                    '      foster_inhouse:\n        entry_share: 0.2\n'
+                    '        ssda903: {place: [U4, U5, U6], '
+                    'provider: [PR1]}\n'
+                    '      foster_agency:\n        entry_share: 0.2\n'
+                    '        ssda903: {place: [U4, U5, U6], '
+                    'provider: [PR2, PR4, PR5]}\n')
+        _, _, default, _ = self.fit_placements(
+            os.path.join(SOURCE, 'placements.yaml'), 'default-codes')
+        _, _, figures, _ = self.fit_placements(moved, 'moved-codes')
+        inhouse, agency = ('cla_31_march_placement_foster_inhouse',
+                           'cla_31_march_placement_foster_agency')
+        for y in range(2014, 2020):
+            self.assertEqual(figures[(inhouse, y)] + figures[(agency, y)],
+                             default[(inhouse, y)] + default[(agency, y)])
+            self.assertLess(figures[(inhouse, y)], default[(inhouse, y)] - 20)
+            for k in ('kinship', 'residential', 'other'):
+                name = 'cla_31_march_placement_' + k
+                self.assertEqual(figures[(name, y)], default[(name, y)])
+
     def test_fitted_scenario_runs(self):
         out = os.path.join(self.dir, 'fitted-run.yaml')
         p = run(CASCADE, 'fit', os.path.join(SOURCE, 'structure.yaml'),
@@ -434,6 +581,58 @@ class Counts(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         p = run(CASCADE, 'validate', out)
         self.assertEqual(p.returncode, 0, p.stderr + p.stdout)
+
+
+class PlacementCodes(unittest.TestCase):
+    """A placement's ssda903: key is checked as the return is."""
+
+    CASES = [
+        ('{place: [U1, U9]}', '5:57: stages.looked_after.placements.kinship.'
+         "ssda903.place[1]: expected an SSDA903 PLACE code, found 'U9'"),
+        ('{place: [U1], provider: [PR1, PR1]}', '5:74: stages.looked_after.'
+         'placements.kinship.ssda903.provider[1]: expected each code once, '
+         'found PR1 again'),
+        ('{provider: [PR1]}', '5:44: stages.looked_after.placements.kinship.'
+         "ssda903: missing required key 'place'"),
+        ('{place: [U1], provider: PR1}', '5:68: stages.looked_after.'
+         'placements.kinship.ssda903.provider: expected a list of '
+         "PLACE_PROVIDER codes, found 'PR1'"),
+        ('{place: [U1], providers: [PR1]}', '5:58: unknown key '
+         "'providers' in stages.looked_after.placements.kinship.ssda903; "
+         'expected one of: place, provider (did you mean \'provider\'?)'),
+    ]
+
+    def test_wrong_codes_are_refused_with_located_messages(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for i, (codes, message) in enumerate(self.CASES):
+                with self.subTest(codes):
+                    path = os.path.join(tmp, 'bad%d.yaml' % i)
+                    with open(path, 'w') as f:
+                        f.write('extends: %s\n' %
+                                os.path.join(SOURCE, 'placements.yaml') +
+                                'stages:\n  looked_after:\n    placements:\n'
+                                '      kinship: {entry_share: 0.2, '
+                                'ssda903: %s}\n' % codes)
+                    p = run(CASCADE, 'validate', path)
+                    self.assertEqual(p.returncode, 2, p.stdout)
+                    self.assertEqual(p.stderr.strip(), path + ':' + message)
+
+    def test_entry_share_path_names_a_placement(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'path.yaml')
+            with open(path, 'w') as f:
+                f.write('extends: %s\n' %
+                        os.path.join(SOURCE, 'placements.yaml') +
+                        'fit:\n  parameters:\n    share_nope: {multiply: '
+                        '[stages.looked_after.placements.nope.entry_share]}\n')
+            p = run(CASCADE, 'validate', path)
+            self.assertEqual(p.returncode, 2, p.stdout)
+            self.assertEqual(
+                p.stderr.strip(),
+                path + ':4:29: fit.parameters.share_nope.multiply[0]: '
+                'stages.looked_after.placements.nope.entry_share: expected '
+                'stages.STAGE.placements.ID.entry_share of a placement in '
+                'the scenario')
 
 
 if __name__ == '__main__':
