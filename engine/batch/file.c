@@ -489,9 +489,13 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
     rc = cs_output_create(f->path, f->force, &meta, &dims, out, err);
     for (int i = 0; i < b->n && rc == CS_OK; i++) {
         const cs_scenario *x = b->entries[i].scenario;
-        cs_output_scenario_info info = {x->resolved_yaml,  x->discount_rate,
+        char schedule[CS_DISCOUNT_TEXT_MAX];
+        if (cs_discount_format(&x->discount, schedule, sizeof schedule) < 0)
+            schedule[0] = '\0'; /* cannot happen: a schedule fits */
+        cs_output_scenario_info info = {x->resolved_yaml,  x->discount.rate[0],
                                         x->extends_source, x->extends_hash,
-                                        x->resolved_hash,  x->budget.present};
+                                        x->resolved_hash,  x->budget.present,
+                                        schedule};
         rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
                                     &u->index[i], err);
     }

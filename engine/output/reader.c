@@ -42,6 +42,7 @@ typedef struct result_scenario {
     char *yaml;           /* scenario_yaml, or NULL */
     double discount_rate; /* NaN: not recorded */
     char *extends_source, *extends_hash, *resolved_hash; /* or NULL */
+    char *discount_schedule;                             /* or NULL */
     int n_params;
     char **param_names;
     char **param_distributions; /* n_params of them, or NULL */
@@ -118,6 +119,7 @@ void cs_result_close(cs_result *result)
         free(s->extends_source);
         free(s->extends_hash);
         free(s->resolved_hash);
+        free(s->discount_schedule);
         cs_h5_free_strings(s->n_params, s->param_names);
         cs_h5_free_strings(s->n_params, s->param_distributions);
     }
@@ -522,6 +524,8 @@ static int load_scenario_records(cs_result *result, hid_t group,
     scenario->extends_source = read_text_attribute(group, "extends_source");
     scenario->extends_hash = read_text_attribute(group, "extends_hash");
     scenario->resolved_hash = read_text_attribute(group, "resolved_hash");
+    scenario->discount_schedule =
+        read_text_attribute(group, "discount_schedule");
     scenario->discount_rate = NAN;
     char what[CS_ERROR_MAX / 2];
     if (H5Aexists(group, "discount_rate") > 0) {
@@ -1327,6 +1331,13 @@ const char *cs_result_extends_hash(const cs_result *result, int scenario)
     if (scenario < 0 || scenario >= result->n_scenarios)
         return NULL;
     return result->scenarios[scenario].extends_hash;
+}
+
+const char *cs_result_discount_schedule(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].discount_schedule;
 }
 
 const char *cs_result_resolved_hash(const cs_result *result, int scenario)

@@ -713,6 +713,27 @@ static int parse_financial_year(const tree_node *n, int *year)
     return 0;
 }
 
+void cs_discount_constant(cs_discount *discount, double rate)
+{
+    memset(discount, 0, sizeof *discount);
+    discount->n_steps = 1;
+    discount->rate[0] = rate;
+}
+
+void cs_discount_green_book(cs_discount *discount)
+{
+    /* HM Treasury, The Green Book (2003), Annex 6, Table 6.1 "The declining
+     * long term discount rate"; unchanged in the 2022 edition */
+    static const int from[] = {0, 31, 76, 126, 201, 301};
+    static const double rate[] = {0.035, 0.03, 0.025, 0.02, 0.015, 0.01};
+    memset(discount, 0, sizeof *discount);
+    discount->n_steps = (int)(sizeof from / sizeof from[0]);
+    for (int k = 0; k < discount->n_steps; k++) {
+        discount->from_year[k] = from[k];
+        discount->rate[k] = rate[k];
+    }
+}
+
 static int read_economics(reader *r, const tree_node *root)
 {
     static const char *const keys[] = {"price_base", "general_inflation",
@@ -724,7 +745,7 @@ static int read_economics(reader *r, const tree_node *root)
      * the Green Book discount rate */
     s->price_base_year = s->base_month >= 4 ? s->base_year : s->base_year - 1;
     s->general_inflation = 0;
-    s->discount_rate = 0.035;
+    cs_discount_green_book(&s->discount);
     if (!e || tree_is_null(e))
         return CS_OK;
     if ((rc = need_mapping(r, e, "economics",
@@ -741,11 +762,21 @@ static int read_economics(reader *r, const tree_node *root)
                         "an annual rate from -0.5 to 1 (0.02 is 2%)", -0.5, 1,
                         &s->general_inflation)))
         return rc;
-    if ((n = tree_map_get(e, "discount_rate")) &&
-        (rc = number_in(r, n, "economics.discount_rate",
-                        "an annual rate from 0 to 1 (0.035 is 3.5%)", 0, 1,
-                        &s->discount_rate)))
-        return rc;
+    /* a constant rate, or green_book (the default): the Green Book's
+     * declining long-term rate */
+    n = tree_map_get(e, "discount_rate");
+    if (n && !(n->kind == TREE_SCALAR && strcmp(n->text, "green_book") == 0)) {
+        static const char what[] = "an annual rate from 0 to below 1 (0.035 "
+                                   "is 3.5%) or green_book (3.5% to year "
+                                   "30, then declining)";
+        double rate = 0;
+        if ((rc =
+                 number_in(r, n, "economics.discount_rate", what, 0, 1, &rate)))
+            return rc;
+        if (rate >= 1)
+            return expected(r, n, "economics.discount_rate", what);
+        cs_discount_constant(&s->discount, rate);
+    }
     return CS_OK;
 }
 

@@ -76,6 +76,10 @@ int cs_result_n_runs_done(const cs_result *result, int scenario);
 /* The scenario's default discount rate for comparisons (a fraction a
  * year), or NaN when the file does not record it (format 1). */
 double cs_result_discount_rate(const cs_result *result, int scenario);
+/* Its discount schedule as cs_discount_format wrote it ("0:0.035 31:0.03
+ * ..."), or NULL when the file does not record one (before the Green
+ * Book's declining rate: discount_rate was then constant). */
+const char *cs_result_discount_schedule(const cs_result *result, int scenario);
 /* Its provenance: what it extends ("" if nothing), a hash of that file's
  * resolved text, a hash of its own; each NULL when not recorded. */
 const char *cs_result_extends_source(const cs_result *result, int scenario);

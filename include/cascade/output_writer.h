@@ -86,6 +86,10 @@ typedef struct cs_output_scenario_info {
     const char *extends_hash;   /* a hash of that file's resolved text */
     const char *resolved_hash;  /* a hash of its own resolved text */
     int has_budget; /* 1: a budget dataset (the dims must have has_budget) */
+    /* its discount schedule as cs_discount_format writes it
+     * ("0:0.035 31:0.03 ..."; discount_rate is its first rate): attribute
+     * discount_schedule; NULL: not recorded */
+    const char *discount_schedule;
 } cs_output_scenario_info;
 
 typedef struct cs_output cs_output;
@@ -104,8 +108,8 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
 /*
  * Add /scenarios/<name>/ sized for n_runs runs (1 to CS_OUTPUT_MAX_RUNS);
  * returns its index (>= 0) in *scenario_index. info's fields become the
- * group's attributes scenario_yaml, discount_rate, extends_source,
- * extends_hash and resolved_hash.
+ * group's attributes scenario_yaml, discount_rate, discount_schedule,
+ * extends_source, extends_hash and resolved_hash.
  */
 int cs_output_add_scenario(cs_output *output, const char *name,
                            const cs_output_scenario_info *info, int n_runs,

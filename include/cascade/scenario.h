@@ -195,6 +195,29 @@ typedef struct cs_care_leavers {
     double at_base_date;
 } cs_care_leavers;
 
+/*
+ * A discount schedule (economics.discount_rate): rate[k] a year applies to
+ * the years from from_year[k] (from_year[0] == 0, increasing) to the next
+ * step's; year y's amounts are divided by the product over t = 1..y of
+ * (1 + the rate of year t), year 0 undiscounted. One step: a constant
+ * rate. The default is HM Treasury's declining long-term rate (Green Book,
+ * Annex 6, Table 6.1, kept in the 2022 edition): 3.5% for years 0-30, 3.0%
+ * for 31-75, 2.5% for 76-125, 2.0% for 126-200, 1.5% for 201-300, 1.0%
+ * after (cs_discount_green_book).
+ */
+#define CS_DISCOUNT_MAX_STEPS 8
+typedef struct cs_discount {
+    int n_steps; /* 1 to CS_DISCOUNT_MAX_STEPS */
+    int from_year[CS_DISCOUNT_MAX_STEPS];
+    double rate[CS_DISCOUNT_MAX_STEPS]; /* a fraction a year, 0 <= r < 1 */
+} cs_discount;
+
+/* A schedule of one step: rate a year for every year. */
+void cs_discount_constant(cs_discount *discount, double rate);
+
+/* HM Treasury's declining long-term discount rate (above). */
+void cs_discount_green_book(cs_discount *discount);
+
 typedef struct cs_mark {
     char id[CS_ID_MAX]; /* e.g. "known": previously known to social care */
     char label[CS_LABEL_MAX];
@@ -527,11 +550,12 @@ typedef struct cs_scenario {
 
     /* Economics: unit costs are in prices of the financial year starting
      * in April of price_base_year; cash = constant prices x the general
-     * deflator (1 + general_inflation)^years; discount_rate is the default
-     * for comparisons (HM Treasury Green Book: 0.035). */
+     * deflator (1 + general_inflation)^years; discount is the default
+     * schedule for comparisons (HM Treasury Green Book's declining rate
+     * unless economics.discount_rate gives a constant). */
     int price_base_year;
     double general_inflation;
-    double discount_rate;
+    cs_discount discount;
 
     int n_streams;
     cs_funding_stream streams[CS_MAX_STREAMS];

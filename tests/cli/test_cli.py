@@ -13,12 +13,16 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import csv as csvlib
 
 import h5py
 import numpy as np
 
 CASCADE = None
 DATA = None
+
+# HM Treasury's declining long-term discount rate as the file records it
+GREEN_BOOK_TEXT = '0:0.035 31:0.03 76:0.025 126:0.02 201:0.015 301:0.01'
 
 SMALL = """\
 name: small
@@ -618,8 +622,8 @@ def strip_to_format_1(path):
                      'financial_year', 'month_financial_year'):
             del f['dims/' + name]
         for g in f['scenarios'].values():
-            for a in ('discount_rate', 'extends_source', 'extends_hash',
-                      'resolved_hash'):
+            for a in ('discount_rate', 'discount_schedule', 'extends_source',
+                      'extends_hash', 'resolved_hash'):
                 if a in g.attrs:
                     del g.attrs[a]
         f.attrs['format_version'] = np.int32(1)
@@ -1624,11 +1628,12 @@ class Compare(Workdir):
         self.assertEqual(header,
                          'base,alt,measure,financial_year,year_ending_march,'
                          'stage,units,statistic,value,price_base,'
-                         'discount_rate')
+                         'discount_rate,discount_schedule')
         for row in rows:
             # the price basis and rate on every row
             self.assertEqual(row['price_base'], '2019/20')
             self.assertEqual(float(row['discount_rate']), 0.035)
+            self.assertEqual(row['discount_schedule'], GREEN_BOOK_TEXT)
             # a year label and its number for a spreadsheet to sort on
             label = row['financial_year']
             if re.fullmatch(r'\d{4}/\d\d', label):
@@ -1691,6 +1696,143 @@ class Compare(Workdir):
         r = run('compare', self.path('missing.h5'))
         self.assertEqual(r.returncode, 2)
         self.assertEqual(self.leftovers(), [])
+
+
+class GreenBookDiscount(Workdir):
+    """compare (and its value of information) discounts by the Green Book's
+    declining long-term rate by default: 3.5% to year 30, 3% from year 31
+    (HM Treasury, The Green Book, Annex 6, Table 6.1)."""
+
+    def pair(self, name, horizon):
+        base = SMALL.replace('horizon_months: 26', f'horizon_years: {horizon}')
+        alt = base.replace('name: small', 'name: small-alt').replace(
+            'referral: {from: universal, to: cin, rate: 0.05}',
+            'referral: {from: universal, to: cin, rate: 0.065}')
+        paths = [self.path(f'{name}-base.yaml'), self.path(f'{name}-alt.yaml')]
+        for path, text in zip(paths, (base, alt)):
+            with open(path, 'w') as f:
+                f.write(text)
+        out = self.path(f'{name}.h5')
+        r = run('run', *paths, '-n', '4', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def compare(self, out, *args):
+        csv = self.path('c.csv')
+        voi = self.path('v.csv')
+        r = run('compare', out, '--csv', csv, '--wtp', '50000', '--voi-csv',
+                voi, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['compare/small-alt_vs_small']
+            npv = g['npv'][:]
+            money = g['money'][:]
+            schedule = g.attrs['discount_schedule']
+            voi_schedule = g['voi'].attrs['discount_schedule']
+            cost = g['voi/cost'][:]
+            years = g['voi/child_years_looked_after'][:]
+        with open(csv) as f:
+            rows = list(csvlib.DictReader(f))
+        return dict(stdout=without_footer(r.stdout), npv=npv, money=money,
+                    schedule=schedule, voi_schedule=voi_schedule, cost=cost,
+                    years=years, rows=rows)
+
+    def test_horizons_of_30_years_give_the_constant_rates_figures(self):
+        out = self.pair('short', 30)
+        with h5py.File(out) as f:
+            self.assertEqual(f['scenarios/small'].attrs['discount_schedule'],
+                             GREEN_BOOK_TEXT)
+            self.assertEqual(float(f['scenarios/small'].attrs[
+                'discount_rate']), 0.035)
+        default = self.compare(out)
+        constant = self.compare(out, '--discount', '3.5%')
+        self.assertEqual(default['schedule'], GREEN_BOOK_TEXT)
+        self.assertEqual(default['voi_schedule'], GREEN_BOOK_TEXT)
+        self.assertEqual(constant['schedule'], '0:0.035')
+        # the same numbers to the bit, the same text
+        for k in ('npv', 'money', 'cost', 'years'):
+            self.assertTrue(np.array_equal(default[k], constant[k]), k)
+        self.assertEqual(default['stdout'], constant['stdout'])
+        self.assertIn('discounted at 3.5% a year', default['stdout'])
+        strip = [{k: v for k, v in row.items() if k != 'discount_schedule'}
+                 for row in default['rows']]
+        self.assertEqual(strip, [{k: v for k, v in row.items()
+                                  if k != 'discount_schedule'}
+                                 for row in constant['rows']])
+        self.assertEqual({r['discount_schedule'] for r in default['rows']},
+                         {GREEN_BOOK_TEXT})
+
+    def test_year_31_is_discounted_at_3_percent(self):
+        out = self.pair('long', 40)
+        default = self.compare(out)
+        constant = self.compare(out, '--discount', '3.5%')
+        self.assertIn('discounted at 3.5% a year to year 30, 3% from year 31',
+                      default['stdout'])
+        with h5py.File(out) as f:
+            names = [x.decode() for x in
+                     f['compare/small-alt_vs_small/measure'][:]]
+        net = default['money'][:, :, names.index('net_real')]
+        cum = default['money'][:, :, names.index('cumulative_discounted_net_real')]
+        n = net.shape[1]
+        self.assertGreater(n, 32)
+        # the closed form: 1.035^y to year 30, 1.035^30 x 1.03^(y - 30) after
+        y = np.arange(n)
+        divisor = np.where(y <= 30, 1.035 ** y, 1.035 ** 30 * 1.03 ** (y - 30))
+        np.testing.assert_allclose(default['npv'], (net / divisor).sum(axis=1),
+                                   rtol=1e-12, atol=1e-3)
+        # year 31's factor: its step of the cumulative discounted net
+        step = cum[:, 31] - cum[:, 30]
+        np.testing.assert_allclose(step, net[:, 31] / (1.035 ** 30 * 1.03),
+                                   rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(cum[:, 30], (net[:, :31] / 1.035 **
+                                                y[:31]).sum(axis=1),
+                                   rtol=1e-12, atol=1e-3)
+        # a lower rate weighs the later years more: the NPVs differ by
+        # exactly those years' extra weight
+        flat = (net / 1.035 ** y).sum(axis=1)
+        np.testing.assert_allclose(constant['npv'], flat, rtol=1e-12, atol=1e-3)
+        extra = (net[:, 31:] * (1 / divisor[31:] - 1 / 1.035 ** y[31:])).sum(1)
+        np.testing.assert_allclose(default['npv'] - constant['npv'], extra,
+                                   rtol=1e-9, atol=1e-3)
+        self.assertTrue((np.abs(extra) > 0).all())
+        # the value of information's cost is the same NPV of each option
+        self.assertFalse(np.array_equal(default['cost'], constant['cost']))
+        np.testing.assert_allclose(default['cost'][:, 1] - default['cost'][:, 0],
+                                   default['npv'], rtol=1e-9, atol=1e-2)
+        # --discount green_book is the default
+        given = self.compare(out, '--discount', 'green_book')
+        self.assertTrue(np.array_equal(given['npv'], default['npv']))
+
+    def test_a_constant_scenario_rate_stays_constant(self):
+        out = self.pair('flat', 40)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            self.assertEqual(g.attrs['discount_schedule'], GREEN_BOOK_TEXT)
+        # a scenario that says discount_rate: 0.035 is discounted at 3.5%
+        # for every year
+        flat = SMALL.replace('horizon_months: 26', 'horizon_years: 40').replace(
+            'general_inflation: 0.02}',
+            'general_inflation: 0.02, discount_rate: 0.035}')
+        path = self.path('flat.yaml')
+        with open(path, 'w') as f:
+            f.write(flat)
+        one = self.path('one.h5')
+        r = run('run', path, '-n', '2', '-o', one, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(one) as f:
+            self.assertEqual(f['scenarios/small'].attrs['discount_schedule'],
+                             '0:0.035')
+        for bad in ('green', '1', '-0.1'):
+            text = flat.replace('discount_rate: 0.035', f'discount_rate: {bad}')
+            with open(path, 'w') as f:
+                f.write(text)
+            r = run('validate', path)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn('economics.discount_rate', r.stderr)
+            self.assertIn('green_book', r.stderr)
+        r = run('compare', out, '--discount', 'golden')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('green_book', r.stderr)
 
 
 class SummaryAndExport(Workdir):
