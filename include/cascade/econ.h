@@ -36,6 +36,17 @@ void cs_costs_compute(const cs_model *model, const double *stocks,
                       double *costs, double *spend);
 
 /*
+ * For a model with care_leavers:, the care leavers supported at the end of
+ * each month, count[month], from one run's flows (as cs_costs_compute):
+ * those who reached 18 in the `from` stages within the support window
+ * (the last 12 x years months), plus those supported at the base date,
+ * whose support ends evenly over the window. The care_leavers cost line
+ * is this count times the month's unit cost.
+ */
+void cs_care_leavers_count(const cs_model *model, const double *flows,
+                           double *count);
+
+/*
  * Net present value of yearly amounts v[0..n-1] at an annual discount rate:
  * sum_y v[y] / (1 + rate)^y. Year 0 (the first financial year) is not
  * discounted, as in the Green Book's convention for the current year.

@@ -107,6 +107,13 @@ int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
 int cs_result_has_budget(const cs_result *result, int scenario);
 int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
                               double *budget, cs_error *err);
+/* 1 if the scenario counts care leavers (care_leavers: in its scenario),
+ * and one run's care leavers supported at the end of each month [month]
+ * (young people; NaN for a run never written). */
+int cs_result_has_care_leavers(const cs_result *result, int scenario);
+int cs_result_read_run_care_leavers(const cs_result *result, int scenario,
+                                    int run, double *care_leavers,
+                                    cs_error *err);
 
 int cs_result_n_capacity(const cs_result *result);
 const char *cs_result_capacity_label(const cs_result *result, int j);

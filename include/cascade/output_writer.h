@@ -90,6 +90,8 @@ typedef struct cs_output_scenario_info {
      * ("0:0.035 31:0.03 ..."; discount_rate is its first rate): attribute
      * discount_schedule; NULL: not recorded */
     const char *discount_schedule;
+    /* 1: a care_leavers dataset (a scenario with care_leavers:) */
+    int has_care_leavers;
 } cs_output_scenario_info;
 
 typedef struct cs_output cs_output;
@@ -228,6 +230,17 @@ int cs_output_write_params(cs_output *output, int scenario_index, int run,
  * streams it pays, reserves at the end of the month). Before the runs'
  * cs_output_write_run(s), which marks them done.
  */
+/*
+ * Care leavers supported at the end of each month of count runs from
+ * `first` by `stride`, care_leavers [count][month] (young people), into a
+ * scenario made with has_care_leavers; count 0 takes part in a collective
+ * write with nothing of its own. CS_OK, CS_EINPUT (no such dataset, or out
+ * of range) or CS_EIO.
+ */
+int cs_output_write_care_leavers(cs_output *output, int scenario_index,
+                                 int first, int stride, int count,
+                                 const double *care_leavers, cs_error *err);
+
 int cs_output_write_budget(cs_output *output, int scenario_index, int first,
                            int stride, int count, const double *budget,
                            cs_error *err);

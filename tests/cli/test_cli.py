@@ -615,6 +615,11 @@ def without_footer(text):
                      if not line.startswith(('Wrote ', 'Compared in ')))
 
 
+def names(ds):
+    """A dataset of strings as str."""
+    return [x.decode() if isinstance(x, bytes) else x for x in ds[:]]
+
+
 def strip_to_format_1(path):
     """Make path a format 1 file: without the records format 2 added."""
     with h5py.File(path, 'r+') as f:
@@ -1420,6 +1425,85 @@ class BudgetBatches(Batches):
         x = datasets(a)
         self.assertIn('small/budget', x)
         self.assertNotIn('small-unc/budget', x)
+
+
+CARE_LEAVERS = ('care_leavers: {from: looked_after, years: 7, '
+                'unit_cost: {per_year: 6000}, at_base_date: 300}\n')
+
+
+class CareLeaverBatches(Batches):
+    """The same with care leavers counted in 'small' (and none in
+    'small-unc'): their count comes through slices, merge, threads and
+    resume unchanged."""
+
+    def setUp(self):
+        super().setUp()
+        with open(self.small, 'a') as f:
+            f.write(CARE_LEAVERS)
+
+    test_progress_on_a_terminal_and_not_for_a_short_job_in_a_log = None
+    test_progress_lines_in_a_log_and_quiet_silences_them = None
+
+    def assertSameRuns(self, a, b):
+        super().assertSameRuns(a, b)
+        x = datasets(a)
+        self.assertIn('small/care_leavers', x)
+        self.assertNotIn('small-unc/care_leavers', x)
+
+
+class CareLeavers(Workdir):
+    """care_leavers: the young people its cost is for, counted in the file,
+    the summary tables and their CSV."""
+
+    def test_counted_in_the_file_summary_and_csv(self):
+        path = self.path('leavers.yaml')
+        with open(path, 'w') as f:
+            f.write(SMALL + CARE_LEAVERS)
+        out = self.path('leavers.h5')
+        r = run('run', path, '-n', '6', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            d = g['care_leavers']
+            count = d[:]
+            self.assertEqual(d.shape, (6, 26))
+            self.assertEqual(d.attrs['units'], 'young people')
+            lines = names(f['dims/cost_line'])
+            line = lines.index('care_leavers')
+            cost = g['costs'][:, :, line]
+            unit = g['unit_costs'][:, line]
+            months = names(f['dims/month'])
+        # the cost line is the count times the unit cost
+        np.testing.assert_allclose(count * unit[None, :], cost, rtol=1e-14)
+        # those supported at the base date leave evenly over 7 years, and
+        # children reaching 18 in care join them
+        self.assertTrue((count[:, 0] >= 300 * 83 / 84).all())
+        # some reached 18 in care
+        self.assertTrue((count[:, -1] > 300 * (84 - 26) / 84 + 1).all())
+        march = [i for i, m in enumerate(months) if m.endswith('-03')]
+        s = self.path('summary.csv')
+        r = run('summary', out, '--csv', s)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Care leavers: young people past 18', r.stdout)
+        with open(s) as f:
+            rows = [x for x in csvlib.DictReader(f)
+                    if x['measure'] == 'care_leavers_31_march']
+        self.assertEqual(len(rows), 3 * 3)  # 3 years x median, p05, p95
+        medians = [float(x['value']) for x in rows
+                   if x['statistic'] == 'median']
+        want = [np.quantile(count[:, m], 0.5) for m in march] + \
+            [np.quantile(count[:, -1], 0.5)]
+        np.testing.assert_allclose(medians, want, rtol=1e-12)
+        self.assertEqual({x['units'] for x in rows}, {'young people'})
+        # a scenario without care_leavers: has no count
+        plain = self.path('plain.h5')
+        r = run('run', self.small, '-n', '2', '-o', plain, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(plain) as f:
+            self.assertNotIn('care_leavers', f['scenarios/small'])
+        r = run('summary', plain)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('Care leavers', r.stdout)
 
 
 SMALL_FUNDED = SMALL.replace(

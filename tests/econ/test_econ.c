@@ -227,6 +227,24 @@ START_TEST(test_care_leavers_supported_after_18)
     }
     /* some reached 18 in the first month, and the window drops them */
     ck_assert(flows[out] > 0);
+    /* the count the file records: the same care leavers, the closed form
+     * above without the price, and the cost line is it times the unit
+     * cost to the bit */
+    double count[16];
+    cs_care_leavers_count(m, flows, count);
+    reached = 0;
+    for (int t = 0; t < 16; t++) {
+        reached += flows[t * nf + out];
+        if (t >= 12)
+            reached -= flows[(t - 12) * nf + out];
+        double left = (12.0 - (t + 1)) / 12;
+        double want = reached + 60 * (left > 0 ? left : 0);
+        ck_assert_msg(fabs(count[t] - want) <= 1e-12 * want,
+                      "month %d: %.12g care leavers, expected %.12g", t,
+                      count[t], want);
+        ck_assert(costs[t] == count[t] * cs_model_unit_cost(m, 0, t));
+    }
+    ck_assert(count[0] > 60 * 11.0 / 12); /* the first 18-year-olds in */
     free(flows);
     cs_sim_free(sim);
     cs_model_free(m);
