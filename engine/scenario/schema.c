@@ -2605,11 +2605,6 @@ static int read_care_leavers(reader *r, const tree_node *root)
                        "a whole number of care leavers >= 0", 0, 1e8,
                        &c->at_base_date)))
         return rc;
-    if (r->s->budget.present)
-        return diag_error(r->err, n,
-                          "care_leavers: expected no care leavers beside a "
-                          "budget: the budget pays the late stages' "
-                          "children, not care leavers (yet)");
     c->present = 1;
     return CS_OK;
 }
@@ -2693,14 +2688,6 @@ static int read_budget(reader *r, const tree_node *root)
             b->pays |= 1u << stream;
         }
     }
-    for (int i = 0; i < r->s->n_transitions; i++)
-        if (r->s->transitions[i].event_cost > 0)
-            return diag_error(r->err, n,
-                              "budget: expected no cost per child moved "
-                              "beside a budget, found one on transition "
-                              "'%s': the budget pays the late stages' "
-                              "children, not events (yet)",
-                              r->s->transitions[i].id);
     b->present = 1;
     return CS_OK;
 }

@@ -132,7 +132,8 @@ typedef struct cs_funding_stream {
  * entry grows by `growth` a year), and usable reserves at the base date.
  * Each month it pays, first, the month's statutory (late-intervention)
  * spend, in cash, of the children in late stages at the start of the
- * month; then the planned cash of the funding streams in `pays` (the
+ * month, last month's moves of late per-event costs and the care leavers
+ * supported at the start of the month; then the planned cash of the funding streams in `pays` (the
  * council's own early help). A month's shortfall is drawn from the
  * reserves; when they are gone the `pays` streams are cut (all by the same
  * fraction, to nothing at worst), and statutory spend beyond the budget is

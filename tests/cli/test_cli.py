@@ -1590,6 +1590,71 @@ class Budget(Workdir):
             np.testing.assert_allclose(b[:, 0, 1], initial, rtol=1e-12)
 
 
+    def test_budget_pays_events_and_care_leavers_as_statutory(self):
+        # a late cost per child taken into care, an early one per child
+        # helped, and care leavers: the budget pays the late event and the
+        # care leavers with the late stages, at the start of each month
+        text = SMALL_FUNDED.replace(
+            'into_care: {from: cin, to: looked_after, rate: 0.08}',
+            'into_care: {from: cin, to: looked_after, rate: 0.08, '
+            'cost: {per_child: 20000, intervention: late}}').replace(
+            'helped: {from: universal, to: early_help, rate: 0.2}',
+            'helped: {from: universal, to: early_help, rate: 0.2, '
+            'cost: {per_child: 100, intervention: early}}') + CARE_LEAVERS
+        src = self.path('paying.yaml')
+        with open(src, 'w') as f:
+            f.write(text)
+        out = self.path('paying.h5')
+        r = run('run', src, '-n', '4', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            b = g['budget'][:]
+            stages = names(f['dims/stage'])
+            lines = names(f['dims/cost_line'])
+            kinds = names(f['dims/cost_line_intervention'])
+            moves = names(f['dims/transition'])
+            unit = g['unit_costs'][:]
+            stocks = g['stocks'][:].sum(axis=3)
+            flows = g['flows'][:]
+            leavers = g['care_leavers'][:]
+        self.assertIn('event.into_care', lines)
+        self.assertIn('event.helped', lines)
+        late = [(stages.index(x), i) for i, (x, k) in enumerate(zip(lines, kinds))
+                if k == 'late' and x in stages]
+        event = lines.index('event.into_care')
+        moved = moves.index('into_care')
+        care = lines.index('care_leavers')
+        for run_index in range(4):
+            x = b[run_index]
+            # the late stages at the start of month t (the end of t - 1)
+            # at month t's prices; last month's events and care leavers
+            # likewise
+            want = sum(stocks[run_index, :-1, s] * unit[1:, i]
+                       for s, i in late) \
+                + flows[run_index, :-1, moved] * unit[1:, event] \
+                + leavers[run_index, :-1] * unit[1:, care]
+            np.testing.assert_allclose(x[1:, 1], want, rtol=1e-12)
+        # against the same scenario without them, deterministic: the first
+        # month adds those supported as care leavers at the base date (no
+        # event before it), every later month more
+        plain = self.path('plain.yaml')
+        with open(plain, 'w') as f:
+            f.write(SMALL_FUNDED)
+        got = []
+        for name in (plain, src):
+            det = self.path('det.h5')
+            r = run('run', name, '--deterministic', '-o', det, '-q', '--force')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(det) as f:
+                got.append(f['scenarios/small/budget'][0])
+                u = f['scenarios/small/unit_costs'][:]
+        a, p = got
+        self.assertAlmostEqual(p[0, 1] - a[0, 1], 300 * u[0, care], places=6)
+        self.assertTrue((p[1:, 1] > a[1:, 1]).all())
+        self.assertLess(p[-1, 4], a[-1, 4])  # fewer reserves left
+        self.assertLessEqual(p[:, 3].sum(), a[:, 3].sum())  # less for help
+
     def test_headline_shows_the_budget(self):
         src = self.path('funded.yaml')
         with open(src, 'w') as f:
