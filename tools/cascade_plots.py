@@ -879,7 +879,7 @@ def yearly_difference_chart(fy_labels, yearly, title_pair, prices, n_runs):
     return fig
 
 
-def cumulative_chart(fy_labels, cumulative, cum_discounted, rate, payback, title_pair,
+def cumulative_chart(fy_labels, cumulative, cum_discounted, discount, payback, title_pair,
                      prices, n_runs):
     """Cumulative net difference: median, 50% and 90% bands; the median of
     the cumulative discounted difference dashed; the payback year marked."""
@@ -894,7 +894,7 @@ def cumulative_chart(fy_labels, cumulative, cum_discounted, rate, payback, title
     ax.plot(xs, q["median"], color=COLOURS["median"], lw=2, marker="o", ms=3,
             label="median, undiscounted")
     ax.plot(xs, np.median(cum_discounted / 1e6, axis=0), color=COLOURS["reference"], lw=1.4,
-            ls="--", label="median, discounted at %.1f%% a year" % (rate * 100))
+            ls="--", label="median, discounted at %s" % describe_discount(discount, len(fy_labels)))
     ax.axhline(0, color="black", lw=0.8)
     if payback is not None:
         ax.axvline(payback, color="#777777", lw=1, ls=":")
@@ -1009,7 +1009,7 @@ def build_charts(sel, scen):
                        yearly_difference_chart(c.fy_labels, c.yearly, pair, prices,
                                                len(c.runs))))
         charts.append(("compare", "net-cumulative.png", "Cumulative net difference in spend",
-                       cumulative_chart(c.fy_labels, c.cumulative, c.cum_discounted, c.rate,
+                       cumulative_chart(c.fy_labels, c.cumulative, c.cum_discounted, c.schedule,
                                         c.payback, pair, prices, len(c.runs))))
     if c.npv is not None:
         charts.append(("compare", "npv.png", "Net present value",

@@ -556,9 +556,11 @@ static void admit(cs_sim *sim, cs_sim_mode mode, int t, int s, int c, double n)
 
 /*
  * The budget in month t (cs_budget): this month's cash and the reserves pay
- * the statutory spend of the children in late stages at the start of the
- * month, then as much of the planned cash of the streams it pays as they
- * can; sets the fraction paid, updates the reserves and records the month.
+ * the statutory spend (the children in late stages at the start of the
+ * month, last month's moves of late per-event lines and the care leavers
+ * supported at the start of the month, at this month's prices), then as
+ * much of the planned cash of the streams it pays as they can; sets the
+ * fraction paid, updates the reserves and records the month.
  */
 static void pay_budget(cs_sim *sim, int t, int first)
 {
