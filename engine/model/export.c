@@ -597,6 +597,14 @@ int cs_model_export(const cs_model *m, const char *dir, int replace,
                             "each run's spend, which the exported tables "
                             "cannot say; export it without the budget",
                             m->scenario.name);
+    for (int j = 0; j < m->n_capacity; j++)
+        if (m->fill_flow[j] >= 0)
+            return cs_error_set(
+                err, CS_EINPUT,
+                "scenario '%s': stage '%s' fills its spare places "
+                "(capacity.fill), which the exported tables cannot say; "
+                "export it without the fill",
+                m->scenario.name, m->scenario.stages[m->capacity_stage[j]].id);
     int rc = path_of(&x, "manifest", ".json", path, sizeof path);
     if (rc != CS_OK)
         return rc;

@@ -2367,8 +2367,9 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
                          int stage)
 {
     static const char *const keys[] = {"places", "funded_by", "spend",
-                                       "when_full"};
+                                       "when_full", "fill"};
     static const char *const full_keys[] = {"to", "sets"};
+    static const char *const fill_keys[] = {"from", "share"};
     cs_scenario *s = r->s;
     cs_stage *leaf = &s->stages[stage];
     char sub[PATH_MAX_LEN], what[PATH_MAX_LEN];
@@ -2454,6 +2455,34 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
     if (sets && (rc = read_mark_list(r, sets, join_key(to_path, what, "sets"),
                                      &leaf->overflow_sets)))
         return rc;
+    /* fill: {from, share}: spare places taken by children waiting in from */
+    const tree_node *fill = tree_map_get(c, "fill");
+    if (fill) {
+        join_key(what, sub, "fill");
+        if ((rc = need_mapping(r, fill, what, "a mapping with from")) ||
+            (rc = check_keys(r, fill, what, fill_keys, COUNT(fill_keys),
+                             NULL)))
+            return rc;
+        const tree_node *from = tree_map_get(fill, "from");
+        if (!from)
+            return missing(r, fill, what, "from");
+        char from_path[PATH_MAX_LEN];
+        if ((rc = stage_ref(r, from, join_key(from_path, what, "from"), 0, 1,
+                            &ref)))
+            return rc;
+        if (ref.index == stage)
+            return expected(r, from, from_path,
+                            "another stage than the one with the places");
+        leaf->fill_from = ref.index;
+        leaf->fill_share = 1;
+        const tree_node *share = tree_map_get(fill, "share");
+        if (share &&
+            (rc = number_in(r, share, join_key(from_path, what, "share"),
+                            "a share of the free places from 0 to 1", 0, 1,
+                            &leaf->fill_share)))
+            return rc;
+        leaf->has_fill = 1;
+    }
     if (stage == s->birth_stage)
         return diag_error(r->err, c,
                           "%s: expected no capacity on the births stage "
@@ -2490,6 +2519,16 @@ static int read_capacities(reader *r, const tree_node *root)
                 return rc;
         }
     }
+    /* a fill draws on a stage without places of its own */
+    for (int i = 0; i < s->n_stages; i++)
+        if (s->stages[i].has_fill &&
+            s->stages[s->stages[i].fill_from].has_capacity)
+            return diag_error(r->err, stages,
+                              "stages: %s: capacity.fill.from: expected a "
+                              "stage without capacity, found '%s', which "
+                              "has places of its own",
+                              s->stages[i].id,
+                              s->stages[s->stages[i].fill_from].id);
     /* overflow must end somewhere without capacity: no loops */
     for (int i = 0; i < s->n_stages; i++) {
         int at = i, steps = 0;

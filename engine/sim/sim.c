@@ -636,6 +636,61 @@ static void carry_budget(cs_sim *sim, int t, const double *month_flows)
 }
 
 /*
+ * capacity.fill of capacity stage j (stage s), after its arrivals: a share
+ * of the places still free (whole places in the stochastic mode) go to the
+ * children waiting in the fill's stage, as many as there are; which of
+ * them is a multivariate hypergeometric draw over its compartments
+ * (proportional shares in expected values), on the stage's capacity
+ * stream after its admissions. They enter at months-in-stage 0 with their
+ * ages and marks, served by the stage's programmes as any admission.
+ */
+static void fill_places(cs_sim *sim, cs_sim_mode mode, int t, int j, int s,
+                        double places, double *flows)
+{
+    const cs_model *m = sim->model;
+    const cs_stage *st = &m->scenario.stages[s];
+    int lo = m->stage_offset[s], hi = m->stage_offset[s + 1];
+    int from = st->fill_from;
+    int flo = m->stage_offset[from], fhi = m->stage_offset[from + 1];
+    int block = m->n_dur[from] * m->n_mark_sets;
+    double in_now = 0, waiting = 0;
+    for (int c = lo; c < hi; c++)
+        in_now += sim->next[c];
+    for (int c = flo; c < fhi; c++)
+        waiting += sim->next[c];
+    double spare = places > in_now ? (places - in_now) * st->fill_share : 0;
+    if (mode == CS_SIM_STOCHASTIC)
+        spare = floor(spare);
+    double take = spare < waiting ? spare : waiting;
+    if (!(take > 0))
+        return;
+    double left = waiting, seats = take, moved = 0;
+    for (int c = flo; c < fhi; c++) {
+        double n = sim->next[c];
+        if (n <= 0)
+            continue;
+        double in = take >= waiting ? n
+                    : mode == CS_SIM_STOCHASTIC
+                        ? cs_sample_hypergeometric(sim->rng, (unsigned)n,
+                                                   (unsigned)(left - n),
+                                                   (unsigned)seats)
+                        : n * take / waiting;
+        left -= n;
+        seats -= in;
+        if (in <= 0)
+            continue;
+        sim->next[c] -= in;
+        int a = (c - flo) / block, k = (c - flo) % m->n_mark_sets;
+        admit(sim, mode, t, s, cs_compartment(m, s, a, 0, k), in);
+        moved += in;
+        if (sim->month_ages)
+            by_age(sim, m->fill_flow[j], a, in);
+    }
+    if (flows)
+        flows[m->fill_flow[j]] += moved;
+}
+
+/*
  * Stages with capacity, in order: the children already there keep their
  * places; arrivals fill the free places (whole places in the stochastic
  * mode); if they are more, which of them get in is a multivariate
@@ -697,6 +752,8 @@ static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
         }
         if (flows)
             flows[m->turned_away_flow[j]] += turned;
+        if (m->fill_flow[j] >= 0)
+            fill_places(sim, mode, t, j, s, places, flows);
         if (sim->capacity) {
             double *rec =
                 sim->capacity +

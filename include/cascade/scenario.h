@@ -114,6 +114,14 @@ typedef struct cs_stage {
     int overflow_stage;
     unsigned overflow_sets;
     cs_dfe_category dfe; /* CS_DFE_NONE unless the file says (dfe:) */
+    /* capacity.fill (has_fill): each month, after the arrivals, fill_share
+     * of the places still free are taken by children of stage fill_from (a
+     * leaf stage without capacity: families waiting for the service), as
+     * many as there are, with their ages and marks, in the flow
+     * filled.<stage> */
+    int has_fill;
+    int fill_from;
+    double fill_share;
 } cs_stage;
 
 /* A named source of money: cash GBP per financial year from the base

@@ -1528,6 +1528,92 @@ SMALL_FUNDED = SMALL.replace(
     "  help_escalates: {from: early_help, to: cin, rate: 0.1}\n")
 
 
+class Fill(Workdir):
+    """capacity.fill: the places a funded stage has spare reach children
+    waiting in the fill's stage, so its money reaches families."""
+
+    def batch(self, fill, *args):
+        text = SMALL_FUNDED.replace(
+            '    capacity: {funded_by: [council, grant], when_full: '
+            '{to: universal}}',
+            '    capacity: {funded_by: [council, grant], spend: funding, '
+            'when_full: {to: universal}' + (f', fill: {fill}' if fill else '')
+            + '}').replace(
+            'budget:\n  per_year: 22_000_000\n  growth: 0\n'
+            '  reserves: 1_000_000\n  pays: [council]\n', '').replace(
+            'helped: {from: universal, to: early_help, rate: 0.2}',
+            'helped: {from: universal, to: early_help, rate: 0.02}')
+        self.assertIn('rate: 0.02}', text)  # few referred: places to spare
+        self.assertIn('spend: funding', text)
+        self.assertNotIn('budget:', text)  # places as the streams plan
+        src = self.path('fill.yaml')
+        with open(src, 'w') as f:
+            f.write(text)
+        out = self.path('fill.h5')
+        r = run('run', src, '-o', out, '-q', '--force', *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            stages = names(f['dims/stage'])
+            moves = names(f['dims/transition'])
+            eh = stages.index('early_help')
+            got = dict(stock=g['stocks'][:, :, eh, :].sum(axis=2),
+                       all=g['stocks'][:].sum(axis=(2, 3)),
+                       places=g['capacity'][:, :, 0, 0],
+                       spend=g['spend'][:], moves=moves, flows=g['flows'][:])
+        return got
+
+    def test_spare_places_are_filled(self):
+        without = self.batch(None, '--deterministic')
+        full = self.batch('{from: universal}', '--deterministic')
+        # without a fill the service has places to spare; with one every
+        # place is taken, month by month
+        spare = without['places'] - without['stock']
+        self.assertGreater(spare.min(), 1)
+        np.testing.assert_allclose(full['stock'], full['places'], rtol=1e-12)
+        self.assertIn('filled.early_help', full['moves'])
+        self.assertNotIn('filled.early_help', without['moves'])
+        filled = full['flows'][:, :, full['moves'].index('filled.early_help')]
+        self.assertTrue((filled > 0).all())
+        # the children come from universal services: none are made
+        np.testing.assert_allclose(full['all'], without['all'], rtol=1e-12)
+        # spend: funding spends the cash either way
+        np.testing.assert_allclose(full['spend'][:, :, 0],
+                                   without['spend'][:, :, 0], rtol=1e-12)
+        # half the spare places: the places left free are the children
+        # filled (P - (B + (P - B) / 2) = (P - B) / 2)
+        half = self.batch('{from: universal, share: 0.5}', '--deterministic')
+        f = half['flows'][:, :, half['moves'].index('filled.early_help')]
+        np.testing.assert_allclose(half['places'] - half['stock'], f,
+                                   rtol=1e-9)
+        self.assertTrue((half['stock'] < full['stock']).all())
+        self.assertTrue((half['stock'] > without['stock']).all())
+
+    def test_stochastic_fill_takes_whole_places(self):
+        got = self.batch('{from: universal}', '-n', '3')
+        np.testing.assert_array_equal(got['stock'], np.floor(got['places']))
+        self.assertTrue((got['all'] > 0).all())
+
+    def test_bad_fills_exit_two(self):
+        for fill, message in (
+                ('{from: early_help}', 'another stage than the one with the '
+                 'places'),
+                ('{from: nowhere}', 'capacity.fill.from'),
+                ('{share: 0.5}', "missing required key 'from'"),
+                ('{from: universal, share: 2}', 'a share of the free places '
+                 'from 0 to 1'),
+                ('{from: universal, when: now}', "unknown key 'when'")):
+            text = SMALL_FUNDED.replace(
+                'when_full: {to: universal}}',
+                f'when_full: {{to: universal}}, fill: {fill}}}')
+            src = self.path('bad.yaml')
+            with open(src, 'w') as f:
+                f.write(text)
+            r = run('validate', src)
+            self.assertEqual(r.returncode, 2, fill)
+            self.assertIn(message, r.stderr, fill)
+
+
 class Budget(Workdir):
     """A budget's record: what it pays adds up, statutory spend is the late
     stages' children at the start of each month at the month's unit cost,
