@@ -402,16 +402,12 @@ START_TEST(test_discount_text_round_trips)
     ck_assert(back.n_steps == 1 && back.rate[0] == 0.1 / 3);
     ck_assert(!cs_discount_equal(&gb, &back));
     ck_assert_int_lt(cs_discount_format(&gb, text, 10), 0);
-    static const char *const bad[] = {"",
-                                      "0.035",
-                                      "1:0.035",
-                                      "0:0.035 0:0.03",
-                                      "0:1.5",
-                                      "0:-0.1",
-                                      "0:0.035,31:0.03",
+    static const char *const bad[] = {"", "0.035", "1:0.035", "0:0.035 0:0.03",
+                                      "0:1.5", "0:-0.1", "0:0.035,31:0.03",
                                       "0:0.035 31",
-                                      "0:0.03 1:0.03 2:0.03 3:0.03 4:0.03 "
-                                      "5:0.03 6:0.03 7:0.03 8:0.03"};
+                                      /* nine steps, one too many */
+                                      ("0:0.03 1:0.03 2:0.03 3:0.03 4:0.03 "
+                                       "5:0.03 6:0.03 7:0.03 8:0.03")};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(cs_discount_parse(bad[i], &back, &err) == CS_EINPUT,
                       "'%s' accepted", bad[i]);
