@@ -184,7 +184,8 @@ def cumulative(c, pair, prices):
                              name="median, undiscounted", hovertemplate=fmt))
     fig.add_trace(go.Scatter(x=fy, y=disc, mode="lines",
                              line={"width": 1.8, "color": COLOURS["reference"], "dash": "dash"},
-                             name="median, discounted at %.1f%% a year" % (c.rate * 100),
+                             name="median, discounted at %s"
+                             % cp.describe_discount(c.schedule, len(fy)),
                              hovertemplate=fmt))
     if c.payback is not None:
         fig.add_vline(x=c.payback, line_dash="dot", line_color="#777777",

@@ -58,7 +58,11 @@ PIXELS = (int(FIGSIZE[0] * DPI), int(round(FIGSIZE[1] * DPI)))  # (960, 504)
 N_RUNS_DRAWN = 8
 FORMAT_VERSION = 3  # the newest output format read (docs/output-format.md)
 MAX_RUNS = 10_000_000  # CS_OUTPUT_MAX_RUNS: no cascade file holds more
-DEFAULT_DISCOUNT = 0.035
+DEFAULT_DISCOUNT = 0.035  # a format 1 file's rate when nothing says otherwise
+# HM Treasury's declining long-term discount rate (Green Book, Annex 6,
+# Table 6.1): (from year, rate a year); year y is discounted beyond year y - 1
+# by the rate of the last step starting at or before y (engine/econ).
+GREEN_BOOK = ((0, 0.035), (31, 0.03), (76, 0.025), (126, 0.02), (201, 0.015), (301, 0.01))
 
 COLOURS = {
     "band90": "#c6dbef",
@@ -140,10 +144,70 @@ def payback_index(path, eps=0.0):
     return None
 
 
-def npv(yearly, rate):
-    """Net present value over the last axis: year 0 undiscounted."""
+def as_schedule(discount):
+    """A schedule ((from_year, rate), ...) from a schedule or a constant rate."""
+    if isinstance(discount, (int, float, np.floating)):
+        return ((0, float(discount)),)
+    return tuple((int(y), float(r)) for y, r in discount)
+
+
+def parse_schedule(text):
+    """The attribute discount_schedule ("0:0.035 31:0.03 ..."), or None if it
+    is not one (cs_discount_parse's rules)."""
+    steps = []
+    try:
+        for part in text.split(" "):
+            y, r = part.split(":")
+            steps.append((int(y), float(r)))
+    except ValueError:
+        return None
+    if not steps or steps[0][0] != 0 or any(b[0] <= a[0] for a, b in zip(steps, steps[1:])) \
+            or not all(0 <= r < 1 for _, r in steps) or len(steps) > 8:
+        return None
+    return tuple(steps)
+
+
+def rate_of_year(schedule, year):
+    """cs_discount_rate_of_year: the rate of year (>= 1) beyond year - 1."""
+    rate = schedule[0][1]
+    for y, r in schedule:
+        if y <= year:
+            rate = r
+    return rate
+
+
+def divisors(schedule, n):
+    """cs_discount_divisors: what years 0..n-1 are divided by, multiplied up."""
+    schedule = as_schedule(schedule)
+    out, factor = [], 1.0
+    for y in range(n):
+        if y > 0:
+            factor *= 1 + rate_of_year(schedule, y)
+        out.append(factor)
+    return np.array(out)
+
+
+def describe_discount(schedule, n_years):
+    """The rates that apply within n_years, as cascade compare says them:
+    "3.5% a year", or "3.5% a year to year 30, 3% from year 31"."""
+    schedule = as_schedule(schedule)
+
+    def pct(r):
+        t = "%.1f" % (100 * r)
+        return (t[:-2] if t.endswith(".0") else t) + "%"
+    text = pct(schedule[0][1]) + " a year"
+    later = [(y, r) for y, r in schedule[1:] if y < n_years]
+    if later:
+        text += " to year %d" % (later[0][0] - 1)
+        text += "".join(", %s from year %d" % (pct(r), y) for y, r in later)
+    return text
+
+
+def npv(yearly, discount):
+    """Net present value over the last axis: year 0 undiscounted; discount a
+    constant rate or a schedule."""
     yearly = np.asarray(yearly, dtype=float)
-    disc = (1.0 + rate) ** -np.arange(yearly.shape[-1])
+    disc = 1.0 / divisors(discount, yearly.shape[-1])
     return (yearly * disc).sum(axis=-1)
 
 
@@ -403,6 +467,8 @@ class Scenario:
                 self.price_base = _str(pb)
         self.discount_rate = float(_scalar(g.attrs["discount_rate"])) \
             if "discount_rate" in g.attrs else float("nan")
+        self.discount_schedule = parse_schedule(_str(g.attrs["discount_schedule"])) \
+            if "discount_schedule" in g.attrs else None
 
     @staticmethod
     def _done_blocks(ds, done, reduce=lambda x: x, block=32):
@@ -480,22 +546,39 @@ class Scenario:
         return "cash"
 
 
-def discount_rate(f, base, alt, base_scenario):
-    """The rate of a stored comparison, else the base scenario's recorded
-    rate; a format 1 file records neither, and its stored scenario text
-    (parsed, never followed) says it, else the Green Book's 3.5%."""
-    g = compare_group(f, base, alt)
-    if g is not None and "discount_rate" in g.attrs:
-        return float(_scalar(g.attrs["discount_rate"]))
-    if not math.isnan(base_scenario.discount_rate):
-        return base_scenario.discount_rate
-    econ = base_scenario.spec.get("economics") if isinstance(base_scenario.spec, dict) else None
+def recorded_discount(group, spec=None):
+    """The schedule a group's attributes record: discount_schedule, else a
+    constant discount_rate (a file from before the declining rate); else,
+    from a format 1 file's stored scenario text (parsed, never followed),
+    its economics.discount_rate (green_book or a number); else None."""
+    if group is not None and "discount_schedule" in group.attrs:
+        s = parse_schedule(_str(group.attrs["discount_schedule"]))
+        if s is not None:
+            return s
+    if group is not None and "discount_rate" in group.attrs:
+        return ((0, float(_scalar(group.attrs["discount_rate"]))),)
+    econ = spec.get("economics") if isinstance(spec, dict) else None
     if isinstance(econ, dict) and "discount_rate" in econ:
+        if econ["discount_rate"] == "green_book":
+            return GREEN_BOOK
         try:
-            return float(econ["discount_rate"])
+            return ((0, float(econ["discount_rate"])),)
         except (TypeError, ValueError):
             pass
-    return DEFAULT_DISCOUNT
+    return None
+
+
+def discount_rate(f, base, alt, base_scenario):
+    """The schedule of a stored comparison, else the base scenario's
+    recorded one (recorded_discount), else the 3.5% a format 1 file was
+    compared at."""
+    g = compare_group(f, base, alt)
+    found = recorded_discount(g) if g is not None else None
+    if found is None:
+        found = recorded_discount(f["scenarios"][base_scenario.name]
+                                  if base_scenario.name in f["scenarios"] else None,
+                                  base_scenario.spec)
+    return found if found is not None else ((0, DEFAULT_DISCOUNT),)
 
 
 def compare_group(f, base, alt):
@@ -518,7 +601,8 @@ class Comparison:
         self.runs = common
         self._bi = np.searchsorted(base.runs, common)
         self._ai = np.searchsorted(alt.runs, common)
-        self.rate = discount_rate(f, base.name, alt.name, base)
+        self.schedule = discount_rate(f, base.name, alt.name, base)
+        self.rate = self.schedule[0][1]  # the first year's, for labels
         self.stored = compare_group(f, base.name, alt.name) is not None
         self.fy_labels = None
         self.yearly = None
@@ -533,9 +617,9 @@ class Comparison:
             self.yearly = {nm: sa[nm][self._ai] - sb[nm][self._bi] for nm in sb if nm in sa}
             self.yearly["net"] = sum(self.yearly[nm] for nm in sb if nm in sa)
             self.cumulative = np.cumsum(self.yearly["net"], axis=1)
-            disc = (1.0 + self.rate) ** -np.arange(self.cumulative.shape[1])
+            disc = 1.0 / divisors(self.schedule, self.cumulative.shape[1])
             self.cum_discounted = np.cumsum(self.yearly["net"] * disc, axis=1)
-            self.npv = npv(self.yearly["net"], self.rate)
+            self.npv = npv(self.yearly["net"], self.schedule)
         g = compare_group(f, base.name, alt.name)
         if g is not None and "npv" in g:
             v = g["npv"][...]
@@ -795,7 +879,7 @@ def yearly_difference_chart(fy_labels, yearly, title_pair, prices, n_runs):
     return fig
 
 
-def cumulative_chart(fy_labels, cumulative, cum_discounted, rate, payback, title_pair,
+def cumulative_chart(fy_labels, cumulative, cum_discounted, discount, payback, title_pair,
                      prices, n_runs):
     """Cumulative net difference: median, 50% and 90% bands; the median of
     the cumulative discounted difference dashed; the payback year marked."""
@@ -810,7 +894,7 @@ def cumulative_chart(fy_labels, cumulative, cum_discounted, rate, payback, title
     ax.plot(xs, q["median"], color=COLOURS["median"], lw=2, marker="o", ms=3,
             label="median, undiscounted")
     ax.plot(xs, np.median(cum_discounted / 1e6, axis=0), color=COLOURS["reference"], lw=1.4,
-            ls="--", label="median, discounted at %.1f%% a year" % (rate * 100))
+            ls="--", label="median, discounted at %s" % describe_discount(discount, len(fy_labels)))
     ax.axhline(0, color="black", lw=0.8)
     if payback is not None:
         ax.axvline(payback, color="#777777", lw=1, ls=":")
@@ -925,7 +1009,7 @@ def build_charts(sel, scen):
                        yearly_difference_chart(c.fy_labels, c.yearly, pair, prices,
                                                len(c.runs))))
         charts.append(("compare", "net-cumulative.png", "Cumulative net difference in spend",
-                       cumulative_chart(c.fy_labels, c.cumulative, c.cum_discounted, c.rate,
+                       cumulative_chart(c.fy_labels, c.cumulative, c.cum_discounted, c.schedule,
                                         c.payback, pair, prices, len(c.runs))))
     if c.npv is not None:
         charts.append(("compare", "npv.png", "Net present value",

@@ -16,7 +16,6 @@ and flows are in the C program's order on purpose (numpy's sum would add in
 another order and change the last bits).
 """
 
-import math
 
 import numpy as np
 
@@ -247,12 +246,14 @@ def pick_years(candidates):
     return out
 
 
-def npv(values, rate):
-    """cs_npv: sum of values[y] / (1 + rate)^y, the factor multiplied up."""
+def npv(values, discount):
+    """cs_npv_schedule: sum of values[y] / divisor[y], the factor multiplied
+    up in the same order (discount: a constant rate or a schedule)."""
+    schedule = cp.as_schedule(discount)
     total, factor = 0.0, 1.0
-    for v in values:
+    for y, v in enumerate(values):
         total += v / factor
-        factor *= 1 + rate
+        factor *= 1 + cp.rate_of_year(schedule, y + 1)
     return total
 
 
@@ -280,7 +281,8 @@ class Comparison:
     """alt - base run by run (engine/cli/compare.c's compute), over the runs
     done in both: stock, entries [run, fy, column], dfe [run, fy, 3], money
     [run, fy, 9] (MONEY order), npv [run], payback [run], p_costs_more,
-    payback_of_median, share_paying_back, discount, price_base."""
+    payback_of_median, share_paying_back, schedule ((from year, rate), ...),
+    discount (its first year's rate), price_base."""
 
     def __init__(self, tb, ta, discount):
         if tb.fy_labels != ta.fy_labels or tb.columns != ta.columns:
@@ -295,7 +297,8 @@ class Comparison:
                                 % (tb.name, ta.name))
         bi, ai = np.searchsorted(tb.runs, common), np.searchsorted(ta.runs, common)
         self.base, self.alt, self.runs = tb, ta, common
-        self.discount = discount
+        self.schedule = cp.as_schedule(discount)
+        self.discount = self.schedule[0][1]
         self.price_base = tb.price_base
         self.fy_labels = tb.fy_labels
         self.stock = ta.stock[ai] - tb.stock[bi]
@@ -324,11 +327,11 @@ class Comparison:
                 cum_cash += row[2]
                 cum_real += row[6]
                 cum_disc += row[6] / factor
-                factor *= 1 + discount
+                factor *= 1 + cp.rate_of_year(self.schedule, y + 1)
                 row[3], row[7], row[8] = cum_cash, cum_real, cum_disc
                 net.append(row[6])
                 cum.append(cum_disc)
-            self.npv[r] = npv(net, discount)
+            self.npv[r] = npv(net, self.schedule)
             self.payback[r] = payback_year(cum)
         self.money = m
         self.p_costs_more = float(np.count_nonzero(self.npv > 0)) / nr
@@ -338,24 +341,17 @@ class Comparison:
 
 
 def discount_for(f, base, alt, tb, given=None):
-    """The rate `cascade compare` used for this pair: given, else that of the
-    file's /compare group, else the base scenario's recorded rate, else (a
-    format 1 file) its stored text's, else 3.5%."""
+    """The schedule `cascade compare` used for this pair: given (a rate or a
+    schedule), else that of the file's /compare group, else the base
+    scenario's recorded schedule (or constant rate), else (a format 1 file)
+    its stored text's, else 3.5%."""
     if given is not None:
-        return given
-    g = cp.compare_group(f, base, alt)
-    if g is not None and "discount_rate" in g.attrs:
-        return float(cp._scalar(g.attrs["discount_rate"]))
-    if not math.isnan(tb.discount_rate):
-        return tb.discount_rate
-    spec = cp.parse_yaml(cp._str(f["scenarios"][base].attrs.get("scenario_yaml", "")))
-    econ = spec.get("economics") if isinstance(spec, dict) else None
-    if isinstance(econ, dict) and "discount_rate" in econ:
-        try:
-            return float(econ["discount_rate"])
-        except (TypeError, ValueError):
-            pass
-    return cp.DEFAULT_DISCOUNT
+        return cp.as_schedule(given)
+    found = cp.recorded_discount(cp.compare_group(f, base, alt))
+    if found is None:
+        g = f["scenarios"][base]
+        found = cp.recorded_discount(g, cp.parse_yaml(cp._str(g.attrs.get("scenario_yaml", ""))))
+    return found if found is not None else ((0, cp.DEFAULT_DISCOUNT),)
 
 
 def pairs(f):

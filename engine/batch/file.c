@@ -181,12 +181,14 @@ typedef struct file_sink {
     volatile sig_atomic_t *stop; /* under MPI: agreed at each round */
     size_t n_params, n_stocks, n_flows, n_costs, n_spend, n_cap;
     size_t n_budget;          /* 0: the scenario has no budget */
+    size_t n_leavers;         /* 0: the scenario has no care_leavers: */
     double *flows, *capacity; /* one run in the file's layout, serially */
+    double *leavers;          /* one run's care leavers [month], serially */
     /* MPI rounds */
     long per_round, in_round, rounds_done, rounds;
     long first_run; /* run index of the round's first run */
     double *r_params, *r_cap, *r_stocks, *r_flows, *r_costs, *r_spend;
-    double *r_budget;
+    double *r_budget, *r_leavers;
     int stopped;       /* a stop was agreed */
     long runs_written; /* by this rank */
 } file_sink;
@@ -227,6 +229,11 @@ static int write_serial(void *ctx, const cs_run_record *r, cs_error *err)
     if (rc == CS_OK && k->n_budget > 0)
         rc =
             cs_output_write_budget(k->out, k->index, run, 1, 1, r->budget, err);
+    if (rc == CS_OK && k->n_leavers > 0) {
+        cs_care_leavers_count(r->model, r->flows, k->leavers);
+        rc = cs_output_write_care_leavers(k->out, k->index, run, 1, 1,
+                                          k->leavers, err);
+    }
     if (rc == CS_OK)
         rc = cs_output_write_run(k->out, k->index, run, r->stocks, k->flows,
                                  k->n_costs ? r->costs : NULL, r->spend, err);
@@ -255,6 +262,10 @@ static int write_round(file_sink *k, int failed)
         rc = cs_output_write_budget(k->out, k->index, (int)k->first_run,
                                     k->ranks->size, (int)k->in_round,
                                     k->r_budget, &err);
+    if (rc == CS_OK && k->n_leavers > 0)
+        rc = cs_output_write_care_leavers(k->out, k->index, (int)k->first_run,
+                                          k->ranks->size, (int)k->in_round,
+                                          k->r_leavers, &err);
     if (rc == CS_OK)
         rc = cs_output_write_runs(k->out, k->index, (int)k->first_run,
                                   k->ranks->size, (int)k->in_round, k->r_params,
@@ -286,6 +297,9 @@ static int write_gathered(void *ctx, const cs_run_record *r, cs_error *err)
     if (k->n_budget > 0)
         memcpy(k->r_budget + q * k->n_budget, r->budget,
                k->n_budget * sizeof *r->budget);
+    if (k->n_leavers > 0)
+        cs_care_leavers_count(r->model, r->flows,
+                              k->r_leavers + q * k->n_leavers);
     map_run(k, r, k->r_flows + q * k->n_flows, k->r_cap + q * k->n_cap);
     k->in_round++;
     if (k->in_round < k->per_round)
@@ -307,6 +321,8 @@ static void sink_free(file_sink *k)
     free(k->r_costs);
     free(k->r_spend);
     free(k->r_budget);
+    free(k->leavers);
+    free(k->r_leavers);
 }
 
 static int sink_init(file_sink *k, const cs_model *m, const file_layout *u,
@@ -324,10 +340,12 @@ static int sink_init(file_sink *k, const cs_model *m, const file_layout *u,
     k->n_cap = months * (size_t)u->n_capacity * 3;
     k->n_budget =
         cs_model_scenario(m)->budget.present ? months * CS_BUDGET_MEASURES : 0;
+    k->n_leavers = cs_model_scenario(m)->care_leavers.present ? months : 0;
     k->per_round = per_round;
     size_t q = (size_t)(per_round > 0 ? per_round : 1);
     k->flows = calloc(k->n_flows + 1, sizeof *k->flows);
     k->capacity = calloc(k->n_cap + 1, sizeof *k->capacity);
+    k->leavers = calloc(k->n_leavers + 1, sizeof *k->leavers);
     if (per_round > 0) {
         k->r_params = calloc(q * (k->n_params + 1), sizeof *k->r_params);
         k->r_cap = calloc(q * (k->n_cap + 1), sizeof *k->r_cap);
@@ -336,11 +354,12 @@ static int sink_init(file_sink *k, const cs_model *m, const file_layout *u,
         k->r_costs = calloc(q * (k->n_costs + 1), sizeof *k->r_costs);
         k->r_spend = calloc(q * k->n_spend, sizeof *k->r_spend);
         k->r_budget = calloc(q * (k->n_budget + 1), sizeof *k->r_budget);
+        k->r_leavers = calloc(q * (k->n_leavers + 1), sizeof *k->r_leavers);
         if (!k->r_params || !k->r_cap || !k->r_stocks || !k->r_flows ||
-            !k->r_costs || !k->r_spend || !k->r_budget)
+            !k->r_costs || !k->r_spend || !k->r_budget || !k->r_leavers)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    if (!k->flows || !k->capacity)
+    if (!k->flows || !k->capacity || !k->leavers)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     return CS_OK;
 }
@@ -489,9 +508,13 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
     rc = cs_output_create(f->path, f->force, &meta, &dims, out, err);
     for (int i = 0; i < b->n && rc == CS_OK; i++) {
         const cs_scenario *x = b->entries[i].scenario;
-        cs_output_scenario_info info = {x->resolved_yaml,  x->discount_rate,
-                                        x->extends_source, x->extends_hash,
-                                        x->resolved_hash,  x->budget.present};
+        char schedule[CS_DISCOUNT_TEXT_MAX];
+        if (cs_discount_format(&x->discount, schedule, sizeof schedule) < 0)
+            schedule[0] = '\0'; /* cannot happen: a schedule fits */
+        cs_output_scenario_info info = {
+            x->resolved_yaml, x->discount.rate[0],    x->extends_source,
+            x->extends_hash,  x->resolved_hash,       x->budget.present,
+            schedule,         x->care_leavers.present};
         rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
                                     &u->index[i], err);
     }

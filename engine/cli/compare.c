@@ -8,9 +8,10 @@
  * run (paired, over the runs done in both), and its median and 90%
  * interval are over runs. Money is shown in cash and at constant prices of
  * the price base; the net present value discounts the constant-price
- * yearly net difference (HM Treasury Green Book: 3.5% a year, year 0
- * undiscounted). The payback year is where the cumulative discounted net
- * difference changes sign for good.
+ * yearly net difference (HM Treasury Green Book: 3.5% a year to year 30,
+ * then its declining long-term rate, year 0 undiscounted; or the base
+ * scenario's constant rate, or --discount's). The payback year is where the
+ * cumulative discounted net difference changes sign for good.
  *
  * Everything comes from what the file records (table.h): no scenario is
  * rebuilt. Results go to the terminal, to /compare/<alt>_vs_<base>/ in the
@@ -65,7 +66,7 @@ static const char *const money_names[N_MONEY] = {
 typedef struct compare_options {
     const char *path, *alt_path; /* alt_path: NULL, both in path */
     const char *base, *alt, *csv;
-    double discount; /* fraction; < 0: the base scenario's */
+    cs_discount discount; /* n_steps 0: the base scenario's */
     int no_write;
     int full_tables; /* --table full */
     /* value of information: --wtp (< 0: none), --wtp-grid, --voi-options,
@@ -103,9 +104,13 @@ static void usage(FILE *to)
             "  --alt NAME       the alternative\n"
             "  --discount RATE  annual discount rate: a fraction (0.035) or "
             "a percentage with\n"
-            "                   its sign (3.5%%); default: the base "
-            "scenario's (HM Treasury\n"
-            "                   Green Book: 3.5%% unless it says otherwise)\n"
+            "                   its sign (3.5%%), constant over the years, or "
+            "green_book (HM\n"
+            "                   Treasury's declining rate: 3.5%% to year 30, "
+            "3%% to 75, 2.5%%\n"
+            "                   to 125, ...); default: the base scenario's "
+            "(green_book unless\n"
+            "                   it says otherwise)\n"
             "  --csv OUT.csv    also write every difference as tidy CSV for a "
             "spreadsheet:\n"
             "                   whole pounds, the price base and discount "
@@ -157,7 +162,6 @@ static int parse_options(int argc, char **argv, compare_options *o)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
-    o->discount = -1;
     o->wtp = -1;
     int c;
     optind = 1;
@@ -170,13 +174,22 @@ static int parse_options(int argc, char **argv, compare_options *o)
         case 'a':
             o->alt = optarg;
             break;
-        case 'd':
-            if (cli_parse_rate("--discount", optarg, &o->discount, &err) !=
-                CS_OK) {
-                fprintf(stderr, "cascade compare: %s\n", err.message);
+        case 'd': {
+            double rate;
+            if (strcmp(optarg, "green_book") == 0) {
+                cs_discount_green_book(&o->discount);
+            } else if (cli_parse_rate("--discount", optarg, &rate, &err) ==
+                       CS_OK) {
+                cs_discount_constant(&o->discount, rate);
+            } else {
+                fprintf(stderr,
+                        "cascade compare: %s (or green_book: the Green "
+                        "Book's declining rate)\n",
+                        err.message);
                 return CLI_BAD_INPUT;
             }
             break;
+        }
         case 'c':
             o->csv = optarg;
             break;
@@ -244,7 +257,7 @@ typedef struct comparison {
     const char *column_id[2 * CLI_MAX_STAGES];
     int column_shown[2 * CLI_MAX_STAGES];
     int stages_differ;
-    double discount;
+    cs_discount discount;
     double *stock, *entries; /* [run][fy][column], alt - base */
     double *dfe;             /* [run][fy][CLI_N_DFE], alt - base */
     double *money;           /* [run][fy][N_MONEY] */
@@ -273,8 +286,8 @@ static double at_column(const cli_table *t, const double *values, long r, int y,
     return k < 0 ? 0 : values[((size_t)r * t->n_fys + y) * t->n_columns + k];
 }
 
-static int compute(const cli_table *tb, const cli_table *ta, double discount,
-                   comparison *c, cs_error *err)
+static int compute(const cli_table *tb, const cli_table *ta,
+                   const cs_discount *discount, comparison *c, cs_error *err)
 {
     long runs = tb->runs;
     int nf = tb->n_fys;
@@ -295,7 +308,7 @@ static int compute(const cli_table *tb, const cli_table *ta, double discount,
     int nc = c->n_columns;
     c->runs = runs;
     c->n_fys = nf;
-    c->discount = discount;
+    c->discount = *discount;
     size_t cells = (size_t)runs * nf * nc;
     c->stock = malloc(cells * sizeof *c->stock);
     c->entries = malloc(cells * sizeof *c->entries);
@@ -341,14 +354,14 @@ static int compute(const cli_table *tb, const cli_table *ta, double discount,
             cum_cash += m[M_NET_CASH];
             cum_real += m[M_NET_REAL];
             cum_disc += m[M_NET_REAL] / factor;
-            factor *= 1 + discount;
+            factor *= 1 + cs_discount_rate_of_year(discount, y + 1);
             m[M_CUM_NET_CASH] = cum_cash;
             m[M_CUM_NET_REAL] = cum_real;
             m[M_CUM_DISC_NET_REAL] = cum_disc;
             net[y] = m[M_NET_REAL];
             cum[y] = cum_disc;
         }
-        c->npv[r] = cs_npv(net, nf, discount);
+        c->npv[r] = cs_npv_schedule(net, nf, discount);
         int payback = cs_payback_year(cum, nf);
         c->payback[r] = payback;
         costs_more += c->npv[r] > 0;
@@ -384,9 +397,9 @@ static void free_comparison(comparison *c)
 static void print_horizon(const comparison *c, const cli_table *tb,
                           const cli_table *ta)
 {
-    char rate[CLI_NUMBER_MAX], median[64], interval[64];
-    cli_format_percent(c->discount, rate, sizeof rate);
-    printf("\nOver %s to %s, at constant %s prices, discounted at %s a year:\n",
+    char rate[200], median[64], interval[64];
+    cli_format_discount(&c->discount, c->n_fys, rate, sizeof rate);
+    printf("\nOver %s to %s, at constant %s prices, discounted at %s:\n",
            tb->fy_label[0], tb->fy_label[c->n_fys - 1], tb->price_base, rate);
     cli_headline_figure(c->npv, c->runs, 1, 1, 1, median, interval,
                         sizeof median);
@@ -508,15 +521,15 @@ static void print_comparison(const comparison *c, const cli_table *tb,
         cli_print_block(&b);
         static const char *const real_columns[5] = {
             "early", "late", "net", "cumulative net", "cumulative discounted"};
-        char discounted[64];
-        snprintf(discounted, sizeof discounted, "discounted at %.3g%%",
-                 100 * c->discount);
+        char discounted[200];
+        cli_format_discount(&c->discount, c->n_fys, discounted,
+                            sizeof discounted);
         b.n_columns = 5;
         b.column_labels = real_columns;
         b.values = real;
         snprintf(title, sizeof title,
                  "Difference in spend during the financial year, GBP million "
-                 "at constant %s prices\n(cumulative discounted: %s a year "
+                 "at constant %s prices\n(cumulative discounted: at %s "
                  "from %s), %s",
                  tb->price_base, discounted, years[0], what);
         cli_print_block(&b);
@@ -532,13 +545,13 @@ static void print_comparison(const comparison *c, const cli_table *tb,
  * statistic, the financial year as a label ("2019/20") and as the number
  * of the year ending in its 31 March (2020), money in whole pounds with
  * its price basis in the units, children to one decimal (a median of
- * paired differences can fall between two runs), and the price base and
- * discount rate on every row; then the NPV, the probability that the
- * alternative costs more and the payback year.
+ * paired differences can fall between two runs), and the price base,
+ * discount rate (the first year's) and discount schedule on every row; then the
+ * NPV, the probability that the alternative costs more and the payback year.
  */
 #define CSV_HEADER                                                             \
     "base,alt,measure,financial_year,year_ending_march,stage,units,"           \
-    "statistic,value,price_base,discount_rate\n"
+    "statistic,value,price_base,discount_rate,discount_schedule\n"
 
 /* "2019/20" -> 2020; 0 when it is not such a label. */
 static int year_ending(const char *label)
@@ -552,7 +565,8 @@ static int year_ending(const char *label)
 typedef struct csv_context {
     FILE *f;
     const char *base, *alt, *price_base;
-    double discount;
+    double discount;      /* the first year's rate */
+    const char *schedule; /* cs_discount_format's */
 } csv_context;
 
 /* One row; year < 0: none; decimals of value (-1: up to 4 significant
@@ -576,9 +590,9 @@ static void csv_row(const csv_context *x, const char *measure,
         snprintf(number, sizeof number, "%.*f", decimals,
                  rounded == 0 ? 0.0 : rounded); /* never "-0" */
     }
-    fprintf(x->f, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.6g\n", x->base, x->alt,
+    fprintf(x->f, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.6g,%s\n", x->base, x->alt,
             measure, year_label ? year_label : "", year_number, stage, units,
-            statistic, number, x->price_base, x->discount);
+            statistic, number, x->price_base, x->discount, x->schedule);
 }
 
 static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
@@ -586,8 +600,15 @@ static void write_csv(FILE *f, const comparison *c, const cli_table *tb,
 {
     fputs(CSV_HEADER, f);
     static const char *const stats[3] = {"median", "p05", "p95"};
-    const csv_context x = {f, tb->scenario, ta->scenario, tb->price_base,
-                           c->discount};
+    char schedule[CS_DISCOUNT_TEXT_MAX];
+    if (cs_discount_format(&c->discount, schedule, sizeof schedule) < 0)
+        schedule[0] = '\0'; /* cannot happen: a schedule fits */
+    const csv_context x = {f,
+                           tb->scenario,
+                           ta->scenario,
+                           tb->price_base,
+                           c->discount.rate[0],
+                           schedule};
     char cash[80], real[80], discounted[120];
     snprintf(cash, sizeof cash, "GBP (cash)");
     snprintf(real, sizeof real, "GBP (constant %s prices)", tb->price_base);
@@ -677,8 +698,8 @@ static int write_group(const char *path, const comparison *c,
          NULL},
         {"measure", N_MONEY, money_names,
          "money measure: _cash in cash, _real at constant prices; net = "
-         "early + late; cumulative from the first year; discounted at "
-         "discount_rate",
+         "early + late; cumulative from the first year; discounted by "
+         "discount_schedule",
          NULL}};
     int shape_stage[3] = {(int)c->runs, c->n_fys, c->n_columns};
     int shape_money[3] = {(int)c->runs, c->n_fys, N_MONEY};
@@ -704,11 +725,15 @@ static int write_group(const char *path, const comparison *c,
          "financial year index (-1: none)",
          "first year from which the cumulative discounted net difference "
          "keeps the opposite sign to its start, per run"}};
-    const cs_table_attribute attrs[7] = {
+    char schedule[CS_DISCOUNT_TEXT_MAX];
+    if (cs_discount_format(&c->discount, schedule, sizeof schedule) < 0)
+        schedule[0] = '\0'; /* cannot happen: a schedule fits */
+    const cs_table_attribute attrs[8] = {
         {"base", tb->scenario, 0},
         {"alt", ta->scenario, 0},
         {"price_base", tb->price_base, 0},
-        {"discount_rate", NULL, c->discount},
+        {"discount_rate", NULL, c->discount.rate[0]},
+        {"discount_schedule", schedule, 0},
         {"probability_alt_costs_more", NULL, c->p_costs_more},
         {"payback_year_of_median", NULL, (double)c->payback_of_median},
         {"share_of_runs_paying_back", NULL, c->share_paying_back}};
@@ -720,7 +745,7 @@ static int write_group(const char *path, const comparison *c,
                    ? cli_cleanup_add(tmp)
                    : -1;
     int rc =
-        cs_output_write_group(path, group, 4, axes, 5, datasets, 7, attrs, err);
+        cs_output_write_group(path, group, 4, axes, 5, datasets, 8, attrs, err);
     cli_cleanup_remove(slot);
     return rc;
 }
@@ -1020,8 +1045,8 @@ static int pick_voi_options(const compare_options *o, const cs_result *rb,
 }
 
 static int voi_compute(const compare_options *o, const cs_result *rb, int ib,
-                       const cs_result *ra, int ia, double discount, cli_voi *v,
-                       cs_error *err)
+                       const cs_result *ra, int ia, const cs_discount *discount,
+                       cli_voi *v, cs_error *err)
 {
     const cs_result *results[CLI_VOI_MAX_OPTIONS];
     int scenarios[CLI_VOI_MAX_OPTIONS], n = 0, n_grid = 0;
@@ -1048,6 +1073,36 @@ static int write_voi_csv(const compare_options *o, const cli_voi *v,
         return rc;
     cli_voi_write_csv(out.file, v);
     return cli_outfile_commit(&out, err);
+}
+
+/* The base scenario's discount: its recorded schedule, else (a file
+ * from before the declining rate) its constant discount_rate; a format 1
+ * file records neither. */
+static int recorded_discount(const compare_options *o, const cs_result *rb,
+                             int ib, const cli_table *tb, cs_discount *discount,
+                             cs_error *err)
+{
+    const char *schedule = cs_result_discount_schedule(rb, ib);
+    if (schedule) {
+        cs_error why;
+        if (cs_discount_parse(schedule, discount, &why) != CS_OK)
+            return cs_error_set(err, CS_EINPUT,
+                                "cascade compare: %s: scenario '%s': "
+                                "attribute discount_schedule: %s",
+                                o->path, tb->scenario, why.message);
+        return CS_OK;
+    }
+    double rate = cs_result_discount_rate(rb, ib);
+    if (isnan(rate))
+        return cs_error_set(err, CS_EINPUT,
+                            "cascade compare: %s does not record the "
+                            "discount rate of '%s' (a format %d file): "
+                            "give one with --discount, e.g. --discount "
+                            "3.5%% or --discount green_book",
+                            o->path, tb->scenario,
+                            cs_result_format_version(rb));
+    cs_discount_constant(discount, rate);
+    return CS_OK;
 }
 
 int cli_compare(int argc, char **argv)
@@ -1092,22 +1147,13 @@ int cli_compare(int argc, char **argv)
         rc = cli_table_from_result(ra, ia, both, &ta, &err);
     if (rc == CS_OK)
         rc = check_prices(&tb, &ta, &err);
-    double discount = o.discount;
-    if (rc == CS_OK && discount < 0) {
-        discount = cs_result_discount_rate(rb, ib);
-        if (isnan(discount))
-            rc =
-                cs_error_set(&err, CS_EINPUT,
-                             "cascade compare: %s does not record the "
-                             "discount rate of '%s' (a format %d file): "
-                             "give one with --discount, e.g. --discount "
-                             "3.5%%",
-                             o.path, tb.scenario, cs_result_format_version(rb));
-    }
+    cs_discount discount = o.discount;
+    if (rc == CS_OK && discount.n_steps == 0)
+        rc = recorded_discount(&o, rb, ib, &tb, &discount, &err);
     if (rc == CS_OK)
-        rc = compute(&tb, &ta, discount, &c, &err);
+        rc = compute(&tb, &ta, &discount, &c, &err);
     if (rc == CS_OK && o.wtp >= 0)
-        rc = voi_compute(&o, rb, ib, ra, ia, discount, &voi, &err);
+        rc = voi_compute(&o, rb, ib, ra, ia, &discount, &voi, &err);
     if (rc == CS_OK) {
         char runs_text[200];
         if (paired == tb.n_runs)

@@ -97,6 +97,7 @@ static int check_same_batch(cs_result *const *parts, const char *const *paths,
 /* Buffers for one run of any scenario of the file. */
 typedef struct run_buffers {
     double *stocks, *flows, *costs, *spend, *capacity, *budget;
+    double *care_leavers;
 } run_buffers;
 
 /* Copy the runs part k finished into out; owner[s][r] is 1 + the part
@@ -154,6 +155,13 @@ static int copy_part(cs_output *out, const char *const *paths, int k,
                 if (rc == CS_OK)
                     rc = cs_output_write_budget(out, index, r, 1, 1, b->budget,
                                                 err);
+            }
+            if (rc == CS_OK && cs_result_has_care_leavers(part, s)) {
+                rc = cs_result_read_run_care_leavers(part, s, r,
+                                                     b->care_leavers, err);
+                if (rc == CS_OK)
+                    rc = cs_output_write_care_leavers(out, index, r, 1, 1,
+                                                      b->care_leavers, err);
             }
             if (rc == CS_OK)
                 rc = cs_output_write_run(
@@ -257,9 +265,10 @@ int cli_merge(int argc, char **argv)
     b.capacity = malloc(months * (size_t)(cs_result_n_capacity(first) + 1) * 3 *
                         sizeof *b.capacity);
     b.budget = malloc(months * CS_BUDGET_MEASURES * sizeof *b.budget);
+    b.care_leavers = malloc(months * sizeof *b.care_leavers);
     owner = calloc((size_t)n_scenarios, sizeof *owner);
     int ok = b.stocks && b.flows && b.costs && b.spend && b.capacity &&
-             b.budget && owner;
+             b.budget && b.care_leavers && owner;
     for (int s = 0; ok && rc == CS_OK && s < n_scenarios; s++) {
         int runs = cs_result_n_runs(first, s);
         owner[s] = calloc((size_t)runs, sizeof *owner[s]);
@@ -316,6 +325,7 @@ done:
     free(b.spend);
     free(b.capacity);
     free(b.budget);
+    free(b.care_leavers);
     for (int k = 0; parts && k < n_parts; k++)
         cs_result_close(parts[k]);
     free(parts);

@@ -9,6 +9,9 @@
  */
 #include "outfile.h"
 
+#include "format.h"
+
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -257,4 +260,34 @@ int cli_batch_write_cleaned(cs_batch *batch, const cs_batch_settings *settings,
     cli_cleanup_remove(slots[0]);
     cli_cleanup_remove(slots[1]);
     return rc;
+}
+
+void cli_format_discount(const cs_discount *discount, int n_years, char *out,
+                         size_t size)
+{
+    assert(size > 0 && discount->n_steps >= 1);
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < discount->n_steps; k++) {
+        /* a step from year f applies first to year f (year 0 to none) */
+        int first = discount->from_year[k] > 0 ? discount->from_year[k] : 1;
+        if (k > 0 && first >= n_years)
+            break;
+        char rate[CLI_NUMBER_MAX];
+        cli_format_percent(discount->rate[k], rate, sizeof rate);
+        int n = k == 0 ? snprintf(out + used, size - used, "%s a year", rate)
+                       : snprintf(out + used, size - used, ", %s from year %d",
+                                  rate, discount->from_year[k]);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+        if (k == 0 && discount->n_steps > 1 &&
+            discount->from_year[1] < n_years) {
+            n = snprintf(out + used, size - used, " to year %d",
+                         discount->from_year[1] - 1);
+            if (n < 0 || (size_t)n >= size - used)
+                return;
+            used += (size_t)n;
+        }
+    }
 }

@@ -88,4 +88,10 @@ int cli_batch_write_cleaned(cs_batch *batch, const cs_batch_settings *settings,
 int cli_parse_rate(const char *flag, const char *text, double *rate,
                    cs_error *err);
 
+/* A discount schedule over n_years from year 0, as the rates that apply
+ * within them: "3.5% a year", or "3.5% a year to year 30, 3% from year
+ * 31" (the Green Book's over more than 31 years). */
+void cli_format_discount(const cs_discount *discount, int n_years, char *out,
+                         size_t size);
+
 #endif

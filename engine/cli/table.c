@@ -201,9 +201,12 @@ static int allocate_rows(cli_table *t, long runs, cs_error *err)
         t->budget_short =
             calloc((size_t)(runs > 0 ? runs : 1), sizeof *t->budget_short);
     }
+    if (t->has_care_leavers)
+        t->care_leavers = calloc(years, sizeof *t->care_leavers);
     if (!t->run_index || !t->stock || !t->entries || !t->exits ||
         !t->dfe_stock || !t->spend || !t->capacity ||
-        (t->has_budget && (!t->budget || !t->budget_short)))
+        (t->has_budget && (!t->budget || !t->budget_short)) ||
+        (t->has_care_leavers && !t->care_leavers))
         return cs_error_set(err, CS_ENOMEM,
                             "out of memory for the table of %ld runs", runs);
     return CS_OK;
@@ -224,6 +227,7 @@ void cli_table_free(cli_table *t)
     free(t->capacity);
     free(t->budget);
     free(t->budget_short);
+    free(t->care_leavers);
     memset(t, 0, sizeof *t);
 }
 
@@ -492,7 +496,8 @@ static int read_rows(cli_table *t, const cs_result *r, int scenario,
     double *capacity = malloc(months * (size_t)(t->n_capacity_source + 1) * 3 *
                               sizeof *capacity);
     double *budget = malloc(months * CS_BUDGET_MEASURES * sizeof *budget);
-    int rc = stocks && flows && spend && capacity && budget
+    double *leavers = malloc(months * sizeof *leavers);
+    int rc = stocks && flows && spend && capacity && budget && leavers
                  ? CS_OK
                  : cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int k = 0; rc == CS_OK && k < n_runs; k++) {
@@ -507,11 +512,20 @@ static int read_rows(cli_table *t, const cs_result *r, int scenario,
             rc = cs_result_read_run_budget(r, scenario, k, budget, err);
         if (rc == CS_OK && t->has_budget && t->runs < t->max_runs)
             add_budget(t, t->runs, budget);
+        if (rc == CS_OK && t->has_care_leavers)
+            rc = cs_result_read_run_care_leavers(r, scenario, k, leavers, err);
+        /* at 31 March: the year's last month */
+        for (int fy = 0; rc == CS_OK && t->has_care_leavers &&
+                         t->runs < t->max_runs && fy < t->n_fys;
+             fy++)
+            t->care_leavers[(size_t)t->runs * t->n_fys + fy] =
+                leavers[t->fy_last_month[fy]];
         if (rc == CS_OK)
             add_row(t, k, stocks, flows, spend,
                     t->n_capacity_source > 0 ? capacity : NULL);
     }
     free(budget);
+    free(leavers);
     free(stocks);
     free(flows);
     free(spend);
@@ -533,6 +547,7 @@ int cli_table_from_result(const cs_result *r, int scenario,
     t->n_ages = cs_result_n_ages(r);
     t->has_costs = cs_result_n_cost_lines(r) > 0;
     t->has_budget = cs_result_has_budget(r, scenario);
+    t->has_care_leavers = cs_result_has_care_leavers(r, scenario);
     file_labels l;
     unsigned char *selected = malloc((size_t)t->n_runs);
     int rc = collect_labels(r, &l, err);
@@ -724,6 +739,20 @@ void cli_table_print(const cli_table *t, const char *what)
              what);
     cli_print_block(&b);
 
+    if (t->has_care_leavers) {
+        static const char *const leaver_columns[1] = {"care leavers"};
+        cli_block lb = {title,          "at", t->n_fys,        at,      1,
+                        leaver_columns, NULL, t->care_leavers, t->runs, 0};
+        snprintf(title, sizeof title,
+                 "Care leavers: young people past 18 supported under the "
+                 "scenario's care_leavers:\n(those who reached 18 in its "
+                 "stages within the support window, and those\nsupported at "
+                 "the base date) at the end of each financial year's last "
+                 "month, %s",
+                 what);
+        cli_print_block(&lb);
+    }
+
     /* one block per stage with capacity: [run][fy][stage][2] read with
      * a stride, so copy each stage's pair out */
     double *pair = malloc((size_t)(t->runs > 0 ? t->runs : 1) * t->n_fys * 2 *
@@ -818,6 +847,9 @@ void cli_table_write_csv(FILE *f, const cli_table *t)
     for (int k = 0; t->has_budget && k < CLI_N_BUDGET; k++)
         csv_rows(f, t, budget[k], "", "GBP (cash)", t->budget, CLI_N_BUDGET, k,
                  scratch);
+    if (t->has_care_leavers)
+        csv_rows(f, t, "care_leavers_31_march", "", "young people",
+                 t->care_leavers, 1, 0, scratch);
     for (int j = 0; j < t->n_capacity; j++) {
         const char *id = t->capacity_id[j];
         csv_rows(f, t, "places", id, "places", t->capacity, 2 * t->n_capacity,

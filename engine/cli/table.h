@@ -104,6 +104,10 @@ typedef struct cli_table {
     int has_budget;
     double *budget;
     int *budget_short;
+    /* a scenario with care_leavers: per run, [run][fy] the care leavers
+     * supported at the end of the year's last month (31 March) */
+    int has_care_leavers;
+    double *care_leavers;
 } cli_table;
 
 enum {
@@ -157,8 +161,9 @@ void cli_print_block(const cli_block *block);
 /*
  * The table as tidy CSV rows (no header): scenario, measure, year, stage,
  * units, statistic (median, p05, p95), value. Measures: stock_31_march,
- * entries, exits (by stage), spend_early/late_cash/real (GBP), and
- * places, turned_away (by stage with capacity).
+ * entries, exits (by stage), spend_early/late_cash/real (GBP), the
+ * budget's rows, care_leavers_31_march (young people), and places,
+ * turned_away (by stage with capacity).
  */
 void cli_table_write_csv(FILE *f, const cli_table *t);
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "outfile.h"
 #include "table.h"
 #include "voi.h"
 
@@ -115,8 +116,12 @@ static int read_option(const cs_result *result, int scenario,
     size_t cells = (size_t)t->n_months * t->n_stages * t->n_ages;
     double *stocks = malloc(cells * sizeof *stocks);
     double *net = malloc((size_t)t->n_fys * sizeof *net);
-    int rc =
-        stocks && net ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    double *divisor = malloc((size_t)t->n_fys * sizeof *divisor);
+    int rc = stocks && net && divisor
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK)
+        cs_discount_divisors(&v->discount, t->n_fys, divisor);
     for (long row = 0; rc == CS_OK && row < t->runs; row++) {
         rc = cs_result_read_run(result, scenario, t->run_index[row], stocks,
                                 NULL, err);
@@ -133,7 +138,7 @@ static int read_option(const cs_result *result, int scenario,
                 for (int a = 0; a < t->n_ages; a++)
                     children += ages[a];
             }
-            years += children / 12 / pow(1 + v->discount, t->month_fy[m]);
+            years += children / 12 / divisor[t->month_fy[m]];
         }
         for (int y = 0; y < t->n_fys; y++) {
             const double *s =
@@ -142,10 +147,11 @@ static int read_option(const cs_result *result, int scenario,
         }
         size_t cell = (size_t)row * v->n_options + option;
         v->child_years[cell] = years;
-        v->cost[cell] = cs_npv(net, t->n_fys, v->discount);
+        v->cost[cell] = cs_npv_schedule(net, t->n_fys, &v->discount);
     }
     free(stocks);
     free(net);
+    free(divisor);
     return rc;
 }
 
@@ -183,8 +189,8 @@ static int allocate(cli_voi *v, int n_grid, cs_error *err)
 }
 
 int cli_voi_compute(const cs_result *const *results, const int *scenarios,
-                    int n, double wtp, double discount, const double *grid,
-                    int n_grid, cli_voi *v, cs_error *err)
+                    int n, double wtp, const cs_discount *discount,
+                    const double *grid, int n_grid, cli_voi *v, cs_error *err)
 {
     memset(v, 0, sizeof *v);
     if (n < 2 || n > CLI_VOI_MAX_OPTIONS)
@@ -194,7 +200,7 @@ int cli_voi_compute(const cs_result *const *results, const int *scenarios,
                             CLI_VOI_MAX_OPTIONS, n);
     v->n_options = n;
     v->wtp = wtp;
-    v->discount = discount;
+    v->discount = *discount;
     unsigned char *all = NULL;
     int rc = runs_in_all(results, scenarios, n, &all, &v->runs, err);
     v->n_runs = rc == CS_OK ? cs_result_n_runs(results[0], scenarios[0]) : 0;
@@ -232,6 +238,7 @@ int cli_voi_compute(const cs_result *const *results, const int *scenarios,
                (size_t)v->runs * sizeof *v->run_index);
         snprintf(v->price_base, sizeof v->price_base, "%s", base.price_base);
         snprintf(v->first_year, sizeof v->first_year, "%s", base.fy_label[0]);
+        v->n_fys = base.n_fys;
         snprintf(v->last_year, sizeof v->last_year, "%s",
                  base.fy_label[base.n_fys - 1]);
         fill_nmb(v, wtp, v->nmb);
@@ -272,11 +279,11 @@ int cli_voi_compute(const cs_result *const *results, const int *scenarios,
 
 void cli_voi_print(const cli_voi *v)
 {
-    char wtp[CLI_NUMBER_MAX + 4], rate[CLI_NUMBER_MAX], runs[CLI_NUMBER_MAX];
+    char wtp[CLI_NUMBER_MAX + 4], rate[200], runs[CLI_NUMBER_MAX];
     char pounds[CLI_NUMBER_MAX];
     cli_format_count(v->wtp, pounds, sizeof pounds);
     snprintf(wtp, sizeof wtp, "£%s", pounds);
-    cli_format_percent(v->discount, rate, sizeof rate);
+    cli_format_discount(&v->discount, v->n_fys, rate, sizeof rate);
     cli_format_count((double)v->runs, runs, sizeof runs);
     printf("\nValue of information over %s paired run%s%s, %s to %s:\n", runs,
            v->runs == 1 ? "" : "s",
@@ -296,7 +303,7 @@ void cli_voi_print(const cli_voi *v)
     printf("  effect: child-years looked after avoided against '%s' (children "
            "in DfE looked-after\n  stages, month by month, over 12), cost: "
            "extra spend (early + late) at constant\n  %s prices, both "
-           "discounted at %s a year; net monetary benefit (NMB) =\n  %s x "
+           "discounted at %s; net monetary benefit (NMB) =\n  %s x "
            "child-years avoided - extra cost, GBP, the base's 0 in every "
            "run\n\n",
            v->names[0], v->price_base, rate, wtp);
@@ -352,9 +359,12 @@ static void csv_row(FILE *f, const cli_voi *v, const char *option,
         snprintf(number, sizeof number, "%.10g", value);
     if (isfinite(se))
         snprintf(error, sizeof error, "%.6g", se);
-    fprintf(f, "%s,%s,%s,%.10g,%s,%s,%s,%ld,%s,%.6g\n", v->names[0], option,
+    char schedule[CS_DISCOUNT_TEXT_MAX];
+    if (cs_discount_format(&v->discount, schedule, sizeof schedule) < 0)
+        schedule[0] = '\0'; /* cannot happen: a schedule fits */
+    fprintf(f, "%s,%s,%s,%.10g,%s,%s,%s,%ld,%s,%.6g,%s\n", v->names[0], option,
             measure, wtp, units, number, error, v->runs, v->price_base,
-            v->discount);
+            v->discount.rate[0], schedule);
 }
 
 void cli_voi_write_csv(FILE *f, const cli_voi *v)
@@ -440,10 +450,10 @@ int cli_voi_write_group(const char *path, const char *group, const cli_voi *v,
         {"child_years_looked_after", 2, shape_runs, run_option, v->child_years,
          "child-years (discounted)",
          "children in DfE looked-after stages month by month over 12, "
-         "summed over the horizon, discounted at discount_rate, per run"},
+         "summed over the horizon, discounted by discount_schedule, per run"},
         {"cost", 2, shape_runs, run_option, v->cost, money,
          "early + late spend over the horizon at constant prices, "
-         "discounted at discount_rate, per run"},
+         "discounted by discount_schedule, per run"},
         {"nmb", 2, shape_runs, run_option, v->nmb, money,
          "net monetary benefit against the base at wtp_gbp: wtp x "
          "child-years avoided - extra cost, per run"},
@@ -462,16 +472,21 @@ int cli_voi_write_group(const char *path, const char *group, const cli_voi *v,
          "evpi at each wtp"},
         {"evpi_by_wtp_se", 1, shape_wtp, wtp_axis, v->grid_evpi_se, money,
          "Monte Carlo standard error of evpi_by_wtp"}};
-    const cs_table_attribute attrs[7] = {{"base", v->names[0], 0},
-                                         {"wtp_gbp", NULL, v->wtp},
-                                         {"evpi", NULL, v->voi.evpi},
-                                         {"evpi_se", NULL, v->voi.evpi_se},
-                                         {"best", v->names[v->voi.best], 0},
-                                         {"discount_rate", NULL, v->discount},
-                                         {"price_base", v->price_base, 0}};
+    char schedule[CS_DISCOUNT_TEXT_MAX];
+    if (cs_discount_format(&v->discount, schedule, sizeof schedule) < 0)
+        schedule[0] = '\0'; /* cannot happen: a schedule fits */
+    const cs_table_attribute attrs[8] = {
+        {"base", v->names[0], 0},
+        {"wtp_gbp", NULL, v->wtp},
+        {"evpi", NULL, v->voi.evpi},
+        {"evpi_se", NULL, v->voi.evpi_se},
+        {"best", v->names[v->voi.best], 0},
+        {"discount_rate", NULL, v->discount.rate[0]},
+        {"discount_schedule", schedule, 0},
+        {"price_base", v->price_base, 0}};
     int rc =
         cs_output_write_group(path, group, v->n_grid > 0 ? 3 : 2, axes,
-                              v->n_grid > 0 ? 9 : 5, datasets, 7, attrs, err);
+                              v->n_grid > 0 ? 9 : 5, datasets, 8, attrs, err);
     free(wtp_values);
     return rc;
 }

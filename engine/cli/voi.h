@@ -29,11 +29,12 @@ typedef struct cli_voi {
     /* what each run drew (cs_result_batch of the base's file: 1, 0, or
      * -1 not recorded) */
     int parameter_uncertainty, process_noise, year_effects;
-    int *run_index;  /* [runs] */
-    double wtp;      /* GBP per child-year looked after avoided */
-    double discount; /* a year, for both cost and child-years */
+    int *run_index;       /* [runs] */
+    double wtp;           /* GBP per child-year looked after avoided */
+    cs_discount discount; /* for both cost and child-years */
     char price_base[32];
     char first_year[16], last_year[16]; /* the financial years covered */
+    int n_fys;                          /* how many */
     double *child_years;                /* [run][option], discounted */
     double *cost; /* [run][option] GBP constant prices, discounted */
     double *nmb;  /* [run][option] GBP, against option 0, at wtp */
@@ -56,8 +57,8 @@ typedef struct cli_voi {
  * CS_EINPUT with a message naming what differs.
  */
 int cli_voi_compute(const cs_result *const *results, const int *scenarios,
-                    int n, double wtp, double discount, const double *grid,
-                    int n_grid, cli_voi *v, cs_error *err);
+                    int n, double wtp, const cs_discount *discount,
+                    const double *grid, int n_grid, cli_voi *v, cs_error *err);
 
 void cli_voi_free(cli_voi *v);
 
@@ -68,7 +69,7 @@ void cli_voi_print(const cli_voi *v);
  * willingness to pay. */
 #define CLI_VOI_CSV_HEADER                                                     \
     "base,option,measure,wtp_gbp_per_child_year,units,value,"                  \
-    "standard_error,runs,price_base,discount_rate\n"
+    "standard_error,runs,price_base,discount_rate,discount_schedule\n"
 void cli_voi_write_csv(FILE *f, const cli_voi *v);
 
 /* The group `group` (e.g. "compare/alt_vs_base/voi") in the file at path

@@ -24,6 +24,33 @@ static double reaching_18(const cs_model *m, const double *flows, int t)
     return n;
 }
 
+/* Care leavers supported at the end of month t: month t's 18-year-olds
+ * in, month t - window's out (*in_window carries the count in the window
+ * from month t - 1), plus those supported at the base date, whose support
+ * ends evenly over the window. */
+static double care_leavers_at(const cs_model *m, const double *flows, int t,
+                              double *in_window)
+{
+    const cs_care_leavers *cl = &cs_model_scenario(m)->care_leavers;
+    int window = 12 * cl->years;
+    if (flows) {
+        *in_window += reaching_18(m, flows, t);
+        if (t - window >= 0)
+            *in_window -= reaching_18(m, flows, t - window);
+    }
+    double left = (double)(window - (t + 1)) / window;
+    return *in_window + cl->at_base_date * (left > 0 ? left : 0);
+}
+
+void cs_care_leavers_count(const cs_model *m, const double *flows,
+                           double *count)
+{
+    assert(cs_model_scenario(m)->care_leavers.present);
+    double in_window = 0;
+    for (int t = 0; t < cs_model_n_months(m); t++)
+        count[t] = care_leavers_at(m, flows, t, &in_window);
+}
+
 void cs_costs_compute(const cs_model *m, const double *stocks,
                       const double *flows, const double *capacity,
                       double *costs, double *spend)
@@ -34,9 +61,7 @@ void cs_costs_compute(const cs_model *m, const double *stocks,
     /* care leavers: those who reached 18 in the `from` stages within the
      * support window, and those supported at the base date, whose support
      * ends evenly over it */
-    const cs_care_leavers *cl = &sc->care_leavers;
     int leavers_line = cs_model_care_leavers_line(m);
-    int window = cl->present ? 12 * cl->years : 1;
     double in_window = 0;
     int n_cap = cs_model_n_capacity(m);
     int capacity_of[CS_MAX_STAGES];
@@ -56,14 +81,7 @@ void cs_costs_compute(const cs_model *m, const double *stocks,
             double count; /* children, places, moves or care leavers */
             if (l == leavers_line) {
                 assert(flows);
-                /* month t's 18-year-olds in, month t - window's out */
-                if (flows) {
-                    in_window += reaching_18(m, flows, t);
-                    if (t - window >= 0)
-                        in_window -= reaching_18(m, flows, t - window);
-                }
-                double left = (double)(window - (t + 1)) / window;
-                count = in_window + cl->at_base_date * (left > 0 ? left : 0);
+                count = care_leavers_at(m, flows, t, &in_window);
             } else if (moved >= 0) {
                 assert(flows);
                 count = flows ? flows[(size_t)t * n_flows + moved] : 0;

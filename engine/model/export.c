@@ -608,6 +608,14 @@ int cs_model_export(const cs_model *m, const char *dir, int replace,
                             "exported tables cannot say; export a copy "
                             "without caseload: on its transitions",
                             m->scenario.name, m->scenario.workforces[0].id);
+    for (int j = 0; j < m->n_capacity; j++)
+        if (m->fill_flow[j] >= 0)
+            return cs_error_set(
+                err, CS_EINPUT,
+                "scenario '%s': stage '%s' fills its spare places "
+                "(capacity.fill), which the exported tables cannot say; "
+                "export it without the fill",
+                m->scenario.name, m->scenario.stages[m->capacity_stage[j]].id);
     int rc = path_of(&x, "manifest", ".json", path, sizeof path);
     if (rc != CS_OK)
         return rc;

@@ -275,9 +275,12 @@ static int compile_flows(cs_model *m, cs_error *err)
     int n_capacity = 0;
     for (int st = 0; st < sc->n_stages; st++)
         n_capacity += sc->stages[st].has_capacity;
-    int n_migration = sc->n_migration > 0;
+    int n_migration = sc->n_migration > 0, n_fill = 0;
+    for (int st = 0; st < sc->n_stages; st++)
+        n_fill += sc->stages[st].has_capacity && sc->stages[st].has_fill;
+    /* the fills last, so a scenario without one has the flows it had */
     m->n_flows = sc->n_transitions + 1 + sc->n_stages + n_capacity +
-                 n_migration + sc->n_arrivals;
+                 n_migration + sc->n_arrivals + n_fill;
     m->births_flow = sc->n_transitions;
     m->migration_flow =
         n_migration ? sc->n_transitions + 1 + sc->n_stages + n_capacity : -1;
@@ -308,6 +311,20 @@ static int compile_flows(cs_model *m, cs_error *err)
                  sc->stages[s].id);
         snprintf(m->flow_from[f], sizeof m->flow_from[f], "%s",
                  sc->stages[s].id);
+    }
+    /* filled: one per stage with a fill, in stage order, after the
+     * arrivals; compile_capacity maps the capacity order to them */
+    int fill = m->first_arrival_flow + sc->n_arrivals;
+    for (int s = 0; s < sc->n_stages; s++) {
+        if (!sc->stages[s].has_capacity || !sc->stages[s].has_fill)
+            continue;
+        snprintf(m->flow_label[fill], sizeof m->flow_label[fill], "filled.%s",
+                 sc->stages[s].id);
+        snprintf(m->flow_from[fill], sizeof m->flow_from[fill], "%s",
+                 sc->stages[sc->stages[s].fill_from].id);
+        snprintf(m->flow_to[fill], sizeof m->flow_to[fill], "%s",
+                 sc->stages[s].id);
+        fill++;
     }
     /* turned away: one per capacity stage, in stage order here; the
      * capacity order maps to them in compile_capacity */
@@ -478,9 +495,13 @@ static int compile_capacity(cs_model *m, cs_error *err)
         }
     }
     int f = m->births_flow + 1 + sc->n_stages;
+    int fill = m->first_arrival_flow + sc->n_arrivals;
     for (int s = 0; s < sc->n_stages; s++)
-        if (sc->stages[s].has_capacity)
+        if (sc->stages[s].has_capacity) {
             m->turned_away_flow[m->capacity_index[s]] = f++;
+            m->fill_flow[m->capacity_index[s]] =
+                sc->stages[s].has_fill ? fill++ : -1;
+        }
 
     size_t months = (size_t)m->n_months;
     m->places = calloc(months * (size_t)(m->n_capacity + 1), sizeof *m->places);

@@ -92,7 +92,9 @@ struct cs_model {
     int capacity_stage[CS_MAX_STAGES];
     int capacity_index[CS_MAX_STAGES];   /* stage -> capacity index, or -1 */
     int turned_away_flow[CS_MAX_STAGES]; /* per capacity index */
-    double *places;                      /* [month][capacity index] */
+    int fill_flow[CS_MAX_STAGES]; /* per capacity index: filled.<stage>, or
+                                     -1 without a fill */
+    double *places;               /* [month][capacity index] */
     int *overflow_dest;      /* [compartment]: where a turned-away child goes */
     double *programme_share; /* [month][programme]: share of admissions */
 

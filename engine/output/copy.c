@@ -15,6 +15,7 @@
 /* One run's buffers, sized for the file's dims. */
 typedef struct run_buffers {
     double *stocks, *flows, *costs, *spend, *capacity, *params, *budget;
+    double *care_leavers;
     unsigned char *done;
 } run_buffers;
 
@@ -27,6 +28,7 @@ static void free_buffers(run_buffers *b)
     free(b->capacity);
     free(b->params);
     free(b->budget);
+    free(b->care_leavers);
     free(b->done);
 }
 
@@ -49,11 +51,13 @@ int cs_output_copy_runs(cs_output *output, int scenario_index,
         cs_result_n_cost_lines(from) != output->n_cost_lines ||
         cs_result_n_capacity(from) != output->n_capacity ||
         n_params != (scenario->params >= 0 ? scenario->n_params : 0) ||
-        cs_result_has_budget(from, from_scenario) != (scenario->budget >= 0))
+        cs_result_has_budget(from, from_scenario) != (scenario->budget >= 0) ||
+        cs_result_has_care_leavers(from, from_scenario) !=
+            (scenario->care_leavers >= 0))
         return cs_error_set(err, CS_EINPUT,
                             "%s: scenario '%s' has other months, stages, "
                             "transitions, cost lines, capacity, parameters "
-                            "or budget than %s",
+                            "budget or care leavers than %s",
                             cs_result_path(from), name, output->path);
     if (n_from > scenario->n_runs)
         return cs_error_set(err, CS_EINPUT,
@@ -74,10 +78,11 @@ int cs_output_copy_runs(cs_output *output, int scenario_index,
                            sizeof(double)),
         .params = malloc((size_t)(n_params + 1) * sizeof(double)),
         .budget = malloc(months * CS_BUDGET_MEASURES * sizeof(double)),
+        .care_leavers = malloc(months * sizeof(double)),
         .done = malloc((size_t)n_from)};
     int status = CS_OK;
     if (!b.stocks || !b.flows || !b.costs || !b.spend || !b.capacity ||
-        !b.params || !b.budget || !b.done)
+        !b.params || !b.budget || !b.care_leavers || !b.done)
         status = cs_error_set(err, CS_ENOMEM, "out of memory");
     if (status == CS_OK)
         status = cs_result_read_run_done(from, from_scenario, b.done, err);
@@ -101,6 +106,13 @@ int cs_output_copy_runs(cs_output *output, int scenario_index,
             if (status == CS_OK)
                 status = cs_output_write_budget(output, scenario_index, r, 1, 1,
                                                 b.budget, err);
+        }
+        if (status == CS_OK && scenario->care_leavers >= 0) {
+            status = cs_result_read_run_care_leavers(from, from_scenario, r,
+                                                     b.care_leavers, err);
+            if (status == CS_OK)
+                status = cs_output_write_care_leavers(
+                    output, scenario_index, r, 1, 1, b.care_leavers, err);
         }
         if (status == CS_OK)
             status = cs_output_write_runs(

@@ -42,10 +42,12 @@ typedef struct result_scenario {
     char *yaml;           /* scenario_yaml, or NULL */
     double discount_rate; /* NaN: not recorded */
     char *extends_source, *extends_hash, *resolved_hash; /* or NULL */
+    char *discount_schedule;                             /* or NULL */
     int n_params;
     char **param_names;
     char **param_distributions; /* n_params of them, or NULL */
     int has_budget;             /* a budget dataset */
+    int has_care_leavers;       /* a care_leavers dataset */
 } result_scenario;
 
 /* A variable-length string attribute of obj, malloc'd, or NULL. */
@@ -118,6 +120,7 @@ void cs_result_close(cs_result *result)
         free(s->extends_source);
         free(s->extends_hash);
         free(s->resolved_hash);
+        free(s->discount_schedule);
         cs_h5_free_strings(s->n_params, s->param_names);
         cs_h5_free_strings(s->n_params, s->param_distributions);
     }
@@ -522,6 +525,8 @@ static int load_scenario_records(cs_result *result, hid_t group,
     scenario->extends_source = read_text_attribute(group, "extends_source");
     scenario->extends_hash = read_text_attribute(group, "extends_hash");
     scenario->resolved_hash = read_text_attribute(group, "resolved_hash");
+    scenario->discount_schedule =
+        read_text_attribute(group, "discount_schedule");
     scenario->discount_rate = NAN;
     char what[CS_ERROR_MAX / 2];
     if (H5Aexists(group, "discount_rate") > 0) {
@@ -641,12 +646,16 @@ static int check_scenario(cs_result *result, hid_t scenarios,
     for (int r = 0; status == CS_OK && r < scenario->n_runs; r++)
         scenario->n_done += done[r] != 0;
     free(done);
-    static const char *const per_run[] = {
-        "stocks", "flows", "spend", "costs", "capacity", "params", "budget"};
+    static const char *const per_run[] = {"stocks", "flows",       "spend",
+                                          "costs",  "capacity",    "params",
+                                          "budget", "care_leavers"};
     scenario->has_budget = H5Lexists(group, "budget", H5P_DEFAULT) > 0;
+    scenario->has_care_leavers =
+        H5Lexists(group, "care_leavers", H5P_DEFAULT) > 0;
     for (size_t i = 0; status == CS_OK && i < sizeof per_run / sizeof *per_run;
          i++) {
-        int required = i < 3; /* costs, capacity, params, budget optional */
+        int required = i < 3; /* costs, capacity, params, budget, care
+                                 leavers optional */
         if (!required && H5Lexists(group, per_run[i], H5P_DEFAULT) <= 0)
             continue;
         hid_t dataset = H5Dopen2(group, per_run[i], H5P_DEFAULT);
@@ -1177,6 +1186,34 @@ int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
     return status;
 }
 
+int cs_result_has_care_leavers(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return 0;
+    return result->scenarios[scenario].has_care_leavers;
+}
+
+int cs_result_read_run_care_leavers(const cs_result *result, int scenario,
+                                    int run, double *care_leavers,
+                                    cs_error *err)
+{
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    if (run < 0 || run >= result->scenarios[scenario].n_runs ||
+        !result->scenarios[scenario].has_care_leavers)
+        return cs_error_set(
+            err, CS_EINPUT, "%s: scenario '%s' has no care leavers for run %d",
+            result->path, result->scenarios[scenario].name, run);
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    status =
+        read_dataset(result, scenario, "care_leavers", run, H5T_NATIVE_DOUBLE,
+                     care_leavers, (size_t)result->n_months, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
 int cs_result_n_parameters(const cs_result *result, int scenario)
 {
     if (scenario < 0 || scenario >= result->n_scenarios)
@@ -1327,6 +1364,13 @@ const char *cs_result_extends_hash(const cs_result *result, int scenario)
     if (scenario < 0 || scenario >= result->n_scenarios)
         return NULL;
     return result->scenarios[scenario].extends_hash;
+}
+
+const char *cs_result_discount_schedule(const cs_result *result, int scenario)
+{
+    if (scenario < 0 || scenario >= result->n_scenarios)
+        return NULL;
+    return result->scenarios[scenario].discount_schedule;
 }
 
 const char *cs_result_resolved_hash(const cs_result *result, int scenario)

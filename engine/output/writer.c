@@ -747,6 +747,7 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->spend);
         cs_h5_close(scenario->capacity);
         cs_h5_close(scenario->budget);
+        cs_h5_close(scenario->care_leavers);
         cs_h5_close(scenario->params);
         for (int a = 0; a < CS_N_AXES; a++) {
             cs_h5_close(scenario->axis[a]);
@@ -755,7 +756,8 @@ static void close_handles(cs_output *output)
         cs_h5_close(scenario->group);
         scenario->stocks = scenario->flows = scenario->run_done =
             scenario->costs = scenario->spend = scenario->capacity =
-                scenario->budget = scenario->params = scenario->group = -1;
+                scenario->budget = scenario->care_leavers = scenario->params =
+                    scenario->group = -1;
     }
     hid_t *scales[] = {&output->scale_month,
                        &output->scale_stage,
@@ -1041,6 +1043,8 @@ static int add_scenario(cs_output *output, const char *name,
         {"scenario_yaml", 1, info->yaml ? info->yaml : "", 0, 0},
         {"n_runs", 1, NULL, 1, n_runs},
         {"discount_rate", 1, NULL, 0, info->discount_rate},
+        {"discount_schedule", info->discount_schedule != NULL,
+         info->discount_schedule, 0, 0},
         {"extends_source", info->extends_source != NULL, info->extends_source,
          0, 0},
         {"extends_hash", info->extends_hash != NULL, info->extends_hash, 0, 0},
@@ -1151,6 +1155,18 @@ static int add_scenario(cs_output *output, const char *name,
          "statutory spend it paid first, the planned and paid cash of the "
          "funding streams it pays, and the reserves left",
          &scenario->budget},
+        {"care_leavers",
+         info->has_care_leavers,
+         2,
+         {0, months},
+         {1, months},
+         {-1, scenario->axis[CS_AXIS_MONTH]},
+         {"run", "month"},
+         "young people",
+         "care leavers supported at the end of each month (its care_leavers: "
+         "those who reached 18 in its stages within the support window, and "
+         "those supported at the base date), per run",
+         &scenario->care_leavers},
     };
     for (size_t i = 0; !failed && i < sizeof table / sizeof table[0]; i++) {
         runs_dataset *d = &table[i];
@@ -1216,6 +1232,7 @@ int cs_output_add_scenario(cs_output *output, const char *name,
                                      .spend = -1,
                                      .capacity = -1,
                                      .budget = -1,
+                                     .care_leavers = -1,
                                      .params = -1};
     for (int a = 0; a < CS_N_AXES; a++)
         scenario->axis[a] = -1;
@@ -1476,6 +1493,39 @@ int cs_output_write_budget(cs_output *output, int scenario_index, int first,
     return status;
 }
 
+int cs_output_write_care_leavers(cs_output *output, int scenario_index,
+                                 int first, int stride, int count,
+                                 const double *care_leavers, cs_error *err)
+{
+    if (scenario_index < 0 || scenario_index >= output->n_scenarios)
+        return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
+                            scenario_index, output->path, output->n_scenarios);
+    cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
+    if (!care_leavers || scenario->care_leavers < 0 ||
+        (count > 0 && (first < 0 || last >= scenario->n_runs)))
+        return cs_error_set(err, CS_EINPUT,
+                            "runs from %d of scenario '%s': no care leavers "
+                            "to write, no care_leavers dataset, or out of "
+                            "range",
+                            first, scenario->name);
+    const hsize_t shape[2] = {(hsize_t)scenario->n_runs,
+                              (hsize_t)output->n_months};
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    if (write_rows(output, scenario->care_leavers, 2, shape, first, stride,
+                   count, care_leavers, H5T_NATIVE_DOUBLE) < 0) {
+        status = cs_h5_error(err, CS_EIO,
+                             "writing the care leavers of runs from %d of "
+                             "scenario '%s' to %s",
+                             first, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
 int cs_output_write_capacity(cs_output *output, int scenario_index, int run,
                              const double *capacity, cs_error *err)
 {
@@ -1721,6 +1771,7 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
                               .spend = -1,
                               .capacity = -1,
                               .budget = -1,
+                              .care_leavers = -1,
                               .params = -1};
     for (int a = 0; a < CS_N_AXES; a++)
         s->axis[a] = -1;
@@ -1741,6 +1792,7 @@ static int reopen_scenario(cs_output *output, hid_t scenarios, hsize_t index,
     s->capacity = open_if_present(s->group, "capacity", dapl);
     s->params = open_if_present(s->group, "params", dapl);
     s->budget = open_if_present(s->group, "budget", dapl);
+    s->care_leavers = open_if_present(s->group, "care_leavers", dapl);
     if (s->params >= 0)
         s->n_params = (int)extent(s->params, 1);
     if (s->stocks < 0 || s->flows < 0 || s->run_done < 0 || s->spend < 0 ||

@@ -33,14 +33,15 @@ typedef struct cs_output_scenario {
     char *name;
     int n_runs;
     hid_t group;
-    hid_t stocks;   /* [run, month, stage, age] */
-    hid_t flows;    /* [run, month, transition] */
-    hid_t run_done; /* [run] uint8 */
-    hid_t costs;    /* [run, month, cost_line], or -1 without cost lines */
-    hid_t spend;    /* [run, month, spend] */
-    hid_t capacity; /* [run, month, capacity_stage, measure], or -1 */
-    hid_t params;   /* [run, parameter], or -1 */
-    hid_t budget;   /* [run, month, budget_measure], or -1 without one */
+    hid_t stocks;       /* [run, month, stage, age] */
+    hid_t flows;        /* [run, month, transition] */
+    hid_t run_done;     /* [run] uint8 */
+    hid_t costs;        /* [run, month, cost_line], or -1 without cost lines */
+    hid_t spend;        /* [run, month, spend] */
+    hid_t capacity;     /* [run, month, capacity_stage, measure], or -1 */
+    hid_t params;       /* [run, parameter], or -1 */
+    hid_t budget;       /* [run, month, budget_measure], or -1 without one */
+    hid_t care_leavers; /* [run, month], or -1 without care_leavers: */
     int n_params;
     hid_t axis[CS_N_AXES]; /* the scales its datasets attach, or -1 */
 } cs_output_scenario;

@@ -722,6 +722,27 @@ static int parse_financial_year(const tree_node *n, int *year)
     return 0;
 }
 
+void cs_discount_constant(cs_discount *discount, double rate)
+{
+    memset(discount, 0, sizeof *discount);
+    discount->n_steps = 1;
+    discount->rate[0] = rate;
+}
+
+void cs_discount_green_book(cs_discount *discount)
+{
+    /* HM Treasury, The Green Book (2003), Annex 6, Table 6.1 "The declining
+     * long term discount rate"; unchanged in the 2022 edition */
+    static const int from[] = {0, 31, 76, 126, 201, 301};
+    static const double rate[] = {0.035, 0.03, 0.025, 0.02, 0.015, 0.01};
+    memset(discount, 0, sizeof *discount);
+    discount->n_steps = (int)(sizeof from / sizeof from[0]);
+    for (int k = 0; k < discount->n_steps; k++) {
+        discount->from_year[k] = from[k];
+        discount->rate[k] = rate[k];
+    }
+}
+
 static int read_economics(reader *r, const tree_node *root)
 {
     static const char *const keys[] = {"price_base", "general_inflation",
@@ -733,7 +754,7 @@ static int read_economics(reader *r, const tree_node *root)
      * the Green Book discount rate */
     s->price_base_year = s->base_month >= 4 ? s->base_year : s->base_year - 1;
     s->general_inflation = 0;
-    s->discount_rate = 0.035;
+    cs_discount_green_book(&s->discount);
     if (!e || tree_is_null(e))
         return CS_OK;
     if ((rc = need_mapping(r, e, "economics",
@@ -750,11 +771,21 @@ static int read_economics(reader *r, const tree_node *root)
                         "an annual rate from -0.5 to 1 (0.02 is 2%)", -0.5, 1,
                         &s->general_inflation)))
         return rc;
-    if ((n = tree_map_get(e, "discount_rate")) &&
-        (rc = number_in(r, n, "economics.discount_rate",
-                        "an annual rate from 0 to 1 (0.035 is 3.5%)", 0, 1,
-                        &s->discount_rate)))
-        return rc;
+    /* a constant rate, or green_book (the default): the Green Book's
+     * declining long-term rate */
+    n = tree_map_get(e, "discount_rate");
+    if (n && !(n->kind == TREE_SCALAR && strcmp(n->text, "green_book") == 0)) {
+        static const char what[] = "an annual rate from 0 to below 1 (0.035 "
+                                   "is 3.5%) or green_book (3.5% to year "
+                                   "30, then declining)";
+        double rate = 0;
+        if ((rc =
+                 number_in(r, n, "economics.discount_rate", what, 0, 1, &rate)))
+            return rc;
+        if (rate >= 1)
+            return expected(r, n, "economics.discount_rate", what);
+        cs_discount_constant(&s->discount, rate);
+    }
     return CS_OK;
 }
 
@@ -2586,8 +2617,9 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
                          int stage)
 {
     static const char *const keys[] = {"places", "funded_by", "spend",
-                                       "when_full"};
+                                       "when_full", "fill"};
     static const char *const full_keys[] = {"to", "sets"};
+    static const char *const fill_keys[] = {"from", "share"};
     cs_scenario *s = r->s;
     cs_stage *leaf = &s->stages[stage];
     char sub[PATH_MAX_LEN], what[PATH_MAX_LEN];
@@ -2673,6 +2705,34 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
     if (sets && (rc = read_mark_list(r, sets, join_key(to_path, what, "sets"),
                                      &leaf->overflow_sets)))
         return rc;
+    /* fill: {from, share}: spare places taken by children waiting in from */
+    const tree_node *fill = tree_map_get(c, "fill");
+    if (fill) {
+        join_key(what, sub, "fill");
+        if ((rc = need_mapping(r, fill, what, "a mapping with from")) ||
+            (rc = check_keys(r, fill, what, fill_keys, COUNT(fill_keys),
+                             NULL)))
+            return rc;
+        const tree_node *from = tree_map_get(fill, "from");
+        if (!from)
+            return missing(r, fill, what, "from");
+        char from_path[PATH_MAX_LEN];
+        if ((rc = stage_ref(r, from, join_key(from_path, what, "from"), 0, 1,
+                            &ref)))
+            return rc;
+        if (ref.index == stage)
+            return expected(r, from, from_path,
+                            "another stage than the one with the places");
+        leaf->fill_from = ref.index;
+        leaf->fill_share = 1;
+        const tree_node *share = tree_map_get(fill, "share");
+        if (share &&
+            (rc = number_in(r, share, join_key(from_path, what, "share"),
+                            "a share of the free places from 0 to 1", 0, 1,
+                            &leaf->fill_share)))
+            return rc;
+        leaf->has_fill = 1;
+    }
     if (stage == s->birth_stage)
         return diag_error(r->err, c,
                           "%s: expected no capacity on the births stage "
@@ -2709,6 +2769,16 @@ static int read_capacities(reader *r, const tree_node *root)
                 return rc;
         }
     }
+    /* a fill draws on a stage without places of its own */
+    for (int i = 0; i < s->n_stages; i++)
+        if (s->stages[i].has_fill &&
+            s->stages[s->stages[i].fill_from].has_capacity)
+            return diag_error(r->err, stages,
+                              "stages: %s: capacity.fill.from: expected a "
+                              "stage without capacity, found '%s', which "
+                              "has places of its own",
+                              s->stages[i].id,
+                              s->stages[s->stages[i].fill_from].id);
     /* overflow must end somewhere without capacity: no loops */
     for (int i = 0; i < s->n_stages; i++) {
         int at = i, steps = 0;
@@ -2824,11 +2894,6 @@ static int read_care_leavers(reader *r, const tree_node *root)
                        "a whole number of care leavers >= 0", 0, 1e8,
                        &c->at_base_date)))
         return rc;
-    if (r->s->budget.present)
-        return diag_error(r->err, n,
-                          "care_leavers: expected no care leavers beside a "
-                          "budget: the budget pays the late stages' "
-                          "children, not care leavers (yet)");
     c->present = 1;
     return CS_OK;
 }
@@ -2912,14 +2977,6 @@ static int read_budget(reader *r, const tree_node *root)
             b->pays |= 1u << stream;
         }
     }
-    for (int i = 0; i < r->s->n_transitions; i++)
-        if (r->s->transitions[i].event_cost > 0)
-            return diag_error(r->err, n,
-                              "budget: expected no cost per child moved "
-                              "beside a budget, found one on transition "
-                              "'%s': the budget pays the late stages' "
-                              "children, not events (yet)",
-                              r->s->transitions[i].id);
     b->present = 1;
     return CS_OK;
 }

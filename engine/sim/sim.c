@@ -76,6 +76,17 @@ struct cs_sim {
     double *caseload_leave;
     int caseload_epoch, caseload_leave_epoch;
     double *caseload_factor;
+    /* what else the budget pays as statutory spend (pay_budget), carried
+     * from the month before: the children each late per-event cost line's
+     * transition moved ([cost line], 0 for other lines), the care leavers
+     * supported at the month's end, and the 18-year-olds of the care
+     * leavers' window behind that count ([month % window]); budget_flows
+     * holds a month's flows when the caller records none. NULL without a
+     * budget. */
+    double *budget_moved;
+    double budget_leavers, leavers_in_window;
+    double *leavers_window;
+    double *budget_flows;
 };
 
 cs_sim *cs_sim_alloc(const cs_model *model)
@@ -117,6 +128,19 @@ cs_sim *cs_sim_alloc(const cs_model *model)
         caseload_ok =
             sim->caseload_p && sim->caseload_leave && sim->caseload_factor;
     }
+    if (model->budget_income) {
+        const cs_care_leavers *cl = &model->scenario.care_leavers;
+        size_t window = cl->present ? 12 * (size_t)cl->years : 0;
+        sim->budget_moved =
+            calloc((size_t)model->n_cost_lines + 1, sizeof *sim->budget_moved);
+        sim->leavers_window = calloc(window + 1, sizeof *sim->leavers_window);
+        sim->budget_flows =
+            calloc((size_t)model->n_flows + 1, sizeof *sim->budget_flows);
+        if (!sim->budget_moved || !sim->leavers_window || !sim->budget_flows) {
+            cs_sim_free(sim);
+            return NULL;
+        }
+    }
     if (!sim->now || !sim->next || !sim->pending || !sim->drawn || !sim->tail ||
         !sim->waits || !sim->rng || !sim->leave || !sim->leave_ready ||
         !sim->listed || !sim->substream || !sim->first_block || !caseload_ok) {
@@ -130,6 +154,9 @@ void cs_sim_free(cs_sim *sim)
 {
     if (!sim)
         return;
+    free(sim->budget_moved);
+    free(sim->leavers_window);
+    free(sim->budget_flows);
     free(sim->now);
     free(sim->next);
     free(sim->pending);
@@ -601,9 +628,11 @@ static void admit(cs_sim *sim, cs_sim_mode mode, int t, int s, int c, double n)
 
 /*
  * The budget in month t (cs_budget): this month's cash and the reserves pay
- * the statutory spend of the children in late stages at the start of the
- * month, then as much of the planned cash of the streams it pays as they
- * can; sets the fraction paid, updates the reserves and records the month.
+ * the statutory spend (the children in late stages at the start of the
+ * month, last month's moves of late per-event lines and the care leavers
+ * supported at the start of the month, at this month's prices), then as
+ * much of the planned cash of the streams it pays as they can; sets the
+ * fraction paid, updates the reserves and records the month.
  */
 static void pay_budget(cs_sim *sim, int t, int first)
 {
@@ -612,12 +641,20 @@ static void pay_budget(cs_sim *sim, int t, int first)
     double statutory = 0;
     for (int l = 0; l < m->n_cost_lines; l++) {
         int s = m->cost_line_stage[l];
-        if (s < 0 || sc->stages[s].intervention != CS_INTERVENTION_LATE)
-            continue; /* a transition's line: refused beside a budget */
-        double children = 0;
-        for (int c = m->stage_offset[s]; c < m->stage_offset[s + 1]; c++)
-            children += sim->now[c];
-        statutory += children * m->unit_cost_cash[t * m->n_cost_lines + l];
+        double count; /* children, moves or care leavers of the line */
+        if (l == m->care_leavers_line) {
+            count = sim->budget_leavers; /* at the end of last month */
+        } else if (s < 0) {
+            /* a late transition's moves last month (0 for an early one) */
+            count = sim->budget_moved[l];
+        } else if (sc->stages[s].intervention == CS_INTERVENTION_LATE) {
+            count = 0;
+            for (int c = m->stage_offset[s]; c < m->stage_offset[s + 1]; c++)
+                count += sim->now[c];
+        } else {
+            continue;
+        }
+        statutory += count * m->unit_cost_cash[t * m->n_cost_lines + l];
     }
     double income = m->budget_income[t], planned = m->budget_planned[t];
     double left = sim->reserves + income - statutory;
@@ -633,6 +670,96 @@ static void pay_budget(cs_sim *sim, int t, int first)
         rec[CS_BUDGET_PAID] = paid;
         rec[CS_BUDGET_RESERVES] = sim->reserves;
     }
+}
+
+/*
+ * After month t's moves, what the budget pays for next month besides the
+ * late stocks: each late per-event line's moves this month, and the care
+ * leavers supported at the month's end, counted exactly as
+ * cs_costs_compute counts them (the same sums in the same order).
+ */
+static void carry_budget(cs_sim *sim, int t, const double *month_flows)
+{
+    const cs_model *m = sim->model;
+    const cs_scenario *sc = &m->scenario;
+    for (int l = 0; l < m->n_cost_lines; l++) {
+        int f = m->cost_line_transition[l];
+        sim->budget_moved[l] =
+            f >= 0 && m->cost_line_kind[l] == CS_INTERVENTION_LATE
+                ? month_flows[f]
+                : 0;
+    }
+    const cs_care_leavers *cl = &sc->care_leavers;
+    if (!cl->present)
+        return;
+    int window = 12 * cl->years;
+    double reached = 0;
+    for (int s = 0; s < sc->n_stages; s++)
+        if (cl->from.is_group ? sc->stages[s].group == cl->from.index
+                              : s == cl->from.index)
+            reached += month_flows[m->births_flow + 1 + s];
+    sim->leavers_in_window += reached;
+    if (t - window >= 0)
+        sim->leavers_in_window -= sim->leavers_window[t % window];
+    sim->leavers_window[t % window] = reached;
+    double left = (double)(window - (t + 1)) / window;
+    sim->budget_leavers =
+        sim->leavers_in_window + cl->at_base_date * (left > 0 ? left : 0);
+}
+
+/*
+ * capacity.fill of capacity stage j (stage s), after its arrivals: a share
+ * of the places still free (whole places in the stochastic mode) go to the
+ * children waiting in the fill's stage, as many as there are; which of
+ * them is a multivariate hypergeometric draw over its compartments
+ * (proportional shares in expected values), on the stage's capacity
+ * stream after its admissions. They enter at months-in-stage 0 with their
+ * ages and marks, served by the stage's programmes as any admission.
+ */
+static void fill_places(cs_sim *sim, cs_sim_mode mode, int t, int j, int s,
+                        double places, double *flows)
+{
+    const cs_model *m = sim->model;
+    const cs_stage *st = &m->scenario.stages[s];
+    int lo = m->stage_offset[s], hi = m->stage_offset[s + 1];
+    int from = st->fill_from;
+    int flo = m->stage_offset[from], fhi = m->stage_offset[from + 1];
+    int block = m->n_dur[from] * m->n_mark_sets;
+    double in_now = 0, waiting = 0;
+    for (int c = lo; c < hi; c++)
+        in_now += sim->next[c];
+    for (int c = flo; c < fhi; c++)
+        waiting += sim->next[c];
+    double spare = places > in_now ? (places - in_now) * st->fill_share : 0;
+    if (mode == CS_SIM_STOCHASTIC)
+        spare = floor(spare);
+    double take = spare < waiting ? spare : waiting;
+    if (!(take > 0))
+        return;
+    double left = waiting, seats = take, moved = 0;
+    for (int c = flo; c < fhi; c++) {
+        double n = sim->next[c];
+        if (n <= 0)
+            continue;
+        double in = take >= waiting ? n
+                    : mode == CS_SIM_STOCHASTIC
+                        ? cs_sample_hypergeometric(sim->rng, (unsigned)n,
+                                                   (unsigned)(left - n),
+                                                   (unsigned)seats)
+                        : n * take / waiting;
+        left -= n;
+        seats -= in;
+        if (in <= 0)
+            continue;
+        sim->next[c] -= in;
+        int a = (c - flo) / block, k = (c - flo) % m->n_mark_sets;
+        admit(sim, mode, t, s, cs_compartment(m, s, a, 0, k), in);
+        moved += in;
+        if (sim->month_ages)
+            by_age(sim, m->fill_flow[j], a, in);
+    }
+    if (flows)
+        flows[m->fill_flow[j]] += moved;
 }
 
 /*
@@ -697,6 +824,8 @@ static void resolve_capacity(cs_sim *sim, cs_sim_mode mode, uint64_t seed,
         }
         if (flows)
             flows[m->turned_away_flow[j]] += turned;
+        if (m->fill_flow[j] >= 0)
+            fill_places(sim, mode, t, j, s, places, flows);
         if (sim->capacity) {
             double *rec =
                 sim->capacity +
@@ -725,6 +854,18 @@ void cs_sim_start(cs_sim *sim, cs_sim_mode mode)
     sim->month = 0;
     sim->reserves = m->scenario.budget.reserves;
     sim->paid_share = 1;
+    if (sim->budget_moved) {
+        const cs_care_leavers *cl = &m->scenario.care_leavers;
+        memset(sim->budget_moved, 0,
+               (size_t)m->n_cost_lines * sizeof *sim->budget_moved);
+        if (cl->present)
+            memset(sim->leavers_window, 0,
+                   12 * (size_t)cl->years * sizeof *sim->leavers_window);
+        sim->leavers_in_window = 0;
+        /* at the start of the first month: those supported at the base
+         * date */
+        sim->budget_leavers = cl->present ? cl->at_base_date : 0;
+    }
 }
 
 void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
@@ -754,6 +895,11 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
     for (int t = first; t < first + n_months; t++) {
         double *month_flows =
             flows ? flows + (size_t)(t - first) * (size_t)nf : NULL;
+        if (!month_flows && sim->budget_flows) {
+            /* the budget pays last month's events and care leavers */
+            month_flows = sim->budget_flows;
+            memset(month_flows, 0, (size_t)nf * sizeof *month_flows);
+        }
         sim->month_ages =
             sim->flow_ages
                 ? sim->flow_ages + (size_t)(t - first) * (size_t)nf * CS_AGES
@@ -813,6 +959,8 @@ void cs_sim_continue(cs_sim *sim, cs_sim_mode mode, uint64_t seed, uint32_t run,
             before = now;
         }
 #endif
+        if (sim->budget_moved)
+            carry_budget(sim, t, month_flows);
         double *swap = sim->now;
         sim->now = sim->next;
         sim->next = swap;

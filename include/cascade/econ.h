@@ -36,11 +36,59 @@ void cs_costs_compute(const cs_model *model, const double *stocks,
                       double *costs, double *spend);
 
 /*
+ * For a model with care_leavers:, the care leavers supported at the end of
+ * each month, count[month], from one run's flows (as cs_costs_compute):
+ * those who reached 18 in the `from` stages within the support window
+ * (the last 12 x years months), plus those supported at the base date,
+ * whose support ends evenly over the window. The care_leavers cost line
+ * is this count times the month's unit cost.
+ */
+void cs_care_leavers_count(const cs_model *model, const double *flows,
+                           double *count);
+
+/*
  * Net present value of yearly amounts v[0..n-1] at an annual discount rate:
  * sum_y v[y] / (1 + rate)^y. Year 0 (the first financial year) is not
  * discounted, as in the Green Book's convention for the current year.
  */
 double cs_npv(const double *values, int n, double rate);
+
+/* The rate a year by which year y (>= 1) is discounted beyond year y - 1. */
+double cs_discount_rate_of_year(const cs_discount *discount, int year);
+
+/*
+ * divisors[y] for y = 0..n-1: what year y's amounts are divided by,
+ * divisors[0] = 1 and divisors[y] = divisors[y - 1] x (1 + the rate of
+ * year y), multiplied up in that order (so one step of rate r gives
+ * cs_npv's factors exactly).
+ */
+void cs_discount_divisors(const cs_discount *discount, int n, double *divisors);
+
+/* Net present value of yearly amounts v[0..n-1] under a schedule:
+ * sum_y v[y] / divisors[y]; equal to cs_npv for one step, to the bit. */
+double cs_npv_schedule(const double *values, int n,
+                       const cs_discount *discount);
+
+/*
+ * The schedule as text, "FROM:RATE" steps separated by spaces
+ * ("0:0.035 31:0.03 ...", each rate in the fewest digits that parse back
+ * to it exactly): the attribute discount_schedule of the output
+ * file. Returns the length written, or a negative number if it did not
+ * fit in size bytes (CS_DISCOUNT_TEXT_MAX always does).
+ */
+#define CS_DISCOUNT_TEXT_MAX 256
+int cs_discount_format(const cs_discount *discount, char *text, size_t size);
+
+/*
+ * Text of cs_discount_format back into a schedule: CS_OK, or CS_EINPUT
+ * (err says what was expected) for steps that do not start at year 0, do
+ * not increase, are more than CS_DISCOUNT_MAX_STEPS, or a rate outside
+ * 0 <= r < 1.
+ */
+int cs_discount_parse(const char *text, cs_discount *discount, cs_error *err);
+
+/* 1 if the two schedules discount every year alike, else 0. */
+int cs_discount_equal(const cs_discount *a, const cs_discount *b);
 
 /*
  * The payback year of cumulative amounts c[0..n-1] (cumulative discounted

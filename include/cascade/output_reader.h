@@ -76,6 +76,10 @@ int cs_result_n_runs_done(const cs_result *result, int scenario);
 /* The scenario's default discount rate for comparisons (a fraction a
  * year), or NaN when the file does not record it (format 1). */
 double cs_result_discount_rate(const cs_result *result, int scenario);
+/* Its discount schedule as cs_discount_format wrote it ("0:0.035 31:0.03
+ * ..."), or NULL when the file does not record one (before the Green
+ * Book's declining rate: discount_rate was then constant). */
+const char *cs_result_discount_schedule(const cs_result *result, int scenario);
 /* Its provenance: what it extends ("" if nothing), a hash of that file's
  * resolved text, a hash of its own; each NULL when not recorded. */
 const char *cs_result_extends_source(const cs_result *result, int scenario);
@@ -103,6 +107,13 @@ int cs_result_read_run_costs(const cs_result *result, int scenario, int run,
 int cs_result_has_budget(const cs_result *result, int scenario);
 int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
                               double *budget, cs_error *err);
+/* 1 if the scenario counts care leavers (care_leavers: in its scenario),
+ * and one run's care leavers supported at the end of each month [month]
+ * (young people; NaN for a run never written). */
+int cs_result_has_care_leavers(const cs_result *result, int scenario);
+int cs_result_read_run_care_leavers(const cs_result *result, int scenario,
+                                    int run, double *care_leavers,
+                                    cs_error *err);
 
 int cs_result_n_capacity(const cs_result *result);
 const char *cs_result_capacity_label(const cs_result *result, int j);

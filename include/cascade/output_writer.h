@@ -86,6 +86,12 @@ typedef struct cs_output_scenario_info {
     const char *extends_hash;   /* a hash of that file's resolved text */
     const char *resolved_hash;  /* a hash of its own resolved text */
     int has_budget; /* 1: a budget dataset (the dims must have has_budget) */
+    /* its discount schedule as cs_discount_format writes it
+     * ("0:0.035 31:0.03 ..."; discount_rate is its first rate): attribute
+     * discount_schedule; NULL: not recorded */
+    const char *discount_schedule;
+    /* 1: a care_leavers dataset (a scenario with care_leavers:) */
+    int has_care_leavers;
 } cs_output_scenario_info;
 
 typedef struct cs_output cs_output;
@@ -104,8 +110,8 @@ int cs_output_create(const char *path, int force, const cs_output_meta *meta,
 /*
  * Add /scenarios/<name>/ sized for n_runs runs (1 to CS_OUTPUT_MAX_RUNS);
  * returns its index (>= 0) in *scenario_index. info's fields become the
- * group's attributes scenario_yaml, discount_rate, extends_source,
- * extends_hash and resolved_hash.
+ * group's attributes scenario_yaml, discount_rate, discount_schedule,
+ * extends_source, extends_hash and resolved_hash.
  */
 int cs_output_add_scenario(cs_output *output, const char *name,
                            const cs_output_scenario_info *info, int n_runs,
@@ -224,6 +230,17 @@ int cs_output_write_params(cs_output *output, int scenario_index, int run,
  * streams it pays, reserves at the end of the month). Before the runs'
  * cs_output_write_run(s), which marks them done.
  */
+/*
+ * Care leavers supported at the end of each month of count runs from
+ * `first` by `stride`, care_leavers [count][month] (young people), into a
+ * scenario made with has_care_leavers; count 0 takes part in a collective
+ * write with nothing of its own. CS_OK, CS_EINPUT (no such dataset, or out
+ * of range) or CS_EIO.
+ */
+int cs_output_write_care_leavers(cs_output *output, int scenario_index,
+                                 int first, int stride, int count,
+                                 const double *care_leavers, cs_error *err);
+
 int cs_output_write_budget(cs_output *output, int scenario_index, int first,
                            int stride, int count, const double *budget,
                            cs_error *err);

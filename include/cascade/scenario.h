@@ -123,6 +123,14 @@ typedef struct cs_stage {
      * placement's id, cs_ssda903_default_placement, holds). */
     char ssda903_place[CS_SSDA903_CODES_MAX];
     char ssda903_provider[CS_SSDA903_CODES_MAX];
+    /* capacity.fill (has_fill): each month, after the arrivals, fill_share
+     * of the places still free are taken by children of stage fill_from (a
+     * leaf stage without capacity: families waiting for the service), as
+     * many as there are, with their ages and marks, in the flow
+     * filled.<stage> */
+    int has_fill;
+    int fill_from;
+    double fill_share;
 } cs_stage;
 
 /* A named source of money: cash GBP per financial year from the base
@@ -141,7 +149,8 @@ typedef struct cs_funding_stream {
  * entry grows by `growth` a year), and usable reserves at the base date.
  * Each month it pays, first, the month's statutory (late-intervention)
  * spend, in cash, of the children in late stages at the start of the
- * month; then the planned cash of the funding streams in `pays` (the
+ * month, last month's moves of late per-event costs and the care leavers
+ * supported at the start of the month; then the planned cash of the funding streams in `pays` (the
  * council's own early help). A month's shortfall is drawn from the
  * reserves; when they are gone the `pays` streams are cut (all by the same
  * fraction, to nothing at worst), and statutory spend beyond the budget is
@@ -203,6 +212,29 @@ typedef struct cs_care_leavers {
     double cost_inflation;
     double at_base_date;
 } cs_care_leavers;
+
+/*
+ * A discount schedule (economics.discount_rate): rate[k] a year applies to
+ * the years from from_year[k] (from_year[0] == 0, increasing) to the next
+ * step's; year y's amounts are divided by the product over t = 1..y of
+ * (1 + the rate of year t), year 0 undiscounted. One step: a constant
+ * rate. The default is HM Treasury's declining long-term rate (Green Book,
+ * Annex 6, Table 6.1, kept in the 2022 edition): 3.5% for years 0-30, 3.0%
+ * for 31-75, 2.5% for 76-125, 2.0% for 126-200, 1.5% for 201-300, 1.0%
+ * after (cs_discount_green_book).
+ */
+#define CS_DISCOUNT_MAX_STEPS 8
+typedef struct cs_discount {
+    int n_steps; /* 1 to CS_DISCOUNT_MAX_STEPS */
+    int from_year[CS_DISCOUNT_MAX_STEPS];
+    double rate[CS_DISCOUNT_MAX_STEPS]; /* a fraction a year, 0 <= r < 1 */
+} cs_discount;
+
+/* A schedule of one step: rate a year for every year. */
+void cs_discount_constant(cs_discount *discount, double rate);
+
+/* HM Treasury's declining long-term discount rate (above). */
+void cs_discount_green_book(cs_discount *discount);
 
 /*
  * A history mark. expires_months > 0 makes it expire: it lasts while the
@@ -577,11 +609,12 @@ typedef struct cs_scenario {
 
     /* Economics: unit costs are in prices of the financial year starting
      * in April of price_base_year; cash = constant prices x the general
-     * deflator (1 + general_inflation)^years; discount_rate is the default
-     * for comparisons (HM Treasury Green Book: 0.035). */
+     * deflator (1 + general_inflation)^years; discount is the default
+     * schedule for comparisons (HM Treasury Green Book's declining rate
+     * unless economics.discount_rate gives a constant). */
     int price_base_year;
     double general_inflation;
-    double discount_rate;
+    cs_discount discount;
 
     int n_streams;
     cs_funding_stream streams[CS_MAX_STREAMS];

@@ -13,12 +13,16 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import csv as csvlib
 
 import h5py
 import numpy as np
 
 CASCADE = None
 DATA = None
+
+# HM Treasury's declining long-term discount rate as the file records it
+GREEN_BOOK_TEXT = '0:0.035 31:0.03 76:0.025 126:0.02 201:0.015 301:0.01'
 
 SMALL = """\
 name: small
@@ -611,6 +615,11 @@ def without_footer(text):
                      if not line.startswith(('Wrote ', 'Compared in ')))
 
 
+def names(ds):
+    """A dataset of strings as str."""
+    return [x.decode() if isinstance(x, bytes) else x for x in ds[:]]
+
+
 def strip_to_format_1(path):
     """Make path a format 1 file: without the records format 2 added."""
     with h5py.File(path, 'r+') as f:
@@ -618,8 +627,8 @@ def strip_to_format_1(path):
                      'financial_year', 'month_financial_year'):
             del f['dims/' + name]
         for g in f['scenarios'].values():
-            for a in ('discount_rate', 'extends_source', 'extends_hash',
-                      'resolved_hash'):
+            for a in ('discount_rate', 'discount_schedule', 'extends_source',
+                      'extends_hash', 'resolved_hash'):
                 if a in g.attrs:
                     del g.attrs[a]
         f.attrs['format_version'] = np.int32(1)
@@ -1497,6 +1506,85 @@ class CaseloadBatches(Batches):
                                           f['scenarios/budget/stocks'][:])
 
 
+CARE_LEAVERS = ('care_leavers: {from: looked_after, years: 7, '
+                'unit_cost: {per_year: 6000}, at_base_date: 300}\n')
+
+
+class CareLeaverBatches(Batches):
+    """The same with care leavers counted in 'small' (and none in
+    'small-unc'): their count comes through slices, merge, threads and
+    resume unchanged."""
+
+    def setUp(self):
+        super().setUp()
+        with open(self.small, 'a') as f:
+            f.write(CARE_LEAVERS)
+
+    test_progress_on_a_terminal_and_not_for_a_short_job_in_a_log = None
+    test_progress_lines_in_a_log_and_quiet_silences_them = None
+
+    def assertSameRuns(self, a, b):
+        super().assertSameRuns(a, b)
+        x = datasets(a)
+        self.assertIn('small/care_leavers', x)
+        self.assertNotIn('small-unc/care_leavers', x)
+
+
+class CareLeavers(Workdir):
+    """care_leavers: the young people its cost is for, counted in the file,
+    the summary tables and their CSV."""
+
+    def test_counted_in_the_file_summary_and_csv(self):
+        path = self.path('leavers.yaml')
+        with open(path, 'w') as f:
+            f.write(SMALL + CARE_LEAVERS)
+        out = self.path('leavers.h5')
+        r = run('run', path, '-n', '6', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            d = g['care_leavers']
+            count = d[:]
+            self.assertEqual(d.shape, (6, 26))
+            self.assertEqual(d.attrs['units'], 'young people')
+            lines = names(f['dims/cost_line'])
+            line = lines.index('care_leavers')
+            cost = g['costs'][:, :, line]
+            unit = g['unit_costs'][:, line]
+            months = names(f['dims/month'])
+        # the cost line is the count times the unit cost
+        np.testing.assert_allclose(count * unit[None, :], cost, rtol=1e-14)
+        # those supported at the base date leave evenly over 7 years, and
+        # children reaching 18 in care join them
+        self.assertTrue((count[:, 0] >= 300 * 83 / 84).all())
+        # some reached 18 in care
+        self.assertTrue((count[:, -1] > 300 * (84 - 26) / 84 + 1).all())
+        march = [i for i, m in enumerate(months) if m.endswith('-03')]
+        s = self.path('summary.csv')
+        r = run('summary', out, '--csv', s)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Care leavers: young people past 18', r.stdout)
+        with open(s) as f:
+            rows = [x for x in csvlib.DictReader(f)
+                    if x['measure'] == 'care_leavers_31_march']
+        self.assertEqual(len(rows), 3 * 3)  # 3 years x median, p05, p95
+        medians = [float(x['value']) for x in rows
+                   if x['statistic'] == 'median']
+        want = [np.quantile(count[:, m], 0.5) for m in march] + \
+            [np.quantile(count[:, -1], 0.5)]
+        np.testing.assert_allclose(medians, want, rtol=1e-12)
+        self.assertEqual({x['units'] for x in rows}, {'young people'})
+        # a scenario without care_leavers: has no count
+        plain = self.path('plain.h5')
+        r = run('run', self.small, '-n', '2', '-o', plain, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(plain) as f:
+            self.assertNotIn('care_leavers', f['scenarios/small'])
+        r = run('summary', plain)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('Care leavers', r.stdout)
+
+
 SMALL_FUNDED = SMALL.replace(
     "  cin: {intervention: late, unit_cost: {per_year: 5000}}",
     "  early_help:\n"
@@ -1517,6 +1605,92 @@ SMALL_FUNDED = SMALL.replace(
     "  helped: {from: universal, to: early_help, rate: 0.2}\n"
     "  help_ends: {from: early_help, to: universal, rate: 1.5}\n"
     "  help_escalates: {from: early_help, to: cin, rate: 0.1}\n")
+
+
+class Fill(Workdir):
+    """capacity.fill: the places a funded stage has spare reach children
+    waiting in the fill's stage, so its money reaches families."""
+
+    def batch(self, fill, *args):
+        text = SMALL_FUNDED.replace(
+            '    capacity: {funded_by: [council, grant], when_full: '
+            '{to: universal}}',
+            '    capacity: {funded_by: [council, grant], spend: funding, '
+            'when_full: {to: universal}' + (f', fill: {fill}' if fill else '')
+            + '}').replace(
+            'budget:\n  per_year: 22_000_000\n  growth: 0\n'
+            '  reserves: 1_000_000\n  pays: [council]\n', '').replace(
+            'helped: {from: universal, to: early_help, rate: 0.2}',
+            'helped: {from: universal, to: early_help, rate: 0.02}')
+        self.assertIn('rate: 0.02}', text)  # few referred: places to spare
+        self.assertIn('spend: funding', text)
+        self.assertNotIn('budget:', text)  # places as the streams plan
+        src = self.path('fill.yaml')
+        with open(src, 'w') as f:
+            f.write(text)
+        out = self.path('fill.h5')
+        r = run('run', src, '-o', out, '-q', '--force', *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            stages = names(f['dims/stage'])
+            moves = names(f['dims/transition'])
+            eh = stages.index('early_help')
+            got = dict(stock=g['stocks'][:, :, eh, :].sum(axis=2),
+                       all=g['stocks'][:].sum(axis=(2, 3)),
+                       places=g['capacity'][:, :, 0, 0],
+                       spend=g['spend'][:], moves=moves, flows=g['flows'][:])
+        return got
+
+    def test_spare_places_are_filled(self):
+        without = self.batch(None, '--deterministic')
+        full = self.batch('{from: universal}', '--deterministic')
+        # without a fill the service has places to spare; with one every
+        # place is taken, month by month
+        spare = without['places'] - without['stock']
+        self.assertGreater(spare.min(), 1)
+        np.testing.assert_allclose(full['stock'], full['places'], rtol=1e-12)
+        self.assertIn('filled.early_help', full['moves'])
+        self.assertNotIn('filled.early_help', without['moves'])
+        filled = full['flows'][:, :, full['moves'].index('filled.early_help')]
+        self.assertTrue((filled > 0).all())
+        # the children come from universal services: none are made
+        np.testing.assert_allclose(full['all'], without['all'], rtol=1e-12)
+        # spend: funding spends the cash either way
+        np.testing.assert_allclose(full['spend'][:, :, 0],
+                                   without['spend'][:, :, 0], rtol=1e-12)
+        # half the spare places: the places left free are the children
+        # filled (P - (B + (P - B) / 2) = (P - B) / 2)
+        half = self.batch('{from: universal, share: 0.5}', '--deterministic')
+        f = half['flows'][:, :, half['moves'].index('filled.early_help')]
+        np.testing.assert_allclose(half['places'] - half['stock'], f,
+                                   rtol=1e-9)
+        self.assertTrue((half['stock'] < full['stock']).all())
+        self.assertTrue((half['stock'] > without['stock']).all())
+
+    def test_stochastic_fill_takes_whole_places(self):
+        got = self.batch('{from: universal}', '-n', '3')
+        np.testing.assert_array_equal(got['stock'], np.floor(got['places']))
+        self.assertTrue((got['all'] > 0).all())
+
+    def test_bad_fills_exit_two(self):
+        for fill, message in (
+                ('{from: early_help}', 'another stage than the one with the '
+                 'places'),
+                ('{from: nowhere}', 'capacity.fill.from'),
+                ('{share: 0.5}', "missing required key 'from'"),
+                ('{from: universal, share: 2}', 'a share of the free places '
+                 'from 0 to 1'),
+                ('{from: universal, when: now}', "unknown key 'when'")):
+            text = SMALL_FUNDED.replace(
+                'when_full: {to: universal}}',
+                f'when_full: {{to: universal}}, fill: {fill}}}')
+            src = self.path('bad.yaml')
+            with open(src, 'w') as f:
+                f.write(text)
+            r = run('validate', src)
+            self.assertEqual(r.returncode, 2, fill)
+            self.assertIn(message, r.stderr, fill)
 
 
 class Budget(Workdir):
@@ -1580,6 +1754,71 @@ class Budget(Workdir):
             # every run starts from the same children, so month 0 agrees
             np.testing.assert_allclose(b[:, 0, 1], initial, rtol=1e-12)
 
+
+    def test_budget_pays_events_and_care_leavers_as_statutory(self):
+        # a late cost per child taken into care, an early one per child
+        # helped, and care leavers: the budget pays the late event and the
+        # care leavers with the late stages, at the start of each month
+        text = SMALL_FUNDED.replace(
+            'into_care: {from: cin, to: looked_after, rate: 0.08}',
+            'into_care: {from: cin, to: looked_after, rate: 0.08, '
+            'cost: {per_child: 20000, intervention: late}}').replace(
+            'helped: {from: universal, to: early_help, rate: 0.2}',
+            'helped: {from: universal, to: early_help, rate: 0.2, '
+            'cost: {per_child: 100, intervention: early}}') + CARE_LEAVERS
+        src = self.path('paying.yaml')
+        with open(src, 'w') as f:
+            f.write(text)
+        out = self.path('paying.h5')
+        r = run('run', src, '-n', '4', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            b = g['budget'][:]
+            stages = names(f['dims/stage'])
+            lines = names(f['dims/cost_line'])
+            kinds = names(f['dims/cost_line_intervention'])
+            moves = names(f['dims/transition'])
+            unit = g['unit_costs'][:]
+            stocks = g['stocks'][:].sum(axis=3)
+            flows = g['flows'][:]
+            leavers = g['care_leavers'][:]
+        self.assertIn('event.into_care', lines)
+        self.assertIn('event.helped', lines)
+        late = [(stages.index(x), i) for i, (x, k) in enumerate(zip(lines, kinds))
+                if k == 'late' and x in stages]
+        event = lines.index('event.into_care')
+        moved = moves.index('into_care')
+        care = lines.index('care_leavers')
+        for run_index in range(4):
+            x = b[run_index]
+            # the late stages at the start of month t (the end of t - 1)
+            # at month t's prices; last month's events and care leavers
+            # likewise
+            want = sum(stocks[run_index, :-1, s] * unit[1:, i]
+                       for s, i in late) \
+                + flows[run_index, :-1, moved] * unit[1:, event] \
+                + leavers[run_index, :-1] * unit[1:, care]
+            np.testing.assert_allclose(x[1:, 1], want, rtol=1e-12)
+        # against the same scenario without them, deterministic: the first
+        # month adds those supported as care leavers at the base date (no
+        # event before it), every later month more
+        plain = self.path('plain.yaml')
+        with open(plain, 'w') as f:
+            f.write(SMALL_FUNDED)
+        got = []
+        for name in (plain, src):
+            det = self.path('det.h5')
+            r = run('run', name, '--deterministic', '-o', det, '-q', '--force')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(det) as f:
+                got.append(f['scenarios/small/budget'][0])
+                u = f['scenarios/small/unit_costs'][:]
+        a, p = got
+        self.assertAlmostEqual(p[0, 1] - a[0, 1], 300 * u[0, care], places=6)
+        self.assertTrue((p[1:, 1] > a[1:, 1]).all())
+        self.assertLess(p[-1, 4], a[-1, 4])  # fewer reserves left
+        self.assertLessEqual(p[:, 3].sum(), a[:, 3].sum())  # less for help
 
     def test_headline_shows_the_budget(self):
         src = self.path('funded.yaml')
@@ -1703,11 +1942,12 @@ class Compare(Workdir):
         self.assertEqual(header,
                          'base,alt,measure,financial_year,year_ending_march,'
                          'stage,units,statistic,value,price_base,'
-                         'discount_rate')
+                         'discount_rate,discount_schedule')
         for row in rows:
             # the price basis and rate on every row
             self.assertEqual(row['price_base'], '2019/20')
             self.assertEqual(float(row['discount_rate']), 0.035)
+            self.assertEqual(row['discount_schedule'], GREEN_BOOK_TEXT)
             # a year label and its number for a spreadsheet to sort on
             label = row['financial_year']
             if re.fullmatch(r'\d{4}/\d\d', label):
@@ -1770,6 +2010,143 @@ class Compare(Workdir):
         r = run('compare', self.path('missing.h5'))
         self.assertEqual(r.returncode, 2)
         self.assertEqual(self.leftovers(), [])
+
+
+class GreenBookDiscount(Workdir):
+    """compare (and its value of information) discounts by the Green Book's
+    declining long-term rate by default: 3.5% to year 30, 3% from year 31
+    (HM Treasury, The Green Book, Annex 6, Table 6.1)."""
+
+    def pair(self, name, horizon):
+        base = SMALL.replace('horizon_months: 26', f'horizon_years: {horizon}')
+        alt = base.replace('name: small', 'name: small-alt').replace(
+            'referral: {from: universal, to: cin, rate: 0.05}',
+            'referral: {from: universal, to: cin, rate: 0.065}')
+        paths = [self.path(f'{name}-base.yaml'), self.path(f'{name}-alt.yaml')]
+        for path, text in zip(paths, (base, alt)):
+            with open(path, 'w') as f:
+                f.write(text)
+        out = self.path(f'{name}.h5')
+        r = run('run', *paths, '-n', '4', '-o', out, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def compare(self, out, *args):
+        csv = self.path('c.csv')
+        voi = self.path('v.csv')
+        r = run('compare', out, '--csv', csv, '--wtp', '50000', '--voi-csv',
+                voi, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out) as f:
+            g = f['compare/small-alt_vs_small']
+            npv = g['npv'][:]
+            money = g['money'][:]
+            schedule = g.attrs['discount_schedule']
+            voi_schedule = g['voi'].attrs['discount_schedule']
+            cost = g['voi/cost'][:]
+            years = g['voi/child_years_looked_after'][:]
+        with open(csv) as f:
+            rows = list(csvlib.DictReader(f))
+        return dict(stdout=without_footer(r.stdout), npv=npv, money=money,
+                    schedule=schedule, voi_schedule=voi_schedule, cost=cost,
+                    years=years, rows=rows)
+
+    def test_horizons_of_30_years_give_the_constant_rates_figures(self):
+        out = self.pair('short', 30)
+        with h5py.File(out) as f:
+            self.assertEqual(f['scenarios/small'].attrs['discount_schedule'],
+                             GREEN_BOOK_TEXT)
+            self.assertEqual(float(f['scenarios/small'].attrs[
+                'discount_rate']), 0.035)
+        default = self.compare(out)
+        constant = self.compare(out, '--discount', '3.5%')
+        self.assertEqual(default['schedule'], GREEN_BOOK_TEXT)
+        self.assertEqual(default['voi_schedule'], GREEN_BOOK_TEXT)
+        self.assertEqual(constant['schedule'], '0:0.035')
+        # the same numbers to the bit, the same text
+        for k in ('npv', 'money', 'cost', 'years'):
+            self.assertTrue(np.array_equal(default[k], constant[k]), k)
+        self.assertEqual(default['stdout'], constant['stdout'])
+        self.assertIn('discounted at 3.5% a year', default['stdout'])
+        strip = [{k: v for k, v in row.items() if k != 'discount_schedule'}
+                 for row in default['rows']]
+        self.assertEqual(strip, [{k: v for k, v in row.items()
+                                  if k != 'discount_schedule'}
+                                 for row in constant['rows']])
+        self.assertEqual({r['discount_schedule'] for r in default['rows']},
+                         {GREEN_BOOK_TEXT})
+
+    def test_year_31_is_discounted_at_3_percent(self):
+        out = self.pair('long', 40)
+        default = self.compare(out)
+        constant = self.compare(out, '--discount', '3.5%')
+        self.assertIn('discounted at 3.5% a year to year 30, 3% from year 31',
+                      default['stdout'])
+        with h5py.File(out) as f:
+            names = [x.decode() for x in
+                     f['compare/small-alt_vs_small/measure'][:]]
+        net = default['money'][:, :, names.index('net_real')]
+        cum = default['money'][:, :, names.index('cumulative_discounted_net_real')]
+        n = net.shape[1]
+        self.assertGreater(n, 32)
+        # the closed form: 1.035^y to year 30, 1.035^30 x 1.03^(y - 30) after
+        y = np.arange(n)
+        divisor = np.where(y <= 30, 1.035 ** y, 1.035 ** 30 * 1.03 ** (y - 30))
+        np.testing.assert_allclose(default['npv'], (net / divisor).sum(axis=1),
+                                   rtol=1e-12, atol=1e-3)
+        # year 31's factor: its step of the cumulative discounted net
+        step = cum[:, 31] - cum[:, 30]
+        np.testing.assert_allclose(step, net[:, 31] / (1.035 ** 30 * 1.03),
+                                   rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(cum[:, 30], (net[:, :31] / 1.035 **
+                                                y[:31]).sum(axis=1),
+                                   rtol=1e-12, atol=1e-3)
+        # a lower rate weighs the later years more: the NPVs differ by
+        # exactly those years' extra weight
+        flat = (net / 1.035 ** y).sum(axis=1)
+        np.testing.assert_allclose(constant['npv'], flat, rtol=1e-12, atol=1e-3)
+        extra = (net[:, 31:] * (1 / divisor[31:] - 1 / 1.035 ** y[31:])).sum(1)
+        np.testing.assert_allclose(default['npv'] - constant['npv'], extra,
+                                   rtol=1e-9, atol=1e-3)
+        self.assertTrue((np.abs(extra) > 0).all())
+        # the value of information's cost is the same NPV of each option
+        self.assertFalse(np.array_equal(default['cost'], constant['cost']))
+        np.testing.assert_allclose(default['cost'][:, 1] - default['cost'][:, 0],
+                                   default['npv'], rtol=1e-9, atol=1e-2)
+        # --discount green_book is the default
+        given = self.compare(out, '--discount', 'green_book')
+        self.assertTrue(np.array_equal(given['npv'], default['npv']))
+
+    def test_a_constant_scenario_rate_stays_constant(self):
+        out = self.pair('flat', 40)
+        with h5py.File(out) as f:
+            g = f['scenarios/small']
+            self.assertEqual(g.attrs['discount_schedule'], GREEN_BOOK_TEXT)
+        # a scenario that says discount_rate: 0.035 is discounted at 3.5%
+        # for every year
+        flat = SMALL.replace('horizon_months: 26', 'horizon_years: 40').replace(
+            'general_inflation: 0.02}',
+            'general_inflation: 0.02, discount_rate: 0.035}')
+        path = self.path('flat.yaml')
+        with open(path, 'w') as f:
+            f.write(flat)
+        one = self.path('one.h5')
+        r = run('run', path, '-n', '2', '-o', one, '-q')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(one) as f:
+            self.assertEqual(f['scenarios/small'].attrs['discount_schedule'],
+                             '0:0.035')
+        for bad in ('green', '1', '-0.1'):
+            text = flat.replace('discount_rate: 0.035', f'discount_rate: {bad}')
+            with open(path, 'w') as f:
+                f.write(text)
+            r = run('validate', path)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn('economics.discount_rate', r.stderr)
+            self.assertIn('green_book', r.stderr)
+        r = run('compare', out, '--discount', 'golden')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('green_book', r.stderr)
 
 
 class SummaryAndExport(Workdir):

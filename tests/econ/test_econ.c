@@ -227,6 +227,24 @@ START_TEST(test_care_leavers_supported_after_18)
     }
     /* some reached 18 in the first month, and the window drops them */
     ck_assert(flows[out] > 0);
+    /* the count the file records: the same care leavers, the closed form
+     * above without the price, and the cost line is it times the unit
+     * cost to the bit */
+    double count[16];
+    cs_care_leavers_count(m, flows, count);
+    reached = 0;
+    for (int t = 0; t < 16; t++) {
+        reached += flows[t * nf + out];
+        if (t >= 12)
+            reached -= flows[(t - 12) * nf + out];
+        double left = (12.0 - (t + 1)) / 12;
+        double want = reached + 60 * (left > 0 ? left : 0);
+        ck_assert_msg(fabs(count[t] - want) <= 1e-12 * want,
+                      "month %d: %.12g care leavers, expected %.12g", t,
+                      count[t], want);
+        ck_assert(costs[t] == count[t] * cs_model_unit_cost(m, 0, t));
+    }
+    ck_assert(count[0] > 60 * 11.0 / 12); /* the first 18-year-olds in */
     free(flows);
     cs_sim_free(sim);
     cs_model_free(m);
@@ -307,6 +325,95 @@ START_TEST(test_npv_and_payback_by_hand)
 }
 END_TEST
 
+/*
+ * The Green Book's declining long-term rate (Annex 6, Table 6.1): years
+ * 1-30 at 3.5%, 31-75 at 3.0%, 76-125 at 2.5%, then 2.0%, 1.5%, 1.0%.
+ * Year 31's divisor is 1.035^30 x 1.03 (the closed form), year 76's
+ * 1.035^30 x 1.03^45 x 1.025; up to year 30 the schedule is the constant
+ * 3.5% to the bit, so horizons of 31 years or less give today's figures.
+ */
+START_TEST(test_green_book_declining_rate)
+{
+    cs_discount gb, flat;
+    cs_discount_green_book(&gb);
+    cs_discount_constant(&flat, 0.035);
+    ck_assert_int_eq(gb.n_steps, 6);
+    ck_assert(cs_discount_rate_of_year(&gb, 1) == 0.035);
+    ck_assert(cs_discount_rate_of_year(&gb, 30) == 0.035);
+    ck_assert(cs_discount_rate_of_year(&gb, 31) == 0.03);
+    ck_assert(cs_discount_rate_of_year(&gb, 75) == 0.03);
+    ck_assert(cs_discount_rate_of_year(&gb, 76) == 0.025);
+    ck_assert(cs_discount_rate_of_year(&gb, 125) == 0.025);
+    ck_assert(cs_discount_rate_of_year(&gb, 126) == 0.02);
+    ck_assert(cs_discount_rate_of_year(&gb, 301) == 0.01);
+    ck_assert(cs_discount_rate_of_year(&gb, 5000) == 0.01);
+    double d[80], c[80];
+    cs_discount_divisors(&gb, 80, d);
+    cs_discount_divisors(&flat, 80, c);
+    ck_assert(d[0] == 1);
+    for (int y = 0; y <= 30; y++)
+        ck_assert_msg(d[y] == c[y], "year %d: %.17g, expected %.17g", y, d[y],
+                      c[y]);
+    double want31 = pow(1.035, 30) * 1.03;
+    ck_assert_msg(fabs(d[31] / want31 - 1) < 1e-13,
+                  "year 31: divisor %.15g, expected 1.035^30 x 1.03 = %.15g",
+                  d[31], want31);
+    ck_assert_double_eq_tol(1 / d[31], 0.34590, 5e-6);
+    ck_assert(d[31] < c[31]); /* a lower rate: worth more than at 3.5% */
+    double want76 = pow(1.035, 30) * pow(1.03, 45) * 1.025;
+    ck_assert_msg(fabs(d[76] / want76 - 1) < 1e-13, "year 76: %.15g vs %.15g",
+                  d[76], want76);
+    /* NPV: 31 years or fewer equal the constant's to the bit; a 32-year
+     * stream gains exactly year 31's difference in factor */
+    double v[40];
+    for (int y = 0; y < 40; y++)
+        v[y] = 1000 + 10 * y;
+    for (int n = 1; n <= 31; n++)
+        ck_assert(cs_npv_schedule(v, n, &gb) == cs_npv(v, n, 0.035));
+    ck_assert(cs_npv_schedule(v, 31, &flat) == cs_npv(v, 31, 0.035));
+    double gain = cs_npv_schedule(v, 32, &gb) - cs_npv(v, 32, 0.035);
+    double want_gain = v[31] / want31 - v[31] / pow(1.035, 31);
+    ck_assert_msg(fabs(gain - want_gain) < 1e-9, "gain %.12g, expected %.12g",
+                  gain, want_gain);
+    ck_assert(gain > 0);
+}
+END_TEST
+
+/* The schedule's text round-trips exactly; bad text is refused. */
+START_TEST(test_discount_text_round_trips)
+{
+    cs_discount gb, back, one;
+    cs_discount_green_book(&gb);
+    char text[CS_DISCOUNT_TEXT_MAX];
+    ck_assert_int_gt(cs_discount_format(&gb, text, sizeof text), 0);
+    ck_assert_str_eq(text,
+                     "0:0.035 31:0.03 76:0.025 126:0.02 201:0.015 301:0.01");
+    cs_error err;
+    ck_assert_int_eq(cs_discount_parse(text, &back, &err), CS_OK);
+    ck_assert_int_eq(back.n_steps, gb.n_steps);
+    for (int k = 0; k < gb.n_steps; k++) {
+        ck_assert_int_eq(back.from_year[k], gb.from_year[k]);
+        ck_assert(back.rate[k] == gb.rate[k]);
+    }
+    ck_assert(cs_discount_equal(&gb, &back));
+    cs_discount_constant(&one, 0.1 / 3);
+    ck_assert_int_gt(cs_discount_format(&one, text, sizeof text), 0);
+    ck_assert_int_eq(cs_discount_parse(text, &back, &err), CS_OK);
+    ck_assert(back.n_steps == 1 && back.rate[0] == 0.1 / 3);
+    ck_assert(!cs_discount_equal(&gb, &back));
+    ck_assert_int_lt(cs_discount_format(&gb, text, 10), 0);
+    static const char *const bad[] = {"", "0.035", "1:0.035", "0:0.035 0:0.03",
+                                      "0:1.5", "0:-0.1", "0:0.035,31:0.03",
+                                      "0:0.035 31",
+                                      /* nine steps, one too many */
+                                      ("0:0.03 1:0.03 2:0.03 3:0.03 4:0.03 "
+                                       "5:0.03 6:0.03 7:0.03 8:0.03")};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(cs_discount_parse(bad[i], &back, &err) == CS_EINPUT,
+                      "'%s' accepted", bad[i]);
+}
+END_TEST
+
 /* Payback counts only a sign change that lasts: a dip below zero that
  * returns does not pay back; a cut (saves first) pays back when it starts
  * costing for good; all-zero or one-signed series never do. */
@@ -338,6 +445,8 @@ int main(void)
     tcase_add_test(tc, test_cost_is_children_times_unit_cost);
     tcase_add_test(tc, test_npv_and_payback_by_hand);
     tcase_add_test(tc, test_payback_needs_a_lasting_sign_change);
+    tcase_add_test(tc, test_green_book_declining_rate);
+    tcase_add_test(tc, test_discount_text_round_trips);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -222,6 +222,19 @@ class Export(unittest.TestCase):
         r = run('model', caseload, '--export', '-o', out, '--force')
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn('depend on a caseload (workforce: sw)', r.stderr)
+        # nor a fill: its admissions depend on each month's spare places
+        filled = self.path('fill.yaml')
+        text = SMALL.replace(
+            'capacity: {funded_by: [grant, council], when_full: {to: '
+            'universal}}',
+            'capacity: {funded_by: [grant, council], when_full: {to: '
+            'universal}, fill: {from: universal}}')
+        self.assertIn('fill:', text)
+        with open(filled, 'w') as f:
+            f.write(text)
+        r = run('model', filled, '--export', '-o', out, '--force')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('capacity.fill', r.stderr)
         with open(manifest, 'rb') as f:
             self.assertEqual(f.read(), before)
         self.assertFalse([e for e in os.listdir(out) if e.endswith('.tmp')])

@@ -1110,14 +1110,6 @@ static const struct bad_file {
      "{D}/budget-reserves-negative.yaml:36:13: budget.reserves: expected "
      "usable reserves in GBP (cash) >= 0 at the base date, found "
      "-1_000_000"},
-    {"budget-with-event-cost.yaml",
-     "{D}/budget-with-event-cost.yaml:35:3: budget: expected no cost per "
-     "child moved beside a budget, found one on transition 'referral': the "
-     "budget pays the late stages' children, not events (yet)"},
-    {"care-leavers-with-budget.yaml",
-     "{D}/care-leavers-with-budget.yaml:38:15: care_leavers: expected no "
-     "care leavers beside a budget: the budget pays the late stages' "
-     "children, not care leavers (yet)"},
     {"care-leavers-years.yaml",
      "{D}/care-leavers-years.yaml:26:10: care_leavers.years: expected a "
      "whole number of years from 1 to 10, found 12"},

@@ -1054,6 +1054,71 @@ START_TEST(test_budget_pays_statutory_first)
 }
 END_TEST
 
+/*
+ * The budget pays care leavers as statutory spend (by hand): the scenario
+ * above with 24 care leavers supported at the base date for a year at 500
+ * a month, and nobody reaching 18 within the 8 months. At the start of
+ * month t, 24 (12 - t) / 12 are still supported: statutory spend is
+ * 100,000 + 1,000 (12 - t), with the run's flows recorded or not.
+ */
+START_TEST(test_budget_pays_care_leavers)
+{
+    cs_scenario *sc = test_scenario_new(2019, 4, 8);
+    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
+    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
+    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
+    sc->price_base_year = 2019;
+    sc->stages[eh].unit_cost = 100;
+    sc->stages[eh].has_capacity = 1;
+    sc->stages[eh].funded_by = 1u;
+    sc->stages[eh].overflow_stage = uni;
+    sc->stages[care].unit_cost = 1000;
+    sc->n_streams = 1;
+    sc->streams[0] = (cs_funding_stream){"council", "council", 1, {1.2e6}, 0};
+    sc->budget = (cs_budget){.present = 1,
+                             .label = "budget",
+                             .n_years = 1,
+                             .per_year = {1.8e6},
+                             .reserves = 2e5,
+                             .pays = 1u};
+    sc->care_leavers = (cs_care_leavers){.present = 1,
+                                         .from = {.index = care},
+                                         .years = 1,
+                                         .unit_cost = 500,
+                                         .at_base_date = 24};
+    sc->initial[uni][3] = 50;
+    sc->initial[care][10] = 100;
+    cs_model *m = compile_or_fail(sc);
+    cs_sim *sim = cs_sim_alloc(m);
+    ck_assert_ptr_nonnull(sim);
+    double *flows = calloc((size_t)8 * cs_model_n_flows(m), sizeof *flows);
+    for (int with_flows = 0; with_flows < 2; with_flows++) {
+        double budget[8 * CS_BUDGET_MEASURES], capacity[8 * 3];
+        cs_sim_record_budget(sim, budget);
+        cs_sim_run(sim, CS_SIM_DETERMINISTIC, 1, 0, NULL,
+                   with_flows ? flows : NULL, capacity);
+        double reserves = 2e5;
+        for (int t = 0; t < 8; t++) {
+            const double *b = budget + t * CS_BUDGET_MEASURES;
+            double want = 100e3 + 1000.0 * (12 - t);
+            ck_assert_msg(fabs(b[CS_BUDGET_STATUTORY] - want) < 1e-6,
+                          "month %d: statutory %.3f, expected %.3f", t,
+                          b[CS_BUDGET_STATUTORY], want);
+            /* the reserves pay what the month's 150,000 does not */
+            double left = reserves + 150e3 - want;
+            double paid = left <= 0 ? 0 : left < 100e3 ? left : 100e3;
+            reserves = left - paid;
+            ck_assert_double_eq_tol(b[CS_BUDGET_PAID], paid, 1e-6);
+            ck_assert_double_eq_tol(b[CS_BUDGET_RESERVES], reserves, 1e-6);
+        }
+    }
+    free(flows);
+    cs_sim_free(sim);
+    cs_model_free(m);
+    free(sc);
+}
+END_TEST
+
 /* Capacity, unit cost and funding levers by hand. */
 START_TEST(test_capacity_cost_and_funding_levers)
 {
@@ -1141,6 +1206,7 @@ int main(void)
     tcase_add_test(cap, test_rate_lever_ends_and_fades);
     tcase_add_test(cap, test_capacity_lever_ends);
     tcase_add_test(cap, test_budget_pays_statutory_first);
+    tcase_add_test(cap, test_budget_pays_care_leavers);
     suite_add_tcase(s, cap);
     suite_add_tcase(s, st);
     SRunner *sr = srunner_create(s);

@@ -380,6 +380,7 @@ def test_a_format_1_file_reports_the_same_numbers():
             del f["dims/" + name]
         for g in f["scenarios"].values():
             del g.attrs["discount_rate"]
+            del g.attrs["discount_schedule"]
         f.attrs["format_version"] = np.int32(1)
     for path, out in ((w("pair.h5"), "v2.html"), (old, "v1.html")):
         p = tool("report", path, "-o", w(out))
@@ -439,6 +440,64 @@ def test_payback_and_npv_functions():
     assert abs(cp.npv([100.0, 103.5], 0.035) - 200.0) < 1e-9
     assert cp.fy_label(2019) == "2019/20" and cp.fy_of_month("2020-03") == 2019
     assert cp.fy_label(1999) == "1999/00"
+
+
+LONG = """\
+name: long
+base_date: 2019-04
+horizon_years: 40
+seed: 5
+economics: {price_base: 2019/20, general_inflation: 0.02}
+stages:
+  universal: {intervention: none}
+  cin: {intervention: late, unit_cost: {per_year: 5000}}
+  looked_after: {intervention: late, unit_cost: {per_year: 60000}}
+population:
+  total: 18000
+  remainder: universal
+  stages: {cin: {count: 900}, looked_after: {count: 180}}
+births: {per_year: 1000}
+transitions:
+  referral: {from: universal, to: cin, rate: 0.05}
+  closed: {from: cin, to: universal, rate: 1.5}
+  into_care: {from: cin, to: looked_after, rate: 0.08}
+  home: {from: looked_after, to: universal, rate: 0.4}
+"""
+
+
+def test_tables_discount_like_compare_past_30_years():
+    # the replica (cascade_tables) equals compare to the bit over 40 years,
+    # where the Green Book's rate steps down to 3% in year 31
+    import cascade_plots as cp
+    import cascade_tables as ct
+    paths = [w("long.yaml"), w("long-alt.yaml")]
+    with open(paths[0], "w") as fh:
+        fh.write(LONG)
+    with open(paths[1], "w") as fh:
+        fh.write(LONG.replace("name: long", "name: long-alt").replace("rate: 0.05}", "rate: 0.06}"))
+    sh([CASCADE, "run"] + paths + ["-n", "3", "-q", "-o", w("long.h5")])
+    with h5py.File(w("long.h5"), "r") as f:
+        tb, ta = ct.Table(f, "long"), ct.Table(f, "long-alt")
+        schedule = ct.discount_for(f, "long", "long-alt", tb)
+        assert schedule == cp.GREEN_BOOK, schedule
+        mine = ct.Comparison(tb, ta, schedule)
+    sh([CASCADE, "compare", w("long.h5")])
+    with h5py.File(w("long.h5"), "r") as f:
+        g = f["compare/long-alt_vs_long"]
+        assert cp._str(g.attrs["discount_schedule"]) == \
+            "0:0.035 31:0.03 76:0.025 126:0.02 201:0.015 301:0.01"
+        assert np.array_equal(mine.npv, g["npv"][...])
+        assert np.array_equal(mine.money, g["money"][...])
+        with_group = ct.discount_for(f, "long", "long-alt", tb)
+    assert with_group == cp.GREEN_BOOK
+    # the closed form of year 31 and the constant rate's difference
+    d = cp.divisors(cp.GREEN_BOOK, 40)
+    assert abs(d[31] / (1.035 ** 30 * 1.03) - 1) < 1e-13
+    assert np.array_equal(d[:31], cp.divisors(0.035, 31))
+    assert cp.describe_discount(cp.GREEN_BOOK, 31) == "3.5% a year"
+    assert cp.describe_discount(cp.GREEN_BOOK, 40) == "3.5% a year to year 30, 3% from year 31"
+    assert cp.parse_schedule("0:0.035 31:0.03") == ((0, 0.035), (31, 0.03))
+    assert cp.parse_schedule("31:0.03") is None and cp.parse_schedule("0:2") is None
 
 
 def test_report_defects_of_issue_14():

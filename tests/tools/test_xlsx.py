@@ -241,7 +241,9 @@ def test_single_scenario_and_assumptions():
         assert r[2] == quantile7(draws[:, j], 0.5) and dist in r[5], (pname, r)
         assert r[3] == quantile7(draws[:, j], 0.05) and r[4] == quantile7(draws[:, j], 0.95)
     assert next(r for r in rows if r[1] == "seed")[2] == seed
-    assert any(r[1] == "economics.discount_rate" and r[2] == 0.035 for r in rows)
+    assert any(r[1] == "economics.discount_rate" and r[2] == "green_book" for r in rows)
+    assert any(r[1] == "discount schedule (from year:rate)"
+               and r[2] == "0:0.035 31:0.03 76:0.025 126:0.02 201:0.015 301:0.01" for r in rows)
     assert any(r[1] == "discount rate a year" and r[2] == 0.035 for r in rows)
 
 
