@@ -489,11 +489,16 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
     rc = cs_output_create(f->path, f->force, &meta, &dims, out, err);
     for (int i = 0; i < b->n && rc == CS_OK; i++) {
         const cs_scenario *x = b->entries[i].scenario;
-        cs_output_scenario_info info = {x->resolved_yaml,  x->discount_rate,
-                                        x->extends_source, x->extends_hash,
-                                        x->resolved_hash,  x->budget.present};
-        rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
-                                    &u->index[i], err);
+        cs_output_figures *figures = NULL;
+        rc = batch_figures_of(x, &figures, err);
+        cs_output_scenario_info info = {
+            x->resolved_yaml, x->discount_rate, x->extends_source,
+            x->extends_hash,  x->resolved_hash, x->budget.present,
+            figures};
+        if (rc == CS_OK)
+            rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
+                                        &u->index[i], err);
+        free(figures);
     }
     for (int i = 0; i < b->n && rc == CS_OK; i++)
         rc = describe_scenario(s, b->entries[i].model, *out, u->index[i], err);

@@ -86,6 +86,9 @@ typedef struct cs_output_scenario_info {
     const char *extends_hash;   /* a hash of that file's resolved text */
     const char *resolved_hash;  /* a hash of its own resolved text */
     int has_budget; /* 1: a budget dataset (the dims must have has_budget) */
+    /* what a fitted scenario was fitted to (its group's fit_figures/), or
+     * NULL: none (output_format.h) */
+    const cs_output_figures *figures;
 } cs_output_scenario_info;
 
 typedef struct cs_output cs_output;
