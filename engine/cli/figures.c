@@ -114,15 +114,17 @@ void cli_figures_print_headline(const cs_output_figures *f, const char *file)
     if (last - first + 1 > HEADLINE_YEARS)
         first = last - HEADLINE_YEARS + 1;
     if (n == 0) {
-        printf("Fitted to %s's figures %d to %d: every figure, cascade "
+        printf("Fitted to the figures %s published, %d to %d: every figure, "
+               "cascade "
                "summary %s\n",
                area, f->first_year, f->last_year, file);
         return;
     }
-    printf("Fit years, children at 31 March: %s's published figures and the "
-           "fitted model's\n(one year ahead from the 31 March before; every "
-           "figure fitted: cascade summary)\n",
-           area);
+    printf(
+        "Fit years, children at 31 March: the figures %s published and "
+        "the fitted model's\n(one year ahead from the 31 March before; every "
+        "figure fitted: cascade summary)\n",
+        area);
     char text[HEADLINE_YEARS][2][3][CLI_NUMBER_MAX];
     int width[HEADLINE_YEARS];
     for (int y = first; y <= last; y++) {
@@ -170,7 +172,8 @@ void cli_figures_print_full(const cs_output_figures *f)
 {
     int years = f->last_year - f->first_year + 1;
     char area[160];
-    printf("Fitted to: %s's figures, DfE years to 31 March %d to %d (%s).\n"
+    printf("Fitted to the figures %s published, DfE years to 31 March %d to "
+           "%d\n(%s).\n"
            "published: the figure the fit read; fitted: the fitted model's "
            "value, one year\nahead from the published stocks at the 31 March "
            "before; (start): the model\nstarted from the published figure; -: "

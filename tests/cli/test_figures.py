@@ -117,8 +117,8 @@ class Figures(unittest.TestCase):
     def test_the_run_prints_published_beside_fitted_once(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
         out = self.result.stdout
-        self.assertIn("Fit years, children at 31 March: England's published "
-                      "figures and the fitted model's", out)
+        self.assertIn("Fit years, children at 31 March: the figures England "
+                      "published and the fitted model's", out)
         lines = out.splitlines()
         years = next(line for line in lines if line.strip().startswith(
             '2014 ')).split()
@@ -198,7 +198,7 @@ class Figures(unittest.TestCase):
         self.assertEqual(file_figures(merged)[0].keys(), want[0].keys())
         p = run('summary', merged)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("Fitted to: England's figures", p.stdout)
+        self.assertIn("Fitted to the figures England published", p.stdout)
         # a slice resumed to the whole batch, then extended to more runs
         p = run('run', '-n', '4', '--resume', '-o', a)
         self.assertEqual(p.returncode, 0, p.stderr)
