@@ -174,8 +174,8 @@ void cli_join_names(const char *const *paths, int n, const char *ssda903,
     for (int i = 0; i < n + (ssda903 != NULL); i++) {
         size_t used = strlen(out);
         name_of(i < n ? paths[i] : ssda903, name, sizeof name);
-        snprintf(out + used, size - used, "%s%s%s", i ? ", " : "",
-                 i < n ? "" : "SSDA903 return ", name);
+        snprintf(out + used, size - used, "%s%s%s%s", i ? ", " : "",
+                 i < n ? "" : "SSDA903 return in ", name, i < n ? "" : "/");
     }
 }
 

@@ -36,7 +36,8 @@ void cli_join_paths(const char *const *paths, int n, char *out, size_t size);
 
 /* The data a fit read, by file name without directories, as its fitted
  * scenario records it (fit.figures.source): "A, B", then "SSDA903 return
- * DIR" for a return (ssda903 not NULL); cut to size. */
+ * in DIR/" for a return (ssda903 not NULL; its last component); cut to
+ * size. */
 void cli_join_names(const char *const *paths, int n, const char *ssda903,
                     char *out, size_t size);
 

@@ -211,6 +211,38 @@ class Figures(unittest.TestCase):
         self.assertEqual(file_figures(a)[0]['cla_31_march'][1][2019][0],
                          78140)
 
+    def test_a_councils_return_is_named_as_the_source(self):
+        """Fitted to an SSDA903 return (the synthetic one of
+        tests/ssda903): the counts the return gives are the figures
+        recorded, and the source says they came from the return."""
+        ssda = os.path.join(ROOT, 'tests', 'ssda903')
+        gen = subprocess.run(['/usr/bin/python3',
+                              os.path.join(ssda, 'gen_ssda903.py'),
+                              self.path('gen')], capture_output=True,
+                             text=True, timeout=600)
+        self.assertEqual(gen.returncode, 0, gen.stderr)
+        out = self.path('ssda-fitted.yaml')
+        p = run('fit', os.path.join(ssda, 'structure.yaml'), '--ssda903',
+                self.path('gen') + '/return/', '-o', out, '-q')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out) as f:
+            figures = yaml.safe_load(f)['fit']['figures']
+        self.assertEqual(figures['source'], 'SSDA903 return in return/')
+        with open(self.path('gen/expected.csv'), newline='') as f:
+            want = {int(r['year']): float(r['value']) for r in
+                    csv.DictReader(f) if r['measure'] == 'cla_31_march'}
+        cla = next(s for s in figures['series']
+                   if s['measure'] == 'cla_31_march')
+        self.assertEqual({cla['from'] + i: v for i, v in
+                          enumerate(cla['published'])},
+                         {y: v for y, v in want.items() if y >= cla['from']})
+        # only counts reach the scenario: no child's identifier
+        with open(self.path('gen/ids.txt')) as f:
+            ids = [line.strip() for line in f if line.strip()]
+        with open(out) as f:
+            text = f.read()
+        self.assertFalse([i for i in ids[:200] if i in text])
+
     def test_a_damaged_record_is_refused(self):
         h5 = self.path('damaged.h5')
         p = run('run', '-n', '1', '-o', h5)
