@@ -20,7 +20,9 @@
  *   /dims/capacity_stage, /dims/capacity_measure, /dims/budget_measure
  *   /scenarios/<name>/     run, run_done, stocks, flows, costs, spend,
  *                          capacity, budget, unit_costs, deflator, parameter,
- *                          parameter_distribution, params, summary/, and
+ *                          parameter_distribution, params, summary/,
+ *                          fit_figures/ (a fitted scenario: what it was
+ *                          fitted to, cs_output_figures below), and
  *                          (format 3) copies of the /dims scales and
  *                          records its datasets attach
  *   /compare/<alt>_vs_<base>/  written by cascade compare

@@ -15,7 +15,8 @@
  * The file records what reports need to read it without the scenario:
  * each stage's intervention, placement group and DfE category, the
  * financial years and each month's, the price base, the cost lines, the
- * uncertain parameters and each scenario's discount rate and provenance.
+ * uncertain parameters, each scenario's discount rate and provenance, and
+ * for a fitted scenario the figures it was fitted to.
  */
 #ifndef CASCADE_OUTPUT_WRITER_H
 #define CASCADE_OUTPUT_WRITER_H
