@@ -11,11 +11,14 @@
  * and population the model started from. The fitted values are the
  * points of the fit (cs_fit_get_point), one decimal.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fit/fit_internal.h"
+
+#include "cascade/output_format.h"
 
 /* text as a YAML double-quoted scalar */
 static void write_quoted(FILE *f, const char *text)
@@ -47,6 +50,12 @@ static void write_values(FILE *f, const double *values, int n, const char *fmt)
     fputc(']', f);
 }
 
+/* every series a fit can have fits in the record (and in the output's) */
+_Static_assert(FIT_MAX_SERIES <= CS_MAX_FIT_SERIES &&
+                   CS_MAX_FIT_SERIES <= CS_OUTPUT_FIGURES_MEASURES &&
+                   CS_MAX_FIT_YEARS <= CS_OUTPUT_FIGURES_YEARS,
+               "fit.figures must hold every series of a fit");
+
 void fit_write_figures(FILE *f, const cs_fit_result *r, const cs_series *data,
                        int area, const char *sources)
 {
@@ -77,7 +86,8 @@ void fit_write_figures(FILE *f, const cs_fit_result *r, const cs_series *data,
     int n_series = cs_fit_n_series(r);
     fprintf(f, "\n    window: %d:%d\n    series:%s\n", first, last,
             n_series > 0 ? "" : " []");
-    for (int k = 0; k < n_series && k < CS_MAX_FIT_SERIES; k++) {
+    assert(n_series <= CS_MAX_FIT_SERIES);
+    for (int k = 0; k < n_series; k++) {
         int measure = cs_fit_series_measure(r, k);
         const cs_measure_info *info = cs_series_measure(measure);
         double published[CS_MAX_FIT_YEARS], fitted[CS_MAX_FIT_YEARS];

@@ -105,7 +105,7 @@ enum {
  * description, and its published and fitted (one year ahead) values for
  * each year of the window, [measure][year - first_year], NaN where none.
  */
-#define CS_OUTPUT_FIGURES_MEASURES 40
+#define CS_OUTPUT_FIGURES_MEASURES 64
 #define CS_OUTPUT_FIGURES_YEARS 50
 
 typedef struct cs_output_figures {

@@ -469,7 +469,7 @@ typedef struct cs_fit_map {
  * copies it into its output (docs/output-format.md) so tables and reports
  * can set the published figures beside the model for the fit years.
  */
-#define CS_MAX_FIT_SERIES 40
+#define CS_MAX_FIT_SERIES 64
 #define CS_MAX_FIT_YEARS 50
 #define CS_FIT_SOURCE_MAX 256
 
