@@ -42,11 +42,14 @@ def _dates(months):
 
 
 def fan(key, section, title, subtitle, months, data, reference=None, reference_label=None,
-        published=None, ytitle="children", n_drawn=cp.N_RUNS_DRAWN):
+        published=None, ytitle="children", n_drawn=cp.N_RUNS_DRAWN, fitted=None):
     """Median, 50% and 90% of runs, a few single runs, an optional dashed
-    reference line and the published figures as points.
+    reference line, the published figures as points and the fitted model's
+    values for them (the fit years, from the file's fit_figures) as open
+    circles.
 
-    data [run, month]; published: [(date "YYYY-03-31", value)] or None."""
+    data [run, month]; published, fitted: [(date "YYYY-03-31", value)] or
+    None."""
     data = np.asarray(data, dtype=float)
     x = _dates(months)
     q = cp.qstats(data)
@@ -92,6 +95,16 @@ def fan(key, section, title, subtitle, months, data, reference=None, reference_l
                                  line={"width": 1, "color": "#000000", "dash": "dot"},
                                  name="published (DfE, 31 March)", hovertemplate=fmt))
         extra = [("published_date", px), ("published", py)]
+    if fitted:
+        fx = [d for d, _ in fitted]
+        fy = [v for _, v in fitted]
+        fig.add_trace(go.Scatter(x=fx, y=fy, mode="markers",
+                                 marker={"size": 9, "color": "#000000", "symbol": "circle-open",
+                                         "line": {"width": 1.5}},
+                                 name="fitted (the model one year ahead)", hovertemplate=fmt))
+        if extra:
+            by = dict(fitted)
+            extra.append(("fitted", [by.get(d, float("nan")) for d in extra[0][1]]))
     layout(fig, ytitle)
     return {"key": key, "section": section, "title": title, "subtitle": subtitle,
             "figure": fig, "columns": columns, "extra": extra}
@@ -266,16 +279,20 @@ def dfe_series(s):
     return out
 
 
-def build(sel, scen, published=None, probability_text=""):
+def build(sel, scen, published=None, probability_text="", fitted=None):
     """The report's charts for a selection (cascade_plots.select), in page
     order: the comparison's money charts, the DfE counts (with the published
-    figures, if given: {measure: [(year, value)]}), spend, differences, and
-    the other stages."""
+    figures, if given: {measure: [(year, value)]}, and the fitted model's
+    values for them, likewise), spend, differences, and the other stages."""
     published = published or {}
+    fitted = fitted or {}
     measure_of = {"looked_after": "cla_31_march", "cp": "cpp_31_march", "cin": "cin_31_march"}
 
-    def points(cat):
-        return [("%d-03-31" % y, v) for y, v in published.get(measure_of[cat], [])] or None
+    def points(cat, source=published):
+        return [("%d-03-31" % y, v) for y, v in source.get(measure_of[cat], [])] or None
+
+    def fitted_points(cat):
+        return points(cat, fitted)
 
     charts = []
     if sel[0] == "single":
@@ -286,7 +303,8 @@ def build(sel, scen, published=None, probability_text=""):
                               "scenario %s; %d runs; children at the end of each month"
                               % (s.name, data.shape[0]) +
                               ("; points: the published figures at 31 March" if points(cat)
-                               else ""), s.months, data, published=points(cat)))
+                               else ""), s.months, data, published=points(cat),
+                              fitted=fitted_points(cat)))
             if cat != "cin":  # the cin stage is not all children in need
                 shown.add(cat)
         if s.has_spend():
@@ -322,7 +340,8 @@ def build(sel, scen, published=None, probability_text=""):
                               a.name, data.shape[0], b.name) +
                           ("; points: the published figures at 31 March" if points(cat)
                            else ""), a.months, data, reference=ref,
-                          reference_label="median of %s" % b.name, published=points(cat)))
+                          reference_label="median of %s" % b.name, published=points(cat),
+                          fitted=fitted_points(cat)))
         if cat in base_dfe:
             d = data[c._ai] - base_dfe[cat][c._bi]
             charts.append(fan("diff-%s" % cat, "difference", "%s: difference, alt minus base"

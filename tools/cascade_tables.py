@@ -379,6 +379,55 @@ SUPPRESSED = {"", "c", "x", "z", "low", "k", "u", "w", "[c]", "[x]", "[z]", "[lo
               "[u]", "[w]", ":", "~", "..", ".", "-", "*"}
 
 
+class FitFigures:
+    """What a fitted scenario was fitted to, as its output file records it
+    (/scenarios/<name>/fit_figures, docs/output-format.md): the area, the
+    data files' names, the window and, per measure, its kind ("stock",
+    "flow", "population"), unit, and published and fitted values by DfE
+    year (NaN where none)."""
+
+    def __init__(self, group):
+        def text(k):
+            return cp._str(group.attrs[k])
+        try:
+            self.area_code, self.area_name = text("area_code"), text("area_name")
+            self.source = text("source")
+            self.first = int(group.attrs["window_first"])
+            self.last = int(group.attrs["window_last"])
+            self.years = [int(y) for y in group["year"][...]]
+            self.measures = cp._strings(group["measure"])
+            self.kind = cp._strings(group["measure_kind"])
+            self.unit = cp._strings(group["measure_unit"])
+            pub, fit = group["published"][...], group["fitted"][...]
+        except (KeyError, ValueError, TypeError, OSError) as e:
+            raise cp.InputError("fit_figures of %s: cannot read it (damaged?): %s"
+                                % (group.parent.name, e))
+        n = len(self.measures)
+        if (self.years != list(range(self.first, self.last + 1)) or
+                pub.shape != (n, len(self.years)) or fit.shape != pub.shape or
+                len(self.kind) != n or len(self.unit) != n):
+            raise cp.InputError("fit_figures of %s: its datasets do not match its "
+                                "window and measures" % group.parent.name)
+        self._pub, self._fit = pub, fit
+
+    def area_label(self):
+        return "England" if self.area_code == ENGLAND else \
+            "%s (%s)" % (self.area_name, self.area_code)
+
+    def series(self, measure, fitted=False):
+        """[(year, value)] where there is a value, years ascending."""
+        if measure not in self.measures:
+            return []
+        row = (self._fit if fitted else self._pub)[self.measures.index(measure)]
+        return [(y, float(v)) for y, v in zip(self.years, row) if np.isfinite(v)]
+
+
+def fit_figures(f, name):
+    """The FitFigures of scenario `name` in output file f, or None."""
+    g = f["scenarios"][name]
+    return FitFigures(g["fit_figures"]) if "fit_figures" in g else None
+
+
 def read_published(paths, area=ENGLAND):
     """The stocks at 31 March an area published, from the summary files the
     fit reads (docs/data.md: England summary, council summary, council by

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cascade/batch.h"
+#include "cascade/output_format.h"
 
 typedef struct batch_entry {
     cs_scenario *scenario; /* owned copy */
@@ -27,5 +28,11 @@ int batch_draws_parameters(const cs_batch_settings *s, const cs_scenario *sc);
 int batch_draws_year_effects(const cs_batch_settings *s, const cs_scenario *sc);
 
 double batch_seconds_since(const struct timespec *start);
+
+/* What sc was fitted to (fit.figures) as its output records it (figures.c):
+ * CS_OK and *out (free it) or NULL when sc records none; CS_ENOMEM, or
+ * CS_EINPUT for a measure that is not a published count. */
+int batch_figures_of(const cs_scenario *sc, cs_output_figures **out,
+                     cs_error *err);
 
 #endif

@@ -511,12 +511,16 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
         char schedule[CS_DISCOUNT_TEXT_MAX];
         if (cs_discount_format(&x->discount, schedule, sizeof schedule) < 0)
             schedule[0] = '\0'; /* cannot happen: a schedule fits */
+        cs_output_figures *figures = NULL;
+        rc = batch_figures_of(x, &figures, err);
         cs_output_scenario_info info = {
             x->resolved_yaml, x->discount.rate[0],    x->extends_source,
             x->extends_hash,  x->resolved_hash,       x->budget.present,
-            schedule,         x->care_leavers.present};
-        rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
-                                    &u->index[i], err);
+            schedule,         x->care_leavers.present, figures};
+        if (rc == CS_OK)
+            rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,
+                                        &u->index[i], err);
+        free(figures);
     }
     for (int i = 0; i < b->n && rc == CS_OK; i++)
         rc = describe_scenario(s, b->entries[i].model, *out, u->index[i], err);

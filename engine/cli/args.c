@@ -154,6 +154,31 @@ int cli_add_data(const char *command, const char **paths, int *n,
     return 0;
 }
 
+/* the last component of path, ignoring trailing slashes, into out */
+static void name_of(const char *path, char *out, size_t size)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    size_t start = len;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    snprintf(out, size, "%.*s", (int)(len - start), path + start);
+}
+
+void cli_join_names(const char *const *paths, int n, const char *ssda903,
+                    char *out, size_t size)
+{
+    char name[256];
+    out[0] = '\0';
+    for (int i = 0; i < n + (ssda903 != NULL); i++) {
+        size_t used = strlen(out);
+        name_of(i < n ? paths[i] : ssda903, name, sizeof name);
+        snprintf(out + used, size - used, "%s%s%s%s", i ? ", " : "",
+                 i < n ? "" : "SSDA903 return in ", name, i < n ? "" : "/");
+    }
+}
+
 void cli_join_paths(const char *const *paths, int n, char *out, size_t size)
 {
     out[0] = '\0';

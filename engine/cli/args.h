@@ -34,6 +34,13 @@ int cli_add_data(const char *command, const char **paths, int *n,
  * sources), cut to size. */
 void cli_join_paths(const char *const *paths, int n, char *out, size_t size);
 
+/* The data a fit read, by file name without directories, as its fitted
+ * scenario records it (fit.figures.source): "A, B", then "SSDA903 return
+ * in DIR/" for a return (ssda903 not NULL; its last component); cut to
+ * size. */
+void cli_join_names(const char *const *paths, int n, const char *ssda903,
+                    char *out, size_t size);
+
 /* The input as the output's directory reaches it (what a written
  * scenario's extends: says): a path relative to that directory (both made
  * absolute first), or the input as given when either cannot be resolved. */

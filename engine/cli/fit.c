@@ -344,15 +344,16 @@ int cli_fit(int argc, char **argv)
         rc = add_return(data, n_data, ssda903, sc, &area_name, &ret, &err);
     if (rc == CS_OK && area_name && !strcmp(area_name, "all")) {
         /* every council: its scenario and its fit, into the directory -o */
-        char sources[1024];
+        char sources[1024], names[1024];
         cli_join_paths(data_paths, n_data, sources, sizeof sources);
+        cli_join_names(data_paths, n_data, ssda903, names, sizeof names);
         if (!output)
             rc = cs_error_set(&err, CS_EINPUT,
                               "cascade fit --area all: expected -o DIR, the "
                               "directory for the councils' files");
         else
-            rc = cli_fit_all(input, sc, data, sources, &fo, fo.threads, shrink,
-                             output, quiet, &err);
+            rc = cli_fit_all(input, sc, data, sources, names, &fo, fo.threads,
+                             shrink, output, quiet, &err);
         if (rc != CS_OK)
             fprintf(stderr, "%s\n", err.message);
         cs_series_free(data);
@@ -397,7 +398,9 @@ int cli_fit(int argc, char **argv)
     if (rc == CS_OK) {
         char extends[PATH_MAX];
         cli_extends_path(input, output, extends, sizeof extends);
-        rc = cs_fit_write_yaml(r, output, extends, fitted_name, &err);
+        char names[1024];
+        cli_join_names(data_paths, n_data, ssda903, names, sizeof names);
+        rc = cs_fit_write_yaml(r, output, extends, fitted_name, names, &err);
     }
     if (rc == CS_OK && csv)
         rc = write_csv(r, csv, &err);

@@ -32,6 +32,7 @@ typedef struct job {
     const char *structure_path; /* NULL: built in */
     const cs_series *data;
     const char *sources;
+    const char *names; /* the data's file names, for fit.figures.source */
     const cs_fit_panel *panel;
     const cs_fit_options *fo;
     const char *dir;
@@ -85,7 +86,7 @@ static int one(const job *j, council *c, cs_error *err)
     if (rc == CS_OK) {
         char rel[PATH_MAX];
         snprintf(rel, sizeof rel, "%s.yaml", code);
-        rc = cs_fit_write_yaml(r, fitted_path, rel, fitted_name, err);
+        rc = cs_fit_write_yaml(r, fitted_path, rel, fitted_name, j->names, err);
     }
     if (rc == CS_OK) {
         c->converged = cs_fit_converged(r);
@@ -140,7 +141,7 @@ static void print_panel(const cs_scenario *s, const cs_fit_panel *p)
 }
 
 int cli_fit_all(const char *structure_path, const cs_scenario *structure,
-                const cs_series *data, const char *sources,
+                const cs_series *data, const char *sources, const char *names,
                 const cs_fit_options *fo, int threads, int shrink,
                 const char *dir, int quiet, cs_error *err)
 {
@@ -186,6 +187,7 @@ int cli_fit_all(const char *structure_path, const cs_scenario *structure,
              .structure_path = structure_path,
              .data = data,
              .sources = sources,
+             .names = names,
              .panel = shrink ? &panel : NULL,
              .fo = fo,
              .dir = dir,

@@ -13,7 +13,7 @@
  * threads councils at once. Prints the prior and what was written unless
  * quiet. A council that fails is listed; CS_OK unless nothing could run. */
 int cli_fit_all(const char *structure_path, const cs_scenario *structure,
-                const cs_series *data, const char *sources,
+                const cs_series *data, const char *sources, const char *names,
                 const cs_fit_options *fo, int threads, int shrink,
                 const char *dir, int quiet, cs_error *err);
 

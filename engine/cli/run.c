@@ -30,6 +30,7 @@
 #endif
 #include "args.h"
 #include "cli.h"
+#include "figures.h"
 #include "headline.h"
 #include "outfile.h"
 #include "progress.h"
@@ -301,6 +302,8 @@ static int print_tables(const cs_batch *b, const run_options *o,
     cs_result *result = NULL;
     int rc = cs_result_open(outcome->written, &result, err);
     int n = cs_batch_n_scenarios(b);
+    cs_output_figures *shown = NULL; /* the last fit record printed */
+    const char *shown_by = "";
     for (int i = 0; i < n && rc == CS_OK; i++) {
         cli_table table;
         memset(&table, 0, sizeof table);
@@ -334,7 +337,26 @@ static int print_tables(const cs_batch *b, const run_options *o,
                 print_headline(&table, what);
         }
         cli_table_free(&table);
+        /* the published figures beside the fit, once for scenarios that
+         * share them (a what-if of the fitted scenario) */
+        cs_output_figures *figures = NULL;
+        if (rc == CS_OK)
+            rc = cli_figures_read(result, k, &figures, err);
+        if (figures && cli_figures_same(figures, shown)) {
+            printf("\nFitted to the same figures as '%s' (above)\n", shown_by);
+            free(figures);
+        } else if (figures) {
+            printf("\n");
+            if (o->full_tables)
+                cli_figures_print_full(figures);
+            else
+                cli_figures_print_headline(figures, outcome->written);
+            free(shown);
+            shown = figures;
+            shown_by = cs_batch_scenario(b, i)->name;
+        }
     }
+    free(shown);
     cs_result_close(result);
     if (rc != CS_OK)
         return rc;

@@ -1,7 +1,9 @@
 /*
  * summary.c - `cascade summary FILE`: the yearly table of an output file
  * (stock at 31 March, entries and exits, spend, capacity), for each
- * scenario in it or one named, and the same as tidy CSV on request.
+ * scenario in it or one named, then for a fitted scenario the figures it
+ * was fitted to beside the fitted model's (figures.h), and the same as
+ * tidy CSV on request.
  *
  * The table is computed from what the file records (table.h) over the runs
  * it holds: an interrupted batch or a slice (run --runs FIRST:LAST) is
@@ -9,9 +11,11 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "figures.h"
 #include "outfile.h"
 #include "table.h"
 
@@ -31,13 +35,18 @@ static void usage(FILE *to)
             "scenario has them, as the median and 90%% interval over the runs "
             "in FILE (an\n"
             "interrupted "
-            "batch or a slice: over the runs it holds).\n"
+            "batch or a slice: over the runs it holds). For a fitted "
+            "scenario, the figures it\n"
+            "was fitted to beside the fitted model's, for every measure and "
+            "year of the fit.\n"
             "\n"
             "  --scenario NAME  only this scenario\n"
             "  --csv OUT.csv    also write tidy CSV: one row per scenario x "
             "measure x year x\n"
             "                   stage x statistic (replaced when complete; "
-            "never FILE itself)\n"
+            "never FILE itself);\n"
+            "                   the fit's figures as statistic published and "
+            "fitted\n"
             "  -h, --help       this help\n");
 }
 
@@ -104,6 +113,15 @@ int cli_summary(int argc, char **argv)
         if (out.file)
             cli_table_write_csv(out.file, &table);
         cli_table_free(&table);
+        cs_output_figures *figures = NULL;
+        rc = cli_figures_read(result, i, &figures, &err);
+        if (figures) {
+            printf("\n");
+            cli_figures_print_full(figures);
+            if (out.file)
+                cli_figures_write_csv(out.file, name, figures);
+        }
+        free(figures);
     }
     if (rc == CS_OK)
         rc = cli_outfile_commit(&out, &err);

@@ -6,6 +6,7 @@
 #ifndef CASCADE_FIT_INTERNAL_H
 #define CASCADE_FIT_INTERNAL_H
 
+#include <stdio.h>
 #include <time.h>
 
 #include "cascade/fit.h"
@@ -120,5 +121,11 @@ int fit_optimise(fit_problem *f, int threads, int max_iterations,
 void fit_year_effects(const fit_problem *f, const double *mu, double *sd,
                       int *n_changes, double *start, double *persistence,
                       int *n_pairs);
+
+/* Write fit.figures (figures.c) into the fitted scenario's fit: section
+ * at f: the area's figures the fit used (data, area) and the fitted
+ * values, with sources naming the data files. */
+void fit_write_figures(FILE *f, const cs_fit_result *r, const cs_series *data,
+                       int area, const char *sources);
 
 #endif

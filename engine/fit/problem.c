@@ -1007,7 +1007,8 @@ static void write_entry_shares(FILE *f, const cs_fit_result *r,
 }
 
 int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
-                      const char *extends, const char *name, cs_error *err)
+                      const char *extends, const char *name,
+                      const char *sources, cs_error *err)
 {
     cs_scenario *s = NULL;
     int rc = fitted(r, r->input->base_year, r->input->base_month,
@@ -1108,7 +1109,10 @@ int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
                     fprintf(f, "    %s: %.10g\n", spec->parameters[i].id,
                             spec->trend_years[i]);
         }
+    } else {
+        fprintf(f, "\nfit:\n");
     }
+    fit_write_figures(f, r, r->data, r->area, sources);
     cs_scenario_free(s);
     int failed = ferror(f);
     if (fclose(f) != 0 || failed) {

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "cascade/output_reader.h"
+#include "figures.h"
 #include "h5util.h"
 
 typedef struct result_scenario {
@@ -1155,6 +1156,30 @@ int cs_result_read_run_capacity(const cs_result *result, int scenario, int run,
     status = read_dataset(
         result, scenario, "capacity", run, H5T_NATIVE_DOUBLE, capacity,
         (size_t)result->n_months * (size_t)result->n_capacity * 3, err);
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
+int cs_result_read_figures(const cs_result *result, int scenario,
+                           cs_output_figures *figures, int *present,
+                           cs_error *err)
+{
+    *present = 0;
+    int status = check_scenario_index(result, scenario, err);
+    if (status != CS_OK)
+        return status;
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    const char *name = result->scenarios[scenario].name;
+    hid_t scenarios = H5Gopen2(result->file, "scenarios", H5P_DEFAULT);
+    hid_t group = scenarios >= 0 ? H5Gopen2(scenarios, name, H5P_DEFAULT) : -1;
+    char where[CS_ERROR_MAX];
+    snprintf(where, sizeof where, "%s: scenario '%s'", result->path, name);
+    status = group >= 0
+                 ? cs_output_read_figures(group, where, figures, present, err)
+                 : cs_h5_error(err, CS_EINPUT, "%s: cannot open it", where);
+    cs_h5_close(group);
+    cs_h5_close(scenarios);
     cs_h5_quiet_end(&quiet);
     return status;
 }

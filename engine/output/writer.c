@@ -35,6 +35,7 @@
 #endif
 
 #include "cascade_config.h"
+#include "figures.h"
 #include "h5util.h"
 #include "space.h"
 
@@ -1065,6 +1066,9 @@ static int add_scenario(cs_output *output, const char *name,
             failed = attributes[i].name;
     if (!failed && write_group_axes(output, scenario) < 0)
         failed = "axes";
+    if (!failed && info->figures &&
+        cs_output_write_figures(scenario->group, info->figures) < 0)
+        failed = "fit_figures";
     if (!failed) {
         scenario->run_done = create_run_done(scenario->group, n_runs);
         if (scenario->run_done < 0)
@@ -1207,6 +1211,9 @@ int cs_output_add_scenario(cs_output *output, const char *name,
         return cs_error_set(err, CS_EINPUT,
                             "scenario '%s' needs from 1 to %d runs (got %d)",
                             name, CS_OUTPUT_MAX_RUNS, n_runs);
+    if (info->figures &&
+        (status = cs_output_check_figures(info->figures, err)) != CS_OK)
+        return status;
     status =
         cs_output_check_space(output->path, n_runs, output->run_values, err);
     if (status != CS_OK)

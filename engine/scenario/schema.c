@@ -3827,10 +3827,138 @@ static int read_fit_covariance(reader *r, const tree_node *n, cs_fit_spec *f)
     return CS_OK;
 }
 
+/* One list of fit.figures.series[i]: counts >= 0, ~ where none, no
+ * further than the window's last year. */
+static int read_figure_list(reader *r, const tree_node *n, const char *path,
+                            int from, int last, double *out, int *n_out)
+{
+    char item[PATH_MAX_LEN], what[160];
+    int room = last - from + 1;
+    snprintf(what, sizeof what,
+             "a list of at most %d figures (DfE years %d to %d; ~ where "
+             "none)",
+             room, from, last);
+    if (n->kind != TREE_SEQUENCE)
+        return expected(r, n, path, what);
+    if ((int)n->n > room)
+        return diag_error(r->err, n,
+                          "%s: expected %s, found %zu: the list is longer "
+                          "than the years it covers",
+                          path, what, n->n);
+    for (size_t i = 0; i < n->n; i++) {
+        const tree_node *v = n->items[i];
+        if (tree_is_null(v)) {
+            out[i] = NAN;
+            continue;
+        }
+        int rc = number_in(r, v, join_index(item, path, i),
+                           "a count >= 0 (children, or ~ where none)", 0,
+                           MAX_COUNT, &out[i]);
+        if (rc)
+            return rc;
+    }
+    *n_out = (int)n->n;
+    return CS_OK;
+}
+
+/* fit.figures: what a fitted scenario was fitted to (cs_fit_figures). */
+static int read_fit_figures(reader *r, const tree_node *n, cs_fit_figures *x)
+{
+    static const char *const keys[] = {"area", "area_name", "source", "window",
+                                       "series"};
+    static const char *const series_keys[] = {"measure", "from", "published",
+                                              "fitted"};
+    char path[PATH_MAX_LEN], sub[PATH_MAX_LEN];
+    int rc;
+    if ((rc = need_mapping(r, n, "fit.figures",
+                           "a mapping with area, area_name, source, window "
+                           "and series")) ||
+        (rc = check_keys(r, n, "fit.figures", keys, COUNT(keys), NULL)))
+        return rc;
+    for (size_t i = 0; i < COUNT(keys); i++)
+        if (!tree_map_get(n, keys[i]))
+            return missing(r, n, "fit.figures", keys[i]);
+    if ((rc = text_of(r, tree_map_get(n, "area"), "fit.figures.area",
+                      "an area code", x->area_code, sizeof x->area_code)) ||
+        (rc = text_of(r, tree_map_get(n, "area_name"), "fit.figures.area_name",
+                      "the area's name", x->area_name, sizeof x->area_name)) ||
+        (rc = text_of(r, tree_map_get(n, "source"), "fit.figures.source",
+                      "the data files' names", x->source, sizeof x->source)))
+        return rc;
+    const tree_node *w = tree_map_get(n, "window");
+    const char *t = w->kind == TREE_SCALAR ? w->text : "";
+    int a = 0, b = 0, used = 0;
+    if (sscanf(t, "%4d:%4d%n", &a, &b, &used) != 2 || t[used] ||
+        strlen(t) != 9 || a < 1990 || b > 2100 || a >= b ||
+        b - a + 1 > CS_MAX_FIT_YEARS)
+        return expected(r, w, "fit.figures.window",
+                        "FIRST:LAST, two DfE years to 31 March with FIRST < "
+                        "LAST, like 2013:2019");
+    x->window_first = a;
+    x->window_last = b;
+    const tree_node *list = tree_map_get(n, "series");
+    if ((rc = need_list(r, list, "fit.figures.series",
+                        "a list of {measure, from, published, fitted}")))
+        return rc;
+    if (list->n > CS_MAX_FIT_SERIES)
+        return diag_error(r->err, list,
+                          "fit.figures.series: expected at most %d, found %zu",
+                          CS_MAX_FIT_SERIES, list->n);
+    for (size_t i = 0; i < list->n; i++) {
+        const tree_node *e = list->items[i];
+        cs_fit_series *s = &x->series[i];
+        join_index(path, "fit.figures.series", i);
+        if ((rc = need_mapping(r, e, path,
+                               "a mapping {measure, from, published, "
+                               "fitted}")) ||
+            (rc =
+                 check_keys(r, e, path, series_keys, COUNT(series_keys), NULL)))
+            return rc;
+        for (size_t k = 0; k < COUNT(series_keys); k++)
+            if (!tree_map_get(e, series_keys[k]))
+                return missing(r, e, path, series_keys[k]);
+        const tree_node *m = tree_map_get(e, "measure");
+        join_key(sub, path, "measure");
+        if ((rc = text_of(r, m, sub, "a published measure (docs/data.md)",
+                          s->measure, sizeof s->measure)))
+            return rc;
+        int measure = cs_series_find_measure(s->measure);
+        if (measure < 0 || cs_series_measure(measure)->kind > CS_OBS_POPULATION)
+            return expected(r, m, sub,
+                            "a published count (docs/data.md), such as "
+                            "cla_31_march");
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(x->series[j].measure, s->measure))
+                return diag_error(r->err, m,
+                                  "%s: '%s' is given twice (also "
+                                  "fit.figures.series[%zu])",
+                                  sub, s->measure, j);
+        double from = 0;
+        char within[96];
+        snprintf(within, sizeof within, "a DfE year of the window, %d to %d", a,
+                 b);
+        if ((rc = whole_in(r, tree_map_get(e, "from"),
+                           join_key(sub, path, "from"), within, a, b, &from)))
+            return rc;
+        s->from = (int)from;
+        if ((rc = read_figure_list(r, tree_map_get(e, "published"),
+                                   join_key(sub, path, "published"), s->from, b,
+                                   s->published, &s->n_published)) ||
+            (rc = read_figure_list(r, tree_map_get(e, "fitted"),
+                                   join_key(sub, path, "fitted"), s->from, b,
+                                   s->fitted, &s->n_fitted)))
+            return rc;
+    }
+    x->n_series = (int)list->n;
+    x->present = 1;
+    return CS_OK;
+}
+
 static int read_fit(reader *r, const tree_node *root)
 {
     static const char *const keys[] = {"window",   "parameters", "year_effects",
-                                       "measures", "covariance", "trend_years"};
+                                       "measures", "covariance", "trend_years",
+                                       "figures"};
     static const char *const effect_keys[] = {"measures", "transitions"};
     const tree_node *n = tree_map_get(root, "fit");
     if (!n || tree_is_null(n))
@@ -3979,6 +4107,9 @@ static int read_fit(reader *r, const tree_node *root)
                 return rc;
         }
     }
+    if ((v = tree_map_get(n, "figures")) && !tree_is_null(v) &&
+        (rc = read_fit_figures(r, v, &f->figures)))
+        return rc;
     return CS_OK;
 }
 

@@ -196,10 +196,13 @@ int cs_fit_scenario(const cs_fit_result *r, int year, int horizon_months,
  * Write the fitted scenario as YAML to path (through a temporary renamed
  * into place): `extends: EXTENDS` (the input as the output's directory
  * sees it), `name: NAME`, the fitted numbers at the input's base date, the
- * year effects, fit.covariance, and the fit report in comments.
+ * year effects, fit.covariance, fit.figures (the area's figures the fit
+ * used and the fitted values, with `sources`, the data files' names, as
+ * their source) and the fit report in comments.
  */
 int cs_fit_write_yaml(const cs_fit_result *r, const char *path,
-                      const char *extends, const char *name, cs_error *err);
+                      const char *extends, const char *name,
+                      const char *sources, cs_error *err);
 
 /* 1 if the fit scaled the scenario to the area (its population differed
  * by more than a fifth: England's structure for a council): the fitted

@@ -20,7 +20,9 @@
  *   /dims/capacity_stage, /dims/capacity_measure, /dims/budget_measure
  *   /scenarios/<name>/     run, run_done, stocks, flows, costs, spend,
  *                          capacity, budget, unit_costs, deflator, parameter,
- *                          parameter_distribution, params, summary/, and
+ *                          parameter_distribution, params, summary/,
+ *                          fit_figures/ (a fitted scenario: what it was
+ *                          fitted to, cs_output_figures below), and
  *                          (format 3) copies of the /dims scales and
  *                          records its datasets attach
  *   /compare/<alt>_vs_<base>/  written by cascade compare
@@ -91,5 +93,31 @@ enum {
     CS_BUDGET_RESERVES = 4,
     CS_BUDGET_MEASURES = 5
 };
+
+/*
+ * What a fitted scenario was fitted to (its fit.figures), as a scenario
+ * group of the file records it in fit_figures/ (docs/output-format.md):
+ * the area, the data files' names, the window (DfE years to 31 March: the
+ * model started from 31 March first_year and was fitted to the years after
+ * it up to last_year), and for each measure (data.h's names) what kind it
+ * is ("stock": at 31 March; "flow": during the year to 31 March;
+ * "population": the ONS mid-year estimate used for the year), its unit and
+ * description, and its published and fitted (one year ahead) values for
+ * each year of the window, [measure][year - first_year], NaN where none.
+ */
+#define CS_OUTPUT_FIGURES_MEASURES 64
+#define CS_OUTPUT_FIGURES_YEARS 50
+
+typedef struct cs_output_figures {
+    char area_code[48], area_name[96], source[256];
+    int first_year, last_year;
+    int n_measures;
+    char measure[CS_OUTPUT_FIGURES_MEASURES][48];
+    char kind[CS_OUTPUT_FIGURES_MEASURES][16];
+    char unit[CS_OUTPUT_FIGURES_MEASURES][32];
+    char description[CS_OUTPUT_FIGURES_MEASURES][192];
+    double published[CS_OUTPUT_FIGURES_MEASURES][CS_OUTPUT_FIGURES_YEARS];
+    double fitted[CS_OUTPUT_FIGURES_MEASURES][CS_OUTPUT_FIGURES_YEARS];
+} cs_output_figures;
 
 #endif

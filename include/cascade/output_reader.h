@@ -86,6 +86,17 @@ const char *cs_result_extends_source(const cs_result *result, int scenario);
 const char *cs_result_extends_hash(const cs_result *result, int scenario);
 const char *cs_result_resolved_hash(const cs_result *result, int scenario);
 
+/*
+ * What the scenario was fitted to (its group's fit_figures/, written from
+ * a fitted scenario's fit.figures; output_format.h): CS_OK and *present 1
+ * with figures filled, or *present 0 when the file records none (a
+ * scenario not fitted, or a file written before they were recorded);
+ * CS_EINPUT when the record is there but malformed.
+ */
+int cs_result_read_figures(const cs_result *result, int scenario,
+                           cs_output_figures *figures, int *present,
+                           cs_error *err);
+
 /* Read one run into caller buffers shaped as for cs_output_write_run
  * (either pointer may be NULL). A run never written reads as NaN. */
 int cs_result_read_run(const cs_result *result, int scenario, int run,

@@ -15,7 +15,8 @@
  * The file records what reports need to read it without the scenario:
  * each stage's intervention, placement group and DfE category, the
  * financial years and each month's, the price base, the cost lines, the
- * uncertain parameters and each scenario's discount rate and provenance.
+ * uncertain parameters, each scenario's discount rate and provenance, and
+ * for a fitted scenario the figures it was fitted to.
  */
 #ifndef CASCADE_OUTPUT_WRITER_H
 #define CASCADE_OUTPUT_WRITER_H
@@ -92,6 +93,9 @@ typedef struct cs_output_scenario_info {
     const char *discount_schedule;
     /* 1: a care_leavers dataset (a scenario with care_leavers:) */
     int has_care_leavers;
+    /* what a fitted scenario was fitted to (its group's fit_figures/), or
+     * NULL: none (output_format.h) */
+    const cs_output_figures *figures;
 } cs_output_scenario_info;
 
 typedef struct cs_output cs_output;

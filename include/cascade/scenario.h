@@ -541,6 +541,41 @@ typedef struct cs_fit_map {
     int transitions[CS_MAX_FIT_TARGETS];
 } cs_fit_map;
 
+/*
+ * What a fitted scenario was fitted to (fit.figures, written by cascade
+ * fit; docs/scenario-format.md): for each published measure the fit used
+ * (data.h's names), the figures of DfE years from `from` (to 31 March):
+ * published[i] the area's figure for year from + i, fitted[i] the fitted
+ * model's one-year-ahead value for it; NaN where there is none. Lists
+ * never run past the window's last year. A record, not an input: a run
+ * copies it into its output (docs/output-format.md) so tables and reports
+ * can set the published figures beside the model for the fit years.
+ */
+#define CS_MAX_FIT_SERIES 64
+#define CS_MAX_FIT_YEARS 50
+#define CS_FIT_SOURCE_MAX 256
+
+typedef struct cs_fit_series {
+    char measure[CS_MEASURE_MAX];
+    int from; /* the DfE year of published[0] and fitted[0] */
+    int n_published, n_fitted;
+    double published[CS_MAX_FIT_YEARS];
+    double fitted[CS_MAX_FIT_YEARS];
+} cs_fit_series;
+
+typedef struct cs_fit_figures {
+    int present; /* 0: the scenario records none */
+    char area_code[CS_ID_MAX];
+    char area_name[CS_LABEL_MAX];
+    char source[CS_FIT_SOURCE_MAX]; /* the data's files, as the fit read
+                                       them (names only, no directories) */
+    int window_first, window_last;  /* DfE years: started from 31 March
+                                       window_first, fitted to the years
+                                       after it up to window_last */
+    int n_series;
+    cs_fit_series series[CS_MAX_FIT_SERIES];
+} cs_fit_figures;
+
 typedef struct cs_fit_spec {
     int window_first, window_last; /* DfE years to 31 March; 0: the data's */
     int n_parameters;
@@ -557,6 +592,8 @@ typedef struct cs_fit_spec {
      * the fit window to the base date (fit.trend_years), so that a drawn
      * trend moves the base year's rates too (by exp(deviation * g)) */
     double trend_years[CS_MAX_FIT_PARAMETERS];
+    /* from a fit: the figures it was fitted to, and its fitted values */
+    cs_fit_figures figures;
 } cs_fit_spec;
 
 typedef struct cs_scenario {

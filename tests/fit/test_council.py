@@ -12,6 +12,8 @@ import sys
 import tempfile
 import unittest
 
+import yaml
+
 CASCADE = None
 ROOT = None
 
@@ -157,12 +159,32 @@ class Fit(Council):
                 '--area', 'Leeds', '-o', out, '-q')
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(out) as f:
-            self.assertIn('extends: "leeds.yaml"', f.read())
+            text = f.read()
+        self.assertIn('extends: "leeds.yaml"', text)
+        # it records the council's figures it was fitted to (fit.figures)
+        figures = yaml.safe_load(text)['fit']['figures']
+        self.assertEqual((figures['area'], figures['area_name']),
+                         ('E08000035', 'Leeds'))
+        self.assertEqual(figures['source'], 'la-csc-2013-2019.csv, '
+                         'la-cla-by-age-2013-2019.csv')
+        self.assertEqual(figures['window'], '2013:2019')
+        cla = next(s for s in figures['series']
+                   if s['measure'] == 'cla_31_march')
+        self.assertEqual(cla['from'], 2013)
+        self.assertEqual(cla['published'],
+                         [float(published('E08000035', y)['cla_31_march'])
+                          for y in range(2013, 2020)])
+        self.assertIsNone(cla['fitted'][0])
         p = run('run', out, '--deterministic', '-o', self.path('f.h5'))
         self.assertEqual(p.returncode, 0, p.stderr)
         m = re.search(r'looked after\s+([0-9,]+)', p.stdout)
         self.assertLess(
             abs(float(m.group(1).replace(',', '')) / 1286 - 1), 0.2, p.stdout)
+        # and the run sets them beside the fitted model for the fit years
+        self.assertIn('Fit years, children at 31 March: the figures Leeds '
+                      '(E08000035) published', p.stdout)
+        self.assertRegex(p.stdout, r'\n  looked after +published +1,339 +'
+                         r'1,245 +1,226 +1,253 +1,267 +1,286\n +fitted ')
 
 
 class FitAll(Council):
@@ -202,7 +224,12 @@ class FitAll(Council):
             self.assertTrue(os.path.exists(own), p.stdout)
             self.assertTrue(os.path.exists(fitted), p.stdout)
             with open(fitted) as f:
-                self.assertIn('extends: "%s.yaml"' % code, f.read())
+                text = f.read()
+            self.assertIn('extends: "%s.yaml"' % code, text)
+            # each fit records its own council's figures, by file name
+            figures = yaml.safe_load(text)['fit']['figures']
+            self.assertEqual(figures['area'], code)
+            self.assertEqual(figures['source'], 'six.csv')
             q = run('validate', fitted)
             self.assertEqual(q.returncode, 0, q.stderr)
         row = published('E06000017', 2019)  # Rutland

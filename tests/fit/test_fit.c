@@ -313,9 +313,9 @@ START_TEST(test_fitted_scenario_draws_and_writes)
     FILE *in = fopen(input, "w");
     fputs(scenario_yaml, in);
     fclose(in);
-    ck_assert_int_eq(
-        cs_fit_write_yaml(r, output, "council.yaml", "council-fitted", &err),
-        CS_OK);
+    ck_assert_int_eq(cs_fit_write_yaml(r, output, "council.yaml",
+                                       "council-fitted", "council.csv", &err),
+                     CS_OK);
     cs_scenario *back = NULL;
     int rc = cs_scenario_load_file(output, &back, &err);
     ck_assert_msg(rc == CS_OK, "%s", err.message);
@@ -498,9 +498,9 @@ START_TEST(test_the_forecast_starts_from_the_spin_up)
     cs_fit_result *r2 = fit(s2, d);
     cs_scenario *f2 = NULL;
     ck_assert_int_eq(cs_fit_scenario(r2, 2019, 12, &f2, &err), CS_OK);
-    ck_assert_int_eq(
-        cs_fit_write_yaml(r2, output, "council.yaml", "council-fitted", &err),
-        CS_OK);
+    ck_assert_int_eq(cs_fit_write_yaml(r2, output, "council.yaml",
+                                       "council-fitted", "council.csv", &err),
+                     CS_OK);
     cs_scenario *back = NULL;
     int rc = cs_scenario_load_file(output, &back, &err);
     ck_assert_msg(rc == CS_OK, "%s", err.message);

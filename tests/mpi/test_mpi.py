@@ -77,10 +77,14 @@ class Mpi(unittest.TestCase):
 
     def test_three_ranks_unequal_shares_two_scenarios(self):
         # 5 runs on 3 ranks: 2, 2 and 1
-        self.same_as_one_process(
+        got = self.same_as_one_process(
             3, os.path.join(SCENARIOS, 'england-baseline.yaml'),
             os.path.join(SCENARIOS, 'troubled-families-withdrawal.yaml'),
             '-n', '5', '--seed', '3')
+        # what the baseline was fitted to, written by rank 0 with the group
+        for name in ('england-baseline', 'troubled-families-withdrawal'):
+            self.assertIn(name + '/fit_figures/published', got)
+            self.assertIn(name + '/fit_figures/fitted', got)
 
     def test_three_ranks_a_budget_beside_no_budget(self):
         # 5 runs on 3 ranks; the budget's record comes through the rounds
@@ -100,6 +104,7 @@ class Mpi(unittest.TestCase):
         r = mpirun(2, 'run', '-n', '4', '-o', self.path('t.h5'))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.count("scenario 'england-baseline'"), 1)
+        self.assertEqual(r.stdout.count('Fit years, children at 31 March'), 1)
         self.assertIn('over 4 runs', r.stdout)
 
     def test_bad_input_once_exit_two_no_file(self):

@@ -1380,6 +1380,102 @@ START_TEST(test_stage_calendar_and_scenario_records_round_trip)
 }
 END_TEST
 
+/* A fitted scenario's figures (fit_figures/) as the writer takes them. */
+static cs_output_figures *test_figures(void)
+{
+    cs_output_figures *f = calloc(1, sizeof *f);
+    ck_assert_ptr_nonnull(f);
+    snprintf(f->area_code, sizeof f->area_code, "E08000035");
+    snprintf(f->area_name, sizeof f->area_name, "Leeds");
+    snprintf(f->source, sizeof f->source, "la-csc-2013-2019.csv");
+    f->first_year = 2013;
+    f->last_year = 2016;
+    f->n_measures = 2;
+    static const char *const m[2] = {"cla_31_march", "cla_starts"};
+    static const char *const k[2] = {"stock", "flow"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(f->measure[i], sizeof f->measure[i], "%s", m[i]);
+        snprintf(f->kind[i], sizeof f->kind[i], "%s", k[i]);
+        snprintf(f->unit[i], sizeof f->unit[i], "children");
+        snprintf(f->description[i], sizeof f->description[i], "words %d", i);
+        for (int y = 0; y < 4; y++) {
+            f->published[i][y] = 1000 * (i + 1) + y;
+            f->fitted[i][y] = y == 0 ? NAN : 1000 * (i + 1) + y + 0.5;
+        }
+    }
+    f->published[1][0] = NAN; /* a flow of the start year: none */
+    return f;
+}
+
+START_TEST(test_fit_figures_round_trip_and_are_checked)
+{
+    char path[512];
+    in_test_dir(path, sizeof path, "figures.h5");
+    cs_output_figures *f = test_figures();
+    write_records_file(path,
+                       &(cs_output_scenario_info){.yaml = "name: placed\n",
+                                                  .discount_rate = 0.035,
+                                                  .figures = f});
+    cs_result *result = open_result(path);
+    cs_output_figures *got = malloc(sizeof *got);
+    ck_assert_ptr_nonnull(got);
+    int present = 0;
+    cs_error err;
+    ck_assert_int_eq(cs_result_read_figures(result, 0, got, &present, &err),
+                     CS_OK);
+    ck_assert_int_eq(present, 1);
+    ck_assert_str_eq(got->area_code, "E08000035");
+    ck_assert_str_eq(got->area_name, "Leeds");
+    ck_assert_str_eq(got->source, "la-csc-2013-2019.csv");
+    ck_assert_int_eq(got->first_year, 2013);
+    ck_assert_int_eq(got->last_year, 2016);
+    ck_assert_int_eq(got->n_measures, 2);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_str_eq(got->measure[i], f->measure[i]);
+        ck_assert_str_eq(got->kind[i], f->kind[i]);
+        ck_assert_str_eq(got->unit[i], "children");
+        ck_assert_str_eq(got->description[i], f->description[i]);
+        for (int y = 0; y < 4; y++) {
+            double a = f->published[i][y], b = got->published[i][y];
+            double c = f->fitted[i][y], d = got->fitted[i][y];
+            ck_assert(a == b || (isnan(a) && isnan(b)));
+            ck_assert(c == d || (isnan(c) && isnan(d)));
+        }
+    }
+    cs_result_close(result);
+    /* a file without them says so */
+    in_test_dir(path, sizeof path, "none.h5");
+    write_records_file(path, INFO("name: placed\n"));
+    result = open_result(path);
+    present = 1;
+    ck_assert_int_eq(cs_result_read_figures(result, 0, got, &present, &err),
+                     CS_OK);
+    ck_assert_int_eq(present, 0);
+    cs_result_close(result);
+    /* what a file cannot hold is refused before anything is written */
+    cs_output_meta meta = test_meta();
+    cs_output *output = NULL;
+    in_test_dir(path, sizeof path, "bad-figures.h5");
+    ck_assert_int_eq(
+        cs_output_create(path, 0, &meta, &test_dims, &output, &err), CS_OK);
+    int index = -1;
+    f->published[0][2] = -5;
+    cs_output_scenario_info info = {
+        .yaml = "x", .discount_rate = 0.035, .figures = f};
+    ck_assert_int_eq(
+        cs_output_add_scenario(output, "x", &info, 1, &index, &err), CS_EINPUT);
+    ck_assert_str_eq(err.message, "fit figures: cla_31_march 2015: expected "
+                                  "counts >= 0 or NaN, found -5 and 1002.5");
+    f->published[0][2] = 5;
+    f->last_year = 2013;
+    ck_assert_int_eq(
+        cs_output_add_scenario(output, "x", &info, 1, &index, &err), CS_EINPUT);
+    cs_output_abort(output);
+    free(got);
+    free(f);
+}
+END_TEST
+
 /* Provenance not given is not recorded (NULL), and a scenario that does not
  * say its DfE categories has them recorded as "unknown". */
 START_TEST(test_records_not_given_read_as_not_recorded)
@@ -1636,6 +1732,7 @@ static Suite *output_suite(void)
     tcase_add_test(round_trip,
                    test_stage_calendar_and_scenario_records_round_trip);
     tcase_add_test(round_trip, test_records_not_given_read_as_not_recorded);
+    tcase_add_test(round_trip, test_fit_figures_round_trip_and_are_checked);
     tcase_add_test(round_trip, test_format_1_file_reads_with_derived_records);
     suite_add_tcase(suite, round_trip);
 

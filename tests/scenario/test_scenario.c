@@ -1072,6 +1072,148 @@ START_TEST(test_levers_the_model_ignores_are_refused)
 }
 END_TEST
 
+/* ---- fit.figures: what a fitted scenario was fitted to -------------- */
+
+/* fit.figures of the shipped baseline with one series in place of its
+ * own (a list replaces a list whole) */
+static void figures_text(char *out, size_t size, const char *window,
+                         const char *series)
+{
+    snprintf(out, size,
+             "extends: england-baseline.yaml\n"
+             "fit:\n"
+             "  figures:\n"
+             "    window: %s\n"
+             "    series:\n"
+             "      - %s\n",
+             window, series);
+}
+
+START_TEST(test_the_baseline_records_the_figures_it_was_fitted_to)
+{
+    cs_scenario *s = NULL;
+    cs_error err;
+    char path[PATH_LEN];
+    snprintf(path, sizeof path, "%s/england-baseline.yaml", scenarios_dir());
+    ck_assert_msg(cs_scenario_load_file(path, &s, &err) == CS_OK, "%s",
+                  err.message);
+    const cs_fit_figures *x = &s->fit->figures;
+    ck_assert_int_eq(x->present, 1);
+    ck_assert_str_eq(x->area_code, "E92000001");
+    ck_assert_str_eq(x->area_name, "England");
+    ck_assert_int_eq(x->window_first, 2013);
+    ck_assert_int_eq(x->window_last, 2019);
+    const cs_fit_series *cla = NULL;
+    for (int i = 0; i < x->n_series; i++)
+        if (!strcmp(x->series[i].measure, "cla_31_march"))
+            cla = &x->series[i];
+    ck_assert_ptr_nonnull(cla);
+    /* the start (31 March 2013) is published, not fitted; 2019 both */
+    ck_assert_int_eq(cla->from, 2013);
+    ck_assert_int_eq(cla->n_published, 7);
+    ck_assert_double_eq(cla->published[0], 68060);
+    ck_assert(isnan(cla->fitted[0]));
+    ck_assert_double_eq(cla->published[6], 78140);
+    ck_assert_double_eq_tol(cla->fitted[6], 78140, 0.02 * 78140);
+    /* no figure after March 2019 anywhere */
+    for (int i = 0; i < x->n_series; i++) {
+        const cs_fit_series *y = &x->series[i];
+        ck_assert_int_le(y->from + y->n_published - 1, 2019);
+        ck_assert_int_le(y->from + y->n_fitted - 1, 2019);
+    }
+    cs_scenario_free(s);
+    /* a scenario that was not fitted records none */
+    snprintf(path, sizeof path, "%s/england-structure.yaml", scenarios_dir());
+    ck_assert_msg(cs_scenario_load_file(path, &s, &err) == CS_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(s->fit->figures.present, 0);
+    cs_scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_fit_figures_are_checked_on_load)
+{
+    char text[2048];
+    /* an unknown measure */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_mrach, from: 2014, published: [1], "
+                 "fitted: [1]}");
+    assert_refused(
+        text, scenarios_dir(),
+        "x.yaml:6:19: fit.figures.series[0].measure: expected a published "
+        "count (docs/data.md), such as cla_31_march, found 'cla_31_mrach'");
+    /* a year outside the window */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_march, from: 2012, published: [1], "
+                 "fitted: [1]}");
+    assert_refused(text, scenarios_dir(),
+                   "x.yaml:6:39: fit.figures.series[0].from: expected a DfE "
+                   "year of the window, 2013 to 2019, found 2012");
+    /* a list longer than the years it covers: 2018 and 2019 */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_march, from: 2018, published: [1, 2, 3], "
+                 "fitted: [1, 2]}");
+    assert_refused(
+        text, scenarios_dir(),
+        "x.yaml:6:56: fit.figures.series[0].published: expected a list of at "
+        "most 2 figures (DfE years 2018 to 2019; ~ where none), found 3: the "
+        "list is longer than the years it covers");
+    /* a negative count */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_march, from: 2018, published: [1, 2], "
+                 "fitted: [~, -2]}");
+    assert_refused(text, scenarios_dir(),
+                   "x.yaml:6:76: fit.figures.series[0].fitted[1]: expected a "
+                   "count >= 0 (children, or ~ where none), found -2");
+    /* a measure twice */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_march, from: 2018, published: [1], "
+                 "fitted: [1]}\n      - {measure: cla_31_march, from: 2019, "
+                 "published: [1], fitted: [1]}");
+    assert_refused(text, scenarios_dir(),
+                   "x.yaml:7:19: fit.figures.series[1].measure: 'cla_31_march' "
+                   "is given twice (also fit.figures.series[0])");
+    /* a percentage is not a count */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: rereferral_pct, from: 2018, published: [1], "
+                 "fitted: [1]}");
+    assert_refused(
+        text, scenarios_dir(),
+        "x.yaml:6:19: fit.figures.series[0].measure: expected a published "
+        "count (docs/data.md), such as cla_31_march, found 'rereferral_pct'");
+    /* a window that is not one */
+    figures_text(text, sizeof text, "2019:2013",
+                 "{measure: cla_31_march, from: 2018, published: [1], "
+                 "fitted: [1]}");
+    assert_refused(
+        text, scenarios_dir(),
+        "x.yaml:4:13: fit.figures.window: expected FIRST:LAST, two DfE years "
+        "to 31 March with FIRST < LAST, like 2013:2019, found '2019:2013'");
+    /* a key it does not know */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_march, from: 2018, published: [1], "
+                 "fited: [1]}");
+    assert_refused(
+        text, scenarios_dir(),
+        "x.yaml:6:61: unknown key 'fited' in fit.figures.series[0]; expected "
+        "one of: measure, from, published, fitted (did you mean 'fitted'?)");
+    /* and what is right loads: ~ where none, shorter lists */
+    figures_text(text, sizeof text, "2013:2019",
+                 "{measure: cla_31_march, from: 2018, published: [1, ~], "
+                 "fitted: [~]}");
+    cs_scenario *s = NULL;
+    cs_error err;
+    ck_assert_msg(load_text(text, "x.yaml", scenarios_dir(), &s, &err) == CS_OK,
+                  "%s", err.message);
+    const cs_fit_series *y = &s->fit->figures.series[0];
+    ck_assert_int_eq(s->fit->figures.n_series, 1);
+    ck_assert_int_eq(y->n_published, 2);
+    ck_assert_int_eq(y->n_fitted, 1);
+    ck_assert(isnan(y->published[1]) && isnan(y->fitted[0]));
+    cs_scenario_free(s);
+}
+END_TEST
+
 /* Every file in tests/data/bad and its exact message; {D} is that folder.
  * tests/data/bad/README.md lists the same. */
 static const struct bad_file {
@@ -1375,6 +1517,8 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc,
                    test_thousands_with_commas_and_leading_zeros_are_refused);
     tcase_add_test(tc, test_levers_the_model_ignores_are_refused);
+    tcase_add_test(tc, test_the_baseline_records_the_figures_it_was_fitted_to);
+    tcase_add_test(tc, test_fit_figures_are_checked_on_load);
     suite_add_tcase(suite, tc);
     /* files that would block: a hang fails the test (alarm, and this) */
     TCase *blocking = tcase_create("blocking");

@@ -564,6 +564,63 @@ def test_report_published_figures():
     assert not os.path.exists(w("bad.html"))
 
 
+def test_report_fit_figures_from_the_file():
+    """Without --data the report sets beside the forecast the figures the
+    scenario was fitted to, as the output file records them (fit_figures),
+    and tables every measure, published beside fitted."""
+    p = tool("report", w("one.h5"), "-o", w("fig.html"))
+    assert p.returncode == 0, p.stderr
+    page = open(w("fig.html"), encoding="utf-8").read()
+    with h5py.File(w("one.h5"), "r") as f:
+        g = f["scenarios/england-baseline/fit_figures"]
+        years = list(g["year"][...])
+        measures = [m.decode() for m in g["measure"][...]]
+        pub, fit = g["published"][...], g["fitted"][...]
+    assert "No published figures are drawn" not in page
+    assert "England published for 31 March 2013 to 2019" in page
+    assert "The fit years: published beside fitted" in page
+    assert "fitted (the model one year ahead)" in page
+    # the looked-after chart's CSV: published and fitted, as the file has them
+    link = next(d for n, d in re.findall(
+        r'<a download="([^"]+)\.csv" href="data:text/csv;charset=utf-8,([^"]*)"', page)
+        if n == "dfe-england-baseline-looked_after")
+    rows = urllib.parse.unquote(link).split("\n\n", 1)[1].splitlines()
+    assert rows[0] == "published_date,published,fitted", rows[0]
+    la = measures.index("cla_31_march")
+    got = {int(r[:4]): r.split(",")[1:] for r in rows[1:] if r}
+    assert sorted(got) == years, got
+    for k, y in enumerate(years):
+        assert float(got[y][0]) == pub[la, k], (y, got[y])
+        assert (got[y][1] == "" if np.isnan(fit[la, k]) else
+                float(got[y][1]) == fit[la, k]), (y, got[y])
+    # the table: every measure and year, as the file has them
+    for i, m in enumerate(measures):
+        for k, y in enumerate(years):
+            for stat, v in (("published", pub[i, k]), ("fitted", fit[i, k])):
+                cell = re.search(r'data-measure="%s" data-year="%d" data-statistic="%s">'
+                                 r'([^<]*)<' % (m, y, stat), page)
+                assert cell, (m, y, stat)
+                want = ("{:,d}".format(int(np.floor(v + 0.5))) if np.isfinite(v) else
+                        ("(start)" if stat == "fitted" and k == 0 and np.isfinite(pub[i, 0])
+                         else "&ndash;"))
+                assert cell.group(1) == want, (m, y, stat, cell.group(1), want)
+    # a scenario not fitted has none, and says how to give them
+    sh([CASCADE, "run", os.path.join(SCEN, "england-structure.yaml"), "--deterministic",
+        "-q", "-o", w("structure.h5")])
+    p = tool("report", w("structure.h5"), "-o", w("nofig.html"))
+    assert p.returncode == 0, p.stderr
+    page = open(w("nofig.html"), encoding="utf-8").read()
+    assert "The fit years" not in page and "No published figures are drawn" in page
+    # a damaged record: exit 2, a message, nothing written
+    shutil.copy(w("one.h5"), w("damaged.h5"))
+    with h5py.File(w("damaged.h5"), "r+") as f:
+        del f["scenarios/england-baseline/fit_figures/year"]
+    p = tool("report", w("damaged.h5"), "-o", w("damaged.html"))
+    assert p.returncode == 2 and "fit_figures" in p.stderr, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr
+    assert not os.path.exists(w("damaged.html"))
+
+
 def main():
     t0 = time.time()
     setup()

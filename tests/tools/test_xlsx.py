@@ -100,7 +100,8 @@ def test_sheets_and_layout():
     p = tool(w("pair.h5"), "-o", w("pair.xlsx"))
     assert p.returncode == 0 and p.stdout == "" and p.stderr == "", (p.returncode, p.stderr)
     wb = openpyxl.load_workbook(w("pair.xlsx"))
-    assert wb.sheetnames == ["Headline", "Yearly", "Compare", "Assumptions"], wb.sheetnames
+    assert wb.sheetnames == ["Headline", "Yearly", "Fit years", "Compare", "Assumptions"], \
+        wb.sheetnames
     for ws in wb:
         assert ws.freeze_panes is not None, ws.title  # header rows stay in view
         assert ws.column_dimensions["A"].width > 10, ws.title
@@ -226,7 +227,9 @@ def test_single_scenario_and_assumptions():
     p = tool(w("uncertain.h5"), "-o", w("uncertain.xlsx"))
     assert p.returncode == 0, p.stderr
     wb = openpyxl.load_workbook(w("uncertain.xlsx"))
-    assert wb.sheetnames == ["Headline", "Yearly", "Assumptions"], wb.sheetnames
+    # (it extends the fitted baseline, so it records the baseline's fit)
+    assert wb.sheetnames == ["Headline", "Yearly", "Fit years", "Assumptions"], \
+        wb.sheetnames
     rows = sheet_rows(wb["Assumptions"])
     with h5py.File(w("uncertain.h5"), "r") as f:
         name = list(f["scenarios"])[0]
@@ -274,6 +277,37 @@ def test_budget_sheet_equals_summary():
         else None
     if wb is not None:
         assert "Budget" not in wb.sheetnames
+
+
+def test_fit_years_sheet_equals_summary():
+    """The figures the baseline was fitted to, published beside fitted: the
+    rows summary --csv writes, once for the baseline and the what-if that
+    extends it; a file of a scenario not fitted has no such sheet."""
+    p = tool(w("pair.h5"), "-o", w("fit.xlsx"))
+    assert p.returncode == 0, p.stderr
+    import openpyxl
+    rows = sheet_rows(openpyxl.load_workbook(w("fit.xlsx"))["Fit years"])
+    head = header_index(rows, "Scenario")
+    assert list(rows[head][6:10]) == ["Year ending 31 March", "Financial year",
+                                      "Published", "Fitted"], rows[head]
+    data = [r for r in rows[head + 1:] if r and r[0]]
+    assert {r[0] for r in data} == {BNAME + ", " + ALT}, {r[0] for r in data}
+    summary = [r for r in read_csv(w("summary.csv")) if r["scenario"] == BNAME and
+               r["statistic"] in ("published", "fitted")]
+    want = {(r["measure"], r["year"], r["statistic"]): float(r["value"]) for r in summary}
+    got = {}
+    for r in data:
+        assert r[6] == int(r[7][:4]) + 1, r
+        for stat, v in (("published", r[8]), ("fitted", r[9])):
+            if v is not None:
+                got[(r[3], r[7], stat)] = v
+    assert got == want, set(got) ^ set(want)
+    assert got[("cla_31_march", "2018/19", "published")] == 78140
+    sh([CASCADE, "run", os.path.join(SCEN, "england-structure.yaml"), "--deterministic",
+        "-q", "-o", w("structure.h5")])
+    p = tool(w("structure.h5"), "-o", w("structure.xlsx"))
+    assert p.returncode == 0, p.stderr
+    assert "Fit years" not in openpyxl.load_workbook(w("structure.xlsx")).sheetnames
 
 
 def test_bad_inputs():
