@@ -381,8 +381,9 @@ START_TEST(test_binomial_table_is_the_binomial)
         cs_binomial_table *t = cs_binomial_table_alloc(ps[i]);
         ck_assert_ptr_nonnull(t);
         double small = ps[i] < 0.5 ? ps[i] : 1 - ps[i];
-        unsigned top = small > 0 ? (unsigned)(25 / small) : 300;
-        top = top > 400 ? 400 : top;
+        /* clamped as a double: 25 / 1e-9 does not fit an unsigned */
+        double limit = small > 0 ? 25 / small : 300;
+        unsigned top = limit > 400 ? 400 : (unsigned)limit;
         for (unsigned n = 0; n <= top; n++) {
             char what[96];
             snprintf(what, sizeof what, "binomial(%u, %g) tabled", n, ps[i]);
