@@ -736,6 +736,12 @@ static void fill_places(cs_sim *sim, cs_sim_mode mode, int t, int j, int s,
     double take = spare < waiting ? spare : waiting;
     if (!(take > 0))
         return;
+    /* a fill is a move that sets no mark: it clears the marks that
+     * expire, as every such move does (model.c), and keeps the others */
+    unsigned keep = ~0u;
+    for (int i = 0; i < m->scenario.n_marks; i++)
+        if (m->scenario.marks[i].expires_months > 0)
+            keep &= ~(1u << i);
     double left = waiting, seats = take, moved = 0;
     for (int c = flo; c < fhi; c++) {
         double n = sim->next[c];
@@ -753,7 +759,8 @@ static void fill_places(cs_sim *sim, cs_sim_mode mode, int t, int j, int s,
             continue;
         sim->next[c] -= in;
         int a = (c - flo) / block, k = (c - flo) % m->n_mark_sets;
-        admit(sim, mode, t, s, cs_compartment(m, s, a, 0, k), in);
+        admit(sim, mode, t, s, cs_compartment(m, s, a, 0, (int)(k & keep)),
+              in);
         moved += in;
         if (sim->month_ages)
             by_age(sim, m->fill_flow[j], a, in);

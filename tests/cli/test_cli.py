@@ -1668,6 +1668,57 @@ class Fill(Workdir):
         self.assertTrue((half['stock'] < full['stock']).all())
         self.assertTrue((half['stock'] > without['stock']).all())
 
+    def test_a_fill_clears_the_marks_that_expire(self):
+        """A fill is a move that sets no mark: a child carrying a mark
+        that expires (set on entering universal services) loses it in the
+        service, as with any other move, so a factor on that mark out of
+        the service changes nothing; a mark that does not expire is kept."""
+        base = SMALL_FUNDED.replace(
+            '    capacity: {funded_by: [council, grant], when_full: '
+            '{to: universal}}',
+            '    capacity: {funded_by: [council, grant], spend: funding, '
+            'when_full: {to: universal}, fill: {from: universal}}').replace(
+            'budget:\n  per_year: 22_000_000\n  growth: 0\n'
+            '  reserves: 1_000_000\n  pays: [council]\n', '').replace(
+            'helped: {from: universal, to: early_help, rate: 0.2}',
+            'helped: {from: universal, to: early_help, rate: 0.02}').replace(
+            'marks:\n  known: {label: known before}\n',
+            'marks:\n  known: {label: known before}\n'
+            '  recent: {expires_after_months: 12}\n').replace(
+            'help_ends: {from: early_help, to: universal, rate: 1.5}',
+            'help_ends: {from: early_help, to: universal, rate: 1.5, '
+            'sets: [recent]}')
+        self.assertIn('fill: {from: universal}', base)
+        self.assertIn('sets: [recent]', base)
+        got = {}
+        for name, factor in (('plain', None), ('recent', 'recent: 5'),
+                             ('known', 'known: 5')):
+            text = base.replace('name: small', f'name: {name}')
+            if factor:
+                text = text.replace(
+                    'help_escalates: {from: early_help, to: cin, rate: 0.1}',
+                    'help_escalates: {from: early_help, to: cin, rate: 0.1, '
+                    f'if_marked: {{{factor}}}}}')
+                self.assertIn('if_marked', text)
+            src = self.path(f'{name}.yaml')
+            with open(src, 'w') as f:
+                f.write(text)
+            out = self.path(f'{name}.h5')
+            r = run('run', src, '-o', out, '-q', '--force', '--deterministic')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(out) as f:
+                moves = names(f['dims/transition'])
+                g = f[f'scenarios/{name}']
+                got[name] = g['flows'][0, :, moves.index('help_escalates')]
+                filled = g['flows'][0, :, moves.index('filled.early_help')]
+            self.assertGreater(filled.sum(), 0)
+        # children home from early help carry `recent` in universal
+        # services, and some of them are filled back into early help: there
+        # they carry it no more
+        np.testing.assert_array_equal(got['recent'], got['plain'])
+        # `known` (set on closing a CIN case) does not expire: it is kept
+        self.assertTrue((got['known'] > got['plain'])[1:].all())
+
     def test_stochastic_fill_takes_whole_places(self):
         got = self.batch('{from: universal}', '-n', '3')
         np.testing.assert_array_equal(got['stock'], np.floor(got['places']))
