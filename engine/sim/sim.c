@@ -759,8 +759,7 @@ static void fill_places(cs_sim *sim, cs_sim_mode mode, int t, int j, int s,
             continue;
         sim->next[c] -= in;
         int a = (c - flo) / block, k = (c - flo) % m->n_mark_sets;
-        admit(sim, mode, t, s, cs_compartment(m, s, a, 0, (int)(k & keep)),
-              in);
+        admit(sim, mode, t, s, cs_compartment(m, s, a, 0, (int)(k & keep)), in);
         moved += in;
         if (sim->month_ages)
             by_age(sim, m->fill_flow[j], a, in);
