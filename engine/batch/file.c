@@ -514,8 +514,8 @@ static int create_file(const cs_batch *b, const cs_batch_settings *s,
         cs_output_figures *figures = NULL;
         rc = batch_figures_of(x, &figures, err);
         cs_output_scenario_info info = {
-            x->resolved_yaml, x->discount.rate[0],    x->extends_source,
-            x->extends_hash,  x->resolved_hash,       x->budget.present,
+            x->resolved_yaml, x->discount.rate[0],     x->extends_source,
+            x->extends_hash,  x->resolved_hash,        x->budget.present,
             schedule,         x->care_leavers.present, figures};
         if (rc == CS_OK)
             rc = cs_output_add_scenario(*out, x->name, &info, (int)n_runs,

@@ -2710,8 +2710,7 @@ static int read_capacity(reader *r, const tree_node *st, const char *path,
     if (fill) {
         join_key(what, sub, "fill");
         if ((rc = need_mapping(r, fill, what, "a mapping with from")) ||
-            (rc = check_keys(r, fill, what, fill_keys, COUNT(fill_keys),
-                             NULL)))
+            (rc = check_keys(r, fill, what, fill_keys, COUNT(fill_keys), NULL)))
             return rc;
         const tree_node *from = tree_map_get(fill, "from");
         if (!from)

@@ -150,11 +150,11 @@ typedef struct cs_funding_stream {
  * Each month it pays, first, the month's statutory (late-intervention)
  * spend, in cash, of the children in late stages at the start of the
  * month, last month's moves of late per-event costs and the care leavers
- * supported at the start of the month; then the planned cash of the funding streams in `pays` (the
- * council's own early help). A month's shortfall is drawn from the
- * reserves; when they are gone the `pays` streams are cut (all by the same
- * fraction, to nothing at worst), and statutory spend beyond the budget is
- * still paid, the reserves going negative (an overspend). A month's
+ * supported at the start of the month; then the planned cash of the funding
+ * streams in `pays` (the council's own early help). A month's shortfall is
+ * drawn from the reserves; when they are gone the `pays` streams are cut (all
+ * by the same fraction, to nothing at worst), and statutory spend beyond the
+ * budget is still paid, the reserves going negative (an overspend). A month's
  * surplus adds to the reserves. Streams outside `pays` (grants) are not
  * touched by it.
  */
