@@ -1415,6 +1415,51 @@ int cs_ssda903_default_placement(const char *placement, const char **places,
     return 0;
 }
 
+/* A series of one area, the return's, to merge into another (*add, NULL
+ * on failure); *area its area's index. */
+static int return_series(const cs_ssda903 *r, const char *code,
+                         const char *name, cs_series **add, int *area,
+                         cs_error *err)
+{
+    char source[64];
+    snprintf(source, sizeof source, "SSDA903 return %d-%d", r->first, r->last);
+    *add = series_new();
+    int rc = *add && series_add_file(*add, source) == 0
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
+    *area =
+        rc == CS_OK ? series_add_area(*add, code, name, "", 0, 1, 1, err) : rc;
+    if (*area < 0) {
+        cs_series_free(*add);
+        *add = NULL;
+        return *area;
+    }
+    return CS_OK;
+}
+
+/* The return's count v of measure m in year y, observed. */
+static int observed(cs_series *add, int area, int m, int y, double v,
+                    cs_error *err)
+{
+    series_cell *cell = series_cell_at(add, area, m, y);
+    if (!cell)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    cell->value = v;
+    cell->state = CELL_OBSERVED;
+    cell->line = 1;
+    cell->col = 1;
+    return CS_OK;
+}
+
+/* Merge add (if rc is CS_OK) into s, and free it. */
+static int merge_return(cs_series *s, cs_series *add, int rc, cs_error *err)
+{
+    if (rc == CS_OK)
+        rc = series_merge(s, add, 0, err);
+    cs_series_free(add);
+    return rc;
+}
+
 int cs_series_add_ssda903_placed(cs_series *s, const cs_ssda903 *r,
                                  const char *code, int measure,
                                  const char *places, const char *providers,
@@ -1435,34 +1480,16 @@ int cs_series_add_ssda903_placed(cs_series *s, const cs_ssda903 *r,
                             info->name, places ? places : "",
                             providers ? providers : "");
     int known = series_find_code(s, code);
-    const char *name = known >= 0 ? s->areas[known]->name : code;
-    char source[64];
-    snprintf(source, sizeof source, "SSDA903 return %d-%d", r->first, r->last);
-    cs_series *add = series_new();
-    int rc = add && series_add_file(add, source) == 0
-                 ? CS_OK
-                 : cs_error_set(err, CS_ENOMEM, "out of memory");
-    int area =
-        rc == CS_OK ? series_add_area(add, code, name, "", 0, 1, 1, err) : rc;
-    if (area < 0)
-        rc = area;
+    int area;
+    cs_series *add;
+    int rc = return_series(r, code, known >= 0 ? s->areas[known]->name : code,
+                           &add, &area, err);
     for (int y = r->first - 1; rc == CS_OK && y <= r->last; y++) {
         double v = 0;
         cs_ssda903_placed(r, y, places, providers, &v);
-        series_cell *cell = series_cell_at(add, area, measure, y);
-        if (!cell) {
-            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-            break;
-        }
-        cell->value = v;
-        cell->state = CELL_OBSERVED;
-        cell->line = 1;
-        cell->col = 1;
+        rc = observed(add, area, measure, y, v, err);
     }
-    if (rc == CS_OK)
-        rc = series_merge(s, add, 0, err);
-    cs_series_free(add);
-    return rc;
+    return merge_return(s, add, rc, err);
 }
 
 int cs_series_add_ssda903(cs_series *s, const cs_ssda903 *r, const char *code,
@@ -1472,33 +1499,14 @@ int cs_series_add_ssda903(cs_series *s, const cs_ssda903 *r, const char *code,
     int known = series_find_code(s, code);
     if (known >= 0)
         name = s->areas[known]->name;
-    char source[64];
-    snprintf(source, sizeof source, "SSDA903 return %d-%d", r->first, r->last);
-    cs_series *add = series_new();
-    int rc = add && series_add_file(add, source) == 0
-                 ? CS_OK
-                 : cs_error_set(err, CS_ENOMEM, "out of memory");
-    int area =
-        rc == CS_OK ? series_add_area(add, code, name, "", 0, 1, 1, err) : rc;
-    if (area < 0)
-        rc = area;
+    int area;
+    cs_series *add;
+    int rc = return_series(r, code, name, &add, &area, err);
     for (int m = 0; rc == CS_OK && m < r->n_measures; m++)
         for (int y = r->first - 1; rc == CS_OK && y <= r->last; y++) {
             double v;
-            if (!cs_ssda903_get(r, m, y, &v))
-                continue;
-            series_cell *cell = series_cell_at(add, area, m, y);
-            if (!cell) {
-                rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-                break;
-            }
-            cell->value = v;
-            cell->state = CELL_OBSERVED;
-            cell->line = 1;
-            cell->col = 1;
+            if (cs_ssda903_get(r, m, y, &v))
+                rc = observed(add, area, m, y, v, err);
         }
-    if (rc == CS_OK)
-        rc = series_merge(s, add, 0, err);
-    cs_series_free(add);
-    return rc;
+    return merge_return(s, add, rc, err);
 }
