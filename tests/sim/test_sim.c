@@ -983,16 +983,13 @@ START_TEST(test_capacity_lever_ends)
 END_TEST
 
 /*
- * A budget by hand (expected values, no inflation): 100 children in care at
- * 1,000 a month are 100,000 of statutory spend a month; the budget brings
- * 150,000 a month and 200,000 of reserves, and pays the council's early
- * help stream, 100,000 a month (1,000 places at 100 a month). Reserves run
- * down by 50,000 a month to 0 after month 3; from month 4 the budget pays
- * half the stream and early help has 500 places. With 60,000 a month it
- * pays 100,000, then 20,000 (200 places), then nothing, and the reserves
- * go negative by 40,000 a month: statutory spend is paid regardless.
+ * The budget tests' scenario (expected values, no inflation): universal,
+ * early help bought by the council's stream (1.2m a year at 100 a month a
+ * place: 1,000 places), and 100 children in care at 1,000 a month; a
+ * budget of 1.8m a year with 200,000 of reserves pays the stream.
+ * *care_stage (if not NULL): the care stage.
  */
-START_TEST(test_budget_pays_statutory_first)
+static cs_scenario *budget_scenario(int *care_stage)
 {
     cs_scenario *sc = test_scenario_new(2019, 4, 8);
     int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
@@ -1014,6 +1011,24 @@ START_TEST(test_budget_pays_statutory_first)
                              .pays = 1u};
     sc->initial[uni][3] = 50;
     sc->initial[care][10] = 100;
+    if (care_stage)
+        *care_stage = care;
+    return sc;
+}
+
+/*
+ * A budget by hand (expected values, no inflation): 100 children in care at
+ * 1,000 a month are 100,000 of statutory spend a month; the budget brings
+ * 150,000 a month and 200,000 of reserves, and pays the council's early
+ * help stream, 100,000 a month (1,000 places at 100 a month). Reserves run
+ * down by 50,000 a month to 0 after month 3; from month 4 the budget pays
+ * half the stream and early help has 500 places. With 60,000 a month it
+ * pays 100,000, then 20,000 (200 places), then nothing, and the reserves
+ * go negative by 40,000 a month: statutory spend is paid regardless.
+ */
+START_TEST(test_budget_pays_statutory_first)
+{
+    cs_scenario *sc = budget_scenario(NULL);
     const double reserves[2][8] = {
         {150e3, 100e3, 50e3, 0, 0, 0, 0, 0},
         {60e3, 0, -40e3, -80e3, -120e3, -160e3, -200e3, -240e3}};
@@ -1063,31 +1078,13 @@ END_TEST
  */
 START_TEST(test_budget_pays_care_leavers)
 {
-    cs_scenario *sc = test_scenario_new(2019, 4, 8);
-    int uni = test_add_stage(sc, "universal", CS_INTERVENTION_NONE);
-    int eh = test_add_stage(sc, "early_help", CS_INTERVENTION_EARLY);
-    int care = test_add_stage(sc, "care", CS_INTERVENTION_LATE);
-    sc->price_base_year = 2019;
-    sc->stages[eh].unit_cost = 100;
-    sc->stages[eh].has_capacity = 1;
-    sc->stages[eh].funded_by = 1u;
-    sc->stages[eh].overflow_stage = uni;
-    sc->stages[care].unit_cost = 1000;
-    sc->n_streams = 1;
-    sc->streams[0] = (cs_funding_stream){"council", "council", 1, {1.2e6}, 0};
-    sc->budget = (cs_budget){.present = 1,
-                             .label = "budget",
-                             .n_years = 1,
-                             .per_year = {1.8e6},
-                             .reserves = 2e5,
-                             .pays = 1u};
+    int care;
+    cs_scenario *sc = budget_scenario(&care);
     sc->care_leavers = (cs_care_leavers){.present = 1,
                                          .from = {.index = care},
                                          .years = 1,
                                          .unit_cost = 500,
                                          .at_base_date = 24};
-    sc->initial[uni][3] = 50;
-    sc->initial[care][10] = 100;
     cs_model *m = compile_or_fail(sc);
     cs_sim *sim = cs_sim_alloc(m);
     ck_assert_ptr_nonnull(sim);
