@@ -1467,6 +1467,44 @@ int cs_output_write_params(cs_output *output, int scenario_index, int run,
     return status;
 }
 
+/*
+ * Runs first, first + stride, ... (count of them) of one of a scenario's
+ * [run, month] or [run, month, tail] datasets (tail 0: the first), the
+ * runs' rows one after another in values. record, dataset and noun name
+ * it in the messages ("budget record", "budget", "budget").
+ */
+static int write_month_rows(cs_output *output,
+                            const cs_output_scenario *scenario, hid_t rows,
+                            hsize_t tail, int first, int stride, int count,
+                            const double *values, const char *record,
+                            const char *dataset, const char *noun,
+                            cs_error *err)
+{
+    long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
+    if (!values || rows < 0 ||
+        (count > 0 && (first < 0 || last >= scenario->n_runs)))
+        return cs_error_set(err, CS_EINPUT,
+                            "runs from %d of scenario '%s': no %s to write, "
+                            "no %s dataset, or out of range",
+                            first, scenario->name, record, dataset);
+    const hsize_t shape[3] = {(hsize_t)scenario->n_runs,
+                              (hsize_t)output->n_months, tail};
+    cs_h5_quiet quiet;
+    cs_h5_quiet_begin(&quiet);
+    int status = CS_OK;
+    /* count 0: a rank with nothing to write in a collective round */
+    if (write_rows(output, rows, tail > 0 ? 3 : 2, shape, first, stride, count,
+                   values, H5T_NATIVE_DOUBLE) < 0) {
+        status = cs_h5_error(err, CS_EIO,
+                             "writing the %s of runs from %d of scenario '%s' "
+                             "to %s",
+                             noun, first, scenario->name, output->path);
+        output->failed = 1;
+    }
+    cs_h5_quiet_end(&quiet);
+    return status;
+}
+
 int cs_output_write_budget(cs_output *output, int scenario_index, int first,
                            int stride, int count, const double *budget,
                            cs_error *err)
@@ -1474,30 +1512,10 @@ int cs_output_write_budget(cs_output *output, int scenario_index, int first,
     if (scenario_index < 0 || scenario_index >= output->n_scenarios)
         return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
                             scenario_index, output->path, output->n_scenarios);
-    cs_output_scenario *scenario = &output->scenarios[scenario_index];
-    long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
-    if (!budget || scenario->budget < 0 ||
-        (count > 0 && (first < 0 || last >= scenario->n_runs)))
-        return cs_error_set(err, CS_EINPUT,
-                            "runs from %d of scenario '%s': no budget record "
-                            "to write, no budget dataset, or out of range",
-                            first, scenario->name);
-    const hsize_t shape[3] = {(hsize_t)scenario->n_runs,
-                              (hsize_t)output->n_months, CS_BUDGET_MEASURES};
-    cs_h5_quiet quiet;
-    cs_h5_quiet_begin(&quiet);
-    int status = CS_OK;
-    /* count 0: a rank with nothing to write in a collective round */
-    if (write_rows(output, scenario->budget, 3, shape, first, stride, count,
-                   budget, H5T_NATIVE_DOUBLE) < 0) {
-        status = cs_h5_error(err, CS_EIO,
-                             "writing the budget of runs from %d of scenario "
-                             "'%s' to %s",
-                             first, scenario->name, output->path);
-        output->failed = 1;
-    }
-    cs_h5_quiet_end(&quiet);
-    return status;
+    const cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    return write_month_rows(output, scenario, scenario->budget,
+                            CS_BUDGET_MEASURES, first, stride, count, budget,
+                            "budget record", "budget", "budget", err);
 }
 
 int cs_output_write_care_leavers(cs_output *output, int scenario_index,
@@ -1507,30 +1525,10 @@ int cs_output_write_care_leavers(cs_output *output, int scenario_index,
     if (scenario_index < 0 || scenario_index >= output->n_scenarios)
         return cs_error_set(err, CS_EINPUT, "no scenario %d in %s (it has %d)",
                             scenario_index, output->path, output->n_scenarios);
-    cs_output_scenario *scenario = &output->scenarios[scenario_index];
-    long last = (long)first + (long)(count - 1) * (stride > 0 ? stride : 1);
-    if (!care_leavers || scenario->care_leavers < 0 ||
-        (count > 0 && (first < 0 || last >= scenario->n_runs)))
-        return cs_error_set(err, CS_EINPUT,
-                            "runs from %d of scenario '%s': no care leavers "
-                            "to write, no care_leavers dataset, or out of "
-                            "range",
-                            first, scenario->name);
-    const hsize_t shape[2] = {(hsize_t)scenario->n_runs,
-                              (hsize_t)output->n_months};
-    cs_h5_quiet quiet;
-    cs_h5_quiet_begin(&quiet);
-    int status = CS_OK;
-    if (write_rows(output, scenario->care_leavers, 2, shape, first, stride,
-                   count, care_leavers, H5T_NATIVE_DOUBLE) < 0) {
-        status = cs_h5_error(err, CS_EIO,
-                             "writing the care leavers of runs from %d of "
-                             "scenario '%s' to %s",
-                             first, scenario->name, output->path);
-        output->failed = 1;
-    }
-    cs_h5_quiet_end(&quiet);
-    return status;
+    const cs_output_scenario *scenario = &output->scenarios[scenario_index];
+    return write_month_rows(output, scenario, scenario->care_leavers, 0, first,
+                            stride, count, care_leavers, "care leavers",
+                            "care_leavers", "care leavers", err);
 }
 
 int cs_output_write_capacity(cs_output *output, int scenario_index, int run,
