@@ -1191,24 +1191,34 @@ int cs_result_has_budget(const cs_result *result, int scenario)
     return result->scenarios[scenario].has_budget;
 }
 
-int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
-                              double *budget, cs_error *err)
+/* Run run's rows of one of a scenario's [run, month(, width)] datasets
+ * (present: the scenario has it), width values a month, into out; record
+ * names it in the message ("budget record"). */
+static int read_month_rows(const cs_result *result, int scenario, int run,
+                           int present, const char *dataset, const char *record,
+                           size_t width, double *out, cs_error *err)
 {
     int status = check_scenario_index(result, scenario, err);
     if (status != CS_OK)
         return status;
-    if (run < 0 || run >= result->scenarios[scenario].n_runs ||
-        !result->scenarios[scenario].has_budget)
+    if (run < 0 || run >= result->scenarios[scenario].n_runs || !present)
         return cs_error_set(
-            err, CS_EINPUT, "%s: scenario '%s' has no budget record for run %d",
-            result->path, result->scenarios[scenario].name, run);
+            err, CS_EINPUT, "%s: scenario '%s' has no %s for run %d",
+            result->path, result->scenarios[scenario].name, record, run);
     cs_h5_quiet quiet;
     cs_h5_quiet_begin(&quiet);
-    status =
-        read_dataset(result, scenario, "budget", run, H5T_NATIVE_DOUBLE, budget,
-                     (size_t)result->n_months * CS_BUDGET_MEASURES, err);
+    status = read_dataset(result, scenario, dataset, run, H5T_NATIVE_DOUBLE,
+                          out, (size_t)result->n_months * width, err);
     cs_h5_quiet_end(&quiet);
     return status;
+}
+
+int cs_result_read_run_budget(const cs_result *result, int scenario, int run,
+                              double *budget, cs_error *err)
+{
+    return read_month_rows(result, scenario, run,
+                           cs_result_has_budget(result, scenario), "budget",
+                           "budget record", CS_BUDGET_MEASURES, budget, err);
 }
 
 int cs_result_has_care_leavers(const cs_result *result, int scenario)
@@ -1222,21 +1232,9 @@ int cs_result_read_run_care_leavers(const cs_result *result, int scenario,
                                     int run, double *care_leavers,
                                     cs_error *err)
 {
-    int status = check_scenario_index(result, scenario, err);
-    if (status != CS_OK)
-        return status;
-    if (run < 0 || run >= result->scenarios[scenario].n_runs ||
-        !result->scenarios[scenario].has_care_leavers)
-        return cs_error_set(
-            err, CS_EINPUT, "%s: scenario '%s' has no care leavers for run %d",
-            result->path, result->scenarios[scenario].name, run);
-    cs_h5_quiet quiet;
-    cs_h5_quiet_begin(&quiet);
-    status =
-        read_dataset(result, scenario, "care_leavers", run, H5T_NATIVE_DOUBLE,
-                     care_leavers, (size_t)result->n_months, err);
-    cs_h5_quiet_end(&quiet);
-    return status;
+    return read_month_rows(
+        result, scenario, run, cs_result_has_care_leavers(result, scenario),
+        "care_leavers", "care leavers", 1, care_leavers, err);
 }
 
 int cs_result_n_parameters(const cs_result *result, int scenario)
