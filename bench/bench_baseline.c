@@ -25,6 +25,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "bench_model.h"
 #include "cascade/cascade.h"
 #include "model/model_internal.h"
 
@@ -151,22 +152,11 @@ int main(int argc, char **argv)
     if (runs < 1)
         runs = 200;
     const char *path = argc > 2 ? argv[2] : NULL;
-    size_t length;
-    const char *text =
-        cs_scenario_builtin_text("england-baseline.yaml", &length);
-    cs_scenario *sc = NULL;
-    cs_model *m = NULL;
-    cs_error err;
-    int rc =
-        path   ? cs_scenario_load_file(path, &sc, &err)
-        : text ? cs_scenario_load_string(text, length, "england-baseline.yaml",
-                                         NULL, &sc, &err)
-               : CS_EFAIL;
-    if (rc != CS_OK || cs_model_compile(sc, &m, &err) != CS_OK) {
-        fprintf(stderr, "bench: %s\n",
-                text || path ? err.message : "no baseline");
+    cs_scenario *sc;
+    cs_model *m;
+    if (bench_model("bench", path, &sc, &m) != CS_OK)
         return 1;
-    }
+    cs_error err;
     int months = cs_model_n_months(m), stages = cs_model_n_stages(m);
     double *stocks =
         malloc(sizeof *stocks * (size_t)months * (size_t)stages * CS_AGES);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_model.h"
 #include "cascade/cascade.h"
 #include "sim/sim_internal.h"
 
@@ -51,22 +52,10 @@ int main(int argc, char **argv)
         return 2;
     }
     int use[2] = {strcmp(which, "reference") != 0, strcmp(which, "fast") != 0};
-    size_t length;
-    const char *text =
-        cs_scenario_builtin_text("england-baseline.yaml", &length);
-    cs_scenario *sc = NULL;
-    cs_model *m = NULL;
-    cs_error err;
-    int rc =
-        path   ? cs_scenario_load_file(path, &sc, &err)
-        : text ? cs_scenario_load_string(text, length, "england-baseline.yaml",
-                                         NULL, &sc, &err)
-               : CS_EFAIL;
-    if (rc != CS_OK || cs_model_compile(sc, &m, &err) != CS_OK) {
-        fprintf(stderr, "bench_stepper: %s\n",
-                text || path ? err.message : "no baseline");
+    cs_scenario *sc;
+    cs_model *m;
+    if (bench_model("bench_stepper", path, &sc, &m) != CS_OK)
         return 1;
-    }
     int months = cs_model_n_months(m), stages = cs_model_n_stages(m);
     double *stocks =
         malloc(sizeof *stocks * (size_t)months * (size_t)stages * CS_AGES);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_model.h"
 #include "cascade/cascade.h"
 
 static double now_seconds(void)
@@ -51,23 +52,11 @@ int main(int argc, char **argv)
                 "usage: stepper_runs FIRST COUNT [SCENARIO.yaml] [--warm]\n");
         return 2;
     }
-    size_t length;
-    const char *text =
-        cs_scenario_builtin_text("england-baseline.yaml", &length);
-    cs_scenario *sc = NULL;
-    cs_model *m = NULL;
-    cs_error err;
-    int rc =
-        arg[2] ? cs_scenario_load_file(arg[2], &sc, &err)
-        : text ? cs_scenario_load_string(text, length, "england-baseline.yaml",
-                                         NULL, &sc, &err)
-               : cs_error_set(&err, CS_EFAIL, "no built-in baseline");
-    if (rc == CS_OK)
-        rc = cs_model_compile(sc, &m, &err);
-    if (rc != CS_OK) {
-        fprintf(stderr, "stepper_runs: %s\n", err.message);
+    cs_scenario *sc;
+    cs_model *m;
+    int rc = bench_model("stepper_runs", arg[2], &sc, &m);
+    if (rc != CS_OK)
         return rc == CS_EINPUT ? 2 : 1;
-    }
     int months = cs_model_n_months(m), stages = cs_model_n_stages(m);
     double *stocks =
         malloc(sizeof *stocks * (size_t)months * (size_t)stages * CS_AGES);
